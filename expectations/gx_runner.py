@@ -1,0 +1,315 @@
+"""The one place the pipeline talks to Great Expectations.
+
+Why a wrapper: GX's API changed completely between 0.18 and 1.x, its objects are large and not meant to
+travel through XCom, and its import logs ~200 INFO lines and draws tqdm bars into task logs. Everything
+GX-specific stays in this module; callers get a `SuiteResult` made of plain Python values.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+# Must run before the first GX import: GX logs its import at INFO.
+logging.getLogger("great_expectations").setLevel(logging.WARNING)
+
+import great_expectations as gx
+import pandas as pd
+from great_expectations.checkpoint import UpdateDataDocsAction
+from great_expectations.data_context.types.base import ProgressBarsConfig
+from great_expectations.execution_engine import pandas_execution_engine
+from great_expectations.expectations.metadata_types import FailureSeverity
+from great_expectations.validator.v1_validator import Validator
+
+from expectations.suite_spec import Check, Severity, SuiteSpec
+
+# GX md5-hashes every DataFrame under 1 GB into a batch "fingerprint" that only ends up as metadata in
+# the result: about 1 s per million leads, a third of a run. No setting exists; its threshold is a
+# module constant read per batch, so 0 switches the hashing off (a missing fingerprint is allowed).
+pandas_execution_engine.HASH_THRESHOLD = 0
+
+ROW_ID = "raw_row_id"  # lineage key: every row failure is reported by it
+# COMPLETE: every failing row, not a sample. exclude_unexpected_values: results carry raw_row_ids only,
+# never the failing values (often personal data); with the raw_row_id index (see _validation_frame)
+# it is also what keeps 1M-row runs fast.
+RESULT_FORMAT: dict[str, Any] = {
+    "result_format": "COMPLETE",
+    "unexpected_index_column_names": [ROW_ID],
+    "exclude_unexpected_values": True,
+}
+# Data Docs are for people: counts and shares per check, no row lists. Storing a COMPLETE result for the
+# docs serialises every failing id (5-10 s and 25-50 MB per million leads); the ids go to SuiteResult.
+DOCS_RESULT_FORMAT: dict[str, Any] = {"result_format": "BASIC", "exclude_unexpected_values": True}
+# Table-level expectations that need no column, so the frame can still be cut to the checked columns.
+_COLUMNLESS_OK = {"expect_table_row_count_to_be_between", "expect_table_row_count_to_equal"}
+CHECK_KEY = "leadpipe_check"  # meta key tying a GX result back to its Check
+EXAMPLE_IDS = 5  # how many failing raw_row_ids a message lists (ids, never values: values may be personal)
+
+# Shown in Data Docs; GX's own severity is cosmetic, ours decides what happens.
+_GX_SEVERITY: dict[Severity, FailureSeverity] = {
+    "critical": FailureSeverity.CRITICAL,
+    "row": FailureSeverity.WARNING,
+    "warning": FailureSeverity.INFO,
+}
+# Expectation arguments left out of messages: shown by the name, or too long to be readable.
+_UNSHOWN_KWARGS = {"column", "batch_id", "regex", "value_set", "result_format", "catch_exceptions"}
+
+
+@dataclass(frozen=True)
+class SuiteResult:
+    """Outcome of one suite run, as plain values (safe to log, pickle or turn into XCom-able JSON).
+
+    success: every check passed (GX's verdict). `stop_batch` is what the pipeline acts on.
+    critical_failures: one message per failed critical check (or any check that could not run).
+    row_failures: raw_row_id -> names of the row-level checks the row failed (quarantine these).
+    warnings: one message per failed warning check.
+    docs_path: Data Docs index.html, when docs were built.
+    """
+
+    suite_name: str
+    success: bool
+    statistics: dict[str, Any]
+    critical_failures: list[str] = field(default_factory=list)
+    row_failures: dict[int, list[str]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    docs_path: str | None = None
+
+    @property
+    def stop_batch(self) -> bool:
+        """True when the batch must not go on (a critical check failed)."""
+        return bool(self.critical_failures)
+
+
+def run_suite(df: pd.DataFrame, suite: SuiteSpec, docs_dir: Path | None = None) -> SuiteResult:
+    """Validate `df` against `suite`; build Data Docs under `docs_dir` when given.
+
+    Without docs_dir the GX context is ephemeral and nothing is stored or written. With docs_dir a second,
+    lighter pass (counts only) runs through a Checkpoint that stores it and renders Data Docs; the verdicts
+    are the same, the row ids come from the first pass. Call this once per batch: building the context and
+    the validation graph has a fixed cost that per-lead calls would multiply.
+    """
+    frame = _validation_frame(df, suite)
+    context = _build_context(docs_dir)
+    batch_definition = (
+        context.data_sources.add_or_update_pandas("leadpipe")
+        .add_dataframe_asset(suite.name)
+        .add_batch_definition_whole_dataframe("whole_batch")
+    )
+    gx_suite = context.suites.add_or_update(_to_gx_suite(suite))
+    # The validator ValidationDefinition.run uses, minus the results store: storing serialises every
+    # failing row id to JSON, which costs more than the validation itself on big batches.
+    batch_parameters = {"dataframe": frame}
+    validator = Validator(batch_definition, result_format=RESULT_FORMAT, batch_parameters=batch_parameters)
+    validation = validator.validate_expectation_suite(gx_suite)
+    docs_path = None if docs_dir is None else _build_docs(context, batch_definition, gx_suite, frame)
+    return _summarise(suite, validation, n_rows=len(frame), docs_path=docs_path)
+
+
+def _validation_frame(df: pd.DataFrame, suite: SuiteSpec) -> pd.DataFrame:
+    """The frame GX sees: prepared, cut to the checked columns, indexed by raw_row_id.
+
+    Cutting columns matters because GX copies the whole frame several times per check. The raw_row_id
+    index (the column is kept too, for the lineage checks) lets GX list failing rows straight from the
+    index; with a plain index it looks each failing row's id up one cell at a time (~30 s for 300k failures).
+    """
+    frame = suite.prepare(df) if suite.prepare else df
+    needed = _columns_needed(suite)
+    if needed is not None:
+        frame = frame[[c for c in frame.columns if c in needed or c == ROW_ID]]
+    if ROW_ID in frame.columns:
+        frame = frame.set_index(ROW_ID, drop=False)
+    return frame
+
+
+def _columns_needed(suite: SuiteSpec) -> set[str] | None:
+    """Columns the checks read, or None when some check looks at the whole table."""
+    needed: set[str] = set()
+    for check in suite.checks:
+        exp = check.expectation
+        columns = [getattr(exp, a, None) for a in ("column", "column_A", "column_B")]
+        columns += list(getattr(exp, "column_list", None) or [])
+        columns = [c for c in columns if c]
+        if not columns and exp.expectation_type not in _COLUMNLESS_OK:
+            return None
+        needed.update(columns)
+    return needed
+
+
+# --- GX plumbing ---------------------------------------------------------------------------------
+
+
+def _quiet_gx() -> None:
+    """Keep GX at WARNING: a few of its modules pin their own logger to INFO on import."""
+    for name, logger in list(logging.root.manager.loggerDict.items()):
+        pinned_low = isinstance(logger, logging.Logger) and 0 < logger.level < logging.WARNING
+        if name.startswith("great_expectations") and pinned_low:
+            logger.setLevel(logging.WARNING)
+
+
+def _build_context(docs_dir: Path | None) -> Any:
+    """Ephemeral context by default; a file context under docs_dir when Data Docs are wanted."""
+    _quiet_gx()
+    if docs_dir is None:
+        context = gx.get_context(mode="ephemeral")
+    else:
+        Path(docs_dir).mkdir(parents=True, exist_ok=True)
+        context = gx.get_context(mode="file", project_root_dir=str(docs_dir))
+    # The supported switch for the "Calculating Metrics" tqdm bars (read by the validator per run).
+    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    return context
+
+
+def _to_gx_suite(suite: SuiteSpec) -> Any:
+    """Copies of the checks' expectations, tagged so each result can be traced back to its Check."""
+    expectations = [
+        check.expectation.copy(
+            deep=True,
+            update={
+                "id": None,  # a fresh suite assigns its own ids
+                "meta": {CHECK_KEY: index, "severity": check.severity},
+                "notes": check.why,  # rendered in Data Docs next to the expectation
+                "severity": _GX_SEVERITY[check.severity],
+            },
+        )
+        for index, check in enumerate(suite.checks)
+    ]
+    return gx.ExpectationSuite(name=suite.name, expectations=expectations)
+
+
+def _build_docs(context: Any, batch_definition: Any, gx_suite: Any, frame: pd.DataFrame) -> str | None:
+    """Validate through a Checkpoint, which stores the result and updates Data Docs; return index.html."""
+    validation_definition = context.validation_definitions.add_or_update(
+        gx.ValidationDefinition(name=gx_suite.name, data=batch_definition, suite=gx_suite)
+    )
+    checkpoint = context.checkpoints.add_or_update(
+        gx.Checkpoint(
+            name=f"{gx_suite.name}_checkpoint",
+            validation_definitions=[validation_definition],
+            actions=[UpdateDataDocsAction(name="update_data_docs")],
+            result_format=DOCS_RESULT_FORMAT,
+        )
+    )
+    checkpoint.run(batch_parameters={"dataframe": frame})
+    return _docs_index(context)
+
+
+def _docs_index(context: Any) -> str | None:
+    """Local path of the Data Docs index.html, if the site was built."""
+    for site in context.get_docs_sites_urls(only_if_exists=True):
+        url = site.get("site_url")
+        if url and url.startswith("file://"):
+            return unquote(urlparse(url).path)
+    return None
+
+
+# --- turning GX results into plain values --------------------------------------------------------
+
+
+def _summarise(suite: SuiteSpec, validation: Any, n_rows: int, docs_path: str | None) -> SuiteResult:
+    critical: list[str] = []
+    warnings: list[str] = []
+    row_failures: dict[int, list[str]] = {}
+    # GX does not keep suite order; report in the order the suite lists its checks
+    for result in sorted(validation.results, key=lambda r: r.expectation_config.meta[CHECK_KEY]):
+        if result.success:
+            continue
+        check = suite.checks[result.expectation_config.meta[CHECK_KEY]]
+        outcome = result.result or {}
+        if _exception_message(result) is not None or check.severity == "critical":
+            critical.append(_message(check, result))  # a check that cannot run makes the batch untrusted
+        elif check.severity == "warning":
+            warnings.append(_message(check, result))
+        elif "unexpected_index_list" not in outcome:
+            critical.append(f"{_message(check, result)} (a row check must be a column map expectation)")
+        else:
+            _add_row_failures(row_failures, check.name, outcome["unexpected_index_list"])
+    return SuiteResult(
+        suite_name=suite.name,
+        success=bool(validation.success),
+        statistics=_statistics(validation.statistics, n_rows, len(row_failures)),
+        critical_failures=critical,
+        row_failures=row_failures,
+        warnings=warnings,
+        docs_path=docs_path,
+    )
+
+
+def _add_row_failures(row_failures: dict[int, list[str]], name: str, unexpected: list[dict]) -> None:
+    for row_id in _failing_ids(unexpected):
+        names = row_failures.setdefault(row_id, [])
+        if name not in names:
+            names.append(name)
+
+
+def _failing_ids(unexpected: list[dict], limit: int | None = None) -> list[int]:
+    """raw_row_ids from GX's unexpected_index_list: [{"raw_row_id": [ids]}] with excluded values,
+    [{"raw_row_id": id, ...}, ...] without. Null ids are skipped: they are a critical failure already."""
+    values: list[Any] = []
+    for item in unexpected:
+        found = item.get(ROW_ID)
+        values.extend(found if isinstance(found, list) else [found])
+    ids = pd.Series(values[:limit] if limit else values, dtype="object").dropna()
+    return ids.astype("int64").tolist()  # vectorised: a 1M-row batch can have 300k failing ids
+
+
+def _statistics(gx_statistics: dict[str, Any], n_rows: int, n_failed_rows: int) -> dict[str, Any]:
+    stats = {key: _plain(value) for key, value in gx_statistics.items()}
+    stats.update(rows=n_rows, rows_failed=n_failed_rows)
+    return stats
+
+
+def _message(check: Check, result: Any) -> str:
+    """One line a person can act on: which check, what it expects, what was observed."""
+    expected = _expected(result.expectation_config.kwargs)
+    head = f"{check.name} {expected}".rstrip()
+    return f"{head}: {_observed(result)}"
+
+
+def _expected(kwargs: dict[str, Any]) -> str:
+    parts = []
+    for key, value in kwargs.items():
+        if key in _UNSHOWN_KWARGS or value is None:
+            continue
+        parts.append(f"mostly>={value}" if key == "mostly" else f"{key}={value}")
+    return " ".join(parts)
+
+
+def _exception_message(result: Any) -> str | None:
+    """Why a check could not run, if it could not. GX puts the exception either at the top of
+    exception_info or, for metric errors (e.g. a missing column), under one key per failed metric."""
+    info = result.exception_info or {}
+    for candidate in [info, *(v for v in info.values() if isinstance(v, dict))]:
+        if candidate.get("raised_exception"):
+            return str(candidate.get("exception_message") or "unknown error")
+    return None
+
+
+def _observed(result: Any) -> str:
+    error = _exception_message(result)
+    if error is not None:
+        return f"could not run: {error}"
+    outcome = result.result or {}
+    if "observed_value" in outcome:
+        return f"observed {_plain(outcome['observed_value'])}"
+    if "unexpected_count" not in outcome:
+        return "failed"
+    failed = int(outcome["unexpected_count"])
+    checked = int(outcome.get("element_count", 0)) - int(outcome.get("missing_count") or 0)
+    text = f"{failed} of {checked} rows failed"
+    if result.expectation_config.kwargs.get("mostly") is not None:
+        valid = 100.0 - float(outcome.get("unexpected_percent") or 0.0)
+        text = f"only {valid:.1f}% valid ({text})"
+    return text + _example_ids(outcome.get("unexpected_index_list") or [])
+
+
+def _example_ids(unexpected: list[dict]) -> str:
+    ids = _failing_ids(unexpected, limit=EXAMPLE_IDS)
+    return f", e.g. {ROW_ID} {', '.join(map(str, ids))}" if ids else ""
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars -> Python scalars, so results serialise anywhere."""
+    return value.item() if hasattr(value, "item") else value

@@ -1,0 +1,65 @@
+"""The canonical lead schema: the one shape every source is mapped into and every stage reads.
+
+Sources differ wildly in their headers ("E-mail Address", "Work Email", "email"); stages should not care.
+Each field says which group it belongs to, so documentation, the CRM mapping and the GDPR tooling
+(which fields hold personal data) are all derived from this one table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Group = Literal["lineage", "identity", "contact", "company", "job", "geography", "consent"]
+
+
+@dataclass(frozen=True)
+class LeadField:
+    name: str
+    group: Group
+    description: str
+    personal: bool = False  # personal data under GDPR: erased by `leadpipe forget`
+
+
+LEAD_FIELDS: tuple[LeadField, ...] = (
+    # lineage: where the row came from, so any value can be traced back to a file and row
+    LeadField("raw_row_id", "lineage", "Warehouse id of the untouched source row (raw_rows.id)."),
+    LeadField("source", "lineage", "Configured source name, e.g. 'vendor_apollo' or 'web_forms'."),
+    LeadField("source_file", "lineage", "File name (or table) the row was read from."),
+    LeadField("source_row", "lineage", "1-based data row number inside that file, header excluded."),
+    LeadField("source_kind", "lineage", "'purchased' for bought lists and databases, 'form' for web forms."),
+    LeadField("submitted_at", "lineage", "When the lead was captured (form time or vendor export date), ISO 8601."),
+    # identity
+    LeadField("first_name", "identity", "Given name as normalised (title-cased, trimmed).", personal=True),
+    LeadField("last_name", "identity", "Family name as normalised.", personal=True),
+    LeadField("full_name", "identity", "Name exactly as the source gave it, kept for audit.", personal=True),
+    # contact
+    LeadField("email", "contact", "Email address, lower-cased; empty when missing or invalid.", personal=True),
+    LeadField("phone", "contact", "Phone in E.164 (+4930123456); empty when unparseable.", personal=True),
+    # company
+    LeadField("company", "company", "Company display name as given, trimmed."),
+    LeadField("company_key", "company", "Matching key: legal suffixes stripped, case-folded."),
+    LeadField("website", "company", "Company website URL as given."),
+    LeadField("domain", "company", "Registrable domain from the website, else from a non-free-mail email."),
+    LeadField("employees", "company", "Employee count (integer) when the source has one."),
+    LeadField("industry", "company", "Industry label from the source or from web enrichment."),
+    # job
+    LeadField("job_title", "job", "Job title as given, trimmed."),
+    # geography
+    LeadField("city", "geography", "City as given.", personal=True),
+    LeadField("state", "geography", "State / region, ISO 3166-2 subdivision code where known."),
+    LeadField("postcode", "geography", "Postal code as given.", personal=True),
+    LeadField("country", "geography", "ISO 3166-1 alpha-2 country code (DE, US, GB)."),
+    # consent
+    LeadField("email_consent", "consent", "True when the person opted in to email (form checkbox); else empty."),
+    LeadField("lawful_basis", "consent", "GDPR lawful basis for contact: 'consent' or 'legitimate_interest'."),
+    LeadField("consent_evidence", "consent", "Where the consent came from (form name + time), for audits."),
+)
+
+FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in LEAD_FIELDS)
+LINEAGE_FIELDS: tuple[str, ...] = tuple(f.name for f in LEAD_FIELDS if f.group == "lineage")
+# Fields a source may supply (everything except lineage, which the pipeline fills in).
+MAPPABLE_FIELDS: tuple[str, ...] = tuple(f.name for f in LEAD_FIELDS if f.group != "lineage") + ("submitted_at",)
+PERSONAL_FIELDS: tuple[str, ...] = tuple(f.name for f in LEAD_FIELDS if f.personal)
+
+OUTCOMES: tuple[str, ...] = ("pushed", "merged", "suppressed", "disqualified", "quarantined")

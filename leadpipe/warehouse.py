@@ -1,0 +1,201 @@
+"""The warehouse: the system of record across runs (SQLite by default, PostgreSQL by URL).
+
+Everything a later run, an audit or `leadpipe explain` needs lives here: untouched source rows with
+lineage, golden records, which row belongs to which person, each row's outcome, quarantine, and what
+was pushed where. The schema is owned by Alembic migrations (leadpipe/migrations); these table
+objects must match them, which a test checks.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Engine,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+)
+
+# SQLite only autoincrements an INTEGER PRIMARY KEY; PostgreSQL gets a real 64-bit id.
+RowId = BigInteger().with_variant(Integer, "sqlite")
+
+metadata = MetaData()
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("run_id", String(250), primary_key=True),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("status", String(20), nullable=False),
+    Column("summary", JSON),
+)
+
+source_files = Table(
+    "source_files",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("source", String(64), nullable=False),
+    Column("path", Text, nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("size_bytes", BigInteger, nullable=False),
+    Column("rows", Integer, nullable=False),
+    Column("run_id", String(250), nullable=False),
+    Column("ingested_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("source", "fingerprint", name="uq_source_files_source_fingerprint"),
+)
+
+raw_rows = Table(
+    "raw_rows",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("run_id", String(250), nullable=False, index=True),
+    Column("source", String(64), nullable=False),
+    Column("source_file", Text, nullable=False),
+    Column("source_row", Integer, nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("ingested_at", DateTime(timezone=True), nullable=False),
+)
+
+people = Table(
+    "people",
+    metadata,
+    Column("person_id", String(36), primary_key=True),
+    Column("email", String(320), index=True),
+    Column("first_name", String(200)),
+    Column("last_name", String(200)),
+    Column("company", String(300)),
+    Column("company_key", String(300)),
+    Column("domain", String(255)),
+    Column("record", JSON, nullable=False),
+    Column("provenance", JSON, nullable=False),
+    Column("segments", JSON),
+    Column("score", Integer),
+    Column("tier", String(10)),
+    Column("score_breakdown", JSON),
+    Column("created_run_id", String(250), nullable=False),
+    Column("updated_run_id", String(250), nullable=False),
+)
+
+membership = Table(
+    "membership",
+    metadata,
+    Column("raw_row_id", RowId, ForeignKey("raw_rows.id"), primary_key=True),
+    Column("person_id", String(36), ForeignKey("people.person_id"), nullable=False, index=True),
+    Column("run_id", String(250), nullable=False),
+    Column("rule", String(64), nullable=False),
+    Column("match_score", Float),
+)
+
+outcomes = Table(
+    "outcomes",
+    metadata,
+    Column("run_id", String(250), primary_key=True),
+    Column("raw_row_id", RowId, ForeignKey("raw_rows.id"), primary_key=True),
+    Column("outcome", String(20), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("person_id", String(36)),
+    Index("ix_outcomes_run_outcome", "run_id", "outcome"),
+)
+
+quarantine = Table(
+    "quarantine",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("run_id", String(250), nullable=False, index=True),
+    Column("raw_row_id", RowId, ForeignKey("raw_rows.id"), nullable=False),
+    Column("source", String(64), nullable=False),
+    Column("source_file", Text, nullable=False),
+    Column("source_row", Integer, nullable=False),
+    Column("field", String(64)),
+    Column("check_name", String(200), nullable=False),
+    Column("reason", Text, nullable=False),
+)
+
+push_ledger = Table(
+    "push_ledger",
+    metadata,
+    Column("sink", String(32), primary_key=True),
+    Column("person_id", String(36), primary_key=True),
+    Column("crm_id", String(64), nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("run_id", String(250), nullable=False),
+    Column("pushed_at", DateTime(timezone=True), nullable=False),
+)
+
+prospects = Table(
+    "prospects",
+    metadata,
+    Column("person_id", String(36), primary_key=True),
+    Column("email", String(320), nullable=False),
+    Column("first_name", String(200)),
+    Column("last_name", String(200)),
+    Column("company", String(300)),
+    Column("job_title", String(300)),
+    Column("phone", String(32)),
+    Column("country", String(2)),
+    Column("domain", String(255)),
+    Column("market", String(64)),
+    Column("seniority", String(32)),
+    Column("score", Integer, nullable=False),
+    Column("tier", String(10)),
+    Column("lead_source", String(64)),
+    Column("run_id", String(250), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+validation_results = Table(
+    "validation_results",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("run_id", String(250), nullable=False, index=True),
+    Column("suite", String(120), nullable=False),
+    Column("success", Boolean, nullable=False),
+    Column("statistics", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+
+@lru_cache(maxsize=8)
+def engine_for(url: str) -> Engine:
+    """One engine per URL per process; SQLite gets WAL so readers do not block the writer."""
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 60})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def migrate(url: str) -> None:
+    """Bring the warehouse schema to the newest Alembic revision (safe to call every run)."""
+    from alembic import command
+    from alembic.config import Config as AlembicConfig
+
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    with engine_for(url).begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")

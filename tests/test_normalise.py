@@ -1,0 +1,503 @@
+"""Normalisers against real-world inputs whose right answers come from the domain, not from the code.
+
+Phone numbers are real, valid numbering-plan entries (Google HQ, Ofcom's drama range, a Berlin
+landline shape); countries and subdivisions follow ISO 3166; free/disposable verdicts follow what
+those providers are.
+"""
+
+from __future__ import annotations
+
+import socket
+
+import pandas as pd
+import pytest
+
+from enrichment import normalise as norm
+from enrichment.normalise import (
+    EMAIL_FLAG_COLUMNS,
+    company_key,
+    country_code,
+    normalise_email,
+    normalise_frame,
+    normalise_phone,
+    registrable_domain,
+    split_name,
+    state_code,
+)
+from leadpipe.schema import MAPPABLE_FIELDS
+
+# --------------------------------------------------------------------------------------------------
+# email
+
+
+@pytest.mark.parametrize(
+    ("raw", "email", "free", "role", "disposable"),
+    [
+        ("  John.Doe@GMAIL.com ", "john.doe@gmail.com", True, False, False),
+        ("hans.meier@web.de", "hans.meier@web.de", True, False, False),
+        ("jane@outlook.com", "jane@outlook.com", True, False, False),
+        ("info@acme.de", "info@acme.de", False, True, False),
+        ("Sales@Acme.com", "sales@acme.com", False, True, False),
+        ("sales.emea@acme.com", "sales.emea@acme.com", False, True, False),
+        ("noreply@shop.acme.com", "noreply@shop.acme.com", False, True, False),
+        ("no-reply@acme.com", "no-reply@acme.com", False, True, False),
+        ("mark.smith@acme.com", "mark.smith@acme.com", False, False, False),
+        ("a@mailinator.com", "a@mailinator.com", False, False, True),
+        ("x@guerrillamail.com", "x@guerrillamail.com", False, False, True),
+        ("Jane Roe <Jane.Roe@Example.org>", "jane.roe@example.org", False, False, False),
+        ("mailto:j.doe@acme.co.uk", "j.doe@acme.co.uk", False, False, False),
+        ("jörg@MÜLLER.de", "jörg@müller.de", False, False, False),
+        ("JOHN@XN--MLLER-KVA.DE", "john@müller.de", False, False, False),
+        ("john+crm@acme.com", "john+crm@acme.com", False, False, False),
+    ],
+)
+def test_valid_emails(raw: str, email: str, free: bool, role: bool, disposable: bool) -> None:
+    result = normalise_email(raw)
+    assert (result.email, result.status, result.reason) == (email, "valid", "")
+    assert (result.free, result.role, result.disposable) == (free, role, disposable)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "not-an-email",
+        "john@localhost",  # no dot: not an internet domain
+        "john..doe@acme.com",  # consecutive dots
+        ".john@acme.com",
+        "john@acme.com.",
+        "john@ acme.com",
+        "john@[127.0.0.1]",  # IP literals are not lead addresses
+        "john@example.invalid",  # RFC 2606 reserved TLD
+        "john@acme_corp.com",  # underscore is not allowed in host names
+        "john@doe@acme.com",
+    ],
+)
+def test_invalid_emails(raw: str) -> None:
+    result = normalise_email(raw)
+    assert (result.email, result.status) == ("", "invalid")
+    assert result.reason
+    assert not (result.free or result.role or result.disposable)
+
+
+@pytest.mark.parametrize("raw", [None, "", "   ", "n/a", "N/A", "-", float("nan"), pd.NA])
+def test_missing_emails(raw: object) -> None:
+    assert normalise_email(raw) == norm.EmailResult("", "missing")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "john.doe@acme.com",
+        "JOHN.DOE@ACME.COM",
+        "o'brien@acme.ie",
+        "x@a.io",
+        "a_b-c@sub.acme.co.uk",
+        "john@acme",
+        "john@-acme.com",
+        "john@acme-.com",
+        "john@acme..com",
+        "john@acme.123",
+        "john@test.local",
+        "john@xn--bad.com",
+        "a" * 64 + "@acme.com",
+        "john@" + "a" * 64 + ".com",
+        "postmaster@acme.com",
+        "ABUSE@acme.com",
+    ],
+)
+def test_email_shortcut_agrees_with_email_validator(address: str) -> None:
+    """Plain addresses skip per-address domain checks; the answer must be email-validator's own."""
+    local, domain, error = norm._validated_address(address)
+    norm._normalise_email_text.cache_clear()
+    result = norm._normalise_email_text(address)
+    assert (result.email, result.reason) == (("" if error else f"{local}@{domain}".lower()), error)
+
+
+# --------------------------------------------------------------------------------------------------
+# phone
+
+
+@pytest.mark.parametrize(
+    ("raw", "country", "e164"),
+    [
+        ("(030) 1234567", "DE", "+49301234567"),  # Berlin landline, national format
+        ("030 1234567", "Deutschland", "+49301234567"),  # country by name
+        ("0151 23456789", "DE", "+4915123456789"),  # German mobile
+        ("+49 (0)30 1234567", None, "+49301234567"),  # the "(0)" trunk-prefix habit
+        ("0049 30 1234567", None, "+49301234567"),  # international prefix, no country known
+        ("+1 650-253-0000", None, "+16502530000"),  # Google HQ
+        ("(650) 253-0000", "US", "+16502530000"),
+        ("650.253.0000", "United States", "+16502530000"),
+        ("020 7946 0018", "GB", "+442079460018"),  # London, Ofcom drama range
+        ("+44 (0) 20 7946 0018", "DE", "+442079460018"),  # explicit code beats the lead's country
+        ("01 42 68 53 00", "FR", "+33142685300"),  # Paris
+        ("02 9374 4000", "AU", "+61293744000"),  # Sydney
+        ("tel:+41 44 668 18 00", None, "+41446681800"),  # Zurich, tel: URI
+    ],
+)
+def test_valid_phones(raw: str, country: str | None, e164: str) -> None:
+    assert normalise_phone(raw, country) == e164
+
+
+@pytest.mark.parametrize(
+    ("raw", "country"),
+    [
+        ("555-1234", "US"),  # parses, but a seven-digit US number is not valid
+        ("030 1234567", None),  # national number and no country to read it
+        ("030 1234567", ""),
+        ("12", "DE"),
+        ("n/a", "DE"),
+        ("", "DE"),
+        (None, "DE"),
+        ("call me", "US"),
+        ("+49 30", None),  # too short for Berlin
+    ],
+)
+def test_invalid_phones(raw: str | None, country: str | None) -> None:
+    assert normalise_phone(raw, country) == ""
+
+
+# --------------------------------------------------------------------------------------------------
+# names
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "full", "expected"),
+    [
+        (None, None, "SMITH, JOHN", ("John", "Smith")),
+        (None, None, "Dr. Hans-Peter van der Berg Jr.", ("Hans-Peter", "van der Berg")),
+        (None, None, "Prof. Dr. Angela Merkel", ("Angela", "Merkel")),
+        (None, None, "Mr. John Smith", ("John", "Smith")),
+        (None, None, "Smith Jr., John", ("John", "Smith")),
+        (None, None, "de la Cruz, María", ("María", "de la Cruz")),
+        (None, None, "Ludwig van Beethoven", ("Ludwig", "van Beethoven")),
+        (None, None, "MARTIN LUTHER KING JR.", ("Martin Luther", "King")),  # middle name kept
+        (None, None, "  ronald   macdonald ", ("Ronald", "MacDonald")),
+        (None, None, "DAVID MACHADO", ("David", "Machado")),  # not a Gaelic "Mac"
+        (None, None, "EMMANUEL MACRON", ("Emmanuel", "Macron")),
+        (None, None, "Jean-Claude Van Damme", ("Jean-Claude", "Van Damme")),  # mixed case is kept
+        (None, None, "Cher", ("Cher", "")),
+        ("JOHN", "MCDONALD", None, ("John", "McDonald")),
+        ("john", "o'neil", None, ("John", "O'Neil")),
+        ("ANNE-MARIE", "O'BRIEN", None, ("Anne-Marie", "O'Brien")),
+        ("mary-jane", "VAN DER BERG", None, ("Mary-Jane", "van der Berg")),
+        ("DeShawn", "McKinney", None, ("DeShawn", "McKinney")),
+        ("  Peter ", " Müller ", "ignored when both parts are given", ("Peter", "Müller")),
+        ("Anna", None, "Anna Schmidt", ("Anna", "Schmidt")),  # the missing part comes from full_name
+        (None, "Schmidt", "Anna Schmidt", ("Anna", "Schmidt")),
+        (None, None, None, ("", "")),
+        ("", "", "   ", ("", "")),
+    ],
+)
+def test_split_name(first: str | None, last: str | None, full: str | None, expected: tuple[str, str]) -> None:
+    assert split_name(first, last, full) == expected
+
+
+def _faker_names() -> list[tuple[str, str]]:
+    from faker import Faker
+
+    names = []
+    for locale in ("en_US", "en_GB", "de_DE", "fr_FR", "es_ES", "it_IT", "nl_NL", "pl_PL", "sv_SE", "en_IE"):
+        fake = Faker(locale)
+        fake.seed_instance(11)
+        names += [(fake.first_name(), fake.last_name()) for _ in range(60)]
+    return names
+
+
+def test_name_shortcuts_agree_with_nameparser() -> None:
+    """The "Given Family" and plain-word shortcuts must give what nameparser's full parse gives."""
+    checked = 0
+    for first, last in _faker_names():
+        for full in (f"{first} {last}", f"{first} {last}".upper(), f"{first} {last}".lower()):
+            words = full.split()
+            if len(words) == 2 and all(norm._plain_word(w) for w in words):
+                assert norm._split_full(full) == norm._split_full_parsed(full), full
+                checked += 1
+        for part, family in ((first.upper(), False), (last.lower(), True)):
+            if all(norm._plain_word(w) for w in part.split()):
+                plain = " ".join(norm._recase_plain(w) for w in part.split())
+                assert plain == norm._recase_parsed(part, family), part
+    assert checked > 1000  # the shortcut is actually exercised
+
+
+# --------------------------------------------------------------------------------------------------
+# companies
+
+
+@pytest.mark.parametrize(
+    "variants",
+    [
+        ("Acme GmbH", "ACME Gmbh.", "acme", "  Acme  "),
+        ("Acme, Inc.", "Acme Inc", "ACME INC.", "Acme Incorporated"),
+        ("The Coca-Cola Company", "Coca Cola", "coca-cola"),
+        ("Siemens AG", "SIEMENS", "Siemens Aktiengesellschaft"),
+        ("Müller & Söhne GmbH & Co. KG", "Müller & Söhne", "MÜLLER SÖHNE"),
+        ("McDonald's Corporation", "McDonalds Corp", "MCDONALD'S"),
+        ("Deutsche Bank AG", "Deutsche Bank"),
+        ("Accenture plc", "Accenture"),
+    ],
+)
+def test_company_key_matches_variants(variants: tuple[str, ...]) -> None:
+    keys = {company_key(v) for v in variants}
+    assert len(keys) == 1 and keys != {""}, keys
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [("Acme GmbH", "Acme Logistics GmbH"), ("Deutsche Bank AG", "Deutsche Bahn AG"), ("3M", "M3")],
+)
+def test_company_key_keeps_companies_apart(a: str, b: str) -> None:
+    assert company_key(a) != company_key(b)
+
+
+@pytest.mark.parametrize(("raw", "key"), [("Acme GmbH", "acme"), ("", ""), (None, ""), ("AT&T Inc.", "at t")])
+def test_company_key_values(raw: str | None, key: str) -> None:
+    assert company_key(raw) == key
+
+
+# --------------------------------------------------------------------------------------------------
+# domains
+
+
+@pytest.mark.parametrize(
+    ("website", "email", "domain"),
+    [
+        ("https://www.shop.example.co.uk/x", None, "example.co.uk"),
+        ("www.Acme.DE/kontakt", None, "acme.de"),
+        ("http://user:pw@sub.acme.com:8080/path?q=1", None, "acme.com"),
+        ("acme.com.au", "x@other.com", "acme.com.au"),  # the website wins over the email
+        ("https://acme.github.io/", None, "acme.github.io"),  # shared host: the subdomain is the site
+        ("http://xn--mller-kva.de", None, "müller.de"),
+        (None, "john@acme.de", "acme.de"),
+        (None, "john@mail.acme.co.uk", "acme.co.uk"),
+        (None, "John@Acme.COM", "acme.com"),
+        (None, "john@gmail.com", ""),  # personal address: says nothing about the employer
+        (None, "john@web.de", ""),
+        (None, "x@mailinator.com", ""),
+        ("https://www.linkedin.com/company/acme", "jane@acme.com", "acme.com"),  # a profile, not a site
+        ("gmail.com", "jane@acme.com", "acme.com"),
+        ("n/a", "jane@acme.com", "acme.com"),
+        ("http://192.168.0.1/", None, ""),
+        ("localhost", None, ""),
+        (None, None, ""),
+        ("", "not-an-email", ""),
+    ],
+)
+def test_registrable_domain(website: str | None, email: str | None, domain: str) -> None:
+    assert registrable_domain(website, email) == domain
+
+
+def test_no_network_at_runtime(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fresh lookups (suffix list, email domains) must work with every socket refused."""
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("network access attempted")
+
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    for cached in (norm._extractor, norm._registrable, norm._site_domain, norm._normalise_email_text):
+        cached.cache_clear()
+    assert registrable_domain("https://www.beispiel.co.at/", None) == "beispiel.co.at"
+    assert normalise_email("anna@beispiel.co.at").status == "valid"
+    assert normalise_phone("+43 1 234567", None).startswith("+43")
+
+
+# --------------------------------------------------------------------------------------------------
+# countries and subdivisions
+
+
+@pytest.mark.parametrize(
+    ("raw", "iso"),
+    [
+        ("Deutschland", "DE"),
+        ("Germany", "DE"),
+        ("germany ", "DE"),
+        ("DEU", "DE"),
+        ("de", "DE"),
+        ("Allemagne", "DE"),  # French catalogue
+        ("UK", "GB"),
+        ("United Kingdom", "GB"),
+        ("Great Britain", "GB"),
+        ("England", "GB"),
+        ("USA", "US"),
+        ("U.S.A.", "US"),
+        ("U.S.", "US"),
+        ("United States of America", "US"),
+        ("Côte d'Ivoire", "CI"),
+        ("Cote d’Ivoire", "CI"),
+        ("Ivory Coast", "CI"),
+        ("Holland", "NL"),
+        ("The Netherlands", "NL"),
+        ("Nederland", "NL"),
+        ("Österreich", "AT"),
+        ("Schweiz", "CH"),
+        ("España", "ES"),
+        ("日本", "JP"),
+        ("Korea, Republic of", "KR"),
+        ("South Korea", "KR"),
+        ("North Korea", "KP"),
+        ("Vietnam", "VN"),
+        ("Viet Nam", "VN"),
+        ("Turkey", "TR"),
+        ("Türkiye", "TR"),
+        ("Russia", "RU"),
+        ("Brasil", "BR"),
+        ("Bahamas", "BS"),
+        ("The Bahamas", "BS"),
+    ],
+)
+def test_country_code(raw: str, iso: str) -> None:
+    assert country_code(raw) == iso
+
+
+@pytest.mark.parametrize("raw", ["Atlantis", "xyz", "", None, "Europe", "-"])
+def test_country_code_unknown(raw: str | None) -> None:
+    assert country_code(raw) == ""
+
+
+@pytest.mark.parametrize(
+    ("raw", "country", "code"),
+    [
+        ("California", "US", "US-CA"),
+        ("CA", "US", "US-CA"),
+        ("ca", "USA", "US-CA"),
+        ("Georgia", "US", "US-GA"),
+        ("US-CA", None, "US-CA"),
+        ("Bavaria", "DE", "DE-BY"),  # English name
+        ("Bayern", "Deutschland", "DE-BY"),  # ISO (local) name
+        ("NRW", "DE", "NRW"),  # colloquial abbreviation: kept as given
+        ("Nordrhein-Westfalen", "DE", "DE-NW"),
+        ("Ontario", "CA", "CA-ON"),
+        ("NSW", "AU", "AU-NSW"),
+        ("New South Wales", "Australia", "AU-NSW"),
+        ("Île-de-France", "FR", "FR-IDF"),
+        ("Ile de France", "France", "FR-IDF"),
+        ("Zürich", "CH", "CH-ZH"),
+        ("Scotland", "UK", "GB-SCT"),
+        ("Nowhere", "US", "Nowhere"),
+        ("  Texas ", None, "Texas"),  # no country: cannot resolve, kept trimmed
+        (None, "US", ""),
+    ],
+)
+def test_state_code(raw: str | None, country: str | None, code: str) -> None:
+    assert state_code(raw, country) == code
+
+
+# --------------------------------------------------------------------------------------------------
+# the stage
+
+
+def _leads() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "raw_row_id": [101, 102, 103, 104],
+            "source": ["vendor", "vendor", "web_forms", "web_forms"],
+            "full_name": ["SMITH, JOHN", "Dr. Anna van der Berg", None, "Jane Roe"],
+            "email": ["  John.Smith@ACME.de ", "info@beispiel.nl", "x@mailinator.com", "not-an-email"],
+            "phone": ["(030) 1234567", "+31 20 794 0000", "555-1234", None],
+            "company": ["  Acme GmbH ", "Beispiel B.V.", None, "Roe & Co Ltd"],
+            "website": [None, "https://www.beispiel.nl/over-ons", None, "www.roe.co.uk"],
+            "country": ["Deutschland", "Holland", "USA", None],
+            "state": ["Bayern", None, "CA", None],
+            "employees": ["1,200", "11-50", "n/a", None],
+            "email_consent": ["yes", "no", "X", None],
+        },
+        index=pd.Index([10, 20, 30, 40], name="row"),
+    )
+
+
+def test_frame_columns_index_and_pass_through() -> None:
+    df = _leads()
+    out = normalise_frame(df)
+    assert out.index.equals(df.index)
+    assert set(MAPPABLE_FIELDS) <= set(out.columns)
+    assert set(EMAIL_FLAG_COLUMNS) <= set(out.columns)
+    assert out["raw_row_id"].tolist() == [101, 102, 103, 104]
+    assert out["source"].tolist() == df["source"].tolist()
+    assert out["full_name"].tolist()[:2] == ["SMITH, JOHN", "Dr. Anna van der Berg"]  # kept for audit
+    assert out["city"].tolist() == [""] * 4  # absent in the source: created empty
+    assert df["email"].iloc[0] == "  John.Smith@ACME.de "  # input not mutated
+
+
+def test_frame_values() -> None:
+    out = normalise_frame(_leads())
+    assert out["first_name"].tolist() == ["John", "Anna", "", "Jane"]
+    assert out["last_name"].tolist() == ["Smith", "van der Berg", "", "Roe"]
+    assert out["email"].tolist() == ["john.smith@acme.de", "info@beispiel.nl", "x@mailinator.com", ""]
+    assert out["email_status"].tolist() == ["valid", "valid", "valid", "invalid"]
+    assert out["email_reason"].iloc[3] and not out["email_reason"].iloc[0]
+    assert out["email_role"].tolist() == [False, True, False, False]
+    assert out["email_disposable"].tolist() == [False, False, True, False]
+    assert out["email_free"].tolist() == [False, False, False, False]
+    assert out["phone"].tolist() == ["+49301234567", "+31207940000", "", ""]
+    assert out["company"].tolist() == ["Acme GmbH", "Beispiel B.V.", "", "Roe & Co Ltd"]
+    assert out["company_key"].tolist() == ["acme", "beispiel", "", "roe"]
+    assert out["domain"].tolist() == ["acme.de", "beispiel.nl", "", "roe.co.uk"]
+    assert out["country"].tolist() == ["DE", "NL", "US", ""]
+    assert out["state"].tolist() == ["DE-BY", "", "US-CA", ""]
+    assert str(out["employees"].dtype) == "Int64"
+    assert out["employees"].tolist()[:2] == [1200, 11] and out["employees"].isna().tolist()[2:] == [
+        True,
+        True,
+    ]
+    assert str(out["email_consent"].dtype) == "boolean"
+    assert out["email_consent"].tolist()[0] is True and out["email_consent"].tolist()[2] is True
+    assert out["email_consent"].isna().tolist() == [False, True, False, True]
+    assert out["email_free"].dtype == bool
+
+
+def test_frame_phone_region_falls_back_to_site_cctld() -> None:
+    out = normalise_frame(pd.DataFrame({"phone": ["089 12345678"], "website": ["https://www.firma.de"]}))
+    assert out["phone"].tolist() == ["+498912345678"]
+    assert out["country"].tolist() == [""]  # the hint is only for the phone
+
+
+@pytest.mark.parametrize(
+    ("raw", "count"),
+    [
+        ("1,200", 1200),
+        ("1.000", 1000),
+        ("500+", 500),
+        ("11-50", 11),
+        ("2.5k", 2500),
+        ("250", 250),
+        (250.0, 250),
+        ("approx. 40 employees", 40),
+        ("n/a", None),
+        ("", None),
+        ("many", None),
+    ],
+)
+def test_frame_employees(raw: object, count: int | None) -> None:
+    value = normalise_frame(pd.DataFrame({"employees": [raw]}))["employees"].iloc[0]
+    assert (value is pd.NA) if count is None else (value == count)
+
+
+def test_frame_broadcasts_distinct_values_correctly() -> None:
+    """Per-distinct-value work must land on the right rows, including pairs (phone + country)."""
+    base = pd.DataFrame(
+        {
+            "email": ["A@acme.com", "info@acme.com", None, "A@acme.com", "bad"],  # .com: no region hint
+            "phone": ["030 1234567", "030 1234567", "030 1234567", "+1 650 253 0000", None],
+            "country": ["DE", None, "Germany", "DE", "US"],
+            "first_name": ["ANNA", "anna", None, "Anna", None],
+            "full_name": [None, None, "BEN MILLER", None, "Ben Miller"],
+        }
+    )
+    big = pd.concat([base] * 400, ignore_index=True).sample(frac=1.0, random_state=3)
+    out = normalise_frame(big)
+    assert out.index.equals(big.index)
+    for idx, row in big.iterrows():
+        email = normalise_email(row["email"])
+        assert out.at[idx, "email"] == email.email
+        assert out.at[idx, "email_role"] == email.role
+        assert out.at[idx, "phone"] == normalise_phone(row["phone"], country_code(row["country"]))
+        assert out.at[idx, "first_name"] == split_name(row["first_name"], None, row["full_name"])[0]
+
+
+def test_frame_empty_and_bare() -> None:
+    empty = normalise_frame(pd.DataFrame({"email": pd.Series([], dtype="str")}))
+    assert len(empty) == 0 and set(EMAIL_FLAG_COLUMNS) <= set(empty.columns)
+    bare = normalise_frame(pd.DataFrame(index=[5, 6]))
+    assert bare["email_status"].tolist() == ["missing", "missing"]
+    assert bare["first_name"].tolist() == ["", ""]

@@ -1,0 +1,90 @@
+"""The whole pipeline in-process (`leadpipe run`): funnel, ledger, idempotent re-runs, bad input."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from leadpipe.cli import main
+from leadpipe.config import load_config
+from leadpipe.pipeline import run_pipeline
+from leadpipe.warehouse import engine_for, quarantine
+from tests.pipeline_checks import assert_demo_funnel, assert_ledger_adds_up, dedupe_quality
+
+
+def test_demo_run_funnel_and_second_run_pushes_nothing(demo_home: Path) -> None:
+    cfg = load_config()
+    first = run_pipeline(cfg, "run-1")
+    assert_demo_funnel(first, demo_home)
+    precision, recall = dedupe_quality(demo_home)
+    assert precision >= 0.95 and recall >= 0.8, (precision, recall)
+
+    second = run_pipeline(cfg, "run-2")
+    assert second["raw_rows"] == 0 and second["funnel"]["pushed"] == 0
+
+
+def test_a_new_list_updates_known_people_and_adds_new_ones(demo_home: Path) -> None:
+    cfg = load_config()
+    run_pipeline(cfg, "run-1")
+    with (demo_home / "inputs" / "demo" / "do_not_contact.csv").open(encoding="utf-8") as fh:
+        blocked = next(csv.DictReader(fh))["email"]
+    extra = demo_home / "inputs" / "demo" / "vendor_apollo_2.csv"
+    header = ["First Name", "Last Name", "Title", "Company", "Email", "Corporate Phone", "Website", "City",
+              "State", "Country", "# Employees", "Industry"]
+    with extra.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        w.writerow(["Greta", "Lindqvist", "VP Sales", "Nordlicht Software GmbH", "greta.lindqvist@nordlicht.de",
+                    "+49 30 901820", "https://nordlicht.de", "Berlin", "Berlin", "Germany", "250", "Software"])
+        w.writerow(["Re", "Bought", "CEO", "Somewhere GmbH", blocked.upper(), "", "", "", "", "DE", "300", ""])
+    summary = run_pipeline(cfg, "run-2")
+    assert summary["raw_rows"] == 2
+    assert_ledger_adds_up(summary)
+    assert summary["funnel"]["pushed"] == 1  # the new VP; the re-bought unsubscribed person stays out
+    assert summary["by_source"]["vendor_apollo"]["suppressed"] == 1
+
+    result = CliRunner().invoke(main, ["explain", blocked])
+    assert result.exit_code == 0, result.output
+    assert "suppressed - email on do-not-contact list do_not_contact.csv" in result.output
+    assert "vendor_apollo/vendor_apollo_2.csv row 2" in result.output
+
+
+def test_broken_rows_are_quarantined_with_file_line_and_check(home: Path) -> None:
+    inputs = home / "inputs" / "demo"
+    inputs.mkdir(parents=True)
+    (inputs / "do_not_contact.csv").write_text("email\n", encoding="utf-8")
+    rows = ["First Name,Last Name,Title,Company,Email,Corporate Phone,Website,City,State,Country,# Employees,Industry"]
+    for i in range(20):
+        rows.append(f"Person{i},Good,CTO,Acme GmbH,person{i}@acme-gmbh.de,,acme-gmbh.de,Berlin,,DE,100,Software")
+    rows.append("Short,Row,CTO")  # data row 21, file line 22
+    rows.append("Test,Test,CTO,Acme GmbH,test.test@acme-gmbh.de,,,,,DE,100,")  # placeholder name, row 22
+    (inputs / "vendor_apollo_broken.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    summary = run_pipeline(load_config(), "run-broken")
+    assert summary["raw_rows"] == 22
+    assert_ledger_adds_up(summary)
+    assert summary["outcomes"]["quarantined"] == 2
+    with engine_for(load_config().warehouse_url).connect() as conn:
+        q = {r.source_row: r for r in conn.execute(select(quarantine))}
+    assert q[21].check_name == "ingest.parse"
+    assert "vendor_apollo_broken.csv line 22: row has 3 fields but the header has 12" in q[21].reason
+    assert q[22].source_file == "vendor_apollo_broken.csv" and "first_name" in q[22].reason
+
+
+def test_a_list_with_30_percent_bad_emails_stops_before_push_others_go_on(demo_home: Path) -> None:
+    rows = ["First Name,Last Name,Title,Company,Email,Corporate Phone,Website,City,State,Country,# Employees,Industry"]
+    for i in range(70):
+        rows.append(f"Ann{i},Bauer,CEO,Bauer AG,ann{i}@bauer-ag.de,,,,,DE,100,")
+    for i in range(30):
+        rows.append(f"Bob{i},Bauer,CEO,Bauer AG,not-an-email-{i},,,,,DE,100,")
+    (demo_home / "inputs" / "demo" / "vendor_apollo.csv").unlink()  # this source's batch is the bad list alone
+    (demo_home / "inputs" / "demo" / "vendor_apollo_bad.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    summary = run_pipeline(load_config(), "run-bad")
+    assert_ledger_adds_up(summary)
+    [why] = summary["rejected_batches"]["vendor_apollo"]
+    assert "email" in why and "70" in why  # names the check and the observed share
+    assert summary["by_source"]["vendor_apollo"]["quarantined"] == summary["by_source"]["vendor_apollo"]["raw_rows"]
+    assert summary["by_source"]["vendor_apollo"]["pushed"] == 0
+    assert summary["by_source"]["vendor_zoominfo"]["pushed"] > 0
