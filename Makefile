@@ -12,11 +12,12 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 export LEADPIPE_HOME ?= $(CURDIR)/.leadpipe
 export AIRFLOW_HOME ?= $(CURDIR)/.airflow
 export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
+export AIRFLOW__CORE__PLUGINS_FOLDER := $(CURDIR)/plugins
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__LOGGING__LOGGING_LEVEL ?= WARNING
 export PATH := $(BIN):$(PATH)
 
-.PHONY: install run test lint clean-run
+.PHONY: install run test test-e2e test-e2e-deps airflow lint clean-run bench bench-normalise bench-enrich bench-dedupe bench-validate bench-push bench-sql
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -32,16 +33,77 @@ run: install
 	@mkdir -p $(AIRFLOW_HOME)
 	@$(BIN)/leadpipe demo
 	@$(BIN)/airflow db migrate > $(AIRFLOW_HOME)/db-migrate.log 2>&1 || (cat $(AIRFLOW_HOME)/db-migrate.log; exit 1)
-	@$(BIN)/airflow dags test leads_nightly > $(AIRFLOW_HOME)/last-run.log 2>&1 \
+	@LEADPIPE_NO_DEADLINE=1 $(BIN)/airflow dags test leads_nightly > $(AIRFLOW_HOME)/last-run.log 2>&1 \
 		|| ($(BIN)/leadpipe funnel; echo "the run failed; Airflow log: $(AIRFLOW_HOME)/last-run.log"; exit 1)
 	@$(BIN)/leadpipe funnel
 	@echo "  Airflow log: $(AIRFLOW_HOME)/last-run.log"
 
-test: install
+test: install test-e2e-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Debian's chromium for the Playwright browser tests (Playwright's own download does not work here).
+# Idempotent: apt-get runs only when /usr/bin/chromium is missing.
+CHROMIUM ?= /usr/bin/chromium
+test-e2e-deps:
+	@test -x $(CHROMIUM) || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+# Only the browser tests (tests/e2e): starts its own Airflow on a free port.
+test-e2e: install test-e2e-deps
+	$(BIN)/python -m pytest tests/e2e $(PYTEST_ARGS)
+
+# Airflow with the project's DAGs for local use: http://127.0.0.1:$(AIRFLOW_PORT)/, everyone is admin
+# (local only). Ctrl-C stops all of it.
+AIRFLOW_PORT ?= 8080
+airflow: install
+	@mkdir -p $(AIRFLOW_HOME)
+	@echo "leadpipe Airflow: http://127.0.0.1:$(AIRFLOW_PORT)/  (starting takes about half a minute; Ctrl-C stops it)"
+	@AIRFLOW__API__HOST=127.0.0.1 AIRFLOW__API__PORT=$(AIRFLOW_PORT) \
+	 AIRFLOW__API__BASE_URL=http://127.0.0.1:$(AIRFLOW_PORT) \
+	 AIRFLOW__CORE__EXECUTION_API_SERVER_URL=http://127.0.0.1:$(AIRFLOW_PORT)/execution/ \
+	 AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS=True AIRFLOW__CORE__PARALLELISM=4 \
+	 exec $(BIN)/airflow standalone
+
+# End-to-end benchmark (bench/pipeline_bench.py): wall time and peak RSS per stage, results in bench/results/.
+BENCH_LEADS ?= 100000 1000000
+bench: install
+	$(BIN)/python bench/pipeline_bench.py $(foreach n,$(BENCH_LEADS),--leads $(n))
+
+# Normalisation throughput on one core vs a per-row baseline (bench/normalise_bench.py).
+bench-normalise: install
+	$(BIN)/python bench/normalise_bench.py --rows $(or $(NORMALISE_ROWS),200000)
+
+# Web enrichment: extraction per page; 1,000 local sites at the configured politeness, then from cache.
+bench-enrich: install
+	$(BIN)/python bench/enrich_bench.py --domains $(or $(ENRICH_DOMAINS),1000)
+
+# Dedupe benchmark (bench/dedupe_bench.py): leadpipe vs Splink 5 (DuckDB) on generated leads with ground truth.
+DEDUPE_SIZES ?= 10000 100000 1000000
+# Splink lives in its own environment (.venv-bench, same lock + the bench group): a plain `uv sync` of .venv
+# removes groups it was not asked for.
+bench-dedupe: install
+	UV_PROJECT_ENVIRONMENT=$(CURDIR)/.venv-bench $(UV) sync --frozen --group bench --quiet
+	$(CURDIR)/.venv-bench/bin/python bench/dedupe_bench.py --sizes $(DEDUPE_SIZES) --incremental $(lastword $(DEDUPE_SIZES))
+
+# Validation benchmark (bench/validate_bench.py): each GX suite on 1M synthetic leads, import excluded (target < 3 s).
+VALIDATE_ROWS ?= 1000000
+bench-validate: install
+	$(BIN)/python bench/validate_bench.py --rows $(VALIDATE_ROWS) --repeat 3
+
+# Push benchmark (bench/push_bench.py): HubSpot sink vs the emulator at 190 requests / 10 s (target >= 90% of the
+# limit's records/s). PUSH_RECORDS=6000 PUSH_WINDOW=1 for a quick run (time scaled down 10x).
+PUSH_RECORDS ?= 60000
+PUSH_WINDOW ?= 10
+bench-push: install
+	$(BIN)/python bench/push_bench.py --records $(PUSH_RECORDS) --window $(PUSH_WINDOW)
 
 lint: install
 	$(BIN)/ruff check .
 
 clean-run:
 	rm -rf $(LEADPIPE_HOME) $(AIRFLOW_HOME)
+
+# SQL source benchmark (bench/sql_source_bench.py): stream a 1M-row table from PostgreSQL and MariaDB,
+# peak memory vs pandas.read_sql, plus the whole ingest_source stage; results in bench/results/.
+SQL_BENCH_ROWS ?= 1000000
+bench-sql: install
+	$(BIN)/python bench/sql_source_bench.py --rows $(SQL_BENCH_ROWS) --ingest-rows $(SQL_BENCH_ROWS)

@@ -2,19 +2,51 @@
 
 Wiring only: every task calls one function of `leadpipe.stages`, which the CLI and the tests call too.
 One mapped group per configured source (ingest -> normalise -> validate), so one bad source does not
-stop the others; then dedupe, qualify (segment, score, suppress) and push over all sources; then the
-run summary, which runs whatever happened upstream so every row's outcome is counted.
+stop the others; then one task group per stage over all sources: resolve people (dedupe), qualify
+(segment, score, suppress), deliver (push, then publish the `leadpipe.prospect_list` asset when the
+list changed, with counts) and report (summary.json and report.html, run whatever happened upstream so
+every row's outcome is counted).
+
+Schedule and deadline come from `airflow:` in config/leadpipe.yaml. Retries back off exponentially;
+a busy or unreachable service is retried, bad credentials or config fail at once.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+import os
+from datetime import datetime, timedelta
 
-from airflow.sdk import TriggerRule, dag, get_current_context, task, task_group
-from airflow.sdk.exceptions import AirflowFailException
+from airflow.sdk import (
+    Asset,
+    AsyncCallback,
+    DeadlineAlert,
+    DeadlineReference,
+    TaskGroup,
+    TriggerRule,
+    dag,
+    get_current_context,
+    task,
+    task_group,
+)
+from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+
+from leadpipe.airflow_policies import default_args
+from leadpipe.orchestration import read_dag_settings
+
+SETTINGS = read_dag_settings().airflow  # reads the YAML only: no database, no network, no pandas
+PROSPECT_LIST = Asset(name="leadpipe.prospect_list")
+# Airflow 3.3.2's in-process runner (`airflow dags test`, dag.test()) crashes when a run with a deadline
+# succeeds (DagRun.update_state looks the alerts up by id and gets their serialized form), so `make run`
+# and the in-process tests set LEADPIPE_NO_DEADLINE=1; the scheduler handles deadlines normally.
+LATE_RUN_ALERT = None if os.environ.get("LEADPIPE_NO_DEADLINE") == "1" else DeadlineAlert(
+    reference=DeadlineReference.DAGRUN_QUEUED_AT,
+    interval=timedelta(minutes=SETTINGS.nightly_deadline_minutes),
+    callback=AsyncCallback("leadpipe.airflow_policies.run_is_late",
+                           kwargs={"dag_id": "leads_nightly", "allowed": f"{SETTINGS.nightly_deadline_minutes} minutes"}),
+)
 
 
-def _cfg():  # noqa: ANN202 - loaded inside tasks only: no config or DB work at parse time
+def _cfg():
     from leadpipe.config import load_config
 
     return load_config()
@@ -32,12 +64,14 @@ def _label(source_name: str) -> str:
 
 @dag(
     dag_id="leads_nightly",
-    schedule="0 2 * * *",
+    schedule=SETTINGS.nightly_schedule,
+    start_date=datetime(2026, 1, 1),
     catchup=False,
     max_active_runs=1,
     tags=["leadpipe", "nightly"],
     doc_md=__doc__,
-    default_args={"retries": 2, "retry_delay": timedelta(seconds=30), "retry_exponential_backoff": True},
+    default_args=default_args(),
+    deadline=LATE_RUN_ALERT,
 )
 def leads_nightly() -> None:
     @task
@@ -47,7 +81,7 @@ def leads_nightly() -> None:
         return stages.start(_cfg(), _run_id())
 
     @task_group(group_id="prepare")
-    def prepare(source_name: str):  # noqa: ANN202
+    def prepare(source_name: str):
         @task(map_index_template="{{ source_name }}")
         def ingest(source_name: str) -> str | None:
             from leadpipe import stages
@@ -78,10 +112,27 @@ def leads_nightly() -> None:
         return stages.dedupe(_cfg(), _run_id())
 
     @task
+    def enrich(path: str | None) -> str | None:
+        """Company websites -> empty company fields; a no-op unless enrichment.web.enabled."""
+        from leadpipe import stages
+
+        return stages.enrich(_cfg(), _run_id(), path)
+
+    @task
     def qualify(path: str | None) -> str | None:
         from leadpipe import stages
 
         return stages.qualify(_cfg(), _run_id(), path)
+
+    @task
+    def validate_prospects(path: str | None) -> str | None:
+        """The last gate before any CRM write: a critical failure stops the push, with the reason."""
+        from leadpipe import stages
+
+        try:
+            return stages.validate_prospects(_cfg(), _run_id(), path)
+        except stages.BatchRejected as exc:
+            raise AirflowFailException(str(exc)) from None
 
     @task
     def push(path: str | None) -> dict:
@@ -89,22 +140,42 @@ def leads_nightly() -> None:
 
         return stages.push(_cfg(), _run_id(), path)
 
+    @task(outlets=[PROSPECT_LIST], retries=0)
+    def publish_prospect_list(counts: dict) -> dict:
+        """Tell other DAGs (schedule=[PROSPECT_LIST]) that the list changed; skipped when nothing did."""
+        changed = counts.get("create", 0) + counts.get("update", 0)
+        if not changed:
+            raise AirflowSkipException("prospect list unchanged: no asset event")
+        extra = {"run_id": _run_id(), "created": counts.get("create", 0), "updated": counts.get("update", 0),
+                 "unchanged": counts.get("skip", 0), "failed": counts.get("failed", 0)}
+        get_current_context()["outlet_events"][PROSPECT_LIST].extra = extra
+        return extra
+
     @task(trigger_rule=TriggerRule.ALL_DONE, retries=0)
     def summarise() -> dict:
         from leadpipe import stages
         from leadpipe.funnel import format_funnel
 
         summary = stages.summarise(_cfg(), _run_id())
-        print(format_funnel(summary))  # noqa: T201 - the funnel belongs in the task log
+        print(format_funnel(summary))
+        print(f"  run report: {summary['outputs'].get('report_html')}")
         if summary["source_errors"] or summary["rejected_batches"]:
             raise AirflowFailException("some sources had problems; see the summary above")
-        return {"summary_path": summary["summary_path"], "outcomes": summary["outcomes"]}
+        return {"summary_path": summary["summary_path"], "outcomes": summary["outcomes"],
+                "report_html": summary["outputs"].get("report_html")}
 
-    sources = start()
-    prepared = prepare.expand(source_name=sources)
-    resolved = dedupe()
-    prepared >> resolved
-    push(qualify(resolved)) >> summarise()
+    # One group per stage; prefix_group_id=False keeps task ids short ("dedupe", not "resolve_people.dedupe").
+    # To add a task to a stage, chain it inside the group: e.g. `people = enrich(dedupe())`.
+    prepared = prepare.expand(source_name=start())
+    with TaskGroup("resolve_people", prefix_group_id=False) as resolve_people:
+        people = enrich(dedupe())
+    with TaskGroup("qualify_leads", prefix_group_id=False) as qualify_leads:
+        prospects = validate_prospects(qualify(people))
+    with TaskGroup("deliver_to_crm", prefix_group_id=False) as deliver_to_crm:
+        publish_prospect_list(push(prospects))
+    with TaskGroup("report_run", prefix_group_id=False) as report_run:
+        summarise()
+    prepared >> resolve_people >> qualify_leads >> deliver_to_crm >> report_run
 
 
 leads_nightly()

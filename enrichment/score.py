@@ -1,13 +1,32 @@
-"""Lead scoring: points from config, a breakdown sales-ops can read, and a tier.
+"""Lead scoring: fit points (who they are) plus intent points (what they did), a readable breakdown, a tier.
 
-Every point awarded is listed with the reason, so `leadpipe explain` can answer "why is this lead a B?".
+Every point awarded is listed with its rule, so `leadpipe explain` can answer "why is this lead a B?".
+Intent fades: its points halve every `intent_half_life_days` since the lead was captured, so a form sent
+a year ago no longer outranks a good fit. Fit does not fade (a company's size does not age by itself).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from leadpipe.config import ScoringConfig
+
+
+@dataclass(frozen=True)
+class LeadFacts:
+    """What scoring looks at, already worked out by segmentation and the persona classifier."""
+
+    markets: list[str] = field(default_factory=list)
+    seniority: str = ""
+    persona: str | None = None
+    employees: int | None = None
+    has_work_email: bool = False
+    has_phone: bool = False
+    filled: frozenset[str] = frozenset()  # lead fields that hold a value
+    from_form: bool = False
+    source: str | None = None
+    captured_at: datetime | None = None  # form time or vendor export date
 
 
 @dataclass(frozen=True)
@@ -15,23 +34,71 @@ class Score:
     total: int
     tier: str  # "" when below the qualification threshold
     qualified: bool
-    breakdown: list[dict] = field(default_factory=list)  # [{"rule", "points"}]
+    fit: int = 0
+    intent: int = 0
+    breakdown: list[dict] = field(default_factory=list)  # [{"rule", "kind", "points", ...}]
 
 
-def score_lead(*, markets: list[str], seniority: str, has_work_email: bool, has_phone: bool,
-               from_form: bool, cfg: ScoringConfig) -> Score:
-    parts: list[dict] = []
-    if markets and markets[0] in cfg.market_points:
-        parts.append({"rule": f"market {markets[0]}", "points": cfg.market_points[markets[0]]})
-    if seniority in cfg.seniority_points:
-        parts.append({"rule": f"seniority {seniority}", "points": cfg.seniority_points[seniority]})
-    if has_work_email:
+def _fit(facts: LeadFacts, cfg: ScoringConfig) -> list[dict]:
+    parts = []
+    if facts.markets and facts.markets[0] in cfg.market_points:
+        parts.append({"rule": f"market {facts.markets[0]}", "points": cfg.market_points[facts.markets[0]]})
+    if facts.seniority in cfg.seniority_points:
+        parts.append({"rule": f"seniority {facts.seniority}", "points": cfg.seniority_points[facts.seniority]})
+    if facts.persona and facts.persona in cfg.persona_points:
+        parts.append({"rule": f"persona {facts.persona}", "points": cfg.persona_points[facts.persona]})
+    if facts.employees is not None:
+        for band in cfg.company_size_points:
+            if facts.employees >= band.min_employees and (band.max_employees is None
+                                                          or facts.employees <= band.max_employees):
+                top = f"-{band.max_employees}" if band.max_employees is not None else "+"
+                parts.append({"rule": f"company size {band.min_employees}{top}", "points": band.points})
+                break
+    if facts.has_work_email:
         parts.append({"rule": "work email", "points": cfg.work_email_points})
-    if has_phone:
+    if facts.has_phone:
         parts.append({"rule": "phone number", "points": cfg.phone_points})
-    if from_form:
+    for name, points in cfg.completeness_points.items():
+        if name in facts.filled:
+            parts.append({"rule": f"has {name}", "points": points})
+    return [{**p, "kind": "fit"} for p in parts if p["points"]]
+
+
+def _intent(facts: LeadFacts, cfg: ScoringConfig, now: datetime) -> list[dict]:
+    parts = []
+    age_days = None
+    if facts.captured_at is not None:
+        captured = facts.captured_at if facts.captured_at.tzinfo else facts.captured_at.replace(tzinfo=UTC)
+        age_days = max(0.0, (now - captured).total_seconds() / 86400)
+    if facts.from_form:
         parts.append({"rule": "web form submission", "points": cfg.form_submission_points})
-    total = sum(p["points"] for p in parts)
+        if age_days is not None:
+            for band in sorted(cfg.form_recency_points, key=lambda b: b.within_days):
+                if age_days <= band.within_days:
+                    parts.append({"rule": f"form within {band.within_days} days", "points": band.points})
+                    break
+    if facts.source and facts.source in cfg.source_points:
+        parts.append({"rule": f"source {facts.source}", "points": cfg.source_points[facts.source]})
+    factor = 1.0
+    if cfg.intent_half_life_days and age_days is not None:
+        factor = 0.5 ** (age_days / cfg.intent_half_life_days)
+    out = []
+    for p in parts:
+        if not p["points"]:
+            continue
+        item = {**p, "kind": "intent", "points": round(p["points"] * factor, 1)}
+        if factor < 1.0:
+            item.update(base_points=p["points"], decay=f"x{factor:.2f} ({age_days:.0f} days old)")
+        out.append(item)
+    return out
+
+
+def score_lead(facts: LeadFacts, cfg: ScoringConfig, now: datetime | None = None) -> Score:
+    now = now or datetime.now(UTC)
+    fit, intent = _fit(facts, cfg), _intent(facts, cfg, now)
+    fit_total = sum(p["points"] for p in fit)
+    intent_total = round(sum(p["points"] for p in intent))
+    total = int(fit_total + intent_total)
     qualified = total >= cfg.qualify_at
     tier = ""
     if qualified:
@@ -39,4 +106,14 @@ def score_lead(*, markets: list[str], seniority: str, has_work_email: bool, has_
             if total >= floor:
                 tier = name
                 break
-    return Score(total, tier, qualified, parts)
+    return Score(total, tier, qualified, int(fit_total), int(intent_total), fit + intent)
+
+
+def max_score(cfg: ScoringConfig) -> int:
+    """The most points any lead can get: the best of each choice plus every bonus (for range checks)."""
+    best_of = [cfg.market_points, cfg.seniority_points, cfg.persona_points, cfg.source_points]
+    best = [max(d.values(), default=0) for d in best_of]
+    best.append(max((b.points for b in cfg.company_size_points), default=0))
+    best.append(max((b.points for b in cfg.form_recency_points), default=0))
+    best += [cfg.work_email_points, cfg.phone_points, cfg.form_submission_points, *cfg.completeness_points.values()]
+    return sum(max(p, 0) for p in best)

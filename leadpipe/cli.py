@@ -115,5 +115,26 @@ def write_demo_do_not_contact(vendor_file: Path, out: Path) -> None:
             w.writerow([e.strip().lower(), "unsubscribed"])
 
 
+from leadpipe.validate_cli import validate as _validate_command
+
+main.add_command(_validate_command)
+from leadpipe.push_cli import push_command as _push_command  # noqa: E402
+
+main.add_command(_push_command)
+from leadpipe.dedupe_cli import dedupe_command as _dedupe_command  # noqa: E402
+
+main.add_command(_dedupe_command)
+from leadpipe.forget_cli import forget_command as _forget_command  # noqa: E402
+
+main.add_command(_forget_command)
+from enrichment.web.cli import enrich_site as _enrich_site_command, extract_pages as _extract_pages_command  # noqa: E402
+main.add_command(_enrich_site_command)
+main.add_command(_extract_pages_command)
+
+from leadpipe.connectors_cli import connectors_command as _connectors_command  # noqa: E402
+
+main.add_command(_connectors_command)
+
+
 if __name__ == "__main__":
     main()

@@ -28,7 +28,12 @@ def run_pipeline(cfg: Config, run_id: str | None = None) -> dict:
             stages.validate_batch(cfg, run_id, normalised, source)
         except stages.BatchRejected as exc:
             log.error("%s", exc)
-    resolved = stages.dedupe(cfg, run_id)
+    resolved = stages.enrich(cfg, run_id, stages.dedupe(cfg, run_id))
     prospects = stages.qualify(cfg, run_id, resolved)
+    try:
+        prospects = stages.validate_prospects(cfg, run_id, prospects)
+    except stages.BatchRejected as exc:  # nothing reaches the CRM; the summary says why
+        log.error("%s", exc)
+        prospects = None
     stages.push(cfg, run_id, prospects)
     return stages.summarise(cfg, run_id)

@@ -19,10 +19,7 @@ import pandas as pd
 from sqlalchemy import delete, insert, select
 
 from connectors.registry import build_source
-from connectors.sinks.base import plan_pushes
-from connectors.sinks.local import LocalSink
 from connectors.sources.base import SourceError
-from connectors.sources.presets import column_mapping
 from leadpipe import ledger
 from leadpipe.config import Config, SourceConfig
 from leadpipe.ledger import Outcome, QuarantinedRow
@@ -31,9 +28,7 @@ from leadpipe.warehouse import (
     engine_for,
     membership,
     people,
-    push_ledger,
     raw_rows,
-    source_files,
     validation_results,
 )
 
@@ -90,76 +85,42 @@ def start(cfg: Config, run_id: str) -> list[str]:
 
 
 def ingest_source(cfg: Config, run_id: str, source_name: str) -> str | None:
-    """Store every new row of one source (append-only, with lineage) and hand on the readable ones."""
+    """Store every new unit of one source (append-only, with lineage) and hand on this run's readable rows.
+
+    A unit that fails as a whole (unreadable file) and a source that cannot be reached are noted in
+    source_errors; the other units and sources go on. See leadpipe/source_ingest.py for the contract.
+    """
+    from leadpipe.source_ingest import export_run_rows, load_state
+
     src = _source_cfg(cfg, source_name)
     engine = engine_for(cfg.warehouse_url)
     with timed(cfg, run_id, "ingest", source_name):
-        with engine.connect() as conn:
-            seen = {r[0] for r in conn.execute(select(source_files.c.fingerprint).where(source_files.c.source == src.name))}
         source = build_source(src, cfg)
-        frames = []
-        for unit in source.discover(seen):
+        try:
+            units = source.discover(load_state(engine, src.name))
+        except SourceError as exc:  # SourceUnavailable: nothing of this source can be read now
+            log.error("source %s: %s", src.name, exc)
+            _note(cfg, run_id, "source_errors", src.name, str(exc))
+            units = []
+        for unit in units:
             try:
-                frame = _ingest_unit(cfg, run_id, src, source, unit)
+                _ingest_unit(cfg, run_id, src, source, unit)
             except SourceError as exc:
                 log.error("source %s: %s", src.name, exc)
                 _note(cfg, run_id, "source_errors", src.name, str(exc))
-                continue
-            if frame is not None and len(frame):
-                frames.append(frame)
-        if not frames:
+        out = run_dir(cfg, run_id) / "ingested" / f"{src.name}.parquet"
+        if not export_run_rows(engine, run_id, src, out):
+            out.unlink(missing_ok=True)
             log.info("source %s: nothing new", src.name)
             return None
-        out = run_dir(cfg, run_id) / "ingested" / f"{src.name}.parquet"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        pd.concat(frames, ignore_index=True).to_parquet(out, index=False)
         return str(out)
 
 
-def _ingest_unit(cfg: Config, run_id: str, src: SourceConfig, source, unit) -> pd.DataFrame | None:  # noqa: ANN001
-    records = list(source.read(unit))
-    mapping = column_mapping(src.preset, src.mapping)
-    headers = set(records[0].payload) if records else set()
-    if records and mapping and not headers & set(mapping.values()):
-        raise SourceError(
-            f"{unit.name}: none of the expected columns found ({', '.join(sorted(mapping.values()))}); "
-            f"the file has {', '.join(sorted(headers))}. Set 'preset' or 'mapping' for source {src.name}."
-        )
-    missing = sorted(set(mapping.values()) - headers) if records else []
-    if missing:
-        log.warning("source %s, %s: columns not in the file, left empty: %s", src.name, unit.name, missing)
-    engine = engine_for(cfg.warehouse_url)
-    stamp = ledger.now()
-    ids: list[int] = []
-    with engine.begin() as conn:  # rows and the file's fingerprint together: all or nothing
-        for i in range(0, len(records), RAW_INSERT_CHUNK):
-            chunk = records[i : i + RAW_INSERT_CHUNK]
-            result = conn.execute(
-                insert(raw_rows).returning(raw_rows.c.id, sort_by_parameter_order=True),
-                [{"run_id": run_id, "source": src.name, "source_file": unit.name, "source_row": r.source_row,
-                  "payload": r.payload, "ingested_at": stamp} for r in chunk],
-            )
-            ids.extend(row[0] for row in result)
-        conn.execute(insert(source_files).values(
-            source=src.name, path=unit.locator, fingerprint=unit.fingerprint, size_bytes=unit.size_bytes,
-            rows=len(records), run_id=run_id, ingested_at=stamp,
-        ))
-    bad = [QuarantinedRow(rid, src.name, unit.name, r.source_row, "ingest.parse", r.error)
-           for rid, r in zip(ids, records, strict=True) if r.error]
-    ledger.record_quarantine(engine, run_id, bad)
-    good = [(rid, r) for rid, r in zip(ids, records, strict=True) if not r.error]
-    log.info("source %s, %s: %d rows stored, %d unreadable rows quarantined",
-             src.name, unit.name, len(records), len(bad))
-    frame = pd.DataFrame(
-        {field: [r.payload.get(header, "") for _, r in good] for field, header in mapping.items()},
-        dtype="string",
-    )
-    frame["raw_row_id"] = pd.array([rid for rid, _ in good], dtype="int64")
-    frame["source"] = src.name
-    frame["source_file"] = unit.name
-    frame["source_row"] = pd.array([r.source_row for _, r in good], dtype="int64")
-    frame["source_kind"] = src.kind
-    return frame
+def _ingest_unit(cfg: Config, run_id: str, src: SourceConfig, source, unit) -> int:  # noqa: ANN001
+    """Rows, quarantine, 'seen' and the new cursor of one unit in one transaction; returns rows stored."""
+    from leadpipe.source_ingest import store_unit
+
+    return store_unit(engine_for(cfg.warehouse_url), run_id, src, source, unit).rows
 
 
 def normalise_batch(cfg: Config, run_id: str, path: str | None, source_name: str) -> str | None:
@@ -177,49 +138,142 @@ def normalise_batch(cfg: Config, run_id: str, path: str | None, source_name: str
 
 
 def validate_batch(cfg: Config, run_id: str, path: str | None, source_name: str) -> str | None:
-    """Run the GX suite: quarantine failing rows; stop the whole batch on a critical failure."""
+    """Two GX gates per source: the raw batch (columns, size vs history), then the normalised leads.
+
+    A critical failure in either stops this source's whole batch (quarantined as 'batch stopped');
+    row-level failures quarantine just those rows, naming the expectation; warnings are recorded.
+    """
     from expectations.gx_runner import run_suite
     from expectations.normalised_leads import NormalisedLeadsThresholds, build_normalised_leads_suite
+    from expectations.raw_batch import build_raw_batch_suite
+    from expectations.volume_history import source_volume_history
 
     if path is None:
         return None
     engine = engine_for(cfg.warehouse_url)
+    limits = cfg.validation.for_source(source_name)
+    docs_dir = run_dir(cfg, run_id) / "data_docs" / source_name
     with timed(cfg, run_id, "validate", source_name):
         df = pd.read_parquet(path)
-        suite = build_normalised_leads_suite(
-            NormalisedLeadsThresholds(min_valid_email_share=cfg.validation.min_valid_email_share)
-        )
-        result = run_suite(df, suite, docs_dir=run_dir(cfg, run_id) / "data_docs" / source_name)
-        with engine.begin() as conn:
-            conn.execute(insert(validation_results).values(
-                run_id=run_id, suite=f"{result.suite_name}:{source_name}", success=result.success,
-                statistics=result.statistics, created_at=ledger.now(),
-            ))
-        if result.docs_path:
-            log.info("source %s: Data Docs at %s", source_name, result.docs_path)
-            _note(cfg, run_id, "data_docs", source_name, result.docs_path)
         lineage = df.set_index("raw_row_id")[["source", "source_file", "source_row"]]
+        history = source_volume_history(engine, source_name, run_id, limits.history_runs)
+        raw = run_suite(_mapped_batch(cfg, run_id, source_name, df), build_raw_batch_suite(limits, history),
+                        docs_dir=docs_dir)
+        _record_validation(cfg, run_id, raw, source_name)
+        if raw.critical_failures:
+            _stop_batch(cfg, run_id, source_name, lineage,
+                        [*raw.critical_failures, f"usual size of {source_name}: {history.describe()}"])
+        suite = build_normalised_leads_suite(NormalisedLeadsThresholds(
+            min_valid_email_share=limits.min_valid_email_share, min_job_title_share=limits.min_job_title_share))
+        result = run_suite(df, suite, docs_dir=docs_dir)
+        _record_validation(cfg, run_id, result, source_name)
         if result.critical_failures:
-            why = "; ".join(result.critical_failures)
-            ledger.record_quarantine(engine, run_id, [
-                QuarantinedRow(int(rid), r.source, r.source_file, int(r.source_row), "batch stopped", why)
-                for rid, r in lineage.iterrows()
-            ])
-            _note(cfg, run_id, "rejected_batches", source_name, why)
-            raise BatchRejected(f"source {source_name}: batch of {len(df)} rows stopped before any CRM write: {why}")
-        failed = {int(k): v for k, v in result.row_failures.items()}
-        ledger.record_quarantine(engine, run_id, [
-            QuarantinedRow(rid, lineage.at[rid, "source"], lineage.at[rid, "source_file"],
-                           int(lineage.at[rid, "source_row"]), checks[0], ", ".join(checks),
-                           field=_field_of(checks[0]))
-            for rid, checks in failed.items()
-        ])
-        valid = df[~df["raw_row_id"].isin(failed.keys())]
+            _stop_batch(cfg, run_id, source_name, lineage, result.critical_failures)
+        failed = _quarantine_row_failures(cfg, run_id, lineage, result.row_failures)
+        valid = df[~df["raw_row_id"].isin(failed)]
         out = run_dir(cfg, run_id) / "validated" / f"{source_name}.parquet"
         out.parent.mkdir(parents=True, exist_ok=True)
         valid.to_parquet(out, index=False)
         log.info("source %s: %d rows valid, %d quarantined", source_name, len(valid), len(failed))
         return str(out)
+
+
+def validate_prospects(cfg: Config, run_id: str, path: str | None) -> str | None:
+    """The gate between qualify and push: stop the push on a critical failure, hold back failing prospects.
+
+    Rows held back (or the whole list, when stopped) are quarantined on the person's primary source row,
+    so the ledger still adds up and `leadpipe explain` names the expectation.
+    """
+    from enrichment.suppress import load_lists
+    from expectations.gx_runner import run_suite
+    from expectations.prospects import DoNotContact, build_prospects_suite, crm_fields, max_possible_score
+
+    if path is None:
+        return None
+    with timed(cfg, run_id, "validate_prospects"):
+        df = pd.read_parquet(path)
+        if df.empty:
+            return path
+        lists = load_lists([cfg.resolve(p) for p in cfg.suppression.do_not_contact_files])
+        suite = build_prospects_suite(
+            crm_fields(cfg.sink.type), score_min=cfg.scoring.qualify_at, score_max=max_possible_score(cfg.scoring),
+            do_not_contact=DoNotContact(frozenset(lists.emails), frozenset(lists.domains), frozenset(lists.phones)),
+        )
+        frame = df.assign(raw_row_id=df["primary_raw_row_id"].astype("int64"))
+        result = run_suite(frame, suite, docs_dir=run_dir(cfg, run_id) / "data_docs" / PROSPECTS_GATE)
+        _record_validation(cfg, run_id, result, PROSPECTS_GATE)
+        lineage = _lineage(cfg, frame["raw_row_id"].tolist())
+        if result.critical_failures:
+            _stop_batch(cfg, run_id, PROSPECTS_GATE, lineage, result.critical_failures,
+                        label=f"{PROSPECTS_GATE}: push of {len(df)} prospects", check_name="push stopped")
+        failed = _quarantine_row_failures(cfg, run_id, lineage, result.row_failures)
+        out = run_dir(cfg, run_id) / "prospects_validated.parquet"
+        _to_parquet(df[~frame["raw_row_id"].isin(failed)], out)
+        log.info("prospects gate: %d prospects go on to push, %d held back", len(df) - len(failed), len(failed))
+        return str(out)
+
+
+PROSPECTS_GATE = "prospects_before_push"  # key of the prospects gate in data_docs / rejected_batches
+
+
+def _mapped_batch(cfg: Config, run_id: str, source_name: str, normalised: pd.DataFrame) -> pd.DataFrame:
+    """The batch as mapped, before normalising (the raw suite judges what the vendor sent); the
+    normalised frame stands in when ingest left no mapped file behind."""
+    mapped = run_dir(cfg, run_id) / "ingested" / f"{source_name}.parquet"
+    return pd.read_parquet(mapped) if mapped.exists() else normalised
+
+
+def _record_validation(cfg: Config, run_id: str, result, source_name: str) -> None:  # noqa: ANN001
+    """Keep every suite run in the warehouse and its warnings and Data Docs in the run summary."""
+    with engine_for(cfg.warehouse_url).begin() as conn:
+        conn.execute(insert(validation_results).values(
+            run_id=run_id, suite=f"{result.suite_name}:{source_name}", source=source_name, success=result.success,
+            statistics=result.statistics, failures=result.critical_failures, warnings=result.warnings,
+            created_at=ledger.now(),
+        ))
+    for warning in result.warnings:
+        log.warning("%s, %s: %s", source_name, result.suite_name, warning)
+        _note(cfg, run_id, "validation_warnings", source_name, f"{result.suite_name}: {warning}")
+    if result.docs_path:
+        log.info("%s: Data Docs at %s", source_name, result.docs_path)
+        _note(cfg, run_id, "data_docs", source_name, result.docs_path)
+
+
+def _stop_batch(cfg: Config, run_id: str, name: str, lineage: pd.DataFrame, failures: list[str], *,
+                label: str = "", check_name: str = "batch stopped") -> None:
+    """Quarantine every row of the batch with the failed expectations, note it for the summary, and raise."""
+    why = "; ".join(failures)
+    ledger.record_quarantine(engine_for(cfg.warehouse_url), run_id, [
+        QuarantinedRow(int(rid), r.source, r.source_file, int(r.source_row), check_name, why)
+        for rid, r in lineage.iterrows()
+    ])
+    _note(cfg, run_id, "rejected_batches", name, why)
+    label = label or f"source {name}: batch of {len(lineage)} rows"
+    raise BatchRejected(f"{label} stopped before any CRM write: {why}")
+
+
+def _quarantine_row_failures(cfg: Config, run_id: str, lineage: pd.DataFrame,
+                             row_failures: dict[int, list[str]]) -> set[int]:
+    """Quarantine rows that failed row-level checks under the first check's name; return their ids."""
+    failed = {int(k): v for k, v in row_failures.items()}
+    ledger.record_quarantine(engine_for(cfg.warehouse_url), run_id, [
+        QuarantinedRow(rid, lineage.at[rid, "source"], lineage.at[rid, "source_file"],
+                       int(lineage.at[rid, "source_row"]), checks[0], ", ".join(checks),
+                       field=_field_of(checks[0]))
+        for rid, checks in failed.items()
+    ])
+    return set(failed)
+
+
+def _lineage(cfg: Config, raw_row_ids: list[int]) -> pd.DataFrame:
+    """source, source_file, source_row per raw_row_id, from the warehouse (prospects carry only the id)."""
+    found = []
+    with engine_for(cfg.warehouse_url).connect() as conn:
+        for i in range(0, len(raw_row_ids), 5000):
+            found += conn.execute(select(raw_rows.c.id, raw_rows.c.source, raw_rows.c.source_file,
+                                         raw_rows.c.source_row).where(raw_rows.c.id.in_(raw_row_ids[i : i + 5000])))
+    frame = pd.DataFrame(found, columns=["raw_row_id", "source", "source_file", "source_row"])
+    return frame.set_index("raw_row_id")
 
 
 def _field_of(check: str) -> str | None:
@@ -231,6 +285,7 @@ def _field_of(check: str) -> str | None:
 def dedupe(cfg: Config, run_id: str) -> str | None:
     """Resolve this run's valid rows to people (new or existing) and keep golden records current."""
     from enrichment.dedupe import resolve
+    from enrichment.dedupe.incremental import candidate_people, load_model, save_model
 
     engine = engine_for(cfg.warehouse_url)
     with timed(cfg, run_id, "dedupe"):
@@ -239,19 +294,19 @@ def dedupe(cfg: Config, run_id: str) -> str | None:
         if batch.empty:
             return None
         batch = batch.sort_values("raw_row_id", kind="stable").reset_index(drop=True)
-        with engine.connect() as conn:
-            existing = pd.DataFrame(
-                conn.execute(select(people.c.person_id, people.c.email, people.c.first_name, people.c.last_name,
-                                    people.c.company_key, people.c.record, people.c.provenance)).mappings().all(),
-                columns=["person_id", "email", "first_name", "last_name", "company_key", "record", "provenance"],
-            )
-        res = resolve(batch, existing, cfg.dedupe.name_company_threshold)
+        existing = candidate_people(engine, batch)
+        model_file = cfg.home / "dedupe" / "model.json"
+        model = load_model(model_file) if not existing.empty else None  # increments reuse learned m/u
+        res = resolve(batch, existing, cfg.dedupe, model)
+        save_model(model_file, res)
         _store_people(cfg, run_id, res)
+        if not res.review.empty:  # possible matches: kept apart, listed for a human to decide
+            _to_parquet(res.review, run_dir(cfg, run_id) / "dedupe_review.parquet")
         rows = batch.set_index("raw_row_id")
         merged = [
             Outcome(int(m.raw_row_id), "merged",
                     f"same person as {_where(rows, res.primary[m.person_id])} ({m.rule}"
-                    + (f", score {m.match_score:.0f})" if m.match_score == m.match_score and m.match_score else ")"),
+                    + (f", match weight {m.match_score:.1f})" if m.match_score == m.match_score else ")"),
                     m.person_id)
             for m in res.membership.itertuples()
             if res.primary[m.person_id] != m.raw_row_id
@@ -267,9 +322,24 @@ def dedupe(cfg: Config, run_id: str) -> str | None:
         ])
         out = run_dir(cfg, run_id) / "resolved.parquet"
         _to_parquet(resolved, out)
-        log.info("dedupe: %d rows -> %d people (%d new), %d rows merged",
-                 len(batch), len(resolved), len(res.new_people), len(merged))
+        log.info("dedupe: %d rows -> %d people (%d new, %d existing people loaded as candidates), %d rows merged, "
+                 "%d possible matches for review", len(batch), len(resolved), len(res.new_people), len(existing),
+                 len(merged), len(res.review))
         return str(out)
+
+
+def enrich(cfg: Config, run_id: str, path: str | None) -> str | None:
+    """Fill empty company fields of the resolved people from their company's website.
+
+    Also the optional email deliverability check. Both are off by default (the input path is then handed on
+    unchanged, so `make run` stays offline). Fetch and DNS failures are recorded, never fail the run.
+    """
+    if path is None or not (cfg.enrichment.web.enabled or cfg.enrichment.deliverability.enabled):
+        return path
+    from enrichment.web.stage import enrich_resolved
+
+    with timed(cfg, run_id, "enrich"):
+        return enrich_resolved(cfg, run_id, path, run_dir(cfg, run_id) / "enriched.parquet")
 
 
 def _where(rows: pd.DataFrame, raw_row_id: int) -> str:
@@ -281,11 +351,12 @@ def _store_people(cfg: Config, run_id: str, res) -> None:  # noqa: ANN001
     engine = engine_for(cfg.warehouse_url)
     ids = list(res.golden)
     with engine.begin() as conn:
-        created = dict(conn.execute(
-            select(people.c.person_id, people.c.created_run_id).where(people.c.person_id.in_(ids))
-        ).all()) if ids else {}
-        for i in range(0, len(ids), 5000):
-            conn.execute(delete(people).where(people.c.person_id.in_(ids[i : i + 5000])))
+        created: dict[str, str] = {}
+        for i in range(0, len(ids), 5000):  # chunks: SQLite caps bound parameters per statement
+            chunk = ids[i : i + 5000]
+            created.update(conn.execute(
+                select(people.c.person_id, people.c.created_run_id).where(people.c.person_id.in_(chunk))).all())
+            conn.execute(delete(people).where(people.c.person_id.in_(chunk)))
         conn.execute(insert(people), [
             {"person_id": pid, "email": rec.get("email") or None, "first_name": rec.get("first_name"),
              "last_name": rec.get("last_name"), "company": rec.get("company"), "company_key": rec.get("company_key"),
@@ -298,74 +369,21 @@ def _store_people(cfg: Config, run_id: str, res) -> None:  # noqa: ANN001
             conn.execute(delete(membership).where(membership.c.raw_row_id.in_(row_ids[i : i + 5000])))
         conn.execute(insert(membership), [
             {"raw_row_id": int(m.raw_row_id), "person_id": m.person_id, "run_id": run_id, "rule": m.rule,
-             "match_score": None if m.match_score != m.match_score else m.match_score}
+             "match_score": None if m.match_score != m.match_score else m.match_score,
+             "evidence": res.evidence.get(int(m.raw_row_id))}
             for m in res.membership.itertuples()
         ])
 
 
 def qualify(cfg: Config, run_id: str, path: str | None) -> str | None:
-    """Segment and score every person, then apply suppression and the qualification threshold."""
-    from enrichment.normalise import normalise_email
-    from enrichment.score import score_lead
-    from enrichment.segment import markets_for, seniority
-    from enrichment.suppress import load_lists, suppression_reason
+    """Segment, classify titles, score, check compliance (suppression, GDPR, DNC) and route every person.
 
-    if path is None:
-        return None
-    engine = engine_for(cfg.warehouse_url)
-    with timed(cfg, run_id, "qualify"):
-        df = pd.read_parquet(path)
-        lists = load_lists([cfg.resolve(p) for p in cfg.suppression.do_not_contact_files])
-        outcomes: list[Outcome] = []
-        keep = []
-        updates = []
-        for rec in df.to_dict("records"):
-            rec = {k: (None if _missing(v) else v) for k, v in rec.items()}
-            email = normalise_email(rec.get("email"))
-            level = seniority(rec.get("job_title"))
-            employees = int(rec["employees"]) if rec.get("employees") is not None else None
-            markets = markets_for(rec.get("country"), rec.get("industry"), employees, cfg.markets)
-            score = score_lead(markets=markets, seniority=level, has_work_email=bool(rec.get("email"))
-                               and not email.free, has_phone=bool(rec.get("phone")), from_form=bool(rec["from_form"]),
-                               cfg=cfg.scoring)
-            rec.update(market=markets[0] if markets else None, seniority=level or None, score=score.total,
-                       tier=score.tier or None)
-            updates.append({"person_id": rec["person_id"], "segments": {"markets": markets, "seniority": level},
-                            "score": score.total, "tier": score.tier or None, "score_breakdown": score.breakdown})
-            flags = {"email_role": email.role, "email_disposable": email.disposable, "from_form": rec["from_form"]}
-            why = suppression_reason(rec, flags, lists, role=cfg.suppression.suppress_role_addresses,
-                                     disposable=cfg.suppression.suppress_disposable_addresses,
-                                     require_form_consent=cfg.suppression.require_consent_for_forms)
-            if why:
-                outcomes.append(Outcome(rec["primary_raw_row_id"], "suppressed", why, rec["person_id"]))
-            elif not score.qualified:
-                parts = ", ".join(f"{p['rule']} +{p['points']}" for p in score.breakdown) or "no points"
-                outcomes.append(Outcome(rec["primary_raw_row_id"], "disqualified",
-                                        f"score {score.total} below {cfg.scoring.qualify_at} ({parts})", rec["person_id"]))
-            elif not rec.get("email"):
-                outcomes.append(Outcome(rec["primary_raw_row_id"], "disqualified", "no usable email address",
-                                        rec["person_id"]))
-            else:
-                keep.append(rec)
-        _store_scores(engine, updates)
-        ledger.record_outcomes(engine, run_id, outcomes)
-        out = run_dir(cfg, run_id) / "prospects.parquet"
-        _to_parquet(pd.DataFrame(keep, columns=list(df.columns) + ["market", "seniority", "score", "tier"]), out)
-        log.info("qualify: %d people, %d prospects, %d suppressed, %d disqualified", len(df), len(keep),
-                 sum(o.outcome == "suppressed" for o in outcomes), sum(o.outcome == "disqualified" for o in outcomes))
-        return str(out)
+    Writes prospects.parquet; suppressed and disqualified people get their outcome with the reason.
+    The work lives in leadpipe.qualification (issue 7) to keep this file a list of stages.
+    """
+    from leadpipe.qualification import qualify as _qualify
 
-
-def _store_scores(engine, updates: list[dict]) -> None:  # noqa: ANN001
-    from sqlalchemy import bindparam, update
-
-    if not updates:
-        return
-    stmt = (update(people).where(people.c.person_id == bindparam("pid"))
-            .values(segments=bindparam("segments"), score=bindparam("score"), tier=bindparam("tier"),
-                    score_breakdown=bindparam("score_breakdown")))
-    with engine.begin() as conn:
-        conn.execute(stmt, [{**u, "pid": u.pop("person_id")} for u in updates])
+    return _qualify(cfg, run_id, path)
 
 
 PROSPECT_FIELDS = ("person_id", "email", "first_name", "last_name", "company", "job_title", "phone", "country",
@@ -373,7 +391,10 @@ PROSPECT_FIELDS = ("person_id", "email", "first_name", "last_name", "company", "
 
 
 def push(cfg: Config, run_id: str, path: str | None) -> dict[str, int]:
-    """Send new and changed prospects to the sink; record in the ledger only what the sink confirmed."""
+    """Send new and changed prospects to the configured sink (local by default); the ledger gets only what the
+    CRM confirmed, batch by batch, and refused or deferred records are quarantined with the CRM's reason."""
+    from connectors.sinks.pushing import make_sink, run_push
+
     engine = engine_for(cfg.warehouse_url)
     counts = {"create": 0, "update": 0, "skip": 0, "failed": 0}
     if path is None:
@@ -383,35 +404,8 @@ def push(cfg: Config, run_id: str, path: str | None) -> dict[str, int]:
         records = [{f: (None if _missing(r.get(f)) else _plain(r.get(f))) for f in PROSPECT_FIELDS}
                    for r in df.to_dict("records")]
         primary = dict(zip(df["person_id"], df["primary_raw_row_id"].astype(int), strict=True))
-        sink = LocalSink(engine, run_dir(cfg, run_id) / "crm_import.csv")
-        with engine.connect() as conn:
-            done = dict(conn.execute(select(push_ledger.c.person_id, push_ledger.c.content_hash)
-                                     .where(push_ledger.c.sink == sink.name)).all())
-        plan = plan_pushes(records, done)
-        results = sink.write(plan, run_id)
-        confirmed = [r for r in results if r.crm_id]
-        hashes = {p.person_id: p.content_hash for p in plan}
-        with engine.begin() as conn:
-            ids = [r.person_id for r in confirmed]
-            for i in range(0, len(ids), 5000):
-                conn.execute(delete(push_ledger).where(push_ledger.c.sink == sink.name,
-                                                       push_ledger.c.person_id.in_(ids[i : i + 5000])))
-            if confirmed:
-                conn.execute(insert(push_ledger), [
-                    {"sink": sink.name, "person_id": r.person_id, "crm_id": r.crm_id,
-                     "content_hash": hashes[r.person_id], "run_id": run_id, "pushed_at": ledger.now()}
-                    for r in confirmed])
-        outcomes = [Outcome(primary[r.person_id], "pushed", f"{r.action}d in {sink.name} CRM as {r.crm_id}",
-                            r.person_id) for r in confirmed]
-        outcomes += [Outcome(primary[p.person_id], "merged", f"already in {sink.name} CRM, unchanged", p.person_id)
-                     for p in plan if p.action == "skip"]
-        ledger.record_outcomes(engine, run_id, outcomes)
-        for p in plan:
-            counts[p.action] += 1
-        counts["failed"] = len(results) - len(confirmed)
-        log.info("push to %s: %d created, %d updated, %d unchanged", sink.name, counts["create"], counts["update"],
-                 counts["skip"])
-        return counts
+        sink = make_sink(cfg.sink, engine, run_dir(cfg, run_id))
+        return run_push(engine, run_id, sink, records, primary)
 
 
 def summarise(cfg: Config, run_id: str) -> dict:
@@ -443,6 +437,7 @@ def summarise(cfg: Config, run_id: str) -> dict:
         "stage_seconds": stage_seconds,
         "source_errors": _read_notes(cfg, run_id, "source_errors"),
         "rejected_batches": _read_notes(cfg, run_id, "rejected_batches"),
+        "validation_warnings": _read_notes(cfg, run_id, "validation_warnings"),
         "data_docs": {s: m[0] for s, m in _read_notes(cfg, run_id, "data_docs").items()},
         "outputs": {
             "run_folder": str(folder),
@@ -450,6 +445,10 @@ def summarise(cfg: Config, run_id: str) -> dict:
             "warehouse": cfg.warehouse_url.split("@")[-1],  # never the password part of a URL
         },
     }
+    from leadpipe.report import write_run_report
+
+    summary["outputs"]["report_html"] = str(folder / "report.html")  # linked before writing: one summary.json
+    write_run_report(cfg, run_id, summary)
     path = ledger.write_json(folder / "summary.json", summary)
     failed = summary["source_errors"] or summary["rejected_batches"]
     ledger.finish_run(engine, run_id, summary, "failed" if failed else "success")

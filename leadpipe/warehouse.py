@@ -90,6 +90,11 @@ people = Table(
     Column("score_breakdown", JSON),
     Column("created_run_id", String(250), nullable=False),
     Column("updated_run_id", String(250), nullable=False),
+    # 0003: persona, owner and the compliance verdict (lawful basis, consent evidence, DNC check)
+    Column("persona", String(64)),
+    Column("department", String(32)),
+    Column("owner", String(320)),
+    Column("compliance", JSON),
 )
 
 membership = Table(
@@ -100,7 +105,14 @@ membership = Table(
     Column("run_id", String(250), nullable=False),
     Column("rule", String(64), nullable=False),
     Column("match_score", Float),
+    # 0005: comparator levels, scores and weight of the link that merged this row (for `leadpipe explain`)
+    Column("evidence", JSON),
 )
+# 0005: incremental dedupe loads only golden records sharing a blocking key with the new rows
+Index("ix_people_last_name", people.c.last_name)
+Index("ix_people_first_name", people.c.first_name)
+Index("ix_people_domain", people.c.domain)
+Index("ix_people_company_key", people.c.company_key)
 
 outcomes = Table(
     "outcomes",
@@ -168,6 +180,110 @@ validation_results = Table(
     Column("success", Boolean, nullable=False),
     Column("statistics", JSON, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # 0007: which source (null for run-wide suites) and the messages, so "why was it stopped?" is a query
+    Column("source", String(64), index=True),
+    Column("failures", JSON),
+    Column("warnings", JSON),
+)
+
+# Each source's cursor (SQL watermark, last form-inbox id), stored with the rows it covers.
+source_state = Table(
+    "source_state",
+    metadata,
+    Column("source", String(64), primary_key=True),
+    Column("cursor", JSON, nullable=False),
+    Column("run_id", String(250), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# Web-form submissions, exactly once per (form, idempotency key); the nightly run reads them as a source.
+form_inbox = Table(
+    "form_inbox",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("form", String(64), nullable=False),
+    Column("idempotency_key", String(128), nullable=False),
+    Column("body_sha256", String(64), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("signals", JSON, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("form", "idempotency_key", name="uq_form_inbox_form_key"),
+)
+
+# 0004: every push plan (dry run or real), so "why was this person not sent?" is a query.
+push_plans = Table(
+    "push_plans",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("run_id", String(250), nullable=False, index=True),
+    Column("sink", String(32), nullable=False),
+    Column("person_id", String(36), nullable=False),
+    Column("action", String(10), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("crm_id", String(64)),
+    Column("content_hash", String(64), nullable=False),
+    Column("dry_run", Boolean, nullable=False),
+    Column("planned_at", DateTime(timezone=True), nullable=False),
+)
+
+# 0004: named lists kept in a CRM (HubSpot static list / Salesforce Campaign).
+crm_lists = Table(
+    "crm_lists",
+    metadata,
+    Column("sink", String(32), primary_key=True),
+    Column("list_name", String(255), primary_key=True),
+    Column("crm_list_id", String(64), nullable=False),
+    Column("members", Integer, nullable=False),
+    Column("synced_at", DateTime(timezone=True), nullable=False),
+)
+
+# 0006: what each company's website says (web enrichment), one row per domain, refreshed after freshness_days.
+companies = Table(
+    "companies",
+    metadata,
+    Column("domain", String(255), primary_key=True),
+    Column("enrichment_status", String(20), nullable=False),
+    Column("enrichment_reason", Text),
+    Column("name", String(300)),
+    Column("description", Text),
+    Column("logo", Text),
+    Column("industry", String(100)),
+    Column("industry_confidence", Float),
+    Column("language", String(8)),
+    Column("emails", JSON),
+    Column("phones", JSON),
+    Column("social_links", JSON),
+    Column("address", JSON),
+    Column("organization", JSON),
+    Column("tech", JSON),
+    Column("pages", JSON),
+    Column("enriched_at", DateTime(timezone=True), nullable=False),
+    Column("run_id", String(250)),
+)
+
+# 0003: hashed do-not-contact keys that outlive the data (erasure tombstones): only sha256, never the value.
+suppression_entries = Table(
+    "suppression_entries",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),
+    Column("value_hash", String(64), nullable=False),
+    Column("list_name", String(64), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("kind", "value_hash", name="uq_suppression_entries_kind_hash"),
+)
+
+# 0003: audit trail of `leadpipe forget` (what was scrubbed where, which CRM records to delete).
+erasures = Table(
+    "erasures",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("email_hash", String(64), nullable=False, index=True),
+    Column("people_erased", Integer, nullable=False),
+    Column("rows_scrubbed", JSON, nullable=False),
+    Column("crm_records", JSON, nullable=False),
+    Column("erased_at", DateTime(timezone=True), nullable=False),
 )
 
 

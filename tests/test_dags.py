@@ -34,7 +34,7 @@ def test_leads_nightly_shape(dagbag) -> None:  # noqa: ANN001
     ids = set(dag.task_ids)
     assert {"start", "prepare.ingest", "prepare.normalise", "prepare.validate", "dedupe", "qualify", "push",
             "summarise"} <= ids
-    assert all(t.retries >= 1 for t in dag.tasks if t.task_id != "summarise")
+    assert all(t.retries >= 1 for t in dag.tasks if t.task_id not in ("summarise", "publish_prospect_list"))
 
 
 def test_dag_files_do_no_work_at_import(tmp_path: Path) -> None:
@@ -47,14 +47,17 @@ def test_dag_files_do_no_work_at_import(tmp_path: Path) -> None:
         " if n in sys.modules and n != 'sqlalchemy.engine']\n"
         "print(heavy)\n"
     )
-    env = {**os.environ, "LEADPIPE_CONFIG": str(tmp_path / "missing.yaml")}  # config is not even read
+    env = {**os.environ, "LEADPIPE_WAREHOUSE_URL": f"sqlite:///{tmp_path / 'unused.db'}"}  # YAML only, no DB
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"
 
 
 @pytest.mark.slow
-def test_leads_nightly_end_to_end_with_dag_test(demo_home: Path, airflow_db: None) -> None:
+def test_leads_nightly_end_to_end_with_dag_test(demo_home: Path, airflow_db: None,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     from airflow.dag_processing.dagbag import DagBag
+
+    monkeypatch.setenv("LEADPIPE_NO_DEADLINE", "1")  # dag.test() in Airflow 3.3.2 cannot finish a run with one
 
     dag = DagBag(dag_folder=str(DAGS)).dags["leads_nightly"]
     dag.test()

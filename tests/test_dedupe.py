@@ -16,7 +16,7 @@ def _batch(rows: list[dict]) -> pd.DataFrame:
     return pd.DataFrame([{**base, **r, "raw_row_id": i + 1, "source_row": i + 1} for i, r in enumerate(rows)])
 
 
-def _groups(res) -> list[set[int]]:  # noqa: ANN001
+def _groups(res) -> list[set[int]]:
     return sorted((set(g) for g in res.membership.groupby("person_id")["raw_row_id"].apply(list)), key=min)
 
 
@@ -79,3 +79,127 @@ def test_ids_are_stable_and_new_rows_join_existing_people() -> None:
     res = resolve(later, existing, 88)
     assert list(res.golden) == [pid] and res.new_people == set()
     assert res.golden[pid]["phone"] == "+4930123456"
+
+
+# --- dedupe v2: Fellegi-Sunter matcher, guard, review band, survivorship, incremental loading, CLI ---
+
+def test_nicknames_merge_at_one_company_but_not_across_companies() -> None:
+    batch = _batch([
+        {"first_name": "Robert", "last_name": "Kowalski", "company_key": "acme", "email": "rk@acme.com"},
+        {"first_name": "Bob", "last_name": "Kowalski", "company_key": "acme", "email": ""},
+        {"first_name": "Liz", "last_name": "Warren", "company_key": "acme", "email": ""},
+        {"first_name": "Elizabeth", "last_name": "Warren", "company_key": "acme", "email": ""},
+        {"first_name": "Robert", "last_name": "Kowalski", "company_key": "globex", "email": ""},
+    ])
+    assert _groups(resolve(batch, EMPTY)) == [{1, 2}, {3, 4}, {5}]
+
+
+def test_one_weak_link_does_not_chain_two_people_together() -> None:
+    # "J. Doe" (no email) is close to both, but Jane and John have different emails and first names
+    batch = _batch([
+        {"first_name": "Jane", "last_name": "Doe", "company_key": "acme", "email": "jane.doe@acme.com"},
+        {"first_name": "J", "last_name": "Doe", "company_key": "acme", "email": ""},
+        {"first_name": "John", "last_name": "Doe", "company_key": "acme", "email": "john.doe@acme.com"},
+    ])
+    groups = _groups(resolve(batch, EMPTY))
+    assert not any({1, 3} <= g for g in groups), groups
+
+
+def test_same_personal_email_is_one_person_but_a_shared_role_address_is_not() -> None:
+    batch = _batch([
+        {"first_name": "Re", "last_name": "Bought", "email": "kim.lee@acme.com", "company_key": "x"},
+        {"first_name": "Kim", "last_name": "Lee", "email": "kim.lee@acme.com", "company_key": "acme"},
+        {"first_name": "Tom", "last_name": "Berg", "email": "info@acme.com", "company_key": "acme"},
+        {"first_name": "Ute", "last_name": "Sand", "email": "info@acme.com", "company_key": "acme"},
+    ])
+    assert _groups(resolve(batch, EMPTY)) == [{1, 2}, {3}, {4}]
+
+
+def test_possible_matches_are_kept_apart_and_listed_for_review() -> None:
+    from enrichment.dedupe import DedupeConfig
+
+    batch = _batch([
+        {"first_name": "Katharina", "last_name": "Schneider", "company_key": "muller logistik"},
+        {"first_name": "Katharina", "last_name": "Schneider", "company_key": "another gmbh"},
+    ])
+    strict = resolve(batch, EMPTY, DedupeConfig(match_probability=0.999, review_probability=0.01))
+    assert _groups(strict) == [{1}, {2}]
+    assert len(strict.review) == 1 and set(strict.review.iloc[0][["left", "right"]]) == {"row 1", "row 2"}
+    loose = resolve(batch, EMPTY, DedupeConfig(match_probability=0.02, review_probability=0.01))
+    assert _groups(loose) == [{1, 2}] and loose.review.empty
+
+
+def test_survivorship_strategies_per_field() -> None:
+    from enrichment.dedupe import DedupeConfig
+    from enrichment.dedupe.settings import SurvivorshipConfig
+
+    batch = _batch([
+        {"email": "jane.doe@acme.com", "first_name": "Jane", "last_name": "Doe", "job_title": "Engineer",
+         "company": "Acme", "submitted_at": "2025-03-01", "source": "apollo"},
+        {"email": "jane.doe@acme.com", "first_name": "Jane", "last_name": "Doe", "job_title": "CTO",
+         "company": "ACME Corporation GmbH", "submitted_at": "2024-01-01", "source": "zoominfo"},
+    ])
+    cfg = DedupeConfig(survivorship=SurvivorshipConfig(
+        fields={"job_title": "most_recent", "company": "source_priority"}, source_priority=["zoominfo", "apollo"]))
+    res = resolve(batch, EMPTY, cfg)
+    [pid] = res.golden
+    assert res.golden[pid]["job_title"] == "Engineer" and res.provenance[pid]["job_title"] == 1
+    assert res.golden[pid]["company"] == "ACME Corporation GmbH" and res.provenance[pid]["company"] == 2
+
+
+def test_merge_evidence_names_the_comparators_and_weight() -> None:
+    batch = _batch([
+        {"email": "", "first_name": "Katharina", "last_name": "Schneider", "company_key": "muller logistik"},
+        {"email": "", "first_name": "Schneider", "last_name": "Katharina", "company_key": "muller logistik"},
+    ])
+    res = resolve(batch, EMPTY)
+    ev = res.evidence[2]
+    assert ev["matched_with"] == {"raw_row_id": 1}
+    assert ev["comparators"]["first_name"]["level"] == "exact"
+    assert ev["comparators"]["first_name"]["note"] == "first and last name swapped"
+    assert ev["comparators"]["company"]["bits"] > 0 and ev["comparators"]["email"]["level"] == "missing"
+    assert abs(ev["weight"] - float(res.membership.set_index("raw_row_id").at[2, "match_score"])) < 0.01
+
+
+def test_incremental_run_loads_only_people_sharing_a_key(tmp_path) -> None:
+    from sqlalchemy import insert
+
+    from enrichment.dedupe.incremental import candidate_people
+    from leadpipe.warehouse import engine_for, migrate, people
+
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    migrate(url)
+    rows = [("p1", "jane.doe@acme.com", "Jane", "Doe", "acme.com"), ("p2", None, "Otto", "Brand", "x.de"),
+            ("p3", None, "Schmidt", "Anna", "y.de"), ("p4", None, "Eva", "Lang", "zeta.de"),
+            ("p5", None, "Eva", "Lang", "other.de"), ("p6", "info@zeta.de", None, None, "zeta.de")]
+    with engine_for(url).begin() as conn:
+        conn.execute(insert(people), [
+            {"person_id": p, "email": e, "first_name": f, "last_name": ln, "domain": d, "record": {},
+             "provenance": {}, "created_run_id": "r", "updated_run_id": "r"} for p, e, f, ln, d in rows])
+    batch = pd.DataFrame([{"email": "jane.doe@acme.com", "first_name": "", "last_name": "", "domain": ""},
+                          {"email": "", "first_name": "Anna", "last_name": "Schmidt", "domain": "q.de"},
+                          {"email": "", "first_name": "Eve", "last_name": "Lang", "domain": "zeta.de"}])
+    found = candidate_people(engine_for(url), batch)
+    # email, swapped full name, domain + last name; Otto Brand, the other Eva Lang and info@ share no key
+    assert sorted(found["person_id"]) == ["p1", "p3", "p4"]
+
+
+def test_dedupe_command_maps_headers_and_keeps_every_column(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from leadpipe.cli import main
+
+    src = tmp_path / "in.csv"
+    src.write_text(
+        "Vorname,Nachname,E-Mail,Firma,Notiz\n"
+        "Robert,Kowalski,robert.kowalski@acme.de,Acme GmbH,a\n"
+        "Bob,Kowalski,,ACME,b\n"
+        "Anna,Meyer,anna.meyer@acme.de,Acme GmbH,c\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    result = CliRunner().invoke(main, ["dedupe", str(src), str(out)])
+    assert result.exit_code == 0, result.output
+    got = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert list(got.columns) == ["Vorname", "Nachname", "E-Mail", "Firma", "Notiz", "cluster_id", "match_weight"]
+    assert got["Notiz"].tolist() == ["a", "b", "c"]
+    assert got["cluster_id"].tolist() == ["1", "1", "3"]
+    assert got.at[0, "match_weight"] != "" and got.at[2, "match_weight"] == ""

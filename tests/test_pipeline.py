@@ -88,3 +88,35 @@ def test_a_list_with_30_percent_bad_emails_stops_before_push_others_go_on(demo_h
     assert summary["by_source"]["vendor_apollo"]["quarantined"] == summary["by_source"]["vendor_apollo"]["raw_rows"]
     assert summary["by_source"]["vendor_apollo"]["pushed"] == 0
     assert summary["by_source"]["vendor_zoominfo"]["pushed"] > 0
+
+
+def test_results_do_not_depend_on_the_order_sources_are_ingested(demo_inputs: Path, tmp_path: Path,
+                                                                 monkeypatch) -> None:  # noqa: ANN001
+    """Mapped ingest tasks on a cluster commit in any order: people and outcomes must not change with it."""
+    import shutil
+
+    import yaml
+
+    from leadpipe.config import DEFAULT_CONFIG
+    from leadpipe.warehouse import outcomes, raw_rows
+
+    def run(order: str) -> dict:
+        home = tmp_path / order
+        shutil.copytree(demo_inputs, home / "inputs" / "demo")
+        monkeypatch.setenv("LEADPIPE_HOME", str(home))
+        data = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))
+        if order == "reversed":
+            data["sources"] = list(reversed(data["sources"]))
+        cfg_path = tmp_path / f"{order}.yaml"
+        cfg_path.write_text(yaml.safe_dump(data), encoding="utf-8")
+        cfg = load_config(cfg_path)
+        run_pipeline(cfg, "run-1")
+        with engine_for(cfg.warehouse_url).connect() as conn:
+            return {(r.source, r.source_file, r.source_row): (r.outcome, r.person_id) for r in conn.execute(
+                select(raw_rows.c.source, raw_rows.c.source_file, raw_rows.c.source_row, outcomes.c.outcome,
+                       outcomes.c.person_id).join(outcomes, outcomes.c.raw_row_id == raw_rows.c.id))}
+
+    forward, backward = run("forward"), run("reversed")
+    assert len(forward) > 500
+    differ = {k: (forward[k], backward.get(k)) for k in forward if forward[k] != backward.get(k)}
+    assert not differ, f"{len(differ)} rows differ, e.g. {list(differ.items())[:3]}"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, delete, insert
 
-from connectors.sinks.base import PlannedPush, PushResult
+from connectors.sinks.base import OnBatch, PlannedPush, PushResult
 from leadpipe.ledger import now
 from leadpipe.warehouse import prospects
 
@@ -34,7 +34,7 @@ class LocalSink:
         self.engine = engine
         self.csv_path = csv_path
 
-    def write(self, plan: list[PlannedPush], run_id: str) -> list[PushResult]:
+    def write(self, plan: list[PlannedPush], run_id: str, on_batch: OnBatch | None = None) -> list[PushResult]:
         todo = [p for p in plan if p.action in ("create", "update")]
         rows = [{**{c: p.record.get(c) for c in CSV_COLUMNS}, "run_id": run_id, "updated_at": now()} for p in todo]
         with self.engine.begin() as conn:
@@ -44,7 +44,10 @@ class LocalSink:
             if rows:
                 conn.execute(insert(prospects), rows)
         self._write_csv(todo)
-        return [PushResult(p.person_id, p.action, p.person_id) for p in todo]
+        results = [PushResult(p.person_id, p.action, p.person_id, status="confirmed") for p in todo]
+        if on_batch and results:
+            on_batch(results)
+        return results
 
     def _write_csv(self, todo: list[PlannedPush]) -> None:
         self.csv_path.parent.mkdir(parents=True, exist_ok=True)

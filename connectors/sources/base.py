@@ -1,45 +1,87 @@
 """The Source interface: what a connector must do to feed leads into the pipeline.
 
-A source finds the units it has not delivered yet (files by content fingerprint, later tables by
-watermark), then streams each unit's rows with lineage. The pipeline stores a unit's rows and marks the
-unit as seen in one transaction, so a crash mid-unit means the unit is read again, never half-kept.
+A source is handed its saved state (fingerprints of units already stored plus a connector-specific cursor
+such as a SQL watermark), finds the units it has not delivered yet (a file version, a table slice, a range
+of form submissions), and streams each unit's rows with lineage. The pipeline stores a unit's rows in
+batches and commits them together with the unit's new state in one transaction: the new state becomes
+real only once the rows are safely stored, so a crash mid-unit means the unit is read again, never
+half-kept and never skipped.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Protocol
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any, Protocol, runtime_checkable
 
 
 class SourceError(RuntimeError):
     """The whole unit (file, table) is unusable; the message names it and says why."""
 
 
+class SourceUnavailable(SourceError):
+    """The source as a whole cannot be reached (database down, bucket missing): nothing of it is read."""
+
+
+@dataclass(frozen=True)
+class SourceState:
+    """What a source delivered before: unit fingerprints and its cursor (JSON-able values only)."""
+
+    seen: frozenset[str] = frozenset()
+    cursor: dict[str, Any] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class SourceUnit:
-    """One deliverable piece of a source: a file version, a table slice."""
+    """One deliverable piece of a source: a file version, a table slice, a range of form submissions."""
 
-    name: str  # shown in lineage: file name or table
-    locator: str  # where to read it: a path or URI
-    fingerprint: str  # content identity: a changed file is a new unit
-    size_bytes: int
+    name: str  # shown in lineage: file name, table + window
+    locator: str  # where to read it: a path, URI or table
+    fingerprint: str  # identity (<= 64 chars): a changed file or a new window is a new unit
+    size_bytes: int = 0
+    cursor_after: dict[str, Any] | None = None  # the cursor to save once this unit is stored
 
 
 @dataclass(frozen=True)
 class RawRecord:
     source_row: int  # 1-based record number within the unit (header excluded)
-    payload: dict[str, str]  # the row exactly as the source gave it, every column kept
+    payload: dict[str, str]  # the row exactly as the source gave it, every column kept, values as text
     error: str | None = None  # why the row could not be read cleanly; it goes to quarantine
 
 
+@runtime_checkable
 class Source(Protocol):
     name: str
 
-    def discover(self, seen_fingerprints: set[str]) -> list[SourceUnit]:
-        """Units not delivered before, oldest first."""
+    def discover(self, state: SourceState) -> list[SourceUnit]:
+        """Units not delivered before, oldest first. Raise SourceUnavailable when it cannot be reached."""
         ...
 
     def read(self, unit: SourceUnit) -> Iterator[RawRecord]:
         """Stream a unit's records; raise SourceError when the unit as a whole is unusable."""
         ...
+
+
+def batched(records: Iterable[RawRecord], size: int) -> Iterator[list[RawRecord]]:
+    """Cut a record stream into lists of at most `size`, so memory stays bounded by the batch."""
+    it = iter(records)
+    while batch := list(islice(it, size)):
+        yield batch
+
+
+def text(value: Any) -> str:
+    """A payload value as text: the raw payload is strings only, None becomes empty."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        import json
+
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)

@@ -1,7 +1,8 @@
 """Header presets for vendor exports we know: canonical lead field -> the vendor's column header.
 
-A preset saves the data engineer from writing a mapping for every purchased list; an explicit
-`mapping` in the source config overrides single entries.
+A preset saves the data engineer from writing a mapping for every purchased list. Vendors rename columns
+now and then, so a preset header that is missing from a file is filled by header auto-mapping (see
+`mapping.py`) where it can be, and an explicit `mapping` in the source config overrides single entries.
 """
 
 from __future__ import annotations
@@ -37,6 +38,67 @@ PRESETS: dict[str, dict[str, str]] = {
         "employees": "Employees",
         "industry": "Primary Industry",
     },
+    # Lusha contact list export.
+    "lusha": {
+        "first_name": "First Name",
+        "last_name": "Last Name",
+        "job_title": "Job Title",
+        "company": "Company Name",
+        "email": "Work Email",
+        "phone": "Direct Phone",
+        "website": "Company Domain",
+        "city": "City",
+        "state": "State",
+        "country": "Country",
+        "employees": "Company Size",
+        "industry": "Company Industry",
+    },
+    # Seamless.AI contact export (numbered email / phone columns; the first is the best-rated one).
+    "seamless_ai": {
+        "first_name": "First Name",
+        "last_name": "Last Name",
+        "job_title": "Title",
+        "company": "Company",
+        "email": "Email 1",
+        "phone": "Contact Phone 1",
+        "website": "Website",
+        "city": "Contact City",
+        "state": "Contact State",
+        "country": "Contact Country",
+        "employees": "Company Staff Count",
+        "industry": "Company Industry",
+    },
+    # A LinkedIn Sales Navigator style lead export (as written by common Sales Navigator export tools;
+    # LinkedIn itself exports no emails, so those come from an enrichment column when present).
+    "linkedin_sales_navigator": {
+        "first_name": "First Name",
+        "last_name": "Last Name",
+        "job_title": "Title",
+        "company": "Company",
+        "email": "Email",
+        "website": "Company Website",
+        "country": "Country",
+        "city": "City",
+        "industry": "Industry",
+        "employees": "Company Size",
+    },
+    # HubSpot CRM contacts export (property labels as column headers).
+    "hubspot": {
+        "first_name": "First Name",
+        "last_name": "Last Name",
+        "email": "Email",
+        "phone": "Phone Number",
+        "company": "Company Name",
+        "job_title": "Job Title",
+        "website": "Website URL",
+        "city": "City",
+        "state": "State/Region",
+        "postcode": "Postal Code",
+        "country": "Country/Region",
+        "industry": "Industry",
+        "employees": "Number of Employees",
+        "submitted_at": "Create Date",
+    },
     # Our own web form export (one name field, explicit consent checkbox).
     "web_form": {
         "submitted_at": "submitted_at",
@@ -53,5 +115,5 @@ PRESETS: dict[str, dict[str, str]] = {
 
 
 def column_mapping(preset: str | None, overrides: dict[str, str]) -> dict[str, str]:
-    """Canonical field -> header, preset first, explicit overrides winning."""
+    """Canonical field -> header, preset first, explicit overrides winning (no look at the file)."""
     return {**PRESETS.get(preset or "", {}), **overrides}

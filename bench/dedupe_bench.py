@@ -1,0 +1,277 @@
+"""Dedupe benchmark: leadpipe's matcher vs Splink 5 (DuckDB) on the same generated leads with ground truth.
+
+Usage: python bench/dedupe_bench.py [--sizes 10000 100000 1000000] [--skip-splink] [--seed 11]
+
+Data: leadpipe.demo_data (two vendor lists + web forms: nicknames, typos, swapped names, missing fields,
+shared company domains and switchboard phones, colleagues with one surname, namesakes), mapped with the
+vendor presets and normalised once; both tools get the same normalised table. Each tool runs in its own
+subprocess so wall time and peak RSS (ru_maxrss) are its own. Reported: pairwise precision/recall/F1,
+cluster F1 (exact cluster match), blocking recall (ours), wall time, peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "bench" / "data"
+RESULTS = ROOT / "bench" / "results"
+ROWS_PER_PERSON = 1.39  # demo_data: ~416k rows per 300k people
+COLUMNS = ["first_name", "last_name", "email", "phone", "company", "company_key", "domain", "job_title", "city",
+           "postcode", "country"]
+
+
+def prepare(rows: int, seed: int) -> Path:
+    """Normalised leads + truth for about `rows` rows (cached)."""
+    out = DATA / f"leads_{rows}_{seed}.parquet"
+    if out.exists():
+        return out
+    sys.path.insert(0, str(ROOT))
+    from connectors.sources.presets import PRESETS
+    from enrichment.normalise import normalise_frame
+    from leadpipe.demo_data import generate
+
+    raw_dir = DATA / f"raw_{rows}_{seed}"
+    files = generate(raw_dir, people=max(10, int(rows / ROWS_PER_PERSON)), seed=seed)
+    truth = pd.read_csv(files.ground_truth, dtype=str)
+    frames = []
+    for path, preset in ((files.apollo, "apollo"), (files.zoominfo, "zoominfo"), (files.web_forms, "web_form")):
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        mapped = pd.DataFrame({f: raw[h] for f, h in PRESETS[preset].items() if h in raw.columns})
+        mapped["file"], mapped["row"] = path.name, np.arange(1, len(raw) + 1).astype(str)
+        frames.append(mapped)
+    leads = pd.concat(frames, ignore_index=True)
+    t = time.perf_counter()
+    norm = normalise_frame(leads)
+    print(f"  normalised {len(norm)} rows in {time.perf_counter() - t:.1f}s (not timed below)", flush=True)
+    norm = norm.merge(truth, on=["file", "row"], how="left")
+    norm = norm.reindex(columns=[*COLUMNS, "person"]).fillna("")
+    norm.insert(0, "unique_id", np.arange(len(norm)))
+    DATA.mkdir(parents=True, exist_ok=True)
+    norm.to_parquet(out, index=False)
+    return out
+
+
+def run_ours(path: str) -> dict:
+    sys.path.insert(0, str(ROOT))
+    from enrichment.dedupe import DedupeConfig, features, match
+    from enrichment.dedupe.blocking import candidate_pairs
+
+    df = pd.read_parquet(path)
+    t = time.perf_counter()
+    result = match(features.build(df), DedupeConfig())
+    wall = time.perf_counter() - t
+    # blocking recall: share of true duplicate pairs that any blocking pass proposed (not timed)
+    f = features.build(df)
+    left, right, _ = candidate_pairs(f, DedupeConfig().max_block_size)
+    truth = df["person"].to_numpy()
+    n = len(df)
+    proposed = set((left * n + right).tolist())
+    tl, tr = _true_pairs(truth)
+    hit = np.isin(tl * n + tr, np.fromiter(proposed, np.int64)) if len(tl) else np.zeros(0, bool)
+    return {"labels": result.labels.tolist(), "wall_s": wall, "blocking_recall": float(hit.mean()) if len(hit) else 1.0,
+            "candidate_pairs": len(left)}
+
+
+def run_splink(path: str) -> dict:
+    import splink.comparison_library as cl
+    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+    sys.path.insert(0, str(ROOT))
+    from enrichment.dedupe.features import JUNK
+
+    df = pd.read_parquet(path).drop(columns=["person"])
+    # same placeholder clean-up our matcher does ("Test Test", test@test.com), so Splink is not judged on junk
+    junk_name = df["first_name"].str.casefold().isin(JUNK) | df["last_name"].str.casefold().isin(JUNK)
+    df.loc[junk_name, ["first_name", "last_name"]] = ""
+    parts = df["email"].str.rpartition("@")
+    df.loc[parts[0].isin(JUNK) | parts[2].str.split(".").str[0].isin(JUNK), "email"] = ""
+    df = df.replace("", None)
+    t = time.perf_counter()
+    db = DuckDBAPI()
+    sdf = db.register(df)
+    settings = SettingsCreator(
+        link_type="dedupe_only",
+        comparisons=[
+            cl.NameComparison("first_name"),
+            cl.NameComparison("last_name"),
+            cl.EmailComparison("email"),
+            cl.ExactMatch("phone"),
+            cl.JaroWinklerAtThresholds("company_key", [0.9]),
+            cl.ExactMatch("domain"),
+            cl.ExactMatch("city"),
+        ],
+        blocking_rules_to_generate_predictions=[
+            block_on("email"),
+            block_on("first_name", "last_name"),
+            block_on("last_name", "company_key"),
+            block_on("last_name", "domain"),
+            block_on("last_name", "postcode"),
+        ],
+        retain_intermediate_calculation_columns=False,
+    )
+    linker = Linker(sdf, settings, log_level=None)
+    linker.training.estimate_probability_two_random_records_match(
+        [block_on("email"), block_on("first_name", "last_name", "company_key")], recall=0.8)
+    linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=1)
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("last_name", "company_key"))
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("email"))
+    pred = linker.inference.predict(threshold_match_probability=0.5)
+    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(pred, threshold_match_probability=0.95)
+    cdf = clusters.as_pandas_dataframe()[["unique_id", "cluster_id"]]
+    wall = time.perf_counter() - t
+    lab = pd.Series(pd.factorize(cdf["cluster_id"])[0], index=cdf["unique_id"].to_numpy()).sort_index()
+    return {"labels": lab.to_numpy().tolist(), "wall_s": wall}
+
+
+def _true_pairs(groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    codes = pd.factorize(pd.Series(groups))[0]
+    order = np.argsort(codes, kind="stable")
+    c = codes[order]
+    starts = np.flatnonzero(np.r_[True, c[1:] != c[:-1]])
+    sizes = np.diff(np.r_[starts, len(order)])
+    ls, rs = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+    for s in np.unique(sizes[sizes >= 2]):
+        rows = order[starts[sizes == s][:, None] + np.arange(s)]
+        iu, ju = np.triu_indices(s, 1)
+        a, b = rows[:, iu].ravel(), rows[:, ju].ravel()
+        ls.append(np.minimum(a, b))
+        rs.append(np.maximum(a, b))
+    return np.concatenate(ls), np.concatenate(rs)
+
+
+def quality(pred: np.ndarray, truth: np.ndarray) -> dict:
+    n = len(truth)
+    pl, pr = _true_pairs(pred)
+    tl, tr = _true_pairs(truth)
+    p_codes, t_codes = pl * n + pr, tl * n + tr
+    tp = int(np.isin(p_codes, t_codes).sum())
+    precision = tp / len(p_codes) if len(p_codes) else 1.0
+    recall = tp / len(t_codes) if len(t_codes) else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    # cluster F1: a predicted cluster counts when it equals a true cluster exactly
+    key = lambda labels: set(pd.Series(np.arange(n)).groupby(labels).apply(lambda s: tuple(s)).tolist())
+    pc, tc = key(pred), key(truth)
+    exact = len(pc & tc)
+    cp, cr = exact / len(pc), exact / len(tc)
+    return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4),
+            "cluster_f1": round(2 * cp * cr / (cp + cr) if cp + cr else 0.0, 4)}
+
+
+def run_incremental(path: str, new_rows: int = 10_000) -> dict:
+    """Full run over everything vs. adding the last `new_rows` rows to the resolved rest (golden records)."""
+    sys.path.insert(0, str(ROOT))
+    from enrichment.dedupe import DedupeConfig, features, match, resolve
+    from enrichment.dedupe.incremental import KEYS, _key_values
+
+    cfg = DedupeConfig()
+    df = pd.read_parquet(path)
+    df["raw_row_id"] = np.arange(1, len(df) + 1)
+    df["source"], df["source_file"], df["source_row"] = "bench", "leads", df["raw_row_id"]
+    order = np.random.default_rng(5).permutation(len(df))
+    hist, new = df.iloc[np.sort(order[new_rows:])], df.iloc[np.sort(order[:new_rows])]
+    t = time.perf_counter()
+    match(features.build(df), cfg)
+    full_s = time.perf_counter() - t
+    h = match(features.build(hist), cfg)
+    golden = hist.assign(label=h.labels).drop_duplicates("label")  # one row per person stands in for its record
+    golden = golden.assign(person_id=golden["label"].astype(str))
+    fields = ["first_name", "last_name", "email", "phone", "company", "company_key", "domain", "job_title", "city",
+              "postcode", "country"]
+    golden["record"] = golden[fields].to_dict("records")
+    golden["provenance"] = [{}] * len(golden)
+    t = time.perf_counter()
+    # the stage's indexed IN queries (enrichment.dedupe.incremental.KEYS), done in memory
+    hit = np.zeros(len(golden), bool)
+    for people_cols, batch_cols in KEYS:
+        keys = pd.DataFrame(_key_values(new, batch_cols), columns=list(people_cols)).assign(_hit=True)
+        merged = golden[list(people_cols)].merge(keys, how="left", on=list(people_cols))
+        hit |= merged["_hit"].notna().to_numpy()
+    cand = golden[hit]
+    res = resolve(new, cand[["person_id", "email", "first_name", "last_name", "company_key", "record",
+                             "provenance"]], cfg, h.model)
+    inc_s = time.perf_counter() - t
+    labels = pd.Series(h.labels.astype(str), index=hist["raw_row_id"].to_numpy())
+    got = res.membership.set_index("raw_row_id")["person_id"]
+    combined = pd.concat([labels, got]).sort_index()
+    return {"labels": pd.factorize(combined)[0].tolist(), "full_s": full_s, "increment_s": inc_s,
+            "candidates_loaded": len(cand), "history_people": len(golden), "new_rows": new_rows}
+
+
+def _child(tool: str, path: str, out: str) -> None:
+    runners = {"leadpipe": run_ours, "splink": run_splink, "incremental": run_incremental}
+    res = runners[tool](path)
+    res["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    Path(out).write_text(json.dumps(res))
+
+
+def measure(tool: str, path: Path, truth: np.ndarray) -> dict:
+    out = RESULTS / f".{tool}_{os.getpid()}.json"
+    t = time.perf_counter()
+    subprocess.run([sys.executable, __file__, "--child", tool, str(path), str(out)], check=True)
+    res = json.loads(out.read_text())
+    out.unlink()
+    labels = np.array(res.pop("labels"))
+    if tool == "incremental":
+        return {"tool": tool, **quality(labels, truth), **{k: round(v, 2) if isinstance(v, float) else v
+                                                          for k, v in res.items()},
+                "increment_share": round(res["increment_s"] / res["full_s"], 4)}
+    return {"tool": tool, **quality(labels, truth), "wall_s": round(res.pop("wall_s"), 2),
+            "process_s": round(time.perf_counter() - t, 2), "peak_rss_mb": round(res.pop("peak_rss_mb")), **res}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", nargs="+", type=int, default=[10_000, 100_000, 1_000_000])
+    ap.add_argument("--seed", type=int, default=11)
+    ap.add_argument("--skip-splink", action="store_true")
+    ap.add_argument("--child", nargs=3)
+    ap.add_argument("--incremental", type=int, default=0,
+                    help="also time adding 10k rows to the resolved rest of a dataset of this many rows")
+    a = ap.parse_args()
+    if a.child:
+        _child(*a.child)
+        return
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for size in a.sizes:
+        path = prepare(size, a.seed)
+        truth = pd.factorize(pd.read_parquet(path, columns=["person"])["person"])[0]
+        print(f"== {len(truth)} rows ({truth.max() + 1} true people)", flush=True)
+        for tool in ("leadpipe", *(() if a.skip_splink else ("splink",))):
+            r = {"rows": len(truth), **measure(tool, path, truth)}
+            rows.append(r)
+            print("  " + json.dumps(r), flush=True)
+    if a.incremental:
+        path = prepare(a.incremental, a.seed)
+        truth = pd.factorize(pd.read_parquet(path, columns=["person"])["person"])[0]
+        r = {"rows": len(truth), **measure("incremental", path, truth)}
+        rows.append(r)
+        print("  " + json.dumps(r), flush=True)
+    table = pd.DataFrame(rows)
+    print(table.to_string(index=False))
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    (RESULTS / f"dedupe_{stamp}.json").write_text(json.dumps(rows, indent=1))
+    (RESULTS / "dedupe_latest.md").write_text(table.to_markdown(index=False) if _has_tabulate() else table.to_string())
+
+
+def _has_tabulate() -> bool:
+    try:
+        import tabulate  # noqa: F401
+        return True
+    except ImportError:
+        return False
+
+
+if __name__ == "__main__":
+    main()

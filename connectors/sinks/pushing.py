@@ -1,0 +1,179 @@
+"""The push stage behind `stages.push` and `leadpipe push --dry-run`: pick the sink, plan, write, account.
+
+Ledger contract: a record's CRM id and content hash go into the push ledger only after the CRM confirmed it,
+batch by batch, so a run killed mid-push and re-run re-sends only unconfirmed records (which the CRM upserts
+by key, so nothing is duplicated). Every prospect ends in one outcome: pushed (confirmed create/update),
+merged (unchanged, skipped), or quarantined with the CRM's reason (refused, deferred by a daily limit, or held
+for review); those have no ledger entry, so the next push retries them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from pathlib import Path
+
+from sqlalchemy import Engine, delete, insert, select
+
+from connectors.sinks.base import PlannedPush, PushResult, Sink, plan_pushes
+from connectors.sinks.local import LocalSink
+from connectors.sinks.settings import SinkSettings
+from leadpipe import ledger
+from leadpipe.ledger import Outcome, QuarantinedRow
+from leadpipe.warehouse import push_ledger, push_plans, raw_rows
+
+log = logging.getLogger(__name__)
+
+
+def make_sink(settings: SinkSettings, engine: Engine, folder: Path) -> Sink:
+    """The configured sink; credentials come from Airflow Connections / env only."""
+    if settings.type == "hubspot":
+        from connectors.sinks.credentials import hubspot_token
+        from connectors.sinks.hubspot import HubSpotSink
+
+        return HubSpotSink(settings.hubspot, hubspot_token(settings.hubspot.connection_id),
+                           settings.mapping_for("hubspot"), dict(settings.write_policy))
+    if settings.type == "salesforce":
+        from connectors.sinks.salesforce import salesforce_sink
+
+        return salesforce_sink(settings)
+    return LocalSink(engine, folder / "crm_import.csv")
+
+
+def confirmed_hashes(engine: Engine, sink_name: str) -> dict[str, str]:
+    with engine.connect() as conn:
+        return dict(conn.execute(select(push_ledger.c.person_id, push_ledger.c.content_hash)
+                                 .where(push_ledger.c.sink == sink_name)).all())
+
+
+def make_plan(sink: Sink, engine: Engine, records: list[dict]) -> list[PlannedPush]:
+    """Compare with the ledger and, where the sink can look records up, with what the CRM already holds."""
+    done = confirmed_hashes(engine, sink.name)
+    existing = None
+    lookup = getattr(sink, "lookup", None)
+    settings = getattr(sink, "settings", None)
+    if lookup and getattr(settings, "match_existing", False):
+        from connectors.sinks.base import content_hash
+
+        changed = [r["email"] for r in records if r.get("email") and done.get(r["person_id"]) != content_hash(r)]
+        existing = lookup(changed)
+    return plan_pushes(records, done, existing)
+
+
+def store_plan(engine: Engine, run_id: str, sink_name: str, plan: list[PlannedPush], dry_run: bool) -> None:
+    with engine.begin() as conn:
+        conn.execute(delete(push_plans).where(push_plans.c.run_id == run_id, push_plans.c.sink == sink_name,
+                                              push_plans.c.dry_run == dry_run))
+        if plan:
+            conn.execute(insert(push_plans), [
+                {"run_id": run_id, "sink": sink_name, "person_id": p.person_id, "action": p.action,
+                 "reason": p.reason, "crm_id": p.crm_id, "content_hash": p.content_hash, "dry_run": dry_run,
+                 "planned_at": ledger.now()} for p in plan])
+
+
+def _ledger_writer(engine: Engine, sink_name: str, run_id: str, hashes: dict[str, str]):
+    def on_batch(results: list[PushResult]) -> None:
+        confirmed = [r for r in results if r.outcome == "confirmed"]
+        if not confirmed:
+            return
+        with engine.begin() as conn:
+            ids = [r.person_id for r in confirmed]
+            for i in range(0, len(ids), 5000):
+                conn.execute(delete(push_ledger).where(push_ledger.c.sink == sink_name,
+                                                       push_ledger.c.person_id.in_(ids[i : i + 5000])))
+            conn.execute(insert(push_ledger), [
+                {"sink": sink_name, "person_id": r.person_id, "crm_id": r.crm_id,
+                 "content_hash": hashes[r.person_id], "run_id": run_id, "pushed_at": ledger.now()}
+                for r in confirmed])
+
+    return on_batch
+
+
+def run_push(engine: Engine, run_id: str, sink: Sink, records: list[dict], primary: dict[str, int]) -> dict[str, int]:
+    """Plan, store the plan, write through the sink, then give every prospect's primary raw row its outcome."""
+    plan = make_plan(sink, engine, records)
+    store_plan(engine, run_id, sink.name, plan, dry_run=False)
+    hashes = {p.person_id: p.content_hash for p in plan}
+    results = sink.write(plan, run_id, _ledger_writer(engine, sink.name, run_id, hashes))
+    by_pid = {r.person_id: r for r in results}
+    outcomes: list[Outcome] = []
+    held: list[tuple[str, str, str]] = []  # person_id, check, reason
+    for p in plan:
+        if p.action == "skip":
+            outcomes.append(Outcome(primary[p.person_id], "merged", f"already in {sink.name} CRM, unchanged",
+                                    p.person_id))
+        elif p.action == "review":
+            held.append((p.person_id, "crm_review", f"held for review before pushing to {sink.name}: {p.reason}"))
+        else:
+            r = by_pid.get(p.person_id)
+            if r is None:
+                held.append((p.person_id, "crm_refused", f"{sink.name} gave no answer; retried next run"))
+            elif r.outcome == "confirmed":
+                verb = {True: "created", False: "updated"}.get(r.created, f"{p.action}d")
+                outcomes.append(Outcome(primary[p.person_id], "pushed", f"{verb} in {sink.name} CRM as {r.crm_id}",
+                                        p.person_id))
+            elif r.outcome == "deferred":
+                held.append((p.person_id, "crm_deferred", f"not pushed to {sink.name} yet: {r.error}"))
+            else:
+                held.append((p.person_id, "crm_refused", f"{sink.name} refused it: {r.error}; retried next run"))
+    ledger.record_outcomes(engine, run_id, outcomes)
+    _quarantine(engine, run_id, [(primary[pid], pid, check, reason) for pid, check, reason in held])
+    counts = Counter(p.action for p in plan)
+    status = Counter(r.outcome for r in results)
+    out = {"create": counts["create"], "update": counts["update"], "skip": counts["skip"],
+           "review": counts["review"], "confirmed": status["confirmed"], "failed": status["refused"],
+           "deferred": status["deferred"]}
+    log.info("push to %s: %d created, %d updated, %d unchanged, %d for review; %d refused, %d deferred",
+             sink.name, out["create"], out["update"], out["skip"], out["review"], out["failed"], out["deferred"])
+    return out
+
+
+def _quarantine(engine: Engine, run_id: str, items: list[tuple[int, str, str, str]]) -> None:
+    if not items:
+        return
+    with engine.connect() as conn:
+        ids = [i[0] for i in items]
+        where = {}
+        for i in range(0, len(ids), 5000):
+            where.update({r.id: r for r in conn.execute(
+                select(raw_rows.c.id, raw_rows.c.source, raw_rows.c.source_file, raw_rows.c.source_row)
+                .where(raw_rows.c.id.in_(ids[i : i + 5000])))})
+    ledger.record_quarantine(engine, run_id, [
+        QuarantinedRow(raw_id, where[raw_id].source, where[raw_id].source_file, where[raw_id].source_row,
+                       check, reason, "email")
+        for raw_id, _pid, check, reason in items])
+
+
+def sync_named_list(sink: Sink, list_name: str, person_ids: list[str], engine: Engine) -> dict[str, int | str]:
+    """Make the CRM's named list hold exactly these people (for the list-rebuild DAG, issue 9).
+
+    Only people the CRM confirmed (push ledger) can be members; the rest are reported as 'not_in_crm'
+    so the caller can push first. HubSpot: a static contact list (Lists API v3); Salesforce: a Campaign with
+    its CampaignMembers.
+    """
+    from leadpipe.warehouse import crm_lists
+
+    with engine.connect() as conn:
+        crm_ids = dict(conn.execute(select(push_ledger.c.person_id, push_ledger.c.crm_id)
+                                    .where(push_ledger.c.sink == sink.name)).all())
+        known = conn.execute(select(crm_lists.c.crm_list_id).where(
+            crm_lists.c.sink == sink.name, crm_lists.c.list_name == list_name)).scalar()
+    members = sorted({crm_ids[p] for p in person_ids if p in crm_ids})
+    missing = len({p for p in person_ids if p not in crm_ids})
+    if sink.name == "hubspot":
+        from connectors.sinks.hubspot import sync_hubspot_list
+
+        list_id, added, removed = sync_hubspot_list(sink, list_name, members, known)  # type: ignore[arg-type]
+    elif sink.name == "salesforce":
+        from connectors.sinks.salesforce import sync_campaign
+
+        list_id, added, removed = sync_campaign(sink, list_name, members)  # type: ignore[arg-type]
+    else:
+        raise NotImplementedError(f"named lists need a CRM sink (hubspot or salesforce), not {sink.name}")
+    with engine.begin() as conn:
+        conn.execute(delete(crm_lists).where(crm_lists.c.sink == sink.name, crm_lists.c.list_name == list_name))
+        conn.execute(insert(crm_lists).values(sink=sink.name, list_name=list_name, crm_list_id=list_id,
+                                              members=len(members), synced_at=ledger.now()))
+    log.info("list %s in %s: %d members (%d added, %d removed, %d not in the CRM yet)",
+             list_name, sink.name, len(members), added, removed, missing)
+    return {"list_id": list_id, "members": len(members), "added": added, "removed": removed, "not_in_crm": missing}

@@ -1,0 +1,249 @@
+"""Readers for purchased-list files: CSV/TSV, Excel .xlsx, JSON and NDJSON, each streamed as RawRecords.
+
+Every reader takes a binary file object and yields rows one at a time, so a 1 GB CSV is read in constant
+memory (JSON arrays are the exception: a JSON document is parsed whole; use NDJSON for big lists). A row
+that cannot be read cleanly becomes a RawRecord with an error naming the file and line; a file that is not
+what its name says raises SourceError naming the file and the problem.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+from collections.abc import Iterator
+from typing import IO, Any
+
+from connectors.sources.base import RawRecord, SourceError, text
+
+SNIFF_BYTES = 64 * 1024
+csv.field_size_limit(16 * 1024 * 1024)  # one huge notes cell must not stop the file
+
+FORMATS = ("csv", "tsv", "xlsx", "json", "ndjson")
+EXTENSIONS = {".csv": "csv", ".txt": "csv", ".tsv": "tsv", ".tab": "tsv", ".xlsx": "xlsx", ".json": "json",
+              ".ndjson": "ndjson", ".jsonl": "ndjson"}
+
+_MAGIC = {b"PK\x03\x04": "a ZIP or Excel (.xlsx) file", b"%PDF": "a PDF document",
+          b"\xd0\xcf\x11\xe0": "an old Excel (.xls) or Word file", b"\x1f\x8b": "a gzip archive"}
+
+
+def format_for(name: str) -> str | None:
+    lower = name.lower()
+    return next((fmt for ext, fmt in EXTENSIONS.items() if lower.endswith(ext)), None)
+
+
+def what_it_is(head: bytes) -> str | None:
+    """Name a binary format from its first bytes; None when it may be text."""
+    for magic, label in _MAGIC.items():
+        if head.startswith(magic):
+            return label
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None
+    if b"\x00" in head[:8192]:
+        return "a binary file"
+    return None
+
+
+class EncodingProbe:
+    """Fed a file's bytes once (during fingerprinting), it says which text encoding reads all of them."""
+
+    def __init__(self) -> None:
+        self._utf8 = codecs.getincrementaldecoder("utf-8")()
+        self._utf8_ok = True
+        self._cp1252_ok = True
+        self._head = b""
+
+    def feed(self, block: bytes) -> None:
+        if len(self._head) < 4:
+            self._head += block[:4]
+        if self._utf8_ok:
+            try:
+                self._utf8.decode(block)
+            except UnicodeDecodeError:
+                self._utf8_ok = False
+        if self._cp1252_ok and not self._utf8_ok:
+            # the five bytes Windows-1252 leaves undefined
+            self._cp1252_ok = not any(b in block for b in (b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d"))
+
+    def encoding(self) -> str:
+        if self._head.startswith(codecs.BOM_UTF8):
+            return "utf-8-sig"
+        if self._head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return "utf-16"
+        if self._utf8_ok:
+            try:
+                self._utf8.decode(b"", final=True)
+                return "utf-8"
+            except UnicodeDecodeError:
+                pass
+        return "cp1252" if self._cp1252_ok else "latin-1"
+
+
+def read_records(fh: IO[bytes], fmt: str, file_name: str, encoding: str, delimiter: str | None = None,
+                 sheet: str | None = None) -> Iterator[RawRecord]:
+    head = fh.read(8192)
+    fh.seek(0)
+    if not head.strip():
+        raise SourceError(f"{file_name}: the file is empty")
+    if fmt == "xlsx":
+        yield from _xlsx(fh, file_name, sheet)
+        return
+    label = what_it_is(head)
+    if label:
+        raise SourceError(f"{file_name}: this is {label}, not a {fmt.upper()} file; check the file or its name")
+    stream = io.TextIOWrapper(fh, encoding=encoding, newline="")
+    try:
+        if fmt in ("csv", "tsv"):
+            yield from _csv(stream, file_name, "\t" if fmt == "tsv" and not delimiter else delimiter)
+        elif fmt == "ndjson":
+            yield from _ndjson(stream, file_name)
+        elif fmt == "json":
+            yield from _json(stream, file_name)
+        else:
+            raise SourceError(f"{file_name}: unknown format {fmt!r}; allowed: {', '.join(FORMATS)}")
+    except UnicodeDecodeError as exc:
+        raise SourceError(
+            f"{file_name}: not readable as {encoding} (byte {exc.start} of a block); set 'encoding' for this source"
+        ) from None
+    finally:
+        stream.detach()
+
+
+def _csv(stream: io.TextIOBase, file_name: str, delimiter: str | None) -> Iterator[RawRecord]:
+    sample = stream.read(SNIFF_BYTES)
+    stream.seek(0)
+    reader = csv.reader(stream, delimiter=delimiter or _sniff_delimiter(sample), strict=False)
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise SourceError(f"{file_name}: the file is empty")
+        header = [h.strip().lstrip("\ufeff") or f"column_{i}" for i, h in enumerate(header, start=1)]
+        if len(set(header)) != len(header):
+            dupes = sorted({h for h in header if header.count(h) > 1})
+            raise SourceError(f"{file_name}: header repeats column(s) {dupes}")
+        number, last_line = 0, reader.line_num
+        for row in reader:
+            first_line, last_line = last_line + 1, reader.line_num
+            if not row or (len(row) == 1 and not row[0].strip()):
+                continue  # blank line
+            number += 1
+            yield _csv_record(file_name, number, header, row, first_line)
+    except csv.Error as exc:
+        raise SourceError(f"{file_name} line {reader.line_num}: not a readable CSV file: {exc}") from None
+
+
+def _sniff_delimiter(sample: str) -> str:
+    first = sample.split("\n", 1)[0]
+    try:
+        return csv.Sniffer().sniff(first, delimiters=",;\t|").delimiter
+    except csv.Error:
+        return ","
+
+
+def _csv_record(file_name: str, number: int, header: list[str], row: list[str], line: int) -> RawRecord:
+    if len(row) == len(header):
+        return RawRecord(number, dict(zip(header, row, strict=True)))
+    payload = dict(zip(header, row, strict=False))
+    if len(row) > len(header):
+        payload["_extra_fields"] = "|".join(row[len(header):])
+    return RawRecord(number, payload,
+                     error=f"{file_name} line {line}: row has {len(row)} fields but the header has {len(header)}")
+
+
+def _flatten(obj: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    out: dict[str, str] = {}
+    for k, v in obj.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict):
+            out.update(_flatten(v, key + "."))
+        else:
+            out[key] = text(v)
+    return out
+
+
+def _ndjson(stream: io.TextIOBase, file_name: str) -> Iterator[RawRecord]:
+    number = 0
+    for line_no, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        number += 1
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield RawRecord(number, {"_raw_line": line.rstrip("\r\n")[:10_000]},
+                            error=f"{file_name} line {line_no}: not valid JSON ({exc.msg} at column {exc.colno})")
+            continue
+        if not isinstance(obj, dict):
+            yield RawRecord(number, {"_raw_line": line.rstrip("\r\n")[:10_000]},
+                            error=f"{file_name} line {line_no}: expected a JSON object, got {type(obj).__name__}")
+            continue
+        yield RawRecord(number, _flatten(obj))
+
+
+def _json(stream: io.TextIOBase, file_name: str) -> Iterator[RawRecord]:
+    try:
+        doc = json.load(stream)
+    except json.JSONDecodeError as exc:
+        raise SourceError(f"{file_name}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    if isinstance(doc, dict):  # form-tool exports wrap the list: {"data": [...]} / {"submissions": [...]}
+        lists = [v for v in doc.values() if isinstance(v, list)]
+        if len(lists) != 1:
+            raise SourceError(f"{file_name}: expected a JSON list of records (or an object holding one list)")
+        doc = lists[0]
+    if not isinstance(doc, list):
+        raise SourceError(f"{file_name}: expected a JSON list of records, got {type(doc).__name__}")
+    for number, item in enumerate(doc, start=1):
+        if isinstance(item, dict):
+            yield RawRecord(number, _flatten(item))
+        else:
+            yield RawRecord(number, {"_raw_value": text(item)[:10_000]},
+                            error=f"{file_name} record {number}: expected a JSON object, got {type(item).__name__}")
+
+
+def _xlsx(fh: IO[bytes], file_name: str, sheet: str | None) -> Iterator[RawRecord]:
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(fh, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise SourceError(f"{file_name}: not a readable Excel .xlsx file ({exc})") from None
+    try:
+        if sheet is not None and sheet not in wb.sheetnames:
+            raise SourceError(f"{file_name}: no sheet named {sheet!r}; sheets: {wb.sheetnames}")
+        ws = wb[sheet] if sheet else wb.worksheets[0]
+        rows = ws.iter_rows(values_only=True)
+        header: list[str] | None = None
+        number = 0
+        for row_no, row in enumerate(rows, start=1):
+            cells = [_cell(v) for v in row]
+            if not any(c.strip() for c in cells):
+                continue
+            if header is None:
+                header = [c.strip() or f"column_{i}" for i, c in enumerate(cells, start=1)]
+                while header and header[-1].startswith("column_"):
+                    header.pop()  # trailing empty header cells
+                if len(set(header)) != len(header):
+                    dupes = sorted({h for h in header if header.count(h) > 1})
+                    raise SourceError(f"{file_name}: header repeats column(s) {dupes}")
+                continue
+            number += 1
+            extra = [c for c in cells[len(header):] if c.strip()]
+            payload = dict(zip(header, cells + [""] * (len(header) - len(cells)), strict=False))
+            if extra:
+                payload["_extra_fields"] = "|".join(extra)
+                yield RawRecord(number, payload, error=f"{file_name} row {row_no}: values beyond the last header")
+            else:
+                yield RawRecord(number, payload)
+        if header is None:
+            raise SourceError(f"{file_name}: the sheet {ws.title!r} is empty")
+    finally:
+        wb.close()
+
+
+def _cell(v: Any) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))  # phone numbers and counts stored as numbers
+    return text(v)

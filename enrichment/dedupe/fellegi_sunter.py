@@ -1,0 +1,209 @@
+"""Fellegi-Sunter match weights: m/u per comparator level, m and the match rate by EM, u by random pairs.
+
+Weights are log2 Bayes factors, so an explanation can show how many bits each field added. Exact first- and
+last-name agreement is term-frequency adjusted: two 'Müller's agree often by chance, two 'Oyelaran's do not.
+On tiny inputs (a handful of rows, unit tests, a small web-form batch) there is nothing to learn from, so the
+hand-set defaults below are used as they are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from enrichment.dedupe.comparators import COMPANY, COMPARATORS, EMAIL, FIRST, LAST, Comparison, compare
+from enrichment.dedupe.features import Features
+
+# per comparator: m and u for levels 1..L (level 0 = missing is neutral)
+DEFAULT_M = (
+    (0.80, 0.08, 0.06, 0.04, 0.02),
+    (0.88, 0.06, 0.03, 0.03),
+    (0.55, 0.05, 0.20, 0.20),
+    (0.60, 0.40),
+    (0.85, 0.10, 0.05),
+    (0.90, 0.10),
+    (0.60, 0.20, 0.20),
+    (0.80, 0.20),
+    (0.80, 0.20),
+)
+DEFAULT_U = (
+    (0.004, 0.002, 0.004, 0.03, 0.96),
+    (0.002, 0.001, 0.01, 0.987),
+    (1e-6, 1e-5, 0.002, 0.998),
+    (0.001, 0.999),
+    (0.001, 0.004, 0.995),
+    (0.002, 0.998),
+    (0.02, 0.05, 0.93),
+    (0.02, 0.98),
+    (0.001, 0.999),
+)
+DEFAULT_PRIOR = 1e-4  # chance two random leads are one person, when it cannot be estimated
+MIN_RECORDS_TO_TRAIN = 2000
+RANDOM_PAIRS = 150_000
+
+
+@dataclass
+class Model:
+    m: list[np.ndarray]  # index 0 (missing) unused
+    u: list[np.ndarray]
+    prior: float
+    tf: dict[str, dict[str, float]] = field(default_factory=dict)  # "first_name"/"last_name" -> value -> share
+    trained: bool = False
+    em_iterations: int = 0
+
+    @classmethod
+    def default(cls) -> Model:
+        return cls([np.r_[1.0, m] for m in DEFAULT_M], [np.r_[1.0, u] for u in DEFAULT_U], DEFAULT_PRIOR)
+
+    def bayes_bits(self) -> list[np.ndarray]:
+        """log2(m/u) per comparator level; 0 for missing."""
+        out = []
+        for m, u in zip(self.m, self.u, strict=True):
+            b = np.log2(np.clip(m, 1e-9, None) / np.clip(u, 1e-9, None))
+            b[0] = 0.0
+            out.append(b)
+        return out
+
+    def to_json(self) -> dict:
+        return {"m": [x.tolist() for x in self.m], "u": [x.tolist() for x in self.u], "prior": self.prior,
+                "tf": self.tf, "trained": self.trained}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Model:
+        return cls([np.array(x) for x in data["m"]], [np.array(x) for x in data["u"]], float(data["prior"]),
+                   data.get("tf", {}), bool(data.get("trained", True)))
+
+    def as_dict(self) -> dict:
+        return {"prior": self.prior, "trained": self.trained, "em_iterations": self.em_iterations,
+                "comparators": {c.name: {lvl: {"m": float(self.m[k][i + 1]), "u": float(self.u[k][i + 1])}
+                                         for i, lvl in enumerate(c.levels)} for k, c in enumerate(COMPARATORS)}}
+
+
+def _encode(gamma: np.ndarray) -> np.ndarray:
+    code = np.zeros(len(gamma), np.int64)
+    for k in range(gamma.shape[1]):
+        code = code * 8 + gamma[:, k]
+    return code
+
+
+def estimate_u(f: Features, rng: np.random.Generator, n_pairs: int = RANDOM_PAIRS) -> list[np.ndarray]:
+    """Level frequencies among random record pairs: almost all of them are different people."""
+    n = len(f)
+    a = rng.integers(0, n, n_pairs)
+    b = rng.integers(0, n, n_pairs)
+    keep = a != b
+    gamma = compare(f, a[keep], b[keep]).gamma
+    u = []
+    for k, c in enumerate(COMPARATORS):
+        counts = np.bincount(gamma[:, k], minlength=len(c.levels) + 1)[1:].astype(float)
+        share = (counts + 0.5) / (counts.sum() + 0.5 * len(c.levels))
+        u.append(np.r_[1.0, share])
+    return u
+
+
+def train(f: Features, comparison: Comparison, seed: int = 0, max_iter: int = 40) -> Model:
+    """m by EM in two sessions (as Splink does), u from random pairs, then the overall prior.
+
+    EM over all candidate pairs learns the wrong class: namesakes ("Pierre Bernard" at six companies) are so
+    common among name-blocked pairs that "same name" becomes the match class. So m is learned where the
+    blocking field itself is left out: on pairs with the same email for every other field, and on pairs at
+    the same company with the same last name for the email field.
+    """
+    model = Model.default()
+    n = len(f)
+    if n < MIN_RECORDS_TO_TRAIN or len(comparison.gamma) < 500:
+        return model
+    model.u = estimate_u(f, np.random.default_rng(seed))
+    g = comparison.gamma
+    email_session = g[g[:, EMAIL] == 1]
+    company_session = g[(g[:, COMPANY] == 1) & (g[:, LAST] == 1)]
+    others = [k for k in range(len(COMPARATORS)) if k != EMAIL]
+    if len(email_session) >= 100:
+        m, _ = _em(model, email_session, frozen={EMAIL}, max_iter=max_iter)
+        for k in others:
+            model.m[k] = m[k]
+    if len(company_session) >= 100:
+        m, _ = _em(model, company_session, frozen={COMPANY, LAST}, max_iter=max_iter)
+        model.m[EMAIL] = m[EMAIL]
+    # the prior: expected matches among all candidate pairs, over all possible pairs
+    _, lam = _em(model, g, frozen=set(range(len(COMPARATORS))), max_iter=max_iter)
+    model.prior = float(np.clip(lam * len(g) / (n * (n - 1) / 2), 1e-12, 0.5))
+    model.tf = {"first_name": _shares(f.fn), "last_name": _shares(f.ln)}
+    model.trained = True
+    return model
+
+
+def _em(model: Model, gamma: np.ndarray, frozen: set[int], max_iter: int) -> tuple[list[np.ndarray], float]:
+    """EM over distinct agreement patterns; comparators in `frozen` neither vote nor get updated."""
+    _, first, counts = np.unique(_encode(gamma), return_index=True, return_counts=True)
+    patterns = gamma[first]
+    weights = counts.astype(float)
+    m = [x.copy() for x in model.m]
+    lam = 0.5
+    active = [k for k in range(len(COMPARATORS)) if k not in frozen]
+    for it in range(max_iter):
+        trial = Model(m, model.u, model.prior)
+        bb = trial.bayes_bits()
+        bits = sum((bb[k][patterns[:, k]] for k in active), np.zeros(len(patterns)))
+        post = 1.0 / (1.0 + np.exp2(-(bits + np.log2(lam / (1 - lam)))))
+        wm = weights * post
+        delta = 0.0
+        for k in active:
+            levels = len(COMPARATORS[k].levels)
+            tot = np.bincount(patterns[:, k], weights=wm, minlength=levels + 1)
+            present = tot[1:].sum()
+            if present > 0:
+                new = np.r_[1.0, (tot[1:] + 1e-3) / (present + 1e-3 * levels)]
+                delta = max(delta, float(np.abs(new - m[k]).max()))
+                m[k] = new
+        new_lam = float(np.clip(wm.sum() / weights.sum(), 1e-6, 1 - 1e-6))
+        delta = max(delta, abs(new_lam - lam))
+        lam = new_lam
+        model.em_iterations += 1
+        if delta < 1e-4:
+            break
+    return m, lam
+
+
+def _shares(values: np.ndarray) -> dict[str, float]:
+    v, c = np.unique(values[values != ""], return_counts=True)
+    return dict(zip(v.tolist(), (c / max(c.sum(), 1)).tolist(), strict=True))
+
+
+@dataclass
+class Scores:
+    weight: np.ndarray  # total match weight in bits, prior included
+    probability: np.ndarray
+    bits: np.ndarray  # (pairs, comparators) contribution of each comparator, tf adjustment included
+    cannot_link: np.ndarray  # bool: a hard rule says these are two people
+
+
+def score(model: Model, f: Features, left: np.ndarray, right: np.ndarray, cmp: Comparison) -> Scores:
+    bb = model.bayes_bits()
+    bits = np.stack([bb[k][cmp.gamma[:, k]] for k in range(len(COMPARATORS))], axis=1).astype(np.float32)
+    if model.trained:
+        for k, values in ((FIRST, f.fn), (LAST, f.ln)):
+            exact = cmp.gamma[:, k] == 1
+            if exact.any():
+                share = model.tf[COMPARATORS[k].name]
+                floor = 1.0 / max(len(f), 1)
+                per_record = pd.Series(values, dtype=object).map(share).fillna(floor).to_numpy(np.float64)
+                tf = per_record[left[exact]]
+                adj = np.log2(model.u[k][1] / np.maximum(tf, floor))
+                bits[exact, k] += np.clip(adj, -10, 10).astype(np.float32)
+    weight = bits.sum(axis=1) + np.log2(model.prior / (1 - model.prior))
+    # Two different email addresses belong to one person only when the names agree too (Anna vs Anne Meyer
+    # at one company are colleagues); a weak name match cannot be outvoted by a shared company and phone.
+    names_agree = (cmp.gamma[:, FIRST] >= 1) & (cmp.gamma[:, FIRST] <= 3) & (cmp.gamma[:, LAST] >= 1) \
+        & (cmp.gamma[:, LAST] <= 3)
+    # First or last name clearly different: two people, whatever company, domain or switchboard they share.
+    names_differ = (cmp.gamma[:, FIRST] == 5) | (cmp.gamma[:, LAST] == 4)
+    cannot = (cmp.emails_differ & ~names_agree) | (names_differ & (cmp.gamma[:, 2] != 1))
+    probability = 1.0 / (1.0 + np.exp2(-weight.astype(np.float64)))
+    probability[cannot] = 0.0
+    # The same personal address is the same person, whatever name a vendor typed (role addresses such as
+    # info@ never reach level 1): a deterministic rule on top of the model, as in v1.
+    probability[cmp.gamma[:, 2] == 1] = 1.0
+    return Scores(weight.astype(np.float32), probability, bits, cannot)

@@ -1,0 +1,86 @@
+"""Incremental matching: load only the golden records that share a blocking key with the new rows.
+
+Re-deduplicating all of history every night grows with the warehouse; a 10k-row batch only needs the people
+sharing one of its blocking keys: the same email, company + name, domain + name, or the same full name
+(either way round). Indexed people columns answer that with a few chunked IN queries.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+from sqlalchemy import Engine, select, tuple_
+
+from enrichment.dedupe.fellegi_sunter import Model
+from leadpipe.warehouse import people
+
+if TYPE_CHECKING:
+    from enrichment.dedupe import Resolution
+
+CHUNK = 2000
+COLUMNS = ["person_id", "email", "first_name", "last_name", "company_key", "record", "provenance"]
+
+
+# (people column, batch column) tuples mirroring the blocking passes; swapped names look both ways round
+KEYS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
+    (("email",), ("email",)),
+    (("company_key", "last_name"), ("company_key", "last_name")),
+    (("company_key", "first_name"), ("company_key", "first_name")),
+    (("domain", "last_name"), ("domain", "last_name")),
+    (("domain", "first_name"), ("domain", "first_name")),
+    (("first_name", "last_name"), ("first_name", "last_name")),
+    (("first_name", "last_name"), ("last_name", "first_name")),
+)
+
+
+def _key_values(batch: pd.DataFrame, cols: tuple[str, ...]) -> list[tuple]:
+    if not set(cols) <= set(batch.columns):
+        return []
+    frame = batch[list(cols)].fillna("").astype(str)
+    frame = frame[(frame != "").all(axis=1)].drop_duplicates()
+    if cols == ("email",):
+        frame = frame.apply(lambda c: c.str.lower())
+    return list(frame.itertuples(index=False, name=None))
+
+
+def candidate_people(engine: Engine, batch: pd.DataFrame) -> pd.DataFrame:
+    """Golden records sharing a blocking key with the batch, by indexed (tuple) IN queries."""
+    found: dict[str, dict] = {}
+    cols = [people.c[c] for c in COLUMNS]
+    with engine.connect() as conn:
+        for people_cols, batch_cols in KEYS:
+            values = _key_values(batch, batch_cols)
+            target = people.c[people_cols[0]] if len(people_cols) == 1 else tuple_(*[people.c[c] for c in people_cols])
+            if len(people_cols) == 1:
+                values = [v[0] for v in values]
+            for i in range(0, len(values), CHUNK):
+                for row in conn.execute(select(*cols).where(target.in_(values[i : i + CHUNK]))).mappings():
+                    found.setdefault(row["person_id"], dict(row))
+    frame = pd.DataFrame(list(found.values()), columns=COLUMNS)
+    return frame.sort_values("person_id", kind="stable").reset_index(drop=True) if len(frame) else frame
+
+
+def load_all(engine: Engine) -> pd.DataFrame:
+    """Every golden record (only for tools that really need all of history)."""
+    with engine.connect() as conn:
+        return pd.DataFrame(conn.execute(select(*[people.c[c] for c in COLUMNS])).mappings().all(), columns=COLUMNS)
+
+
+__all__ = ["candidate_people", "load_all"]
+
+
+def load_model(path: Path) -> Model | None:
+    """The m/u learned by the last run that had enough data; None means 'learn from this run'."""
+    if not path.exists():
+        return None
+    return Model.from_json(json.loads(path.read_text(encoding="utf-8")))
+
+
+def save_model(path: Path, res: Resolution) -> None:
+    model = res.stats.get("model")
+    if model is not None and model.trained:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(model.to_json()), encoding="utf-8")

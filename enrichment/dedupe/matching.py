@@ -1,0 +1,114 @@
+"""Blocking -> comparators -> Fellegi-Sunter weights -> guarded clusters: the whole matcher, on arrays."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from enrichment.dedupe.blocking import candidate_pairs
+from enrichment.dedupe.clustering import cluster
+from enrichment.dedupe.comparators import COMPARATORS, compare
+from enrichment.dedupe.features import Features
+from enrichment.dedupe.fellegi_sunter import Model, score, train
+from enrichment.dedupe.settings import DedupeConfig
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class MatchResult:
+    labels: np.ndarray  # cluster label per record
+    partner: np.ndarray  # per record: the record it matched most strongly in its cluster, -1 if none
+    weight: np.ndarray  # per record: weight of that link (nan if none)
+    probability: np.ndarray
+    evidence: list[dict | None]  # per record: comparator levels, scores and bits of that link
+    review: pd.DataFrame  # left, right, weight, probability: possible matches, not merged
+    model: Model
+    stats: dict = field(default_factory=dict)
+
+
+def match(f: Features, cfg: DedupeConfig, is_existing: np.ndarray | None = None,
+          model: Model | None = None) -> MatchResult:
+    n = len(f)
+    is_existing = np.zeros(n, bool) if is_existing is None else is_existing
+    touching = None if not is_existing.any() else ~is_existing
+    left, right, per_pass = candidate_pairs(f, cfg.max_block_size, touching)
+    cmp = compare(f, left, right)
+    if model is None:
+        model = train(f, cmp) if cfg.train else Model.default()
+    s = score(model, f, left, right, cmp)
+    is_match = s.probability >= cfg.match_probability
+    in_review = ~is_match & (s.probability >= cfg.review_probability)
+
+    def clearly_different(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        if len(a) == 0:
+            return np.zeros(0, bool)
+        c = compare(f, a, b)
+        return score(model, f, a, b, c).probability < cfg.review_probability
+
+    ml, mr, mw = left[is_match], right[is_match], s.weight[is_match]
+    labels, splits = cluster(n, ml, mr, mw, clearly_different, is_existing)
+    # per record, its strongest link that survived clustering: that link is the merge's explanation
+    kept = np.nonzero(is_match)[0]
+    kept = kept[labels[left[kept]] == labels[right[kept]]]
+    order = kept[np.argsort(-s.weight[kept], kind="stable")]
+    ends = pd.DataFrame({"node": np.r_[left[order], right[order]], "other": np.r_[right[order], left[order]],
+                         "edge": np.r_[order, order], "w": np.r_[s.weight[order], s.weight[order]]})
+    best = ends.sort_values("w", ascending=False, kind="stable").drop_duplicates("node")
+    partner = np.full(n, -1, np.int64)
+    weight = np.full(n, np.nan, np.float32)
+    prob = np.full(n, np.nan)
+    edge = np.full(n, -1, np.int64)
+    nodes = best["node"].to_numpy()
+    partner[nodes] = best["other"].to_numpy()
+    edge[nodes] = best["edge"].to_numpy()
+    weight[nodes] = s.weight[edge[nodes]]
+    prob[nodes] = s.probability[edge[nodes]]
+    review = pd.DataFrame({"left": left[in_review], "right": right[in_review], "weight": s.weight[in_review],
+                           "probability": s.probability[in_review]})
+    stats = {"records": n, "candidate_pairs": len(left), "pairs_per_pass": per_pass,
+             "matched_pairs": int(is_match.sum()), "review_pairs": int(in_review.sum()),
+             "clusters": len(np.unique(labels)), "split_by_guard": splits, "trained": model.trained}
+    log.info("dedupe matcher: %d records, %d candidate pairs, %d matched, %d for review, %d clusters "
+             "(%d split by the chaining guard)", n, len(left), stats["matched_pairs"], stats["review_pairs"],
+             stats["clusters"], splits)
+    return MatchResult(labels, partner, weight, prob, _Evidence(cmp, s, edge), review, model, stats)
+
+
+class _Evidence:
+    """Per-record evidence, built into dicts only for the records someone asks about (`many` for bulk)."""
+
+    def __init__(self, cmp, s, edge: np.ndarray) -> None:
+        self.cmp, self.s, self.edge = cmp, s, edge
+
+    def __getitem__(self, i: int) -> dict | None:
+        return self.many(np.array([i]))[0]
+
+    def many(self, nodes: np.ndarray) -> list[dict | None]:
+        e = self.edge[nodes]
+        ok = e >= 0
+        ee = e[ok]
+        gamma, score = self.cmp.gamma[ee].tolist(), np.round(self.cmp.score[ee].astype(float), 3).tolist()
+        bits = np.round(self.s.bits[ee].astype(float), 2).tolist()
+        weight = np.round(self.s.weight[ee].astype(float), 2).tolist()
+        prob = np.round(self.s.probability[ee].astype(float), 4).tolist()
+        swapped = self.cmp.swapped[ee].tolist()
+        level_names = [("missing", *c.levels) for c in COMPARATORS]
+        built = []
+        for j in range(len(ee)):
+            comps = {c.name: {"level": level_names[k][gamma[j][k]],
+                              "similarity": None if score[j][k] != score[j][k] else score[j][k],
+                              "bits": bits[j][k]} for k, c in enumerate(COMPARATORS)}
+            if swapped[j]:
+                comps["first_name"]["note"] = "first and last name swapped"
+            built.append({"weight": weight[j], "probability": prob[j], "comparators": comps})
+        out: list[dict | None] = [None] * len(nodes)
+        for pos, ev in zip(np.nonzero(ok)[0].tolist(), built, strict=True):
+            out[pos] = ev
+        return out
+
+    def __len__(self) -> int:
+        return len(self.edge)

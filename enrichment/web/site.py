@@ -1,0 +1,135 @@
+"""Enrich one company from its website: robots.txt, the homepage, then a few about/contact/impressum pages.
+
+Each company is handled by one worker from start to end, so a site never sees more than one request at a
+time; a bounded pool runs several companies at once. Every outcome is a result with a status and reason,
+never an exception: a site that is down must not fail the nightly run.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from enrichment.web.extract import extract
+from enrichment.web.fetch import FetchError, SafeFetcher
+from enrichment.web.memo import ExtractMemo
+from enrichment.web.politeness import RobotsRules
+from enrichment.web.safety import SafetyPolicy
+from enrichment.web.settings import WebEnrichmentConfig
+
+log = logging.getLogger("leadpipe.enrichment.web")
+
+_DOMAIN = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$")
+LIST_FIELDS = ("emails", "phones")
+FIRST_WINS = ("name", "description", "logo", "address", "organization", "language", "industry",
+              "industry_confidence")
+
+
+@dataclass
+class SiteResult:
+    domain: str
+    status: str  # ok | failed | blocked | invalid
+    reason: str | None
+    fields: dict[str, Any] = field(default_factory=dict)
+    pages: list[str] = field(default_factory=list)
+    fetched_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    from_cache: bool = False
+    seconds: float = 0.0
+
+
+class SiteEnricher:
+    """Owns the fetcher and robots rules for one run; `enrich_many` runs the bounded pool."""
+
+    def __init__(self, settings: WebEnrichmentConfig, cache_path: Path | None = None,
+                 policy: SafetyPolicy | None = None, remember_extractions: bool = True) -> None:
+        self.settings = settings
+        self.fetcher = SafeFetcher(settings, policy, cache_path)
+        self.memo = (ExtractMemo(cache_path.with_suffix(".extract.sqlite"), settings.cache_ttl_days)
+                     if cache_path is not None and remember_extractions else None)
+        self.robots = RobotsRules(self._robots_fetch, settings.user_agent, self.fetcher.gate)
+
+    def _robots_fetch(self, url: str) -> tuple[int, str]:
+        page = self.fetcher.get(url)
+        return page.status, page.text
+
+    def enrich(self, domain: str) -> SiteResult:
+        start = time.perf_counter()
+        result = self._enrich(domain.strip().lower().rstrip("."))
+        result.seconds = round(time.perf_counter() - start, 3)
+        return result
+
+    def _enrich(self, domain: str) -> SiteResult:
+        try:
+            domain = domain.encode("idna").decode("ascii")
+        except UnicodeError:
+            return SiteResult(domain, "invalid", "not a valid domain name")
+        if not _DOMAIN.match(domain):
+            return SiteResult(domain, "invalid", "not a valid domain name")
+        home, errors = None, []
+        for scheme in self.settings.schemes:
+            url = f"{scheme}://{domain}/"
+            if not self.robots.allowed(url):
+                errors.append(f"{scheme}: {self.robots.why_not(url)}")
+                continue
+            try:
+                home = self.fetcher.get_html(url)
+                break
+            except FetchError as exc:
+                errors.append(f"{scheme}: {exc.reason}")
+        if home is None:
+            status = "blocked" if errors and all("robots.txt disallows" in e or "off-limits" in e
+                                                 for e in errors) else "failed"
+            return SiteResult(domain, status, "; ".join(errors)[:500])
+        fields = self._extract(home.url, home.body)
+        pages, cached = [home.url], home.from_cache
+        for link in fields.pop("follow_links"):
+            if len(pages) >= self.settings.max_pages:
+                break
+            if link in pages or not self.robots.allowed(link):
+                continue
+            try:
+                page = self.fetcher.get_html(link)
+            except FetchError as exc:
+                log.debug("%s: %s skipped (%s)", domain, link, exc.reason)
+                continue
+            pages.append(page.url)
+            cached = cached and page.from_cache
+            merge(fields, self._extract(page.url, page.body))
+        return SiteResult(domain, "ok", None, fields, pages, from_cache=cached)
+
+    def _extract(self, url: str, body: bytes) -> dict[str, Any]:
+        return self.memo.extract(url, body) if self.memo else extract(url, body)
+
+    def enrich_many(self, domains: Iterable[str]) -> Iterator[SiteResult]:
+        with ThreadPoolExecutor(max_workers=self.settings.workers, thread_name_prefix="enrich") as pool:
+            yield from pool.map(self._safe_enrich, domains)
+
+    def _safe_enrich(self, domain: str) -> SiteResult:
+        try:
+            return self.enrich(domain)
+        except Exception as exc:  # noqa: BLE001 - one broken site (or parser bug) must not end the run
+            log.warning("enrichment of one domain failed unexpectedly: %s", exc.__class__.__name__)
+            return SiteResult(domain, "failed", f"internal error ({exc.__class__.__name__})")
+
+    def close(self) -> None:
+        self.fetcher.close()
+        if self.memo:
+            self.memo.close()
+
+
+def merge(into: dict[str, Any], other: dict[str, Any]) -> None:
+    """Homepage values win; later pages fill gaps and add emails, phones, social links and tech hints."""
+    for key in FIRST_WINS:
+        if into.get(key) in (None, "", {}) and other.get(key) not in (None, "", {}):
+            into[key] = other[key]
+    for key in LIST_FIELDS:
+        into[key] = list(dict.fromkeys((into.get(key) or []) + (other.get(key) or [])))[:20]
+    into["social_links"] = {**(other.get("social_links") or {}), **(into.get("social_links") or {})}
+    into["tech"] = sorted(set(into.get("tech") or []) | set(other.get("tech") or []))

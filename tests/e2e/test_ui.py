@@ -1,0 +1,168 @@
+"""Sales-ops' path through the Airflow UI, in Debian's chromium: rebuild a prospect list with the form,
+read the plan in the report, then write a list that needs approval and approve it in the UI.
+
+Starts its own `airflow standalone` (own AIRFLOW_HOME, free port) over a small hand-checked warehouse
+(tests/rebuild_seed.py): DACH Economic Buyers with score >= 40 are 4 people, 2 of them suppressed (one on
+the do-not-contact list, one form lead without consent last night), so the plan is 2 creates.
+Screenshots and the page HTML go to test-artifacts/ when a step fails.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.airflow_server import REPO, AirflowServer, start_airflow
+from tests.rebuild_seed import seed_warehouse
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1500)]
+
+CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+ARTIFACTS = REPO / "test-artifacts"
+DAG_ID = "rebuild_prospect_list"
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[AirflowServer, Path]]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} missing: run `make test-e2e-deps` (installs Debian's chromium)")
+    base = tmp_path_factory.mktemp("e2e")
+    home = base / "home"
+    home.mkdir()
+    seed_warehouse(home)
+    # Approval is asked for above 1 write here, so the 2-create list needs a person to approve it.
+    text = (REPO / "config" / "leadpipe.yaml").read_text(encoding="utf-8")
+    assert "approval_above: 500" in text
+    (base / "leadpipe.yaml").write_text(text.replace("approval_above: 500", "approval_above: 1"), encoding="utf-8")
+    env = {"LEADPIPE_HOME": str(home), "LEADPIPE_CONFIG": str(base / "leadpipe.yaml"),
+           "LEADPIPE_WAREHOUSE_URL": f"sqlite:///{home / 'warehouse.db'}"}
+    server = start_airflow(base / "airflow", env)
+    try:
+        server.wait_for(f"{DAG_ID} parsed", lambda: server.api("GET", f"/dags/{DAG_ID}")[0] == 200, timeout=300)
+        assert server.api("PATCH", f"/dags/{DAG_ID}", {"is_paused": False})[0] == 200
+        yield server, home
+    finally:
+        server.stop()
+        shutil.copy(server.log_path, ARTIFACTS / "airflow-standalone.log") if ARTIFACTS.exists() else None
+
+
+@pytest.fixture
+def page(request: pytest.FixtureRequest):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-dev-shm-usage"])
+        pg = browser.new_page(viewport={"width": 1400, "height": 1100})
+        pg.set_default_timeout(60_000)
+        yield pg
+        failed = getattr(request.node, "rep_call", None) is None or request.node.rep_call.failed
+        if failed:
+            ARTIFACTS.mkdir(exist_ok=True)
+            name = re.sub(r"\W+", "_", request.node.name)
+            pg.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+            (ARTIFACTS / f"{name}.html").write_text(pg.content(), encoding="utf-8")
+        browser.close()
+
+
+def _pick(dialog, field: str, text: str) -> None:
+    """Choose an option in a (multi-)select by typing part of its label, as a person would."""
+    dialog.locator(f"#element_{field}").click()
+    dialog.page.keyboard.type(text)
+    dialog.page.keyboard.press("Enter")
+    dialog.page.keyboard.press("Tab")  # closes the menu; Escape would close the whole dialog
+
+
+def _fill_form(page, server: AirflowServer, list_name: str, dry_run: bool) -> None:
+    page.goto(f"{server.url}/dags/{DAG_ID}")
+    page.get_by_role("button", name="Trigger").first.click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_text("The list", exact=True).click()
+    dialog.locator("#element_list_name").fill(list_name)
+    box = dialog.get_by_role("checkbox", name=re.compile("Dry run"))
+    if box.is_checked() != dry_run:
+        dialog.get_by_text("Dry run (plan only, write nothing)").click()
+    assert box.is_checked() == dry_run
+    dialog.get_by_text("Who goes on the list", exact=True).click()
+    _pick(dialog, "markets", "DACH")
+    _pick(dialog, "personas", "Economic Buyer")
+    dialog.get_by_role("button", name="Trigger").click()
+    page.get_by_text("Dag run has been successfully triggered").wait_for()
+
+
+def _latest_run(server: AirflowServer, list_name: str) -> dict:
+    def find() -> dict | None:
+        runs = server.api("GET", f"/dags/{DAG_ID}/dagRuns?order_by=-run_after&limit=5")[1].get("dag_runs", [])
+        return next((r for r in runs if r.get("conf", {}).get("list_name") == list_name), None)
+
+    return server.wait_for(f"run for {list_name}", find, timeout=60)
+
+
+def _wait_state(server: AirflowServer, run_id: str, states: set[str], timeout: float) -> str:
+    def state() -> str | None:
+        s = server.api("GET", f"/dags/{DAG_ID}/dagRuns/{run_id}")[1].get("state")
+        if s == "failed" and "failed" not in states:
+            raise AssertionError(f"run {run_id} failed")
+        return s if s in states else None
+
+    return server.wait_for(f"run {run_id} in {states}", state, timeout=timeout)
+
+
+def _report_path(home: Path, run_id: str) -> Path:
+    return home / "runs" / re.sub(r"[^A-Za-z0-9._-]+", "_", run_id) / "rebuild" / "report.html"
+
+
+def test_dry_run_from_the_form_shows_the_plan(stack, page) -> None:
+    server, home = stack
+    _fill_form(page, server, "DACH buyers dry run", dry_run=True)
+    run = _latest_run(server, "DACH buyers dry run")
+    assert run["conf"]["markets"] == ["dach_mid_market"] and run["conf"]["personas"] == ["Economic Buyer"]
+    assert run["conf"]["dry_run"] is True
+    _wait_state(server, run["dag_run_id"], {"success"}, timeout=600)
+
+    page.goto(f"{server.url}/dags/{DAG_ID}/runs/{run['dag_run_id']}")
+    page.get_by_text("success", exact=False).first.wait_for()
+    report = _report_path(home, run["dag_run_id"])
+    page.goto(report.as_uri())
+    assert page.locator("#plan-summary").inner_text() == (
+        "In segment: 4 of 9 people. Plan: 2 creates, 0 updates, 0 skips, 2 suppressions.")
+    assert page.locator("#approval").inner_text() == "dry run: nothing was written"
+    assert page.locator("#crm-result").inner_text() == "nothing was written to a CRM"
+
+
+def test_large_list_waits_for_approval_in_the_ui_then_lands_in_the_local_sink(stack, page) -> None:
+    from sqlalchemy import create_engine, select
+
+    from leadpipe.warehouse import prospects
+
+    server, home = stack
+    _fill_form(page, server, "DACH buyers live", dry_run=False)
+    run = _latest_run(server, "DACH buyers live")
+    run_id = run["dag_run_id"]
+
+    def awaiting() -> bool:
+        ti = server.api("GET", f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/approve_crm_write")[1]
+        if ti.get("state") in ("failed", "upstream_failed", "skipped"):
+            raise AssertionError(f"approval task ended as {ti.get('state')}")
+        return ti.get("state") in ("awaiting_input", "deferred")
+
+    server.wait_for("approval request", awaiting, timeout=600)
+    engine = create_engine(f"sqlite:///{home / 'warehouse.db'}")
+    with engine.connect() as conn:
+        assert conn.execute(select(prospects.c.person_id)).all() == []  # nothing written before approval
+
+    page.goto(f"{server.url}/dags/{DAG_ID}/runs/{run_id}/tasks/approve_crm_write/required_actions")
+    page.get_by_text("Write the prospect list 'DACH buyers live' to local?").first.wait_for()
+    page.get_by_role("button", name="Approve").click()
+
+    _wait_state(server, run_id, {"success"}, timeout=600)
+    with engine.connect() as conn:
+        landed = set(conn.execute(select(prospects.c.person_id)).scalars())
+    assert landed == {"p-dach-ceo", "p-dach-vp"}
+    page.goto(_report_path(home, run_id).as_uri())
+    assert page.locator("#approval").inner_text() == "approved in the Airflow UI"
+    assert page.locator("#crm-result").inner_text().startswith("2 written to local, 0 failed, 0 unchanged.")

@@ -1,0 +1,328 @@
+"""HubSpot CRM API emulator (v3 objects, v4 associations, v3 lists, properties) for tests and benchmarks.
+
+Behaviour follows developers.hubspot.com (batch upsert, error handling, usage guidelines) as summarised with
+sources in /work/shared/notes/crm-apis.md: bearer tokens, 100-input batches, upsert by a unique property with
+the `new` flag, 207 multi-status with per-input errors, 400 for unknown properties or a non-unique idProperty,
+429 with policyName TEN_SECONDLY_ROLLING / DAILY (Retry-After optional), rate-limit headers, and injectable
+faults (423, 5xx, dropped connections) per test.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import time
+import uuid
+from collections import deque
+from datetime import UTC, datetime
+
+from tests.emulators.httpbase import EmulatorServer, Response
+
+STANDARD_PROPS = {
+    "contacts": {"email", "firstname", "lastname", "company", "jobtitle", "phone", "country", "website",
+                 "lifecyclestage", "hs_object_id"},
+    "companies": {"name", "domain", "website", "country", "hs_object_id"},
+}
+UNIQUE_STANDARD = {"contacts": {"email"}, "companies": set()}
+TYPE_IDS = {"contacts": "0-1", "companies": "0-2"}
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _err(status: int, category: str, message: str, **extra: object) -> Response:
+    return Response(status, {"status": "error", "message": message, "correlationId": str(uuid.uuid4()),
+                             "category": category, **extra})
+
+
+class HubSpotEmulator(EmulatorServer):
+    def __init__(self, token: str = "pat-na1-test", burst: int = 190, window: float = 10.0,
+                 daily: int = 625_000, retry_after: bool = False, search_lag: float = 0.0):
+        super().__init__()
+        self.tokens = {token}
+        self.burst, self.window, self.daily = burst, window, daily
+        self.retry_after = retry_after
+        self.search_lag = search_lag
+        self.ids = itertools.count(1001)
+        self.objects: dict[str, dict[str, dict]] = {"contacts": {}, "companies": {}}
+        self.created_at: dict[str, float] = {}
+        self.props: dict[str, dict[str, dict]] = {t: {} for t in self.objects}
+        self.assocs: set[tuple[str, str]] = set()
+        self.lists: dict[str, dict] = {}
+        self.members: dict[str, set[str]] = {}
+        self.reject: dict[str, tuple[str, str]] = {}  # email -> (category, message) -> 207 error for that input
+        self.sent: deque[float] = deque()  # accepted request times (rolling window)
+        self.accepted_times: list[float] = []
+        self.daily_used = 0
+        self.upsert_flags: list[bool] = []  # every `new` flag returned by contact upserts
+        self._indexes: dict[tuple[str, str], tuple[int, dict[str, dict]]] = {}
+
+    # ---- plumbing -----------------------------------------------------------------------------------------
+    def handle(self, method: str, path: str, query: str, headers: dict, raw: bytes) -> Response:
+        auth = headers.get("Authorization") or headers.get("authorization") or ""
+        if auth.removeprefix("Bearer ") not in self.tokens:
+            return _err(401, "INVALID_AUTHENTICATION", "Authentication credentials not found. This API supports "
+                        "OAuth 2.0 authentication and you can find more details at "
+                        "https://developers.hubspot.com/docs/methods/auth/oauth-overview")
+        with self.lock:
+            limited = self._rate(path)
+            if limited:
+                return limited
+            body = json.loads(raw) if raw else None
+            resp = self._route(method, path, query, body)
+            if "/search" not in path:
+                resp.headers.update({
+                    "X-HubSpot-RateLimit-Max": str(self.burst),
+                    "X-HubSpot-RateLimit-Remaining": str(max(self.burst - len(self.sent), 0)),
+                    "X-HubSpot-RateLimit-Interval-Milliseconds": str(int(self.window * 1000)),
+                    "X-HubSpot-RateLimit-Daily": str(self.daily),
+                    "X-HubSpot-RateLimit-Daily-Remaining": str(max(self.daily - self.daily_used, 0)),
+                })
+            return resp
+
+    def _rate(self, path: str) -> Response | None:
+        now = time.monotonic()
+        while self.sent and now - self.sent[0] >= self.window:
+            self.sent.popleft()
+        if self.daily_used >= self.daily:
+            return _err(429, "RATE_LIMIT", "You have reached your daily limit.", errorType="RATE_LIMIT",
+                        policyName="DAILY", groupName="publicapi:daily")
+        if len(self.sent) >= self.burst:
+            resp = _err(429, "RATE_LIMIT", "You have reached your ten_secondly_rolling limit.",
+                        errorType="RATE_LIMIT", policyName="TEN_SECONDLY_ROLLING",
+                        groupName="publicapi:app-ten-secondly:1")
+            if self.retry_after:
+                resp.headers["Retry-After"] = str(max(1, int(self.window - (now - self.sent[0]) + 0.999)))
+            return resp
+        self.sent.append(now)
+        self.accepted_times.append(now)
+        self.daily_used += 1
+        return None
+
+    def max_in_any_window(self) -> int:
+        """Most accepted requests inside any rolling window: what the test asserts never exceeds the limit."""
+        t, best, j = self.accepted_times, 0, 0
+        for i in range(len(t)):
+            while t[i] - t[j] >= self.window:
+                j += 1
+            best = max(best, i - j + 1)
+        return best
+
+    def _route(self, method: str, path: str, query: str, body: dict | None) -> Response:
+        m = re.fullmatch(r"/crm/v3/objects/(contacts|companies)/batch/(upsert|read)", path)
+        if m and method == "POST":
+            return self._batch_upsert(m[1], body) if m[2] == "upsert" else self._batch_read(m[1], body)
+        m = re.fullmatch(r"/crm/v3/properties/(contacts|companies)", path)
+        if m:
+            return self._props_list(m[1]) if method == "GET" else self._prop_create(m[1], body)
+        if path == "/crm/v4/associations/contacts/companies/batch/associate/default" and method == "POST":
+            return self._associate(body)
+        if path.rstrip("/") == "/crm/v3/lists" and method == "POST":
+            return self._list_create(body)
+        m = re.fullmatch(r"/crm/v3/lists/object-type-id/([^/]+)/name/([^/]+)", path)
+        if m and method == "GET":
+            from urllib.parse import unquote
+
+            name = unquote(m[2])
+            for lst in self.lists.values():
+                if lst["name"] == name and lst["objectTypeId"] == m[1]:
+                    return Response(200, {"list": lst})
+            return _err(404, "OBJECT_NOT_FOUND", f"List with name {name} not found")
+        m = re.fullmatch(r"/crm/v3/lists/([^/]+)/memberships(/add-and-remove)?", path)
+        if m and m[1] in self.lists:
+            if m[2] and method == "PUT":
+                return self._members_change(m[1], body)
+            if not m[2] and method == "GET":
+                return self._members_page(m[1], query)
+        return _err(404, "OBJECT_NOT_FOUND", f"no route for {method} {path}")
+
+    # ---- objects -------------------------------------------------------------------------------------------
+    def _is_unique(self, otype: str, prop: str) -> bool:
+        return prop in UNIQUE_STANDARD[otype] or bool(self.props[otype].get(prop, {}).get("hasUniqueValue"))
+
+    def _known(self, otype: str, prop: str) -> bool:
+        return prop in STANDARD_PROPS[otype] or prop in self.props[otype]
+
+    def _index(self, otype: str, prop: str) -> dict[str, dict]:
+        """Unique-value index, kept across requests (rebuilt when a test seeded objects directly)."""
+        cached = self._indexes.get((otype, prop))
+        if cached is not None and cached[0] == len(self.objects[otype]):
+            return cached[1]
+        key = (lambda v: v.lower()) if prop == "email" else (lambda v: v)
+        index = {key(o["properties"][prop]): o for o in self.objects[otype].values() if o["properties"].get(prop)}
+        self._indexes[(otype, prop)] = (len(self.objects[otype]), index)
+        return index
+
+    def _indexed(self, otype: str, obj: dict, created: bool) -> None:
+        for (ot, prop), (n, index) in list(self._indexes.items()):
+            if ot == otype:
+                value = obj["properties"].get(prop)
+                if value:
+                    index[value.lower() if prop == "email" else value] = obj
+                self._indexes[(ot, prop)] = (n + (1 if created else 0), index)
+
+    def _batch_upsert(self, otype: str, body: dict) -> Response:
+        inputs = (body or {}).get("inputs") or []
+        if len(inputs) > 100:
+            return _err(400, "VALIDATION_ERROR", f"Batch input size {len(inputs)} exceeds the limit of 100")
+        id_props = {i.get("idProperty") for i in inputs}
+        for prop in id_props:
+            if not prop or not self._is_unique(otype, prop):
+                return _err(400, "VALIDATION_ERROR", f"Unable to perform update/upsert by non-unique "
+                            f"{TYPE_IDS[otype]} property {prop}")
+        bad = sorted({p for i in inputs for p in (i.get("properties") or {}) if not self._known(otype, p)})
+        if bad:
+            detail = [{"isValid": False, "message": f'Property "{p}" does not exist', "error": "PROPERTY_DOESNT_EXIST",
+                       "name": p} for p in bad]
+            return _err(400, "VALIDATION_ERROR", f"Property values were not valid: {json.dumps(detail)}")
+        keys = [str(i["id"]).lower() if i["idProperty"] == "email" else str(i["id"]) for i in inputs]
+        if len(set(keys)) != len(keys):
+            return _err(400, "VALIDATION_ERROR", "Duplicate IDs found in batch input")
+        results, errors = [], []
+        indexes = {p: self._index(otype, p) for p in id_props}
+        for inp in inputs:
+            email = str(inp["id"]).lower() if inp["idProperty"] == "email" else (inp["properties"] or {}).get("email")
+            if otype == "contacts" and email and email.lower() in self.reject:
+                category, message = self.reject[email.lower()]
+                errors.append({"status": "error", "category": category, "message": message,
+                               "context": {"ids": [str(inp["id"])]}, "errors": [], "links": {}})
+                continue
+            prop = inp["idProperty"]
+            key = str(inp["id"]).lower() if prop == "email" else str(inp["id"])
+            obj = indexes[prop].get(key)
+            new = obj is None
+            if new:
+                oid = str(next(self.ids))
+                obj = {"id": oid, "properties": {"hs_object_id": oid}, "createdAt": _now()}
+                self.objects[otype][oid] = obj
+                self.created_at[oid] = time.monotonic()
+            obj["properties"].update({k: ("" if v is None else str(v)) for k, v in inp["properties"].items()})
+            obj["properties"][prop] = str(inp["id"]).lower() if prop == "email" else str(inp["id"])
+            obj["updatedAt"] = _now()
+            self._indexed(otype, obj, new)
+            if otype == "contacts":
+                self.upsert_flags.append(new)
+            res = {"id": obj["id"], "new": new, "properties": dict(obj["properties"]), "createdAt": obj["createdAt"],
+                   "updatedAt": obj["updatedAt"], "archived": False}
+            if inp.get("objectWriteTraceId"):
+                res["objectWriteTraceId"] = inp["objectWriteTraceId"]
+            results.append(res)
+        out = {"status": "COMPLETE", "results": results, "requestedAt": _now(), "startedAt": _now(),
+               "completedAt": _now()}
+        if errors:
+            out.update(numErrors=len(errors), errors=errors)
+        return Response(207 if errors else 200, out)
+
+    def _batch_read(self, otype: str, body: dict) -> Response:
+        inputs = (body or {}).get("inputs") or []
+        prop = body.get("idProperty") or "hs_object_id"
+        if len(inputs) > 100:
+            return _err(400, "VALIDATION_ERROR", f"Batch input size {len(inputs)} exceeds the limit of 100")
+        if prop != "hs_object_id" and not self._is_unique(otype, prop):
+            return _err(400, "VALIDATION_ERROR", f"Unable to perform read by non-unique {TYPE_IDS[otype]} property {prop}")
+        wanted = body.get("properties") or []
+        index = self._index(otype, prop) if prop != "hs_object_id" else self.objects[otype]
+        results, missing = [], []
+        for inp in inputs:
+            key = str(inp["id"]).lower() if prop == "email" else str(inp["id"])
+            obj = index.get(key)
+            if obj is None or time.monotonic() - self.created_at.get(obj["id"], 0) < self.search_lag:
+                missing.append(str(inp["id"]))
+                continue
+            props = {p: obj["properties"].get(p) for p in wanted} if wanted else dict(obj["properties"])
+            results.append({"id": obj["id"], "properties": props, "createdAt": obj["createdAt"],
+                            "updatedAt": obj.get("updatedAt", obj["createdAt"]), "archived": False})
+        out = {"status": "COMPLETE", "results": results, "startedAt": _now(), "completedAt": _now()}
+        if missing:
+            out.update(numErrors=1, errors=[{"status": "error", "category": "OBJECT_NOT_FOUND",
+                                            "message": "Could not get some objects, they may be deleted or not exist.",
+                                            "context": {"ids": missing}, "errors": [], "links": {}}])
+        return Response(207 if missing else 200, out)
+
+    # ---- properties ----------------------------------------------------------------------------------------
+    def _props_list(self, otype: str) -> Response:
+        names = sorted(STANDARD_PROPS[otype] | set(self.props[otype]))
+        return Response(200, {"results": [self._prop_view(otype, n) for n in names]})
+
+    def _prop_view(self, otype: str, name: str) -> dict:
+        p = self.props[otype].get(name, {})
+        return {"name": name, "label": p.get("label", name), "type": p.get("type", "string"),
+                "fieldType": p.get("fieldType", "text"), "groupName": p.get("groupName", "contactinformation"),
+                "hasUniqueValue": self._is_unique(otype, name), "createdAt": _now(), "updatedAt": _now(),
+                "options": [], "description": p.get("description", "")}
+
+    def _prop_create(self, otype: str, body: dict) -> Response:
+        for req in ("name", "label", "type", "fieldType", "groupName"):
+            if not body.get(req):
+                return _err(400, "VALIDATION_ERROR", f"Property {req} is required")
+        if self._known(otype, body["name"]):
+            return _err(409, "OBJECT_ALREADY_EXISTS", f"Property named '{body['name']}' already exists.")
+        self.props[otype][body["name"]] = body
+        return Response(201, self._prop_view(otype, body["name"]))
+
+    # ---- associations and lists -------------------------------------------------------------------------
+    def _associate(self, body: dict) -> Response:
+        inputs = body.get("inputs") or []
+        if len(inputs) > 2000:
+            return _err(400, "VALIDATION_ERROR", "Batch input size exceeds the limit of 2000")
+        results, errors = [], []
+        for inp in inputs:
+            c, co = str(inp["from"]["id"]), str(inp["to"]["id"])
+            if c not in self.objects["contacts"] or co not in self.objects["companies"]:
+                errors.append({"status": "error", "category": "VALIDATION_ERROR",
+                               "message": f"No contacts or companies with ids {c}, {co}", "context": {"ids": [c]}})
+                continue
+            self.assocs.add((c, co))
+            results.append({"from": {"id": c}, "to": {"id": co},
+                            "associationSpec": {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 279}})
+        out = {"status": "COMPLETE", "results": results, "startedAt": _now(), "completedAt": _now()}
+        if errors:
+            out.update(numErrors=len(errors), errors=errors)
+        return Response(207 if errors else 200, out)
+
+    def _list_view(self, lid: str) -> dict:
+        lst = self.lists[lid]
+        return {**lst, "size": len(self.members[lid])}
+
+    def _list_create(self, body: dict) -> Response:
+        if body.get("processingType") not in ("MANUAL", "DYNAMIC", "SNAPSHOT"):
+            return _err(400, "VALIDATION_ERROR", "processingType must be MANUAL, DYNAMIC or SNAPSHOT")
+        if any(lst["name"] == body["name"] for lst in self.lists.values()):
+            return _err(400, "VALIDATION_ERROR", f"A list named {body['name']} already exists")
+        lid = str(next(self.ids))
+        self.lists[lid] = {"listId": lid, "name": body["name"], "objectTypeId": body["objectTypeId"],
+                           "processingType": body["processingType"], "processingStatus": "COMPLETE",
+                           "listVersion": 1, "createdAt": _now(), "updatedAt": _now()}
+        self.members[lid] = set()
+        return Response(200, {"list": self._list_view(lid)})
+
+    def _members_change(self, lid: str, body: dict) -> Response:
+        add = [str(x) for x in body.get("recordIdsToAdd") or []]
+        remove = [str(x) for x in body.get("recordIdsToRemove") or []]
+        if len(add) + len(remove) > 100_000:
+            return _err(400, "VALIDATION_ERROR", "At most 100000 record ids per membership request")
+        missing = [r for r in add if r not in self.objects["contacts"]]
+        added = [r for r in add if r not in missing and r not in self.members[lid]]
+        removed = [r for r in remove if r in self.members[lid]]
+        self.members[lid] |= set(added)
+        self.members[lid] -= set(removed)
+        return Response(200, {"recordIdsRemoved": removed, "recordsIdsAdded": added, "recordIdsMissing": missing})
+
+    def _members_page(self, lid: str, query: str) -> Response:
+        from urllib.parse import parse_qs
+
+        q = parse_qs(query)
+        after = int(q.get("after", ["0"])[0] or 0)
+        limit = min(int(q.get("limit", ["100"])[0]), 250)
+        ids = sorted(self.members[lid], key=int)
+        page = ids[after : after + limit]
+        out: dict = {"total": len(ids), "results": [{"recordId": r, "membershipTimestamp": _now()} for r in page]}
+        if after + limit < len(ids):
+            out["paging"] = {"next": {"after": str(after + limit)}}
+        return Response(200, out)
+
+    # ---- helpers for tests ---------------------------------------------------------------------------------
+    def contact_emails(self) -> list[str]:
+        return sorted(o["properties"].get("email", "") for o in self.objects["contacts"].values())

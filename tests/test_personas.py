@@ -1,0 +1,77 @@
+"""Job titles -> seniority, department, persona: the labelled set's targets and the known traps."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from enrichment.personas import DEPARTMENTS, SENIORITIES, PersonaRule, classify_title, persona_for
+
+TITLES = Path(__file__).parent / "data" / "job_titles.csv"
+sys.path.insert(0, str(Path(__file__).parents[1] / "scripts"))
+
+
+def test_the_labelled_title_set_meets_the_accuracy_targets() -> None:
+    from title_accuracy import accuracy
+
+    with TITLES.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) >= 400
+    assert {r["seniority"] for r in rows} <= set(SENIORITIES)
+    assert {r["department"] for r in rows} <= set(DEPARTMENTS)
+    result = accuracy(TITLES)
+    assert result["seniority_accuracy"] >= 0.95, result["misses"]["seniority"]
+    assert result["department_accuracy"] >= 0.93, result["misses"]["department"]
+
+
+@pytest.mark.parametrize(
+    ("title", "seniority", "department"),
+    [
+        ("Product Owner", "senior", "product"),  # owns a backlog, not the company
+        ("HR Business Partner", "senior", "hr"),  # not a partner of the firm
+        ("Cook", "individual", "other"),  # not the COO
+        ("Coordinator, Sales", "individual", "sales"),  # "coo" inside a word is nothing
+        ("Partner", "owner", "executive"),
+        ("VP Eng", "vp", "engineering"),
+        ("SVP", "vp", "executive"),  # an executive with no function named
+        ("CRO", "c_level", "sales"),
+        ("Head of RevOps", "director", "sales"),
+        ("Geschäftsführer", "c_level", "executive"),
+        ("Directeur commercial", "director", "sales"),
+        ("Jefe de ventas", "director", "sales"),
+        ("Assistant to the CEO", "entry", "operations"),
+        ("Junior Account Manager", "entry", "sales"),
+        ("Internal Auditor", "individual", "finance"),  # "internal" is no typo of "intern"
+    ],
+)
+def test_guards_abbreviations_and_languages(title: str, seniority: str, department: str) -> None:
+    got = classify_title(title)
+    assert (got.seniority, got.department) == (seniority, department)
+
+
+def test_typos_are_repaired_by_fuzzy_matching_only_when_no_rule_fits() -> None:
+    assert classify_title("Markting Mangaer") == classify_title("Markting Mangaer")  # cached, stable
+    got = classify_title("Markting Mangaer")
+    assert (got.seniority, got.department, got.method) == ("manager", "marketing", "fuzzy")
+    assert classify_title("Marketing Manager").method == "rule"
+    assert classify_title("Nurse").method == "default"
+    assert classify_title("  ").seniority == ""
+
+
+def test_personas_follow_config_order() -> None:
+    rules = [PersonaRule(name="Economic Buyer", seniorities=["owner", "c_level", "vp"]),
+             PersonaRule(name="Technical Evaluator", departments=["engineering", "it"]),
+             PersonaRule(name="Champion", seniorities=["director", "manager"])]
+    assert persona_for("vp", "engineering", rules) == "Economic Buyer"  # first match wins
+    assert persona_for("senior", "engineering", rules) == "Technical Evaluator"
+    assert persona_for("manager", "sales", rules) == "Champion"
+    assert persona_for("entry", "sales", rules) is None
+
+
+def test_a_persona_with_an_unknown_level_is_a_config_error() -> None:
+    with pytest.raises(ValidationError, match="unknown seniority"):
+        PersonaRule(name="X", seniorities=["boss"])

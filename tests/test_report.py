@@ -1,0 +1,58 @@
+"""The HTML run report: written by every run, linked from summary.json, and it shows the funnel."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+
+class _Text(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self.tags: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        self.tags.add(tag)
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+@pytest.mark.slow
+def test_demo_run_writes_a_report_with_the_funnel(demo_home: Path) -> None:
+    from leadpipe.config import load_config
+    from leadpipe.pipeline import run_pipeline
+
+    summary = run_pipeline(load_config())
+    saved = json.loads(Path(summary["summary_path"]).read_text())
+    report = Path(saved["outputs"]["report_html"])
+    assert report.exists() and report.parent == Path(saved["outputs"]["run_folder"])
+
+    page = _Text()
+    page.feed(report.read_text(encoding="utf-8"))
+    text = " ".join(page.parts)
+    assert "script" not in page.tags and "svg" in page.tags  # charts without JavaScript
+    f = saved["funnel"]
+    for label, value in [("rows in", saved["raw_rows"]), ("valid rows", f["valid"]),
+                         ("unique people", f["unique_people"]), ("qualified prospects", f["qualified"]),
+                         ("pushed to the CRM", f["pushed"])]:
+        assert re.search(rf"{label}\s+{value:,}\b", text), label
+    for source, counts in saved["by_source"].items():  # the outcomes-by-source table
+        assert re.search(rf"{source}\s+{counts['raw_rows']:,}\s+{counts['pushed']:,}", text), source
+    for heading in ("Segments and personas", "Data quality", "Top quarantine reasons", "Top suppression reasons",
+                    "CRM results"):
+        assert heading in text
+    for docs in saved["data_docs"].values():
+        assert Path(docs).as_uri() in report.read_text(encoding="utf-8")
+
+
+def test_report_escapes_reasons_from_the_data() -> None:
+    from leadpipe.report import bar_chart
+
+    svg = bar_chart([("<img src=x onerror=alert(1)>", 3)])
+    assert "<img" not in svg and "&lt;img" in svg
