@@ -21,6 +21,8 @@ def format_funnel(summary: dict) -> str:
             lines.append(f"  PROBLEM  {source}: {m}")
     out = summary.get("outputs", {})
     lines.append(f"  summary:    {summary.get('summary_path') or out.get('run_folder', '') + '/summary.json'}")
+    if out.get("report_html"):
+        lines.append(f"  report:     {out['report_html']}")
     if out.get("crm_import_csv"):
         lines.append(f"  CRM import: {out['crm_import_csv']}")
     for source, docs in sorted(summary.get("data_docs", {}).items()):
