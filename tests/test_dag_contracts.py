@@ -62,7 +62,10 @@ def test_nightly_stages_are_task_groups_in_order(dags: dict) -> None:
     assert groups["push"] == groups["publish_prospect_list"] == "deliver_to_crm"
     assert groups["summarise"] == "report_run" and groups["prepare.ingest"] == "prepare"
     assert groups[next(iter(dag.get_task("qualify").upstream_task_ids))] == "resolve_people"
-    assert dag.get_task("push").upstream_task_ids == {"qualify"}
+    # the prospects gate sits between qualify and push: nothing reaches a CRM without passing it
+    assert dag.get_task("validate_prospects").upstream_task_ids == {"qualify"}
+    assert groups["validate_prospects"] == "qualify_leads"
+    assert dag.get_task("push").upstream_task_ids == {"validate_prospects"}
     assert "prepare.validate" in dag.get_task("dedupe").upstream_task_ids
     assert dag.get_task("summarise").trigger_rule == "all_done"
     assert dag.get_task("prepare.ingest").map_index_template == "{{ source_name }}"
