@@ -25,7 +25,7 @@ import pandas as pd
 from sqlalchemy import JSON, Engine, MetaData, String, Text, cast, delete, func, insert, or_, select, update
 
 from enrichment.suppress import tombstone_hash
-from leadpipe.warehouse import erasures, membership, people, push_ledger, raw_rows, suppression_entries
+from leadpipe.warehouse import erasures, in_chunks, membership, people, push_ledger, raw_rows, suppression_entries
 
 log = logging.getLogger("leadpipe")
 ERASED = "[erased]"
@@ -79,8 +79,8 @@ def forget(engine: Engine, email: str, *, reason: str = "erasure request") -> Er
         )}
         if row_ids:
             ids = sorted(row_ids)
-            for i in range(0, len(ids), 5000):
-                conn.execute(update(raw_rows).where(raw_rows.c.id.in_(ids[i : i + 5000])).values(payload=marker))
+            for chunk in in_chunks(ids):
+                conn.execute(update(raw_rows).where(raw_rows.c.id.in_(chunk)).values(payload=marker))
             report.rows_scrubbed["raw_rows"] = len(ids)
         for table, n in _scan_and_clear(conn, needles, pids, marker).items():
             report.rows_scrubbed[table] = report.rows_scrubbed.get(table, 0) + n

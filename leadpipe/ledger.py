@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import Engine, delete, func, insert, select, update
 
 from leadpipe.schema import OUTCOMES
-from leadpipe.warehouse import outcomes, quarantine, raw_rows, runs
+from leadpipe.warehouse import in_chunks, outcomes, quarantine, raw_rows, runs
 
 
 class LedgerMismatch(RuntimeError):
@@ -67,7 +67,7 @@ def record_outcomes(engine: Engine, run_id: str, items: Iterable[Outcome]) -> in
         return 0
     with engine.begin() as conn:
         ids = [r["raw_row_id"] for r in rows]
-        for chunk in _chunks(ids, 5000):
+        for chunk in in_chunks(ids):
             conn.execute(delete(outcomes).where(outcomes.c.run_id == run_id, outcomes.c.raw_row_id.in_(chunk)))
         conn.execute(insert(outcomes), rows)
     return len(rows)
@@ -79,7 +79,7 @@ def record_quarantine(engine: Engine, run_id: str, items: list[QuarantinedRow]) 
         return 0
     with engine.begin() as conn:
         ids = [q.raw_row_id for q in items]
-        for chunk in _chunks(ids, 5000):
+        for chunk in in_chunks(ids):
             conn.execute(delete(quarantine).where(quarantine.c.run_id == run_id, quarantine.c.raw_row_id.in_(chunk)))
         conn.execute(
             insert(quarantine),
@@ -135,7 +135,3 @@ def write_json(path: Path, data: dict) -> Path:
     tmp.replace(path)
     return path
 
-
-def _chunks(items: list, size: int) -> Iterable[list]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]

@@ -18,7 +18,7 @@ from sqlalchemy import bindparam, func, select, update
 from leadpipe import ledger
 from leadpipe.config import Config
 from leadpipe.ledger import Outcome
-from leadpipe.warehouse import engine_for, people, suppression_entries
+from leadpipe.warehouse import engine_for, in_chunks, people, suppression_entries
 
 log = logging.getLogger("leadpipe")
 NEW_COLUMNS = ["market", "markets", "seniority", "department", "persona", "score", "fit_score", "intent_score",
@@ -143,9 +143,9 @@ def _route(engine, cfg: Config, keep: list[dict], updates: dict[str, dict]) -> N
     pids = [r["person_id"] for r in keep]
     with engine.connect() as conn:
         current: dict[str, str] = {}
-        for i in range(0, len(pids), 5000):  # chunks: SQLite caps bound parameters per statement
+        for chunk in in_chunks(pids):
             current.update(conn.execute(select(people.c.person_id, people.c.owner).where(
-                people.c.person_id.in_(pids[i : i + 5000]), people.c.owner.is_not(None))).all())
+                people.c.person_id.in_(chunk), people.c.owner.is_not(None))).all())
         per_owner = dict(conn.execute(select(people.c.owner, func.count()).where(people.c.owner.is_not(None))
                                       .group_by(people.c.owner)).all())
     so_far = {team: sum(per_owner.get(o, 0) for o in owners) for team, owners in routing.teams.items()}
@@ -162,5 +162,5 @@ def _store(engine, updates: list[dict]) -> None:
     cols = ("segments", "score", "tier", "score_breakdown", "persona", "department", "owner", "compliance")
     stmt = update(people).where(people.c.person_id == bindparam("pid")).values({c: bindparam(f"b_{c}") for c in cols})
     with engine.begin() as conn:
-        for i in range(0, len(updates), 5000):
-            conn.execute(stmt, [{**{f"b_{c}": u[c] for c in cols}, "pid": u["person_id"]} for u in updates[i : i + 5000]])
+        for chunk in in_chunks(updates):
+            conn.execute(stmt, [{**{f"b_{c}": u[c] for c in cols}, "pid": u["person_id"]} for u in chunk])

@@ -13,7 +13,7 @@ import logging
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import func, select
 
 from connectors.sinks.base import PlannedPush, plan_pushes
 from leadpipe import ledger
@@ -202,23 +202,15 @@ def sink_for(cfg: Config, target: str, folder: Path):
 
 def write_list(cfg: Config, run_id: str, folder: Path) -> dict:
     """Write the planned creates/updates to the CRM, record what it confirmed, and save the list members."""
+    from connectors.sinks.pushing import record_confirmed
+
     plan, planned = load_plan(folder)
     seg = Segment(**plan["segment"])
     sink = sink_for(cfg, seg.crm_target, folder)
     results = sink.write(planned, run_id)
     confirmed = [r for r in results if r.crm_id]
     hashes = {p.person_id: p.content_hash for p in planned}
-    engine = engine_for(cfg.warehouse_url)
-    with engine.begin() as conn:
-        ids = [r.person_id for r in confirmed]
-        for i in range(0, len(ids), 5000):
-            conn.execute(delete(push_ledger).where(push_ledger.c.sink == sink.name,
-                                                   push_ledger.c.person_id.in_(ids[i : i + 5000])))
-        if confirmed:
-            conn.execute(insert(push_ledger), [
-                {"sink": sink.name, "person_id": r.person_id, "crm_id": r.crm_id,
-                 "content_hash": hashes[r.person_id], "run_id": run_id, "pushed_at": ledger.now()}
-                for r in confirmed])
+    record_confirmed(engine_for(cfg.warehouse_url), sink.name, run_id, confirmed, hashes)
     members = folder / "list_members.csv"
     with members.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)

@@ -26,9 +26,10 @@ from leadpipe.ledger import Outcome, QuarantinedRow
 from leadpipe.schema import FIELD_NAMES, MAPPABLE_FIELDS, OUTCOMES
 from leadpipe.warehouse import (
     engine_for,
+    in_chunks,
+    lineage_of,
     membership,
     people,
-    raw_rows,
     validation_results,
 )
 
@@ -267,11 +268,8 @@ def _quarantine_row_failures(cfg: Config, run_id: str, lineage: pd.DataFrame,
 
 def _lineage(cfg: Config, raw_row_ids: list[int]) -> pd.DataFrame:
     """source, source_file, source_row per raw_row_id, from the warehouse (prospects carry only the id)."""
-    found = []
     with engine_for(cfg.warehouse_url).connect() as conn:
-        for i in range(0, len(raw_row_ids), 5000):
-            found += conn.execute(select(raw_rows.c.id, raw_rows.c.source, raw_rows.c.source_file,
-                                         raw_rows.c.source_row).where(raw_rows.c.id.in_(raw_row_ids[i : i + 5000])))
+        found = list(lineage_of(conn, raw_row_ids).values())
     frame = pd.DataFrame(found, columns=["raw_row_id", "source", "source_file", "source_row"])
     return frame.set_index("raw_row_id")
 
@@ -352,8 +350,7 @@ def _store_people(cfg: Config, run_id: str, res) -> None:  # noqa: ANN001
     ids = list(res.golden)
     with engine.begin() as conn:
         created: dict[str, str] = {}
-        for i in range(0, len(ids), 5000):  # chunks: SQLite caps bound parameters per statement
-            chunk = ids[i : i + 5000]
+        for chunk in in_chunks(ids):
             created.update(conn.execute(
                 select(people.c.person_id, people.c.created_run_id).where(people.c.person_id.in_(chunk))).all())
             conn.execute(delete(people).where(people.c.person_id.in_(chunk)))
@@ -365,8 +362,8 @@ def _store_people(cfg: Config, run_id: str, res) -> None:  # noqa: ANN001
             for pid, rec in res.golden.items()
         ])
         row_ids = res.membership["raw_row_id"].astype(int).tolist()
-        for i in range(0, len(row_ids), 5000):
-            conn.execute(delete(membership).where(membership.c.raw_row_id.in_(row_ids[i : i + 5000])))
+        for chunk in in_chunks(row_ids):
+            conn.execute(delete(membership).where(membership.c.raw_row_id.in_(chunk)))
         conn.execute(insert(membership), [
             {"raw_row_id": int(m.raw_row_id), "person_id": m.person_id, "run_id": run_id, "rule": m.rule,
              "match_score": None if m.match_score != m.match_score else m.match_score,

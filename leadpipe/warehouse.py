@@ -8,6 +8,7 @@ objects must match them, which a test checks.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Connection,
     DateTime,
     Engine,
     Float,
@@ -23,12 +25,14 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Row,
     String,
     Table,
     Text,
     UniqueConstraint,
     create_engine,
     event,
+    select,
 )
 
 # SQLite only autoincrements an INTEGER PRIMARY KEY; PostgreSQL gets a real 64-bit id.
@@ -285,6 +289,25 @@ erasures = Table(
     Column("crm_records", JSON, nullable=False),
     Column("erased_at", DateTime(timezone=True), nullable=False),
 )
+
+
+IN_CHUNK = 5_000  # SQLite caps bound parameters per statement; keep every IN (...) list below it
+
+
+def in_chunks(items: list, size: int = IN_CHUNK) -> Iterator[list]:
+    """Slices of `items` small enough for one IN (...) clause (or one batch of an API call)."""
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def lineage_of(conn: Connection, raw_row_ids: list[int]) -> dict[int, Row]:
+    """raw_row_id -> (id, source, source_file, source_row): where a row came from, for quarantine."""
+    found: dict[int, Row] = {}
+    for chunk in in_chunks(raw_row_ids):
+        found.update((r.id, r) for r in conn.execute(
+            select(raw_rows.c.id, raw_rows.c.source, raw_rows.c.source_file, raw_rows.c.source_row)
+            .where(raw_rows.c.id.in_(chunk))))
+    return found
 
 
 @lru_cache(maxsize=8)

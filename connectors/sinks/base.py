@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
+from leadpipe.warehouse import in_chunks
+
 Action = Literal["create", "update", "skip", "review"]
 Status = Literal["confirmed", "refused", "deferred"]
 WritePolicy = Literal["overwrite", "fill_blank", "never"]
@@ -138,7 +140,8 @@ class FieldMapping:
 
 
 def chunks(items: list, size: int) -> list[list]:
-    return [items[i : i + size] for i in range(0, len(items), size)]
+    """API batches as a list (sinks take its length and iterate it more than once)."""
+    return list(in_chunks(items, size))
 
 
 class Sink(Protocol):

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, delete, insert
 
 from connectors.sinks.base import OnBatch, PlannedPush, PushResult
 from leadpipe.ledger import now
-from leadpipe.warehouse import prospects
+from leadpipe.warehouse import in_chunks, prospects
 
 CSV_COLUMNS = (
     "person_id", "email", "first_name", "last_name", "company", "job_title", "phone", "country",
@@ -38,9 +38,8 @@ class LocalSink:
         todo = [p for p in plan if p.action in ("create", "update")]
         rows = [{**{c: p.record.get(c) for c in CSV_COLUMNS}, "run_id": run_id, "updated_at": now()} for p in todo]
         with self.engine.begin() as conn:
-            ids = [p.person_id for p in todo]
-            for i in range(0, len(ids), 5000):
-                conn.execute(delete(prospects).where(prospects.c.person_id.in_(ids[i : i + 5000])))
+            for chunk in in_chunks([p.person_id for p in todo]):
+                conn.execute(delete(prospects).where(prospects.c.person_id.in_(chunk)))
             if rows:
                 conn.execute(insert(prospects), rows)
         self._write_csv(todo)

@@ -20,7 +20,7 @@ from connectors.sinks.local import LocalSink
 from connectors.sinks.settings import SinkSettings
 from leadpipe import ledger
 from leadpipe.ledger import Outcome, QuarantinedRow
-from leadpipe.warehouse import push_ledger, push_plans, raw_rows
+from leadpipe.warehouse import in_chunks, lineage_of, push_ledger, push_plans
 
 log = logging.getLogger(__name__)
 
@@ -71,20 +71,24 @@ def store_plan(engine: Engine, run_id: str, sink_name: str, plan: list[PlannedPu
                  "planned_at": ledger.now()} for p in plan])
 
 
+def record_confirmed(engine: Engine, sink_name: str, run_id: str, confirmed: list[PushResult],
+                     hashes: dict[str, str]) -> None:
+    """Put what the CRM confirmed into the push ledger (replacing earlier entries); nothing unconfirmed."""
+    if not confirmed:
+        return
+    with engine.begin() as conn:
+        for chunk in in_chunks([r.person_id for r in confirmed]):
+            conn.execute(delete(push_ledger).where(push_ledger.c.sink == sink_name,
+                                                   push_ledger.c.person_id.in_(chunk)))
+        conn.execute(insert(push_ledger), [
+            {"sink": sink_name, "person_id": r.person_id, "crm_id": r.crm_id,
+             "content_hash": hashes[r.person_id], "run_id": run_id, "pushed_at": ledger.now()}
+            for r in confirmed])
+
+
 def _ledger_writer(engine: Engine, sink_name: str, run_id: str, hashes: dict[str, str]):
     def on_batch(results: list[PushResult]) -> None:
-        confirmed = [r for r in results if r.outcome == "confirmed"]
-        if not confirmed:
-            return
-        with engine.begin() as conn:
-            ids = [r.person_id for r in confirmed]
-            for i in range(0, len(ids), 5000):
-                conn.execute(delete(push_ledger).where(push_ledger.c.sink == sink_name,
-                                                       push_ledger.c.person_id.in_(ids[i : i + 5000])))
-            conn.execute(insert(push_ledger), [
-                {"sink": sink_name, "person_id": r.person_id, "crm_id": r.crm_id,
-                 "content_hash": hashes[r.person_id], "run_id": run_id, "pushed_at": ledger.now()}
-                for r in confirmed])
+        record_confirmed(engine, sink_name, run_id, [r for r in results if r.outcome == "confirmed"], hashes)
 
     return on_batch
 
@@ -132,12 +136,7 @@ def _quarantine(engine: Engine, run_id: str, items: list[tuple[int, str, str, st
     if not items:
         return
     with engine.connect() as conn:
-        ids = [i[0] for i in items]
-        where = {}
-        for i in range(0, len(ids), 5000):
-            where.update({r.id: r for r in conn.execute(
-                select(raw_rows.c.id, raw_rows.c.source, raw_rows.c.source_file, raw_rows.c.source_row)
-                .where(raw_rows.c.id.in_(ids[i : i + 5000])))})
+        where = lineage_of(conn, [i[0] for i in items])
     ledger.record_quarantine(engine, run_id, [
         QuarantinedRow(raw_id, where[raw_id].source, where[raw_id].source_file, where[raw_id].source_row,
                        check, reason, "email")
