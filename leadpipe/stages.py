@@ -34,7 +34,6 @@ from leadpipe.warehouse import (
 )
 
 log = logging.getLogger("leadpipe")
-RAW_INSERT_CHUNK = 5_000
 
 
 class BatchRejected(RuntimeError):
