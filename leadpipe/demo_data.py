@@ -751,8 +751,11 @@ def _make_companies(rng: random.Random, pools: dict[str, _Pool], phones: _PhoneB
 
 def _unique_domain(label: str, tld: str, taken: set[str], rng: random.Random) -> str:
     domain = label + tld
-    while domain in taken:
-        domain = f"{label}{rng.choice(('-group', '-online', 'hq', '-' + str(rng.randrange(2, 99))))}{tld}"
+    tries = 0
+    while domain in taken:  # the few suffixes run out for a common label in big runs: widen the number then
+        tries += 1
+        upper = 99 if tries < 20 else 10 ** 6
+        domain = f"{label}{rng.choice(('-group', '-online', 'hq', '-' + str(rng.randrange(2, upper))))}{tld}"
     taken.add(domain)
     return domain
 
