@@ -23,6 +23,7 @@ from connectors.sources.base import RawRecord, Source, SourceError, SourceState,
 from connectors.sources.mapping import HeaderMapping, map_headers
 from leadpipe import ledger
 from leadpipe.config import SourceConfig
+from leadpipe.erasure_guard import ErasureGuard
 from leadpipe.warehouse import outcomes, quarantine, raw_rows, source_files, source_state
 
 log = logging.getLogger("leadpipe")
@@ -66,9 +67,12 @@ def store_unit(engine: Engine, run_id: str, src: SourceConfig, source: Source, u
     stamp = ledger.now()
     total = bad = 0
     with engine.begin() as conn:
+        guard = ErasureGuard.load(conn)
         for i, batch in enumerate(batched(source.read(unit), BATCH_ROWS)):
             if i == 0:
                 _check_columns(src, unit, batch)
+            # People erased on request: stored as a marker with the outcome `suppressed`, never their data.
+            batch, erased = guard.scrub(batch, unit_mapping(src, _headers(batch)).fields if guard else {})
             ids = [r[0] for r in conn.execute(
                 insert(raw_rows).returning(raw_rows.c.id, sort_by_parameter_order=True),
                 [{"run_id": run_id, "source": src.name, "source_file": unit.name, "source_row": r.source_row,
@@ -82,6 +86,8 @@ def store_unit(engine: Engine, run_id: str, src: SourceConfig, source: Source, u
                 conn.execute(insert(outcomes), [
                     {"run_id": run_id, "raw_row_id": rid, "outcome": "quarantined",
                      "reason": f"ingest.parse: {r.error}", "person_id": None} for rid, r in broken])
+            if any(erased):
+                conn.execute(insert(outcomes), guard.outcomes(run_id, ids, erased))
             total += len(batch)
             bad += len(broken)
             log.info("source %s, %s: %d rows stored so far", src.name, unit.name, total)
@@ -116,7 +122,9 @@ def export_run_rows(engine: Engine, run_id: str, src: SourceConfig, out: Path) -
     base = select(raw_rows.c.id, raw_rows.c.source_file, raw_rows.c.source_row, raw_rows.c.payload).where(
         raw_rows.c.run_id == run_id, raw_rows.c.source == src.name,
         ~raw_rows.c.id.in_(select(quarantine.c.raw_row_id).where(quarantine.c.run_id == run_id,
-                                                                  quarantine.c.source == src.name)))
+                                                                  quarantine.c.source == src.name)),
+        ~raw_rows.c.id.in_(select(outcomes.c.raw_row_id).where(outcomes.c.run_id == run_id,
+                                                                outcomes.c.outcome == "suppressed")))
     with engine.connect() as conn:
         names = [r[0] for r in conn.execute(
             select(raw_rows.c.source_file).where(raw_rows.c.run_id == run_id, raw_rows.c.source == src.name)

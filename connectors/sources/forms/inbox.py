@@ -24,9 +24,15 @@ class Stored:
 
 
 def store_submission(engine, form: str, key: str, body: bytes, payload: dict, signals: dict) -> Stored:  # noqa: ANN001
-    """Insert once; a retry with the same key finds the earlier row instead of adding another."""
+    """Insert once; a retry with the same key finds the earlier row instead of adding another.
+
+    A submission by someone erased on request is stored blanked (field names kept, values dropped): it still
+    counts once and reaches the ledger as `suppressed`, but their personal data never enters the warehouse.
+    """
+    from leadpipe.erasure_guard import blank_if_erased
     from leadpipe.warehouse import form_inbox
 
+    payload = blank_if_erased(engine, payload)
     row = {"form": form, "idempotency_key": key, "body_sha256": hashlib.sha256(body).hexdigest(),
            "payload": payload, "signals": signals, "received_at": datetime.now(UTC)}
     try:
