@@ -1,6 +1,8 @@
-"""Print the persona classifier's per-field accuracy on the labelled title set, and every miss.
+"""Print the persona classifier's per-field accuracy on a labelled title set, and every miss.
 
 Usage: .venv/bin/python scripts/title_accuracy.py [path/to/job_titles.csv]
+       .venv/bin/python scripts/title_accuracy.py tests/data/job_titles_holdout.csv   # the held-out set
+A set with a `language` column is also reported per language.
 """
 
 from __future__ import annotations
@@ -27,7 +29,15 @@ def accuracy(path: Path) -> dict:
             if getattr(got, field) != row[field]:
                 missed.append((row["title"], row[field], getattr(got, field)))
     n = len(rows)
-    return {"titles": n, **{f"{f}_accuracy": (n - len(m)) / n for f, m in misses.items()}, "misses": misses}
+    by_language: dict[str, dict[str, float]] = {}
+    for lang in sorted({r.get("language") for r in rows} - {None, ""}):
+        part = [r for r in rows if r.get("language") == lang]
+        got = [classify_title(r["title"]) for r in part]
+        by_language[lang] = {"titles": len(part), **{
+            f"{f}_accuracy": sum(getattr(g, f) == r[f] for g, r in zip(got, part, strict=True)) / len(part)
+            for f in misses}}
+    return {"titles": n, **{f"{f}_accuracy": (n - len(m)) / n for f, m in misses.items()}, "misses": misses,
+            "by_language": by_language}
 
 
 def main() -> None:
@@ -39,6 +49,9 @@ def main() -> None:
         print(f"{field:<11} accuracy {result[f'{field}_accuracy']:.1%} ({result['titles'] - len(misses)}/{result['titles']})")
         for title, want, got in misses:
             print(f"    {title!r}: labelled {want}, classified {got}")
+    for lang, part in result["by_language"].items():
+        print(f"  {lang}: {part['titles']} titles, seniority {part['seniority_accuracy']:.1%}, "
+              f"department {part['department_accuracy']:.1%}")
 
 
 if __name__ == "__main__":
