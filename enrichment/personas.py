@@ -61,8 +61,10 @@ _SENIORITY_RULES: tuple[tuple[str, str], ...] = (
     ("owner", (r"\b(co ?founder|founder|founding|owner|inhaber(in)?|(mit)?grunder(in)?|(co)?fondat(eur|rice)"
               r"|(co)?fundador(a)?|gesellschafter(in)?|socio)\b"
               r"|^(managing |senior |equity |name )?partner$|\bmanaging partner\b")),
-    ("c_level", (r"\bchief\b.*\bofficer\b|(?<!vice )\bpresident\b|\bchair(man|woman)?\b.*\bboard\b|\bchairman\b"
-                r"|\bmanaging director\b|\bgeschaftsfuhr(er|erin|end)|\bvorstand|\bdirect(eur|rice) general(e)?\b"
+    ("c_level", (r"\bchief\b.*\bofficer\b|(?<!vice )\bpresident\b|\bchair(man|woman)?\b.*\bboard\b"
+                r"|\bchairman\b"
+                r"|\bmanaging director\b|\bgeschaftsfuhr(er|erin|end)|\bvorstand"
+                r"|\bdirect(eur|rice) general(e)?\b"
                 r"|\bdirector(a)? general\b|\bconsejero delegado\b|\bgerant(e)?\b"
                 r"|(?<!associate )(?<!deputy )\bgeneral counsel\b")),
     ("vp", r"\bvice president\b|\bvicepresident(e)?\b|\bvice presidente?\b"),
@@ -73,7 +75,8 @@ _SENIORITY_RULES: tuple[tuple[str, str], ...] = (
     ("c_level", r"\bprovost\b"),
     ("director", (r"\bdirector(a)?\b|\bhead of\b|^head\b|\bhead\b$|\bdirect(eur|rice)\b|(?<!beg)leiter(in)?\b"
                  r"|\bprokurist(in)?\b|\bjef[ea]\b")),
-    ("manager", (r"manager(in)?\b|\bresponsable\b|\bchef de (projet|produit)\b|\bchef d(e|es|u)\b|\bgerente\b|\bcontroller\b"
+    ("manager", (r"manager(in)?\b|\bresponsable\b|\bchef de (projet|produit)\b|\bchef d(e|es|u)\b|\bgerente\b"
+                r"|\bcontroller\b"
                 r"|\bsupervisor\b|\bsuperintendent\b|\bforem[ae]n\b|\bforewom[ae]n\b|\bleader\b")),
     ("senior", (r"\bsenior\b|\bprincipal\b|\bstaff (software |data |machine learning )?engineer\b|\blead\b"
                r"|(?<!^)\barchitect\b|\bsenior counsel\b"
@@ -84,75 +87,102 @@ _SENIORITY_RULES: tuple[tuple[str, str], ...] = (
 
 _DEPARTMENT_RULES: tuple[tuple[str, str], ...] = (
     ("engineering", (r"\bgis\b|\bgeographic information|\bbim\b|\bbuilding information model"
-                    r"|\bresearch and development\b|\brecherche et developpement\b|\binvestigacion y desarrollo\b"
+                    r"|\bresearch and development\b|\brecherche et developpement\b"
+                    r"|\binvestigacion y desarrollo\b"
                     r"|\bforschung und entwicklung\b")),  # before "information systems" reads it as IT
-    ("sales", (r"\b(sales|revenue) operations\b|\btechnico commercial|\bsales enablement\b|\b(sales|solutions) engineer"
-              r"|\bpre ?sales\b|\bsales (manager|director|supervisor|representative)\b|\bingenieur commercial\b|\b(business|sales) development\b|\bsales and marketing\b")),
+    ("sales", (r"\b(sales|revenue) operations\b|\btechnico commercial|\bsales enablement\b"
+              r"|\b(sales|solutions) engineer"
+              r"|\bpre ?sales\b|\bsales (manager|director|supervisor|representative)\b"
+              r"|\bingenieur commercial\b|\b(business|sales) development\b|\bsales and marketing\b")),
     ("marketing", r"\bproduct marketing\b|\bmarketing operations\b"),
     ("hr", r"\bpeople operations\b|\bpeople partner\b|\bhr business partner\b"),
     ("product", r"\bproduct owner\b"),
-    ("it", (r"\bit\b|\btecnologias? de la informacion\b|\binformation technology\b|(?<!geographic )\binformation systems?\b|\binfrastructure\b"
+    ("it", (r"\bit\b|\btecnologias? de la informacion\b"
+           r"|\binformation technology\b|(?<!geographic )\binformation systems?\b|\binfrastructure\b"
            r"|\b(enterprise|electronic) content\b|\bsystems? (analyst|specialist|consultant)\b"
            r"|\bapplications analyst\b|\bcomputer (support|technician|specialist|systems|analyst|network)\b"
-           r"|\bcomputing services\b|\bdata processing\b|\binformatics\b|\bdatabase (administrat|analyst|coordinator|consultant)"
+           r"|\bcomputing services\b|\bdata processing\b|\binformatics\b"
+           r"|\bdatabase (administrat|analyst|coordinator|consultant)"
            r"|\bdesktop\b|\bwebmaster\b|\bweb (administrator|technologies)\b|\bmis\b|\btechnical services\b"
            r"|\binformation analyst\b|\brecords? systems\b|\bdocument management\b"
-           r"|\btelecom(munications?)?\b(?!.*\b(engineer|design))|\binformation security\b|\bcyber ?security\b|\bsecurity analyst\b"
+           r"|\btelecom(munications?)?\b(?!.*\b(engineer|design))|\binformation security\b"
+           r"|\bcyber ?security\b|\bsecurity analyst\b"
            r"|\bhelp ?desk\b|\bservice desk\b|\bsystems? administrat|\bsystemadministrat|\bnetwork(s|ing)?\b"
            r"|\bdatabase administrator\b|\binformatique\b|\binformatica\b|\bsistemas\b"
            r"|\bsystemes d ?information\b|\bchief information\b")),
-    ("support", (r"\bcustomer\b|\bguest (services|relations)\b|\btechnical support\b|\bsupport (agent|specialist|manager|engineer)\b"
-                r"|\bclient services?\b|\bkundenservice|\bkundendienst|\bkundenbetreu|\bservice client\b"
+    ("support", (r"\bcustomer\b|\bguest (services|relations)\b|\btechnical support\b"
+                r"|\bsupport (agent|specialist|manager|engineer)\b|\bclient services?\b|\bkundenservice"
+                r"|\bkundendienst|\bkundenbetreu|\bservice client\b"
                 r"|\bconseiller clientele\b|\batencion al cliente\b")),
     # Engineers are engineers, whatever they design or test ("Design Engineer", "Software Test Engineer").
-    ("engineering", r"\bengineer\b(?!ing manager)|(?<!^)\barchitect\b(?!.*\binformation technology\b)|\bcomputer scientist\b"
-                    r"|\bscrum master\b|\bautomation tester\b|\bresearch and development\b|\br and d\b"
-                    r"|\btelecom(munications?)?\b.*\bdesign"),
+    ("engineering", (r"\bengineer\b(?!ing manager)|(?<!^)\barchitect\b(?!.*\binformation technology\b)"
+                    r"|\bcomputer scientist\b|\bscrum master\b|\bautomation tester\b"
+                    r"|\bresearch and development\b"
+                    r"|\br and d\b|\btelecom(munications?)?\b.*\bdesign")),
     ("legal", (r"\blegal\b|\bcounsel\b|\blawyer|\battorney|\bparalegal|\bcompliance\b|\bdata protection\b"
-              r"|\bcontract manager\b|\bregulatory\b|\baccreditation\b|\brechtsanw|\brechtsabteilung|\bjustiziar|\bjurist|\bjuridi|\bavocat"
+              r"|\bcontract manager\b|\bregulatory\b|\baccreditation\b"
+              r"|\brechtsanw|\brechtsabteilung|\bjustiziar|\bjurist|\bjuridi|\bavocat"
               r"|\babogad|\bjudiciaire\b|\bgreffier|\bjue(z|za)\b|\bjuge\b|\brichter(in)?\b")),
-    ("finance", (r"\bfinanc|\baccount(ant|ing)\b|\baccounts (payable|receivable)\b|\bcontroll(er|ing)\b|\btax\b"
+    ("finance", (r"\bfinanc|\baccount(ant|ing)\b|\baccounts (payable|receivable)\b|\bcontroll(er|ing)\b"
+                r"|\btax\b"
                 r"|\btreasur|\baudit|\bfp and a\b|\bcredit\b|\bportfolio\b|\binvestment\b|\bfixed income\b"
-                r"|\brisk manage|\bbookkeep|\bpayroll\b|\bbuchhalt|\bfinanz|\bnominas?\b|kostenrechn|rechnungswesen"
+                r"|\brisk manage|\bbookkeep|\bpayroll\b|\bbuchhalt|\bfinanz"
+                r"|\bnominas?\b|kostenrechn|rechnungswesen"
                 r"|\bkaufmannische[r]? leiter|\bcomptab|\bcontable\b")),
     ("hr", (r"\bhr\b|\bhuman resources\b|\bpeople\b|\btalent\b|\brecruit|\blearning and development\b"
            r"|\bbenefits\b|\bcompensation\b|\bemployee relations\b|\btraining\b|\blearning\b|\bdiversity\b"
            r"|\bpersonal|\bressources humaines\b|\brecrutement\b|\brecursos humanos\b|\bseleccion\b")),
-    ("marketing", (r"marketing|\bmarket (development|research|analyst|intelligence)|\badvertising\b|\bpromotions?\b|\bcreative\b|\bpublic affairs\b"
-                  r"|\bcommunity (relations|manager)\b|\bweb (site |content )?(manager|director|coordinator)\b|\bbrand\b|\bcontent\b|\bcopywrit|\bseo\b|\bsem\b|\bpr\b|\bpublic relations\b"
+    ("marketing", (r"marketing|\bmarket (development|research|analyst|intelligence)|\badvertising\b"
+                  r"|\bpromotions?\b|\bcreative\b|\bpublic affairs\b"
+                  r"|\bcommunity (relations|manager)\b"
+                  r"|\bweb (site |content )?(manager|director|coordinator)\b|\bbrand\b|\bcontent\b|\bcopywrit"
+                  r"|\bseo\b|\bsem\b|\bpr\b|\bpublic relations\b"
                   r"|\bcommunication|\bcomunicacion\b|\bsocial media\b|\bdemand gen|\bgrowth\b|\bevents?\b"
-                  r"|\bgraphic design|\bsurveys?\b|\bencuestas?\b|\bsondages?\b|\bumfrage|\beventos?\b|\bevenements?\b|\bveranstaltung")),
+                  r"|\bgraphic design|\bsurveys?\b|\bencuestas?\b|\bsondages?\b|\bumfrage|\beventos?\b"
+                  r"|\bevenements?\b|\bveranstaltung")),
     # Machine and plant operators run production, whatever the plant makes ("... productos químicos").
     ("operations", (r"\boperador(a)? de (maquinas|plantas|instalaciones)\b|\boperateur de production\b"
                    r"|\bpilote de ligne\b|\b(maschinen|anlagen)fuhrer")),
-    ("product", r"\bproduct\b|\bproduits?\b|\bproductos?\b|\bprodukt|\bux\b|\bui\b|\buser research|\bdesign(er)?\b"),
+    ("product", (r"\bproduct\b|\bproduits?\b|\bproductos?\b|\bprodukt|\bux\b|\bui\b|\buser research"
+                r"|\bdesign(er)?\b")),
     ("engineering", (r"\bengineer|\bsoftware|\bdeveloper|\bdevelopment (engineer|lead|team)\b"
-                    r"|\b(application|web|product|platform|systems?|game|mobile|front ?end|back ?end) development\b|\bdeveloppeur|\bdevops\b|\bsite reliability\b|\bdata\b"
+                    r"|\b(application|web|product|platform|systems?|game|mobile|front ?end|back ?end) development\b"
+                    r"|\bdeveloppeur|\bdevops\b|\bsite reliability\b|\bdata\b"
                     r"|\bmachine learning\b|\bqa\b|\btest\b|\bprogramm|\bchief technology\b|\bentwickl"
                     r"|\bingenieur|\bingeniero\b|\bingenieria\b|\btechnical writ|\bdessinateur|\bdibujante"
-                    r"|\btechnische[r]? zeichner|\bstatisti|\bestadistic|\bweb\b|\bdesarrollad|\bdirecteur technique\b|\btecnologia\b|\bios\b"
+                    r"|\btechnische[r]? zeichner|\bstatisti|\bestadistic|\bweb\b|\bdesarrollad"
+                    r"|\bdirecteur technique\b|\btecnologia\b|\bios\b"
                     r"|\btech\b|\bfront ?end\b|\bback ?end\b|\bfull ?stack\b|\bsolutions architect\b")),
     ("sales", (r"\bsales\b|\baccount (executive|manager)\b|\bbusiness development\b|\bpartnerships?\b"
-              r"|\bpartner (manager|development)\b|\baccount (supervisor|director)\b|\bchannel\b|\bvertrieb|\bverkauf|\baussendienst|\binnendienst"
+              r"|\bpartner (manager|development)\b|\baccount (supervisor|director)\b|\bchannel\b|\bvertrieb"
+              r"|\bverkauf|\baussendienst|\binnendienst"
               r"|\bcommercial(e)?\b|\bventas\b|\bcomercial\b|\bejecutiv[oa] de (ventas|cuentas)\b|\brevenue\b"
               r"|\bkey account\b|\bmerchandis|\bvend(eur|euse|edor|edora)\b|\btelevend")),
     ("operations", (r"\boperations?\b|\bsupply chain\b|\blogisti|\bprocurement\b|\bpurchas|\bbuyer\b|\bfacilit"
                    r"|\boffice (manager|administrator)\b|\badministrat|\breceptionist\b|\bproject\b"
                    r"|\bprogram manager\b|\bwarehouse\b|\beinkauf|\bprojektleiter|\bachat|\bacheteur\b"
-                   r"|\bchef de projet\b|\bcompras\b|\boperaciones\b|\bjef[ea] de proyecto\b|\bbusiness analyst\b"
+                   r"|\bchef de projet\b|\bcompras\b|\boperaciones\b|\bjef[ea] de proyecto\b"
+                   r"|\bbusiness analyst\b"
                    r"|\bchief operating\b|\bsachbearbeiter"
                    # plants, sites and the things that move through them
                    r"|\bplant\b|\bproduction\b|\bmanufacturing\b|\bmaintenance\b|\bassembly\b|\bquality\b"
                    r"|\bdistribution\b|\bshipping\b|\btransportation\b|\bfleet\b|\bmaterials?\b|\bsourcing\b"
                    r"|\bcommodity\b|\binventory\b|\bsite\b|\bsecurity\b|\bsafety\b|\bloss prevention\b"
-                   r"|\basset protection\b|\bemergency\b|\bsustainab|\brecords\b|\bpostal\b|\bpostmaster\b|\bdelivery\b"
+                   r"|\basset protection\b|\bemergency\b|\bsustainab|\brecords\b|\bpostal\b|\bpostmaster\b"
+                   r"|\bdelivery\b"
                    r"|\bgeneral manager\b|\bbusiness manager\b|\butilities\b|\bstation\b|\bloss control\b"
-                   r"|\bdocument control\b|instandhalt|\bwartung|\bwerkstatt|nachhaltigkeit|\bdeveloppement durable\b"
-                   r"|\bsostenibilidad\b|\bapprovisionnement\b|\baprovisionamiento\b|\babastecimiento|\binventario\b"
-                   r"|\bback office\b|\bexploitation\b|\bsalud laboral\b|\barbeitssicherheit\b|\benvironmental (manager|health|quality|compliance)\b")),
-    ("executive", (r"\bchief executive\b|\bexecutive director\b|\bfounder|\bfounding\b|\bowner\b|\bpresident\b|\bmanaging director\b"
-                  r"|\bchair|\bboard\b|\bpartner\b|\bgeschaftsfuhr|\binhaber|\bgrunder|\bgesellschafter|\bvorstand"
-                  r"|\bprokurist|\bdirect(eur|rice) general|\bfondat|\bcofondat|\bgerant|\bdirector(a)? general"
+                   r"|\bdocument control\b|instandhalt|\bwartung|\bwerkstatt|nachhaltigkeit"
+                   r"|\bdeveloppement durable\b"
+                   r"|\bsostenibilidad\b|\bapprovisionnement\b|\baprovisionamiento\b|\babastecimiento"
+                   r"|\binventario\b"
+                   r"|\bback office\b|\bexploitation\b|\bsalud laboral\b|\barbeitssicherheit\b"
+                   r"|\benvironmental (manager|health|quality|compliance)\b")),
+    ("executive", (r"\bchief executive\b|\bexecutive director\b|\bfounder|\bfounding\b|\bowner\b|\bpresident\b"
+                  r"|\bmanaging director\b"
+                  r"|\bchair|\bboard\b|\bpartner\b|\bgeschaftsfuhr|\binhaber|\bgrunder|\bgesellschafter"
+                  r"|\bvorstand"
+                  r"|\bprokurist|\bdirect(eur|rice) general|\bfondat|\bcofondat|\bgerant"
+                  r"|\bdirector(a)? general"
                   r"|\bconsejero delegado\b|\bfundador|\bcofundador|\bsocio\b")),
 )
 
@@ -176,7 +206,8 @@ _VOCABULARY = tuple(sorted({
     "comercial", "abogado",
 }))
 # Real words that look like typos of rule words ("trainer" ~ "trainee"): never repaired.
-_NOT_TYPOS = frozenset({"trainer", "training", "trainers", "control", "controle", "controleur", "audio", "video"})
+_NOT_TYPOS = frozenset({"trainer", "training", "trainers", "control", "controle", "controleur", "audio",
+                        "video"})
 _KNOWN = frozenset(_VOCABULARY) | _NOT_TYPOS
 _TOKEN = re.compile(r"[a-z0-9]+")
 
@@ -211,7 +242,8 @@ def _repair_typos(text: str) -> str:
             hit = process.extractOne(word, _VOCABULARY, scorer=DamerauLevenshtein.normalized_similarity,
                                      score_cutoff=0.79)  # 0.8 less float error
             # "internal" is not a typo of "intern", nor "control" of "controller": a word that contains the
-            # candidate, or starts it, is another word. Typos rarely change the first letter ("power" != "owner").
+            # candidate, or starts it, is another word. Typos rarely change the first letter
+            # ("power" is no "owner").
             if hit and hit[0] not in word and word not in hit[0] and hit[0][0] == word[0]:
                 word = hit[0]
         out.append(word)

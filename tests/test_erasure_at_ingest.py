@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from connectors.sources.forms.inbox import FormInboxSource, store_submission
 from leadpipe import stages
-from leadpipe.config import SourceConfig, load_config
+from leadpipe.config import Config, SourceConfig, load_config
 from leadpipe.erasure_guard import REASON, ErasureGuard
 from leadpipe.forget import forget, scrub_run_files
 from leadpipe.pipeline import run_pipeline
@@ -51,7 +51,7 @@ def _run_files_text(run_dir: Path) -> str:
     return "\n".join(chunks).lower()
 
 
-def _forget_after_first_run(cfg) -> None:  # noqa: ANN001
+def _forget_after_first_run(cfg: Config) -> None:
     _write(cfg.home / "inputs" / "i7" / "list_1.csv",
            [CONTROL[:2] + (CONTROL[4], CONTROL[5]), (FIRST, LAST, EMAIL, FORGET_ME[5])])
     run_pipeline(cfg, "run-1")
@@ -62,12 +62,12 @@ def _forget_after_first_run(cfg) -> None:  # noqa: ANN001
 
 
 @pytest.fixture
-def cfg(setup: Path, warehouse_url: str, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201, F811
+def cfg(setup: Path, warehouse_url: str, monkeypatch: pytest.MonkeyPatch) -> Config:  # noqa: F811
     monkeypatch.setenv("LEADPIPE_WAREHOUSE_URL", warehouse_url)
     return load_config(setup)
 
 
-def test_a_rebought_erased_person_is_stored_without_personal_data_at_ingest(cfg) -> None:  # noqa: ANN001
+def test_a_rebought_erased_person_is_stored_without_personal_data_at_ingest(cfg: Config) -> None:
     _forget_after_first_run(cfg)
     # Re-sold twice: email shouted and padded; and under a private address with only the phone to know them by.
     _write(cfg.home / "inputs" / "i7" / "list_2.csv", [
@@ -93,7 +93,7 @@ def test_a_rebought_erased_person_is_stored_without_personal_data_at_ingest(cfg)
     assert sorted(settled) == [("suppressed", REASON)] * 2
 
 
-def test_the_rest_of_the_run_adds_up_and_the_person_never_reaches_the_sink(cfg) -> None:  # noqa: ANN001
+def test_the_rest_of_the_run_adds_up_and_the_person_never_reaches_the_sink(cfg: Config) -> None:
     _forget_after_first_run(cfg)
     # A new control person in the same list proves the list itself gets through to the CRM.
     _write(cfg.home / "inputs" / "i7" / "list_2.csv", [
@@ -110,7 +110,7 @@ def test_the_rest_of_the_run_adds_up_and_the_person_never_reaches_the_sink(cfg) 
         assert needle not in _run_files_text(cfg.runs_dir / "run-2"), needle
 
 
-def test_a_web_form_from_an_erased_person_is_stored_blank_and_suppressed_at_ingest(cfg) -> None:  # noqa: ANN001
+def test_a_web_form_from_an_erased_person_is_stored_blank_and_suppressed_at_ingest(cfg: Config) -> None:
     _forget_after_first_run(cfg)
     engine = engine_for(cfg.warehouse_url)
     migrate(cfg.warehouse_url)
@@ -139,3 +139,33 @@ def test_without_tombstones_the_guard_changes_nothing() -> None:
 
     batch = [RawRecord(1, {"Email": "a@b.com", "Phone": "+1 415 555 0190"})]
     assert ErasureGuard().scrub(batch, {"email": "Email"}) == (batch, [False])
+
+
+@pytest.mark.parametrize(("phone", "country", "erased"), [
+    ("+1 415 555 0190", "", True),  # as stored
+    ("(415) 555-0190", "United States", True),  # national format, country from the row
+    ("415.555.0190", "US", True),
+    ("(415) 555-0190", "", False),  # no country: a national number cannot be read
+    ("+1 415 555 0191", "US", False),  # someone else
+    ("030 1234567", "Deutschland", False),  # another country's number
+])
+def test_phone_tombstones_match_the_number_however_it_is_written(phone: str, country: str, erased: bool) -> None:
+    from connectors.sources.base import RawRecord
+    from enrichment.suppress import tombstone_hash
+
+    guard = ErasureGuard(phones=frozenset({tombstone_hash("phone", "+14155550190"),
+                                           tombstone_hash("phone", "+49301234568")}))
+    batch = [RawRecord(1, {"Mobile Phone": phone, "Land": country, "Name": "Z. Q."})]
+    stored, flags = guard.scrub(batch, {"country": "Land"})  # "Mobile Phone" is found by its header alone
+    assert flags == [erased]
+    assert (stored[0].payload.get("Mobile Phone") is None) is erased
+
+
+def test_german_trunk_zero_after_the_country_code_is_dropped() -> None:
+    from connectors.sources.base import RawRecord
+    from enrichment.suppress import tombstone_hash
+
+    guard = ErasureGuard(phones=frozenset({tombstone_hash("phone", "+49301234567")}))
+    batch = [RawRecord(1, {"Telefon": "+49 (0)30 1234567", "Country": "DE"}),
+             RawRecord(2, {"Telefon": "030 1234567", "Country": "Germany"})]
+    assert guard.scrub(batch, {"country": "Country", "phone": "Telefon"})[1] == [True, True]
