@@ -41,6 +41,11 @@ def _digits(phone: str) -> str:
 def tombstone_hash(kind: str, value: str) -> str:
     """Hash kept after an erasure: enough to recognise the person again, useless to contact them."""
     norm = _digits(value) if kind == "phone" else (value or "").strip().lower()
+    return tombstone_digest(kind, norm)
+
+
+def tombstone_digest(kind: str, norm: str) -> str:
+    """The hash of an already normalised value (digits only, or a stripped lower-case email): for bulk checks."""
     return hashlib.sha256(f"leadpipe-tombstone:{kind}:{norm}".encode()).hexdigest()
 
 

@@ -22,7 +22,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, select
 
 from connectors.sources.base import RawRecord
-from enrichment.suppress import tombstone_hash
+from enrichment.suppress import tombstone_digest
 from leadpipe.warehouse import suppression_entries
 
 REASON = "erased on request (GDPR Art. 17): personal data not stored"
@@ -101,10 +101,18 @@ def _email_text(values: pd.Series) -> pd.Series:
 
 
 def _hits(values: pd.Series, kind: str, tombstones: frozenset[str]) -> pd.Series:
-    distinct = values.dropna().unique()
-    hashes = {v: tombstone_hash(kind, v) for v in distinct if v}
-    return pd.Series([hashes.get(v) in tombstones if isinstance(v, str) else False for v in values],
-                     index=values.index, dtype=bool)
+    """Rows whose normalised value is tombstoned; each distinct value is hashed once."""
+    seen: dict[str, bool] = {}
+    out = []
+    for v in values.tolist():
+        if not isinstance(v, str) or not v:
+            out.append(False)
+            continue
+        hit = seen.get(v)
+        if hit is None:
+            hit = seen[v] = tombstone_digest(kind, v) in tombstones
+        out.append(hit)
+    return pd.Series(out, index=values.index, dtype=bool)
 
 
 def _phone_hits(values: pd.Series, country: pd.Series | None, tombstones: frozenset[str]) -> pd.Series:
