@@ -9,7 +9,7 @@ outcome `suppressed` there and then, so the run ledger still adds up and nothing
 stage, a run file or a CRM.
 
 The check is per column, not per row: values are normalised as a pandas column, each distinct value is hashed
-once, and membership is a set lookup. With no tombstones at all it costs nothing.
+once, and membership is a set lookup. With no tombstones at all only the web-form marker is looked for.
 """
 
 from __future__ import annotations
@@ -128,17 +128,14 @@ def _phone_hits(values: pd.Series, country: pd.Series | None, tombstones: frozen
     codes = {c: _calling_code(c) for c in country.dropna().unique()}
     cc = country.map(codes).astype("string")
     hit |= _hits(cc + digits.str.lstrip("0"), "phone", tombstones)
-    has_cc = pd.Series([bool(c) and isinstance(d, str) and d.startswith(c) for c, d in zip(cc.fillna(""), digits,
-                                                                                       strict=True)],
-                       index=values.index)
-    rest = pd.Series([d[len(c):].lstrip("0") if h else None for c, d, h in zip(cc.fillna(""), digits, has_cc,
-                                                                                strict=True)],
+    pairs = zip(cc.fillna("").tolist(), digits.fillna("").tolist(), strict=True)
+    rest = pd.Series([d[len(c):].lstrip("0") if c and d.startswith(c) else None for c, d in pairs],
                      index=values.index, dtype="string")
     return hit | _hits(cc + rest, "phone", tombstones)
 
 
 def _calling_code(country: str) -> str:
-    """"1" for "United States" or "US", "49" for "Deutschland"; "" when the country is unknown."""
+    """The calling code: "1" for "United States" or "US", "49" for "Deutschland", "" for an unknown country."""
     import phonenumbers
 
     from enrichment.normalise import country_code
