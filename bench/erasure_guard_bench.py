@@ -21,10 +21,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from connectors.sources.base import RawRecord  # noqa: E402
-from enrichment.suppress import tombstone_hash  # noqa: E402
-from leadpipe.erasure_guard import ErasureGuard  # noqa: E402
-from leadpipe.source_ingest import BATCH_ROWS  # noqa: E402
+from connectors.sources.base import RawRecord
+from enrichment.suppress import tombstone_hash
+from leadpipe.erasure_guard import ErasureGuard
+from leadpipe.source_ingest import BATCH_ROWS
 
 FIELDS = {"email": "Email", "phone": "Corporate Phone", "country": "Country"}
 
