@@ -49,7 +49,7 @@ def email_flags(emails: pd.Series) -> tuple[list[bool], list[bool], list[bool]]:
     local, domain = split[0].to_numpy(dtype=object), split[2].to_numpy(dtype=object)
     kinds = {d: _mail_provider_kind(d.lower()) for d in pd.unique(domain[has])}
     roles = {p: _is_role_local_part(p.lower()) for p in pd.unique(local[has])}
-    free = [bool(h and kinds[d][0]) for h, d in zip(has, domain, strict=True)]
+    free = [bool(h and kinds[d][0] and not kinds[d][1]) for h, d in zip(has, domain, strict=True)]  # as normalise
     disposable = [bool(h and kinds[d][1]) for h, d in zip(has, domain, strict=True)]
     role = [bool(h and roles[p]) for h, p in zip(has, local, strict=True)]
     return free, role, disposable
