@@ -34,9 +34,12 @@ def _number(raw: str) -> float | None:
 
 @lru_cache(maxsize=65_536)
 def _parse_text(text: str) -> float | None:
-    m = _NUMBER.search(text.casefold())
+    text = text.casefold()
+    m = _NUMBER.search(text)
     if not m:
         return None
+    if text.lstrip(" $€£").startswith(("under", "less than", "below", "up to", "<")):
+        return 0.0  # "Under $1 mil.": the range starts at nothing
     value = _number(m.group(1))
     if value is None:
         return None
