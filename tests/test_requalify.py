@@ -11,8 +11,10 @@ import csv
 from pathlib import Path
 
 import yaml
+from click.testing import CliRunner
 from sqlalchemy import select
 
+from leadpipe.cli import main
 from leadpipe.config import DEFAULT_CONFIG, load_config
 from leadpipe.pipeline import run_pipeline
 from leadpipe.warehouse import engine_for, outcomes, people, prospects, qualify_runs, requalifications
@@ -64,6 +66,12 @@ def test_a_lower_threshold_requalifies_people_not_in_the_next_runs_input(demo_ho
     with open(second["outputs"]["crm_import_csv"], encoding="utf-8") as fh:
         csv_people = {r["person_id"] for r in csv.DictReader(fh)}
     assert between <= csv_people
+
+    some = sorted(between)[0]
+    shown = CliRunner().invoke(main, ["--config", str(demo_home / "leadpipe.yaml"), "explain", before[some].email])
+    assert shown.exit_code == 0, shown.output
+    assert "re-qualified in run run-2 (config changed): newly qualified" in shown.output
+    assert f"score {before[some].score} -> {before[some].score}, tier - -> C; created in local CRM" in shown.output
 
     # the same config again: nothing is re-decided
     third = run_pipeline(cfg, "run-3")
