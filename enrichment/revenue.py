@@ -9,6 +9,7 @@ The normalise stage passes the column through as text; the qualify stage reads i
 
 from __future__ import annotations
 
+import math
 import re
 from functools import lru_cache
 
@@ -57,6 +58,6 @@ def parse_revenue(value: object) -> float | None:
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        return None if value != value or not 0 <= value <= _MAX else float(value)  # NaN != NaN
+        return None if math.isnan(value) or not 0 <= value <= _MAX else float(value)  # NaN != NaN
     text = str(value).strip()
     return _parse_text(text) if text else None

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -315,5 +316,5 @@ def decide_frame(df: pd.DataFrame, role: list[bool], disposable: list[bool], lis
 
 def _or(value: object, default: str) -> object:
     """`value or default` with pandas' missing values counted as missing."""
-    return default if value is None or value is pd.NA or (isinstance(value, float) and value != value) or not value \
+    return default if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)) or not value \
         else value

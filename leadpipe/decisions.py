@@ -9,6 +9,7 @@ qualify stage and the config re-qualification both call `decide_frame`, so both 
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -118,7 +119,7 @@ def decide_frame(df: pd.DataFrame, cfg: Config, ctx: Context) -> pd.DataFrame:
     email = _column(df, "email")
     free, role, disposable = email_flags(email)
     has_email = (email.notna() & (email != "")).tolist()
-    employees = [None if v != v else int(v) for v in employees_f.tolist()]
+    employees = [None if math.isnan(v) else int(v) for v in employees_f.tolist()]
     phone_col = _column(df, "phone")
     from_form = [bool(v) for v in _column(df, "from_form").tolist()]
     score = score_frame(

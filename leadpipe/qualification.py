@@ -17,11 +17,25 @@ per-person loop with one UPDATE each was the slowest part of a run.
 from __future__ import annotations
 
 import logging
+import math
 from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import BigInteger, Boolean, Column, Engine, Integer, MetaData, String, Table, Text, func, insert, select
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    func,
+    insert,
+    select,
+)
 
 from leadpipe import ledger, requalify
 from leadpipe.config import Config
@@ -173,7 +187,7 @@ def _store(engine: Engine, df: pd.DataFrame, dec: pd.DataFrame, owners: pd.DataF
         dec["department"].tolist(), owners["owner"].tolist(), compliance,
         df["lead_source"].astype(object).where(df["lead_source"].notna(), None).tolist(),
         df["from_form"].fillna(False).astype(bool).tolist(),
-        [None if v != v else int(v) for v in primary.tolist()],
+        [None if math.isnan(v) else int(v) for v in primary.tolist()],
         (dec["outcome"] == "prospect").tolist(), [run_id] * len(df), [fingerprint] * len(df),
         df["person_id"].tolist(), strict=True))
     with engine.begin() as conn:

@@ -7,6 +7,7 @@ score_lead, decide, normalise_email) called one person at a time, as the qualify
 
 from __future__ import annotations
 
+import math
 import random
 from datetime import UTC, date, datetime, timedelta
 
@@ -213,10 +214,10 @@ def test_frame_decisions_equal_the_per_record_rules(stale: bool) -> None:
     dec = decide_frame(people, cfg, Context(lists, REGISTRY, NOW))
     outcomes = set()
     for i, rec in enumerate(people.to_dict("records")):
-        rec = {k: (None if v is None or (isinstance(v, float) and v != v) else v) for k, v in rec.items()}
+        rec = {k: (None if v is None or (isinstance(v, float) and math.isnan(v)) else v) for k, v in rec.items()}
         want = _reference(rec, cfg, lists, REGISTRY)
         got = {k: dec.at[i, k] for k in want}
-        got = {k: (None if isinstance(v, float) and v != v else v) for k, v in got.items()}
+        got = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in got.items()}
         assert got == want, (rec, {k: (got[k], want[k]) for k in want if got[k] != want[k]})
         outcomes.add((want["outcome"], (want["reason"] or "").split(" ")[0]))
     # the generated set reaches every kind of verdict, so the comparison covers them all

@@ -67,7 +67,7 @@ def test_a_lower_threshold_requalifies_people_not_in_the_next_runs_input(demo_ho
         csv_people = {r["person_id"] for r in csv.DictReader(fh)}
     assert between <= csv_people
 
-    some = sorted(between)[0]
+    some = min(between)
     shown = CliRunner().invoke(main, ["--config", str(demo_home / "leadpipe.yaml"), "explain", before[some].email])
     assert shown.exit_code == 0, shown.output
     assert "re-qualified in run run-2 (config changed): newly qualified" in shown.output
