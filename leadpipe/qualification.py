@@ -182,7 +182,7 @@ def _store(engine: Engine, df: pd.DataFrame, dec: pd.DataFrame, owners: pd.DataF
     per chunk on SQLite, a temporary table and one UPDATE ... FROM elsewhere (PostgreSQL)."""
     segments, breakdowns, compliance = stored_json(dec, now.isoformat())
     primary = pd.to_numeric(df["primary_raw_row_id"], errors="coerce")
-    rows = list(zip(
+    rows = list(zip(  # one tuple per person, person_id last
         segments, dec["score"].tolist(), dec["tier"].tolist(), breakdowns, dec["persona"].tolist(),
         dec["department"].tolist(), owners["owner"].tolist(), compliance,
         df["lead_source"].astype(object).where(df["lead_source"].notna(), None).tolist(),
@@ -192,6 +192,7 @@ def _store(engine: Engine, df: pd.DataFrame, dec: pd.DataFrame, owners: pd.DataF
         df["person_id"].tolist(), strict=True))
     with engine.begin() as conn:
         if engine.dialect.name == "sqlite":
+            # in the frame's order, which is the order dedupe inserted the rows in (sorting by key was slower)
             sql = f"UPDATE people SET {', '.join(f'{c} = ?' for c in _STORED)} WHERE person_id = ?"
             for chunk in in_chunks(rows, UPDATE_CHUNK):
                 conn.exec_driver_sql(sql, chunk)
