@@ -117,3 +117,64 @@ def max_score(cfg: ScoringConfig) -> int:
     best.append(max((b.points for b in cfg.form_recency_points), default=0))
     best += [cfg.work_email_points, cfg.phone_points, cfg.form_submission_points, *cfg.completeness_points.values()]
     return sum(max(p, 0) for p in best)
+
+
+@dataclass(frozen=True)
+class FrameScores:
+    """`score_lead` for many leads at once: one entry per lead, in input order."""
+
+    total: list[int]
+    fit: list[int]
+    intent: list[int]
+    tier: list[str]
+    qualified: list[bool]
+    breakdown: list[list[dict]]  # fit parts are shared between leads with the same facts: read-only
+
+
+def score_frame(markets: list[list[str]], seniority: list[str], persona: list[str | None],
+                employees: list[int | None], has_work_email: list[bool], has_phone: list[bool],
+                filled: dict[str, list[bool]], from_form: list[bool], source: list[str | None],
+                captured_at: list[datetime | None], cfg: ScoringConfig, now: datetime | None = None) -> FrameScores:
+    """Score many leads with exactly `score_lead`'s rules, doing the work once per distinct set of facts.
+
+    Fit depends on a handful of values (market, seniority, persona, size band, work email, phone, filled
+    fields), so its parts are worked out once per distinct combination. Intent decays with each lead's own
+    age, so it is computed per lead, but only for leads that can have intent points (forms, scored sources).
+    """
+    now = now or datetime.now(UTC)
+    n = len(seniority)
+    completeness = list(cfg.completeness_points)
+    fit_cache: dict[tuple, tuple[list[dict], int]] = {}
+    tiers = sorted(cfg.tiers.items(), key=lambda kv: -kv[1])
+    out = FrameScores([0] * n, [0] * n, [0] * n, [""] * n, [False] * n, [[]] * n)
+    band_of: dict[int | None, int] = {None: -1}  # head count -> first size band that fits (-1: none)
+    for i in range(n):
+        size = employees[i]
+        band = band_of.get(size)
+        if band is None:
+            band = band_of[size] = next((j for j, b in enumerate(cfg.company_size_points) if size >= b.min_employees
+                                         and (b.max_employees is None or size <= b.max_employees)), -1)
+        key = (markets[i][0] if markets[i] else None, seniority[i], persona[i], band, has_work_email[i],
+               has_phone[i], tuple(filled[c][i] for c in completeness))
+        hit = fit_cache.get(key)
+        if hit is None:
+            facts = LeadFacts(markets=markets[i][:1], seniority=seniority[i], persona=persona[i],
+                              employees=employees[i], has_work_email=has_work_email[i], has_phone=has_phone[i],
+                              filled=frozenset(c for c in completeness if filled[c][i]))
+            parts = _fit(facts, cfg)
+            hit = fit_cache[key] = (parts, sum(p["points"] for p in parts))
+        fit_parts, fit_total = hit
+        parts = fit_parts
+        intent_total = 0
+        if from_form[i] or (source[i] and source[i] in cfg.source_points):
+            intent = _intent(LeadFacts(from_form=from_form[i], source=source[i], captured_at=captured_at[i]),
+                             cfg, now)
+            if intent:
+                parts = fit_parts + intent
+                intent_total = round(sum(p["points"] for p in intent))
+        total = int(fit_total + intent_total)
+        out.total[i], out.fit[i], out.intent[i], out.breakdown[i] = total, int(fit_total), int(intent_total), parts
+        if total >= cfg.qualify_at:
+            out.qualified[i] = True
+            out.tier[i] = next((name for name, floor in tiers if total >= floor), "")
+    return out

@@ -14,10 +14,14 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+
+import numpy as np
+import pandas as pd
 
 from leadpipe.config import SuppressionConfig
 
@@ -194,3 +198,128 @@ def _phone_verdict(record: dict, lists: SuppressionLists, cfg: SuppressionConfig
     if registry is not None and phone in registry:
         return False, "registered", checked, "number is on the national Do-Not-Call registry"
     return True, "not_registered", checked, None
+
+
+@dataclass(frozen=True)
+class FrameDecisions:
+    """`decide` for many people at once: one entry per person, in input order."""
+
+    suppressed: list[str | None]
+    lawful_basis: list[str]
+    consent_evidence: list[str | None]
+    lia_ref: list[str | None]
+    phone_callable: list[bool]
+    dnc_status: list[str | None]
+    dnc_checked_at: list[date | None]
+    phone_note: list[str | None]
+
+
+def _text_column(df: pd.DataFrame, name: str) -> pd.Series:
+    if name not in df.columns:
+        return pd.Series([""] * len(df), index=df.index, dtype=object)
+    return df[name].astype(object).where(df[name].notna(), "").astype(str)
+
+
+def _is_true(value: object) -> bool:
+    """`record.get("email_consent") is True` as the per-record code saw it (numpy booleans boxed to bool)."""
+    return value is True or (isinstance(value, np.bool_) and bool(value))
+
+
+def decide_frame(df: pd.DataFrame, role: list[bool], disposable: list[bool], lists: SuppressionLists,
+                 cfg: SuppressionConfig, *, registry: set[str] | None, today: date) -> FrameDecisions:
+    """`decide` over a frame of people (columns as in resolved.parquet), column-wise where the rules are.
+
+    Same verdicts, same reasons, same precedence as `decide`: tombstones, then lists (email, domain, phone),
+    then role / disposable addresses, then form consent, then the GDPR consent rule.
+    """
+    n = len(df)
+    email = _text_column(df, "email").str.lower()
+    phone = _text_column(df, "phone").str.replace(r"\D", "", regex=True)
+    country = _text_column(df, "country").str.upper()
+    domain = _text_column(df, "domain").str.lower()
+    email_domain = email.str.rpartition("@")[2].where(email.str.contains("@", regex=False), "")
+    consent_raw = df["email_consent"] if "email_consent" in df.columns else pd.Series([None] * n, index=df.index)
+    consent_raw = consent_raw.astype(object).where(consent_raw.notna(), None)
+    consented = consent_raw.map(lambda v: _consented({"email_consent": v})).to_numpy(dtype=bool)
+    consent_is_true = consent_raw.map(_is_true).to_numpy(dtype=bool)
+    from_form = (df["from_form"].fillna(False).astype(bool).to_numpy() if "from_form" in df.columns
+                 else np.zeros(n, dtype=bool))
+
+    # lawful basis per person: consent on record, else the country's rule
+    rule = country.map(lambda c: cfg.email_rules.get(c, cfg.default_email_rule)).to_numpy(dtype=object)
+    basis = np.where(consented, "consent", np.where(rule == "consent", "missing_consent",
+                     np.where(rule == "legitimate_interest", "legitimate_interest", "n/a"))).astype(object)
+    evidence: list[str | None] = [None] * n
+    given = _text_column(df, "consent_evidence").tolist()
+    lead_source = df["lead_source"].tolist() if "lead_source" in df.columns else [None] * n
+    submitted = df["submitted_at"].tolist() if "submitted_at" in df.columns else [None] * n
+    for i in np.flatnonzero(consented).tolist():
+        ev = given[i] or f"form {_or(lead_source[i], 'submission')} at {_or(submitted[i], 'unknown time')}"
+        evidence[i] = str(ev)
+    lia = [cfg.legitimate_interest_ref if b == "legitimate_interest" else None for b in basis.tolist()]
+
+    # phone: callable unless registered or the registry check is stale
+    has_phone = (phone != "").to_numpy()
+    callable_ = has_phone.copy()
+    status: list[str | None] = [None] * n
+    checked: list[date | None] = [None] * n
+    note: list[str | None] = [None] * n
+    reg = cfg.national_dnc_registry
+    if reg is not None:
+        covered = has_phone & phone.str.startswith(reg.country_code).to_numpy()
+        stale = (today - reg.downloaded_on).days > cfg.dnc_max_age_days
+        registered = phone.isin(registry or set()).to_numpy() if registry is not None else np.zeros(n, bool)
+        stale_note = (f"DNC check of {reg.downloaded_on} is older than {cfg.dnc_max_age_days} days: "
+                      "do not call until re-scrubbed")
+        for i in np.flatnonzero(covered).tolist():
+            checked[i] = reg.downloaded_on
+            if stale:
+                callable_[i], status[i], note[i] = False, "stale", stale_note
+            elif registered[i]:
+                callable_[i], status[i], note[i] = False, "registered", "number is on the national Do-Not-Call registry"
+            else:
+                status[i] = "not_registered"
+
+    # suppression, in decide's order of precedence; the first reason found wins
+    why = np.full(n, None, dtype=object)
+
+    def first(mask: np.ndarray, reasons: object) -> None:
+        todo = mask & pd.isna(why)
+        why[todo] = reasons[todo] if isinstance(reasons, np.ndarray) else reasons
+
+    if lists.tombstones:
+        hashed_email = email.map(lambda e: e and tombstone_hash("email", e) in lists.tombstones)
+        hashed_phone = phone.map(lambda p: p and tombstone_hash("phone", p) in lists.tombstones)
+        first((hashed_email.astype(bool) | hashed_phone.astype(bool)).to_numpy(),
+              "erased on request (GDPR Art. 17): never re-contact")
+    if lists.emails:
+        on_list = email.map(lists.emails).to_numpy(dtype=object)
+        mask = (email != "").to_numpy() & pd.notna(on_list)
+        first(mask, np.array([f"email on do-not-contact list {x}" for x in on_list], dtype=object))
+    if lists.domains:
+        for d in (domain, email_domain):
+            on_list = d.map(lists.domains).to_numpy(dtype=object)
+            mask = (d != "").to_numpy() & pd.notna(on_list)
+            first(mask, np.array([f"domain {v} on do-not-contact list {x}" if m else None
+                                  for v, x, m in zip(d.tolist(), on_list, mask, strict=True)], dtype=object))
+    if lists.phones:
+        on_list = phone.map(lists.phones).to_numpy(dtype=object)
+        mask = has_phone & pd.notna(on_list)
+        first(mask, np.array([f"phone on do-not-contact list {x}" for x in on_list], dtype=object))
+    if cfg.suppress_role_addresses:
+        first(np.asarray(role, dtype=bool), "role address (info@, sales@ ...): not a person")
+    if cfg.suppress_disposable_addresses:
+        first(np.asarray(disposable, dtype=bool), "disposable email address")
+    if cfg.require_consent_for_forms:
+        first(from_form & ~consent_is_true, "web form lead without email consent")
+    missing = basis == "missing_consent"
+    first(missing, np.array([f"GDPR: email in {c} needs prior consent and none is on record" if m else None
+                             for c, m in zip(country.tolist(), missing, strict=True)], dtype=object))
+    return FrameDecisions(why.tolist(), np.where(missing, "n/a", basis).tolist(), evidence, lia,
+                          callable_.tolist(), status, checked, note)
+
+
+def _or(value: object, default: str) -> object:
+    """`value or default` with pandas' missing values counted as missing."""
+    return default if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)) or not value \
+        else value

@@ -55,11 +55,11 @@ GROUND_TRUTH_FILE = "ground_truth.csv"
 
 APOLLO_HEADER: tuple[str, ...] = (
     "First Name", "Last Name", "Title", "Company", "Email", "Corporate Phone", "Website",
-    "City", "State", "Country", "# Employees", "Industry",
+    "City", "State", "Country", "# Employees", "Industry", "Annual Revenue",
 )
 ZOOMINFO_HEADER: tuple[str, ...] = (
     "First Name", "Last Name", "Job Title", "Company Name", "Email Address", "Direct Phone Number",
-    "Website", "Person City", "Person State", "Country", "Employees", "Primary Industry",
+    "Website", "Person City", "Person State", "Country", "Employees", "Primary Industry", "Revenue Range (in USD)",
 )
 WEB_FORMS_HEADER: tuple[str, ...] = (
     "submitted_at", "full_name", "email", "company", "phone", "job_title", "country", "website",
@@ -713,6 +713,30 @@ def _employees(rng: random.Random) -> int:
     return max(lo, min(hi, round(math.exp(rng.uniform(math.log(lo), math.log(hi + 1))))))
 
 
+def _revenue(c: _Company) -> int:
+    """Annual revenue in USD: head count times 60k-300k per employee, fixed per company.
+
+    Drawn from the company's own seed (its domain), not from the generator's stream, so adding the revenue
+    columns left every other value of the demo data as it was.
+    """
+    return int(round(c.employees * random.Random(f"revenue:{c.domain}").uniform(60_000, 300_000), -3))
+
+
+# ZoomInfo's "Revenue Range (in USD)" bands
+_REVENUE_RANGES = ((1e6, "$1 mil. - $5 mil."), (5e6, "$5 mil. - $10 mil."), (10e6, "$10 mil. - $25 mil."),
+                   (25e6, "$25 mil. - $50 mil."), (50e6, "$50 mil. - $100 mil."), (100e6, "$100 mil. - $250 mil."),
+                   (250e6, "$250 mil. - $500 mil."), (500e6, "$500 mil. - $1 bil."), (1e9, "$1 bil. - $5 bil."),
+                   (5e9, "Over $5 bil."))
+
+
+def _revenue_range(revenue: int) -> str:
+    label = "Under $1 mil."
+    for floor, text in _REVENUE_RANGES:
+        if revenue >= floor:
+            label = text
+    return label
+
+
 def _vendor_estimate(n: int, rng: random.Random) -> int:
     """A second vendor's headcount: off by up to ~20% and rounded the way estimates are."""
     est = max(1, round(n * rng.uniform(0.8, 1.2)))
@@ -1222,7 +1246,8 @@ def _apollo_row(copy: _Copy, rng: random.Random) -> list[str]:
     phone = "" if copy.bad in _JUNK or rng.random() < 0.15 else c.phone.intl  # company switchboard
     employees = "" if rng.random() < 0.05 else str(c.employees)
     row = [first, last, p.title, _company(copy, rng), _email(copy, rng), phone, f"http://www.{c.domain}",
-           p.city.name, p.city.state, COUNTRIES[c.country].name, employees, INDUSTRIES[c.industry]]
+           p.city.name, p.city.state, COUNTRIES[c.country].name, employees, INDUSTRIES[c.industry],
+           str(_revenue(c)) if employees else ""]
     return _blank_placeholder(copy, row, keep=(0, 1, 3, 4, 9))
 
 
@@ -1237,7 +1262,8 @@ def _zoominfo_row(copy: _Copy, rng: random.Random) -> list[str]:
     state = US_STATE_CODES.get(p.city.state, p.city.state) if c.country == "US" else p.city.state
     employees = "" if rng.random() < 0.03 else str(c.employees_zoominfo)
     row = [first, last, title, _company(copy, rng), _email(copy, rng), _phone(copy, rng, 0.7),
-           f"www.{c.domain}", p.city.english, state, COUNTRIES[c.country].name, employees, c.industry]
+           f"www.{c.domain}", p.city.english, state, COUNTRIES[c.country].name, employees, c.industry,
+           _revenue_range(_revenue(c)) if employees else ""]
     return _blank_placeholder(copy, row, keep=(0, 1, 3, 4, 9))
 
 

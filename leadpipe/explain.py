@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, String, cast, func, select
 
-from leadpipe.warehouse import membership, outcomes, people, push_ledger, raw_rows
+from leadpipe.warehouse import membership, outcomes, people, push_ledger, raw_rows, requalifications
 
 
 def explain(engine: Engine, email: str) -> dict:
@@ -26,6 +26,8 @@ def explain(engine: Engine, email: str) -> dict:
             .order_by(raw_rows.c.id)
         ).all()
         pushed = conn.execute(select(push_ledger).where(push_ledger.c.person_id == person["person_id"])).mappings().all()
+        again = conn.execute(select(requalifications).where(requalifications.c.person_id == person["person_id"])
+                             .order_by(requalifications.c.run_id)).mappings().all()
         return {
             "email": email,
             "person": {k: person.get(k) for k in ("person_id", "record", "provenance", "segments", "score", "tier",
@@ -34,6 +36,7 @@ def explain(engine: Engine, email: str) -> dict:
             "rows": [{**_row(conn, r), "match_rule": r.rule, "match_score": r.match_score,
                       "match_evidence": r.evidence} for r in rows],
             "pushed": [{"sink": p["sink"], "crm_id": p["crm_id"], "run_id": p["run_id"]} for p in pushed],
+            "requalified": [dict(r) for r in again],
         }
 
 
@@ -103,6 +106,10 @@ def format_explanation(info: dict) -> str:
                      f" - {r['reason'] or ''}")
         if r.get("match_evidence"):
             lines.extend(_match_lines(r["match_evidence"]))
+    for r in info.get("requalified", []):  # decided again after a config change, without a new row
+        lines.append(f"  re-qualified in run {r['run_id']} (config changed): {r['change'].replace('_', ' ')}, "
+                     f"score {r['old_score']} -> {r['new_score']}, tier {r['old_tier'] or '-'} -> "
+                     f"{r['new_tier'] or '-'}" + (f"; {r['push_result']}" if r.get("push_result") else ""))
     for push in info.get("pushed", []):
         lines.append(f"  in {push['sink']} CRM as {push['crm_id']} (run {push['run_id']})")
     return "\n".join(lines)

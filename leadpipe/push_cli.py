@@ -17,7 +17,8 @@ def push_command(ctx: click.Context, dry_run: bool, run_id: str | None, show: in
     """Plan a CRM push for the current prospects (create / update / skip / review)."""
     from connectors.sinks.pushing import make_plan, make_sink, store_plan
     from leadpipe.cli import _config
-    from leadpipe.stages import PROSPECT_FIELDS, _missing, _plain, run_dir
+    from leadpipe.schema import PROSPECT_FIELDS
+    from leadpipe.stages import _missing, _plain, run_dir
     from leadpipe.warehouse import engine_for, migrate
 
     if not dry_run:

@@ -19,13 +19,12 @@ from connectors.sinks.base import PlannedPush, plan_pushes
 from leadpipe import ledger
 from leadpipe.config import Config
 from leadpipe.orchestration import CRM_LABELS
+from leadpipe.schema import PROSPECT_FIELDS
 from leadpipe.warehouse import engine_for, membership, outcomes, people, push_ledger, raw_rows
 
 log = logging.getLogger("leadpipe")
 
 TIER_ORDER = ("A", "B", "C")
-PROSPECT_FIELDS = ("person_id", "email", "first_name", "last_name", "company", "job_title", "phone", "country",
-                   "domain", "market", "seniority", "score", "tier", "lead_source")
 
 
 class RebuildError(ValueError):
@@ -78,6 +77,7 @@ def plan_list(cfg: Config, folder: Path, seg: Segment) -> dict:
     Writes plan.json (counts) and plan_records.json (the planned writes) into ``folder``; returns the counts.
     """
     from enrichment.normalise import normalise_email
+    from enrichment.revenue import parse_revenue
     from enrichment.suppress import load_lists, suppression_reason
 
     check_segment(cfg, seg)
@@ -87,7 +87,8 @@ def plan_list(cfg: Config, folder: Path, seg: Segment) -> dict:
     lists = load_lists([cfg.resolve(p) for p in cfg.suppression.do_not_contact_files])
     with engine.connect() as conn:
         rows = conn.execute(select(people.c.person_id, people.c.record, people.c.segments, people.c.score,
-                                   people.c.tier)).mappings().all()
+                                   people.c.tier, people.c.persona, people.c.department, people.c.owner,
+                                   people.c.compliance)).mappings().all()
         last_suppressed = _suppressed_last_run(conn)
         lead_source = _lead_sources(conn)
         done = dict(conn.execute(select(push_ledger.c.person_id, push_ledger.c.content_hash)
@@ -125,10 +126,15 @@ def plan_list(cfg: Config, folder: Path, seg: Segment) -> dict:
         if row["person_id"] in done and not seg.include_already_pushed:
             counts["already_pushed_left_out"] += 1
             continue
+        comp = row["compliance"] or {}
         records.append({
             **{f: rec.get(f) for f in PROSPECT_FIELDS},
+            **{f: comp.get(f) for f in ("lawful_basis", "consent_evidence", "lia_ref", "dnc_status",
+                                        "dnc_checked_at")},
             "person_id": row["person_id"], "market": markets[0] if markets else None,
             "seniority": segs.get("seniority") or None, "score": row["score"], "tier": row["tier"],
+            "persona": row["persona"], "department": row["department"], "owner": row["owner"],
+            "annual_revenue": parse_revenue(rec.get("annual_revenue")),
             "lead_source": lead_source.get(row["person_id"]),
         })
     plan = plan_pushes(records, done)

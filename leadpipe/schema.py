@@ -43,6 +43,8 @@ LEAD_FIELDS: tuple[LeadField, ...] = (
     LeadField("domain", "company", "Registrable domain from the website, else from a non-free-mail email."),
     LeadField("employees", "company", "Employee count (integer) when the source has one."),
     LeadField("industry", "company", "Industry label from the source or from web enrichment."),
+    LeadField("annual_revenue", "company", "Annual revenue as the vendor gives it (number or range such as "
+              "'$25 mil. - $50 mil.'); read as a number, a range's lower bound, by enrichment.revenue."),
     # job
     LeadField("job_title", "job", "Job title as given, trimmed."),
     # geography
@@ -61,5 +63,14 @@ LINEAGE_FIELDS: tuple[str, ...] = tuple(f.name for f in LEAD_FIELDS if f.group =
 # Fields a source may supply (everything except lineage, which the pipeline fills in).
 MAPPABLE_FIELDS: tuple[str, ...] = tuple(f.name for f in LEAD_FIELDS if f.group != "lineage") + ("submitted_at",)
 PERSONAL_FIELDS: tuple[str, ...] = tuple(f.name for f in LEAD_FIELDS if f.personal)
+
+# What every sink receives per prospect (the local sink's columns, the CRM mappings' choices): who they are,
+# why they are on the list (market, persona, score, tier), who owns them, and the compliance facts a CRM
+# user must see before contacting them (lawful basis, consent evidence, DNC status and when it was checked).
+PROSPECT_FIELDS: tuple[str, ...] = (
+    "person_id", "email", "first_name", "last_name", "company", "job_title", "phone", "country", "domain",
+    "annual_revenue", "market", "seniority", "department", "persona", "score", "tier", "owner", "lead_source",
+    "lawful_basis", "consent_evidence", "lia_ref", "dnc_status", "dnc_checked_at",
+)
 
 OUTCOMES: tuple[str, ...] = ("pushed", "merged", "suppressed", "disqualified", "quarantined")

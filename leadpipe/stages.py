@@ -23,7 +23,7 @@ from connectors.sources.base import SourceError
 from leadpipe import ledger
 from leadpipe.config import Config, SourceConfig
 from leadpipe.ledger import Outcome, QuarantinedRow
-from leadpipe.schema import FIELD_NAMES, MAPPABLE_FIELDS, OUTCOMES
+from leadpipe.schema import FIELD_NAMES, MAPPABLE_FIELDS, OUTCOMES, PROSPECT_FIELDS
 from leadpipe.warehouse import (
     engine_for,
     in_chunks,
@@ -382,8 +382,6 @@ def qualify(cfg: Config, run_id: str, path: str | None) -> str | None:
     return _qualify(cfg, run_id, path)
 
 
-PROSPECT_FIELDS = ("person_id", "email", "first_name", "last_name", "company", "job_title", "phone", "country",
-                   "domain", "market", "seniority", "score", "tier", "lead_source")
 
 
 def push(cfg: Config, run_id: str, path: str | None) -> dict[str, int]:
@@ -400,12 +398,17 @@ def push(cfg: Config, run_id: str, path: str | None) -> dict[str, int]:
         records = [{f: (None if _missing(r.get(f)) else _plain(r.get(f))) for f in PROSPECT_FIELDS}
                    for r in df.to_dict("records")]
         primary = dict(zip(df["person_id"], df["primary_raw_row_id"].astype(int), strict=True))
+        # re-qualified after a config change: no raw row of this run, so no outcome (leadpipe.requalify)
+        again = set(df.loc[df["requalified"].fillna(False).astype(bool), "person_id"]) \
+            if "requalified" in df.columns else set()
         sink = make_sink(cfg.sink, engine, run_dir(cfg, run_id))
-        return run_push(engine, run_id, sink, records, primary)
+        return run_push(engine, run_id, sink, records, primary, requalified=again)
 
 
 def summarise(cfg: Config, run_id: str) -> dict:
     """Count outcomes, check the ledger adds up, write summary.json; fail loudly if a source had problems."""
+    from leadpipe import requalify
+
     engine = engine_for(cfg.warehouse_url)
     folder = run_dir(cfg, run_id)
     by_source = ledger.outcome_counts(engine, run_id)
@@ -417,7 +420,11 @@ def summarise(cfg: Config, run_id: str) -> dict:
         t = json.loads(p.read_text())
         stage_seconds[t["stage"]] = round(stage_seconds.get(t["stage"], 0) + t["seconds"], 3)
     n_people = len(pd.read_parquet(folder / "resolved.parquet")) if (folder / "resolved.parquet").exists() else 0
-    n_prospects = len(pd.read_parquet(folder / "prospects.parquet")) if (folder / "prospects.parquet").exists() else 0
+    n_prospects = 0
+    if (folder / "prospects.parquet").exists():  # this run's people only: re-qualified ones are in "requalification"
+        kept = pd.read_parquet(folder / "prospects.parquet", columns=None)
+        n_prospects = int((~kept["requalified"].fillna(False).astype(bool)).sum()) if "requalified" in kept \
+            else len(kept)
     summary = {
         "run_id": run_id,
         "raw_rows": raw,
@@ -431,6 +438,7 @@ def summarise(cfg: Config, run_id: str) -> dict:
             "pushed": totals["pushed"],
         },
         "stage_seconds": stage_seconds,
+        "requalification": requalify.run_counts(engine, run_id),
         "source_errors": _read_notes(cfg, run_id, "source_errors"),
         "rejected_batches": _read_notes(cfg, run_id, "rejected_batches"),
         "validation_warnings": _read_notes(cfg, run_id, "validation_warnings"),

@@ -99,6 +99,13 @@ people = Table(
     Column("department", String(32)),
     Column("owner", String(320)),
     Column("compliance", JSON),
+    # 0009: the facts the last qualification used, so a config change can re-qualify without new input
+    Column("lead_source", String(64)),
+    Column("from_form", Boolean),
+    Column("primary_raw_row_id", BigInteger),
+    Column("prospect", Boolean),
+    Column("qualified_run_id", String(250)),
+    Column("config_fingerprint", String(64)),
 )
 
 membership = Table(
@@ -173,6 +180,43 @@ prospects = Table(
     Column("lead_source", String(64)),
     Column("run_id", String(250), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # 0009: what every sink receives besides (see leadpipe.schema.PROSPECT_FIELDS)
+    Column("annual_revenue", Float),
+    Column("department", String(32)),
+    Column("persona", String(64)),
+    Column("owner", String(320)),
+    Column("lawful_basis", String(32)),
+    Column("consent_evidence", Text),
+    Column("lia_ref", String(64)),
+    Column("dnc_status", String(16)),
+    Column("dnc_checked_at", String(10)),
+)
+
+# 0009: the qualification config fingerprint each run used; a change re-qualifies every person.
+qualify_runs = Table(
+    "qualify_runs",
+    metadata,
+    Column("run_id", String(250), primary_key=True),
+    Column("config_fingerprint", String(64), nullable=False),
+    Column("previous_fingerprint", String(64)),
+    Column("requalified_people", Integer, nullable=False),
+    Column("counts", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# 0009: people whose decision changed because the config did, without new input (run-level, not an outcome).
+requalifications = Table(
+    "requalifications",
+    metadata,
+    Column("run_id", String(250), primary_key=True),
+    Column("person_id", String(36), primary_key=True),
+    Column("change", String(32), nullable=False),
+    Column("old_score", Integer),
+    Column("old_tier", String(10)),
+    Column("new_score", Integer),
+    Column("new_tier", String(10)),
+    Column("reason", Text),
+    Column("push_result", Text),
 )
 
 validation_results = Table(

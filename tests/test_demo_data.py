@@ -136,14 +136,25 @@ def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
 # ---------------------------------------------------------------------------------------------- format
 
 
+def test_revenue_columns_read_as_numbers_consistent_with_the_head_count(demo: Demo) -> None:
+    from enrichment.revenue import parse_revenue
+
+    for path, column in ((demo.files.apollo, "Annual Revenue"), (demo.files.zoominfo, "Revenue Range (in USD)")):
+        with open(path, encoding="utf-8") as fh:
+            values = [r[column] for r in csv.DictReader(fh)]
+        read = [parse_revenue(v) for v in values if v]
+        assert read and all(r is not None and r >= 0 for r in read), column  # "Under $1 mil." reads as 0
+        assert sum(r >= 1e6 for r in read) > len(read) / 2, column  # companies of 5+ people make millions
+
+
 def test_headers_are_exactly_the_vendor_exports(demo: Demo) -> None:
     assert _header(demo.files.apollo) == [
         "First Name", "Last Name", "Title", "Company", "Email", "Corporate Phone", "Website", "City", "State",
-        "Country", "# Employees", "Industry",
+        "Country", "# Employees", "Industry", "Annual Revenue",
     ]
     assert _header(demo.files.zoominfo) == [
         "First Name", "Last Name", "Job Title", "Company Name", "Email Address", "Direct Phone Number", "Website",
-        "Person City", "Person State", "Country", "Employees", "Primary Industry",
+        "Person City", "Person State", "Country", "Employees", "Primary Industry", "Revenue Range (in USD)",
     ]
     assert _header(demo.files.web_forms) == [
         "submitted_at", "full_name", "email", "company", "phone", "job_title", "country", "website",

@@ -146,13 +146,14 @@ def test_large_csv_streams_in_bounded_memory(tmp_path: Path) -> None:
 # Vendor exports as their tools write them (hand-written header rows, one realistic record each).
 VENDOR_FILES = {
     "apollo": ("First Name,Last Name,Title,Company,Email,Corporate Phone,Website,City,State,Country,"
-               "# Employees,Industry,Person Linkedin Url\n"
+               "# Employees,Industry,Annual Revenue,Person Linkedin Url\n"
                "Jane,Doe,VP Sales,Acme GmbH,jane@acme.de,+49 30 1234567,acme.de,Berlin,Berlin,Germany,250,"
-               "Software,https://linkedin.com/in/jd\n"),
+               "Software,42000000,https://linkedin.com/in/jd\n"),
     "zoominfo": ("First Name,Last Name,Job Title,Company Name,Email Address,Direct Phone Number,Website,"
-                 "Person City,Person State,Country,Employees,Primary Industry,ZoomInfo Contact ID\n"
+                 "Person City,Person State,Country,Employees,Primary Industry,Revenue Range (in USD),"
+                 "ZoomInfo Contact ID\n"
                  "Jane,Doe,VP Sales,Acme GmbH,jane@acme.de,+49 30 1234567,acme.de,Berlin,Berlin,Germany,250,"
-                 "Software,123\n"),
+                 "Software,$25 mil. - $50 mil.,123\n"),
     "lusha": ("First Name,Last Name,Job Title,Company Name,Work Email,Direct Phone,Company Domain,City,State,"
               "Country,Company Size,Company Industry,LinkedIn URL\n"
               "Jane,Doe,VP Sales,Acme GmbH,jane@acme.de,+49 30 1234567,acme.de,Berlin,Berlin,Germany,250,"
@@ -166,9 +167,9 @@ VENDOR_FILES = {
                                  "Jane,Doe,VP Sales,Acme GmbH,jane@acme.de,acme.de,Berlin,Germany,Software,250,"
                                  "https://linkedin.com/in/jd\n"),
     "hubspot": ("Record ID,First Name,Last Name,Email,Phone Number,Company Name,Job Title,Website URL,City,"
-                "State/Region,Postal Code,Country/Region,Industry,Number of Employees,Create Date\n"
+                "State/Region,Postal Code,Country/Region,Industry,Number of Employees,Annual Revenue,Create Date\n"
                 "901,Jane,Doe,jane@acme.de,+49 30 1234567,Acme GmbH,VP Sales,acme.de,Berlin,Berlin,10115,Germany,"
-                "Software,250,2026-01-05 10:00\n"),
+                "Software,250,42000000,2026-01-05 10:00\n"),
 }
 EXPECTED = {"first_name": "Jane", "last_name": "Doe", "job_title": "VP Sales", "company": "Acme GmbH",
             "email": "jane@acme.de", "country": "Germany"}
@@ -185,6 +186,8 @@ def test_vendor_presets_map_to_the_canonical_schema(tmp_path: Path, preset: str)
     if preset != "linkedin_sales_navigator":
         assert mapped["phone"] == "+49 30 1234567"
         assert mapped["employees"] == "250"
+    if preset in ("apollo", "zoominfo", "hubspot"):  # revenue, as a number or the vendor's range
+        assert mapped["annual_revenue"] in ("42000000", "$25 mil. - $50 mil.")
     extra = {"apollo": "Person Linkedin Url", "zoominfo": "ZoomInfo Contact ID", "hubspot": "Record ID"}
     if preset in extra:
         assert extra[preset] in m.unmapped  # unmapped columns stay in the raw payload only

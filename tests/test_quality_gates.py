@@ -96,7 +96,8 @@ def stored_batch(cfg, run_id: str, rows: list[list[str]], source: str = "vendor_
             source=source, path=f"/in/{run_id}.csv", fingerprint=run_id, size_bytes=1, rows=len(rows), run_id=run_id,
             ingested_at=ledger.now()))
     mapping = PRESETS["apollo"]
-    frame = pd.DataFrame({f: [r[APOLLO_HEADER.index(h)] for r in rows] for f, h in mapping.items()}, dtype="string")
+    frame = pd.DataFrame({f: [r[APOLLO_HEADER.index(h)] for r in rows] for f, h in mapping.items()
+                          if h in APOLLO_HEADER}, dtype="string")  # this list has no revenue column
     frame["raw_row_id"] = pd.array(ids, dtype="int64")
     frame["source"], frame["source_file"], frame["source_kind"] = source, f"{run_id}.csv", "purchased"
     frame["source_row"] = pd.array(range(1, len(rows) + 1), dtype="int64")

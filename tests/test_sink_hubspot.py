@@ -148,7 +148,8 @@ def test_429_storm_slows_the_push_without_failing_or_exceeding_the_rate(engine, 
 
 
 def test_daily_limit_stops_cleanly_and_the_next_run_finishes(engine) -> None:
-    emu = HubSpotEmulator(token=TOKEN, daily=12).start()
+    # 20 calls a day: 1 property read + 14 lp_* property creations, then 5 of the 10 contact batches
+    emu = HubSpotEmulator(token=TOKEN, daily=20).start()
     try:
         records, primary = prospects(engine, 1000)
         counts = run_push(engine, "r1", make_sink(emu, match_existing=False, associate_companies=False),

@@ -39,6 +39,10 @@ log = logging.getLogger(__name__)
 CUSTOM_CONTACT_PROPS = {
     "lp_person_id": "leadpipe person id", "lp_score": "leadpipe score", "lp_tier": "leadpipe tier",
     "lp_market": "leadpipe market", "lp_persona": "leadpipe persona", "lp_lead_source": "leadpipe lead source",
+    "lp_seniority": "leadpipe seniority", "lp_department": "leadpipe department", "lp_owner": "leadpipe owner",
+    "lp_lawful_basis": "leadpipe lawful basis", "lp_consent_evidence": "leadpipe consent evidence",
+    "lp_lia_ref": "leadpipe LIA reference", "lp_dnc_status": "leadpipe DNC status",
+    "lp_dnc_checked_at": "leadpipe DNC checked on",
 }
 TRANSIENT = {423, 477, 500, 502, 503, 504, 524}
 

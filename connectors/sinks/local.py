@@ -13,12 +13,10 @@ from sqlalchemy import Engine, delete, insert
 
 from connectors.sinks.base import OnBatch, PlannedPush, PushResult
 from leadpipe.ledger import now
+from leadpipe.schema import PROSPECT_FIELDS
 from leadpipe.warehouse import in_chunks, prospects
 
-CSV_COLUMNS = (
-    "person_id", "email", "first_name", "last_name", "company", "job_title", "phone", "country",
-    "domain", "market", "seniority", "score", "tier", "lead_source",
-)
+CSV_COLUMNS = PROSPECT_FIELDS  # every prospect field, in the prospects table and the CRM-import CSV
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 

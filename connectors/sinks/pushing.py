@@ -93,8 +93,13 @@ def _ledger_writer(engine: Engine, sink_name: str, run_id: str, hashes: dict[str
     return on_batch
 
 
-def run_push(engine: Engine, run_id: str, sink: Sink, records: list[dict], primary: dict[str, int]) -> dict[str, int]:
-    """Plan, store the plan, write through the sink, then give every prospect's primary raw row its outcome."""
+def run_push(engine: Engine, run_id: str, sink: Sink, records: list[dict], primary: dict[str, int],
+             requalified: set[str] | frozenset[str] = frozenset()) -> dict[str, int]:
+    """Plan, store the plan, write through the sink, then give every prospect's primary raw row its outcome.
+
+    People in `requalified` (decided again after a config change, with no raw row in this run) get no outcome
+    and no quarantine row: what happened to them goes into the run's re-qualification record instead.
+    """
     plan = make_plan(sink, engine, records)
     store_plan(engine, run_id, sink.name, plan, dry_run=False)
     hashes = {p.person_id: p.content_hash for p in plan}
@@ -102,8 +107,11 @@ def run_push(engine: Engine, run_id: str, sink: Sink, records: list[dict], prima
     by_pid = {r.person_id: r for r in results}
     outcomes: list[Outcome] = []
     held: list[tuple[str, str, str]] = []  # person_id, check, reason
+    again: dict[str, str] = {}
     for p in plan:
-        if p.action == "skip":
+        if p.person_id in requalified:
+            again[p.person_id] = _requalified_result(p, by_pid.get(p.person_id), sink.name)
+        elif p.action == "skip":
             outcomes.append(Outcome(primary[p.person_id], "merged", f"already in {sink.name} CRM, unchanged",
                                     p.person_id))
         elif p.action == "review":
@@ -122,6 +130,10 @@ def run_push(engine: Engine, run_id: str, sink: Sink, records: list[dict], prima
                 held.append((p.person_id, "crm_refused", f"{sink.name} refused it: {r.error}; retried next run"))
     ledger.record_outcomes(engine, run_id, outcomes)
     _quarantine(engine, run_id, [(primary[pid], pid, check, reason) for pid, check, reason in held])
+    if again:
+        from leadpipe.requalify import record_push_results
+
+        record_push_results(engine, run_id, again)
     counts = Counter(p.action for p in plan)
     status = Counter(r.outcome for r in results)
     out = {"create": counts["create"], "update": counts["update"], "skip": counts["skip"],
@@ -130,6 +142,20 @@ def run_push(engine: Engine, run_id: str, sink: Sink, records: list[dict], prima
     log.info("push to %s: %d created, %d updated, %d unchanged, %d for review; %d refused, %d deferred",
              sink.name, out["create"], out["update"], out["skip"], out["review"], out["failed"], out["deferred"])
     return out
+
+
+def _requalified_result(p: PlannedPush, r: PushResult | None, sink: str) -> str:
+    """One line for the re-qualification record: created / updated / unchanged / held, with the CRM id or why."""
+    if p.action == "skip":
+        return f"unchanged in {sink} CRM"
+    if p.action == "review":
+        return f"held: for review before pushing to {sink}: {p.reason}"
+    if r is None:
+        return f"held: {sink} gave no answer"
+    if r.outcome == "confirmed":
+        verb = {True: "created", False: "updated"}.get(r.created, f"{p.action}d")
+        return f"{verb} in {sink} CRM as {r.crm_id}"
+    return f"held: {sink} did not take it: {r.error}"
 
 
 def _quarantine(engine: Engine, run_id: str, items: list[tuple[int, str, str, str]]) -> None:

@@ -12,21 +12,30 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 WritePolicyName = Literal["overwrite", "fill_blank", "never"]
 
-# Our prospect fields that can be mapped to CRM properties.
-MAPPABLE = ("person_id", "email", "first_name", "last_name", "company", "job_title", "phone", "country", "domain",
-            "market", "seniority", "score", "tier", "lead_source")
+from leadpipe.schema import PROSPECT_FIELDS
 
+# Our prospect fields that can be mapped to CRM properties: everything a sink receives.
+MAPPABLE = PROSPECT_FIELDS
+
+# lp_* contact properties are created by the HubSpot sink when missing (hubspot.CUSTOM_CONTACT_PROPS).
 HUBSPOT_DEFAULT_MAP = {
     "email": "email", "first_name": "firstname", "last_name": "lastname", "company": "company",
     "job_title": "jobtitle", "phone": "phone", "country": "country", "domain": "website",
+    "annual_revenue": "annualrevenue",
     "person_id": "lp_person_id", "score": "lp_score", "tier": "lp_tier", "market": "lp_market",
-    "seniority": "lp_persona", "lead_source": "lp_lead_source",
+    "persona": "lp_persona", "seniority": "lp_seniority", "department": "lp_department", "owner": "lp_owner",
+    "lead_source": "lp_lead_source", "lawful_basis": "lp_lawful_basis", "consent_evidence": "lp_consent_evidence",
+    "lia_ref": "lp_lia_ref", "dnc_status": "lp_dnc_status", "dnc_checked_at": "lp_dnc_checked_at",
 }
+# LP_*__c are custom Lead fields the Salesforce admin creates once (text fields; docs/crm-sinks.md).
 SALESFORCE_DEFAULT_MAP = {
     "email": "Email", "first_name": "FirstName", "last_name": "LastName", "company": "Company",
     "job_title": "Title", "phone": "Phone", "country": "Country", "domain": "Website",
-    "score": "LP_Score__c", "tier": "LP_Tier__c", "market": "LP_Market__c", "seniority": "LP_Persona__c",
-    "lead_source": "LeadSource",
+    "annual_revenue": "AnnualRevenue",
+    "score": "LP_Score__c", "tier": "LP_Tier__c", "market": "LP_Market__c", "persona": "LP_Persona__c",
+    "seniority": "LP_Seniority__c", "department": "LP_Department__c", "owner": "LP_Owner__c",
+    "lead_source": "LeadSource", "lawful_basis": "LP_Lawful_Basis__c", "consent_evidence": "LP_Consent_Evidence__c",
+    "lia_ref": "LP_LIA_Ref__c", "dnc_status": "LP_DNC_Status__c", "dnc_checked_at": "LP_DNC_Checked_At__c",
 }
 
 

@@ -22,6 +22,7 @@ PRESETS: dict[str, dict[str, str]] = {
         "country": "Country",
         "employees": "# Employees",
         "industry": "Industry",
+        "annual_revenue": "Annual Revenue",  # a plain USD number
     },
     # ZoomInfo contact export.
     "zoominfo": {
@@ -37,6 +38,8 @@ PRESETS: dict[str, dict[str, str]] = {
         "country": "Country",
         "employees": "Employees",
         "industry": "Primary Industry",
+        # ZoomInfo also exports "Revenue (in 000s USD)"; the range needs no unit (a range keeps its lower bound)
+        "annual_revenue": "Revenue Range (in USD)",
     },
     # Lusha contact list export.
     "lusha": {
@@ -97,6 +100,7 @@ PRESETS: dict[str, dict[str, str]] = {
         "country": "Country/Region",
         "industry": "Industry",
         "employees": "Number of Employees",
+        "annual_revenue": "Annual Revenue",
         "submitted_at": "Create Date",
     },
     # Our own web form export (one name field, explicit consent checkbox).

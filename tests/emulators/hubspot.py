@@ -21,7 +21,7 @@ from tests.emulators.httpbase import EmulatorServer, Response
 
 STANDARD_PROPS = {
     "contacts": {"email", "firstname", "lastname", "company", "jobtitle", "phone", "country", "website",
-                 "lifecyclestage", "hs_object_id"},
+                 "lifecyclestage", "annualrevenue", "hs_object_id"},
     "companies": {"name", "domain", "website", "country", "hs_object_id"},
 }
 UNIQUE_STANDARD = {"contacts": {"email"}, "companies": set()}

@@ -42,7 +42,10 @@ class SalesforceEmulator(EmulatorServer):
         self.leads: dict[str, dict] = {}  # ext id (lower) -> record
         self.contacts: dict[str, str] = {}  # email (lower) -> Contact Id, for the duplicate rule
         self.fields = {"FirstName", "LastName", "Company", "Email", "Title", "Phone", "Country", "Website",
-                       "LeadSource", "LP_Score__c", "LP_Tier__c", "LP_Market__c", "LP_Persona__c", ext_field}
+                       "LeadSource", "AnnualRevenue", "LP_Score__c", "LP_Tier__c", "LP_Market__c", "LP_Persona__c",
+                       "LP_Seniority__c", "LP_Department__c", "LP_Owner__c", "LP_Lawful_Basis__c",
+                       "LP_Consent_Evidence__c", "LP_LIA_Ref__c", "LP_DNC_Status__c", "LP_DNC_Checked_At__c",
+                       ext_field}
         self.jobs: dict[str, dict] = {}
         self.created_flags: list[bool] = []
         self.unprocessed_after: int | None = None  # bulk: leave records after this many unprocessed
