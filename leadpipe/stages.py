@@ -11,7 +11,7 @@ import json
 import logging
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -137,9 +137,81 @@ def normalise_batch(cfg: Config, run_id: str, path: str | None, source_name: str
         return str(out)
 
 
-def validate_batch(cfg: Config, run_id: str, path: str | None, source_name: str) -> str | None:
+# ---------------------------------------------------------------- batches of big sources
+#
+# A big source is normalised in batches, one mapped task each, so that several workers share one big file:
+# plan_batches cuts the ingested file into runs of whole Parquet row groups (export_run_rows writes one per
+# 5,000 rows), normalise_part normalises one run, and validate_batch reads a source's parts back in batch
+# order. The parts' order, not the order the tasks finished in, decides the result.
+
+
+def plan_batches(cfg: Config, ingested: Sequence[str | None], batch_rows: int | None = None) -> list[dict]:
+    """One spec per batch of about `batch_rows` rows (cfg.airflow.batch_rows), over every source's ingested file.
+
+    Specs are plain JSON (they travel through XCom): source, ingested path, batch number, row-group range and
+    row count. A source with nothing new (None) has no batch. Sorted by (source, batch): stable map indexes.
+    """
+    import pyarrow.parquet as pq
+
+    size = batch_rows or cfg.airflow.batch_rows
+    specs: list[dict] = []
+    for path in sorted(p for p in ingested if p):
+        meta = pq.ParquetFile(path).metadata
+        source, first, rows, batch = Path(path).stem, 0, 0, 0
+        for group in range(meta.num_row_groups):
+            rows += meta.row_group(group).num_rows
+            if rows >= size or group == meta.num_row_groups - 1:
+                specs.append({"source": source, "path": path, "batch": batch, "row_groups": [first, group + 1],
+                              "rows": rows})
+                first, rows, batch = group + 1, 0, batch + 1
+    return specs
+
+
+def batch_label(spec: dict) -> str:
+    """How a batch is named in logs and the Airflow UI: "vendor_apollo #3"."""
+    return f"{spec['source']} #{spec['batch']}"
+
+
+def normalise_part(cfg: Config, run_id: str, spec: dict) -> str:
+    """Normalise one planned batch into normalised/<source>/part-<batch>.parquet; return that path."""
+    import pyarrow.parquet as pq
+
+    from enrichment.normalise import normalise_frame
+
+    source, batch = spec["source"], int(spec["batch"])
+    with timed(cfg, run_id, "normalise", f"{source}.{batch:05d}"):
+        first, stop = spec["row_groups"]
+        frame = pq.ParquetFile(spec["path"]).read_row_groups(range(first, stop)).to_pandas()
+        df = normalise_frame(frame)
+        out = run_dir(cfg, run_id) / "normalised" / source / f"part-{batch:05d}.parquet"
+        _to_parquet(df, out)
+        log.info("source %s, batch %d: %d rows normalised", source, batch, len(df))
+        return str(out)
+
+
+def parts_of(source_name: str, planned: Sequence[dict], normalised: Sequence[str | None]) -> list[str] | None:
+    """The normalised part files of one source in batch order; None when the source had nothing new.
+
+    Raises when a planned batch has no normalised part (its task failed): validating the rest would let
+    that batch's rows vanish without an outcome.
+    """
+    wanted = sorted(int(s["batch"]) for s in planned if s["source"] == source_name)
+    if not wanted:
+        return None
+    have = {int(Path(p).stem.removeprefix("part-")): p for p in normalised
+            if p and Path(p).parent.name == source_name}
+    missing = [b for b in wanted if b not in have]
+    if missing:
+        raise RuntimeError(f"source {source_name}: batch(es) {missing} of {len(wanted)} were not normalised "
+                           "(see the normalise task's log); the source is not validated")
+    return [have[b] for b in wanted]
+
+
+def validate_batch(cfg: Config, run_id: str, path: str | Sequence[str] | None, source_name: str) -> str | None:
     """Two GX gates per source: the raw batch (columns, size vs history), then the normalised leads.
 
+    `path` is the source's normalised file, or its normalised parts in batch order (parts_of): GX runs once
+    per source either way, so the volume check sees the whole batch and GX's fixed cost is paid once.
     A critical failure in either stops this source's whole batch (quarantined as 'batch stopped');
     row-level failures quarantine just those rows, naming the expectation; warnings are recorded.
     """
@@ -154,7 +226,11 @@ def validate_batch(cfg: Config, run_id: str, path: str | None, source_name: str)
     limits = cfg.validation.for_source(source_name)
     docs_dir = run_dir(cfg, run_id) / "data_docs" / source_name
     with timed(cfg, run_id, "validate", source_name):
-        df = pd.read_parquet(path)
+        parts = [path] if isinstance(path, str) else list(path)
+        if not parts:
+            return None
+        df = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True) if len(parts) > 1 \
+            else pd.read_parquet(parts[0])
         lineage = df.set_index("raw_row_id")[["source", "source_file", "source_row"]]
         history = source_volume_history(engine, source_name, run_id, limits.history_runs)
         raw = run_suite(_mapped_batch(cfg, run_id, source_name, df), build_raw_batch_suite(limits, history),
