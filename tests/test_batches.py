@@ -3,6 +3,7 @@ batches finish in any order ends exactly like the embedded run that normalises e
 
 from __future__ import annotations
 
+import itertools
 import shutil
 from pathlib import Path
 
@@ -34,7 +35,7 @@ def test_plan_covers_every_row_once_in_whole_row_groups(demo_home: Path, monkeyp
     assert [b["batch"] for b in plan] == list(range(len(plan)))
     ranges = [b["row_groups"] for b in plan]
     assert ranges[0][0] == 0 and ranges[-1][1] == groups
-    assert all(a[1] == b[0] for a, b in zip(ranges, ranges[1:], strict=False))  # contiguous, no overlap
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(ranges))  # contiguous, no overlap
     assert sum(b["rows"] for b in plan) == total
     assert all(b["rows"] >= 100 for b in plan[:-1])
     # one batch when the source is smaller than a batch
@@ -51,7 +52,7 @@ def test_parts_of_refuses_a_source_with_a_missing_batch() -> None:
         stages.parts_of("a", plan, [done[2], None])
 
 
-def _outcomes(cfg) -> dict:  # noqa: ANN001
+def _outcomes(cfg) -> dict:
     with engine_for(cfg.warehouse_url).connect() as conn:
         rows = conn.execute(select(raw_rows.c.source, raw_rows.c.source_file, raw_rows.c.source_row,
                                    outcomes.c.outcome, outcomes.c.reason, outcomes.c.person_id)
@@ -61,7 +62,7 @@ def _outcomes(cfg) -> dict:  # noqa: ANN001
             "quarantine": sorted(held)}
 
 
-def _batched_run(cfg, run_id: str) -> dict:  # noqa: ANN001
+def _batched_run(cfg, run_id: str) -> dict:
     """The DAG's prepare group by hand, with the batches finishing in reverse order."""
     sources = stages.start(cfg, run_id)
     ingested = [stages.ingest_source(cfg, run_id, s) for s in sources]
