@@ -72,8 +72,10 @@ airflow: install
 
 # End-to-end benchmark (bench/pipeline_bench.py): wall time and peak RSS per stage, results in bench/results/.
 BENCH_LEADS ?= 100000 1000000
+# BENCH_PARALLEL: tasks of one stage at once, like two Celery workers on this 2-core machine.
+BENCH_PARALLEL ?= 2
 bench: install
-	$(BIN)/python bench/pipeline_bench.py $(foreach n,$(BENCH_LEADS),--leads $(n))
+	$(BIN)/python bench/pipeline_bench.py --parallel $(BENCH_PARALLEL) $(foreach n,$(BENCH_LEADS),--leads $(n))
 
 # Normalisation throughput on one core vs a per-row baseline (bench/normalise_bench.py).
 bench-normalise: install
