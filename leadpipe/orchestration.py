@@ -48,7 +48,7 @@ class AirflowSettings(_Strict):
     )
     rebuild: RebuildSettings = RebuildSettings()
     batch_rows: int = Field(
-        50_000, ge=1_000,
+        100_000, ge=1_000,
         description="A source with more new rows than this is normalised in batches of about this many rows, "
                     "one mapped task each, so several workers share one big file.",
     )
