@@ -1,9 +1,9 @@
 """leads_nightly: purchased lists and web forms in, a deduplicated, qualified prospect list in the CRM out.
 
 Wiring only: every task calls one function of `leadpipe.stages`, which the CLI and the tests call too.
-Group `prepare`: ingest mapped per configured source, big sources cut into batches
-(airflow.batch_rows) that are normalised as mapped tasks on any worker, then validate mapped per source;
-one bad source does not stop the others; then one task group per stage over all sources: resolve people (dedupe), qualify
+Group `prepare`: ingest mapped per configured source, big sources cut into batches (airflow.batch_rows)
+that are normalised as mapped tasks on any worker, then validate mapped per source; one bad source does
+not stop the others. Then one task group per stage over all sources: resolve people (dedupe), qualify
 (segment, score, suppress), deliver (push, then publish the `leadpipe.prospect_list` asset when the
 list changed, with counts) and report (summary.json and report.html, run whatever happened upstream so
 every row's outcome is counted).
