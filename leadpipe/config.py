@@ -249,7 +249,7 @@ class Config(_Strict):
         return p if p.is_absolute() else self.home / p
 
     @property
-    def runs_dir(self):  # noqa: ANN201 - Path, or an airflow.sdk.ObjectStoragePath when runs_url is set
+    def runs_dir(self):  # -> Path, or an airflow.sdk.ObjectStoragePath when runs_url is set
         from leadpipe.run_files import runs_root
 
         return runs_root(self.runs_url, self.runs_conn_id, self.home)
