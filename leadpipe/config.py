@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from leadpipe.orchestration import AirflowSettings
+from leadpipe.run_files import RunPath, runs_root
 from leadpipe.validation_config import ValidationConfig
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -249,9 +250,8 @@ class Config(_Strict):
         return p if p.is_absolute() else self.home / p
 
     @property
-    def runs_dir(self):  # -> Path, or an airflow.sdk.ObjectStoragePath when runs_url is set
-        from leadpipe.run_files import runs_root
-
+    def runs_dir(self) -> RunPath:
+        """{home}/runs, or an airflow.sdk.ObjectStoragePath under runs_url (see leadpipe.run_files)."""
         return runs_root(self.runs_url, self.runs_conn_id, self.home)
 
 
