@@ -1,14 +1,18 @@
 """End-to-end pipeline benchmark: N raw leads from three sources, ingest -> push to the local sink.
 
-Each stage runs in its own Python process, the way Airflow runs each task, so the peak RSS of a stage is
-that stage's alone (read from the kernel's rusage of the child) and not what earlier stages left behind.
-The per-source stages run once per source, one after another, like the in-process `run_pipeline`.
+Each task runs in its own Python process, the way Airflow runs each task, so the peak RSS of a task is
+that task's alone (read from the kernel's rusage of the child) and not what earlier tasks left behind.
+Tasks run in the leads_nightly DAG's order and shape: start; ingest per source; plan_batches; normalise per
+batch (airflow.batch_rows); validate per source; dedupe; qualify; validate_prospects; push; summarise.
+`--parallel N` (default 2, like two Celery workers or a LocalExecutor with parallelism 2 on this 2-core
+machine) runs up to N tasks of a mapped stage at once; the DAG's stages wait for each other, so the bench
+does too. `enrich` is left out: it is a no-op unless web enrichment is configured.
 
-    .venv/bin/python bench/pipeline_bench.py --leads 100000 --leads 1000000
+    .venv/bin/python bench/pipeline_bench.py --leads 100000 --leads 1000000 --parallel 2
 
-Writes bench/results/pipeline-<date>.json and prints it next to the previous results file, so a stage
-that got slower or fatter shows up as a ratio. Demo inputs are generated once per size and kept in
---data-dir (generation time is reported, not counted).
+Writes bench/results/pipeline-<date>T<time>.json and prints it next to the latest earlier results file that
+has the same size, so a stage that got slower or fatter shows up as a ratio. Demo inputs are generated once
+per size and kept in --data-dir (generation time is reported, not counted).
 """
 
 from __future__ import annotations
@@ -24,8 +28,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "results"
@@ -38,8 +44,12 @@ CHUNK_PEOPLE = 250_000  # a stage 20% slower or fatter than last time is flagged
 # ---------------------------------------------------------------- child: one stage
 
 
-def run_stage(stage: str, run_id: str, source: str | None, path: str | None) -> None:
-    """Run one stage function and print its return value as the last stdout line (JSON)."""
+def run_stage(stage: str, run_id: str, source: str | None, arg: str | None) -> None:
+    """Run one stage function and print its return value as the last stdout line (JSON).
+
+    `arg` is the task's input as Airflow would pass it through XCom: a path, or JSON (the ingested paths
+    for plan, one batch spec for normalise, a source's normalised parts for validate).
+    """
     from leadpipe import stages
     from leadpipe.config import load_config
 
@@ -47,11 +57,13 @@ def run_stage(stage: str, run_id: str, source: str | None, path: str | None) -> 
     fn = {
         "start": lambda: stages.start(cfg, run_id),
         "ingest": lambda: stages.ingest_source(cfg, run_id, source),
-        "normalise": lambda: stages.normalise_batch(cfg, run_id, path, source),
-        "validate": lambda: stages.validate_batch(cfg, run_id, path, source),
+        "plan": lambda: stages.plan_batches(cfg, json.loads(arg)),
+        "normalise": lambda: stages.normalise_part(cfg, run_id, json.loads(arg)),
+        "validate": lambda: stages.validate_batch(cfg, run_id, json.loads(arg), source),
         "dedupe": lambda: stages.dedupe(cfg, run_id),
-        "qualify": lambda: stages.qualify(cfg, run_id, path),
-        "push": lambda: stages.push(cfg, run_id, path),
+        "qualify": lambda: stages.qualify(cfg, run_id, arg),
+        "validate_prospects": lambda: stages.validate_prospects(cfg, run_id, arg),
+        "push": lambda: stages.push(cfg, run_id, arg),
         "summarise": lambda: stages.summarise(cfg, run_id),
     }[stage]
     try:
@@ -68,34 +80,108 @@ class StageFailed(RuntimeError):
     """A stage crashed or ran past --stage-timeout; the results file still records how far the run got."""
 
 
-def _child(env: dict[str, str], stage: str, run_id: str, source: str = "", path: str | None = None,
-           timeout: float = 1800) -> dict:
-    """Run a stage in a fresh interpreter; return its result, wall seconds and peak RSS (MiB)."""
-    args = [sys.executable, __file__, "--stage", stage, "--run-id", run_id, "--source", source,
-            "--path", path or ""]
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        start = time.perf_counter()
-        proc = subprocess.Popen(args, env=env, stdout=out, stderr=err, text=True, start_new_session=True)
-        while True:  # wait4 gives this child's own rusage (peak RSS), not all children's
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.perf_counter() - start > timeout:
-                os.killpg(proc.pid, signal.SIGKILL)
-                _, status, usage = os.wait4(proc.pid, 0)
-                proc.returncode = -9
-                raise StageFailed(f"stage {stage} {source} still running after {timeout:.0f} s; stopped")
-            time.sleep(0.1)
-        proc.returncode = code = os.waitstatus_to_exitcode(status)
-        wall = time.perf_counter() - start
-        out.seek(0)
-        err.seek(0)
-        stdout, stderr = out.read(), err.read()
-    if code != 0:  # the exception's own line first: a long SQL statement can push it out of the tail
-        cause = [ln for ln in stderr.splitlines() if re.match(r"^[\w.]+(Error|Exception)\b", ln)]
-        raise StageFailed(f"stage {stage} {source} failed ({code}): {(cause or ['?'])[-1][:500]}\n{stderr[-2000:]}")
-    return {"result": json.loads(stdout.strip().splitlines()[-1]), "wall": wall, "rss_mib": usage.ru_maxrss / 1024,
-            "cpu": usage.ru_utime + usage.ru_stime}
+@dataclass
+class Job:
+    """One task instance: a stage, its source (mapped stages) and its input (see run_stage)."""
+
+    stage: str
+    source: str = ""
+    arg: str | None = None
+
+
+@dataclass
+class _Running:
+    job: Job
+    proc: subprocess.Popen
+    start: float
+    out: IO[str]
+    err: IO[str]
+
+
+class Pool:
+    """Runs jobs as child processes, at most `parallel` at once, and samples their summed RSS.
+
+    Per task: wall time, CPU (user+sys) and peak RSS from the kernel's rusage of that child (wait4).
+    Total peak RSS: the sum of the resident sizes of all running children, read from /proc every
+    SAMPLE_SECONDS. A spike shorter than that can be missed, so it is a lower bound; the sum of the
+    per-task peaks of the tasks that overlapped is the upper bound (also recorded).
+    """
+
+    SAMPLE_SECONDS = 0.05
+
+    def __init__(self, env: dict[str, str], run_id: str, parallel: int, timeout: float) -> None:
+        self.env, self.run_id, self.parallel, self.timeout = env, run_id, parallel, timeout
+        self.peak_sum_mib = 0.0
+        self.peak_sum_upper_mib = 0.0
+        self._page_mib = os.sysconf("SC_PAGE_SIZE") / 2**20
+
+    def run(self, jobs: list[Job]) -> list[dict]:
+        """Run the jobs (a stage's mapped copies), return their results in job order."""
+        todo, running, results = list(enumerate(jobs)), {}, {}
+        try:
+            while todo or running:
+                while todo and len(running) < self.parallel:
+                    i, job = todo.pop(0)
+                    running[i] = self._launch(job)
+                self._sample(running.values())
+                for i, r in list(running.items()):
+                    pid, status, usage = os.wait4(r.proc.pid, os.WNOHANG)
+                    if pid:
+                        del running[i]
+                        results[i] = self._finish(r, status, usage)
+                    elif time.perf_counter() - r.start > self.timeout:
+                        raise StageFailed(f"stage {r.job.stage} {r.job.source} still running after "
+                                          f"{self.timeout:.0f} s; stopped")
+                if running:
+                    time.sleep(self.SAMPLE_SECONDS)
+        finally:
+            for r in running.values():  # only on failure: stop our own children, by process group
+                os.killpg(r.proc.pid, signal.SIGKILL)
+                os.wait4(r.proc.pid, 0)
+        self.peak_sum_upper_mib = max(self.peak_sum_upper_mib, self._overlap_bound(results))
+        return [results[i] for i in range(len(jobs))]
+
+    def _overlap_bound(self, results: dict[int, dict]) -> float:
+        """Largest sum of per-task peaks over tasks whose run times overlapped (at most `parallel`)."""
+        best = 0.0
+        spans = [(r["t0"], r["t1"], r["rss_mib"]) for r in results.values()]
+        for t0, _, _ in spans:
+            best = max(best, sum(rss for a, b, rss in spans if a <= t0 < b))
+        return best
+
+    def _launch(self, job: Job) -> _Running:
+        args = [sys.executable, __file__, "--stage", job.stage, "--run-id", self.run_id, "--source", job.source,
+                "--path", job.arg or ""]
+        out, err = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")  # noqa: SIM115 - closed in _finish
+        proc = subprocess.Popen(args, env=self.env, stdout=out, stderr=err, text=True, start_new_session=True)
+        return _Running(job, proc, time.perf_counter(), out, err)
+
+    def _sample(self, running) -> None:
+        total = 0.0
+        for r in running:
+            try:
+                total += int(Path(f"/proc/{r.proc.pid}/statm").read_text().split()[1]) * self._page_mib
+            except (OSError, IndexError, ValueError):
+                pass  # exited between wait4 and here
+        self.peak_sum_mib = max(self.peak_sum_mib, total)
+
+    def _finish(self, r: _Running, status: int, usage) -> dict:
+        code = os.waitstatus_to_exitcode(status)
+        r.proc.returncode = code
+        t1 = time.perf_counter()
+        r.out.seek(0)
+        r.err.seek(0)
+        stdout, stderr = r.out.read(), r.err.read()
+        r.out.close()
+        r.err.close()
+        if code != 0:  # the exception's own line first: a long SQL statement can push it out of the tail
+            cause = [ln for ln in stderr.splitlines() if re.match(r"^[\w.]+(Error|Exception)\b", ln)]
+            raise StageFailed(f"stage {r.job.stage} {r.job.source} failed ({code}): {(cause or ['?'])[-1][:500]}"
+                              f"\n{stderr[-2000:]}")
+        rss = usage.ru_maxrss / 1024
+        self.peak_sum_mib = max(self.peak_sum_mib, rss)  # a lone task's own peak counts too
+        return {"result": json.loads(stdout.strip().splitlines()[-1]), "wall": t1 - r.start, "t0": r.start,
+                "t1": t1, "rss_mib": rss, "cpu": usage.ru_utime + usage.ru_stime}
 
 
 def prepare_inputs(data_dir: Path, leads: int) -> tuple[Path, float]:
@@ -143,7 +229,7 @@ def generate_inputs(data_dir: Path, leads: int) -> tuple[Path, float]:
     return folder, time.perf_counter() - start
 
 
-def bench_size(leads: int, data_dir: Path, warehouse_url: str | None, stage_timeout: float,
+def bench_size(leads: int, data_dir: Path, warehouse_url: str | None, stage_timeout: float, parallel: int = 2,
                progress=lambda run: None) -> dict:
     inputs, gen_seconds = prepare_inputs(data_dir, leads)
     home = Path(tempfile.mkdtemp(prefix=f"leadpipe-bench-{leads}-"))
@@ -156,44 +242,56 @@ def bench_size(leads: int, data_dir: Path, warehouse_url: str | None, stage_time
         if warehouse_url:
             env["LEADPIPE_WAREHOUSE_URL"] = warehouse_url
         run_id = "bench_" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        pool = Pool(env, run_id, parallel, stage_timeout)
         stages: dict[str, dict] = {}
 
-        def add(name: str, r: dict) -> None:
-            s = stages.setdefault(name, {"wall_seconds": 0.0, "cpu_seconds": 0.0, "peak_rss_mib": 0.0,
-                                         "processes": 0})
-            s["wall_seconds"] = round(s["wall_seconds"] + r["wall"], 2)
-            s["cpu_seconds"] = round(s["cpu_seconds"] + r["cpu"], 2)
-            s["peak_rss_mib"] = round(max(s["peak_rss_mib"], r["rss_mib"]), 1)
-            s["processes"] += 1
+        def run(name: str, jobs: list[Job]) -> list[dict]:
+            """One DAG stage: its mapped copies share the pool; the next stage waits for all of them."""
+            if not jobs:
+                return []
+            t = time.perf_counter()
+            done = pool.run(jobs)
+            stages[name] = {
+                "wall_seconds": round(time.perf_counter() - t, 2),  # first task's start to last task's end
+                "process_seconds": round(sum(r["wall"] for r in done), 2),
+                "cpu_seconds": round(sum(r["cpu"] for r in done), 2),
+                "peak_rss_mib": round(max(r["rss_mib"] for r in done), 1),
+                "processes": len(done),
+            }
             progress({"leads_target": leads, "incomplete": f"running; finished so far: {', '.join(stages)}",
-                      "generate_seconds": round(gen_seconds, 1), "stages": stages,
+                      "generate_seconds": round(gen_seconds, 1), "parallel": parallel, "stages": stages,
                       "wall_seconds_so_far": round(time.perf_counter() - t0, 2), "targets": TARGETS.get(leads, {}),
                       "meets_targets": False})
+            return done
+
+        def value(r: dict) -> str | None:
+            return r["result"] if isinstance(r["result"], str) else None
 
         t0 = time.perf_counter()
         try:
-            r = _child(env, "start", run_id, timeout=stage_timeout)
-            add("start", r)
-            for source in r["result"]:
-                path = None
-                for stage in ("ingest", "normalise", "validate"):
-                    r = _child(env, stage, run_id, source, path, timeout=stage_timeout)
-                    add(stage, r)
-                    path = r["result"] if isinstance(r["result"], str) else None
+            [started] = run("start", [Job("start")])
+            sources = started["result"]
+            ingested = [value(r) for r in run("ingest", [Job("ingest", s) for s in sources])]
+            [plan] = run("plan", [Job("plan", arg=json.dumps(ingested))])
+            specs = plan["result"]
+            parts = [r["result"] for r in run("normalise", [Job("normalise", b["source"], json.dumps(b))
+                                                             for b in specs])]
+            by_source = {s: [p for b, p in zip(specs, parts, strict=True) if b["source"] == s] for s in sources}
+            run("validate", [Job("validate", s, json.dumps(by_source[s])) for s in sources if by_source[s]])
             path = None
-            for stage in ("dedupe", "qualify", "push", "summarise"):
-                r = _child(env, stage, run_id, path=path, timeout=stage_timeout)
-                add(stage, r)
-                path = r["result"] if isinstance(r["result"], str) else None
+            for stage in ("dedupe", "qualify", "validate_prospects", "push", "summarise"):
+                [r] = run(stage, [Job(stage, arg=path)])
+                path = value(r)
         except StageFailed as exc:
             return {"leads_target": leads, "failed": str(exc)[:2000], "generate_seconds": round(gen_seconds, 1),
-                    "wall_seconds_until_failure": round(time.perf_counter() - t0, 2), "stages": stages,
-                    "targets": TARGETS.get(leads, {}), "meets_targets": False}
+                    "parallel": parallel, "wall_seconds_until_failure": round(time.perf_counter() - t0, 2),
+                    "stages": stages, "targets": TARGETS.get(leads, {}), "meets_targets": False}
         wall = time.perf_counter() - t0
         summary = r["result"]
         for name, secs in summary.get("stage_seconds", {}).items():
             stages.setdefault(name, {})["in_stage_seconds"] = secs
-        peak = max(s["peak_rss_mib"] for s in stages.values())
+        peak_task = max(s.get("peak_rss_mib", 0) for s in stages.values())
+        peak = max(pool.peak_sum_mib, peak_task)
         target = TARGETS.get(leads, {})
         return {
             "leads_target": leads,
@@ -202,11 +300,17 @@ def bench_size(leads: int, data_dir: Path, warehouse_url: str | None, stage_time
             "funnel": summary["funnel"],
             "outcomes": summary["outcomes"],
             "warehouse": "postgresql" if warehouse_url else "sqlite",
+            "parallel": parallel,
+            "batches": len(specs),
             "generate_seconds": round(gen_seconds, 1),
             "wall_seconds": round(wall, 2),
-            "cpu_seconds": round(sum(s["cpu_seconds"] for s in stages.values()), 2),
+            "cpu_seconds": round(sum(s.get("cpu_seconds", 0) for s in stages.values()), 2),
             "load_avg_after": [round(x, 2) for x in os.getloadavg()],
-            "peak_rss_mib": peak,
+            # peak_rss_mib: summed RSS of the tasks running at once, sampled (see Pool); a lower bound.
+            # peak_rss_upper_mib: sum of the per-task peaks of tasks that overlapped; an upper bound.
+            "peak_rss_mib": round(peak, 1),
+            "peak_rss_upper_mib": round(max(pool.peak_sum_upper_mib, peak_task), 1),
+            "peak_task_rss_mib": peak_task,
             "stages": stages,
             "targets": target,
             "meets_targets": all([wall <= target.get("wall_seconds", float("inf")),
@@ -226,34 +330,41 @@ def machine() -> dict:
             "load_avg_at_start": [round(x, 2) for x in os.getloadavg()]}
 
 
-def previous_results(exclude: Path) -> tuple[Path | None, dict | None]:
-    files = sorted(p for p in RESULTS.glob("pipeline-*.json") if p != exclude)
-    if not files:
-        return None, None
-    return files[-1], json.loads(files[-1].read_text())
+def previous_results(exclude: Path, sizes: list[int]) -> dict[int, tuple[Path, dict]]:
+    """Per size: the latest earlier results file with a finished run of that size, and that run."""
+    found: dict[int, tuple[Path, dict]] = {}
+    for path in sorted(p for p in RESULTS.glob("pipeline-*.json") if p != exclude):
+        for run in json.loads(path.read_text()).get("runs", []):
+            if run["leads_target"] in sizes and "failed" not in run and "incomplete" not in run:
+                found[run["leads_target"]] = (path, run)
+    return found
 
 
-def compare(current: dict, previous: dict | None) -> list[str]:
+def compare(current: dict, previous: dict[int, tuple[Path, dict]]) -> list[str]:
     """One line per size and stage: seconds and RSS now, and as a ratio of the previous results."""
     lines = []
-    before = {r["leads_target"]: r for r in (previous or {}).get("runs", [])}
     for run in current["runs"]:
-        old = before.get(run["leads_target"])
+        path, old = previous.get(run["leads_target"], (None, None))
         if "failed" in run or "incomplete" in run:
             lines.append(f"{run['leads_target']:>9,} leads: DID NOT FINISH: "
                          f"{(run.get('failed') or run.get('incomplete')).splitlines()[0]}")
             continue
-        if old and ("failed" in old or "incomplete" in old):
-            old = None
         ok = "meets" if run["meets_targets"] else "MISSES"
-        lines.append(f"{run['leads_target']:>9,} leads ({run['raw_rows']:,} rows, {run['warehouse']}): "
-                     f"{run['wall_seconds']:.1f} s wall, {run.get('cpu_seconds', float('nan')):.0f} s CPU, peak {run['peak_rss_mib']:.0f} MiB; {ok} targets "
-                     f"{run['targets']}" + (f"; x{run['wall_seconds'] / old['wall_seconds']:.2f} time vs previous"
-                                            if old else ""))
+        vs = ""
+        if old:
+            kind = "cpu" if old.get("cpu_seconds") else "wall"
+            vs = (f"; vs {path.name}: x{run['wall_seconds'] / old['wall_seconds']:.2f} wall"
+                  + (f", x{run['cpu_seconds'] / old['cpu_seconds']:.2f} CPU" if kind == "cpu" else ""))
+        lines.append(f"{run['leads_target']:>9,} leads ({run['raw_rows']:,} rows, {run['warehouse']}, "
+                     f"--parallel {run.get('parallel', 1)}, {run.get('batches', '?')} batches): "
+                     f"{run['wall_seconds']:.1f} s wall, {run.get('cpu_seconds', float('nan')):.0f} s CPU, "
+                     f"peak {run['peak_rss_mib']:.0f} MiB summed over concurrent tasks "
+                     f"(<= {run.get('peak_rss_upper_mib', run['peak_rss_mib']):.0f}); {ok} targets "
+                     f"{run['targets']}{vs}")
         for name, s in run["stages"].items():
             o = (old or {}).get("stages", {}).get(name)
             ratio = ""
-            if o and o.get("wall_seconds") and o.get("peak_rss_mib"):
+            if o and o.get("wall_seconds") and o.get("peak_rss_mib") and s.get("wall_seconds"):
                 # CPU time when both runs have it: wall time swings with whatever else the machine runs
                 kind = "cpu" if o.get("cpu_seconds") and s.get("cpu_seconds") else "wall"
                 t = s[f"{kind}_seconds"] / o[f"{kind}_seconds"]
@@ -261,18 +372,21 @@ def compare(current: dict, previous: dict | None) -> list[str]:
                 flag = "  <-- REGRESSION" if t > REGRESSION or m > REGRESSION else ""
                 ratio = f"  (x{t:.2f} {kind}, x{m:.2f} rss){flag}"
             inner = f"{s['in_stage_seconds']:>7.2f} s" if "in_stage_seconds" in s else "      -  "
-            lines.append(f"    {name:<10} {s['wall_seconds']:>8.2f} s wall  {s.get('cpu_seconds', 0):>7.2f} s CPU"
-                         f"  (in stage {inner})  {s['peak_rss_mib']:>7.0f} MiB{ratio}")
+            lines.append(f"    {name:<18} {s.get('wall_seconds', 0):>8.2f} s wall  {s.get('cpu_seconds', 0):>7.2f} s CPU"
+                         f"  (in stage {inner})  {s.get('peak_rss_mib', 0):>7.0f} MiB  x{s.get('processes', 0)}{ratio}")
     return lines
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--leads", type=int, action="append", help="raw leads per run (repeatable)")
+    ap.add_argument("--parallel", type=int, default=2,
+                    help="tasks of one stage run at once, like Airflow workers (default 2: this machine's cores)")
     ap.add_argument("--data-dir", type=Path, default=REPO / ".leadpipe" / "bench-data")
     ap.add_argument("--warehouse-url", default=None, help="default: SQLite in a fresh temporary home")
-    ap.add_argument("--out", type=Path, default=None, help="results file (default bench/results/pipeline-<date>.json)")
-    ap.add_argument("--stage-timeout", type=float, default=1800, help="stop a stage after this many seconds")
+    ap.add_argument("--out", type=Path, default=None,
+                    help="results file (default bench/results/pipeline-<date>T<time>.json)")
+    ap.add_argument("--stage-timeout", type=float, default=1800, help="stop a task after this many seconds")
     ap.add_argument("--generate", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--stage", help=argparse.SUPPRESS)
     ap.add_argument("--run-id", help=argparse.SUPPRESS)
@@ -286,30 +400,39 @@ def main() -> int:
         run_stage(a.stage, a.run_id, a.source or None, a.path or None)
         return 0
     sys.path.insert(0, str(REPO))
-    out = a.out or RESULTS / f"pipeline-{datetime.now(UTC):%Y-%m-%d}.json"
-    prev_path, prev = previous_results(out)
-    today = json.loads(out.read_text()) if out.exists() else None
+    warn_uncompiled()
+    out = a.out or RESULTS / f"pipeline-{datetime.now(UTC):%Y-%m-%dT%H%M}.json"
     sizes = a.leads or [100_000, 1_000_000]
-    # Runs of other sizes from earlier today stay in the file; a size run again replaces its entry.
-    kept = [r for r in (today or {}).get("runs", []) if r["leads_target"] not in sizes]
+    prev = previous_results(out, sizes)
     current = {"date": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine(),
-               "command": " ".join([Path(sys.executable).name, *sys.argv]), "runs": kept}
+               "command": " ".join([Path(sys.executable).name, *sys.argv]), "runs": []}
 
     def write(partial: dict | None = None) -> None:
         doc = {**current, "runs": current["runs"] + ([partial] if partial else [])}
-        doc["runs"] = sorted(doc["runs"], key=lambda r: r["leads_target"])
         RESULTS.mkdir(parents=True, exist_ok=True)
         tmp = out.with_suffix(".json.tmp")
         tmp.write_text(json.dumps(doc, indent=2) + "\n")
         tmp.replace(out)
 
     for leads in sizes:
-        current["runs"].append(bench_size(leads, a.data_dir, a.warehouse_url, a.stage_timeout, progress=write))
+        current["runs"].append(bench_size(leads, a.data_dir, a.warehouse_url, a.stage_timeout, a.parallel,
+                                          progress=write))
         write()
-    current["runs"] = sorted(current["runs"], key=lambda r: r["leads_target"])
-    print(f"results: {out}" + (f"  (compared with {prev_path.name})" if prev_path else "  (no previous results)"))
+    print(f"results: {out}" + ("" if prev else "  (no earlier results of these sizes)"))
     print("\n".join(compare(current, prev)))
-    return 0 if all(r["meets_targets"] for r in current["runs"] if r["leads_target"] in sizes) else 1
+    return 0 if all(r["meets_targets"] for r in current["runs"]) else 1
+
+
+def warn_uncompiled() -> None:
+    """Every task is a fresh interpreter: without .pyc files (PYTHONDONTWRITEBYTECODE and a .venv installed
+    without --compile-bytecode) each one recompiles pandas, SQLAlchemy and GX, seconds of CPU per task."""
+    import importlib.util
+
+    # find_spec does not import pandas: the parent must stay small (its peak RSS is inherited by children)
+    cached = Path(importlib.util.find_spec("pandas").origin).parent / "__pycache__"
+    if not cached.exists():
+        print("warning: the .venv has no compiled bytecode; run `make install` (uv sync --compile-bytecode), "
+              "or every task pays ~3-8 s of compiling", file=sys.stderr)
 
 
 if __name__ == "__main__":

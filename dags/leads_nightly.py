@@ -1,8 +1,9 @@
 """leads_nightly: purchased lists and web forms in, a deduplicated, qualified prospect list in the CRM out.
 
 Wiring only: every task calls one function of `leadpipe.stages`, which the CLI and the tests call too.
-One mapped group per configured source (ingest -> normalise -> validate), so one bad source does not
-stop the others; then one task group per stage over all sources: resolve people (dedupe), qualify
+Group `prepare`: ingest mapped per configured source, big sources cut into batches (airflow.batch_rows)
+that are normalised as mapped tasks on any worker, then validate mapped per source; one bad source does
+not stop the others. Then one task group per stage over all sources: resolve people (dedupe), qualify
 (segment, score, suppress), deliver (push, then publish the `leadpipe.prospect_list` asset when the
 list changed, with counts) and report (summary.json and report.html, run whatever happened upstream so
 every row's outcome is counted).
@@ -26,7 +27,6 @@ from airflow.sdk import (
     dag,
     get_current_context,
     task,
-    task_group,
 )
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
@@ -80,30 +80,36 @@ def leads_nightly() -> None:
 
         return stages.start(_cfg(), _run_id())
 
-    @task_group(group_id="prepare")
-    def prepare(source_name: str):
-        @task(map_index_template="{{ source_name }}")
-        def ingest(source_name: str) -> str | None:
-            from leadpipe import stages
+    # prepare: ingest each source, cut big sources into batches, normalise the batches on any worker,
+    # validate each source's batches together (GX once per source; the volume check sees the whole batch).
+    @task(map_index_template="{{ source_name }}")
+    def ingest(source_name: str) -> str | None:
+        from leadpipe import stages
 
-            return stages.ingest_source(_cfg(), _run_id(), _label(source_name))
+        return stages.ingest_source(_cfg(), _run_id(), _label(source_name))
 
-        @task(map_index_template="{{ source_name }}")
-        def normalise(path: str | None, source_name: str) -> str | None:
-            from leadpipe import stages
+    @task(trigger_rule=TriggerRule.ALL_DONE)  # a source that failed does not stop the others
+    def plan_batches(ingested: list[str | None]) -> list[dict]:
+        from leadpipe import stages
 
-            return stages.normalise_batch(_cfg(), _run_id(), path, _label(source_name))
+        return stages.plan_batches(_cfg(), list(ingested))
 
-        @task(map_index_template="{{ source_name }}")
-        def validate(path: str | None, source_name: str) -> str | None:
-            from leadpipe import stages
+    @task(map_index_template="{{ batch_label }}")
+    def normalise(batch: dict) -> str:
+        from leadpipe import stages
 
-            try:
-                return stages.validate_batch(_cfg(), _run_id(), path, _label(source_name))
-            except stages.BatchRejected as exc:  # bad data does not get better by retrying
-                raise AirflowFailException(str(exc)) from None
+        get_current_context()["batch_label"] = stages.batch_label(batch)
+        return stages.normalise_part(_cfg(), _run_id(), batch)
 
-        return validate(normalise(ingest(source_name), source_name), source_name)
+    @task(map_index_template="{{ source_name }}", trigger_rule=TriggerRule.ALL_DONE)
+    def validate(source_name: str, planned: list[dict], normalised: list[str]) -> str | None:
+        from leadpipe import stages
+
+        parts = stages.parts_of(_label(source_name), list(planned), list(normalised or []))
+        try:
+            return stages.validate_batch(_cfg(), _run_id(), parts, source_name)
+        except stages.BatchRejected as exc:  # bad data does not get better by retrying
+            raise AirflowFailException(str(exc)) from None
 
     @task(trigger_rule=TriggerRule.ALL_DONE)
     def dedupe() -> str | None:
@@ -166,7 +172,11 @@ def leads_nightly() -> None:
 
     # One group per stage; prefix_group_id=False keeps task ids short ("dedupe", not "resolve_people.dedupe").
     # To add a task to a stage, chain it inside the group: e.g. `people = enrich(dedupe())`.
-    prepared = prepare.expand(source_name=start())
+    sources = start()
+    with TaskGroup("prepare") as prepared:
+        planned = plan_batches(ingest.expand(source_name=sources))
+        normalised = normalise.expand(batch=planned)
+        validate.partial(planned=planned, normalised=normalised).expand(source_name=sources)
     with TaskGroup("resolve_people", prefix_group_id=False) as resolve_people:
         people = enrich(dedupe())
     with TaskGroup("qualify_leads", prefix_group_id=False) as qualify_leads:

@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from leadpipe.orchestration import AirflowSettings
+from leadpipe.run_files import RunPath, runs_root
 from leadpipe.validation_config import ValidationConfig
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -217,6 +218,8 @@ class Config(_Strict):
     # Filled in by load_config, not by the YAML.
     home: Path = Path(".")
     warehouse_url: str = ""
+    runs_url: str = ""  # LEADPIPE_RUNS_URL: run files on object storage (leadpipe.run_files); "" = {home}/runs
+    runs_conn_id: str = ""  # LEADPIPE_RUNS_CONN_ID: the Airflow Connection with that storage's credentials
 
     @model_validator(mode="after")
     def _unique_sources(self) -> "Config":
@@ -224,6 +227,13 @@ class Config(_Strict):
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise ValueError(f"source names must be unique; repeated: {dupes}")
+        return self
+
+    @model_validator(mode="after")
+    def _runs_url_is_a_url(self) -> "Config":
+        if self.runs_url and "://" not in self.runs_url:
+            raise ValueError(f"LEADPIPE_RUNS_URL must be a URL such as s3://bucket/leadpipe/runs or "
+                             f"file:///mnt/shared/runs, not {self.runs_url!r}")
         return self
 
     @model_validator(mode="after")
@@ -240,8 +250,9 @@ class Config(_Strict):
         return p if p.is_absolute() else self.home / p
 
     @property
-    def runs_dir(self) -> Path:
-        return self.home / "runs"
+    def runs_dir(self) -> RunPath:
+        """{home}/runs, or an airflow.sdk.ObjectStoragePath under runs_url (see leadpipe.run_files)."""
+        return runs_root(self.runs_url, self.runs_conn_id, self.home)
 
 
 def leadpipe_home() -> Path:
@@ -262,6 +273,8 @@ def load_config(path: str | Path | None = None) -> Config:
     home = leadpipe_home()
     data = {**data, "home": home}
     data["warehouse_url"] = os.environ.get("LEADPIPE_WAREHOUSE_URL") or f"sqlite:///{home / 'warehouse.db'}"
+    data["runs_url"] = os.environ.get("LEADPIPE_RUNS_URL", "")
+    data["runs_conn_id"] = os.environ.get("LEADPIPE_RUNS_CONN_ID", "")
     try:
         return Config.model_validate(data)
     except ValidationError as exc:

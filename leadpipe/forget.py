@@ -138,8 +138,14 @@ def scrub_run_files(runs_dir: Path, email: str, person_ids: list[str] | None = N
     """Drop the person's rows from run-folder Parquet and CSV files; returns how many files changed."""
     email = email.strip().lower()
     changed = 0
-    for path in sorted(runs_dir.glob("**/*.parquet")) + sorted(runs_dir.glob("**/*.csv")):
-        df = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path, dtype=str)
+    from leadpipe.run_files import read_frame, write_frame
+
+    for path in sorted(runs_dir.glob("**/*.parquet"), key=str) + sorted(runs_dir.glob("**/*.csv"), key=str):
+        if path.suffix == ".parquet":
+            df = read_frame(path)
+        else:
+            with path.open("r", encoding="utf-8") as fh:
+                df = pd.read_csv(fh, dtype=str)
         if df.empty:
             continue
         hit = pd.Series(False, index=df.index)
@@ -150,6 +156,10 @@ def scrub_run_files(runs_dir: Path, email: str, person_ids: list[str] | None = N
                 hit |= values.isin(person_ids).fillna(False)
         if hit.any():
             kept = df[~hit]
-            kept.to_parquet(path, index=False) if path.suffix == ".parquet" else kept.to_csv(path, index=False)
+            if path.suffix == ".parquet":
+                write_frame(kept, path)
+            else:
+                with path.open("w", encoding="utf-8", newline="") as fh:
+                    kept.to_csv(fh, index=False)
             changed += 1
     return changed

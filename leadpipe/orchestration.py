@@ -47,6 +47,11 @@ class AirflowSettings(_Strict):
         240, ge=1, description="Alert when a nightly run is not finished this long after it was queued."
     )
     rebuild: RebuildSettings = RebuildSettings()
+    batch_rows: int = Field(
+        100_000, ge=1_000,
+        description="A source with more new rows than this is normalised in batches of about this many rows, "
+                    "one mapped task each, so several workers share one big file.",
+    )
 
     @field_validator("nightly_schedule")
     @classmethod

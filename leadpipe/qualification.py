@@ -53,6 +53,7 @@ _DECISION_COLUMNS = [c for c in NEW_COLUMNS if c not in ("owner", "owner_reason"
 def qualify(cfg: Config, run_id: str, path: str | None) -> str | None:
     from enrichment.suppress import load_dnc_registry, load_lists
     from leadpipe.forget import forget, scrub_run_files
+    from leadpipe.run_files import at, read_frame
     from leadpipe.stages import _to_parquet, run_dir, timed
 
     engine = engine_for(cfg.warehouse_url)
@@ -63,7 +64,7 @@ def qualify(cfg: Config, run_id: str, path: str | None) -> str | None:
         requalify.record_run(engine, run_id, fingerprint, previous, [], 0)
         return None
     with timed(cfg, run_id, "qualify"):
-        df = pd.read_parquet(path) if path is not None else pd.DataFrame(columns=["person_id"])
+        df = read_frame(at(cfg, path)) if path is not None else pd.DataFrame(columns=["person_id"])
         df = df.assign(requalified=False)
         if again:  # the config changed: everyone else in the warehouse is decided again
             others = requalify.load_people(engine, cfg, run_id, exclude=set(df["person_id"]))

@@ -41,7 +41,7 @@ def _link(path: str | None, text: str) -> str:
     if not path:
         return '<span class="muted">not available</span>'
     p = Path(path)
-    href = p.as_uri() if p.is_absolute() else path
+    href = path if "://" in path else p.as_uri() if p.is_absolute() else path  # object storage: its URL
     return f'<a href="{_e(href)}">{_e(text)}</a>'
 
 
@@ -188,7 +188,9 @@ def render_run_report(summary: dict, data: dict) -> str:
 
 def write_run_report(cfg: Config, run_id: str, summary: dict) -> Path:
     """Write report.html next to summary.json and return its path."""
-    out = Path(summary["outputs"]["run_folder"]) / "report.html"
+    from leadpipe.run_files import at
+
+    out = at(cfg, summary["outputs"]["run_folder"]) / "report.html"
     out.write_text(render_run_report(summary, run_report_data(cfg, run_id)), encoding="utf-8")
     log.info("run report: %s", out)
     return out

@@ -115,9 +115,10 @@ def _check_columns(src: SourceConfig, unit: SourceUnit, first_batch: list[RawRec
 
 
 def export_run_rows(engine: Engine, run_id: str, src: SourceConfig, out: Path) -> int:
-    """Write this run's readable rows of the source as canonical string columns + lineage; rows written."""
+    """Write this run's readable rows (to `out`: a Path or an ObjectStoragePath, see leadpipe.run_files) of the source as canonical string columns + lineage; rows written."""
     import pyarrow as pa
-    import pyarrow.parquet as pq
+
+    from leadpipe.run_files import parquet_writer
 
     base = select(raw_rows.c.id, raw_rows.c.source_file, raw_rows.c.source_row, raw_rows.c.payload).where(
         raw_rows.c.run_id == run_id, raw_rows.c.source == src.name,
@@ -139,19 +140,26 @@ def export_run_rows(engine: Engine, run_id: str, src: SourceConfig, out: Path) -
     schema = pa.schema([(f, pa.string()) for f in fields] + [
         ("raw_row_id", pa.int64()), ("source", pa.string()), ("source_file", pa.string()),
         ("source_row", pa.int64()), ("source_kind", pa.string())])
-    out.parent.mkdir(parents=True, exist_ok=True)
     written = 0
-    with engine.connect() as conn, pq.ParquetWriter(out, schema) as writer:
+    with engine.connect() as conn, parquet_writer(out, schema) as writer:
         result = conn.execution_options(stream_results=True, yield_per=BATCH_ROWS).execute(
             base.order_by(raw_rows.c.id))
         for part in result.partitions(BATCH_ROWS):
-            cols: dict[str, list] = {f: [] for f in fields}
-            for r in part:
-                m = mappings[r.source_file].fields
-                for f in fields:
-                    header = m.get(f)
-                    cols[f].append((r.payload or {}).get(header, "") if header else "")
             n = len(part)
+            cols: dict[str, list] = {f: [""] * n for f in fields}
+            # column by column over runs of rows from one file (one run per part, usually): a comprehension
+            # per field instead of a Python loop per cell, ~3x faster on wide vendor files
+            start = 0
+            while start < n:
+                name = part[start].source_file
+                stop = start
+                while stop < n and part[stop].source_file == name:
+                    stop += 1
+                payloads = [r.payload or {} for r in part[start:stop]]
+                for f, header in mappings[name].fields.items():
+                    if header and f in cols:
+                        cols[f][start:stop] = [p.get(header, "") for p in payloads]
+                start = stop
             batch = {**cols, "raw_row_id": [r.id for r in part], "source": [src.name] * n,
                      "source_file": [r.source_file for r in part], "source_row": [r.source_row for r in part],
                      "source_kind": [src.kind] * n}

@@ -11,7 +11,7 @@ import json
 import logging
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -23,6 +23,7 @@ from connectors.sources.base import SourceError
 from leadpipe import ledger
 from leadpipe.config import Config, SourceConfig
 from leadpipe.ledger import Outcome, QuarantinedRow
+from leadpipe.run_files import RunPath, at, local_folder, parquet_file, read_frame, write_frame
 from leadpipe.schema import FIELD_NAMES, MAPPABLE_FIELDS, OUTCOMES, PROSPECT_FIELDS
 from leadpipe.warehouse import (
     engine_for,
@@ -43,7 +44,8 @@ class BatchRejected(RuntimeError):
 # ---------------------------------------------------------------- run folder
 
 
-def run_dir(cfg: Config, run_id: str) -> Path:
+def run_dir(cfg: Config, run_id: str) -> RunPath:
+    """The run's folder: local, or on object storage (LEADPIPE_RUNS_URL, see leadpipe.run_files)."""
     return cfg.runs_dir / re.sub(r"[^A-Za-z0-9._-]+", "_", run_id)
 
 
@@ -129,17 +131,86 @@ def normalise_batch(cfg: Config, run_id: str, path: str | None, source_name: str
     if path is None:
         return None
     with timed(cfg, run_id, "normalise", source_name):
-        df = normalise_frame(pd.read_parquet(path))
+        df = normalise_frame(read_frame(at(cfg, path)))
         out = run_dir(cfg, run_id) / "normalised" / f"{source_name}.parquet"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        df.to_parquet(out, index=False)
+        write_frame(df, out)
         log.info("source %s: %d rows normalised", source_name, len(df))
         return str(out)
 
 
-def validate_batch(cfg: Config, run_id: str, path: str | None, source_name: str) -> str | None:
+# ---------------------------------------------------------------- batches of big sources
+#
+# A big source is normalised in batches, one mapped task each, so that several workers share one big file:
+# plan_batches cuts the ingested file into runs of whole Parquet row groups (export_run_rows writes one per
+# 5,000 rows), normalise_part normalises one run, and validate_batch reads a source's parts back in batch
+# order. The parts' order, not the order the tasks finished in, decides the result.
+
+
+def plan_batches(cfg: Config, ingested: Sequence[str | None], batch_rows: int | None = None) -> list[dict]:
+    """One spec per batch of about `batch_rows` rows (cfg.airflow.batch_rows), over every source's ingested file.
+
+    Specs are plain JSON (they travel through XCom): source, ingested path, batch number, row-group range and
+    row count. A source with nothing new (None) has no batch. Sorted by (source, batch): stable map indexes.
+    """
+    size = batch_rows or cfg.airflow.batch_rows
+    specs: list[dict] = []
+    for path in sorted(p for p in ingested if p):
+        with parquet_file(at(cfg, path)) as pf:
+            meta = pf.metadata
+        source, first, rows, batch = Path(path).stem, 0, 0, 0
+        for group in range(meta.num_row_groups):
+            rows += meta.row_group(group).num_rows
+            if rows >= size or group == meta.num_row_groups - 1:
+                specs.append({"source": source, "path": path, "batch": batch, "row_groups": [first, group + 1],
+                              "rows": rows})
+                first, rows, batch = group + 1, 0, batch + 1
+    return specs
+
+
+def batch_label(spec: dict) -> str:
+    """How a batch is named in logs and the Airflow UI: "vendor_apollo #3"."""
+    return f"{spec['source']} #{spec['batch']}"
+
+
+def normalise_part(cfg: Config, run_id: str, spec: dict) -> str:
+    """Normalise one planned batch into normalised/<source>/part-<batch>.parquet; return that path."""
+    from enrichment.normalise import normalise_frame
+
+    source, batch = spec["source"], int(spec["batch"])
+    with timed(cfg, run_id, "normalise", f"{source}.{batch:05d}"):
+        first, stop = spec["row_groups"]
+        with parquet_file(at(cfg, spec["path"])) as pf:
+            frame = pf.read_row_groups(range(first, stop)).to_pandas()
+        df = normalise_frame(frame)
+        out = run_dir(cfg, run_id) / "normalised" / source / f"part-{batch:05d}.parquet"
+        write_frame(df, out)
+        log.info("source %s, batch %d: %d rows normalised", source, batch, len(df))
+        return str(out)
+
+
+def parts_of(source_name: str, planned: Sequence[dict], normalised: Sequence[str | None]) -> list[str] | None:
+    """The normalised part files of one source in batch order; None when the source had nothing new.
+
+    Raises when a planned batch has no normalised part (its task failed): validating the rest would let
+    that batch's rows vanish without an outcome.
+    """
+    wanted = sorted(int(s["batch"]) for s in planned if s["source"] == source_name)
+    if not wanted:
+        return None
+    have = {int(Path(p).stem.removeprefix("part-")): p for p in normalised
+            if p and Path(p).parent.name == source_name}
+    missing = [b for b in wanted if b not in have]
+    if missing:
+        raise RuntimeError(f"source {source_name}: batch(es) {missing} of {len(wanted)} were not normalised "
+                           "(see the normalise task's log); the source is not validated")
+    return [have[b] for b in wanted]
+
+
+def validate_batch(cfg: Config, run_id: str, path: str | Sequence[str] | None, source_name: str) -> str | None:
     """Two GX gates per source: the raw batch (columns, size vs history), then the normalised leads.
 
+    `path` is the source's normalised file, or its normalised parts in batch order (parts_of): GX runs once
+    per source either way, so the volume check sees the whole batch and GX's fixed cost is paid once.
     A critical failure in either stops this source's whole batch (quarantined as 'batch stopped');
     row-level failures quarantine just those rows, naming the expectation; warnings are recorded.
     """
@@ -154,26 +225,29 @@ def validate_batch(cfg: Config, run_id: str, path: str | None, source_name: str)
     limits = cfg.validation.for_source(source_name)
     docs_dir = run_dir(cfg, run_id) / "data_docs" / source_name
     with timed(cfg, run_id, "validate", source_name):
-        df = pd.read_parquet(path)
+        parts = [path] if isinstance(path, str) else list(path)
+        if not parts:
+            return None
+        df = pd.concat([read_frame(at(cfg, p)) for p in parts], ignore_index=True) if len(parts) > 1 \
+            else read_frame(at(cfg, parts[0]))
         lineage = df.set_index("raw_row_id")[["source", "source_file", "source_row"]]
         history = source_volume_history(engine, source_name, run_id, limits.history_runs)
-        raw = run_suite(_mapped_batch(cfg, run_id, source_name, df), build_raw_batch_suite(limits, history),
-                        docs_dir=docs_dir)
+        raw = _run_suite(run_suite, _mapped_batch(cfg, run_id, source_name, df),
+                         build_raw_batch_suite(limits, history), docs_dir)
         _record_validation(cfg, run_id, raw, source_name)
         if raw.critical_failures:
             _stop_batch(cfg, run_id, source_name, lineage,
                         [*raw.critical_failures, f"usual size of {source_name}: {history.describe()}"])
         suite = build_normalised_leads_suite(NormalisedLeadsThresholds(
             min_valid_email_share=limits.min_valid_email_share, min_job_title_share=limits.min_job_title_share))
-        result = run_suite(df, suite, docs_dir=docs_dir)
+        result = _run_suite(run_suite, df, suite, docs_dir)
         _record_validation(cfg, run_id, result, source_name)
         if result.critical_failures:
             _stop_batch(cfg, run_id, source_name, lineage, result.critical_failures)
         failed = _quarantine_row_failures(cfg, run_id, lineage, result.row_failures)
         valid = df[~df["raw_row_id"].isin(failed)]
         out = run_dir(cfg, run_id) / "validated" / f"{source_name}.parquet"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        valid.to_parquet(out, index=False)
+        write_frame(valid, out)
         log.info("source %s: %d rows valid, %d quarantined", source_name, len(valid), len(failed))
         return str(out)
 
@@ -191,7 +265,7 @@ def validate_prospects(cfg: Config, run_id: str, path: str | None) -> str | None
     if path is None:
         return None
     with timed(cfg, run_id, "validate_prospects"):
-        df = pd.read_parquet(path)
+        df = read_frame(at(cfg, path))
         if df.empty:
             return path
         lists = load_lists([cfg.resolve(p) for p in cfg.suppression.do_not_contact_files])
@@ -200,7 +274,7 @@ def validate_prospects(cfg: Config, run_id: str, path: str | None) -> str | None
             do_not_contact=DoNotContact(frozenset(lists.emails), frozenset(lists.domains), frozenset(lists.phones)),
         )
         frame = df.assign(raw_row_id=df["primary_raw_row_id"].astype("int64"))
-        result = run_suite(frame, suite, docs_dir=run_dir(cfg, run_id) / "data_docs" / PROSPECTS_GATE)
+        result = _run_suite(run_suite, frame, suite, run_dir(cfg, run_id) / "data_docs" / PROSPECTS_GATE)
         _record_validation(cfg, run_id, result, PROSPECTS_GATE)
         lineage = _lineage(cfg, frame["raw_row_id"].tolist())
         if result.critical_failures:
@@ -216,11 +290,23 @@ def validate_prospects(cfg: Config, run_id: str, path: str | None) -> str | None
 PROSPECTS_GATE = "prospects_before_push"  # key of the prospects gate in data_docs / rejected_batches
 
 
+def _run_suite(run_suite, df: pd.DataFrame, suite, docs_dir: RunPath):
+    """run_suite with Data Docs under docs_dir; GX builds them in a local folder, so on object storage
+    they are built in a scratch folder and copied there (the docs path then names the copy)."""
+    from dataclasses import replace
+
+    with local_folder(docs_dir) as local:
+        result = run_suite(df, suite, docs_dir=local)
+        if result.docs_path and local != docs_dir:
+            result = replace(result, docs_path=str(docs_dir / Path(result.docs_path).relative_to(local).as_posix()))
+    return result
+
+
 def _mapped_batch(cfg: Config, run_id: str, source_name: str, normalised: pd.DataFrame) -> pd.DataFrame:
     """The batch as mapped, before normalising (the raw suite judges what the vendor sent); the
     normalised frame stands in when ingest left no mapped file behind."""
     mapped = run_dir(cfg, run_id) / "ingested" / f"{source_name}.parquet"
-    return pd.read_parquet(mapped) if mapped.exists() else normalised
+    return read_frame(mapped) if mapped.exists() else normalised
 
 
 def _record_validation(cfg: Config, run_id: str, result, source_name: str) -> None:  # noqa: ANN001
@@ -287,7 +373,7 @@ def dedupe(cfg: Config, run_id: str) -> str | None:
     engine = engine_for(cfg.warehouse_url)
     with timed(cfg, run_id, "dedupe"):
         parts = sorted((run_dir(cfg, run_id) / "validated").glob("*.parquet"))
-        batch = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True) if parts else pd.DataFrame()
+        batch = pd.concat([read_frame(p) for p in parts], ignore_index=True) if parts else pd.DataFrame()
         if batch.empty:
             return None
         batch = batch.sort_values("raw_row_id", kind="stable").reset_index(drop=True)
@@ -394,7 +480,7 @@ def push(cfg: Config, run_id: str, path: str | None) -> dict[str, int]:
     if path is None:
         return counts
     with timed(cfg, run_id, "push"):
-        df = pd.read_parquet(path)
+        df = read_frame(at(cfg, path))
         records = [{f: (None if _missing(r.get(f)) else _plain(r.get(f))) for f in PROSPECT_FIELDS}
                    for r in df.to_dict("records")]
         primary = dict(zip(df["person_id"], df["primary_raw_row_id"].astype(int), strict=True))
@@ -419,10 +505,10 @@ def summarise(cfg: Config, run_id: str) -> dict:
     for p in sorted((folder / "timings").glob("*.json")):
         t = json.loads(p.read_text())
         stage_seconds[t["stage"]] = round(stage_seconds.get(t["stage"], 0) + t["seconds"], 3)
-    n_people = len(pd.read_parquet(folder / "resolved.parquet")) if (folder / "resolved.parquet").exists() else 0
+    n_people = _rows(folder / "resolved.parquet")
     n_prospects = 0
     if (folder / "prospects.parquet").exists():  # this run's people only: re-qualified ones are in "requalification"
-        kept = pd.read_parquet(folder / "prospects.parquet", columns=None)
+        kept = read_frame(folder / "prospects.parquet")
         n_prospects = int((~kept["requalified"].fillna(False).astype(bool)).sum()) if "requalified" in kept \
             else len(kept)
     summary = {
@@ -483,6 +569,13 @@ def _jsonable(rec: dict) -> dict:
             for k, v in rec.items()}
 
 
-def _to_parquet(df: pd.DataFrame, out: Path) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    df.to_parquet(out, index=False)
+def _to_parquet(df: pd.DataFrame, out: RunPath) -> None:
+    write_frame(df, out)
+
+
+def _rows(path: RunPath) -> int:
+    """Rows of a run file from its Parquet footer (0 when absent), without reading the data."""
+    if not path.exists():
+        return 0
+    with parquet_file(path) as pf:
+        return pf.metadata.num_rows

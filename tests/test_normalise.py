@@ -501,3 +501,20 @@ def test_frame_empty_and_bare() -> None:
     bare = normalise_frame(pd.DataFrame(index=[5, 6]))
     assert bare["email_status"].tolist() == ["missing", "missing"]
     assert bare["first_name"].tolist() == ["", ""]
+
+
+def test_company_basename_shortcut_agrees_with_cleanco() -> None:
+    """The indexed suffix scan must strip exactly what cleanco.basename strips, term order included."""
+    import functools
+    import operator
+
+    from cleanco import basename
+    from cleanco.termdata import terms_by_country, terms_by_type
+
+    terms = sorted(set(functools.reduce(operator.iconcat, [*terms_by_type.values(), *terms_by_country.values()], [])))
+    names = ["Daddy & Sons, Ltd.", "Acme GmbH & Co. KG", "Foo Inc. Ltd", "Bar S.A. de C.V.", "Müller AG", "Ltd", "",
+             "The Y Company LLC", "Foo (Pty) Ltd", "foo llc llc", "Foo Corp Corp Ltd", "Coca-Cola", "Oy Ab"]
+    for t in terms:  # every term: alone, at the end, twice, shouted, after another form, before a trailing one
+        names += [t, f"Foo {t}", f"Foo {t} {t}", f"Foo Bar {t.upper()}", f"Foo Ltd {t}", f"Foo {t} Inc."]
+    differ = [(n, basename(n), norm._cleanco_basename(n)) for n in names if basename(n) != norm._cleanco_basename(n)]
+    assert len(names) > 1500 and not differ, differ[:5]

@@ -25,15 +25,16 @@ MIN_INDUSTRY_CONFIDENCE = 0.5
 def enrich_resolved(cfg, run_id: str, path: str, out: Path, policy: SafetyPolicy | None = None,
                     resolver=None) -> str:
     """Websites and/or deliverability, as configured; `policy` and `resolver` are injected by tests."""
-    df = pd.read_parquet(path)
+    from leadpipe.run_files import at, read_frame, write_frame
+
+    df = read_frame(at(cfg, path))
     if cfg.enrichment.web.enabled:
         df = _enrich_websites(cfg, run_id, df, policy)
     if cfg.enrichment.deliverability.enabled:
         from enrichment.deliverability import add_deliverability, make_resolver
 
         df = add_deliverability(df, resolver or make_resolver(cfg.enrichment.deliverability.timeout_seconds))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    df.to_parquet(out, index=False)
+    write_frame(df, out)
     return str(out)
 
 
