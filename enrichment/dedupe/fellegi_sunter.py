@@ -130,7 +130,7 @@ def train(f: Features, comparison: Comparison, seed: int = 0, max_iter: int = 40
     # the prior: expected matches among all candidate pairs, over all possible pairs
     _, lam = _em(model, g, frozen=set(range(len(COMPARATORS))), max_iter=max_iter)
     model.prior = float(np.clip(lam * len(g) / (n * (n - 1) / 2), 1e-12, 0.5))
-    model.tf = {"first_name": _shares(f.fn), "last_name": _shares(f.ln)}
+    model.tf = {"first_name": _shares(*f.code("fn")), "last_name": _shares(*f.code("ln"))}
     model.trained = True
     return model
 
@@ -167,9 +167,9 @@ def _em(model: Model, gamma: np.ndarray, frozen: set[int], max_iter: int) -> tup
     return m, lam
 
 
-def _shares(values: np.ndarray) -> dict[str, float]:
-    v, c = np.unique(values[values != ""], return_counts=True)
-    return dict(zip(v.tolist(), (c / max(c.sum(), 1)).tolist(), strict=True))
+def _shares(codes: np.ndarray, uniques: np.ndarray) -> dict[str, float]:
+    c = np.bincount(codes[codes >= 0], minlength=len(uniques))
+    return dict(zip(uniques.tolist(), (c / max(c.sum(), 1)).tolist(), strict=True))
 
 
 @dataclass
@@ -184,13 +184,14 @@ def score(model: Model, f: Features, left: np.ndarray, right: np.ndarray, cmp: C
     bb = model.bayes_bits()
     bits = np.stack([bb[k][cmp.gamma[:, k]] for k in range(len(COMPARATORS))], axis=1).astype(np.float32)
     if model.trained:
-        for k, values in ((FIRST, f.fn), (LAST, f.ln)):
+        for k, name in ((FIRST, "fn"), (LAST, "ln")):
             exact = cmp.gamma[:, k] == 1
             if exact.any():
                 share = model.tf[COMPARATORS[k].name]
                 floor = 1.0 / max(len(f), 1)
-                per_record = pd.Series(values, dtype=object).map(share).fillna(floor).to_numpy(np.float64)
-                tf = per_record[left[exact]]
+                codes, uniques = f.code(name)
+                per_value = pd.Series(uniques, dtype=object).map(share).fillna(floor).to_numpy(np.float64)
+                tf = np.r_[per_value, floor][codes[left[exact]]]
                 adj = np.log2(model.u[k][1] / np.maximum(tf, floor))
                 bits[exact, k] += np.clip(adj, -10, 10).astype(np.float32)
     weight = bits.sum(axis=1) + np.log2(model.prior / (1 - model.prior))
