@@ -19,7 +19,7 @@ import pandas as pd
 from enrichment.dedupe import features
 from enrichment.dedupe.comparators import COMPARATORS
 from enrichment.dedupe.fellegi_sunter import Model
-from enrichment.dedupe.matching import MatchResult, match
+from enrichment.dedupe.matching import MatchResult, candidates, fit, match
 from enrichment.dedupe.settings import DedupeConfig
 from enrichment.dedupe.survivorship import choose, completeness
 from leadpipe.schema import MAPPABLE_FIELDS
@@ -27,7 +27,8 @@ from leadpipe.schema import MAPPABLE_FIELDS
 PERSON_NAMESPACE = uuid.UUID("6f1c3b5e-8a2d-4c4e-9b7a-2d1e5f3a9c10")
 GOLDEN_FIELDS = tuple(f for f in MAPPABLE_FIELDS if f not in ("full_name",))
 
-__all__ = ["DedupeConfig", "Model", "Resolution", "match", "person_id_for", "resolve"]
+__all__ = ["DedupeConfig", "Model", "Prepared", "Resolution", "fit_model", "match", "person_id_for", "prepare",
+           "resolve", "resolve_from_partitions"]
 
 
 @dataclass
@@ -66,6 +67,30 @@ def _existing_frame(existing: pd.DataFrame) -> pd.DataFrame:
     return rec
 
 
+@dataclass
+class Prepared:
+    """A batch and its candidate golden records as one matchable set: existing people first, then new rows."""
+
+    batch: pd.DataFrame  # in lineage order
+    existing: pd.DataFrame
+    old_rows: pd.DataFrame
+    features: features.Features
+    is_old: np.ndarray
+
+
+def prepare(batch: pd.DataFrame, existing: pd.DataFrame) -> Prepared:
+    # Lineage order, not raw_row_id: ids depend on which source's task stored its rows first (parallel
+    # mapped ingest), and every tie below must break the same way on one machine or on a Celery cluster.
+    existing = existing.reset_index(drop=True)
+    batch = batch.sort_values(["source", "source_file", "source_row"], kind="stable").reset_index(drop=True)
+    n_old = len(existing)
+    old_rows = _existing_frame(existing)
+    f = features.Features.concat([features.build(old_rows), features.build(batch)]) if n_old \
+        else features.build(batch)
+    is_old = np.r_[np.ones(n_old, bool), np.zeros(len(batch), bool)]
+    return Prepared(batch, existing, old_rows, f, is_old)
+
+
 def resolve(batch: pd.DataFrame, existing: pd.DataFrame, cfg: DedupeConfig | float | None = None,
             model: Model | None = None) -> Resolution:
     """Assign every row of `batch` to a person, existing or new.
@@ -75,17 +100,24 @@ def resolve(batch: pd.DataFrame, existing: pd.DataFrame, cfg: DedupeConfig | flo
     (bigger) run; a small incremental batch plus its candidates is a biased sample to learn from.
     """
     cfg = _legacy_config(cfg)
-    existing = existing.reset_index(drop=True)
-    # Lineage order, not raw_row_id: ids depend on which source's task stored its rows first (parallel
-    # mapped ingest), and every tie below must break the same way on one machine or on a Celery cluster.
-    batch = batch.sort_values(["source", "source_file", "source_row"], kind="stable").reset_index(drop=True)
-    n_old = len(existing)
-    old_rows = _existing_frame(existing)
-    f = features.Features.concat([features.build(old_rows), features.build(batch)]) if n_old \
-        else features.build(batch)
-    is_old = np.r_[np.ones(n_old, bool), np.zeros(len(batch), bool)]
-    result = match(f, cfg, is_old, model)
-    return _build(batch, existing, old_rows, result, cfg)
+    p = prepare(batch, existing)
+    return _build(p.batch, p.existing, p.old_rows, match(p.features, cfg, p.is_old, model), cfg)
+
+
+def fit_model(p: Prepared, cfg: DedupeConfig | None = None, model: Model | None = None) -> Model:
+    """The model a run uses: the saved one when given, else fitted on this batch (as `resolve` would)."""
+    if model is not None:
+        return model
+    cfg = _legacy_config(cfg)
+    left, right, _ = candidates(p.features, cfg, p.is_old)
+    return fit(p.features, cfg, left, right)
+
+
+def resolve_from_partitions(p: Prepared, cfg: DedupeConfig, model: Model, paths: list) -> Resolution:
+    """`resolve`, from pairs scored partition by partition (partition.score_partition) on other workers."""
+    from enrichment.dedupe.partition import merge_partitions
+
+    return _build(p.batch, p.existing, p.old_rows, merge_partitions(p.features, cfg, model, p.is_old, paths), cfg)
 
 
 def _build(batch: pd.DataFrame, existing: pd.DataFrame, old_rows: pd.DataFrame, result: MatchResult,
