@@ -8,8 +8,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from enrichment.dedupe import DedupeConfig, fit_model, prepare, resolve, resolve_from_partitions
-from enrichment.dedupe import fellegi_sunter
+from enrichment.dedupe import (
+    DedupeConfig,
+    fellegi_sunter,
+    fit_model,
+    prepare,
+    resolve,
+    resolve_from_partitions,
+)
 from enrichment.dedupe.matching import candidates
 from enrichment.dedupe.partition import in_partition, score_partition
 

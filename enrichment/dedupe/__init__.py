@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -33,16 +34,33 @@ __all__ = ["DedupeConfig", "Model", "Prepared", "Resolution", "fit_model", "matc
 
 @dataclass
 class Resolution:
-    """What dedupe decided: row -> person, one golden record per person touched, and the primary rows."""
+    """What dedupe decided: row -> person, one golden record per person touched, and the primary rows.
+
+    Golden records and provenance are frames (one row per person) because the stage stores them in bulk;
+    `golden` and `provenance` give the same as dicts for tools and tests that look at a few people.
+    """
 
     membership: pd.DataFrame  # raw_row_id, person_id, rule, match_score (match weight in bits)
-    golden: dict[str, dict] = field(default_factory=dict)  # person_id -> record
-    provenance: dict[str, dict] = field(default_factory=dict)  # person_id -> field -> raw_row_id
+    golden_frame: pd.DataFrame = field(default_factory=pd.DataFrame)  # index person_id; None = no value
+    provenance_frame: pd.DataFrame = field(default_factory=pd.DataFrame)  # index person_id; field -> raw_row_id
     new_people: set[str] = field(default_factory=set)
     primary: dict[str, int] = field(default_factory=dict)  # person_id -> raw_row_id carrying its outcome
     evidence: dict[int, dict] = field(default_factory=dict)  # raw_row_id -> the link that merged it
     review: pd.DataFrame = field(default_factory=pd.DataFrame)  # possible matches: raw_row_id/person_id pairs
     stats: dict = field(default_factory=dict)
+
+    @cached_property
+    def golden(self) -> dict[str, dict]:
+        """person_id -> record (fields without a value left out)."""
+        return {pid: {k: _plain(v) for k, v in rec.items() if v is not None}
+                for pid, rec in zip(self.golden_frame.index, self.golden_frame.to_dict("records"), strict=True)}
+
+    @cached_property
+    def provenance(self) -> dict[str, dict]:
+        """person_id -> field -> raw_row_id the value came from."""
+        return {pid: {k: int(v) for k, v in pr.items() if v is not None and pd.notna(v)}
+                for pid, pr in zip(self.provenance_frame.index, self.provenance_frame.to_dict("records"),
+                                   strict=True)}
 
 
 def person_id_for(source: str, source_file: str, source_row: int) -> str:
@@ -167,16 +185,12 @@ def _build(batch: pd.DataFrame, existing: pd.DataFrame, old_rows: pd.DataFrame, 
     values, prov = choose(cand, fields, cfg.survivorship)
 
     res = Resolution(membership=pd.DataFrame(), stats={**result.stats, "model": result.model})
-    label_to_pid = pid.to_dict()
     rid = rows["raw_row_id"].to_numpy()
-    for label, person in label_to_pid.items():
-        res.primary[person] = int(rid[prim[label]])
-    vals = values.reindex(touched).astype(object).where(values.reindex(touched).notna(), None)
-    prv = prov.reindex(touched)
-    for label, rec, pr in zip(touched, vals.to_dict("records"), prv.to_dict("records"), strict=True):
-        person = label_to_pid[label]
-        res.golden[person] = {k: _plain(v) for k, v in rec.items() if v is not None}
-        res.provenance[person] = {k: int(v) for k, v in pr.items() if v is not None and pd.notna(v)}
+    person_ids = pid.loc[touched].to_numpy()
+    res.primary = dict(zip(person_ids.tolist(), rid[prim.loc[touched].to_numpy()].tolist(), strict=True))
+    vals = values.reindex(touched)
+    res.golden_frame = vals.astype(object).where(vals.notna(), None).set_axis(pd.Index(person_ids, name="person_id"))
+    res.provenance_frame = prov.reindex(touched).astype(float).set_axis(pd.Index(person_ids, name="person_id"))
     res.new_people = set(pid[~known].tolist())
 
     # membership: why each row belongs where it does

@@ -96,7 +96,7 @@ def compare(f: Features, left: np.ndarray, right: np.ndarray) -> Comparison:
     nick = ((f.fn_lo[left] & f.fn_lo[right]) | (f.fn_hi[left] & f.fn_hi[right])) != 0
     canon = f.code("fn_canon")[0]
     nick |= canon[left] == canon[right]
-    hc, hu = f.prefix("fn", 1)
+    hc = f.prefix("fn", 1)[0]
     one_letter = np.r_[pd.Series(fu, dtype=object).str.len().to_numpy() == 1, False][fc]
     initial = (one_letter[left] | one_letter[right]) & (hc[left] == hc[right])
     fn_exact = (fa == fb) | (swapped & (x1 == 1.0))  # JW is 1 only for equal strings

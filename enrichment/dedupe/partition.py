@@ -34,7 +34,7 @@ def in_partition(left: np.ndarray, right: np.ndarray, k: int, n: int) -> np.ndar
 def score_partition(f: Features, cfg: DedupeConfig, is_existing: np.ndarray, k: int, n: int,
                     out: Path) -> Path:
     """Compare the candidate pairs of partition k of n and write them (levels and similarities) to `out`."""
-    left, right, per_pass = candidates(f, cfg, is_existing)
+    left, right, _ = candidates(f, cfg, is_existing)
     keep = in_partition(left, right, k, n)
     left, right = left[keep], right[keep]
     cmp = compare(f, left, right)
