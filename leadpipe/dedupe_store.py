@@ -65,8 +65,13 @@ def store_people(engine: Engine, run_id: str, res) -> None:
     ids = g.index.tolist()
     col = {c: (g[c].tolist() if c in g.columns else [None] * len(g)) for c in
            ("email", "first_name", "last_name", "company", "company_key", "domain")}
-    records = [{k: v for k, v in rec.items() if v is not None} for rec in g.to_dict("records")]
-    provs = [{k: int(v) for k, v in pr.items() if pd.notna(v)} for pr in prov.to_dict("records")]
+    fields, pfields = list(g.columns), list(prov.columns)
+    records = [{k: v for k, v in zip(fields, rec, strict=True) if v is not None}
+               for rec in g.to_numpy(dtype=object).tolist()]
+    parr = prov.to_numpy(dtype=float)
+    have = (~np.isnan(parr)).tolist()
+    provs = [{k: int(v) for k, v, ok in zip(pfields, vals, oks, strict=True) if ok}
+             for vals, oks in zip(parr.tolist(), have, strict=True)]
     rows = [
         {"person_id": pid, "email": col["email"][i] or None, "first_name": col["first_name"][i],
          "last_name": col["last_name"][i], "company": col["company"][i], "company_key": col["company_key"][i],
@@ -118,8 +123,8 @@ def resolved_frame(batch: pd.DataFrame, res) -> pd.DataFrame:
     forms = batch.loc[batch["source_kind"] == "form", "raw_row_id"].astype(np.int64)
     m = res.membership
     via_form = m.loc[m["raw_row_id"].astype(np.int64).isin(forms), "person_id"].unique()
-    out["from_form"] = np.isin(pids, via_form)
-    out["is_new"] = np.isin(pids, np.array(sorted(res.new_people), dtype=object))
+    out["from_form"] = pd.Index(pids).isin(via_form)  # hash lookups: np.isin sorts object arrays
+    out["is_new"] = pd.Index(pids).isin(list(res.new_people))
     return out.reset_index(drop=True)
 
 

@@ -48,17 +48,9 @@ def _personal_email(f: Features) -> np.ndarray:
     return np.where(f.email_role, -1, _code(f, "email"))
 
 
-def _long_local(f: Features) -> np.ndarray:
-    """A local part like 'jane.doe' identifies across domains; 'j' or 'info' does not."""
-    codes, uniques = f.code("email_local")
-    long_u = np.r_[pd.Series(uniques, dtype=object).str.len().to_numpy() >= 6, False]
-    return np.where(long_u[codes] & ~f.email_role, codes, -1)
-
-
 # name -> key function; every pass is a conjunction of exact values (integer key codes, -1 = no key)
 PASSES: dict[str, Callable[[Features], np.ndarray]] = {
     "email": _personal_email,
-    "email_local+last_name": lambda f: _cat(_long_local(f), _prefix(f, "ln", 1)),
     "phone": lambda f: _code(f, "phone"),
     "company+last_name": lambda f: _cat(_code(f, "company"), _code(f, "ln")),
     "company+first_name": lambda f: _cat(_code(f, "company"), _code(f, "fn_canon")),
@@ -68,9 +60,8 @@ PASSES: dict[str, Callable[[Features], np.ndarray]] = {
     "name_prefixes+company_prefix": lambda f: _cat(_prefix(f, "fn_canon", 2), _prefix(f, "ln", 3),
                                                    _prefix(f, "company", 3)),
     "last_name+postcode": lambda f: _cat(_code(f, "ln"), _code(f, "postcode")),
-    # a typo in the surname ("Schmidt"/"Schmitd") at one address: name prefixes with postcode, or city
+    # a typo in the surname ("Schmidt"/"Schmitd") at one address: name prefixes with the postcode
     "name_prefixes+postcode": lambda f: _cat(_prefix(f, "fn_canon", 2), _prefix(f, "ln", 3), _code(f, "postcode")),
-    "name_prefixes+city": lambda f: _cat(_prefix(f, "fn_canon", 2), _prefix(f, "ln", 3), _code(f, "city")),
 }
 
 
@@ -117,5 +108,6 @@ def candidate_pairs(f: Features, max_block: int, only_touching: np.ndarray | Non
             a, b = a[keep], b[keep]
         counts[name] = len(a)
         codes_all.append(a * n + b)
-    code = np.unique(np.concatenate(codes_all)) if codes_all else np.zeros(0, np.int64)
+    code = np.sort(np.concatenate(codes_all)) if codes_all else np.zeros(0, np.int64)
+    code = code[np.r_[True, code[1:] != code[:-1]]] if len(code) else code  # sort-based unique: fast on int64
     return code // max(n, 1), code % max(n, 1), counts
