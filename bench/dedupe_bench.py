@@ -202,8 +202,9 @@ def run_incremental(path: str, new_rows: int = 10_000) -> dict:
         if people_cols not in index:
             keys = golden[list(people_cols)].fillna("").astype(str)
             keys = keys[(keys != "").all(axis=1)]
-            index[people_cols] = keys.groupby(list(people_cols)).indices if len(people_cols) > 1 else \
-                keys.groupby(people_cols[0]).indices
+            groups = keys.groupby(list(people_cols) if len(people_cols) > 1 else people_cols[0]).indices
+            rows = keys.index.to_numpy()  # .indices are positions in the filtered frame, not in `golden`
+            index[people_cols] = {k: rows[v] for k, v in groups.items()}
     t = time.perf_counter()
     c = time.process_time()
     hit: set[int] = set()
