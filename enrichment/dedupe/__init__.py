@@ -203,12 +203,14 @@ def _build(batch: pd.DataFrame, existing: pd.DataFrame, old_rows: pd.DataFrame, 
                                    "match_score": np.where(linked, result.weight[node], np.nan).astype(float)})
     partner_ref = np.where(partner >= n_old, rid[np.clip(partner - n_old, 0, None)], -1)
     linked_idx = np.nonzero(linked)[0]
+    old_pids = [str(p) for p in existing["person_id"].tolist()] if n_old else []
+    part, pref, rids = partner.tolist(), partner_ref.tolist(), rid.tolist()
     for i, ev in zip(linked_idx.tolist(), result.evidence.many(node[linked_idx]), strict=True):
-        if partner[i] < n_old:
-            ev["matched_with"] = {"person_id": str(existing.at[int(partner[i]), "person_id"])}
+        if part[i] < n_old:
+            ev["matched_with"] = {"person_id": old_pids[part[i]]}
         else:
-            ev["matched_with"] = {"raw_row_id": int(partner_ref[i])}
-        res.evidence[int(rid[i])] = ev
+            ev["matched_with"] = {"raw_row_id": pref[i]}
+        res.evidence[rids[i]] = ev
     res.review = _review_frame(result, rid, existing, n_old)
     return res
 
