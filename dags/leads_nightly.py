@@ -112,10 +112,26 @@ def leads_nightly() -> None:
             raise AirflowFailException(str(exc)) from None
 
     @task(trigger_rule=TriggerRule.ALL_DONE)
-    def dedupe() -> str | None:
+    def dedupe() -> list[int]:
+        """Load the batch and its candidate people, fit the model once; returns the partitions to score."""
         from leadpipe import stages
 
-        return stages.dedupe(_cfg(), _run_id())
+        return stages.dedupe_plan(_cfg(), _run_id())
+
+    @task(map_index_template="partition {{ partition }}")
+    def score_pairs(partition: int) -> str | None:
+        """One partition of the candidate pairs (a hash of the pair), compared on whichever worker is free."""
+        from leadpipe import stages
+
+        get_current_context()["partition"] = partition
+        return stages.dedupe_score(_cfg(), _run_id(), partition)
+
+    @task
+    def cluster_people(paths: list[str | None]) -> str | None:
+        """All partitions' pairs -> the same clusters, person ids and golden records as one process gives."""
+        from leadpipe import stages
+
+        return stages.dedupe_merge(_cfg(), _run_id(), list(paths))
 
     @task
     def enrich(path: str | None) -> str | None:
@@ -178,7 +194,7 @@ def leads_nightly() -> None:
         normalised = normalise.expand(batch=planned)
         validate.partial(planned=planned, normalised=normalised).expand(source_name=sources)
     with TaskGroup("resolve_people", prefix_group_id=False) as resolve_people:
-        people = enrich(dedupe())
+        people = enrich(cluster_people(score_pairs.expand(partition=dedupe())))
     with TaskGroup("qualify_leads", prefix_group_id=False) as qualify_leads:
         prospects = validate_prospects(qualify(people))
     with TaskGroup("deliver_to_crm", prefix_group_id=False) as deliver_to_crm:

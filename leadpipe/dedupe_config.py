@@ -40,6 +40,9 @@ class DedupeConfig(BaseModel):
                                 description="Blocks (records sharing one key) bigger than this are skipped: a "
                                             "junk key like 'n/a' must not explode the pair count.")
     train: bool = Field(True, description="Estimate m/u from the data (EM) when there is enough of it.")
+    partitions: int = Field(2, ge=1, le=256,
+                            description="Airflow: candidate pairs are scored in this many mapped tasks (workers), "
+                                        "then merged; the result is the same for any number.")
     survivorship: SurvivorshipConfig = SurvivorshipConfig()
 
     @model_validator(mode="after")

@@ -34,6 +34,7 @@ import random
 import re
 import sys
 import unicodedata
+import zlib
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -60,6 +61,7 @@ APOLLO_HEADER: tuple[str, ...] = (
 ZOOMINFO_HEADER: tuple[str, ...] = (
     "First Name", "Last Name", "Job Title", "Company Name", "Email Address", "Direct Phone Number",
     "Website", "Person City", "Person State", "Country", "Employees", "Primary Industry", "Revenue Range (in USD)",
+    "Zip Code",
 )
 WEB_FORMS_HEADER: tuple[str, ...] = (
     "submitted_at", "full_name", "email", "company", "phone", "job_title", "country", "website",
@@ -802,6 +804,7 @@ class _Person:
     free_email: str = ""
     phone: _Phone | None = None
     locked: bool = False  # part of a planted namesake/colleague pair: its name must not be rewritten
+    postcode: str = ""  # home/office postcode (ZoomInfo's "Zip Code"); households share one
 
 
 def _pick_title(rng: random.Random, lang: str, gender: str) -> str:
@@ -879,6 +882,47 @@ def _make_namesakes(rng: random.Random, a: _Person, b: _Person, pools: dict[str,
     for p in (a, b):
         p.first, p.last, p.gender, p.locked = first, last, gender, True
         p.title = _pick_title(rng, lang, gender)
+
+
+_POSTCODE_DIGITS = {"AT": 4, "CH": 4, "NL": 4}  # NL adds two letters; GB has its own shape below
+
+
+def _assign_postcodes(seed: int, people: list[_Person]) -> None:
+    """A postcode per person near their city's. Own random stream: the rest of the data stays as it was."""
+    rng = random.Random(f"postcodes-{seed}")
+    for p in people:
+        country = p.company.country
+        base = zlib.crc32(f"{country}|{p.city.name}".encode()) % 900 + 100  # the city's area
+        if country == "GB":
+            area = "".join(chr(65 + (base >> k) % 26) for k in (0, 5))
+            p.postcode = f"{area}{base % 20 + 1} {rng.randrange(10)}{chr(65 + rng.randrange(26))}{chr(65 + rng.randrange(26))}"
+            continue
+        digits = _POSTCODE_DIGITS.get(country, 5)
+        code = f"{base}{rng.randrange(10 ** (digits - 3)):0{digits - 3}d}"
+        p.postcode = f"{code} {chr(65 + rng.randrange(26))}{chr(65 + rng.randrange(26))}" if country == "NL" else code
+
+
+def _plant_households(seed: int, people: list[_Person], pools: dict[str, _Pool]) -> None:
+    """Households: two people with one surname at one address (postcode, city), clearly different first names.
+
+    They are two people in the ground truth (partners, siblings), though a last name + postcode block puts
+    them side by side. Own random stream, so planting them changes nothing else in the data.
+    """
+    rng = random.Random(f"households-{seed}")
+    free = [i for i, p in enumerate(people) if not p.locked]
+    n_pairs = min(len(free) // 2, max(1, len(people) // 120))
+    picks = rng.sample(free, 2 * n_pairs)
+    for a, b in zip(picks[0::2], picks[1::2], strict=True):
+        pa, pb = people[a], people[b]
+        pool = pools[pa.company.country]
+        for _ in range(100):
+            gender = rng.choice("mf")
+            first = rng.choice(pool.male if gender == "m" else pool.female)
+            if first[0] != pa.first[0] and not nickname_equivalent(pa.first, first):
+                pb.first, pb.gender = first, gender
+                break
+        pb.last, pb.city, pb.postcode = pa.last, pa.city, pa.postcode
+        pa.locked = pb.locked = True
 
 
 def _assign_contacts(rng: random.Random, people: list[_Person], phones: _PhoneBook) -> None:
@@ -1263,7 +1307,8 @@ def _zoominfo_row(copy: _Copy, rng: random.Random) -> list[str]:
     employees = "" if rng.random() < 0.03 else str(c.employees_zoominfo)
     row = [first, last, title, _company(copy, rng), _email(copy, rng), _phone(copy, rng, 0.7),
            f"www.{c.domain}", p.city.english, state, COUNTRIES[c.country].name, employees, c.industry,
-           _revenue_range(_revenue(c)) if employees else ""]
+           _revenue_range(_revenue(c)) if employees else "",
+           "" if zlib.crc32(p.pid.encode()) % 10 == 0 else p.postcode]  # no rng draw: the stream stays
     return _blank_placeholder(copy, row, keep=(0, 1, 3, 4, 9))
 
 
@@ -1375,6 +1420,8 @@ def generate(out_dir: Path, people: int = 400, seed: int = 7) -> DemoFiles:
         companies = _make_companies(rng, pools, phones, max(3, round(people / 3.5)))
         persons = _make_people(rng, pools, companies, people)
         _plant_lookalikes(rng, persons, pools, companies)
+        _assign_postcodes(seed, persons)
+        _plant_households(seed, persons, pools)
         copies = _plan(rng, persons, pools)
         _assign_contacts(rng, persons, phones)  # after _plan: nickname showcases may rename people
         copies = _plant_bad_rows(rng, copies, pools, companies)

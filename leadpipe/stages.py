@@ -16,21 +16,18 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import delete, insert, select
+from sqlalchemy import insert
 
 from connectors.registry import build_source
 from connectors.sources.base import SourceError
 from leadpipe import ledger
 from leadpipe.config import Config, SourceConfig
-from leadpipe.ledger import Outcome, QuarantinedRow
+from leadpipe.ledger import QuarantinedRow
 from leadpipe.run_files import RunPath, at, local_folder, parquet_file, read_frame, write_frame
-from leadpipe.schema import FIELD_NAMES, MAPPABLE_FIELDS, OUTCOMES, PROSPECT_FIELDS
+from leadpipe.schema import FIELD_NAMES, OUTCOMES, PROSPECT_FIELDS
 from leadpipe.warehouse import (
     engine_for,
-    in_chunks,
     lineage_of,
-    membership,
-    people,
     validation_results,
 )
 
@@ -118,7 +115,7 @@ def ingest_source(cfg: Config, run_id: str, source_name: str) -> str | None:
         return str(out)
 
 
-def _ingest_unit(cfg: Config, run_id: str, src: SourceConfig, source, unit) -> int:  # noqa: ANN001
+def _ingest_unit(cfg: Config, run_id: str, src: SourceConfig, source, unit) -> int:
     """Rows, quarantine, 'seen' and the new cursor of one unit in one transaction; returns rows stored."""
     from leadpipe.source_ingest import store_unit
 
@@ -309,7 +306,7 @@ def _mapped_batch(cfg: Config, run_id: str, source_name: str, normalised: pd.Dat
     return read_frame(mapped) if mapped.exists() else normalised
 
 
-def _record_validation(cfg: Config, run_id: str, result, source_name: str) -> None:  # noqa: ANN001
+def _record_validation(cfg: Config, run_id: str, result, source_name: str) -> None:
     """Keep every suite run in the warehouse and its warnings and Data Docs in the run summary."""
     with engine_for(cfg.warehouse_url).begin() as conn:
         conn.execute(insert(validation_results).values(
@@ -368,47 +365,101 @@ def _field_of(check: str) -> str | None:
 def dedupe(cfg: Config, run_id: str) -> str | None:
     """Resolve this run's valid rows to people (new or existing) and keep golden records current."""
     from enrichment.dedupe import resolve
-    from enrichment.dedupe.incremental import candidate_people, load_model, save_model
 
     engine = engine_for(cfg.warehouse_url)
     with timed(cfg, run_id, "dedupe"):
-        parts = sorted((run_dir(cfg, run_id) / "validated").glob("*.parquet"))
-        batch = pd.concat([read_frame(p) for p in parts], ignore_index=True) if parts else pd.DataFrame()
-        if batch.empty:
+        loaded = _dedupe_inputs(cfg, run_id, engine)
+        if loaded is None:
             return None
-        batch = batch.sort_values("raw_row_id", kind="stable").reset_index(drop=True)
-        existing = candidate_people(engine, batch)
-        model_file = cfg.home / "dedupe" / "model.json"
-        model = load_model(model_file) if not existing.empty else None  # increments reuse learned m/u
-        res = resolve(batch, existing, cfg.dedupe, model)
-        save_model(model_file, res)
-        _store_people(cfg, run_id, res)
-        if not res.review.empty:  # possible matches: kept apart, listed for a human to decide
-            _to_parquet(res.review, run_dir(cfg, run_id) / "dedupe_review.parquet")
-        rows = batch.set_index("raw_row_id")
-        merged = [
-            Outcome(int(m.raw_row_id), "merged",
-                    f"same person as {_where(rows, res.primary[m.person_id])} ({m.rule}"
-                    + (f", match weight {m.match_score:.1f})" if m.match_score == m.match_score else ")"),
-                    m.person_id)
-            for m in res.membership.itertuples()
-            if res.primary[m.person_id] != m.raw_row_id
-        ]
-        ledger.record_outcomes(engine, run_id, merged)
-        forms = set(batch.loc[batch["source_kind"] == "form", "raw_row_id"].astype(int))
-        by_person = res.membership.groupby("person_id")["raw_row_id"].apply(list)
-        resolved = pd.DataFrame([
-            {**{f: res.golden[pid].get(f) for f in MAPPABLE_FIELDS}, "person_id": pid,
-             "primary_raw_row_id": res.primary[pid], "lead_source": rows.at[res.primary[pid], "source"],
-             "from_form": any(r in forms for r in by_person[pid]), "is_new": pid in res.new_people}
-            for pid in res.golden
-        ])
-        out = run_dir(cfg, run_id) / "resolved.parquet"
-        _to_parquet(resolved, out)
-        log.info("dedupe: %d rows -> %d people (%d new, %d existing people loaded as candidates), %d rows merged, "
-                 "%d possible matches for review", len(batch), len(resolved), len(res.new_people), len(existing),
-                 len(merged), len(res.review))
-        return str(out)
+        batch, existing, model = loaded
+        return _dedupe_outputs(cfg, run_id, batch, existing, resolve(batch, existing, cfg.dedupe, model))
+
+
+def dedupe_plan(cfg: Config, run_id: str) -> list[int]:
+    """Partitioned dedupe, step 1 (one worker): load the batch and its candidate people, fit the model once.
+
+    Returns the partition numbers to score (`dedupe.partitions` of them); the scoring workers and the merge
+    read the plan from the run folder, so all of them see the same rows, people and model.
+    """
+    from enrichment.dedupe import fit_model, prepare
+    from leadpipe.dedupe_store import write_plan
+
+    engine = engine_for(cfg.warehouse_url)
+    with timed(cfg, run_id, "dedupe", "plan"):
+        loaded = _dedupe_inputs(cfg, run_id, engine)
+        folder = run_dir(cfg, run_id) / "dedupe"
+        if loaded is None:
+            (folder / "plan.json").unlink(missing_ok=True)
+            return list(range(cfg.dedupe.partitions))
+        batch, existing, model = loaded
+        model = fit_model(prepare(batch, existing), cfg.dedupe, model)
+        write_plan(folder, batch, existing, model, cfg.dedupe.partitions)
+        return list(range(cfg.dedupe.partitions))
+
+
+def dedupe_score(cfg: Config, run_id: str, partition: int) -> str | None:
+    """Partitioned dedupe, step 2 (one worker per partition): compare this partition's candidate pairs."""
+    from enrichment.dedupe import prepare
+    from enrichment.dedupe.partition import score_partition
+    from leadpipe.dedupe_store import read_plan
+
+    folder = run_dir(cfg, run_id) / "dedupe"
+    if not (folder / "plan.json").exists():
+        return None
+    with timed(cfg, run_id, "dedupe", f"score_{partition}"):
+        batch, existing, _, n = read_plan(folder)
+        p = prepare(batch, existing)
+        return str(score_partition(p.features, cfg.dedupe, p.is_old, partition, n, folder / f"pairs_{partition}.parquet"))
+
+
+def dedupe_merge(cfg: Config, run_id: str, paths: list[str | None]) -> str | None:
+    """Partitioned dedupe, step 3 (one worker): cluster all partitions' pairs; then as `dedupe` does."""
+    from enrichment.dedupe import prepare, resolve_from_partitions
+    from leadpipe.dedupe_store import read_plan
+
+    folder = run_dir(cfg, run_id) / "dedupe"
+    if not (folder / "plan.json").exists():
+        return None
+    with timed(cfg, run_id, "dedupe", "merge"):
+        batch, existing, model, _ = read_plan(folder)
+        p = prepare(batch, existing)
+        res = resolve_from_partitions(p, cfg.dedupe, model, [at(cfg, x) for x in paths if x])
+        return _dedupe_outputs(cfg, run_id, batch, existing, res)
+
+
+def _dedupe_inputs(cfg: Config, run_id: str, engine):
+    """(validated rows, golden records sharing a key with them, saved model or None); None if no rows."""
+    from enrichment.dedupe.incremental import candidate_people, load_model
+
+    parts = sorted((run_dir(cfg, run_id) / "validated").glob("*.parquet"))
+    batch = pd.concat([read_frame(p) for p in parts], ignore_index=True) if parts else pd.DataFrame()
+    if batch.empty:
+        return None
+    batch = batch.sort_values("raw_row_id", kind="stable").reset_index(drop=True)
+    existing = candidate_people(engine, batch)
+    model = load_model(cfg.home / "dedupe" / "model.json") if not existing.empty else None  # increments reuse m/u
+    return batch, existing, model
+
+
+def _dedupe_outputs(cfg: Config, run_id: str, batch: pd.DataFrame, existing: pd.DataFrame, res) -> str:
+    """Store people and membership, the model, the review list, merged outcomes and resolved.parquet."""
+    from enrichment.dedupe.incremental import save_model
+    from leadpipe.dedupe_store import merged_outcomes, resolved_frame, store_people
+
+    engine = engine_for(cfg.warehouse_url)
+    save_model(cfg.home / "dedupe" / "model.json", res)
+    store_people(engine, run_id, res)
+    if not res.review.empty:  # possible matches: kept apart, listed for a human to decide
+        _to_parquet(res.review, run_dir(cfg, run_id) / "dedupe_review.parquet")
+    merged = merged_outcomes(batch, res)
+    ledger.record_outcomes(engine, run_id, merged)
+    resolved = resolved_frame(batch, res)
+    out = run_dir(cfg, run_id) / "resolved.parquet"
+    _to_parquet(resolved, out)
+    log.info("dedupe: %d rows -> %d people (%d new, %d existing people loaded as candidates), %d rows merged, "
+             "%d possible matches for review", len(batch), len(resolved), len(res.new_people), len(existing),
+             len(merged), len(res.review))
+    return str(out)
 
 
 def enrich(cfg: Config, run_id: str, path: str | None) -> str | None:
@@ -423,38 +474,6 @@ def enrich(cfg: Config, run_id: str, path: str | None) -> str | None:
 
     with timed(cfg, run_id, "enrich"):
         return enrich_resolved(cfg, run_id, path, run_dir(cfg, run_id) / "enriched.parquet")
-
-
-def _where(rows: pd.DataFrame, raw_row_id: int) -> str:
-    r = rows.loc[raw_row_id]
-    return f"{r['source']}/{r['source_file']} row {int(r['source_row'])}"
-
-
-def _store_people(cfg: Config, run_id: str, res) -> None:  # noqa: ANN001
-    engine = engine_for(cfg.warehouse_url)
-    ids = list(res.golden)
-    with engine.begin() as conn:
-        created: dict[str, str] = {}
-        for chunk in in_chunks(ids):
-            created.update(conn.execute(
-                select(people.c.person_id, people.c.created_run_id).where(people.c.person_id.in_(chunk))).all())
-            conn.execute(delete(people).where(people.c.person_id.in_(chunk)))
-        conn.execute(insert(people), [
-            {"person_id": pid, "email": rec.get("email") or None, "first_name": rec.get("first_name"),
-             "last_name": rec.get("last_name"), "company": rec.get("company"), "company_key": rec.get("company_key"),
-             "domain": rec.get("domain"), "record": _jsonable(rec), "provenance": res.provenance[pid],
-             "created_run_id": created.get(pid, run_id), "updated_run_id": run_id}
-            for pid, rec in res.golden.items()
-        ])
-        row_ids = res.membership["raw_row_id"].astype(int).tolist()
-        for chunk in in_chunks(row_ids):
-            conn.execute(delete(membership).where(membership.c.raw_row_id.in_(chunk)))
-        conn.execute(insert(membership), [
-            {"raw_row_id": int(m.raw_row_id), "person_id": m.person_id, "run_id": run_id, "rule": m.rule,
-             "match_score": None if m.match_score != m.match_score else m.match_score,
-             "evidence": res.evidence.get(int(m.raw_row_id))}
-            for m in res.membership.itertuples()
-        ])
 
 
 def qualify(cfg: Config, run_id: str, path: str | None) -> str | None:

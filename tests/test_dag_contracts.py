@@ -71,6 +71,19 @@ def test_nightly_stages_are_task_groups_in_order(dags: dict) -> None:
     assert dag.get_task("prepare.ingest").map_index_template == "{{ source_name }}"
 
 
+def test_nightly_dedupe_scores_partitions_on_mapped_tasks_then_merges(dags: dict) -> None:
+    """Issue #10: the pairs are scored by one mapped task per partition, then one task clusters them all."""
+    from airflow.sdk.definitions.mappedoperator import MappedOperator
+
+    dag = dags["leads_nightly"]
+    score = dag.get_task("score_pairs")
+    assert isinstance(score, MappedOperator)
+    assert score.upstream_task_ids == {"dedupe"}
+    assert dag.get_task("cluster_people").upstream_task_ids == {"score_pairs"}
+    assert dag.get_task("enrich").upstream_task_ids == {"cluster_people"}
+    assert {score.task_group.group_id, dag.get_task("cluster_people").task_group.group_id} == {"resolve_people"}
+
+
 @pytest.mark.parametrize("dag_id", ["leads_nightly", "rebuild_prospect_list"])
 def test_retries_back_off_exponentially_with_a_policy(dags: dict, dag_id: str) -> None:
     from leadpipe.airflow_policies import HttpAwareRetryPolicy

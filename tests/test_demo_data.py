@@ -155,6 +155,7 @@ def test_headers_are_exactly_the_vendor_exports(demo: Demo) -> None:
     assert _header(demo.files.zoominfo) == [
         "First Name", "Last Name", "Job Title", "Company Name", "Email Address", "Direct Phone Number", "Website",
         "Person City", "Person State", "Country", "Employees", "Primary Industry", "Revenue Range (in USD)",
+        "Zip Code",
     ]
     assert _header(demo.files.web_forms) == [
         "submitted_at", "full_name", "email", "company", "phone", "job_title", "country", "website",
@@ -434,3 +435,19 @@ def test_cli_writes_once_then_leaves_files_alone(tmp_path: Path, capsys: pytest.
     assert "wrote " in capsys.readouterr().out
     assert {p: p.read_bytes() for p in files.all()} == {p: data for p, (_, data) in stamps.items()}
     assert not list(out.glob("*.tmp"))
+
+
+def test_households_share_surname_and_postcode_but_are_different_people(tmp_path: Path) -> None:
+    """Issue #4: households (one surname, one postcode, different first names) are in the data as two people."""
+    files = dd.generate(tmp_path, people=1500, seed=2)
+    truth = {int(r["row"]): r["person"] for r in _read(files.ground_truth) if r["file"] == files.zoominfo.name}
+    groups: dict[tuple[str, str], set[tuple[str, str]]] = defaultdict(set)
+    with_postcode = 0
+    for i, r in enumerate(_read(files.zoominfo), start=1):
+        if r["Zip Code"]:
+            with_postcode += 1
+            if r["Last Name"] and r["First Name"]:
+                groups[(r["Last Name"].casefold(), r["Zip Code"])].add((truth[i], r["First Name"][0].casefold()))
+    assert with_postcode > 0.8 * len(truth)
+    households = [m for m in groups.values() if len({p for p, _ in m}) >= 2 and len({f for _, f in m}) >= 2]
+    assert len(households) >= 3

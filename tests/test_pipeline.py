@@ -11,7 +11,7 @@ from sqlalchemy import select
 from leadpipe.cli import main
 from leadpipe.config import load_config
 from leadpipe.pipeline import run_pipeline
-from leadpipe.warehouse import engine_for, quarantine
+from leadpipe.warehouse import engine_for, membership, people, quarantine
 from tests.pipeline_checks import assert_demo_funnel, assert_ledger_adds_up, dedupe_quality
 
 
@@ -120,3 +120,38 @@ def test_results_do_not_depend_on_the_order_sources_are_ingested(demo_inputs: Pa
     assert len(forward) > 500
     differ = {k: (forward[k], backward.get(k)) for k in forward if forward[k] != backward.get(k)}
     assert not differ, f"{len(differ)} rows differ, e.g. {list(differ.items())[:3]}"
+
+
+def test_a_known_person_bought_again_joins_their_person_on_sqlite_and_postgresql(
+        demo_home: Path, warehouse_url: str, monkeypatch) -> None:  # noqa: ANN001
+    """Re-buying someone already in the warehouse updates their golden record in place.
+
+    PostgreSQL enforces the membership -> people foreign key that SQLite does not: rewriting a known
+    person must not orphan their earlier rows' membership.
+    """
+    monkeypatch.setenv("LEADPIPE_WAREHOUSE_URL", warehouse_url)
+    cfg = load_config()
+    run_pipeline(cfg, "run-1")
+    apollo = demo_home / "inputs" / "demo" / "vendor_apollo.csv"
+    with apollo.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        header = reader.fieldnames
+        known = next(r for r in reader if "@" in (r.get("Email") or ""))
+    with engine_for(cfg.warehouse_url).connect() as conn:
+        before = conn.execute(select(people.c.person_id).where(people.c.email == known["Email"].strip().lower())).all()
+    assert len(before) == 1
+    again = dict(known, Title="Chief Revenue Officer")
+    with (demo_home / "inputs" / "demo" / "vendor_apollo_again.csv").open("w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=header)
+        w.writeheader()
+        w.writerow(again)
+
+    summary = run_pipeline(cfg, "run-2")
+
+    assert summary["raw_rows"] == 1
+    assert_ledger_adds_up(summary)
+    with engine_for(cfg.warehouse_url).connect() as conn:
+        after = conn.execute(select(people.c.person_id).where(people.c.email == known["Email"].strip().lower())).all()
+        rows = conn.execute(select(membership.c.raw_row_id).where(membership.c.person_id == before[0][0])).all()
+    assert after == before  # same person id, no second person
+    assert len(rows) >= 2  # the first purchase and this one both belong to them

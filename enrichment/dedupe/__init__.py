@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -19,7 +20,7 @@ import pandas as pd
 from enrichment.dedupe import features
 from enrichment.dedupe.comparators import COMPARATORS
 from enrichment.dedupe.fellegi_sunter import Model
-from enrichment.dedupe.matching import MatchResult, match
+from enrichment.dedupe.matching import MatchResult, candidates, fit, match
 from enrichment.dedupe.settings import DedupeConfig
 from enrichment.dedupe.survivorship import choose, completeness
 from leadpipe.schema import MAPPABLE_FIELDS
@@ -27,21 +28,39 @@ from leadpipe.schema import MAPPABLE_FIELDS
 PERSON_NAMESPACE = uuid.UUID("6f1c3b5e-8a2d-4c4e-9b7a-2d1e5f3a9c10")
 GOLDEN_FIELDS = tuple(f for f in MAPPABLE_FIELDS if f not in ("full_name",))
 
-__all__ = ["DedupeConfig", "Model", "Resolution", "match", "person_id_for", "resolve"]
+__all__ = ["DedupeConfig", "Model", "Prepared", "Resolution", "fit_model", "match", "person_id_for", "prepare",
+           "resolve", "resolve_from_partitions"]
 
 
 @dataclass
 class Resolution:
-    """What dedupe decided: row -> person, one golden record per person touched, and the primary rows."""
+    """What dedupe decided: row -> person, one golden record per person touched, and the primary rows.
+
+    Golden records and provenance are frames (one row per person) because the stage stores them in bulk;
+    `golden` and `provenance` give the same as dicts for tools and tests that look at a few people.
+    """
 
     membership: pd.DataFrame  # raw_row_id, person_id, rule, match_score (match weight in bits)
-    golden: dict[str, dict] = field(default_factory=dict)  # person_id -> record
-    provenance: dict[str, dict] = field(default_factory=dict)  # person_id -> field -> raw_row_id
+    golden_frame: pd.DataFrame = field(default_factory=pd.DataFrame)  # index person_id; None = no value
+    provenance_frame: pd.DataFrame = field(default_factory=pd.DataFrame)  # index person_id; field -> raw_row_id
     new_people: set[str] = field(default_factory=set)
     primary: dict[str, int] = field(default_factory=dict)  # person_id -> raw_row_id carrying its outcome
     evidence: dict[int, dict] = field(default_factory=dict)  # raw_row_id -> the link that merged it
     review: pd.DataFrame = field(default_factory=pd.DataFrame)  # possible matches: raw_row_id/person_id pairs
     stats: dict = field(default_factory=dict)
+
+    @cached_property
+    def golden(self) -> dict[str, dict]:
+        """person_id -> record (fields without a value left out)."""
+        return {pid: {k: _plain(v) for k, v in rec.items() if v is not None}
+                for pid, rec in zip(self.golden_frame.index, self.golden_frame.to_dict("records"), strict=True)}
+
+    @cached_property
+    def provenance(self) -> dict[str, dict]:
+        """person_id -> field -> raw_row_id the value came from."""
+        return {pid: {k: int(v) for k, v in pr.items() if v is not None and pd.notna(v)}
+                for pid, pr in zip(self.provenance_frame.index, self.provenance_frame.to_dict("records"),
+                                   strict=True)}
 
 
 def person_id_for(source: str, source_file: str, source_row: int) -> str:
@@ -66,6 +85,30 @@ def _existing_frame(existing: pd.DataFrame) -> pd.DataFrame:
     return rec
 
 
+@dataclass
+class Prepared:
+    """A batch and its candidate golden records as one matchable set: existing people first, then new rows."""
+
+    batch: pd.DataFrame  # in lineage order
+    existing: pd.DataFrame
+    old_rows: pd.DataFrame
+    features: features.Features
+    is_old: np.ndarray
+
+
+def prepare(batch: pd.DataFrame, existing: pd.DataFrame) -> Prepared:
+    # Lineage order, not raw_row_id: ids depend on which source's task stored its rows first (parallel
+    # mapped ingest), and every tie below must break the same way on one machine or on a Celery cluster.
+    existing = existing.reset_index(drop=True)
+    batch = batch.sort_values(["source", "source_file", "source_row"], kind="stable").reset_index(drop=True)
+    n_old = len(existing)
+    old_rows = _existing_frame(existing)
+    f = features.Features.concat([features.build(old_rows), features.build(batch)]) if n_old \
+        else features.build(batch)
+    is_old = np.r_[np.ones(n_old, bool), np.zeros(len(batch), bool)]
+    return Prepared(batch, existing, old_rows, f, is_old)
+
+
 def resolve(batch: pd.DataFrame, existing: pd.DataFrame, cfg: DedupeConfig | float | None = None,
             model: Model | None = None) -> Resolution:
     """Assign every row of `batch` to a person, existing or new.
@@ -75,17 +118,24 @@ def resolve(batch: pd.DataFrame, existing: pd.DataFrame, cfg: DedupeConfig | flo
     (bigger) run; a small incremental batch plus its candidates is a biased sample to learn from.
     """
     cfg = _legacy_config(cfg)
-    existing = existing.reset_index(drop=True)
-    # Lineage order, not raw_row_id: ids depend on which source's task stored its rows first (parallel
-    # mapped ingest), and every tie below must break the same way on one machine or on a Celery cluster.
-    batch = batch.sort_values(["source", "source_file", "source_row"], kind="stable").reset_index(drop=True)
-    n_old = len(existing)
-    old_rows = _existing_frame(existing)
-    f = features.Features.concat([features.build(old_rows), features.build(batch)]) if n_old \
-        else features.build(batch)
-    is_old = np.r_[np.ones(n_old, bool), np.zeros(len(batch), bool)]
-    result = match(f, cfg, is_old, model)
-    return _build(batch, existing, old_rows, result, cfg)
+    p = prepare(batch, existing)
+    return _build(p.batch, p.existing, p.old_rows, match(p.features, cfg, p.is_old, model), cfg)
+
+
+def fit_model(p: Prepared, cfg: DedupeConfig | None = None, model: Model | None = None) -> Model:
+    """The model a run uses: the saved one when given, else fitted on this batch (as `resolve` would)."""
+    if model is not None:
+        return model
+    cfg = _legacy_config(cfg)
+    left, right, _ = candidates(p.features, cfg, p.is_old)
+    return fit(p.features, cfg, left, right)
+
+
+def resolve_from_partitions(p: Prepared, cfg: DedupeConfig, model: Model, paths: list) -> Resolution:
+    """`resolve`, from pairs scored partition by partition (partition.score_partition) on other workers."""
+    from enrichment.dedupe.partition import merge_partitions
+
+    return _build(p.batch, p.existing, p.old_rows, merge_partitions(p.features, cfg, model, p.is_old, paths), cfg)
 
 
 def _build(batch: pd.DataFrame, existing: pd.DataFrame, old_rows: pd.DataFrame, result: MatchResult,
@@ -135,16 +185,12 @@ def _build(batch: pd.DataFrame, existing: pd.DataFrame, old_rows: pd.DataFrame, 
     values, prov = choose(cand, fields, cfg.survivorship)
 
     res = Resolution(membership=pd.DataFrame(), stats={**result.stats, "model": result.model})
-    label_to_pid = pid.to_dict()
     rid = rows["raw_row_id"].to_numpy()
-    for label, person in label_to_pid.items():
-        res.primary[person] = int(rid[prim[label]])
-    vals = values.reindex(touched).astype(object).where(values.reindex(touched).notna(), None)
-    prv = prov.reindex(touched)
-    for label, rec, pr in zip(touched, vals.to_dict("records"), prv.to_dict("records"), strict=True):
-        person = label_to_pid[label]
-        res.golden[person] = {k: _plain(v) for k, v in rec.items() if v is not None}
-        res.provenance[person] = {k: int(v) for k, v in pr.items() if v is not None and pd.notna(v)}
+    person_ids = pid.loc[touched].to_numpy()
+    res.primary = dict(zip(person_ids.tolist(), rid[prim.loc[touched].to_numpy()].tolist(), strict=True))
+    vals = values.reindex(touched)
+    res.golden_frame = vals.astype(object).where(vals.notna(), None).set_axis(pd.Index(person_ids, name="person_id"))
+    res.provenance_frame = prov.reindex(touched).astype(float).set_axis(pd.Index(person_ids, name="person_id"))
     res.new_people = set(pid[~known].tolist())
 
     # membership: why each row belongs where it does
@@ -157,12 +203,14 @@ def _build(batch: pd.DataFrame, existing: pd.DataFrame, old_rows: pd.DataFrame, 
                                    "match_score": np.where(linked, result.weight[node], np.nan).astype(float)})
     partner_ref = np.where(partner >= n_old, rid[np.clip(partner - n_old, 0, None)], -1)
     linked_idx = np.nonzero(linked)[0]
+    old_pids = [str(p) for p in existing["person_id"].tolist()] if n_old else []
+    part, pref, rids = partner.tolist(), partner_ref.tolist(), rid.tolist()
     for i, ev in zip(linked_idx.tolist(), result.evidence.many(node[linked_idx]), strict=True):
-        if partner[i] < n_old:
-            ev["matched_with"] = {"person_id": str(existing.at[int(partner[i]), "person_id"])}
+        if part[i] < n_old:
+            ev["matched_with"] = {"person_id": old_pids[part[i]]}
         else:
-            ev["matched_with"] = {"raw_row_id": int(partner_ref[i])}
-        res.evidence[int(rid[i])] = ev
+            ev["matched_with"] = {"raw_row_id": pref[i]}
+        res.evidence[rids[i]] = ev
     res.review = _review_frame(result, rid, existing, n_old)
     return res
 

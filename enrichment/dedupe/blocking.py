@@ -16,63 +16,65 @@ from enrichment.dedupe.features import Features
 
 
 def _cat(*parts: np.ndarray) -> np.ndarray:
-    """Join key parts with '|'; blank when any part is blank (a key needs all its parts)."""
-    out = pd.Series(parts[0], dtype=object)
-    blank = out == ""
+    """Join integer key parts into one key code; blank (-1) when any part is blank (a key needs all its parts)."""
+    out = parts[0].astype(np.int64)
+    blank = out < 0
     for p in parts[1:]:
-        s = pd.Series(p, dtype=object)
-        blank |= s == ""
-        out = out + "|" + s
-    out[blank] = ""
-    return out.to_numpy(dtype=object)
+        blank |= p < 0
+        out = out * (int(p.max(initial=0)) + 2) + (p + 1)
+        out = pd.factorize(out)[0].astype(np.int64)  # renumber densely so three parts never overflow
+    return np.where(blank, -1, out)
 
 
-def _prefix(values: np.ndarray, n: int) -> np.ndarray:
-    return pd.Series(values, dtype=object).str.slice(0, n).to_numpy(dtype=object)
+def _code(f: Features, name: str) -> np.ndarray:
+    return f.code(name)[0]
+
+
+def _prefix(f: Features, name: str, n: int) -> np.ndarray:
+    return f.prefix(name, n)[0]
 
 
 def _sorted_names(f: Features) -> np.ndarray:
-    a = pd.Series(f.fn, dtype=object)
-    b = pd.Series(f.ln, dtype=object)
-    lo = a.where(a <= b, b)
-    hi = b.where(a <= b, a)
-    return _cat(lo.to_numpy(dtype=object), hi.to_numpy(dtype=object))
+    """Both names as an unordered pair: 'Schneider Katharina' meets 'Katharina Schneider'."""
+    fc, fu = f.code("fn")
+    lc, lu = f.code("ln")
+    joint = pd.factorize(pd.Series(np.r_[fu, lu], dtype=object))[0]
+    jf = np.r_[joint[:len(fu)], -1][fc]  # code -1 picks the appended -1: blank stays blank
+    jl = np.r_[joint[len(fu):], -1][lc]
+    return _cat(np.minimum(jf, jl), np.maximum(jf, jl))
 
 
 def _personal_email(f: Features) -> np.ndarray:
-    return np.where(f.email_role, "", f.email)
+    return np.where(f.email_role, -1, _code(f, "email"))
 
 
-def _long_local(f: Features) -> np.ndarray:
-    """A local part like 'jane.doe' identifies across domains; 'j' or 'info' does not."""
-    ok = (pd.Series(f.email_local, dtype=object).str.len() >= 6).to_numpy() & ~f.email_role
-    return np.where(ok, f.email_local, "")
-
-
-# name -> key function; every pass is a conjunction of exact values
+# name -> key function; every pass is a conjunction of exact values (integer key codes, -1 = no key)
 PASSES: dict[str, Callable[[Features], np.ndarray]] = {
     "email": _personal_email,
-    "email_local+last_name": lambda f: _cat(_long_local(f), _prefix(f.ln, 1)),
-    "phone": lambda f: f.phone,
-    "company+last_name": lambda f: _cat(f.company, f.ln),
-    "company+first_name": lambda f: _cat(f.company, f.fn_canon),
-    "domain+last_name": lambda f: _cat(f.domain, f.ln),
-    "domain+first_name": lambda f: _cat(f.domain, f.fn_canon),
+    "phone": lambda f: _code(f, "phone"),
+    "company+last_name": lambda f: _cat(_code(f, "company"), _code(f, "ln")),
+    "company+first_name": lambda f: _cat(_code(f, "company"), _code(f, "fn_canon")),
+    "domain+last_name": lambda f: _cat(_code(f, "domain"), _code(f, "ln")),
+    "domain+first_name": lambda f: _cat(_code(f, "domain"), _code(f, "fn_canon")),
     "names_sorted": _sorted_names,
-    "name_prefixes+company_prefix": lambda f: _cat(_prefix(f.fn_canon, 2), _prefix(f.ln, 3), _prefix(f.company, 3)),
-    "last_name+postcode": lambda f: _cat(f.ln, f.postcode),
+    "name_prefixes+company_prefix": lambda f: _cat(_prefix(f, "fn_canon", 2), _prefix(f, "ln", 3),
+                                                   _prefix(f, "company", 3)),
+    "last_name+postcode": lambda f: _cat(_code(f, "ln"), _code(f, "postcode")),
+    # a typo in the surname ("Schmidt"/"Schmitd") at one address: name prefixes with the postcode
+    "name_prefixes+postcode": lambda f: _cat(_prefix(f, "fn_canon", 2), _prefix(f, "ln", 3), _code(f, "postcode")),
 }
 
 
 def pairs_for_key(key: np.ndarray, max_block: int) -> tuple[np.ndarray, np.ndarray]:
-    """All (i, j), i < j, of rows sharing a non-blank key value, skipping blocks above max_block."""
-    codes, _ = pd.factorize(pd.Series(key, dtype=object))
-    codes = np.where(key == "", -1, codes)
-    keep = np.nonzero(codes >= 0)[0]
+    """All (i, j), i < j, of rows sharing a key (integer codes, -1 = none), skipping blocks above max_block."""
+    if key.dtype == object:  # a string key (tools and tests): blank means none
+        codes = pd.factorize(pd.Series(key, dtype=object))[0]
+        key = np.where(key == "", -1, codes)
+    keep = np.nonzero(key >= 0)[0]
     if len(keep) < 2:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    order = keep[np.argsort(codes[keep], kind="stable")]
-    sorted_codes = codes[order]
+    order = keep[np.argsort(key[keep], kind="stable")]
+    sorted_codes = key[order]
     starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])
     sizes = np.diff(np.r_[starts, len(order)])
     left, right = [], []
@@ -106,5 +108,6 @@ def candidate_pairs(f: Features, max_block: int, only_touching: np.ndarray | Non
             a, b = a[keep], b[keep]
         counts[name] = len(a)
         codes_all.append(a * n + b)
-    code = np.unique(np.concatenate(codes_all)) if codes_all else np.zeros(0, np.int64)
+    code = np.sort(np.concatenate(codes_all)) if codes_all else np.zeros(0, np.int64)
+    code = code[np.r_[True, code[1:] != code[:-1]]] if len(code) else code  # sort-based unique: fast on int64
     return code // max(n, 1), code % max(n, 1), counts

@@ -46,29 +46,35 @@ class Comparison:
     emails_differ: np.ndarray  # bool: both have an email and they differ
 
 
-def _sim(a: np.ndarray, b: np.ndarray, scorer=JaroWinkler.normalized_similarity, scale: float = 1.0) -> np.ndarray:
-    """Similarity per pair, scored once per distinct (a, b) value pair and only where the values differ."""
-    out = np.where((a == b) & (a != ""), np.float32(1.0), np.float32(0.0))
-    todo = np.nonzero((a != b) & (a != "") & (b != ""))[0]
+def _sim(ca: np.ndarray, cb: np.ndarray, ua: np.ndarray, ub: np.ndarray,
+         scorer=JaroWinkler.normalized_similarity, scale: float = 1.0, same_vocab: bool = True) -> np.ndarray:
+    """Similarity per pair from value codes, scored once per distinct (a, b) value pair.
+
+    `ua`/`ub` are the distinct values the codes index (-1 = blank). With one vocabulary equal codes are equal
+    strings and score 1 without calling rapidfuzz; across two vocabularies (first vs last name) every
+    non-blank pair is scored.
+    """
+    both = (ca >= 0) & (cb >= 0)
+    if same_vocab:
+        out = np.where(both & (ca == cb), np.float32(1.0), np.float32(0.0))
+        todo = np.nonzero(both & (ca != cb))[0]
+    else:
+        out = np.zeros(len(ca), np.float32)
+        todo = np.nonzero(both)[0]
     if len(todo) == 0:
         return out
-    ca, ua = pd.factorize(pd.Series(a[todo], dtype=object))
-    cb, ub = pd.factorize(pd.Series(b[todo], dtype=object))
-    key = ca.astype(np.int64) * (len(ub) + 1) + cb
-    uniq, inverse = np.unique(key, return_inverse=True)
+    key = ca[todo].astype(np.int64) * (len(ub) + 1) + cb[todo]
+    inverse, uniq = pd.factorize(key, sort=False)
     ia, ib = uniq // (len(ub) + 1), uniq % (len(ub) + 1)
-    sims = process.cpdist(list(np.asarray(ua, dtype=object)[ia]), list(np.asarray(ub, dtype=object)[ib]),
-                          scorer=scorer, workers=-1, dtype=np.float32)
+    sims = process.cpdist(ua[ia].tolist(), ub[ib].tolist(), scorer=scorer, workers=-1, dtype=np.float32)
     out[todo] = sims[inverse] / scale
     return out
 
 
-def _jw(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return _sim(a, b)
-
-
-def _exact(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    missing = (a == "") | (b == "")
+def _exact(f: Features, name: str, left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    codes = f.code(name)[0]
+    a, b = codes[left], codes[right]
+    missing = (a < 0) | (b < 0)
     gamma = np.where(missing, 0, np.where(a == b, 1, 2)).astype(np.int8)
     return gamma, np.where(missing, np.nan, (a == b).astype(np.float32))
 
@@ -77,54 +83,64 @@ def compare(f: Features, left: np.ndarray, right: np.ndarray) -> Comparison:
     p = len(left)
     gamma = np.zeros((p, len(COMPARATORS)), np.int8)
     score = np.full((p, len(COMPARATORS)), np.nan, np.float32)
-    fa, fb, la, lb = f.fn[left], f.fn[right], f.ln[left], f.ln[right]
+    fc, fu = f.code("fn")
+    lc, lu = f.code("ln")
+    fa, fb, la, lb = fc[left], fc[right], lc[left], lc[right]
 
     # names, straight and crosswise (Schneider Katharina == Katharina Schneider)
-    fn_s, ln_s = _jw(fa, fb), _jw(la, lb)
-    x1, x2 = _jw(fa, lb), _jw(la, fb)
+    fn_s, ln_s = _sim(fa, fb, fu, fu), _sim(la, lb, lu, lu)
+    # crosswise only where a swap is possible: with fn_s + ln_s > 1.8 the test below fails whatever x1, x2 are
+    x1, x2 = np.zeros(p, np.float32), np.zeros(p, np.float32)
+    maybe = np.nonzero((fa >= 0) & (fb >= 0) & (la >= 0) & (lb >= 0) & (fn_s + ln_s <= 1.8))[0]
+    x1[maybe] = _sim(fa[maybe], lb[maybe], fu, lu, same_vocab=False)
+    x2[maybe] = _sim(la[maybe], fb[maybe], lu, fu, same_vocab=False)
     swapped = (x1 + x2 > fn_s + ln_s + 0.2) & (x1 >= 0.92) & (x2 >= 0.92)
     fn_sim = np.where(swapped, x2, fn_s)
     ln_sim = np.where(swapped, x1, ln_s)
     nick = ((f.fn_lo[left] & f.fn_lo[right]) | (f.fn_hi[left] & f.fn_hi[right])) != 0
-    nick |= f.fn_canon[left] == f.fn_canon[right]
-    fn_series = pd.Series(f.fn, dtype=object)
-    one_letter, head = (fn_series.str.len() == 1).to_numpy(), fn_series.str.slice(0, 1).to_numpy(dtype=object)
-    initial = (one_letter[left] | one_letter[right]) & (head[left] == head[right])
-    fn_exact = (fa == fb) | (swapped & (fa == lb))
+    canon = f.code("fn_canon")[0]
+    nick |= canon[left] == canon[right]
+    hc = f.prefix("fn", 1)[0]
+    one_letter = np.r_[pd.Series(fu, dtype=object).str.len().to_numpy() == 1, False][fc]
+    initial = (one_letter[left] | one_letter[right]) & (hc[left] == hc[right])
+    fn_exact = (fa == fb) | (swapped & (x1 == 1.0))  # JW is 1 only for equal strings
     g = np.select([fn_exact, nick & ~swapped, fn_sim >= 0.92, (fn_sim >= 0.80) | initial], [1, 2, 3, 4], 5)
-    missing = (fa == "") | (fb == "")
+    missing = (fa < 0) | (fb < 0)
     gamma[:, FIRST] = np.where(missing, 0, g)
     score[:, FIRST] = np.where(missing, np.nan, np.where(nick, np.maximum(fn_sim, 0.95), fn_sim))
-    ln_exact = (la == lb) | (swapped & (la == fb))
+    ln_exact = (la == lb) | (swapped & (x2 == 1.0))
     g = np.select([ln_exact, ln_sim >= 0.92, ln_sim >= 0.80], [1, 2, 3], 4)
-    missing = (la == "") | (lb == "")
+    missing = (la < 0) | (lb < 0)
     gamma[:, LAST] = np.where(missing, 0, g)
     score[:, LAST] = np.where(missing, np.nan, ln_sim)
 
-    ea, eb = f.email[left], f.email[right]
-    missing = (ea == "") | (eb == "") | f.email_role[left] | f.email_role[right]  # info@ is shared, not a person
-    same_local = f.email_local[left] == f.email_local[right]
-    same_dom = f.email_domain[left] == f.email_domain[right]
+    ec, lcl, dcl = f.code("email")[0], f.code("email_local")[0], f.code("email_domain")[0]
+    ea, eb = ec[left], ec[right]
+    missing = (ea < 0) | (eb < 0) | f.email_role[left] | f.email_role[right]  # info@ is shared, not a person
+    same_local = lcl[left] == lcl[right]
+    same_dom = dcl[left] == dcl[right]
     # jane.doe@gmail.com vs jane.doe@acme.com is telling; m.brown@ at two companies is two namesakes
-    personal = (f.domain[left] != f.email_domain[left]) | (f.domain[right] != f.email_domain[right])
+    personal_rec = f.personal_mail()
+    personal = personal_rec[left] | personal_rec[right]
     g = np.select([ea == eb, same_local & personal, same_dom], [1, 2, 3], 4)
     gamma[:, EMAIL] = np.where(missing, 0, g)
     score[:, EMAIL] = np.where(missing, np.nan, (ea == eb).astype(np.float32))
     emails_differ = ~missing & (ea != eb)
 
-    gamma[:, 3], score[:, 3] = _exact(f.phone[left], f.phone[right])
-    ca, cb = f.company[left], f.company[right]
-    c_sim = _jw(ca, cb)
-    missing = (ca == "") | (cb == "")
+    gamma[:, 3], score[:, 3] = _exact(f, "phone", left, right)
+    cc, cu = f.code("company")
+    ca, cb = cc[left], cc[right]
+    c_sim = _sim(ca, cb, cu, cu)
+    missing = (ca < 0) | (cb < 0)
     gamma[:, 4] = np.where(missing, 0, np.select([ca == cb, c_sim >= 0.90], [1, 2], 3))
     score[:, 4] = np.where(missing, np.nan, c_sim)
-    gamma[:, 5], score[:, 5] = _exact(f.domain[left], f.domain[right])
-    ta, tb = f.title[left], f.title[right]
-    t_sim = _sim(ta, tb, token_set_ratio, 100.0)
-    missing = (ta == "") | (tb == "")
+    gamma[:, 5], score[:, 5] = _exact(f, "domain", left, right)
+    tc, tu = f.code("title")
+    ta, tb = tc[left], tc[right]
+    t_sim = _sim(ta, tb, tu, tu, token_set_ratio, 100.0)
+    missing = (ta < 0) | (tb < 0)
     gamma[:, 6] = np.where(missing, 0, np.select([ta == tb, t_sim >= 0.80], [1, 2], 3))
     score[:, 6] = np.where(missing, np.nan, t_sim)
-    gamma[:, 7], score[:, 7] = _exact(f.city[left], f.city[right])
-    gamma[:, 8], score[:, 8] = _exact(f.postcode[left], f.postcode[right])
+    gamma[:, 7], score[:, 7] = _exact(f, "city", left, right)
+    gamma[:, 8], score[:, 8] = _exact(f, "postcode", left, right)
     return Comparison(gamma, score, swapped, emails_differ)
-

@@ -42,6 +42,7 @@ DEFAULT_U = (
 DEFAULT_PRIOR = 1e-4  # chance two random leads are one person, when it cannot be estimated
 MIN_RECORDS_TO_TRAIN = 2000
 RANDOM_PAIRS = 150_000
+EM_PAIRS = 400_000  # candidate pairs EM learns from; above this a deterministic sample
 
 
 @dataclass
@@ -103,7 +104,29 @@ def estimate_u(f: Features, rng: np.random.Generator, n_pairs: int = RANDOM_PAIR
     return u
 
 
-def train(f: Features, comparison: Comparison, seed: int = 0, max_iter: int = 40) -> Model:
+def pair_hash(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """A well-mixed 64-bit hash of each (left, right) record pair (splitmix64): sampling and partitioning."""
+    x = left.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15) ^ right.astype(np.uint64)
+    with np.errstate(over="ignore"):
+        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+def train_sample(left: np.ndarray, right: np.ndarray, n_records: int) -> np.ndarray:
+    """Which candidate pairs EM learns from: all up to EM_PAIRS, else a hash-chosen share of about EM_PAIRS.
+
+    EM runs over distinct agreement patterns, so what costs is comparing the pairs; a few hundred thousand
+    pairs pin m down to the third decimal. Depends on the pairs only, never on how they were partitioned.
+    """
+    if len(left) <= EM_PAIRS:
+        return np.ones(len(left), bool)
+    step = -(-len(left) // EM_PAIRS)
+    return pair_hash(left, right) % np.uint64(step) == 0
+
+
+def train(f: Features, comparison: Comparison, seed: int = 0, max_iter: int = 40,
+          total_pairs: int | None = None) -> Model:
     """m by EM in two sessions (as Splink does), u from random pairs, then the overall prior.
 
     EM over all candidate pairs learns the wrong class: namesakes ("Pierre Bernard" at six companies) are so
@@ -129,8 +152,9 @@ def train(f: Features, comparison: Comparison, seed: int = 0, max_iter: int = 40
         model.m[EMAIL] = m[EMAIL]
     # the prior: expected matches among all candidate pairs, over all possible pairs
     _, lam = _em(model, g, frozen=set(range(len(COMPARATORS))), max_iter=max_iter)
-    model.prior = float(np.clip(lam * len(g) / (n * (n - 1) / 2), 1e-12, 0.5))
-    model.tf = {"first_name": _shares(f.fn), "last_name": _shares(f.ln)}
+    pairs = len(g) if total_pairs is None else total_pairs  # `comparison` may be a sample of the pairs
+    model.prior = float(np.clip(lam * pairs / (n * (n - 1) / 2), 1e-12, 0.5))
+    model.tf = {"first_name": _shares(*f.code("fn")), "last_name": _shares(*f.code("ln"))}
     model.trained = True
     return model
 
@@ -167,9 +191,9 @@ def _em(model: Model, gamma: np.ndarray, frozen: set[int], max_iter: int) -> tup
     return m, lam
 
 
-def _shares(values: np.ndarray) -> dict[str, float]:
-    v, c = np.unique(values[values != ""], return_counts=True)
-    return dict(zip(v.tolist(), (c / max(c.sum(), 1)).tolist(), strict=True))
+def _shares(codes: np.ndarray, uniques: np.ndarray) -> dict[str, float]:
+    c = np.bincount(codes[codes >= 0], minlength=len(uniques))
+    return dict(zip(uniques.tolist(), (c / max(c.sum(), 1)).tolist(), strict=True))
 
 
 @dataclass
@@ -184,13 +208,14 @@ def score(model: Model, f: Features, left: np.ndarray, right: np.ndarray, cmp: C
     bb = model.bayes_bits()
     bits = np.stack([bb[k][cmp.gamma[:, k]] for k in range(len(COMPARATORS))], axis=1).astype(np.float32)
     if model.trained:
-        for k, values in ((FIRST, f.fn), (LAST, f.ln)):
+        for k, name in ((FIRST, "fn"), (LAST, "ln")):
             exact = cmp.gamma[:, k] == 1
             if exact.any():
                 share = model.tf[COMPARATORS[k].name]
                 floor = 1.0 / max(len(f), 1)
-                per_record = pd.Series(values, dtype=object).map(share).fillna(floor).to_numpy(np.float64)
-                tf = per_record[left[exact]]
+                codes, uniques = f.code(name)
+                per_value = pd.Series(uniques, dtype=object).map(share).fillna(floor).to_numpy(np.float64)
+                tf = np.r_[per_value, floor][codes[left[exact]]]
                 adj = np.log2(model.u[k][1] / np.maximum(tf, floor))
                 bits[exact, k] += np.clip(adj, -10, 10).astype(np.float32)
     weight = bits.sum(axis=1) + np.log2(model.prior / (1 - model.prior))

@@ -10,9 +10,9 @@ import pandas as pd
 
 from enrichment.dedupe.blocking import candidate_pairs
 from enrichment.dedupe.clustering import cluster
-from enrichment.dedupe.comparators import COMPARATORS, compare
+from enrichment.dedupe.comparators import COMPARATORS, Comparison, compare
 from enrichment.dedupe.features import Features
-from enrichment.dedupe.fellegi_sunter import Model, score, train
+from enrichment.dedupe.fellegi_sunter import Model, score, train, train_sample
 from enrichment.dedupe.settings import DedupeConfig
 
 log = logging.getLogger(__name__)
@@ -30,15 +30,51 @@ class MatchResult:
     stats: dict = field(default_factory=dict)
 
 
+def candidates(f: Features, cfg: DedupeConfig, is_existing: np.ndarray | None = None
+               ) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
+    """Candidate pairs (sorted by left, right); in an incremental run only pairs touching a new row."""
+    is_existing = np.zeros(len(f), bool) if is_existing is None else is_existing
+    touching = None if not is_existing.any() else ~is_existing
+    return candidate_pairs(f, cfg.max_block_size, touching)
+
+
+def fit(f: Features, cfg: DedupeConfig, left: np.ndarray, right: np.ndarray,
+        cmp: Comparison | None = None) -> Model:
+    """m/u for this run: learned by EM on a deterministic sample of the candidate pairs, or the defaults.
+
+    The sample depends only on the pairs themselves, so a partitioned run (which fits once, before the
+    workers score) and an in-process run learn exactly the same model. `cmp`, when given, is the comparison
+    of all pairs, so the sample needs no second comparison.
+    """
+    if not cfg.train:
+        return Model.default()
+    keep = train_sample(left, right, len(f))
+    sample = _take(cmp, keep) if cmp is not None else compare(f, left[keep], right[keep])
+    return train(f, sample, total_pairs=len(left))
+
+
 def match(f: Features, cfg: DedupeConfig, is_existing: np.ndarray | None = None,
           model: Model | None = None) -> MatchResult:
-    n = len(f)
-    is_existing = np.zeros(n, bool) if is_existing is None else is_existing
-    touching = None if not is_existing.any() else ~is_existing
-    left, right, per_pass = candidate_pairs(f, cfg.max_block_size, touching)
+    is_existing = np.zeros(len(f), bool) if is_existing is None else is_existing
+    left, right, per_pass = candidates(f, cfg, is_existing)
     cmp = compare(f, left, right)
     if model is None:
-        model = train(f, cmp) if cfg.train else Model.default()
+        model = fit(f, cfg, left, right, cmp)
+    return finish(f, cfg, model, is_existing, left, right, cmp, per_pass)
+
+
+def _take(cmp: Comparison, keep: np.ndarray) -> Comparison:
+    return Comparison(cmp.gamma[keep], cmp.score[keep], cmp.swapped[keep], cmp.emails_differ[keep])
+
+
+def finish(f: Features, cfg: DedupeConfig, model: Model, is_existing: np.ndarray, left: np.ndarray,
+           right: np.ndarray, cmp: Comparison, per_pass: dict[str, int] | None = None) -> MatchResult:
+    """Scored candidate pairs -> weights -> guarded clusters, the strongest link per record and the review list.
+
+    Pairs must come sorted by (left, right): ties in clustering break by that order, so scoring the pairs in
+    partitions and concatenating them back gives the same clusters as scoring them in one go.
+    """
+    n = len(f)
     s = score(model, f, left, right, cmp)
     is_match = s.probability >= cfg.match_probability
     in_review = ~is_match & (s.probability >= cfg.review_probability)
@@ -69,7 +105,7 @@ def match(f: Features, cfg: DedupeConfig, is_existing: np.ndarray | None = None,
     prob[nodes] = s.probability[edge[nodes]]
     review = pd.DataFrame({"left": left[in_review], "right": right[in_review], "weight": s.weight[in_review],
                            "probability": s.probability[in_review]})
-    stats = {"records": n, "candidate_pairs": len(left), "pairs_per_pass": per_pass,
+    stats = {"records": n, "candidate_pairs": len(left), "pairs_per_pass": per_pass or {},
              "matched_pairs": int(is_match.sum()), "review_pairs": int(in_review.sum()),
              "clusters": len(np.unique(labels)), "split_by_guard": splits, "trained": model.trained}
     log.info("dedupe matcher: %d records, %d candidate pairs, %d matched, %d for review, %d clusters "
