@@ -59,10 +59,21 @@ def _upsert(conn: Connection, table: Table, rows: list[dict], key: str, keep: tu
 
 
 def store_people(engine: Engine, run_id: str, res) -> None:
-    """Golden records and row -> person membership of this run, upserted (existing people keep created_run_id)."""
-    g = res.golden_frame
-    prov = res.provenance_frame
-    ids = g.index.tolist()
+    """Golden records and row -> person membership of this run, upserted (existing people keep created_run_id).
+
+    Rows are built one write chunk at a time: at 1M rows the whole run's row dicts and JSON texts at once
+    were gigabytes on top of the resolution itself.
+    """
+    g, prov, m = res.golden_frame, res.provenance_frame, res.membership
+    with engine.begin() as conn:
+        for lo in range(0, len(g), WRITE_CHUNK):
+            rows = _people_rows(g.iloc[lo : lo + WRITE_CHUNK], prov.iloc[lo : lo + WRITE_CHUNK], run_id)
+            _upsert(conn, people, rows, "person_id", keep=("created_run_id",))
+        for lo in range(0, len(m), WRITE_CHUNK):
+            _upsert(conn, membership, _member_rows(m.iloc[lo : lo + WRITE_CHUNK], res.evidence, run_id), "raw_row_id")
+
+
+def _people_rows(g: pd.DataFrame, prov: pd.DataFrame, run_id: str) -> list[dict]:
     col = {c: (g[c].tolist() if c in g.columns else [None] * len(g)) for c in
            ("email", "first_name", "last_name", "company", "company_key", "domain")}
     fields, pfields = list(g.columns), list(prov.columns)
@@ -72,24 +83,23 @@ def store_people(engine: Engine, run_id: str, res) -> None:
     have = (~np.isnan(parr)).tolist()
     provs = [{k: int(v) for k, v, ok in zip(pfields, vals, oks, strict=True) if ok}
              for vals, oks in zip(parr.tolist(), have, strict=True)]
-    rows = [
+    return [
         {"person_id": pid, "email": col["email"][i] or None, "first_name": col["first_name"][i],
          "last_name": col["last_name"][i], "company": col["company"][i], "company_key": col["company_key"][i],
          "domain": col["domain"][i], "record": _json(records[i]), "provenance": _json(provs[i]),
          "created_run_id": run_id, "updated_run_id": run_id}
-        for i, pid in enumerate(ids)
+        for i, pid in enumerate(g.index.tolist())
     ]
-    m = res.membership
+
+
+def _member_rows(m: pd.DataFrame, evidence: dict, run_id: str) -> list[dict]:
     score = m["match_score"].astype(float)
-    members = [
+    return [
         {"raw_row_id": r, "person_id": p, "run_id": run_id, "rule": rule, "match_score": None if np.isnan(s) else s,
-         "evidence": _json(res.evidence.get(r))}
+         "evidence": _json(evidence.get(r))}
         for r, p, rule, s in zip(m["raw_row_id"].astype(int).tolist(), m["person_id"].tolist(), m["rule"].tolist(),
                                  score.tolist(), strict=True)
     ]
-    with engine.begin() as conn:
-        _upsert(conn, people, rows, "person_id", keep=("created_run_id",))
-        _upsert(conn, membership, members, "raw_row_id")
 
 
 def merged_outcomes(batch: pd.DataFrame, res) -> list[Outcome]:
