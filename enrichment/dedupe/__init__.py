@@ -10,6 +10,7 @@ Runs are incremental: `resolve(batch, existing)` matches new rows against the go
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -66,6 +67,19 @@ class Resolution:
 def person_id_for(source: str, source_file: str, source_row: int) -> str:
     """Deterministic id from the first row that created the person: the same input gives the same ids."""
     return str(uuid.uuid5(PERSON_NAMESPACE, f"{source}|{source_file}|{source_row}"))
+
+
+def _person_ids(src: np.ndarray, fil: np.ndarray, srow: np.ndarray) -> list[str]:
+    """`person_id_for` for many rows: the same uuid5 (RFC 4122: SHA-1 of namespace + name, version and
+    variant bits set), hashed directly rather than through uuid.UUID objects, which cost 4x per id."""
+    ns, out = PERSON_NAMESPACE.bytes, []
+    for a, b, c in zip(src.tolist(), fil.tolist(), srow.tolist(), strict=True):
+        d = bytearray(hashlib.sha1(ns + f"{a}|{b}|{int(c)}".encode()).digest()[:16])
+        d[6] = (d[6] & 0x0F) | 0x50
+        d[8] = (d[8] & 0x3F) | 0x80
+        h = d.hex()
+        out.append(f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}")
+    return out
 
 
 def _legacy_config(cfg: DedupeConfig | float | None) -> DedupeConfig:
@@ -162,7 +176,7 @@ def _build(batch: pd.DataFrame, existing: pd.DataFrame, old_rows: pd.DataFrame, 
     p = prim.loc[touched[~known]].to_numpy()
     src, fil, srow = (rows["source"].to_numpy()[p], rows["source_file"].to_numpy()[p],
                       rows["source_row"].to_numpy()[p])
-    pid[~known] = [person_id_for(a, b, int(c)) for a, b, c in zip(src, fil, srow, strict=True)]
+    pid[~known] = _person_ids(src, fil, srow)
 
     # survivorship over this batch's rows plus the golden records they joined
     cand_new = rows[fields].copy()

@@ -20,8 +20,17 @@ def filled(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.notna()
     for c in frame.columns:
         if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c]):
-            out[c] &= frame[c].astype(str).str.strip().ne("")
+            out[c] &= _not_blank(frame[c])
     return out
+
+
+def _not_blank(col: pd.Series) -> np.ndarray:
+    """`col.astype(str).str.strip() != ""`, decided once per distinct value (a hash pass) and broadcast:
+    the per-row string conversion cost more than the rest of survivorship. Missing values come out True
+    (`str(None)` is "None"); the caller's notna() mask rules them out."""
+    codes, uniques = pd.factorize(col, sort=False)
+    keep = np.fromiter((str(u).strip() != "" for u in uniques), bool, len(uniques))
+    return np.where(codes >= 0, np.r_[keep, True][codes], True)
 
 
 def choose(cand: pd.DataFrame, fields: list[str], cfg: SurvivorshipConfig) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -49,14 +58,19 @@ def choose(cand: pd.DataFrame, fields: list[str], cfg: SurvivorshipConfig) -> tu
     by_strategy: dict[str, list[str]] = {}
     for f in fields:
         by_strategy.setdefault(cfg.fields.get(f, cfg.default), []).append(f)
+    cand = cand.reset_index(drop=True)  # positions below are row numbers
+    label = cand["label"].to_numpy()
     for strategy, group in by_strategy.items():
         cols, asc = keys[strategy]
-        order = cand.sort_values(cols, ascending=asc, kind="stable").index
+        order = cand.sort_values(cols, ascending=asc, kind="stable").index.to_numpy()
         for f in group:
-            idx = order[present.loc[order, f].to_numpy()]
-            first = cand.loc[idx, ["label", f, f"prov_{f}"]].drop_duplicates("label")
-            values[f] = first.set_index("label")[f]
-            prov[f] = first.set_index("label")[f"prov_{f}"]
+            # first row per label, in strategy order, among the rows that have the field
+            idx = order[present[f].to_numpy()[order]]
+            _, first_pos = np.unique(label[idx], return_index=True)
+            rows = idx[np.sort(first_pos)]  # kept in strategy order, as drop_duplicates would keep them
+            lab = pd.Index(label[rows], name="label")
+            values[f] = cand[f].take(rows).set_axis(lab)
+            prov[f] = cand[f"prov_{f}"].take(rows).set_axis(lab)
     return pd.DataFrame(values), pd.DataFrame(prov)
 
 
