@@ -134,7 +134,8 @@ class _Evidence:
         names = [c.name for c in COMPARATORS]
         levels = [np.array(("missing", *c.levels), dtype=object)[gamma[:, k]].tolist()
                   for k, c in enumerate(COMPARATORS)]
-        sims = [[None if v != v else v for v in score[:, k].tolist()] for k in range(len(COMPARATORS))]
+        sims = [np.where(np.isnan(score[:, k]), None, score[:, k].astype(object)).tolist()
+                for k in range(len(COMPARATORS))]
         bit_cols = [bits[:, k].tolist() for k in range(len(COMPARATORS))]
         weight = np.round(self.s.weight[ee].astype(float), 2).tolist()
         prob = np.round(self.s.probability[ee].astype(float), 4).tolist()
