@@ -127,20 +127,26 @@ class _Evidence:
         e = self.edge[nodes]
         ok = e >= 0
         ee = e[ok]
-        gamma, score = self.cmp.gamma[ee].tolist(), np.round(self.cmp.score[ee].astype(float), 3).tolist()
-        bits = np.round(self.s.bits[ee].astype(float), 2).tolist()
+        # per comparator column, then zipped per record: no per-value indexing or NaN test in Python
+        gamma = self.cmp.gamma[ee]
+        score = np.round(self.cmp.score[ee].astype(float), 3)
+        bits = np.round(self.s.bits[ee].astype(float), 2)
+        names = [c.name for c in COMPARATORS]
+        levels = [np.array(("missing", *c.levels), dtype=object)[gamma[:, k]].tolist()
+                  for k, c in enumerate(COMPARATORS)]
+        sims = [np.where(np.isnan(score[:, k]), None, score[:, k].astype(object)).tolist()
+                for k in range(len(COMPARATORS))]
+        bit_cols = [bits[:, k].tolist() for k in range(len(COMPARATORS))]
         weight = np.round(self.s.weight[ee].astype(float), 2).tolist()
         prob = np.round(self.s.probability[ee].astype(float), 4).tolist()
         swapped = self.cmp.swapped[ee].tolist()
-        level_names = [("missing", *c.levels) for c in COMPARATORS]
         built = []
-        for j in range(len(ee)):
-            comps = {c.name: {"level": level_names[k][gamma[j][k]],
-                              "similarity": None if score[j][k] != score[j][k] else score[j][k],
-                              "bits": bits[j][k]} for k, c in enumerate(COMPARATORS)}
-            if swapped[j]:
+        for w, p, sw, lv, sm, bt in zip(weight, prob, swapped, zip(*levels), zip(*sims), zip(*bit_cols),
+                                        strict=True):
+            comps = {n: {"level": a, "similarity": b, "bits": c} for n, a, b, c in zip(names, lv, sm, bt)}
+            if sw:
                 comps["first_name"]["note"] = "first and last name swapped"
-            built.append({"weight": weight[j], "probability": prob[j], "comparators": comps})
+            built.append({"weight": w, "probability": p, "comparators": comps})
         out: list[dict | None] = [None] * len(nodes)
         for pos, ev in zip(np.nonzero(ok)[0].tolist(), built, strict=True):
             out[pos] = ev
