@@ -91,7 +91,8 @@ def _fill_form(page, server: AirflowServer, list_name: str, dry_run: bool) -> No
     _pick(dialog, "markets", "DACH")
     _pick(dialog, "personas", "Economic Buyer")
     dialog.get_by_role("button", name="Trigger").click()
-    page.get_by_text("Dag run has been successfully triggered").wait_for()
+    # the UI can render the same toast twice (Chakra's toaster during its animation): either copy will do
+    page.get_by_text("Dag run has been successfully triggered").first.wait_for()
 
 
 def _latest_run(server: AirflowServer, list_name: str) -> dict:
