@@ -100,13 +100,17 @@ def score_lead(facts: LeadFacts, cfg: ScoringConfig, now: datetime | None = None
     intent_total = round(sum(p["points"] for p in intent))
     total = int(fit_total + intent_total)
     qualified = total >= cfg.qualify_at
-    tier = ""
-    if qualified:
-        for name, floor in sorted(cfg.tiers.items(), key=lambda kv: -kv[1]):
-            if total >= floor:
-                tier = name
-                break
+    tier = _tier(total, _tiers_high_first(cfg)) if qualified else ""
     return Score(total, tier, qualified, int(fit_total), int(intent_total), fit + intent)
+
+
+def _tiers_high_first(cfg: ScoringConfig) -> list[tuple[str, int]]:
+    return sorted(cfg.tiers.items(), key=lambda kv: -kv[1])
+
+
+def _tier(total: int, tiers_high_first: list[tuple[str, int]]) -> str:
+    """The highest tier whose floor the total reaches ("" if none)."""
+    return next((name for name, floor in tiers_high_first if total >= floor), "")
 
 
 def max_score(cfg: ScoringConfig) -> int:
@@ -145,7 +149,7 @@ def score_frame(markets: list[list[str]], seniority: list[str], persona: list[st
     n = len(seniority)
     completeness = list(cfg.completeness_points)
     fit_cache: dict[tuple, tuple[list[dict], int]] = {}
-    tiers = sorted(cfg.tiers.items(), key=lambda kv: -kv[1])
+    tiers = _tiers_high_first(cfg)
     out = FrameScores([0] * n, [0] * n, [0] * n, [""] * n, [False] * n, [[]] * n)
     band_of: dict[int | None, int] = {None: -1}  # head count -> first size band that fits (-1: none)
     for i in range(n):
@@ -176,5 +180,5 @@ def score_frame(markets: list[list[str]], seniority: list[str], persona: list[st
         out.total[i], out.fit[i], out.intent[i], out.breakdown[i] = total, int(fit_total), int(intent_total), parts
         if total >= cfg.qualify_at:
             out.qualified[i] = True
-            out.tier[i] = next((name for name, floor in tiers if total >= floor), "")
+            out.tier[i] = _tier(total, tiers)
     return out
