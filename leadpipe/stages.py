@@ -525,11 +525,14 @@ def summarise(cfg: Config, run_id: str) -> dict:
         t = json.loads(p.read_text())
         stage_seconds[t["stage"]] = round(stage_seconds.get(t["stage"], 0) + t["seconds"], 3)
     n_people = _rows(folder / "resolved.parquet")
-    n_prospects = 0
-    if (folder / "prospects.parquet").exists():  # this run's people only: re-qualified ones are in "requalification"
-        kept = read_frame(folder / "prospects.parquet")
-        n_prospects = int((~kept["requalified"].fillna(False).astype(bool)).sum()) if "requalified" in kept \
-            else len(kept)
+    prospects = folder / "prospects.parquet"
+    n_prospects = _rows(prospects)
+    if n_prospects:  # this run's people only: re-qualified ones are counted under "requalification"
+        with parquet_file(prospects) as pf:
+            has_flag = "requalified" in pf.schema_arrow.names
+        if has_flag:
+            flag = read_frame(prospects, columns=["requalified"])["requalified"]
+            n_prospects = int((~flag.fillna(False).astype(bool)).sum())
     summary = {
         "run_id": run_id,
         "raw_rows": raw,
