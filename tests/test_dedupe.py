@@ -203,3 +203,24 @@ def test_dedupe_command_maps_headers_and_keeps_every_column(tmp_path) -> None:
     assert got["Notiz"].tolist() == ["a", "b", "c"]
     assert got["cluster_id"].tolist() == ["1", "1", "3"]
     assert got.at[0, "match_weight"] != "" and got.at[2, "match_weight"] == ""
+
+
+def test_features_split_emails_at_the_last_at_sign_and_read_any_column_type() -> None:
+    """Local part and domain as str.rpartition('@') gives them; numbers and blanks in a text column work."""
+    from enrichment.dedupe import features
+
+    emails = ["Jane.Doe@Acme-Tools.COM", "odd@name@acme.de", "no-at-sign.acme.de", "  ", None, "a@"]
+    frame = pd.DataFrame({"email": emails, "postcode": [10115, 10115, None, 80331, 80331, 0],
+                          "first_name": ["Jane", "jane", "Bob", "Bob", None, "Ann"]})
+    f = features.build(frame)
+    for i, e in enumerate(emails):
+        folded = (e or "").strip().lower()
+        local, _, domain = folded.rpartition("@")
+        assert f.values("email")[i] == folded
+        assert f.values("email_local")[i] == local
+        assert f.values("email_domain")[i] == domain
+    post = f.codes("postcode")
+    assert post[0] == post[1] and post[3] == post[4] and post[0] != post[3] and post[2] == -1
+    assert f.values("postcode").tolist() == ["10115", "10115", "", "80331", "80331", "0"]
+    fn = f.codes("fn")
+    assert fn[0] == fn[1] and fn[4] == -1

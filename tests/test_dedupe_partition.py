@@ -49,6 +49,14 @@ def _partitioned(batch: pd.DataFrame, existing: pd.DataFrame, cfg: DedupeConfig,
     return resolve_from_partitions(p, cfg, model, paths), paths
 
 
+def _as_people(base) -> pd.DataFrame:
+    """A resolution's golden records as the warehouse hands them to the next run."""
+    return pd.DataFrame([
+        {"person_id": pid, "email": rec.get("email"), "first_name": rec.get("first_name"),
+         "last_name": rec.get("last_name"), "company_key": rec.get("company_key"), "record": rec,
+         "provenance": base.provenance[pid]} for pid, rec in base.golden.items()])
+
+
 def _same(a, b) -> None:
     ma = a.membership.sort_values("raw_row_id").reset_index(drop=True)
     mb = b.membership.sort_values("raw_row_id").reset_index(drop=True)
@@ -86,10 +94,7 @@ def test_incremental_partitioned_run_keeps_existing_ids(leads: pd.DataFrame, tmp
     cfg = DedupeConfig()
     first, later = leads.iloc[: len(leads) - 400], leads.iloc[len(leads) - 400:]
     base = resolve(first, EMPTY, cfg)
-    existing = pd.DataFrame([
-        {"person_id": pid, "email": rec.get("email"), "first_name": rec.get("first_name"),
-         "last_name": rec.get("last_name"), "company_key": rec.get("company_key"), "record": rec,
-         "provenance": base.provenance[pid]} for pid, rec in base.golden.items()])
+    existing = _as_people(base)
     model = base.stats["model"]
     whole = resolve(later, existing, cfg, model)
     split, _ = _partitioned(later, existing, cfg, 3, tmp_path, model)
@@ -104,3 +109,38 @@ def test_a_missing_partition_is_an_error_not_a_different_result(leads: pd.DataFr
     paths = [score_partition(p.features, cfg, p.is_old, k, 3, tmp_path / f"{k}.parquet") for k in range(3)]
     with pytest.raises(ValueError, match="every partition"):
         resolve_from_partitions(p, cfg, model, paths[:2])
+
+
+def test_threads_and_slices_do_not_change_the_result(leads: pd.DataFrame, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The matcher spreads features, blocking passes, comparisons and scores over threads: one thread and
+    three threads over many small slices must decide exactly the same, in one go and incrementally."""
+    from enrichment.dedupe import parallel
+
+    cfg = DedupeConfig()
+    half = len(leads) // 2
+    monkeypatch.setenv("LEADPIPE_DEDUPE_THREADS", "1")
+    one = resolve(leads, EMPTY, cfg)
+    first_half = resolve(leads.iloc[:half], EMPTY, cfg)
+    assert len(parallel.slices(one.stats["candidate_pairs"])) == 1
+    monkeypatch.setenv("LEADPIPE_DEDUPE_THREADS", "3")
+    monkeypatch.setattr(parallel, "MIN_SLICE", 100)
+    assert len(parallel.slices(one.stats["candidate_pairs"])) == 3
+    spread = resolve(leads, EMPTY, cfg)
+    _same(one, spread)
+    assert one.evidence == spread.evidence
+    assert one.stats["pairs_per_pass"] == spread.stats["pairs_per_pass"]
+    # incremental: the second half against the people of the first, with one thread and with three
+    existing = _as_people(first_half)
+    monkeypatch.setenv("LEADPIPE_DEDUPE_THREADS", "1")
+    inc_one = resolve(leads.iloc[half:], existing, cfg)
+    monkeypatch.setenv("LEADPIPE_DEDUPE_THREADS", "3")
+    _same(inc_one, resolve(leads.iloc[half:], existing, cfg))
+    assert inc_one.stats["candidate_pairs"] > 0
+
+
+def test_thread_setting_must_be_a_number(monkeypatch: pytest.MonkeyPatch) -> None:
+    from enrichment.dedupe import parallel
+
+    monkeypatch.setenv("LEADPIPE_DEDUPE_THREADS", "two")
+    with pytest.raises(ValueError, match="LEADPIPE_DEDUPE_THREADS must be a whole number"):
+        parallel.threads()

@@ -11,8 +11,13 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from enrichment.dedupe.features import Features
+from enrichment.dedupe.parallel import thread_map
+
+_INT64_ROOM = 2**62
 
 
 def _cat(*parts: np.ndarray) -> np.ndarray:
@@ -21,24 +26,25 @@ def _cat(*parts: np.ndarray) -> np.ndarray:
     blank = out < 0
     for p in parts[1:]:
         blank |= p < 0
-        out = out * (int(p.max(initial=0)) + 2) + (p + 1)
-        out = pd.factorize(out)[0].astype(np.int64)  # renumber densely so three parts never overflow
+        width = int(p.max(initial=0)) + 2
+        if int(out.max(initial=0)) + 1 > _INT64_ROOM // width:
+            out = pd.factorize(out)[0].astype(np.int64)  # renumber densely only when the product would overflow
+        out = out * width + (p + 1)
     return np.where(blank, -1, out)
 
 
 def _code(f: Features, name: str) -> np.ndarray:
-    return f.code(name)[0]
+    return f.codes(name)
 
 
 def _prefix(f: Features, name: str, n: int) -> np.ndarray:
-    return f.prefix(name, n)[0]
+    return f.prefix(name, n)
 
 
 def _sorted_names(f: Features) -> np.ndarray:
     """Both names as an unordered pair: 'Schneider Katharina' meets 'Katharina Schneider'."""
-    fc, fu = f.code("fn")
-    lc, lu = f.code("ln")
-    joint = pd.factorize(pd.Series(np.r_[fu, lu], dtype=object))[0]
+    (fc, fu), (lc, lu) = f.arrow["fn"], f.arrow["ln"]
+    joint = pc.dictionary_encode(pa.concat_arrays([fu, lu])).indices.to_numpy().astype(np.int64)
     jf = np.r_[joint[:len(fu)], -1][fc]  # code -1 picks the appended -1: blank stays blank
     jl = np.r_[joint[len(fu):], -1][lc]
     return _cat(np.minimum(jf, jl), np.maximum(jf, jl))
@@ -99,15 +105,17 @@ def candidate_pairs(f: Features, max_block: int, only_touching: np.ndarray | Non
     two already-resolved golden records are never compared again.
     """
     n = len(f)
-    codes_all: list[np.ndarray] = []
-    counts: dict[str, int] = {}
-    for name, fn in (passes or PASSES).items():
-        a, b = pairs_for_key(fn(f), max_block)
+    passes = passes or PASSES
+
+    def one(name: str) -> np.ndarray:
+        a, b = pairs_for_key(passes[name](f), max_block)
         if only_touching is not None:
             keep = only_touching[a] | only_touching[b]
             a, b = a[keep], b[keep]
-        counts[name] = len(a)
-        codes_all.append(a * n + b)
+        return a * n + b
+
+    codes_all = thread_map(one, list(passes))  # passes are independent; their union is sorted below
+    counts = {name: len(c) for name, c in zip(passes, codes_all, strict=True)}
     code = np.sort(np.concatenate(codes_all)) if codes_all else np.zeros(0, np.int64)
     code = code[np.r_[True, code[1:] != code[:-1]]] if len(code) else code  # sort-based unique: fast on int64
     return code // max(n, 1), code % max(n, 1), counts

@@ -95,4 +95,11 @@ def cluster(n: int, left: np.ndarray, right: np.ndarray, weight: np.ndarray, cle
     # nodes of conflicted components with no kept edge become singletons
     lonely = np.nonzero(np.isin(labels, conflicted))[0]
     labels[lonely] = next_label + n + lonely
-    return np.unique(labels, return_inverse=True)[1].astype(np.int64), len(conflicted)
+    return _dense(labels), len(conflicted)
+
+
+def _dense(labels: np.ndarray) -> np.ndarray:
+    """Labels renumbered 0..k-1 in sorted order (np.unique's inverse, without hashing a million values)."""
+    present = np.zeros(int(labels.max()) + 1, bool)
+    present[labels] = True
+    return (np.cumsum(present) - 1)[labels].astype(np.int64)

@@ -15,6 +15,7 @@ from rapidfuzz.distance import JaroWinkler
 from rapidfuzz.fuzz import token_set_ratio
 
 from enrichment.dedupe.features import Features
+from enrichment.dedupe.parallel import slices, thread_map
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ def _sim(ca: np.ndarray, cb: np.ndarray, ua: np.ndarray, ub: np.ndarray,
 
 
 def _exact(f: Features, name: str, left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    codes = f.code(name)[0]
+    codes = f.codes(name)
     a, b = codes[left], codes[right]
     missing = (a < 0) | (b < 0)
     gamma = np.where(missing, 0, np.where(a == b, 1, 2)).astype(np.int8)
@@ -80,6 +81,18 @@ def _exact(f: Features, name: str, left: np.ndarray, right: np.ndarray) -> tuple
 
 
 def compare(f: Features, left: np.ndarray, right: np.ndarray) -> Comparison:
+    """Levels and similarities of every pair; big pair lists are split into slices scored on threads."""
+    parts = slices(len(left))
+    if len(parts) == 1:
+        return _compare(f, left, right)
+    for name in ("fn", "ln", "company", "title"):
+        f.code(name)  # distinct values as Python strings: converted once, before the threads read them
+    done = thread_map(lambda s: _compare(f, left[s], right[s]), parts)
+    return Comparison(*(np.concatenate([getattr(c, k) for c in done]) for k in
+                        ("gamma", "score", "swapped", "emails_differ")))
+
+
+def _compare(f: Features, left: np.ndarray, right: np.ndarray) -> Comparison:
     p = len(left)
     gamma = np.zeros((p, len(COMPARATORS)), np.int8)
     score = np.full((p, len(COMPARATORS)), np.nan, np.float32)
@@ -98,9 +111,9 @@ def compare(f: Features, left: np.ndarray, right: np.ndarray) -> Comparison:
     fn_sim = np.where(swapped, x2, fn_s)
     ln_sim = np.where(swapped, x1, ln_s)
     nick = ((f.fn_lo[left] & f.fn_lo[right]) | (f.fn_hi[left] & f.fn_hi[right])) != 0
-    canon = f.code("fn_canon")[0]
+    canon = f.codes("fn_canon")
     nick |= canon[left] == canon[right]
-    hc = f.prefix("fn", 1)[0]
+    hc = f.prefix("fn", 1)
     one_letter = np.r_[pd.Series(fu, dtype=object).str.len().to_numpy() == 1, False][fc]
     initial = (one_letter[left] | one_letter[right]) & (hc[left] == hc[right])
     fn_exact = (fa == fb) | (swapped & (x1 == 1.0))  # JW is 1 only for equal strings
@@ -114,7 +127,7 @@ def compare(f: Features, left: np.ndarray, right: np.ndarray) -> Comparison:
     gamma[:, LAST] = np.where(missing, 0, g)
     score[:, LAST] = np.where(missing, np.nan, ln_sim)
 
-    ec, lcl, dcl = f.code("email")[0], f.code("email_local")[0], f.code("email_domain")[0]
+    ec, lcl, dcl = f.codes("email"), f.codes("email_local"), f.codes("email_domain")
     ea, eb = ec[left], ec[right]
     missing = (ea < 0) | (eb < 0) | f.email_role[left] | f.email_role[right]  # info@ is shared, not a person
     same_local = lcl[left] == lcl[right]

@@ -107,7 +107,8 @@ def finish(f: Features, cfg: DedupeConfig, model: Model, is_existing: np.ndarray
                            "probability": s.probability[in_review]})
     stats = {"records": n, "candidate_pairs": len(left), "pairs_per_pass": per_pass or {},
              "matched_pairs": int(is_match.sum()), "review_pairs": int(in_review.sum()),
-             "clusters": len(np.unique(labels)), "split_by_guard": splits, "trained": model.trained}
+             "clusters": int(labels.max()) + 1 if n else 0,  # labels are dense
+             "split_by_guard": splits, "trained": model.trained}
     log.info("dedupe matcher: %d records, %d candidate pairs, %d matched, %d for review, %d clusters "
              "(%d split by the chaining guard)", n, len(left), stats["matched_pairs"], stats["review_pairs"],
              stats["clusters"], splits)
