@@ -1,7 +1,10 @@
 """End-to-end pipeline benchmark: N raw leads from three sources, ingest -> push to the local sink.
 
-Each task runs in its own Python process, the way Airflow runs each task, so the peak RSS of a task is
-that task's alone (read from the kernel's rusage of the child) and not what earlier tasks left behind.
+Each task runs in its own process, the way Airflow runs each task, so the peak RSS of a task is that
+task's alone (read from the kernel's rusage of the child) and not what earlier tasks left behind. By default
+a task is a fork of a worker that imported leadpipe.worker_preload first, as Airflow 3 runs a task on the
+Celery workers of docker-compose.yml (a fork of the pool process, which preloads that module); `--spawn`
+starts a fresh interpreter per task instead (a worker without the preload, or `execute_tasks_new_python_interpreter`).
 Tasks run in the leads_nightly DAG's order and shape: start; ingest per source; plan_batches; normalise per
 batch (airflow.batch_rows); validate per source; dedupe; qualify; validate_prospects; push; summarise.
 `--parallel N` (default 2, like two Celery workers or a LocalExecutor with parallelism 2 on this 2-core
@@ -38,6 +41,8 @@ RESULTS = REPO / "bench" / "results"
 ROWS_PER_PERSON = 1.387  # demo_data: 300k people -> ~416k rows over the three files
 TARGETS = {100_000: {"wall_seconds": 60}, 1_000_000: {"wall_seconds": 600, "peak_rss_mib": 6144}}
 REGRESSION = 1.2
+TASK_START = {"fork": "fork of a worker that preloaded leadpipe.worker_preload (Celery in docker-compose.yml)",
+              "spawn": "fresh Python interpreter per task"}
 CHUNK_PEOPLE = 250_000  # a stage 20% slower or fatter than last time is flagged
 
 
@@ -92,7 +97,7 @@ class Job:
 @dataclass
 class _Running:
     job: Job
-    proc: subprocess.Popen
+    pid: int
     start: float
     out: IO[str]
     err: IO[str]
@@ -109,8 +114,8 @@ class Pool:
 
     SAMPLE_SECONDS = 0.05
 
-    def __init__(self, env: dict[str, str], run_id: str, parallel: int, timeout: float) -> None:
-        self.env, self.run_id, self.parallel, self.timeout = env, run_id, parallel, timeout
+    def __init__(self, env: dict[str, str], run_id: str, parallel: int, timeout: float, fork: bool = True) -> None:
+        self.env, self.run_id, self.parallel, self.timeout, self.fork = env, run_id, parallel, timeout, fork
         self.peak_sum_mib = 0.0
         self.peak_sum_upper_mib = 0.0
         self._page_mib = os.sysconf("SC_PAGE_SIZE") / 2**20
@@ -125,7 +130,7 @@ class Pool:
                     running[i] = self._launch(job)
                 self._sample(running.values())
                 for i, r in list(running.items()):
-                    pid, status, usage = os.wait4(r.proc.pid, os.WNOHANG)
+                    pid, status, usage = os.wait4(r.pid, os.WNOHANG)
                     if pid:
                         del running[i]
                         results[i] = self._finish(r, status, usage)
@@ -136,8 +141,8 @@ class Pool:
                     time.sleep(self.SAMPLE_SECONDS)
         finally:
             for r in running.values():  # only on failure: stop our own children, by process group
-                os.killpg(r.proc.pid, signal.SIGKILL)
-                os.wait4(r.proc.pid, 0)
+                os.killpg(r.pid, signal.SIGKILL)
+                os.wait4(r.pid, 0)
         self.peak_sum_upper_mib = max(self.peak_sum_upper_mib, self._overlap_bound(results))
         return [results[i] for i in range(len(jobs))]
 
@@ -153,21 +158,42 @@ class Pool:
         args = [sys.executable, __file__, "--stage", job.stage, "--run-id", self.run_id, "--source", job.source,
                 "--path", job.arg or ""]
         out, err = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")  # noqa: SIM115 - closed in _finish
-        proc = subprocess.Popen(args, env=self.env, stdout=out, stderr=err, text=True, start_new_session=True)
-        return _Running(job, proc, time.perf_counter(), out, err)
+        start = time.perf_counter()
+        if not self.fork:
+            proc = subprocess.Popen(args, env=self.env, stdout=out, stderr=err, text=True, start_new_session=True)
+            return _Running(job, proc.pid, start, out, err)
+        pid = os.fork()
+        if pid == 0:  # the task: like Airflow's supervisor, a fork of the (preloaded) worker
+            code = 1
+            try:
+                os.setsid()
+                os.dup2(out.fileno(), 1)
+                os.dup2(err.fileno(), 2)
+                os.environ.clear()
+                os.environ.update(self.env)
+                run_stage(job.stage, self.run_id, job.source or None, job.arg or None)
+                code = 0
+            except BaseException:  # noqa: BLE001 - reported through stderr and the exit code
+                import traceback
+
+                traceback.print_exc()
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(code)
+        return _Running(job, pid, start, out, err)
 
     def _sample(self, running) -> None:
         total = 0.0
         for r in running:
             try:
-                total += int(Path(f"/proc/{r.proc.pid}/statm").read_text().split()[1]) * self._page_mib
+                total += int(Path(f"/proc/{r.pid}/statm").read_text().split()[1]) * self._page_mib
             except (OSError, IndexError, ValueError):
                 pass  # exited between wait4 and here
         self.peak_sum_mib = max(self.peak_sum_mib, total)
 
     def _finish(self, r: _Running, status: int, usage) -> dict:
         code = os.waitstatus_to_exitcode(status)
-        r.proc.returncode = code
         t1 = time.perf_counter()
         r.out.seek(0)
         r.err.seek(0)
@@ -230,7 +256,7 @@ def generate_inputs(data_dir: Path, leads: int) -> tuple[Path, float]:
 
 
 def bench_size(leads: int, data_dir: Path, warehouse_url: str | None, stage_timeout: float, parallel: int = 2,
-               progress=lambda run: None) -> dict:
+               progress=lambda run: None, fork: bool = True) -> dict:
     inputs, gen_seconds = prepare_inputs(data_dir, leads)
     home = Path(tempfile.mkdtemp(prefix=f"leadpipe-bench-{leads}-"))
     try:
@@ -242,7 +268,8 @@ def bench_size(leads: int, data_dir: Path, warehouse_url: str | None, stage_time
         if warehouse_url:
             env["LEADPIPE_WAREHOUSE_URL"] = warehouse_url
         run_id = "bench_" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-        pool = Pool(env, run_id, parallel, stage_timeout)
+        pool = Pool(env, run_id, parallel, stage_timeout, fork)
+        task_start = TASK_START["fork" if fork else "spawn"]
         stages: dict[str, dict] = {}
 
         def run(name: str, jobs: list[Job]) -> list[dict]:
@@ -259,6 +286,7 @@ def bench_size(leads: int, data_dir: Path, warehouse_url: str | None, stage_time
                 "processes": len(done),
             }
             progress({"leads_target": leads, "incomplete": f"running; finished so far: {', '.join(stages)}",
+                      "task_start": task_start,
                       "generate_seconds": round(gen_seconds, 1), "parallel": parallel, "stages": stages,
                       "wall_seconds_so_far": round(time.perf_counter() - t0, 2), "targets": TARGETS.get(leads, {}),
                       "meets_targets": False})
@@ -284,6 +312,7 @@ def bench_size(leads: int, data_dir: Path, warehouse_url: str | None, stage_time
                 path = value(r)
         except StageFailed as exc:
             return {"leads_target": leads, "failed": str(exc)[:2000], "generate_seconds": round(gen_seconds, 1),
+                    "task_start": task_start,
                     "parallel": parallel, "wall_seconds_until_failure": round(time.perf_counter() - t0, 2),
                     "stages": stages, "targets": TARGETS.get(leads, {}), "meets_targets": False}
         wall = time.perf_counter() - t0
@@ -301,6 +330,7 @@ def bench_size(leads: int, data_dir: Path, warehouse_url: str | None, stage_time
             "outcomes": summary["outcomes"],
             "warehouse": "postgresql" if warehouse_url else "sqlite",
             "parallel": parallel,
+            "task_start": task_start,
             "batches": len(specs),
             "generate_seconds": round(gen_seconds, 1),
             "wall_seconds": round(wall, 2),
@@ -330,12 +360,13 @@ def machine() -> dict:
             "load_avg_at_start": [round(x, 2) for x in os.getloadavg()]}
 
 
-def previous_results(exclude: Path, sizes: list[int]) -> dict[int, tuple[Path, dict]]:
-    """Per size: the latest earlier results file with a finished run of that size, and that run."""
+def previous_results(exclude: Path, sizes: list[int], task_start: str) -> dict[int, tuple[Path, dict]]:
+    """Per size: the latest earlier results file with a finished run of that size and task start, and that run."""
     found: dict[int, tuple[Path, dict]] = {}
     for path in sorted(p for p in RESULTS.glob("pipeline-*.json") if p != exclude):
         for run in json.loads(path.read_text()).get("runs", []):
-            if run["leads_target"] in sizes and "failed" not in run and "incomplete" not in run:
+            same_start = run.get("task_start", TASK_START["spawn"]) == task_start
+            if run["leads_target"] in sizes and same_start and "failed" not in run and "incomplete" not in run:
                 found[run["leads_target"]] = (path, run)
     return found
 
@@ -356,7 +387,8 @@ def compare(current: dict, previous: dict[int, tuple[Path, dict]]) -> list[str]:
             vs = (f"; vs {path.name}: x{run['wall_seconds'] / old['wall_seconds']:.2f} wall"
                   + (f", x{run['cpu_seconds'] / old['cpu_seconds']:.2f} CPU" if kind == "cpu" else ""))
         lines.append(f"{run['leads_target']:>9,} leads ({run['raw_rows']:,} rows, {run['warehouse']}, "
-                     f"--parallel {run.get('parallel', 1)}, {run.get('batches', '?')} batches): "
+                     f"--parallel {run.get('parallel', 1)}, {run.get('batches', '?')} batches, "
+                     f"{'forked tasks' if run.get('task_start', '').startswith('fork') else 'fresh interpreters'}): "
                      f"{run['wall_seconds']:.1f} s wall, {run.get('cpu_seconds', float('nan')):.0f} s CPU, "
                      f"peak {run['peak_rss_mib']:.0f} MiB summed over concurrent tasks "
                      f"(<= {run.get('peak_rss_upper_mib', run['peak_rss_mib']):.0f}); {ok} targets "
@@ -387,6 +419,8 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=None,
                     help="results file (default bench/results/pipeline-<date>T<time>.json)")
     ap.add_argument("--stage-timeout", type=float, default=1800, help="stop a task after this many seconds")
+    ap.add_argument("--spawn", action="store_true",
+                    help="a fresh interpreter per task (default: a fork of a worker that preloaded the pipeline)")
     ap.add_argument("--generate", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--stage", help=argparse.SUPPRESS)
     ap.add_argument("--run-id", help=argparse.SUPPRESS)
@@ -403,7 +437,7 @@ def main() -> int:
     warn_uncompiled()
     out = a.out or RESULTS / f"pipeline-{datetime.now(UTC):%Y-%m-%dT%H%M}.json"
     sizes = a.leads or [100_000, 1_000_000]
-    prev = previous_results(out, sizes)
+    prev = previous_results(out, sizes, TASK_START["spawn" if a.spawn else "fork"])
     current = {"date": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine(),
                "command": " ".join([Path(sys.executable).name, *sys.argv]), "runs": []}
 
@@ -414,9 +448,13 @@ def main() -> int:
         tmp.write_text(json.dumps(doc, indent=2) + "\n")
         tmp.replace(out)
 
+    if not a.spawn:
+        for leads in sizes:  # inputs are generated by a child process, before this process grows
+            prepare_inputs(a.data_dir, leads)
+        import leadpipe.worker_preload  # noqa: F401 - the worker's preload, inherited by every forked task
     for leads in sizes:
         current["runs"].append(bench_size(leads, a.data_dir, a.warehouse_url, a.stage_timeout, a.parallel,
-                                          progress=write))
+                                          progress=write, fork=not a.spawn))
         write()
     print(f"results: {out}" + ("" if prev else "  (no earlier results of these sizes)"))
     print("\n".join(compare(current, prev)))

@@ -16,6 +16,7 @@ import pandas as pd
 from sqlalchemy import JSON, Connection, Engine, Table, Text, bindparam, cast
 from sqlalchemy.dialects import postgresql, sqlite
 
+from leadpipe.bulk_write import write_many
 from leadpipe.ledger import Outcome
 from leadpipe.schema import MAPPABLE_FIELDS
 from leadpipe.warehouse import membership, people
@@ -55,7 +56,7 @@ def _upsert(conn: Connection, table: Table, rows: list[dict], key: str, keep: tu
     stmt = stmt.on_conflict_do_update(index_elements=[key],
                                       set_={c: stmt.excluded[c] for c in cols if c != key and c not in keep})
     for i in range(0, len(rows), WRITE_CHUNK):
-        conn.execute(stmt, rows[i : i + WRITE_CHUNK])
+        write_many(conn, stmt, rows[i : i + WRITE_CHUNK])
 
 
 def store_people(engine: Engine, run_id: str, res) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, delete, func, insert, select, update
 
+from leadpipe.bulk_write import write_many
 from leadpipe.schema import OUTCOMES
 from leadpipe.warehouse import in_chunks, outcomes, quarantine, raw_rows, runs
 
@@ -69,7 +70,7 @@ def record_outcomes(engine: Engine, run_id: str, items: Iterable[Outcome]) -> in
         ids = [r["raw_row_id"] for r in rows]
         for chunk in in_chunks(ids):
             conn.execute(delete(outcomes).where(outcomes.c.run_id == run_id, outcomes.c.raw_row_id.in_(chunk)))
-        conn.execute(insert(outcomes), rows)
+        write_many(conn, insert(outcomes), rows)
     return len(rows)
 
 
@@ -81,8 +82,8 @@ def record_quarantine(engine: Engine, run_id: str, items: list[QuarantinedRow]) 
         ids = [q.raw_row_id for q in items]
         for chunk in in_chunks(ids):
             conn.execute(delete(quarantine).where(quarantine.c.run_id == run_id, quarantine.c.raw_row_id.in_(chunk)))
-        conn.execute(
-            insert(quarantine),
+        write_many(
+            conn, insert(quarantine),
             [{"run_id": run_id, "raw_row_id": q.raw_row_id, "source": q.source, "source_file": q.source_file,
               "source_row": q.source_row, "field": q.field, "check_name": q.check_name, "reason": q.reason}
              for q in items],

@@ -20,6 +20,7 @@ import json
 import pandas as pd
 from sqlalchemy import Engine, delete, func, insert, select, update
 
+from leadpipe.bulk_write import write_many
 from leadpipe.config import Config
 from leadpipe.ledger import now
 from leadpipe.schema import MAPPABLE_FIELDS
@@ -94,7 +95,7 @@ def load_people(engine: Engine, cfg: Config, run_id: str, exclude: set[str]) -> 
                                                        "old_prospect", "old_owner"])
 
 
-def _legacy_facts(conn, cfg: Config, pids: list[str]) -> tuple[dict[str, tuple[int, str]], set[str]]:  # noqa: ANN001
+def _legacy_facts(conn, cfg: Config, pids: list[str]) -> tuple[dict[str, tuple[int, str]], set[str]]:
     form_sources = [s.name for s in cfg.sources if s.kind == "form" or s.type == "forms"]
     newest: dict[str, tuple[int, str]] = {}
     forms: set[str] = set()
@@ -136,7 +137,7 @@ def record_run(engine: Engine, run_id: str, fingerprint: str, previous: str | No
     with engine.begin() as conn:
         conn.execute(delete(requalifications).where(requalifications.c.run_id == run_id))
         if changes:
-            conn.execute(insert(requalifications), [{**c, "run_id": run_id, "push_result": None} for c in changes])
+            write_many(conn, insert(requalifications), [{**c, "run_id": run_id, "push_result": None} for c in changes])
         conn.execute(delete(qualify_runs).where(qualify_runs.c.run_id == run_id))
         conn.execute(insert(qualify_runs).values(run_id=run_id, config_fingerprint=fingerprint,
                                                  previous_fingerprint=previous, requalified_people=requalified_people,

@@ -366,6 +366,7 @@ def engine_for(url: str) -> Engine:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA cache_size=-65536")  # 64 MiB: bulk upserts keyed by random uuids thrash the default 2 MiB
             cur.close()
 
         return engine

@@ -159,6 +159,7 @@ def cluster(pg_server: str, redis_server: str, demo_inputs: Path,
         "AIRFLOW__CELERY__BROKER_URL": redis_server,
         "AIRFLOW__CELERY__RESULT_BACKEND": "db+" + meta_url.replace("postgresql+psycopg2", "postgresql"),
         "AIRFLOW__CELERY__WORKER_CONCURRENCY": "2",
+        "AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS": "leadpipe.celery_config.CELERY_CONFIG",  # as docker-compose.yml
         "AIRFLOW__OPERATORS__DEFAULT_QUEUE": queue,
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
         "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(_free_port()),
@@ -299,6 +300,8 @@ def test_the_dag_runs_on_two_celery_workers_against_postgres(runs: Runs, cluster
     assert sum(1 for t in ran if t["task_id"].endswith("ingest")) == 3  # one mapped copy per source
     for name, log in runs.worker_logs.items():  # work spread over both workers
         assert re.search(r"Task execute_workload\[[^]]+\] succeeded", log), f"{name} ran no task"
+        # each worker imported the pipeline's modules before forking its pool, so tasks inherit them
+        assert re.search(r"leadpipe preload: \d{3,} modules imported", log), f"{name} did not preload"
 
 
 def test_every_row_is_counted_once_and_grouped_into_the_same_people(runs: Runs) -> None:

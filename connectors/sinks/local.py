@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import Engine, delete, insert
 
 from connectors.sinks.base import OnBatch, PlannedPush, PushResult
+from leadpipe.bulk_write import write_many
 from leadpipe.ledger import now
 from leadpipe.schema import PROSPECT_FIELDS
 from leadpipe.warehouse import in_chunks, prospects
@@ -39,7 +40,7 @@ class LocalSink:
             for chunk in in_chunks([p.person_id for p in todo]):
                 conn.execute(delete(prospects).where(prospects.c.person_id.in_(chunk)))
             if rows:
-                conn.execute(insert(prospects), rows)
+                write_many(conn, insert(prospects), rows)
         self._write_csv(todo)
         results = [PushResult(p.person_id, p.action, p.person_id, status="confirmed") for p in todo]
         if on_batch and results:

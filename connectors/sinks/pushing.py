@@ -19,6 +19,7 @@ from connectors.sinks.base import PlannedPush, PushResult, Sink, plan_pushes
 from connectors.sinks.local import LocalSink
 from connectors.sinks.settings import SinkSettings
 from leadpipe import ledger
+from leadpipe.bulk_write import write_many
 from leadpipe.ledger import Outcome, QuarantinedRow
 from leadpipe.warehouse import in_chunks, lineage_of, push_ledger, push_plans
 
@@ -65,7 +66,7 @@ def store_plan(engine: Engine, run_id: str, sink_name: str, plan: list[PlannedPu
         conn.execute(delete(push_plans).where(push_plans.c.run_id == run_id, push_plans.c.sink == sink_name,
                                               push_plans.c.dry_run == dry_run))
         if plan:
-            conn.execute(insert(push_plans), [
+            write_many(conn, insert(push_plans), [
                 {"run_id": run_id, "sink": sink_name, "person_id": p.person_id, "action": p.action,
                  "reason": p.reason, "crm_id": p.crm_id, "content_hash": p.content_hash, "dry_run": dry_run,
                  "planned_at": ledger.now()} for p in plan])
@@ -80,7 +81,7 @@ def record_confirmed(engine: Engine, sink_name: str, run_id: str, confirmed: lis
         for chunk in in_chunks([r.person_id for r in confirmed]):
             conn.execute(delete(push_ledger).where(push_ledger.c.sink == sink_name,
                                                    push_ledger.c.person_id.in_(chunk)))
-        conn.execute(insert(push_ledger), [
+        write_many(conn, insert(push_ledger), [
             {"sink": sink_name, "person_id": r.person_id, "crm_id": r.crm_id,
              "content_hash": hashes[r.person_id], "run_id": run_id, "pushed_at": ledger.now()}
             for r in confirmed])

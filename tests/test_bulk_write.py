@@ -1,0 +1,62 @@
+"""write_many stores exactly what SQLAlchemy's own executemany stores, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from sqlalchemy import JSON, Boolean, Column, DateTime, Float, Integer, MetaData, Table, Text, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from leadpipe.bulk_write import write_many
+from leadpipe.warehouse import engine_for
+
+
+def _tables(md: MetaData) -> tuple[Table, Table]:
+    cols = lambda: [Column("id", Integer, primary_key=True), Column("doc", JSON), Column("at", DateTime),
+                    Column("ok", Boolean), Column("score", Float), Column("name", Text)]
+    return Table("by_sqlalchemy", md, *cols()), Table("by_write_many", md, *cols())
+
+
+ROWS = [{"id": i, "doc": None if i % 4 == 0 else {"n": i, "tags": ["a", "ü"], "none": None},
+         "at": None if i % 7 == 0 else datetime(2026, 11, 23, i % 24, 5),
+         "ok": None if i % 5 == 0 else i % 2 == 0, "score": None if i % 3 == 0 else i / 7,
+         "name": None if i % 6 == 0 else f"Zoë {i}"} for i in range(1, 60)]
+
+
+def _upsert(dialect: str, table: Table):
+    stmt = (sqlite if dialect == "sqlite" else postgresql).insert(table)
+    return stmt.on_conflict_do_update(index_elements=["id"], set_={"name": stmt.excluded.name,
+                                                                   "doc": stmt.excluded.doc})
+
+
+def test_write_many_stores_what_sqlalchemy_stores(warehouse_url: str) -> None:
+    md = MetaData()
+    ref, fast = _tables(md)
+    engine = engine_for(warehouse_url)
+    md.create_all(engine)
+    changes = [{"id": i, "name": f"renamed {i}", "doc": {"v": i}} for i in (2, 3, 40)]
+    with engine.begin() as conn:
+        conn.execute(insert(ref), ROWS)
+        write_many(conn, insert(fast), ROWS)
+        conn.execute(_upsert(engine.dialect.name, ref), changes)
+        write_many(conn, _upsert(engine.dialect.name, fast), changes)
+        write_many(conn, insert(fast), [])
+    with engine.connect() as conn:
+        want = conn.execute(select(ref).order_by(ref.c.id)).all()
+        got = conn.execute(select(fast).order_by(fast.c.id)).all()
+        # raw column text too: JSON null vs SQL NULL, date format, booleans as stored
+        raw = lambda t: conn.exec_driver_sql(f"SELECT CAST(doc AS TEXT), CAST(at AS TEXT), ok FROM {t} ORDER BY id").all()
+        assert raw("by_write_many") == raw("by_sqlalchemy")
+    assert got == want
+    assert len(got) == len(ROWS)
+    assert got[1].name == "renamed 2" and got[1].doc == {"v": 2} and got[0].name == "Zoë 1"
+
+
+def test_rows_must_all_have_the_first_rows_columns(tmp_path) -> None:
+    md = MetaData()
+    _, fast = _tables(md)
+    engine = engine_for(f"sqlite:///{tmp_path / 'w.db'}")
+    md.create_all(engine)
+    with engine.begin() as conn, pytest.raises(KeyError):
+        write_many(conn, insert(fast), [{"id": 1, "name": "a"}, {"id": 2}])
