@@ -11,8 +11,6 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from enrichment.dedupe.features import Features
 from enrichment.dedupe.parallel import thread_map
@@ -33,41 +31,30 @@ def _cat(*parts: np.ndarray) -> np.ndarray:
     return np.where(blank, -1, out)
 
 
-def _code(f: Features, name: str) -> np.ndarray:
-    return f.codes(name)
-
-
-def _prefix(f: Features, name: str, n: int) -> np.ndarray:
-    return f.prefix(name, n)
-
-
 def _sorted_names(f: Features) -> np.ndarray:
     """Both names as an unordered pair: 'Schneider Katharina' meets 'Katharina Schneider'."""
-    (fc, fu), (lc, lu) = f.arrow["fn"], f.arrow["ln"]
-    joint = pc.dictionary_encode(pa.concat_arrays([fu, lu])).indices.to_numpy().astype(np.int64)
-    jf = np.r_[joint[:len(fu)], -1][fc]  # code -1 picks the appended -1: blank stays blank
-    jl = np.r_[joint[len(fu):], -1][lc]
+    jf, jl = f.joint_codes("fn", "ln")
     return _cat(np.minimum(jf, jl), np.maximum(jf, jl))
 
 
 def _personal_email(f: Features) -> np.ndarray:
-    return np.where(f.email_role, -1, _code(f, "email"))
+    return np.where(f.email_role, -1, f.codes("email"))
 
 
 # name -> key function; every pass is a conjunction of exact values (integer key codes, -1 = no key)
 PASSES: dict[str, Callable[[Features], np.ndarray]] = {
     "email": _personal_email,
-    "phone": lambda f: _code(f, "phone"),
-    "company+last_name": lambda f: _cat(_code(f, "company"), _code(f, "ln")),
-    "company+first_name": lambda f: _cat(_code(f, "company"), _code(f, "fn_canon")),
-    "domain+last_name": lambda f: _cat(_code(f, "domain"), _code(f, "ln")),
-    "domain+first_name": lambda f: _cat(_code(f, "domain"), _code(f, "fn_canon")),
+    "phone": lambda f: f.codes("phone"),
+    "company+last_name": lambda f: _cat(f.codes("company"), f.codes("ln")),
+    "company+first_name": lambda f: _cat(f.codes("company"), f.codes("fn_canon")),
+    "domain+last_name": lambda f: _cat(f.codes("domain"), f.codes("ln")),
+    "domain+first_name": lambda f: _cat(f.codes("domain"), f.codes("fn_canon")),
     "names_sorted": _sorted_names,
-    "name_prefixes+company_prefix": lambda f: _cat(_prefix(f, "fn_canon", 2), _prefix(f, "ln", 3),
-                                                   _prefix(f, "company", 3)),
-    "last_name+postcode": lambda f: _cat(_code(f, "ln"), _code(f, "postcode")),
+    "name_prefixes+company_prefix": lambda f: _cat(f.prefix("fn_canon", 2), f.prefix("ln", 3),
+                                                   f.prefix("company", 3)),
+    "last_name+postcode": lambda f: _cat(f.codes("ln"), f.codes("postcode")),
     # a typo in the surname ("Schmidt"/"Schmitd") at one address: name prefixes with the postcode
-    "name_prefixes+postcode": lambda f: _cat(_prefix(f, "fn_canon", 2), _prefix(f, "ln", 3), _code(f, "postcode")),
+    "name_prefixes+postcode": lambda f: _cat(f.prefix("fn_canon", 2), f.prefix("ln", 3), f.codes("postcode")),
 }
 
 

@@ -15,7 +15,7 @@ from rapidfuzz.distance import JaroWinkler
 from rapidfuzz.fuzz import token_set_ratio
 
 from enrichment.dedupe.features import Features
-from enrichment.dedupe.parallel import slices, thread_map
+from enrichment.dedupe.parallel import on_slices
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,9 @@ class Comparison:
     score: np.ndarray  # (pairs, comparators) float32 similarity 0..1 (nan when missing)
     swapped: np.ndarray  # bool: first/last names matched crosswise
     emails_differ: np.ndarray  # bool: both have an email and they differ
+
+    def take(self, idx: np.ndarray | slice) -> Comparison:
+        return Comparison(self.gamma[idx], self.score[idx], self.swapped[idx], self.emails_differ[idx])
 
 
 def _sim(ca: np.ndarray, cb: np.ndarray, ua: np.ndarray, ub: np.ndarray,
@@ -82,14 +85,7 @@ def _exact(f: Features, name: str, left: np.ndarray, right: np.ndarray) -> tuple
 
 def compare(f: Features, left: np.ndarray, right: np.ndarray) -> Comparison:
     """Levels and similarities of every pair; big pair lists are split into slices scored on threads."""
-    parts = slices(len(left))
-    if len(parts) == 1:
-        return _compare(f, left, right)
-    for name in ("fn", "ln", "company", "title"):
-        f.code(name)  # distinct values as Python strings: converted once, before the threads read them
-    done = thread_map(lambda s: _compare(f, left[s], right[s]), parts)
-    return Comparison(*(np.concatenate([getattr(c, k) for c in done]) for k in
-                        ("gamma", "score", "swapped", "emails_differ")))
+    return on_slices(len(left), lambda s: _compare(f, left[s], right[s]))
 
 
 def _compare(f: Features, left: np.ndarray, right: np.ndarray) -> Comparison:
@@ -133,7 +129,7 @@ def _compare(f: Features, left: np.ndarray, right: np.ndarray) -> Comparison:
     same_local = lcl[left] == lcl[right]
     same_dom = dcl[left] == dcl[right]
     # jane.doe@gmail.com vs jane.doe@acme.com is telling; m.brown@ at two companies is two namesakes
-    personal_rec = f.personal_mail()
+    personal_rec = f.personal_mail
     personal = personal_rec[left] | personal_rec[right]
     g = np.select([ea == eb, same_local & personal, same_dom], [1, 2, 3], 4)
     gamma[:, EMAIL] = np.where(missing, 0, g)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -123,6 +123,7 @@ def intern(codes: np.ndarray, uniques: pa.Array | np.ndarray) -> tuple[np.ndarra
 
 
 Field = tuple[np.ndarray, np.ndarray]  # (codes per record, -1 = blank; distinct values as an object array)
+ArrowField = tuple[np.ndarray, pa.Array]  # the same, distinct values kept in Arrow
 FIELDS = ("fn", "fn_canon", "ln", "email", "email_local", "email_domain", "phone", "company", "domain", "title",
           "city", "postcode")
 
@@ -131,23 +132,26 @@ FIELDS = ("fn", "fn_canon", "ln", "email", "email_local", "email_domain", "phone
 class Features:
     """Per field, integer codes per record and the distinct values they index; comparing ints beats strings."""
 
-    arrow: dict[str, tuple[np.ndarray, pa.Array]]  # field -> (codes, distinct values in Arrow)
+    arrow: dict[str, ArrowField]
     email_role: np.ndarray  # bool: info@, sales@: a shared address, not a person
     fn_lo: np.ndarray  # nickname group bits 0..63
     fn_hi: np.ndarray  # nickname group bits 64..127
-    derived: dict[str, tuple[np.ndarray, pa.Array]] = field(default_factory=dict, repr=False)  # prefixes
-    _objects: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    derived: dict[str, ArrowField] = field(default_factory=dict, repr=False)  # prefixes
+    _objects: dict[str, np.ndarray] = field(default_factory=dict, repr=False)  # distinct values as Python strings
 
     def __len__(self) -> int:
         return len(self.email_role)
 
+    def _field(self, name: str) -> ArrowField:
+        return self.arrow[name] if name in self.arrow else self.derived[name]
+
     def codes(self, name: str) -> np.ndarray:
         """Codes per record of a field or prefix key; -1 = blank. Equal codes are equal values."""
-        return (self.arrow.get(name) or self.derived[name])[0]
+        return self._field(name)[0]
 
     def code(self, name: str) -> Field:
         """(codes, distinct values) of a field; the values as Python strings, built only when a scorer asks."""
-        codes, uniques = self.arrow.get(name) or self.derived[name]
+        codes, uniques = self._field(name)
         if name not in self._objects:
             self._objects[name] = _arrow(uniques)
         return codes, self._objects[name]
@@ -165,14 +169,17 @@ class Features:
             self.derived[key] = intern(codes, pc.utf8_slice_codeunits(uniques, 0, n))
         return self.derived[key][0]
 
+    def joint_codes(self, a: str, b: str) -> tuple[np.ndarray, np.ndarray]:
+        """Codes of two fields over one shared vocabulary: equal codes are equal strings across the fields."""
+        (ac, au), (bc, bu) = self.arrow[a], self.arrow[b]
+        joint = _encode(pa.concat_arrays([au, bu]))[0]
+        return np.r_[joint[:len(au)], -1][ac], np.r_[joint[len(au):], -1][bc]  # code -1 picks the appended -1
+
+    @cached_property
     def personal_mail(self) -> np.ndarray:
         """Per record: the email's domain is not the company domain (private or other-company address)."""
-        if "personal_mail" not in self._objects:
-            (dc, du), (ec, eu) = self.arrow["domain"], self.arrow["email_domain"]
-            joint = _encode(pa.concat_arrays([du, eu]))[0]
-            d, e = np.r_[joint[:len(du)], -1][dc], np.r_[joint[len(du):], -1][ec]
-            self._objects["personal_mail"] = d != e
-        return self._objects["personal_mail"]
+        domain, email_domain = self.joint_codes("domain", "email_domain")
+        return domain != email_domain
 
     @classmethod
     def concat(cls, parts: list[Features]) -> Features:
@@ -197,7 +204,7 @@ def _column(frame: pd.DataFrame, name: str) -> tuple[np.ndarray, pa.Array]:
     return codes, _fold(uniques)
 
 
-def _names(frame: pd.DataFrame) -> dict[str, Field]:
+def _names(frame: pd.DataFrame) -> dict[str, ArrowField]:
     fc, fu = _column(frame, "first_name")
     fc, fu = intern(fc, pc.utf8_rtrim(fu, characters="."))
     lc, lu = intern(*_column(frame, "last_name"))
@@ -210,7 +217,7 @@ def _names(frame: pd.DataFrame) -> dict[str, Field]:
     return {"fn": (fc, fu), "ln": (lc, lu), "fn_canon": intern(fc, canon_u)}
 
 
-def _emails(frame: pd.DataFrame) -> dict[str, Field]:
+def _emails(frame: pd.DataFrame) -> dict[str, ArrowField]:
     ec, eu = intern(*_column(frame, "email"))
     loc_u, dom_u = _split_last(eu, "@")
     first_label = pc.list_element(pc.split_pattern(dom_u, ".", max_splits=1), 0)
@@ -219,12 +226,12 @@ def _emails(frame: pd.DataFrame) -> dict[str, Field]:
     return {"email": (ec, eu), "email_local": intern(ec, loc_u), "email_domain": intern(ec, dom_u)}
 
 
-def _phones(frame: pd.DataFrame) -> dict[str, Field]:
+def _phones(frame: pd.DataFrame) -> dict[str, ArrowField]:
     pc_, pu = _column(frame, "phone")
     return {"phone": intern(pc_, pc.replace_substring_regex(pu, r"[^0-9+]", ""))}
 
 
-def _companies(frame: pd.DataFrame) -> dict[str, Field]:
+def _companies(frame: pd.DataFrame) -> dict[str, ArrowField]:
     if "company_key" not in frame.columns and "company" in frame.columns:
         from enrichment.normalise import company_key
 
@@ -234,7 +241,7 @@ def _companies(frame: pd.DataFrame) -> dict[str, Field]:
     return {"company": intern(*_column(frame, "company_key"))}
 
 
-def _plain_fields(frame: pd.DataFrame) -> dict[str, Field]:
+def _plain_fields(frame: pd.DataFrame) -> dict[str, ArrowField]:
     return {name: intern(*_column(frame, col)) for name, col in
             (("domain", "domain"), ("title", "job_title"), ("city", "city"), ("postcode", "postcode"))}
 
@@ -244,14 +251,14 @@ def build(frame: pd.DataFrame) -> Features:
 
     The field groups are independent and their work is in Arrow kernels and numpy, so they run on threads.
     """
-    fields: dict[str, tuple[np.ndarray, pa.Array]] = {}
+    fields: dict[str, ArrowField] = {}
     for part in thread_map(lambda g: g(frame), (_emails, _names, _phones, _companies, _plain_fields)):
         fields.update(part)
     if "email_role" in frame.columns:
         role = frame["email_role"].fillna(False).astype(bool).to_numpy()
     else:
         lc, lu = fields["email_local"]
-        role = np.r_[_isin(lu, ROLE_LOCAL_PARTS), False][lc] if len(lu) else np.zeros(len(frame), bool)
+        role = np.r_[_isin(lu, ROLE_LOCAL_PARTS), False][lc]
     nick = nicknames()
     fcode, funiq = fields["fn"]
     masks = [nick.groups.get(u, 0) for u in funiq.to_pylist()]

@@ -15,7 +15,7 @@ import pandas as pd
 
 from enrichment.dedupe.comparators import COMPANY, COMPARATORS, EMAIL, FIRST, LAST, Comparison, compare
 from enrichment.dedupe.features import Features
-from enrichment.dedupe.parallel import slices, thread_map
+from enrichment.dedupe.parallel import on_slices
 
 # per comparator: m and u for levels 1..L (level 0 = missing is neutral)
 DEFAULT_M = (
@@ -207,15 +207,7 @@ class Scores:
 
 def score(model: Model, f: Features, left: np.ndarray, right: np.ndarray, cmp: Comparison) -> Scores:
     """Match weight and probability per pair; big pair lists are scored in slices on threads."""
-    parts = slices(len(left))
-    if len(parts) == 1:
-        return _score(model, f, left, right, cmp)
-    for name in ("fn", "ln"):
-        f.code(name)  # distinct values as Python strings: converted once, before the threads read them
-    done = thread_map(lambda s: _score(model, f, left[s], right[s], Comparison(
-        cmp.gamma[s], cmp.score[s], cmp.swapped[s], cmp.emails_differ[s])), parts)
-    return Scores(*(np.concatenate([getattr(d, k) for d in done]) for k in
-                    ("weight", "probability", "bits", "cannot_link")))
+    return on_slices(len(left), lambda s: _score(model, f, left[s], right[s], cmp.take(s)))
 
 
 def _score(model: Model, f: Features, left: np.ndarray, right: np.ndarray, cmp: Comparison) -> Scores:

@@ -49,7 +49,7 @@ def fit(f: Features, cfg: DedupeConfig, left: np.ndarray, right: np.ndarray,
     if not cfg.train:
         return Model.default()
     keep = train_sample(left, right, len(f))
-    sample = _take(cmp, keep) if cmp is not None else compare(f, left[keep], right[keep])
+    sample = cmp.take(keep) if cmp is not None else compare(f, left[keep], right[keep])
     return train(f, sample, total_pairs=len(left))
 
 
@@ -61,10 +61,6 @@ def match(f: Features, cfg: DedupeConfig, is_existing: np.ndarray | None = None,
     if model is None:
         model = fit(f, cfg, left, right, cmp)
     return finish(f, cfg, model, is_existing, left, right, cmp, per_pass)
-
-
-def _take(cmp: Comparison, keep: np.ndarray) -> Comparison:
-    return Comparison(cmp.gamma[keep], cmp.score[keep], cmp.swapped[keep], cmp.emails_differ[keep])
 
 
 def finish(f: Features, cfg: DedupeConfig, model: Model, is_existing: np.ndarray, left: np.ndarray,

@@ -8,11 +8,14 @@ Every caller splits work so that the result does not depend on how many threads 
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from itertools import pairwise
 from typing import TypeVar
+
+import numpy as np
 
 MIN_SLICE = 100_000  # pairs: below this a thread costs more than it saves
 T = TypeVar("T")
@@ -38,6 +41,16 @@ def thread_map(fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
         return [fn(x) for x in items]
     with ThreadPoolExecutor(n) as pool:
         return list(pool.map(fn, items))
+
+
+def on_slices(total: int, work: Callable[[slice], R]) -> R:
+    """work over contiguous slices of range(total) on threads, the results (dataclasses of arrays) joined
+    field by field in slice order: the same result as work(slice(0, total)) when work is row-wise."""
+    parts = thread_map(work, slices(total))
+    if len(parts) == 1:
+        return parts[0]
+    return type(parts[0])(*(np.concatenate([getattr(p, f.name) for p in parts])
+                            for f in dataclasses.fields(parts[0])))
 
 
 def slices(total: int) -> list[slice]:
