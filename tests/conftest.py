@@ -96,11 +96,10 @@ def demo_inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def demo_home(home: Path, demo_inputs: Path) -> Path:
-    import shutil
+def demo_home(home: Path, demo_inputs: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    from tests.homes import demo_home_at
 
-    shutil.copytree(demo_inputs, home / "inputs" / "demo")
-    return home
+    return demo_home_at(home, demo_inputs, monkeypatch)
 
 
 @pytest.fixture(scope="session")

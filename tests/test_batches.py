@@ -4,7 +4,6 @@ batches finish in any order ends exactly like the embedded run that normalises e
 from __future__ import annotations
 
 import itertools
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -16,6 +15,7 @@ from leadpipe import source_ingest, stages
 from leadpipe.config import load_config
 from leadpipe.pipeline import run_pipeline
 from leadpipe.warehouse import engine_for, outcomes, quarantine, raw_rows
+from tests.homes import demo_home_at
 from tests.pipeline_checks import assert_ledger_adds_up
 
 SMALL_ROW_GROUPS = 40  # demo sources have 165-208 rows: several row groups, so several batches
@@ -87,9 +87,7 @@ def test_batched_run_ends_like_the_embedded_run(tmp_path: Path, demo_inputs: Pat
     monkeypatch.delenv("LEADPIPE_CONFIG", raising=False)
     results = {}
     for mode in ("embedded", "batched"):
-        home = tmp_path / mode
-        shutil.copytree(demo_inputs, home / "inputs" / "demo")
-        monkeypatch.setenv("LEADPIPE_HOME", str(home))
+        home = demo_home_at(tmp_path / mode, demo_inputs, monkeypatch)
         cfg = load_config()
         summary = run_pipeline(cfg, "run-1") if mode == "embedded" else _batched_run(cfg, "run-1")
         assert_ledger_adds_up(summary)

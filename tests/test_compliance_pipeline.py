@@ -18,9 +18,10 @@ from click.testing import CliRunner
 from sqlalchemy import MetaData, Text, cast, func, select
 
 from leadpipe.cli import main
-from leadpipe.config import DEFAULT_CONFIG, load_config
+from leadpipe.config import load_config
 from leadpipe.pipeline import run_pipeline
 from leadpipe.warehouse import engine_for, outcomes, people, prospects, raw_rows
+from tests.homes import one_purchased_list, write_config
 from tests.pipeline_checks import assert_ledger_adds_up
 
 HEADER = ["First Name", "Last Name", "Title", "Company", "Email", "Corporate Phone", "Website", "City", "State",
@@ -63,16 +64,7 @@ def setup(home: Path) -> Path:
         ",rivalsoft.com,,competitor\n"
         ",,+1 312-555-0145,asked not to be called\n", encoding="utf-8")
     (inputs / "registry.txt").write_text("212,5550177\n2125550100\n", encoding="utf-8")
-    data = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))
-    data["sources"] = [{"name": "vendor_apollo", "type": "file", "kind": "purchased",
-                        "path": "{home}/inputs/i7/list_*.csv", "preset": "apollo"}]
-    data["suppression"]["do_not_contact_files"] = ["{home}/inputs/i7/dnc.csv"]
-    data["suppression"]["national_dnc_registry"] = {
-        "path": "{home}/inputs/i7/registry.txt",
-        "downloaded_on": (datetime.now(UTC).date() - timedelta(days=3)).isoformat()}
-    cfg_path = home / "leadpipe.yaml"
-    cfg_path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    return cfg_path
+    return write_config(home / "leadpipe.yaml", lambda data: one_purchased_list(data, "i7", registry_age_days=3))
 
 
 def _sink_emails(cfg, run_id: str) -> set[str]:

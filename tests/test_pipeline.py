@@ -12,6 +12,7 @@ from leadpipe.cli import main
 from leadpipe.config import load_config
 from leadpipe.pipeline import run_pipeline
 from leadpipe.warehouse import engine_for, membership, people, quarantine
+from tests.homes import demo_home_at, write_config
 from tests.pipeline_checks import assert_demo_funnel, assert_ledger_adds_up, dedupe_quality
 
 
@@ -93,23 +94,16 @@ def test_a_list_with_30_percent_bad_emails_stops_before_push_others_go_on(demo_h
 def test_results_do_not_depend_on_the_order_sources_are_ingested(demo_inputs: Path, tmp_path: Path,
                                                                  monkeypatch) -> None:  # noqa: ANN001
     """Mapped ingest tasks on a cluster commit in any order: people and outcomes must not change with it."""
-    import shutil
-
-    import yaml
-
-    from leadpipe.config import DEFAULT_CONFIG
     from leadpipe.warehouse import outcomes, raw_rows
 
     def run(order: str) -> dict:
-        home = tmp_path / order
-        shutil.copytree(demo_inputs, home / "inputs" / "demo")
-        monkeypatch.setenv("LEADPIPE_HOME", str(home))
-        data = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))
-        if order == "reversed":
-            data["sources"] = list(reversed(data["sources"]))
-        cfg_path = tmp_path / f"{order}.yaml"
-        cfg_path.write_text(yaml.safe_dump(data), encoding="utf-8")
-        cfg = load_config(cfg_path)
+        demo_home_at(tmp_path / order, demo_inputs, monkeypatch)
+
+        def edit(data: dict) -> None:
+            if order == "reversed":
+                data["sources"] = list(reversed(data["sources"]))
+
+        cfg = load_config(write_config(tmp_path / f"{order}.yaml", edit))
         run_pipeline(cfg, "run-1")
         with engine_for(cfg.warehouse_url).connect() as conn:
             return {(r.source, r.source_file, r.source_row): (r.outcome, r.person_id) for r in conn.execute(
@@ -123,7 +117,7 @@ def test_results_do_not_depend_on_the_order_sources_are_ingested(demo_inputs: Pa
 
 
 def test_a_known_person_bought_again_joins_their_person_on_sqlite_and_postgresql(
-        demo_home: Path, warehouse_url: str, monkeypatch) -> None:  # noqa: ANN001
+        demo_home: Path, warehouse_url: str, monkeypatch) -> None:
     """Re-buying someone already in the warehouse updates their golden record in place.
 
     PostgreSQL enforces the membership -> people foreign key that SQLite does not: rewriting a known

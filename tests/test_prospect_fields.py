@@ -7,16 +7,16 @@ import csv
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import yaml
 from sqlalchemy import select
 
 from connectors.sinks.base import FieldMapping
 from connectors.sinks.hubspot import CUSTOM_CONTACT_PROPS
 from connectors.sinks.settings import SinkSettings
-from leadpipe.config import DEFAULT_CONFIG, load_config
+from leadpipe.config import load_config
 from leadpipe.pipeline import run_pipeline
 from leadpipe.schema import PROSPECT_FIELDS
 from leadpipe.warehouse import engine_for, prospects
+from tests.homes import one_purchased_list, write_config
 
 HEADER = ["First Name", "Last Name", "Title", "Company", "Email", "Corporate Phone", "Website", "City", "State",
           "Country", "# Employees", "Industry", "Annual Revenue"]
@@ -38,18 +38,13 @@ def _setup(home: Path) -> Path:
         w.writerows(ROWS)
     (inputs / "registry.txt").write_text("2125550100\n", encoding="utf-8")
     (inputs / "dnc.csv").write_text("email\nnobody@example.org\n", encoding="utf-8")
-    data = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))
-    data["sources"] = [{"name": "vendor_apollo", "type": "file", "kind": "purchased",
-                        "path": "{home}/inputs/pf/list_*.csv", "preset": "apollo"}]
-    data["suppression"]["do_not_contact_files"] = ["{home}/inputs/pf/dnc.csv"]
-    data["suppression"]["national_dnc_registry"] = {
-        "path": "{home}/inputs/pf/registry.txt",
-        "downloaded_on": (datetime.now(UTC).date() - timedelta(days=2)).isoformat()}
-    data["markets"].insert(0, {"name": "us_enterprise", "label": "US enterprise", "countries": ["US"],
-                               "min_revenue": 100_000_000})
-    path = home / "leadpipe.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    return path
+
+    def edit(data: dict) -> None:
+        one_purchased_list(data, "pf", registry_age_days=2)
+        data["markets"].insert(0, {"name": "us_enterprise", "label": "US enterprise", "countries": ["US"],
+                                   "min_revenue": 100_000_000})
+
+    return write_config(home / "leadpipe.yaml", edit)
 
 
 def test_the_local_sink_receives_persona_owner_and_compliance_and_revenue_bands_work(home: Path) -> None:

@@ -10,23 +10,19 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-import yaml
 from click.testing import CliRunner
 from sqlalchemy import select
 
 from leadpipe.cli import main
-from leadpipe.config import DEFAULT_CONFIG, load_config
+from leadpipe.config import load_config
 from leadpipe.pipeline import run_pipeline
 from leadpipe.warehouse import engine_for, outcomes, people, prospects, qualify_runs, requalifications
+from tests.homes import write_config
 from tests.pipeline_checks import assert_ledger_adds_up
 
 
 def _config(home: Path, **scoring: object) -> Path:
-    data = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))
-    data["scoring"].update(scoring)
-    path = home / "leadpipe.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    return path
+    return write_config(home / "leadpipe.yaml", lambda data: data["scoring"].update(scoring))
 
 
 def test_a_lower_threshold_requalifies_people_not_in_the_next_runs_input(demo_home: Path) -> None:

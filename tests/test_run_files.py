@@ -3,7 +3,6 @@ run file to the local disk, and ends exactly like a run in the local run folder.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import fsspec
@@ -12,6 +11,7 @@ import pytest
 
 from leadpipe.config import load_config
 from leadpipe.pipeline import run_pipeline
+from tests.homes import demo_home_at
 from tests.pipeline_checks import assert_ledger_adds_up
 
 
@@ -38,9 +38,7 @@ def test_a_run_on_object_storage_keeps_nothing_on_local_disk(tmp_path: Path, dem
     monkeypatch.delenv("LEADPIPE_CONFIG", raising=False)
     summaries = {}
     for mode in ("local", "object_storage"):
-        home = tmp_path / mode
-        shutil.copytree(demo_inputs, home / "inputs" / "demo")
-        monkeypatch.setenv("LEADPIPE_HOME", str(home))
+        home = demo_home_at(tmp_path / mode, demo_inputs, monkeypatch)
         if mode == "object_storage":
             monkeypatch.setenv("LEADPIPE_RUNS_URL", "memory://leads-bucket/leadpipe/runs")
         before = _local_files(home)
