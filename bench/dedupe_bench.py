@@ -2,7 +2,7 @@
 
 Usage: python bench/dedupe_bench.py [--sizes 10000 100000 1000000] [--skip-splink] [--seed 11]
 
-Data: leadpipe.demo_data (two vendor lists + web forms: nicknames, typos, swapped names, missing fields,
+Data: leadpipe.demo.generator (two vendor lists + web forms: nicknames, typos, swapped names, missing fields,
 shared company domains and switchboard phones, colleagues with one surname, namesakes), mapped with the
 vendor presets and normalised once; both tools get the same normalised table. Each tool runs in its own
 subprocess so wall time and peak RSS (ru_maxrss) are its own. Reported: pairwise precision/recall/F1,
@@ -39,7 +39,7 @@ def prepare(rows: int, seed: int) -> Path:
     sys.path.insert(0, str(ROOT))
     from connectors.sources.presets import PRESETS
     from enrichment.normalise import normalise_frame
-    from leadpipe.demo_data import generate
+    from leadpipe.demo.generator import generate
 
     raw_dir = DATA / f"raw_{rows}_{seed}"
     files = generate(raw_dir, people=max(10, int(rows / ROWS_PER_PERSON)), seed=seed)
@@ -182,7 +182,7 @@ def run_incremental(path: str, new_rows: int = 10_000) -> dict:
     """
     sys.path.insert(0, str(ROOT))
     from enrichment.dedupe import DedupeConfig, features, match, resolve
-    from enrichment.dedupe.incremental import COLUMNS, KEYS, _key_values
+    from leadpipe.pipeline.dedupe_candidates import COLUMNS, KEYS, _key_values
 
     cfg = DedupeConfig()
     df = pd.read_parquet(path)

@@ -23,8 +23,8 @@ sys.path.insert(0, str(ROOT))
 
 from connectors.sources.base import RawRecord
 from enrichment.suppress import tombstone_hash
-from leadpipe.erasure_guard import ErasureGuard
-from leadpipe.source_ingest import BATCH_ROWS
+from leadpipe.pipeline.erasure_guard import ErasureGuard
+from leadpipe.pipeline.ingest import BATCH_ROWS
 
 FIELDS = {"email": "Email", "phone": "Corporate Phone", "country": "Country"}
 

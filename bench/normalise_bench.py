@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 def leads(rows: int, seed: int) -> pd.DataFrame:
     from connectors.sources.presets import PRESETS
-    from leadpipe.demo_data import generate
+    from leadpipe.demo.generator import generate
 
     with tempfile.TemporaryDirectory() as tmp:
         files = generate(Path(tmp), people=max(10, int(rows / 1.39)), seed=seed)

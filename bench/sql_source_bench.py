@@ -121,8 +121,8 @@ def _ingest(url: str, limit: int, chunk: int) -> int:
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
-    from leadpipe import stages
-    from leadpipe.config import load_config
+    from leadpipe.pipeline import stages
+    from leadpipe.pipeline.settings import load_config
 
     home = Path(tempfile.mkdtemp(prefix="leadpipe-sqlbench-"))
     wh = f"leadpipe_bench_wh_{uuid.uuid4().hex[:8]}"
@@ -145,7 +145,7 @@ def _ingest(url: str, limit: int, chunk: int) -> int:
 
         return pq.ParquetFile(stages.ingest_source(cfg, "bench", "bench")).metadata.num_rows
     finally:
-        from leadpipe.warehouse import engine_for
+        from leadpipe.store.warehouse import engine_for
 
         engine_for(SERVERS["postgresql"] + wh).dispose()
         with admin.connect() as conn:

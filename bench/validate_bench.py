@@ -42,7 +42,7 @@ def main() -> None:
     from expectations.normalised_leads import build_normalised_leads_suite
     from expectations.prospects import CrmFields, build_prospects_suite
     from expectations.raw_batch import VolumeHistory, build_raw_batch_suite
-    from leadpipe.validation_config import ValidationConfig
+    from expectations.settings import ValidationConfig
 
     import_seconds = time.perf_counter() - started
 

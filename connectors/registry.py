@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from connectors.sources.base import Source
-    from leadpipe.config import Config, SourceConfig
+    from leadpipe.pipeline.settings import Config, SourceConfig
 
 BUILT_IN = {
     "file": "connectors.sources.file_source:from_config",

@@ -1,6 +1,6 @@
 """leads_nightly: purchased lists and web forms in, a deduplicated, qualified prospect list in the CRM out.
 
-Wiring only: every task calls one function of `leadpipe.stages`, which the CLI and the tests call too.
+Wiring only: every task calls one function of `leadpipe.pipeline.stages`, which the CLI and the tests call too.
 Group `prepare`: ingest mapped per configured source, big sources cut into batches (airflow.batch_rows)
 that are normalised as mapped tasks on any worker, then validate mapped per source; one bad source does
 not stop the others. Then one task group per stage over all sources: resolve people (dedupe), qualify
@@ -30,8 +30,8 @@ from airflow.sdk import (
 )
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
-from leadpipe.airflow_policies import default_args
-from leadpipe.orchestration import read_dag_settings
+from leadpipe.airflow_app.policies import default_args
+from leadpipe.pipeline.dag_settings import read_dag_settings
 
 SETTINGS = read_dag_settings().airflow  # reads the YAML only: no database, no network, no pandas
 PROSPECT_LIST = Asset(name="leadpipe.prospect_list")
@@ -41,13 +41,13 @@ PROSPECT_LIST = Asset(name="leadpipe.prospect_list")
 LATE_RUN_ALERT = None if os.environ.get("LEADPIPE_NO_DEADLINE") == "1" else DeadlineAlert(
     reference=DeadlineReference.DAGRUN_QUEUED_AT,
     interval=timedelta(minutes=SETTINGS.nightly_deadline_minutes),
-    callback=AsyncCallback("leadpipe.airflow_policies.run_is_late",
+    callback=AsyncCallback("leadpipe.airflow_app.policies.run_is_late",
                            kwargs={"dag_id": "leads_nightly", "allowed": f"{SETTINGS.nightly_deadline_minutes} minutes"}),
 )
 
 
 def _cfg():
-    from leadpipe.config import load_config
+    from leadpipe.pipeline.settings import load_config
 
     return load_config()
 
@@ -76,7 +76,7 @@ def _label(source_name: str) -> str:
 def leads_nightly() -> None:
     @task
     def start() -> list[str]:
-        from leadpipe import stages
+        from leadpipe.pipeline import stages
 
         return stages.start(_cfg(), _run_id())
 
@@ -84,26 +84,26 @@ def leads_nightly() -> None:
     # validate each source's batches together (GX once per source; the volume check sees the whole batch).
     @task(map_index_template="{{ source_name }}")
     def ingest(source_name: str) -> str | None:
-        from leadpipe import stages
+        from leadpipe.pipeline import stages
 
         return stages.ingest_source(_cfg(), _run_id(), _label(source_name))
 
     @task(trigger_rule=TriggerRule.ALL_DONE)  # a source that failed does not stop the others
     def plan_batches(ingested: list[str | None]) -> list[dict]:
-        from leadpipe import stages
+        from leadpipe.pipeline import stages
 
         return stages.plan_batches(_cfg(), list(ingested))
 
     @task(map_index_template="{{ batch_label }}")
     def normalise(batch: dict) -> str:
-        from leadpipe import stages
+        from leadpipe.pipeline import stages
 
         get_current_context()["batch_label"] = stages.batch_label(batch)
         return stages.normalise_part(_cfg(), _run_id(), batch)
 
     @task(map_index_template="{{ source_name }}", trigger_rule=TriggerRule.ALL_DONE)
     def validate(source_name: str, planned: list[dict], normalised: list[str]) -> str | None:
-        from leadpipe import stages
+        from leadpipe.pipeline import stages
 
         parts = stages.parts_of(_label(source_name), list(planned), list(normalised or []))
         try:
@@ -114,14 +114,14 @@ def leads_nightly() -> None:
     @task(trigger_rule=TriggerRule.ALL_DONE)
     def dedupe() -> list[int]:
         """Load the batch and its candidate people, fit the model once; returns the partitions to score."""
-        from leadpipe import stages
+        from leadpipe.pipeline import stages
 
         return stages.dedupe_plan(_cfg(), _run_id())
 
     @task(map_index_template="partition {{ partition }}")
     def score_pairs(partition: int) -> str | None:
         """One partition of the candidate pairs (a hash of the pair), compared on whichever worker is free."""
-        from leadpipe import stages
+        from leadpipe.pipeline import stages
 
         get_current_context()["partition"] = partition
         return stages.dedupe_score(_cfg(), _run_id(), partition)
@@ -129,27 +129,27 @@ def leads_nightly() -> None:
     @task
     def cluster_people(paths: list[str | None]) -> str | None:
         """All partitions' pairs -> the same clusters, person ids and golden records as one process gives."""
-        from leadpipe import stages
+        from leadpipe.pipeline import stages
 
         return stages.dedupe_merge(_cfg(), _run_id(), list(paths))
 
     @task
     def enrich(path: str | None) -> str | None:
         """Company websites -> empty company fields; a no-op unless enrichment.web.enabled."""
-        from leadpipe import stages
+        from leadpipe.pipeline import stages
 
         return stages.enrich(_cfg(), _run_id(), path)
 
     @task
     def qualify(path: str | None) -> str | None:
-        from leadpipe import stages
+        from leadpipe.pipeline import stages
 
         return stages.qualify(_cfg(), _run_id(), path)
 
     @task
     def validate_prospects(path: str | None) -> str | None:
         """The last gate before any CRM write: a critical failure stops the push, with the reason."""
-        from leadpipe import stages
+        from leadpipe.pipeline import stages
 
         try:
             return stages.validate_prospects(_cfg(), _run_id(), path)
@@ -158,7 +158,7 @@ def leads_nightly() -> None:
 
     @task
     def push(path: str | None) -> dict:
-        from leadpipe import stages
+        from leadpipe.pipeline import stages
 
         return stages.push(_cfg(), _run_id(), path)
 
@@ -175,8 +175,8 @@ def leads_nightly() -> None:
 
     @task(trigger_rule=TriggerRule.ALL_DONE, retries=0)
     def summarise() -> dict:
-        from leadpipe import stages
-        from leadpipe.funnel import format_funnel
+        from leadpipe.pipeline import stages
+        from leadpipe.pipeline.funnel import format_funnel
 
         summary = stages.summarise(_cfg(), _run_id())
         print(format_funnel(summary))

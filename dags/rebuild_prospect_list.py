@@ -20,8 +20,8 @@ from airflow.providers.standard.operators.empty import EmptyOperator
 from airflow.providers.standard.operators.hitl import ApprovalOperator
 from airflow.sdk import Param, TriggerRule, dag, get_current_context, task
 
-from leadpipe.airflow_policies import default_args
-from leadpipe.orchestration import CRM_LABELS, read_dag_settings
+from leadpipe.airflow_app.policies import default_args
+from leadpipe.pipeline.dag_settings import CRM_LABELS, read_dag_settings
 
 SETTINGS = read_dag_settings()  # reads the YAML only: no database, no network, no pandas
 REBUILD = SETTINGS.airflow.rebuild
@@ -75,13 +75,13 @@ PARAMS = {
 
 
 def _cfg():
-    from leadpipe.config import load_config
+    from leadpipe.pipeline.settings import load_config
 
     return load_config()
 
 
 def _folder() -> Path:
-    from leadpipe.stages import run_dir
+    from leadpipe.pipeline.stages import run_dir
 
     return run_dir(_cfg(), get_current_context()["run_id"]) / "rebuild"
 
@@ -101,7 +101,7 @@ def rebuild_prospect_list() -> None:
     @task
     def plan(params: dict) -> dict:
         """Select the segment and count creates / updates / skips / suppressions; writes nothing."""
-        from leadpipe.rebuild import Segment, plan_list
+        from leadpipe.pipeline.rebuild import Segment, plan_list
 
         result = plan_list(_cfg(), _folder(), Segment.from_params(dict(params)))
         c = result["counts"]
@@ -139,7 +139,7 @@ def rebuild_prospect_list() -> None:
         The plan is pulled, not passed: as an argument it would make `plan` an upstream task, and its
         success alone would satisfy the trigger rule on a dry run.
         """
-        from leadpipe.rebuild import write_list
+        from leadpipe.pipeline.rebuild import write_list
 
         ctx = get_current_context()
         planned = ctx["ti"].xcom_pull(task_ids="plan")
@@ -149,8 +149,8 @@ def rebuild_prospect_list() -> None:
     def report(planned: dict) -> str:
         import json
 
-        from leadpipe.rebuild import load_plan
-        from leadpipe.report import write_rebuild_report
+        from leadpipe.pipeline.rebuild import load_plan
+        from leadpipe.pipeline.report import write_rebuild_report
 
         folder = Path(planned["folder"])
         plan_data, _ = load_plan(folder)

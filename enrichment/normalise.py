@@ -31,7 +31,7 @@ from enrichment._legal_forms import LEGAL_FORMS, LONGEST_FORM_WORDS
 from enrichment._name_case import MAC_EXCEPTIONS
 from enrichment._role_addresses import ROLE_LOCAL_PARTS
 from enrichment._shared_domains import SHARED_SITE_DOMAINS
-from leadpipe.schema import MAPPABLE_FIELDS
+from leadpipe.core.schema import MAPPABLE_FIELDS
 
 if TYPE_CHECKING:
     import tldextract

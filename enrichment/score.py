@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from leadpipe.config import ScoringConfig
+from leadpipe.pipeline.settings import ScoringConfig
 
 
 @dataclass(frozen=True)

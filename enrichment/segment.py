@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from leadpipe.config import MarketRule
+from leadpipe.pipeline.settings import MarketRule
 
 
 def seniority(title: str | None) -> str:

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from leadpipe.config import SuppressionConfig
+from leadpipe.pipeline.settings import SuppressionConfig
 
 
 class SuppressionListError(ValueError):

@@ -1,6 +1,6 @@
 """The quality gate for normalised leads: what must hold before a batch goes on towards the CRM.
 
-Input: the normalised leads frame (canonical columns from leadpipe/schema.py) plus `email_status`
+Input: the normalised leads frame (canonical columns from leadpipe/core/schema.py) plus `email_status`
 ("valid" | "invalid" | "missing") and `raw_row_id` (int).
 
 Nulls versus empties. GX skips null values in column checks ("not unexpected"), so `prepare_normalised_leads`

@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from airflow.plugins_manager import AirflowPlugin
 
-from connectors.sources.forms.webhook import app
+from leadpipe.airflow_app.forms_webhook import app
 
 
 class LeadpipeFormsPlugin(AirflowPlugin):

@@ -57,7 +57,7 @@ def pg_url(pg_server: str):  # noqa: ANN201
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = pg_server.rsplit("/", 1)[0] + f"/{name}"
     yield url
-    from leadpipe.warehouse import engine_for
+    from leadpipe.store.warehouse import engine_for
 
     engine_for(url).dispose()
     with admin.connect() as conn:
@@ -87,7 +87,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def demo_inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo files, generated once per session; tests copy them into their own home."""
     from leadpipe.cli import write_demo_do_not_contact
-    from leadpipe.demo_data import generate
+    from leadpipe.demo.generator import generate
 
     out = tmp_path_factory.mktemp("demo")
     files = generate(out, people=400, seed=7)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from leadpipe.config import DEFAULT_CONFIG
+from leadpipe.pipeline.settings import DEFAULT_CONFIG
 
 
 def write_config(path: Path, edit: Callable[[dict], object] = lambda data: None) -> Path:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from leadpipe.schema import OUTCOMES
-from leadpipe.warehouse import engine_for, membership, prospects, raw_rows
+from leadpipe.core.schema import OUTCOMES
+from leadpipe.store.warehouse import engine_for, membership, prospects, raw_rows
 
 DEMO_FILES = {"vendor_apollo": "vendor_apollo.csv", "vendor_zoominfo": "vendor_zoominfo.csv",
               "web_forms": "web_forms.csv"}

@@ -43,9 +43,9 @@ DNC_EMAILS = ("dora.owner@blocked.de",)
 
 def seed_warehouse(home: Path, people: tuple[SeedPerson, ...] = PEOPLE) -> str:
     """Migrate the SQLite warehouse in ``home`` and store ``people``; write the do-not-contact file."""
-    from leadpipe import ledger
-    from leadpipe.warehouse import engine_for, membership, migrate, outcomes, raw_rows, runs
-    from leadpipe.warehouse import people as people_table
+    from leadpipe.store import ledger
+    from leadpipe.store.warehouse import engine_for, membership, migrate, outcomes, raw_rows, runs
+    from leadpipe.store.warehouse import people as people_table
 
     dnc = home / "inputs" / "demo" / "do_not_contact.csv"
     dnc.parent.mkdir(parents=True, exist_ok=True)

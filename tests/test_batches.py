@@ -11,10 +11,10 @@ import pyarrow.parquet as pq
 import pytest
 from sqlalchemy import select
 
-from leadpipe import source_ingest, stages
-from leadpipe.config import load_config
-from leadpipe.pipeline import run_pipeline
-from leadpipe.warehouse import engine_for, outcomes, quarantine, raw_rows
+from leadpipe.pipeline import ingest as source_ingest, stages
+from leadpipe.pipeline.settings import load_config
+from leadpipe.pipeline.run import run_pipeline
+from leadpipe.store.warehouse import engine_for, outcomes, quarantine, raw_rows
 from tests.homes import demo_home_at
 from tests.pipeline_checks import assert_ledger_adds_up
 

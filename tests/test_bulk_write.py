@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import JSON, Boolean, Column, DateTime, Float, Integer, MetaData, Table, Text, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from leadpipe.bulk_write import write_many
-from leadpipe.warehouse import engine_for
+from leadpipe.store.bulk_write import write_many
+from leadpipe.store.warehouse import engine_for
 
 
 def _tables(md: MetaData) -> tuple[Table, Table]:

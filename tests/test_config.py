@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from leadpipe.config import ConfigError, load_config
+from leadpipe.pipeline.settings import ConfigError, load_config
 
 BASE = """
 sources:

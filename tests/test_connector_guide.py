@@ -69,7 +69,7 @@ def test_the_kit_catches_non_text_payloads_and_stray_exceptions(tmp_path: Path) 
 def test_the_guide_factory_works_through_the_config(tmp_path: Path, home: Path) -> None:
     import yaml
 
-    from leadpipe.config import load_config
+    from leadpipe.pipeline.settings import load_config
 
     mod = _guide_module()
     (home / "cards").mkdir()

@@ -27,7 +27,7 @@ def dags() -> dict:
 
 @pytest.fixture(scope="module")
 def cfg():
-    from leadpipe.config import load_config
+    from leadpipe.pipeline.settings import load_config
 
     return load_config()
 
@@ -50,7 +50,7 @@ def test_nightly_has_a_deadline_and_publishes_the_prospect_list(dags: dict, cfg)
     dag = dags["leads_nightly"]
     alerts = dag.deadline if isinstance(dag.deadline, list) else [dag.deadline]
     assert alerts[0].interval == timedelta(minutes=cfg.airflow.nightly_deadline_minutes)
-    assert alerts[0].callback.path == "leadpipe.airflow_policies.run_is_late"
+    assert alerts[0].callback.path == "leadpipe.airflow_app.policies.run_is_late"
     outlets = dag.get_task("publish_prospect_list").outlets
     assert [a.name for a in outlets] == ["leadpipe.prospect_list"]
 
@@ -86,7 +86,7 @@ def test_nightly_dedupe_scores_partitions_on_mapped_tasks_then_merges(dags: dict
 
 @pytest.mark.parametrize("dag_id", ["leads_nightly", "rebuild_prospect_list"])
 def test_retries_back_off_exponentially_with_a_policy(dags: dict, dag_id: str) -> None:
-    from leadpipe.airflow_policies import HttpAwareRetryPolicy
+    from leadpipe.airflow_app.policies import HttpAwareRetryPolicy
 
     dag = dags[dag_id]
     assert "leadpipe" in dag.tags
@@ -123,14 +123,14 @@ def _http_error(status: int):
     (lambda: _http_error(503), "retry"),
     (lambda: _http_error(401), "fail"),
     (lambda: _http_error(403), "fail"),
-    (lambda: __import__("leadpipe.config").config.ConfigError("bad key"), "fail"),
+    (lambda: __import__("leadpipe.pipeline.settings").pipeline.settings.ConfigError("bad key"), "fail"),
     (lambda: __import__("connectors.sinks.base").sinks.base.SinkAuthError("token expired"), "fail"),
     (lambda: ConnectionResetError("reset by peer"), "retry"),
     (lambda: __import__("requests").exceptions.ConnectTimeout("slow"), "retry"),
     (lambda: ValueError("a bug"), "default"),
 ])
 def test_retry_policy_retries_busy_services_and_fails_fast_on_auth_and_config(exc, action: str) -> None:
-    from leadpipe.airflow_policies import retry_policy
+    from leadpipe.airflow_app.policies import retry_policy
 
     assert retry_policy().evaluate(exc(), try_number=1, max_tries=4).action.value == action
 
@@ -193,8 +193,8 @@ t0 = time.perf_counter(); import airflow.sdk; t1 = time.perf_counter()
 spec = importlib.util.spec_from_file_location("d", sys.argv[1])
 m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)
 t2 = time.perf_counter()
-heavy = [n for n in ("pandas", "great_expectations", "rapidfuzz", "leadpipe.stages", "leadpipe.rebuild",
-                     "leadpipe.report", "pyarrow") if n in sys.modules]
+heavy = [n for n in ("pandas", "great_expectations", "rapidfuzz", "leadpipe.pipeline.stages", "leadpipe.pipeline.rebuild",
+                     "leadpipe.pipeline.report", "pyarrow") if n in sys.modules]
 print(json.dumps({"airflow_import": t1 - t0, "parse": t2 - t1, "heavy": heavy}))
 """
 

@@ -43,7 +43,7 @@ def test_dag_files_do_no_work_at_import(tmp_path: Path) -> None:
         "import sys, importlib.util\n"
         f"spec = importlib.util.spec_from_file_location('d', {str(DAGS / 'leads_nightly.py')!r})\n"
         "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)\n"
-        "heavy = [n for n in ('pandas', 'great_expectations', 'rapidfuzz', 'leadpipe.stages', 'sqlalchemy.engine')"
+        "heavy = [n for n in ('pandas', 'great_expectations', 'rapidfuzz', 'leadpipe.pipeline.stages', 'sqlalchemy.engine')"
         " if n in sys.modules and n != 'sqlalchemy.engine']\n"
         "print(heavy)\n"
     )

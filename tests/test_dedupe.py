@@ -164,8 +164,8 @@ def test_merge_evidence_names_the_comparators_and_weight() -> None:
 def test_incremental_run_loads_only_people_sharing_a_key(tmp_path) -> None:
     from sqlalchemy import insert
 
-    from enrichment.dedupe.incremental import candidate_people
-    from leadpipe.warehouse import engine_for, migrate, people
+    from leadpipe.pipeline.dedupe_candidates import candidate_people
+    from leadpipe.store.warehouse import engine_for, migrate, people
 
     url = f"sqlite:///{tmp_path / 'w.db'}"
     migrate(url)

@@ -28,7 +28,7 @@ def leads(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
     """Demo leads (with duplicates, typos, households), mapped and normalised: enough rows for EM to train."""
     from connectors.sources.presets import PRESETS
     from enrichment.normalise import normalise_frame
-    from leadpipe.demo_data import generate
+    from leadpipe.demo.generator import generate
 
     files = generate(tmp_path_factory.mktemp("leads"), people=1800, seed=5)
     frames = []

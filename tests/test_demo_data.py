@@ -23,7 +23,7 @@ from pathlib import Path
 import phonenumbers
 import pytest
 
-from leadpipe import demo_data as dd
+from leadpipe.demo import generator as dd
 
 COUNTRY_CODES = {c.name: c.code for c in dd.COUNTRIES.values()}
 FREE_MAIL = {d for c in dd.COUNTRIES.values() for d in c.free_mail.items}
@@ -381,8 +381,8 @@ def test_same_seed_is_identical_across_processes(tmp_path: Path) -> None:
     """A fresh interpreter with another hash seed (set order!) and no cached pools must agree byte for byte."""
     here = dd.generate(tmp_path / "here", people=150, seed=3)
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
-    cmd = [sys.executable, "-m", "leadpipe.demo_data", str(tmp_path / "there"), "--people", "150", "--seed", "3"]
-    subprocess.run(cmd, check=True, env=env, capture_output=True, cwd=Path(dd.__file__).parents[1])
+    cmd = [sys.executable, "-m", "leadpipe.demo.generator", str(tmp_path / "there"), "--people", "150", "--seed", "3"]
+    subprocess.run(cmd, check=True, env=env, capture_output=True, cwd=Path(dd.__file__).parents[2])
     there = dd.DemoFiles.in_dir(tmp_path / "there")
     for pa, pb in zip(here.all(), there.all(), strict=True):
         assert pa.read_bytes() == pb.read_bytes(), pa.name

@@ -30,7 +30,7 @@ import pytest
 import requests
 from sqlalchemy import create_engine, select, text
 
-from leadpipe.warehouse import outcomes, prospects, raw_rows
+from leadpipe.store.warehouse import outcomes, prospects, raw_rows
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -159,7 +159,7 @@ def cluster(pg_server: str, redis_server: str, demo_inputs: Path,
         "AIRFLOW__CELERY__BROKER_URL": redis_server,
         "AIRFLOW__CELERY__RESULT_BACKEND": "db+" + meta_url.replace("postgresql+psycopg2", "postgresql"),
         "AIRFLOW__CELERY__WORKER_CONCURRENCY": "2",
-        "AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS": "leadpipe.celery_config.CELERY_CONFIG",  # as docker-compose.yml
+        "AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS": "leadpipe.airflow_app.celery_config.CELERY_CONFIG",  # as docker-compose.yml
         "AIRFLOW__OPERATORS__DEFAULT_QUEUE": queue,
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
         "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(_free_port()),
@@ -284,8 +284,8 @@ def runs(cluster: Cluster, demo_inputs: Path, tmp_path_factory: pytest.TempPathF
         mp.setenv("LEADPIPE_HOME", str(embedded_home))
         mp.delenv("LEADPIPE_WAREHOUSE_URL", raising=False)
         mp.delenv("LEADPIPE_CONFIG", raising=False)
-        from leadpipe.config import load_config
-        from leadpipe.pipeline import run_pipeline
+        from leadpipe.pipeline.settings import load_config
+        from leadpipe.pipeline.run import run_pipeline
 
         summary = run_pipeline(load_config(), "embedded-1")
     dist_people, dist_rows = _results(cluster.env["LEADPIPE_WAREHOUSE_URL"])

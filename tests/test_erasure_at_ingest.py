@@ -17,13 +17,13 @@ import pytest
 from sqlalchemy import select
 
 from connectors.sources.forms.inbox import FormInboxSource, store_submission
-from leadpipe import stages
-from leadpipe.config import Config, SourceConfig, load_config
-from leadpipe.erasure_guard import REASON, ErasureGuard
-from leadpipe.forget import forget, scrub_run_files
-from leadpipe.pipeline import run_pipeline
-from leadpipe.source_ingest import load_state, store_unit
-from leadpipe.warehouse import engine_for, form_inbox, migrate, outcomes
+from leadpipe.pipeline import stages
+from leadpipe.pipeline.settings import Config, SourceConfig, load_config
+from leadpipe.pipeline.erasure_guard import REASON, ErasureGuard
+from leadpipe.pipeline.forget import forget, scrub_run_files
+from leadpipe.pipeline.run import run_pipeline
+from leadpipe.pipeline.ingest import load_state, store_unit
+from leadpipe.store.warehouse import engine_for, form_inbox, migrate, outcomes
 from tests.pipeline_checks import assert_ledger_adds_up
 from tests.test_compliance_pipeline import CONTROL, FORGET_ME, HEADER, _all_text, _sink_emails, setup  # noqa: F401
 

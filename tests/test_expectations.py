@@ -22,7 +22,7 @@ from expectations import (
     build_normalised_leads_suite,
     run_suite,
 )
-from leadpipe.schema import FIELD_NAMES
+from leadpipe.core.schema import FIELD_NAMES
 
 REPO = Path(__file__).resolve().parents[1]
 EMAIL_CHECK = "expect_column_values_to_match_regex(email)"

@@ -21,8 +21,8 @@ import pytest
 import yaml
 from sqlalchemy import func, select
 
-from connectors.sources.forms.webhook import SIGNATURE_HEADER, sign
-from leadpipe.warehouse import engine_for, form_inbox, migrate
+from leadpipe.airflow_app.forms_webhook import SIGNATURE_HEADER, sign
+from leadpipe.store.warehouse import engine_for, form_inbox, migrate
 
 REPO = Path(__file__).resolve().parents[1]
 SECRET = "form-secret-for-tests"
@@ -48,7 +48,7 @@ def form_env(home: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 def server(form_env: str):  # noqa: ANN201
     import uvicorn
 
-    from connectors.sources.forms.webhook import create_app
+    from leadpipe.airflow_app.forms_webhook import create_app
 
     port = _free_port()
     srv = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
@@ -138,8 +138,8 @@ def test_bad_posts_are_refused_and_stored_nowhere(server: str, form_env: str, ca
 
 
 def test_inbox_is_read_nightly_as_a_source_once(server: str, form_env: str, home: Path) -> None:
-    from leadpipe import stages
-    from leadpipe.config import load_config
+    from leadpipe.pipeline import stages
+    from leadpipe.pipeline.settings import load_config
 
     for i in range(3):
         body = json.dumps(_submission(submission_id=f"s{i}", email=f"p{i}@acme.de")).encode()

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from connectors.sinks.base import content_hash, plan_pushes
 from connectors.sinks.local import LocalSink, neutralise_formula
-from leadpipe.warehouse import engine_for, migrate, prospects
+from leadpipe.store.warehouse import engine_for, migrate, prospects
 
 
 def test_formula_cells_are_neutralised() -> None:

@@ -24,7 +24,7 @@ from enrichment.normalise import (
     split_name,
     state_code,
 )
-from leadpipe.schema import MAPPABLE_FIELDS
+from leadpipe.core.schema import MAPPABLE_FIELDS
 
 # --------------------------------------------------------------------------------------------------
 # email

@@ -9,9 +9,9 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from leadpipe.cli import main
-from leadpipe.config import load_config
-from leadpipe.pipeline import run_pipeline
-from leadpipe.warehouse import engine_for, membership, people, quarantine
+from leadpipe.pipeline.settings import load_config
+from leadpipe.pipeline.run import run_pipeline
+from leadpipe.store.warehouse import engine_for, membership, people, quarantine
 from tests.homes import demo_home_at, write_config
 from tests.pipeline_checks import assert_demo_funnel, assert_ledger_adds_up, dedupe_quality
 
@@ -94,7 +94,7 @@ def test_a_list_with_30_percent_bad_emails_stops_before_push_others_go_on(demo_h
 def test_results_do_not_depend_on_the_order_sources_are_ingested(demo_inputs: Path, tmp_path: Path,
                                                                  monkeypatch) -> None:  # noqa: ANN001
     """Mapped ingest tasks on a cluster commit in any order: people and outcomes must not change with it."""
-    from leadpipe.warehouse import outcomes, raw_rows
+    from leadpipe.store.warehouse import outcomes, raw_rows
 
     def run(order: str) -> dict:
         demo_home_at(tmp_path / order, demo_inputs, monkeypatch)

@@ -12,10 +12,10 @@ from sqlalchemy import select
 from connectors.sinks.base import FieldMapping
 from connectors.sinks.hubspot import CUSTOM_CONTACT_PROPS
 from connectors.sinks.settings import SinkSettings
-from leadpipe.config import load_config
-from leadpipe.pipeline import run_pipeline
-from leadpipe.schema import PROSPECT_FIELDS
-from leadpipe.warehouse import engine_for, prospects
+from leadpipe.pipeline.settings import load_config
+from leadpipe.pipeline.run import run_pipeline
+from leadpipe.core.schema import PROSPECT_FIELDS
+from leadpipe.store.warehouse import engine_for, prospects
 from tests.homes import one_purchased_list, write_config
 
 HEADER = ["First Name", "Last Name", "Title", "Company", "Email", "Corporate Phone", "Website", "City", "State",

@@ -1,4 +1,4 @@
-"""The frame-wise qualification (leadpipe.decisions) decides exactly as the per-record rules do.
+"""The frame-wise qualification (leadpipe.pipeline.decisions) decides exactly as the per-record rules do.
 
 Two independent expectations: a few people whose verdicts are worked out by hand from the config below,
 and thousands of generated people checked against the per-record functions (classify_title, markets_for,
@@ -20,8 +20,8 @@ from enrichment.revenue import parse_revenue
 from enrichment.score import LeadFacts, score_lead
 from enrichment.segment import markets_for
 from enrichment.suppress import SuppressionLists, decide, tombstone_hash
-from leadpipe.config import Config
-from leadpipe.decisions import Context, decide_frame
+from leadpipe.pipeline.settings import Config
+from leadpipe.pipeline.decisions import Context, decide_frame
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 REG_DAY = NOW.date() - timedelta(days=3)

@@ -16,11 +16,12 @@ from sqlalchemy import insert, select
 
 from expectations.gx_runner import run_suite
 from expectations.prospects import CrmFields, build_prospects_suite, crm_fields
-from leadpipe import ledger, stages
+from leadpipe.pipeline import stages
+from leadpipe.store import ledger
 from leadpipe.cli import main
-from leadpipe.config import ConfigError, load_config
-from leadpipe.pipeline import run_pipeline
-from leadpipe.warehouse import (
+from leadpipe.pipeline.settings import ConfigError, load_config
+from leadpipe.pipeline.run import run_pipeline
+from leadpipe.store.warehouse import (
     engine_for,
     outcomes,
     prospects,

@@ -17,14 +17,14 @@ def seeded(home: Path) -> Path:
 
 
 def _seg(**kw):
-    from leadpipe.rebuild import Segment
+    from leadpipe.pipeline.rebuild import Segment
 
     return Segment(**{"list_name": "test list", "min_score": 40, "dry_run": False, **kw})
 
 
 def _plan(home: Path, **kw) -> dict:
-    from leadpipe.config import load_config
-    from leadpipe.rebuild import plan_list
+    from leadpipe.pipeline.settings import load_config
+    from leadpipe.pipeline.rebuild import plan_list
 
     return plan_list(load_config(), home / "rb", _seg(**kw))
 
@@ -54,9 +54,9 @@ def test_tier_and_countries_narrow_the_list(seeded: Path) -> None:
 
 
 def test_write_lands_in_local_sink_and_next_plan_knows_it(seeded: Path) -> None:
-    from leadpipe.config import load_config
-    from leadpipe.rebuild import write_list
-    from leadpipe.warehouse import engine_for, prospects, push_ledger
+    from leadpipe.pipeline.settings import load_config
+    from leadpipe.pipeline.rebuild import write_list
+    from leadpipe.store.warehouse import engine_for, prospects, push_ledger
 
     cfg = load_config()
     _plan(seeded, markets=["dach_mid_market"], personas=["Economic Buyer"])
@@ -76,7 +76,7 @@ def test_write_lands_in_local_sink_and_next_plan_knows_it(seeded: Path) -> None:
 
 
 def test_large_list_needs_approval(seeded: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from leadpipe.config import DEFAULT_CONFIG
+    from leadpipe.pipeline.settings import DEFAULT_CONFIG
 
     text = DEFAULT_CONFIG.read_text().replace("approval_above: 500", "approval_above: 3")
     assert "approval_above: 3" in text
@@ -87,7 +87,7 @@ def test_large_list_needs_approval(seeded: Path, tmp_path: Path, monkeypatch: py
 
 
 def test_choices_the_config_does_not_offer_are_refused(seeded: Path) -> None:
-    from leadpipe.rebuild import RebuildError
+    from leadpipe.pipeline.rebuild import RebuildError
 
     with pytest.raises(RebuildError, match="unknown market"):
         _plan(seeded, markets=["atlantis"])
@@ -96,7 +96,7 @@ def test_choices_the_config_does_not_offer_are_refused(seeded: Path) -> None:
 
 
 def test_rebuild_report_shows_plan_and_escapes_names(seeded: Path) -> None:
-    from leadpipe.report import write_rebuild_report
+    from leadpipe.pipeline.report import write_rebuild_report
 
     result = _plan(seeded, markets=["dach_mid_market"], list_name="Q3 <b>DACH</b>")
     html = write_rebuild_report(seeded / "rb", result, None, "dry run: nothing was written").read_text()
@@ -110,8 +110,8 @@ def test_small_list_is_written_without_approval_by_the_dag(seeded: Path, airflow
     """Whole DAG in-process: 2 writes are below approval_above (500), so no one is asked."""
     from airflow.dag_processing.dagbag import DagBag
 
-    from leadpipe.config import load_config
-    from leadpipe.warehouse import engine_for, prospects
+    from leadpipe.pipeline.settings import load_config
+    from leadpipe.store.warehouse import engine_for, prospects
 
     dag = DagBag(dag_folder=str(Path(__file__).resolve().parents[1] / "dags")).dags["rebuild_prospect_list"]
     run = dag.test(run_conf={"list_name": "DACH buyers", "markets": ["dach_mid_market"],

@@ -25,8 +25,8 @@ class _Text(HTMLParser):
 
 @pytest.mark.slow
 def test_demo_run_writes_a_report_with_the_funnel(demo_home: Path) -> None:
-    from leadpipe.config import load_config
-    from leadpipe.pipeline import run_pipeline
+    from leadpipe.pipeline.settings import load_config
+    from leadpipe.pipeline.run import run_pipeline
 
     summary = run_pipeline(load_config())
     saved = json.loads(Path(summary["summary_path"]).read_text())
@@ -52,7 +52,7 @@ def test_demo_run_writes_a_report_with_the_funnel(demo_home: Path) -> None:
 
 
 def test_report_escapes_reasons_from_the_data() -> None:
-    from leadpipe.report import bar_chart
+    from leadpipe.pipeline.report import bar_chart
 
     svg = bar_chart([("<img src=x onerror=alert(1)>", 3)])
     assert "<img" not in svg and "&lt;img" in svg

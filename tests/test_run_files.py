@@ -9,8 +9,8 @@ import fsspec
 import pandas as pd
 import pytest
 
-from leadpipe.config import load_config
-from leadpipe.pipeline import run_pipeline
+from leadpipe.pipeline.settings import load_config
+from leadpipe.pipeline.run import run_pipeline
 from tests.homes import demo_home_at
 from tests.pipeline_checks import assert_ledger_adds_up
 
@@ -66,7 +66,7 @@ def test_a_run_on_object_storage_keeps_nothing_on_local_disk(tmp_path: Path, dem
 
 
 def test_runs_url_must_be_a_url(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from leadpipe.config import ConfigError
+    from leadpipe.pipeline.settings import ConfigError
 
     monkeypatch.setenv("LEADPIPE_RUNS_URL", "/mnt/shared/runs")
     with pytest.raises(ConfigError, match="LEADPIPE_RUNS_URL"):

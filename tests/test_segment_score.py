@@ -19,7 +19,7 @@ from enrichment.suppress import (
     suppression_reason,
     tombstone_hash,
 )
-from leadpipe.config import MarketRule, ScoringConfig, SuppressionConfig
+from leadpipe.pipeline.settings import MarketRule, ScoringConfig, SuppressionConfig
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 

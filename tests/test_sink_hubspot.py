@@ -10,10 +10,10 @@ from sqlalchemy import func, insert, select
 
 from connectors.sinks.base import SinkAuthError, SinkError
 from connectors.sinks.hubspot import HubSpotSink
-from connectors.sinks.pushing import run_push, sync_named_list
+from leadpipe.pipeline.push import run_push, sync_named_list
 from connectors.sinks.settings import HubSpotSettings, SinkSettings
-from leadpipe import ledger
-from leadpipe.warehouse import crm_lists, engine_for, migrate, outcomes, push_ledger, quarantine, raw_rows
+from leadpipe.store import ledger
+from leadpipe.store.warehouse import crm_lists, engine_for, migrate, outcomes, push_ledger, quarantine, raw_rows
 from tests.emulators.httpbase import Fault
 from tests.emulators.hubspot import HubSpotEmulator
 

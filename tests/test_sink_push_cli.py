@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from leadpipe.cli import main
-from leadpipe.warehouse import engine_for, push_ledger, push_plans
+from leadpipe.store.warehouse import engine_for, push_ledger, push_plans
 from tests.emulators.hubspot import HubSpotEmulator
 
 

@@ -10,11 +10,11 @@ import requests
 from sqlalchemy import func, insert, select
 
 from connectors.sinks.base import SinkAuthError
-from connectors.sinks.pushing import make_sink, run_push
+from leadpipe.pipeline.push import make_sink, run_push
 from connectors.sinks.salesforce import duplicate_reason
 from connectors.sinks.settings import SinkSettings
-from leadpipe import ledger
-from leadpipe.warehouse import engine_for, migrate, outcomes, push_ledger, raw_rows
+from leadpipe.store import ledger
+from leadpipe.store.warehouse import engine_for, migrate, outcomes, push_ledger, raw_rows
 from tests.emulators.salesforce import SalesforceEmulator
 from tests.emulators.tls import make_test_ca
 
@@ -170,7 +170,7 @@ def test_emulator_is_https_only(emu: SalesforceEmulator) -> None:
 
 
 def test_named_list_is_a_campaign_with_matching_members(emu: SalesforceEmulator, engine) -> None:
-    from connectors.sinks.pushing import sync_named_list
+    from leadpipe.pipeline.push import sync_named_list
 
     records, primary = prospects(engine, 8)
     sink = make_sink(settings(), engine, Path("."))

@@ -10,10 +10,10 @@ import yaml
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from leadpipe import stages
+from leadpipe.pipeline import stages
 from leadpipe.cli import main
-from leadpipe.config import ConfigError, load_config
-from leadpipe.warehouse import engine_for, outcomes, quarantine, raw_rows, source_files
+from leadpipe.pipeline.settings import ConfigError, load_config
+from leadpipe.store.warehouse import engine_for, outcomes, quarantine, raw_rows, source_files
 
 HEADER = "First Name,Last Name,Title,Company,Email,Corporate Phone,Website,City,State,Country,# Employees,Industry\n"
 
@@ -107,7 +107,7 @@ def test_a_file_without_any_lead_columns_is_refused_by_name(home: Path) -> None:
 
 
 def test_the_ledger_adds_up_with_quarantined_rows(demo_home: Path) -> None:
-    from leadpipe.pipeline import run_pipeline
+    from leadpipe.pipeline.run import run_pipeline
 
     inputs = demo_home / "inputs" / "demo"
     (inputs / "vendor_apollo_extra.csv").write_text(HEADER + _row(1) + "short,row\n" + _row(2))

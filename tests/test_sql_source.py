@@ -15,9 +15,9 @@ from sqlalchemy import create_engine, select, text
 from connectors.sources.base import SourceState, SourceUnavailable
 from connectors.sources.sql_source import SqlSource
 from connectors.testkit import ConnectorCase, check_connector
-from leadpipe import stages
-from leadpipe.config import load_config
-from leadpipe.warehouse import engine_for, raw_rows
+from leadpipe.pipeline import stages
+from leadpipe.pipeline.settings import load_config
+from leadpipe.store.warehouse import engine_for, raw_rows
 from tests.conftest import require_service
 
 MARIADB_ADMIN = "mysql+pymysql://root@127.0.0.1:3306/"
@@ -136,7 +136,7 @@ def test_sql_without_watermark_reads_a_changed_table_once(source_db: str) -> Non
 
 
 def test_a_database_that_is_down_fails_its_source_only(demo_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from leadpipe.pipeline import run_pipeline
+    from leadpipe.pipeline.run import run_pipeline
 
     monkeypatch.setenv("AIRFLOW_CONN_DOWN_DB", json.dumps(
         {"conn_type": "postgres", "host": "127.0.0.1", "port": 1, "login": "postgres", "password": "s3cr3t-pw",

@@ -7,9 +7,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, insert, inspect, select
 
-from leadpipe import ledger
-from leadpipe.ledger import LedgerMismatch, Outcome, QuarantinedRow
-from leadpipe.warehouse import engine_for, metadata, migrate, outcomes, quarantine, raw_rows
+from leadpipe.store import ledger
+from leadpipe.store.ledger import LedgerMismatch, Outcome, QuarantinedRow
+from leadpipe.store.warehouse import engine_for, metadata, migrate, outcomes, quarantine, raw_rows
 
 REQUIRED_TABLES = {"raw_rows", "people", "membership", "outcomes", "quarantine", "push_ledger", "runs",
                    "source_files", "prospects", "validation_results"}

@@ -9,10 +9,10 @@ import pandas as pd
 
 from enrichment.web.safety import SafetyPolicy
 from enrichment.web.site import SiteResult
-from enrichment.web.stage import enrich_resolved, fill_from_companies
-from enrichment.web.store import fresh_domains, load_companies, save_results
-from leadpipe.config import load_config
-from leadpipe.warehouse import engine_for, migrate
+from leadpipe.pipeline.enrich import enrich_resolved, fill_from_companies
+from leadpipe.pipeline.enrich_store import fresh_domains, load_companies, save_results
+from leadpipe.pipeline.settings import load_config
+from leadpipe.store.warehouse import engine_for, migrate
 from tests.web_sites import Route, SiteServer
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -97,7 +97,7 @@ def test_enrich_resolved_fetches_each_domain_once_and_survives_failures(home):
 
 
 def test_stage_is_a_no_op_when_disabled(home):
-    from leadpipe import stages
+    from leadpipe.pipeline import stages
 
     cfg = _cfg(home, enabled=False)
     assert stages.enrich(cfg, "run-1", "/some/resolved.parquet") == "/some/resolved.parquet"
@@ -106,7 +106,7 @@ def test_stage_is_a_no_op_when_disabled(home):
 
 def test_stage_on_unresolvable_domains_records_failures_without_raising(home):
     # Production safety policy (system resolver): on this machine every name is NXDOMAIN, in CI too.
-    from leadpipe import stages
+    from leadpipe.pipeline import stages
 
     cfg = _cfg(home)
     stages.start(cfg, "run-1")

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-from leadpipe.warehouse import in_chunks
+from leadpipe.store.warehouse import in_chunks
 
 Action = Literal["create", "update", "skip", "review"]
 Status = Literal["confirmed", "refused", "deferred"]

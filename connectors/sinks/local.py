@@ -12,10 +12,10 @@ from pathlib import Path
 from sqlalchemy import Engine, delete, insert
 
 from connectors.sinks.base import OnBatch, PlannedPush, PushResult
-from leadpipe.bulk_write import write_many
-from leadpipe.ledger import now
-from leadpipe.schema import PROSPECT_FIELDS
-from leadpipe.warehouse import in_chunks, prospects
+from leadpipe.store.bulk_write import write_many
+from leadpipe.store.ledger import now
+from leadpipe.core.schema import PROSPECT_FIELDS
+from leadpipe.store.warehouse import in_chunks, prospects
 
 CSV_COLUMNS = PROSPECT_FIELDS  # every prospect field, in the prospects table and the CRM-import CSV
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

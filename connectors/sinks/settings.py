@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 WritePolicyName = Literal["overwrite", "fill_blank", "never"]
 
-from leadpipe.schema import PROSPECT_FIELDS
+from leadpipe.core.schema import PROSPECT_FIELDS
 
 # Our prospect fields that can be mapped to CRM properties: everything a sink receives.
 MAPPABLE = PROSPECT_FIELDS

@@ -24,7 +24,7 @@ from enrichment.dedupe.fellegi_sunter import Model
 from enrichment.dedupe.matching import MatchResult, candidates, fit, match
 from enrichment.dedupe.settings import DedupeConfig
 from enrichment.dedupe.survivorship import choose, filled
-from leadpipe.schema import MAPPABLE_FIELDS
+from leadpipe.core.schema import MAPPABLE_FIELDS
 
 PERSON_NAMESPACE = uuid.UUID("6f1c3b5e-8a2d-4c4e-9b7a-2d1e5f3a9c10")
 GOLDEN_FIELDS = tuple(f for f in MAPPABLE_FIELDS if f not in ("full_name",))

@@ -138,7 +138,7 @@ def test_dry_run_from_the_form_shows_the_plan(stack, page) -> None:
 def test_large_list_waits_for_approval_in_the_ui_then_lands_in_the_local_sink(stack, page) -> None:
     from sqlalchemy import create_engine, select
 
-    from leadpipe.warehouse import prospects
+    from leadpipe.store.warehouse import prospects
 
     server, home = stack
     _fill_form(page, server, "DACH buyers live", dry_run=False)

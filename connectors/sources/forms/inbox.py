@@ -29,8 +29,8 @@ def store_submission(engine, form: str, key: str, body: bytes, payload: dict, si
     A submission by someone erased on request is stored blanked (field names kept, values dropped): it still
     counts once and reaches the ledger as `suppressed`, but their personal data never enters the warehouse.
     """
-    from leadpipe.erasure_guard import blank_if_erased
-    from leadpipe.warehouse import form_inbox
+    from leadpipe.pipeline.erasure_guard import blank_if_erased
+    from leadpipe.store.warehouse import form_inbox
 
     payload = blank_if_erased(engine, payload)
     row = {"form": form, "idempotency_key": key, "body_sha256": hashlib.sha256(body).hexdigest(),
@@ -55,12 +55,12 @@ class FormInboxSource:
         self.forms = forms
 
     def _filter(self, stmt):  # noqa: ANN001, ANN202
-        from leadpipe.warehouse import form_inbox
+        from leadpipe.store.warehouse import form_inbox
 
         return stmt.where(form_inbox.c.form.in_(self.forms)) if self.forms else stmt
 
     def discover(self, state: SourceState) -> list[SourceUnit]:
-        from leadpipe.warehouse import engine_for, form_inbox
+        from leadpipe.store.warehouse import engine_for, form_inbox
 
         lo = int(state.cursor.get("last_id", 0))
         with engine_for(self.engine_url).connect() as conn:
@@ -72,7 +72,7 @@ class FormInboxSource:
         return [SourceUnit(f"form_inbox (id {lo + 1}..{hi})", f"{lo}:{hi}", fp, 0, cursor_after={"last_id": hi})]
 
     def read(self, unit: SourceUnit) -> Iterator[RawRecord]:
-        from leadpipe.warehouse import engine_for, form_inbox
+        from leadpipe.store.warehouse import engine_for, form_inbox
 
         lo, hi = (int(x) for x in unit.locator.split(":"))
         stmt = self._filter(select(form_inbox).where(form_inbox.c.id > lo, form_inbox.c.id <= hi)

@@ -1,0 +1,102 @@
+"""Settings the Airflow DAGs read while they are parsed: schedule, deadline, the rebuild form's choices.
+
+Parsing happens every few seconds in the DAG processor, so this module stays light: YAML and pydantic
+only (both already loaded by Airflow), no database, no network, no pandas.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+DEFAULT_CONFIG = Path(__file__).resolve().parents[2] / "config" / "leadpipe.yaml"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+CRM_LABELS = {"local": "Local CRM table and CSV (no external CRM)", "hubspot": "HubSpot", "salesforce": "Salesforce"}
+
+
+class RebuildSettings(_Strict):
+    approval_above: int = Field(
+        500, ge=0, description="Lists with more prospects to write than this wait for a person to approve them."
+    )
+    crm_targets: list[str] = Field(
+        default_factory=lambda: ["local"], min_length=1, description="CRMs offered in the rebuild form."
+    )
+    max_list_size: int = Field(50_000, ge=1, description="Upper bound sales-ops can ask for in one list.")
+
+    @field_validator("crm_targets")
+    @classmethod
+    def _known_targets(cls, v: list[str]) -> list[str]:
+        unknown = sorted(set(v) - set(CRM_LABELS))
+        if unknown:
+            raise ValueError(f"unknown CRM target {unknown}; allowed: {', '.join(CRM_LABELS)}")
+        return v
+
+
+class AirflowSettings(_Strict):
+    nightly_schedule: str = Field("0 2 * * *", description="Cron line (UTC) for leads_nightly.")
+    nightly_deadline_minutes: int = Field(
+        240, ge=1, description="Alert when a nightly run is not finished this long after it was queued."
+    )
+    rebuild: RebuildSettings = RebuildSettings()
+    batch_rows: int = Field(
+        100_000, ge=1_000,
+        description="A source with more new rows than this is normalised in batches of about this many rows, "
+                    "one mapped task each, so several workers share one big file.",
+    )
+
+    @field_validator("nightly_schedule")
+    @classmethod
+    def _five_fields(cls, v: str) -> str:
+        if len(v.split()) != 5:
+            raise ValueError(f"'{v}' is not a 5-field cron line like '0 2 * * *' (minute hour day month weekday)")
+        return v
+
+
+@dataclass(frozen=True)
+class DagSettings:
+    """The few config values DAG files need while parsing; tasks load and validate the full config."""
+
+    airflow: AirflowSettings
+    markets: dict[str, str]  # name -> label
+    countries: list[str]
+    personas: dict[str, str]  # name -> label
+    qualify_at: int
+    tiers: dict[str, int]
+
+
+def read_dag_settings(path: str | Path | None = None) -> DagSettings:
+    """Read config/leadpipe.yaml (or LEADPIPE_CONFIG) without importing the pipeline's modules.
+
+    The full config pulls in pandas and rapidfuzz through its sections; the DAG processor re-parses DAG
+    files every few seconds, so parse time only reads the YAML and validates the `airflow` section.
+    """
+    path = Path(path or os.environ.get("LEADPIPE_CONFIG") or DEFAULT_CONFIG)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        airflow = AirflowSettings.model_validate(data.get("airflow") or {})
+    except FileNotFoundError:
+        raise ValueError(f"config file not found: {path}") from None
+    except (yaml.YAMLError, ValidationError) as exc:
+        raise ValueError(f"{path}: the 'airflow' section is not valid: {exc}") from None
+    markets = {m["name"]: m.get("label") or m["name"] for m in data.get("markets") or []}
+    countries = sorted({str(c).upper() for m in data.get("markets") or [] for c in m.get("countries") or []})
+    personas = {p["name"]: _persona_label(p) for p in data.get("personas") or []}
+    scoring = data.get("scoring") or {}
+    return DagSettings(airflow=airflow, markets=markets, countries=countries, personas=personas,
+                       qualify_at=int(scoring.get("qualify_at", 40)),
+                       tiers=dict(scoring.get("tiers") or {"A": 70, "B": 55, "C": 40}))
+
+
+def _persona_label(p: dict) -> str:
+    who = ", ".join(str(s).replace("_", "-") for s in p.get("seniorities") or []) or "any seniority"
+    depts = ", ".join(p.get("departments") or [])
+    return f"{p['name']} ({who}{' in ' + depts if depts else ''})"

@@ -1,0 +1,171 @@
+"""The dedupe stage's I/O: golden records and membership into the warehouse, resolved.parquet, the ledger.
+
+A 100k-row run touches ~70k people and 100k membership rows, so everything here works on whole columns:
+one upsert per table in large executemany chunks (no delete + re-insert, no IN lists to compile), JSON
+encoded by msgspec, reasons for merged rows built as string columns rather than one lookup per row.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import msgspec
+import numpy as np
+import pandas as pd
+from sqlalchemy import JSON, Connection, Engine, Table, Text, bindparam, cast
+from sqlalchemy.dialects import postgresql, sqlite
+
+from leadpipe.store.bulk_write import write_many
+from leadpipe.store.ledger import Outcome
+from leadpipe.core.schema import MAPPABLE_FIELDS
+from leadpipe.store.warehouse import membership, people
+
+WRITE_CHUNK = 20_000
+_ENCODER = msgspec.json.Encoder(enc_hook=lambda v: v.isoformat() if hasattr(v, "isoformat") else v.item())
+
+
+def _json(value: object) -> str | None:
+    return None if value is None else _ENCODER.encode(value).decode()
+
+
+def _upsert(conn: Connection, table: Table, rows: list[dict], key: str, keep: tuple[str, ...] = ()) -> None:
+    """INSERT ... ON CONFLICT (key) DO UPDATE, in chunks; JSON values arrive already encoded as text.
+
+    `keep`: columns an existing row keeps (created_run_id). Columns not in `rows` are never touched.
+    """
+    if not rows:
+        return
+    cols = list(rows[0])
+    dialect = conn.dialect.name
+    json_cols = {c for c in cols if isinstance(table.c[c].type, JSON)}
+
+    def param(c: str):
+        if c not in json_cols:
+            return bindparam(c, type_=table.c[c].type)
+        # PostgreSQL wants a json value; SQLite stores JSON as the text itself
+        return cast(bindparam(c, type_=Text), table.c[c].type) if dialect == "postgresql" else bindparam(c, type_=Text)
+
+    if dialect == "postgresql":
+        stmt = postgresql.insert(table)
+    elif dialect == "sqlite":
+        stmt = sqlite.insert(table)
+    else:  # pragma: no cover - the warehouse is SQLite or PostgreSQL
+        raise NotImplementedError(f"no upsert for {dialect}")
+    stmt = stmt.values({c: param(c) for c in cols})
+    stmt = stmt.on_conflict_do_update(index_elements=[key],
+                                      set_={c: stmt.excluded[c] for c in cols if c != key and c not in keep})
+    for i in range(0, len(rows), WRITE_CHUNK):
+        write_many(conn, stmt, rows[i : i + WRITE_CHUNK])
+
+
+def store_people(engine: Engine, run_id: str, res) -> None:
+    """Golden records and row -> person membership of this run, upserted (existing people keep created_run_id).
+
+    Rows are built one write chunk at a time: at 1M rows the whole run's row dicts and JSON texts at once
+    were gigabytes on top of the resolution itself.
+    """
+    g, prov, m = res.golden_frame, res.provenance_frame, res.membership
+    with engine.begin() as conn:
+        for lo in range(0, len(g), WRITE_CHUNK):
+            rows = _people_rows(g.iloc[lo : lo + WRITE_CHUNK], prov.iloc[lo : lo + WRITE_CHUNK], run_id)
+            _upsert(conn, people, rows, "person_id", keep=("created_run_id",))
+        for lo in range(0, len(m), WRITE_CHUNK):
+            _upsert(conn, membership, _member_rows(m.iloc[lo : lo + WRITE_CHUNK], res.evidence, run_id), "raw_row_id")
+
+
+def _people_rows(g: pd.DataFrame, prov: pd.DataFrame, run_id: str) -> list[dict]:
+    col = {c: (g[c].tolist() if c in g.columns else [None] * len(g)) for c in
+           ("email", "first_name", "last_name", "company", "company_key", "domain")}
+    fields, pfields = list(g.columns), list(prov.columns)
+    records = [{k: v for k, v in zip(fields, rec, strict=True) if v is not None}
+               for rec in g.to_numpy(dtype=object).tolist()]
+    parr = prov.to_numpy(dtype=float)
+    have = (~np.isnan(parr)).tolist()
+    provs = [{k: int(v) for k, v, ok in zip(pfields, vals, oks, strict=True) if ok}
+             for vals, oks in zip(parr.tolist(), have, strict=True)]
+    return [
+        {"person_id": pid, "email": col["email"][i] or None, "first_name": col["first_name"][i],
+         "last_name": col["last_name"][i], "company": col["company"][i], "company_key": col["company_key"][i],
+         "domain": col["domain"][i], "record": _json(records[i]), "provenance": _json(provs[i]),
+         "created_run_id": run_id, "updated_run_id": run_id}
+        for i, pid in enumerate(g.index.tolist())
+    ]
+
+
+def _member_rows(m: pd.DataFrame, evidence: dict, run_id: str) -> list[dict]:
+    score = m["match_score"].astype(float)
+    return [
+        {"raw_row_id": r, "person_id": p, "run_id": run_id, "rule": rule, "match_score": None if np.isnan(s) else s,
+         "evidence": _json(evidence.get(r))}
+        for r, p, rule, s in zip(m["raw_row_id"].astype(int).tolist(), m["person_id"].tolist(), m["rule"].tolist(),
+                                 score.tolist(), strict=True)
+    ]
+
+
+def merged_outcomes(batch: pd.DataFrame, res) -> list[Outcome]:
+    """'merged' for every row that is not its person's primary row, saying which row it was merged into."""
+    m = res.membership
+    primary = m["person_id"].map(res.primary).astype(np.int64)
+    merged = m[primary.to_numpy() != m["raw_row_id"].to_numpy()]
+    if merged.empty:
+        return []
+    lineage = batch.set_index("raw_row_id")[["source", "source_file", "source_row"]]
+    where = lineage.reindex(primary[merged.index].to_numpy())
+    where_txt = (where["source"].astype(str) + "/" + where["source_file"].astype(str) + " row "
+                 + where["source_row"].astype(np.int64).astype(str)).to_numpy()
+    score = merged["match_score"].astype(float).to_numpy()
+    weight = np.where(np.isnan(score), ")", pd.Series(score).map(lambda s: f", match weight {s:.1f})").to_numpy())
+    reason = "same person as " + where_txt + " (" + merged["rule"].astype(str).to_numpy() + weight
+    return [Outcome(int(r), "merged", str(t), p) for r, t, p in
+            zip(merged["raw_row_id"].tolist(), reason.tolist(), merged["person_id"].tolist(), strict=True)]
+
+
+def resolved_frame(batch: pd.DataFrame, res) -> pd.DataFrame:
+    """One row per person touched: golden fields, primary row, lead source, came via a form, is new."""
+    g = res.golden_frame
+    out = g.reindex(columns=list(MAPPABLE_FIELDS))
+    out = out.astype(object).where(out.notna(), None)
+    pids = g.index.to_numpy()
+    primary = pd.Series(res.primary).reindex(pids).astype(np.int64).to_numpy()
+    out["person_id"] = pids
+    out["primary_raw_row_id"] = primary
+    out["lead_source"] = batch.set_index("raw_row_id")["source"].reindex(primary).to_numpy()
+    forms = batch.loc[batch["source_kind"] == "form", "raw_row_id"].astype(np.int64)
+    m = res.membership
+    via_form = m.loc[m["raw_row_id"].astype(np.int64).isin(forms), "person_id"].unique()
+    out["from_form"] = pd.Index(pids).isin(via_form)  # hash lookups: np.isin sorts object arrays
+    out["is_new"] = pd.Index(pids).isin(list(res.new_people))
+    return out.reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- partitioned runs: the plan on disk
+
+
+def write_plan(folder: Path, batch: pd.DataFrame, existing: pd.DataFrame, model, partitions: int) -> None:
+    """What every scoring worker and the merge read: the batch, its candidate people, the model, n."""
+    from leadpipe.store.run_files import write_frame
+
+    folder.mkdir(parents=True, exist_ok=True)
+    write_frame(batch, folder / "batch.parquet")
+    ex = existing.copy()
+    for c in ("record", "provenance"):
+        if c in ex.columns:
+            ex[c] = [json.dumps(v) for v in ex[c]]
+    write_frame(ex, folder / "existing.parquet")
+    (folder / "plan.json").write_text(json.dumps({"partitions": partitions, "model": model.to_json()}),
+                                      encoding="utf-8")
+
+
+def read_plan(folder: Path):
+    """(batch, existing, model, partitions) as written by write_plan."""
+    from enrichment.dedupe import Model
+    from leadpipe.store.run_files import read_frame
+
+    batch = read_frame(folder / "batch.parquet")
+    existing = read_frame(folder / "existing.parquet")
+    for c in ("record", "provenance"):
+        if c in existing.columns:
+            existing[c] = [json.loads(v) for v in existing[c]]
+    plan = json.loads((folder / "plan.json").read_text(encoding="utf-8"))
+    return batch, existing, Model.from_json(plan["model"]), int(plan["partitions"])

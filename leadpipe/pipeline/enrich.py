@@ -1,0 +1,85 @@
+"""The pipeline's enrich step: company websites -> empty company fields of the resolved people.
+
+Off unless `enrichment.web.enabled`. Only distinct company domains are fetched, and only those not enriched
+within `freshness_days`. A site that cannot be fetched leaves the people as they were, with the company's
+`enrichment_status` saying why; the run never fails on it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from pathlib import Path
+
+import pandas as pd
+
+from enrichment.web.safety import SafetyPolicy
+from enrichment.web.site import SiteEnricher
+from leadpipe.pipeline.enrich_store import fresh_domains, load_companies, save_results
+from leadpipe.store.warehouse import engine_for
+
+log = logging.getLogger("leadpipe.enrichment.web")
+MIN_INDUSTRY_CONFIDENCE = 0.5
+
+
+def enrich_resolved(cfg, run_id: str, path: str, out: Path, policy: SafetyPolicy | None = None,
+                    resolver=None) -> str:
+    """Websites and/or deliverability, as configured; `policy` and `resolver` are injected by tests."""
+    from leadpipe.store.run_files import at, read_frame, write_frame
+
+    df = read_frame(at(cfg, path))
+    if cfg.enrichment.web.enabled:
+        df = _enrich_websites(cfg, run_id, df, policy)
+    if cfg.enrichment.deliverability.enabled:
+        from enrichment.deliverability import add_deliverability, make_resolver
+
+        df = add_deliverability(df, resolver or make_resolver(cfg.enrichment.deliverability.timeout_seconds))
+    write_frame(df, out)
+    return str(out)
+
+
+def _enrich_websites(cfg, run_id: str, df: pd.DataFrame, policy: SafetyPolicy | None) -> pd.DataFrame:
+    settings = cfg.enrichment.web
+    engine = engine_for(cfg.warehouse_url)
+    domains = sorted({d for d in df.get("domain", pd.Series(dtype="string")).dropna().astype(str) if d.strip()})
+    skip = fresh_domains(engine, domains, settings.freshness_days)
+    todo = [d for d in domains if d not in skip]
+    enricher = SiteEnricher(settings, cfg.resolve(settings.cache_path), policy)
+    results = []
+    try:
+        for result in enricher.enrich_many(todo):
+            results.append(result)
+            if len(results) % 200 == 0:  # keep progress if the task is killed mid-way
+                save_results(engine, results[-200:], run_id)
+    finally:
+        enricher.close()
+        save_results(engine, results[len(results) - len(results) % 200:], run_id)
+    statuses = Counter(r.status for r in results)
+    log.info("enrich: %d company domains, %d fresh (skipped), fetched %d: %s", len(domains), len(skip), len(todo),
+             ", ".join(f"{n} {s}" for s, n in sorted(statuses.items())) or "none")
+    return fill_from_companies(df, load_companies(engine, domains))
+
+
+def fill_from_companies(df: pd.DataFrame, known: dict[str, dict]) -> pd.DataFrame:
+    """Fill only what is empty: the purchased list's own values are never overwritten by a guess."""
+    df = df.copy()
+    for col in ("company", "industry"):
+        if col not in df.columns:
+            df[col] = pd.Series([None] * len(df), dtype="object")
+    statuses, companies, industries = [], [], []
+    for domain, company, industry in zip(df.get("domain", [None] * len(df)), df["company"], df["industry"],
+                                         strict=True):
+        row = known.get(domain) if isinstance(domain, str) else None
+        statuses.append(row["enrichment_status"] if row else None)
+        ok = row is not None and row["enrichment_status"] == "ok"
+        companies.append(company if _filled(company) or not ok else row.get("name"))
+        usable = ok and row.get("industry") and (row.get("industry_confidence") or 0) >= MIN_INDUSTRY_CONFIDENCE
+        industries.append(industry if _filled(industry) or not usable else row["industry"])
+    df["company"] = pd.array(companies, dtype="string")
+    df["industry"] = pd.array(industries, dtype="string")
+    df["enrichment_status"] = pd.array(statuses, dtype="string")
+    return df
+
+
+def _filled(value: object) -> bool:
+    return value is not None and not pd.isna(value) and str(value).strip() != ""

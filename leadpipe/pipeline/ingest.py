@@ -1,0 +1,168 @@
+"""Ingest one source: store new units append-only with lineage, then hand on the run's readable rows.
+
+Store phase, per unit: records are read in batches; each batch goes into raw_rows (and its unreadable
+rows into quarantine, with file, line and reason) inside one transaction per unit that also marks the
+unit as seen and saves the source's new cursor. The new state therefore exists only once the rows are
+stored: a crash mid-unit rolls the unit back and the next try reads it again.
+
+Export phase: the rows this run stored for the source are streamed back from the warehouse and mapped
+to canonical fields (preset, override, auto-mapping per file). Building the output from the warehouse
+rather than from memory keeps memory flat and lets a retried task rebuild the output of units an earlier
+try already committed, so no stored row is left without an outcome.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine, delete, insert, select
+
+from connectors.sources.base import RawRecord, Source, SourceError, SourceState, SourceUnit, batched
+from connectors.sources.mapping import HeaderMapping, map_headers
+from leadpipe.store import ledger
+from leadpipe.pipeline.settings import SourceConfig
+from leadpipe.pipeline.erasure_guard import ErasureGuard
+from leadpipe.store.warehouse import outcomes, quarantine, raw_rows, source_files, source_state
+
+log = logging.getLogger("leadpipe")
+BATCH_ROWS = 5_000
+MAPPING_SAMPLE = 1_000
+# A unit must give at least one of these, or it cannot become a lead at all.
+IDENTITY_FIELDS = ("email", "full_name", "last_name", "first_name", "phone")
+LINEAGE_COLUMNS = ("raw_row_id", "source", "source_file", "source_row", "source_kind")
+
+
+@dataclass(frozen=True)
+class UnitResult:
+    unit: str
+    rows: int
+    quarantined: int
+
+
+def load_state(engine: Engine, source: str) -> SourceState:
+    with engine.connect() as conn:
+        seen = frozenset(r[0] for r in conn.execute(
+            select(source_files.c.fingerprint).where(source_files.c.source == source)))
+        cursor = conn.execute(select(source_state.c.cursor).where(source_state.c.source == source)).scalar()
+    return SourceState(seen=seen, cursor=dict(cursor or {}))
+
+
+def unit_mapping(src: SourceConfig, headers: list[str]) -> HeaderMapping:
+    return map_headers(headers, src.preset, src.mapping, automap=src.automap)
+
+
+def _headers(records: list[RawRecord]) -> list[str]:
+    seen: dict[str, None] = {}
+    for r in records:
+        for k in r.payload:
+            if k != "_extra_fields":
+                seen.setdefault(k, None)
+    return list(seen)
+
+
+def store_unit(engine: Engine, run_id: str, src: SourceConfig, source: Source, unit: SourceUnit) -> UnitResult:
+    """Store one unit's rows, its quarantine and its new state in one transaction (all or nothing)."""
+    stamp = ledger.now()
+    total = bad = 0
+    with engine.begin() as conn:
+        guard = ErasureGuard.load(conn)
+        for i, batch in enumerate(batched(source.read(unit), BATCH_ROWS)):
+            if i == 0:
+                _check_columns(src, unit, batch)
+            # People erased on request: stored as a marker with the outcome `suppressed`, never their data.
+            batch, erased = guard.scrub(batch, unit_mapping(src, _headers(batch)).fields if guard else {})
+            ids = [r[0] for r in conn.execute(
+                insert(raw_rows).returning(raw_rows.c.id, sort_by_parameter_order=True),
+                [{"run_id": run_id, "source": src.name, "source_file": unit.name, "source_row": r.source_row,
+                  "payload": r.payload, "ingested_at": stamp} for r in batch])]
+            broken = [(rid, r) for rid, r in zip(ids, batch, strict=True) if r.error]
+            if broken:
+                conn.execute(insert(quarantine), [
+                    {"run_id": run_id, "raw_row_id": rid, "source": src.name, "source_file": unit.name,
+                     "source_row": r.source_row, "field": None, "check_name": "ingest.parse", "reason": r.error}
+                    for rid, r in broken])
+                conn.execute(insert(outcomes), [
+                    {"run_id": run_id, "raw_row_id": rid, "outcome": "quarantined",
+                     "reason": f"ingest.parse: {r.error}", "person_id": None} for rid, r in broken])
+            if any(erased):
+                conn.execute(insert(outcomes), guard.outcomes(run_id, ids, erased))
+            total += len(batch)
+            bad += len(broken)
+            log.info("source %s, %s: %d rows stored so far", src.name, unit.name, total)
+        conn.execute(insert(source_files).values(
+            source=src.name, path=unit.locator[:10_000], fingerprint=unit.fingerprint, size_bytes=unit.size_bytes,
+            rows=total, run_id=run_id, ingested_at=stamp))
+        if unit.cursor_after is not None:
+            conn.execute(delete(source_state).where(source_state.c.source == src.name))
+            conn.execute(insert(source_state).values(source=src.name, cursor=unit.cursor_after, run_id=run_id,
+                                                     updated_at=stamp))
+    log.info("source %s, %s: %d rows stored, %d unreadable rows quarantined", src.name, unit.name, total, bad)
+    return UnitResult(unit.name, total, bad)
+
+
+def _check_columns(src: SourceConfig, unit: SourceUnit, first_batch: list[RawRecord]) -> None:
+    headers = _headers(first_batch)
+    m = unit_mapping(src, headers)
+    if not set(m.fields) & set(IDENTITY_FIELDS):
+        raise SourceError(
+            f"{unit.name}: no column for any of {', '.join(IDENTITY_FIELDS)}; the file has "
+            f"{', '.join(headers[:30]) or 'no columns'}. Set 'preset' or 'mapping' for source {src.name}.")
+    if m.missing:
+        log.warning("source %s, %s: configured columns not in the file, left empty: %s", src.name, unit.name,
+                    m.missing)
+
+
+def export_run_rows(engine: Engine, run_id: str, src: SourceConfig, out: Path) -> int:
+    """Write this run's readable rows (to `out`: a Path or an ObjectStoragePath, see leadpipe.store.run_files) of the source as canonical string columns + lineage; rows written."""
+    import pyarrow as pa
+
+    from leadpipe.store.run_files import parquet_writer
+
+    base = select(raw_rows.c.id, raw_rows.c.source_file, raw_rows.c.source_row, raw_rows.c.payload).where(
+        raw_rows.c.run_id == run_id, raw_rows.c.source == src.name,
+        ~raw_rows.c.id.in_(select(quarantine.c.raw_row_id).where(quarantine.c.run_id == run_id,
+                                                                  quarantine.c.source == src.name)),
+        ~raw_rows.c.id.in_(select(outcomes.c.raw_row_id).where(outcomes.c.run_id == run_id,
+                                                                outcomes.c.outcome == "suppressed")))
+    with engine.connect() as conn:
+        names = [r[0] for r in conn.execute(
+            select(raw_rows.c.source_file).where(raw_rows.c.run_id == run_id, raw_rows.c.source == src.name)
+            .group_by(raw_rows.c.source_file))]
+        mappings: dict[str, HeaderMapping] = {}
+        for name in names:
+            sample = conn.execute(select(raw_rows.c.payload).where(
+                raw_rows.c.run_id == run_id, raw_rows.c.source == src.name, raw_rows.c.source_file == name)
+                .order_by(raw_rows.c.id).limit(MAPPING_SAMPLE)).scalars().all()
+            mappings[name] = unit_mapping(src, _headers([RawRecord(0, p) for p in sample]))
+    fields = sorted({f for m in mappings.values() for f in m.fields})
+    schema = pa.schema([(f, pa.string()) for f in fields] + [
+        ("raw_row_id", pa.int64()), ("source", pa.string()), ("source_file", pa.string()),
+        ("source_row", pa.int64()), ("source_kind", pa.string())])
+    written = 0
+    with engine.connect() as conn, parquet_writer(out, schema) as writer:
+        result = conn.execution_options(stream_results=True, yield_per=BATCH_ROWS).execute(
+            base.order_by(raw_rows.c.id))
+        for part in result.partitions(BATCH_ROWS):
+            n = len(part)
+            cols: dict[str, list] = {f: [""] * n for f in fields}
+            # column by column over runs of rows from one file (one run per part, usually): a comprehension
+            # per field instead of a Python loop per cell, ~3x faster on wide vendor files
+            start = 0
+            while start < n:
+                name = part[start].source_file
+                stop = start
+                while stop < n and part[stop].source_file == name:
+                    stop += 1
+                payloads = [r.payload or {} for r in part[start:stop]]
+                for f, header in mappings[name].fields.items():
+                    if header and f in cols:
+                        cols[f][start:stop] = [p.get(header, "") for p in payloads]
+                start = stop
+            batch = {**cols, "raw_row_id": [r.id for r in part], "source": [src.name] * n,
+                     "source_file": [r.source_file for r in part], "source_row": [r.source_row for r in part],
+                     "source_kind": [src.kind] * n}
+            writer.write_table(pa.table(batch, schema=schema))
+            written += n
+    return written

@@ -1,0 +1,205 @@
+"""The push stage behind `stages.push` and `leadpipe push --dry-run`: pick the sink, plan, write, account.
+
+Ledger contract: a record's CRM id and content hash go into the push ledger only after the CRM confirmed it,
+batch by batch, so a run killed mid-push and re-run re-sends only unconfirmed records (which the CRM upserts
+by key, so nothing is duplicated). Every prospect ends in one outcome: pushed (confirmed create/update),
+merged (unchanged, skipped), or quarantined with the CRM's reason (refused, deferred by a daily limit, or held
+for review); those have no ledger entry, so the next push retries them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from pathlib import Path
+
+from sqlalchemy import Engine, delete, insert, select
+
+from connectors.sinks.base import PlannedPush, PushResult, Sink, plan_pushes
+from connectors.sinks.local import LocalSink
+from connectors.sinks.settings import SinkSettings
+from leadpipe.store import ledger
+from leadpipe.store.bulk_write import write_many
+from leadpipe.store.ledger import Outcome, QuarantinedRow
+from leadpipe.store.warehouse import in_chunks, lineage_of, push_ledger, push_plans
+
+log = logging.getLogger(__name__)
+
+
+def make_sink(settings: SinkSettings, engine: Engine, folder: Path) -> Sink:
+    """The configured sink; credentials come from Airflow Connections / env only."""
+    if settings.type == "hubspot":
+        from connectors.sinks.credentials import hubspot_token
+        from connectors.sinks.hubspot import HubSpotSink
+
+        return HubSpotSink(settings.hubspot, hubspot_token(settings.hubspot.connection_id),
+                           settings.mapping_for("hubspot"), dict(settings.write_policy))
+    if settings.type == "salesforce":
+        from connectors.sinks.salesforce import salesforce_sink
+
+        return salesforce_sink(settings)
+    return LocalSink(engine, folder / "crm_import.csv")
+
+
+def confirmed_hashes(engine: Engine, sink_name: str) -> dict[str, str]:
+    with engine.connect() as conn:
+        return dict(conn.execute(select(push_ledger.c.person_id, push_ledger.c.content_hash)
+                                 .where(push_ledger.c.sink == sink_name)).all())
+
+
+def make_plan(sink: Sink, engine: Engine, records: list[dict]) -> list[PlannedPush]:
+    """Compare with the ledger and, where the sink can look records up, with what the CRM already holds."""
+    done = confirmed_hashes(engine, sink.name)
+    existing = None
+    lookup = getattr(sink, "lookup", None)
+    settings = getattr(sink, "settings", None)
+    if lookup and getattr(settings, "match_existing", False):
+        from connectors.sinks.base import content_hash
+
+        changed = [r["email"] for r in records if r.get("email") and done.get(r["person_id"]) != content_hash(r)]
+        existing = lookup(changed)
+    return plan_pushes(records, done, existing)
+
+
+def store_plan(engine: Engine, run_id: str, sink_name: str, plan: list[PlannedPush], dry_run: bool) -> None:
+    with engine.begin() as conn:
+        conn.execute(delete(push_plans).where(push_plans.c.run_id == run_id, push_plans.c.sink == sink_name,
+                                              push_plans.c.dry_run == dry_run))
+        if plan:
+            write_many(conn, insert(push_plans), [
+                {"run_id": run_id, "sink": sink_name, "person_id": p.person_id, "action": p.action,
+                 "reason": p.reason, "crm_id": p.crm_id, "content_hash": p.content_hash, "dry_run": dry_run,
+                 "planned_at": ledger.now()} for p in plan])
+
+
+def record_confirmed(engine: Engine, sink_name: str, run_id: str, confirmed: list[PushResult],
+                     hashes: dict[str, str]) -> None:
+    """Put what the CRM confirmed into the push ledger (replacing earlier entries); nothing unconfirmed."""
+    if not confirmed:
+        return
+    with engine.begin() as conn:
+        for chunk in in_chunks([r.person_id for r in confirmed]):
+            conn.execute(delete(push_ledger).where(push_ledger.c.sink == sink_name,
+                                                   push_ledger.c.person_id.in_(chunk)))
+        write_many(conn, insert(push_ledger), [
+            {"sink": sink_name, "person_id": r.person_id, "crm_id": r.crm_id,
+             "content_hash": hashes[r.person_id], "run_id": run_id, "pushed_at": ledger.now()}
+            for r in confirmed])
+
+
+def _ledger_writer(engine: Engine, sink_name: str, run_id: str, hashes: dict[str, str]):
+    def on_batch(results: list[PushResult]) -> None:
+        record_confirmed(engine, sink_name, run_id, [r for r in results if r.outcome == "confirmed"], hashes)
+
+    return on_batch
+
+
+def run_push(engine: Engine, run_id: str, sink: Sink, records: list[dict], primary: dict[str, int],
+             requalified: set[str] | frozenset[str] = frozenset()) -> dict[str, int]:
+    """Plan, store the plan, write through the sink, then give every prospect's primary raw row its outcome.
+
+    People in `requalified` (decided again after a config change, with no raw row in this run) get no outcome
+    and no quarantine row: what happened to them goes into the run's re-qualification record instead.
+    """
+    plan = make_plan(sink, engine, records)
+    store_plan(engine, run_id, sink.name, plan, dry_run=False)
+    hashes = {p.person_id: p.content_hash for p in plan}
+    results = sink.write(plan, run_id, _ledger_writer(engine, sink.name, run_id, hashes))
+    by_pid = {r.person_id: r for r in results}
+    outcomes: list[Outcome] = []
+    held: list[tuple[str, str, str]] = []  # person_id, check, reason
+    again: dict[str, str] = {}
+    for p in plan:
+        if p.person_id in requalified:
+            again[p.person_id] = _requalified_result(p, by_pid.get(p.person_id), sink.name)
+        elif p.action == "skip":
+            outcomes.append(Outcome(primary[p.person_id], "merged", f"already in {sink.name} CRM, unchanged",
+                                    p.person_id))
+        elif p.action == "review":
+            held.append((p.person_id, "crm_review", f"held for review before pushing to {sink.name}: {p.reason}"))
+        else:
+            r = by_pid.get(p.person_id)
+            if r is None:
+                held.append((p.person_id, "crm_refused", f"{sink.name} gave no answer; retried next run"))
+            elif r.outcome == "confirmed":
+                verb = {True: "created", False: "updated"}.get(r.created, f"{p.action}d")
+                outcomes.append(Outcome(primary[p.person_id], "pushed", f"{verb} in {sink.name} CRM as {r.crm_id}",
+                                        p.person_id))
+            elif r.outcome == "deferred":
+                held.append((p.person_id, "crm_deferred", f"not pushed to {sink.name} yet: {r.error}"))
+            else:
+                held.append((p.person_id, "crm_refused", f"{sink.name} refused it: {r.error}; retried next run"))
+    ledger.record_outcomes(engine, run_id, outcomes)
+    _quarantine(engine, run_id, [(primary[pid], pid, check, reason) for pid, check, reason in held])
+    if again:
+        from leadpipe.pipeline.requalify import record_push_results
+
+        record_push_results(engine, run_id, again)
+    counts = Counter(p.action for p in plan)
+    status = Counter(r.outcome for r in results)
+    out = {"create": counts["create"], "update": counts["update"], "skip": counts["skip"],
+           "review": counts["review"], "confirmed": status["confirmed"], "failed": status["refused"],
+           "deferred": status["deferred"]}
+    log.info("push to %s: %d created, %d updated, %d unchanged, %d for review; %d refused, %d deferred",
+             sink.name, out["create"], out["update"], out["skip"], out["review"], out["failed"], out["deferred"])
+    return out
+
+
+def _requalified_result(p: PlannedPush, r: PushResult | None, sink: str) -> str:
+    """One line for the re-qualification record: created / updated / unchanged / held, with the CRM id or why."""
+    if p.action == "skip":
+        return f"unchanged in {sink} CRM"
+    if p.action == "review":
+        return f"held: for review before pushing to {sink}: {p.reason}"
+    if r is None:
+        return f"held: {sink} gave no answer"
+    if r.outcome == "confirmed":
+        verb = {True: "created", False: "updated"}.get(r.created, f"{p.action}d")
+        return f"{verb} in {sink} CRM as {r.crm_id}"
+    return f"held: {sink} did not take it: {r.error}"
+
+
+def _quarantine(engine: Engine, run_id: str, items: list[tuple[int, str, str, str]]) -> None:
+    if not items:
+        return
+    with engine.connect() as conn:
+        where = lineage_of(conn, [i[0] for i in items])
+    ledger.record_quarantine(engine, run_id, [
+        QuarantinedRow(raw_id, where[raw_id].source, where[raw_id].source_file, where[raw_id].source_row,
+                       check, reason, "email")
+        for raw_id, _pid, check, reason in items])
+
+
+def sync_named_list(sink: Sink, list_name: str, person_ids: list[str], engine: Engine) -> dict[str, int | str]:
+    """Make the CRM's named list hold exactly these people (for the list-rebuild DAG, issue 9).
+
+    Only people the CRM confirmed (push ledger) can be members; the rest are reported as 'not_in_crm'
+    so the caller can push first. HubSpot: a static contact list (Lists API v3); Salesforce: a Campaign with
+    its CampaignMembers.
+    """
+    from leadpipe.store.warehouse import crm_lists
+
+    with engine.connect() as conn:
+        crm_ids = dict(conn.execute(select(push_ledger.c.person_id, push_ledger.c.crm_id)
+                                    .where(push_ledger.c.sink == sink.name)).all())
+        known = conn.execute(select(crm_lists.c.crm_list_id).where(
+            crm_lists.c.sink == sink.name, crm_lists.c.list_name == list_name)).scalar()
+    members = sorted({crm_ids[p] for p in person_ids if p in crm_ids})
+    missing = len({p for p in person_ids if p not in crm_ids})
+    if sink.name == "hubspot":
+        from connectors.sinks.hubspot import sync_hubspot_list
+
+        list_id, added, removed = sync_hubspot_list(sink, list_name, members, known)  # type: ignore[arg-type]
+    elif sink.name == "salesforce":
+        from connectors.sinks.salesforce import sync_campaign
+
+        list_id, added, removed = sync_campaign(sink, list_name, members)  # type: ignore[arg-type]
+    else:
+        raise NotImplementedError(f"named lists need a CRM sink (hubspot or salesforce), not {sink.name}")
+    with engine.begin() as conn:
+        conn.execute(delete(crm_lists).where(crm_lists.c.sink == sink.name, crm_lists.c.list_name == list_name))
+        conn.execute(insert(crm_lists).values(sink=sink.name, list_name=list_name, crm_list_id=list_id,
+                                              members=len(members), synced_at=ledger.now()))
+    log.info("list %s in %s: %d members (%d added, %d removed, %d not in the CRM yet)",
+             list_name, sink.name, len(members), added, removed, missing)
+    return {"list_id": list_id, "members": len(members), "added": added, "removed": removed, "not_in_crm": missing}

@@ -1,0 +1,210 @@
+"""The qualify stage: segment, classify, score, check compliance and route every resolved person.
+
+Reads resolved.parquet, writes prospects.parquet (only people who may be contacted and qualify), records
+a `suppressed` or `disqualified` outcome with its reason for everyone else, and stores the decision on the
+person (segments, persona, score breakdown, compliance verdict, owner) for `leadpipe explain` and audits.
+People erased earlier (a tombstone matches) are suppressed and erased again, so a re-bought list cannot
+bring their data back into the warehouse.
+
+When the qualification config changed since the last run (leadpipe.pipeline.requalify), everyone else in the
+warehouse is decided again in the same pass; newly qualified people join prospects.parquet (`requalified`
+true) and every change is recorded per run, not as a second outcome of an old raw row.
+
+The decisions are made frame-wise (leadpipe.pipeline.decisions) and written back in bulk: at 700k people a
+per-person loop with one UPDATE each was the slowest part of a run.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from datetime import UTC, datetime
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    func,
+    insert,
+    select,
+)
+
+from leadpipe.pipeline import requalify
+from leadpipe.store import ledger
+from leadpipe.pipeline.settings import Config
+from leadpipe.pipeline.decisions import Context, decide_frame, stored_json
+from leadpipe.store.ledger import Outcome
+from leadpipe.store.warehouse import engine_for, in_chunks, people, suppression_entries
+
+log = logging.getLogger("leadpipe")
+NEW_COLUMNS = ["market", "markets", "seniority", "department", "persona", "score", "fit_score", "intent_score",
+               "tier", "lawful_basis", "consent_evidence", "lia_ref", "dnc_status", "dnc_checked_at",
+               "phone_withheld", "owner", "owner_reason", "requalified"]
+_DECISION_COLUMNS = [c for c in NEW_COLUMNS if c not in ("owner", "owner_reason", "requalified")]
+
+
+def qualify(cfg: Config, run_id: str, path: str | None) -> str | None:
+    from enrichment.suppress import load_dnc_registry, load_lists
+    from leadpipe.pipeline.forget import forget, scrub_run_files
+    from leadpipe.store.run_files import at, read_frame
+    from leadpipe.pipeline.stages import _to_parquet, run_dir, timed
+
+    engine = engine_for(cfg.warehouse_url)
+    now = datetime.now(UTC)
+    fingerprint = requalify.config_fingerprint(cfg)
+    again, previous = requalify.needs_requalification(engine, run_id, fingerprint)
+    if path is None and not again:
+        requalify.record_run(engine, run_id, fingerprint, previous, [], 0)
+        return None
+    with timed(cfg, run_id, "qualify"):
+        df = read_frame(at(cfg, path)) if path is not None else pd.DataFrame(columns=["person_id"])
+        df = df.assign(requalified=False)
+        if again:  # the config changed: everyone else in the warehouse is decided again
+            others = requalify.load_people(engine, cfg, run_id, exclude=set(df["person_id"]))
+            df = pd.concat([df, others.assign(requalified=True)], ignore_index=True)
+        df = df.reset_index(drop=True)
+        if df.empty:
+            requalify.record_run(engine, run_id, fingerprint, previous, [], 0)
+            return None
+        sup = cfg.suppression
+        lists = load_lists([cfg.resolve(p) for p in sup.do_not_contact_files])
+        with engine.connect() as conn:
+            lists.tombstones = {r[0] for r in conn.execute(select(suppression_entries.c.value_hash))}
+        registry = None
+        if sup.national_dnc_registry is not None:
+            registry = load_dnc_registry(cfg.resolve(sup.national_dnc_registry.path),
+                                         sup.national_dnc_registry.country_code)
+        dec = decide_frame(df, cfg, Context(lists, registry, now))
+        requalified = df["requalified"].to_numpy(dtype=bool)
+        keep = (dec["outcome"] == "prospect").to_numpy()
+        owners = _route(engine, cfg, df, keep)
+        stay = requalified & ~keep
+        if stay.any():  # a re-qualified person who is no prospect keeps the owner they had
+            owners.loc[stay, "owner"] = df.loc[stay, "old_owner"].to_numpy()
+        _store(engine, df, dec, owners, run_id, fingerprint, now)
+
+        in_run = ~requalified
+        outcomes = [Outcome(int(rid), kind, why, pid) for rid, kind, why, pid in zip(
+            df.loc[in_run, "primary_raw_row_id"], dec.loc[in_run, "outcome"], dec.loc[in_run, "reason"],
+            df.loc[in_run, "person_id"], strict=True) if kind != "prospect"]
+        ledger.record_outcomes(engine, run_id, outcomes)
+        changes = _changes(df, dec, keep) if again else []
+        counts = requalify.record_run(engine, run_id, fingerprint, previous, changes, int(requalified.sum()))
+        erased = [e for e, why in zip(df.loc[in_run, "email"], dec.loc[in_run, "suppressed"], strict=True)
+                  if why and why.startswith("erased on request") and e]
+        for address in erased:  # re-bought after an erasure: take their data out again, files too
+            forget(engine, address, reason="re-bought after erasure")
+            scrub_run_files(run_dir(cfg, run_id), address)
+
+        out = run_dir(cfg, run_id) / "prospects.parquet"
+        _to_parquet(_prospects(df, dec, owners, keep), out)
+        log.info("qualify: %d people (%d re-qualified after a config change), %d prospects, %d suppressed "
+                 "(%d erased people re-bought), %d disqualified; re-qualification changes: %s",
+                 len(df), int(requalified.sum()), int(keep.sum()), sum(o.outcome == "suppressed" for o in outcomes),
+                 len(erased), sum(o.outcome == "disqualified" for o in outcomes),
+                 {k: v for k, v in counts.items() if k not in ("people", "config_changed")} or "none")
+        return str(out)
+
+
+def _prospects(df: pd.DataFrame, dec: pd.DataFrame, owners: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
+    """The people who go on to the push, with their decision; a phone that may not be called is dropped."""
+    base = df.loc[keep].drop(columns=[c for c in df.columns if c.startswith("old_")])
+    d = dec.loc[keep]
+    out = base.assign(**{c: d[c] for c in _DECISION_COLUMNS}, annual_revenue=d["annual_revenue"],
+                      owner=owners.loc[keep, "owner"], owner_reason=owners.loc[keep, "owner_reason"])
+    if "phone" in out.columns:
+        out["phone"] = out["phone"].astype(object).where(d["phone_callable"].to_numpy(dtype=bool), None)
+    columns = list(dict.fromkeys(list(base.columns) + ["annual_revenue"] + NEW_COLUMNS))
+    return out.reindex(columns=columns).reset_index(drop=True)
+
+
+def _changes(df: pd.DataFrame, dec: pd.DataFrame, keep: np.ndarray) -> list[dict]:
+    """Re-qualified people whose decision changed: the run-level record (see leadpipe.pipeline.requalify)."""
+    out = []
+    mask = df["requalified"].to_numpy(dtype=bool)
+    for i in np.flatnonzero(mask).tolist():
+        old_score = df.at[i, "old_score"]
+        old_score = None if pd.isna(old_score) else int(old_score)
+        old_tier = None if pd.isna(df.at[i, "old_tier"]) else df.at[i, "old_tier"]
+        new_score, new_tier = int(dec.at[i, "score"]), dec.at[i, "tier"]
+        change = requalify.change_of(bool(df.at[i, "old_prospect"]), bool(keep[i]), old_score, new_score,
+                                     old_tier, new_tier)
+        if change:
+            out.append({"person_id": df.at[i, "person_id"], "change": change, "old_score": old_score,
+                        "old_tier": old_tier, "new_score": new_score, "new_tier": new_tier,
+                        "reason": dec.at[i, "reason"]})
+    return out
+
+
+def _route(engine: Engine, cfg: Config, df: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
+    """owner and owner_reason per person (None for people who are not prospects)."""
+    from enrichment.routing import assign_owners, load_account_owners
+
+    owners = pd.DataFrame({"owner": [None] * len(df), "owner_reason": [None] * len(df)}, index=df.index,
+                          dtype=object)
+    routing = cfg.routing
+    if not keep.any() or not (routing.teams or routing.account_owners_files):
+        return owners
+    account_owners = load_account_owners([cfg.resolve(p) for p in routing.account_owners_files])
+    chosen = df.loc[keep, [c for c in ("person_id", "domain", "country", "state") if c in df.columns]]
+    chosen = chosen.astype(object).where(chosen.notna(), None)
+    prospects = chosen.to_dict("records")
+    pids = chosen["person_id"].tolist()
+    with engine.connect() as conn:
+        current: dict[str, str] = {}
+        for chunk in in_chunks(pids):
+            current.update(conn.execute(select(people.c.person_id, people.c.owner).where(
+                people.c.person_id.in_(chunk), people.c.owner.is_not(None))).all())
+        per_owner = dict(conn.execute(select(people.c.owner, func.count()).where(people.c.owner.is_not(None))
+                                      .group_by(people.c.owner)).all())
+    so_far = {team: sum(per_owner.get(o, 0) for o in owners_) for team, owners_ in routing.teams.items()}
+    assigned = assign_owners(prospects, routing, account_owners, current, so_far)
+    owners.loc[keep, "owner"] = [assigned[p].owner for p in pids]
+    owners.loc[keep, "owner_reason"] = [assigned[p].reason for p in pids]
+    return owners
+
+
+_STORED = ("segments", "score", "tier", "score_breakdown", "persona", "department", "owner", "compliance",
+           "lead_source", "from_form", "primary_raw_row_id", "prospect", "qualified_run_id", "config_fingerprint")
+_JSON = ("segments", "score_breakdown", "compliance")
+UPDATE_CHUNK = 20_000
+
+
+def _store(engine: Engine, df: pd.DataFrame, dec: pd.DataFrame, owners: pd.DataFrame, run_id: str,
+           fingerprint: str, now: datetime) -> None:
+    """Write every person's decision back in bulk: JSON serialised once per distinct value, one executemany
+    per chunk on SQLite, a temporary table and one UPDATE ... FROM elsewhere (PostgreSQL)."""
+    segments, breakdowns, compliance = stored_json(dec, now.isoformat())
+    primary = pd.to_numeric(df["primary_raw_row_id"], errors="coerce")
+    rows = list(zip(  # one tuple per person, person_id last
+        segments, dec["score"].tolist(), dec["tier"].tolist(), breakdowns, dec["persona"].tolist(),
+        dec["department"].tolist(), owners["owner"].tolist(), compliance,
+        df["lead_source"].astype(object).where(df["lead_source"].notna(), None).tolist(),
+        df["from_form"].fillna(False).astype(bool).tolist(),
+        [None if math.isnan(v) else int(v) for v in primary.tolist()],
+        (dec["outcome"] == "prospect").tolist(), [run_id] * len(df), [fingerprint] * len(df),
+        df["person_id"].tolist(), strict=True))
+    with engine.begin() as conn:
+        if engine.dialect.name == "sqlite":
+            # in the frame's order, which is the order dedupe inserted the rows in (sorting by key was slower)
+            sql = f"UPDATE people SET {', '.join(f'{c} = ?' for c in _STORED)} WHERE person_id = ?"
+            for chunk in in_chunks(rows, UPDATE_CHUNK):
+                conn.exec_driver_sql(sql, chunk)
+            return
+        types = {"from_form": Boolean, "prospect": Boolean, "score": Integer, "primary_raw_row_id": BigInteger}
+        tmp = Table("tmp_qualified", MetaData(), *[Column(c, types.get(c, Text)) for c in _STORED],
+                    Column("person_id", String(36)), prefixes=["TEMPORARY"], postgresql_on_commit="DROP")
+        tmp.create(conn)
+        names = [*_STORED, "person_id"]
+        for chunk in in_chunks(rows, UPDATE_CHUNK):
+            conn.execute(insert(tmp), [dict(zip(names, r, strict=True)) for r in chunk])
+        sets = ", ".join(f"{c} = t.{c}" + ("::json" if c in _JSON else "") for c in _STORED)
+        conn.exec_driver_sql(f"UPDATE people SET {sets} FROM tmp_qualified t WHERE people.person_id = t.person_id")

@@ -1,0 +1,241 @@
+"""HTML run reports a person opens instead of reading task logs.
+
+One self-contained file per run (inline CSS and SVG bar charts, no JavaScript, nothing fetched), so it
+opens from the run folder, a CI artefact or an e-mail attachment alike. Every value from the data
+(source names, reasons, list names) is HTML-escaped: reasons can quote the input files.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections import Counter
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from leadpipe.pipeline.settings import Config
+from leadpipe.store.warehouse import engine_for, outcomes, people, push_ledger, quarantine, validation_results
+
+log = logging.getLogger("leadpipe")
+
+OUTCOME_COLOURS = {"pushed": "#2e7d32", "merged": "#1565c0", "suppressed": "#ef6c00", "disqualified": "#757575",
+                   "quarantined": "#c62828"}
+TOP_REASONS = 10
+
+_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:980px;color:#222}
+h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #ddd;padding-bottom:.3rem}
+table{border-collapse:collapse;margin:.5rem 0}td,th{padding:.25rem .7rem;border-bottom:1px solid #eee;text-align:left}
+td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}.ok{color:#2e7d32}.bad{color:#c62828;font-weight:600}
+.muted{color:#777;font-size:.9rem}.legend span{display:inline-block;margin-right:1rem}
+.legend i{display:inline-block;width:.8rem;height:.8rem;margin-right:.3rem;vertical-align:middle}
+"""
+
+
+def _e(value: object) -> str:
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def _link(path: str | None, text: str) -> str:
+    if not path:
+        return '<span class="muted">not available</span>'
+    p = Path(path)
+    href = path if "://" in path else p.as_uri() if p.is_absolute() else path  # object storage: its URL
+    return f'<a href="{_e(href)}">{_e(text)}</a>'
+
+
+def bar_chart(items: list[tuple[str, int]], colour: str = "#1565c0", title: str = "") -> str:
+    """Horizontal bars, one per (label, value); the value is printed too, so the chart reads without colour."""
+    if not items:
+        return '<p class="muted">nothing to show</p>'
+    top = max(v for _, v in items) or 1
+    label_w, bar_w, row_h = 260, 520, 24
+    rows = []
+    for i, (label, value) in enumerate(items):
+        y = i * row_h
+        w = round(bar_w * value / top)
+        rows.append(
+            f'<text x="{label_w - 8}" y="{y + 16}" text-anchor="end"><title>{_e(label)}</title>'
+            f'{_e(label if len(label) <= 34 else label[:33] + "…")}</text>'
+            f'<rect x="{label_w}" y="{y + 4}" width="{w}" height="{row_h - 8}" fill="{colour}"/>'
+            f'<text x="{label_w + w + 6}" y="{y + 16}">{value:,}</text>'
+        )
+    height = row_h * len(items)
+    return (f'<svg role="img" aria-label="{_e(title)}" width="{label_w + bar_w + 80}" height="{height}" '
+            f'font-size="13" xmlns="http://www.w3.org/2000/svg">{"".join(rows)}</svg>')
+
+
+def stacked_chart(rows: dict[str, dict[str, int]], keys: list[str]) -> str:
+    """One bar per source, split by outcome: where did each source's rows end up?"""
+    if not rows:
+        return '<p class="muted">nothing to show</p>'
+    top = max(sum(c.get(k, 0) for k in keys) for c in rows.values()) or 1
+    label_w, bar_w, row_h = 200, 600, 26
+    parts = []
+    for i, (name, counts) in enumerate(sorted(rows.items())):
+        y, x = i * row_h, label_w
+        parts.append(f'<text x="{label_w - 8}" y="{y + 17}" text-anchor="end">{_e(name)}</text>')
+        for k in keys:
+            w = round(bar_w * counts.get(k, 0) / top)
+            if w:
+                parts.append(f'<rect x="{x}" y="{y + 4}" width="{w}" height="{row_h - 8}" '
+                             f'fill="{OUTCOME_COLOURS.get(k, "#999")}"><title>{_e(k)}: {counts.get(k, 0):,}</title></rect>')
+                x += w
+    legend = "".join(f'<span><i style="background:{OUTCOME_COLOURS.get(k, "#999")}"></i>{_e(k)}</span>' for k in keys)
+    return (f'<svg role="img" aria-label="outcomes by source" width="{label_w + bar_w + 20}" '
+            f'height="{row_h * len(rows)}" font-size="13" xmlns="http://www.w3.org/2000/svg">{"".join(parts)}</svg>'
+            f'<div class="legend">{legend}</div>')
+
+
+def _table(headers: list[str], rows: list[list[object]], numeric_from: int = 1) -> str:
+    head = "".join(f'<th class="{"n" if i >= numeric_from else ""}">{_e(h)}</th>' for i, h in enumerate(headers))
+    body = "".join(
+        "<tr>" + "".join(
+            f'<td class="n">{v:,}</td>' if isinstance(v, int) and i >= numeric_from else f"<td>{_e(v)}</td>"
+            for i, v in enumerate(r)) + "</tr>"
+        for r in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _page(title: str, body: str) -> str:
+    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{_e(title)}</title>'
+            f"<style>{_CSS}</style></head><body><h1>{_e(title)}</h1>{body}</body></html>")
+
+
+# ---------------------------------------------------------------- nightly run
+
+
+def run_report_data(cfg: Config, run_id: str) -> dict:
+    """What the run report shows beyond summary.json, read from the warehouse."""
+    engine = engine_for(cfg.warehouse_url)
+    from leadpipe.pipeline.rebuild import persona_of
+
+    market_labels = {m.name: m.label for m in cfg.markets}
+    with engine.connect() as conn:
+        q_reasons = conn.execute(
+            select(quarantine.c.check_name, func.count()).where(quarantine.c.run_id == run_id)
+            .group_by(quarantine.c.check_name).order_by(func.count().desc()).limit(TOP_REASONS)).all()
+        s_reasons = conn.execute(
+            select(outcomes.c.reason, func.count())
+            .where(outcomes.c.run_id == run_id, outcomes.c.outcome == "suppressed")
+            .group_by(outcomes.c.reason).order_by(func.count().desc()).limit(TOP_REASONS)).all()
+        segs = conn.execute(select(people.c.segments).where(people.c.updated_run_id == run_id)).scalars().all()
+        checks = conn.execute(select(validation_results.c.suite, validation_results.c.success,
+                                     validation_results.c.statistics)
+                              .where(validation_results.c.run_id == run_id)).all()
+        pushed = conn.execute(select(push_ledger.c.sink, func.count()).where(push_ledger.c.run_id == run_id)
+                              .group_by(push_ledger.c.sink)).all()
+    markets: Counter[str] = Counter()
+    persona_counts: Counter[str] = Counter()
+    for s in segs:
+        s = s or {}
+        markets[market_labels.get((s.get("markets") or [None])[0], "no market")] += 1
+        persona_counts[persona_of(cfg.personas, s) or "no persona"] += 1
+    return {
+        "quarantine_reasons": [(r, n) for r, n in q_reasons],
+        "suppression_reasons": [(r, n) for r, n in s_reasons],
+        "markets": markets.most_common(),
+        "personas": persona_counts.most_common(),
+        "checks": [{"suite": s, "success": bool(ok), "statistics": st or {}} for s, ok, st in checks],
+        "pushed_by_sink": dict(pushed),
+    }
+
+
+def render_run_report(summary: dict, data: dict) -> str:
+    f = summary["funnel"]
+    keys = list(OUTCOME_COLOURS)
+    funnel = [("rows in", summary["raw_rows"]), ("valid rows", f["valid"]), ("unique people", f["unique_people"]),
+              ("qualified prospects", f["qualified"]), ("pushed to the CRM", f["pushed"])]
+    by_source = summary["by_source"]
+    problems = {**summary.get("source_errors", {}), **summary.get("rejected_batches", {})}
+    parts = [f'<p class="muted">run {_e(summary["run_id"])}</p>']
+    if problems:
+        items = "".join(f"<li><b>{_e(s)}</b>: {_e(m)}</li>" for s, ms in sorted(problems.items()) for m in ms)
+        parts.append(f'<p class="bad">Some sources had problems:</p><ul>{items}</ul>')
+    parts += [
+        "<h2>Funnel</h2>", bar_chart(funnel, "#1565c0", "funnel"),
+        "<h2>Outcomes by source</h2>", stacked_chart(by_source, keys),
+        _table(["source", "rows in", *keys],
+               [[s, c["raw_rows"], *[c.get(k, 0) for k in keys]] for s, c in sorted(by_source.items())]),
+        "<h2>Segments and personas</h2><p class='muted'>people created or updated in this run</p>",
+        bar_chart(data["markets"], "#6a1b9a", "markets"), bar_chart(data["personas"], "#00838f", "personas"),
+        "<h2>Data quality</h2>",
+    ]
+    docs = summary.get("data_docs", {})
+    rows = []
+    for c in data["checks"]:
+        source = c["suite"].split(":")[-1]
+        st = c["statistics"]
+        rows.append(f"<tr><td>{_e(c['suite'])}</td><td class='{'ok' if c['success'] else 'bad'}'>"
+                    f"{'passed' if c['success'] else 'failed'}</td><td class='n'>{_e(st.get('successful_expectations', ''))}"
+                    f" / {_e(st.get('evaluated_expectations', ''))}</td><td>{_link(docs.get(source), 'Data Docs')}</td></tr>")
+    parts.append("<table><thead><tr><th>suite</th><th>result</th><th class='n'>checks passed</th><th>details</th>"
+                 f"</tr></thead><tbody>{''.join(rows)}</tbody></table>" if rows else '<p class="muted">no checks ran</p>')
+    parts += [
+        "<h2>Top quarantine reasons</h2>", bar_chart(data["quarantine_reasons"], OUTCOME_COLOURS["quarantined"],
+                                                      "quarantine reasons"),
+        "<h2>Top suppression reasons</h2>", bar_chart(data["suppression_reasons"], OUTCOME_COLOURS["suppressed"],
+                                                       "suppression reasons"),
+        "<h2>CRM results</h2>",
+        _table(["CRM", "created or updated in this run"], [[k, v] for k, v in sorted(data["pushed_by_sink"].items())])
+        if data["pushed_by_sink"] else '<p class="muted">nothing was written to a CRM in this run</p>',
+        (f"<p>prospects pushed: {f['pushed']:,}; CRM import file: "
+         f"{_link(summary.get('outputs', {}).get('crm_import_csv'), 'crm_import.csv')}</p>"),
+    ]
+    return _page("leadpipe run report", "".join(parts))
+
+
+def write_run_report(cfg: Config, run_id: str, summary: dict) -> Path:
+    """Write report.html next to summary.json and return its path."""
+    from leadpipe.store.run_files import at
+
+    out = at(cfg, summary["outputs"]["run_folder"]) / "report.html"
+    out.write_text(render_run_report(summary, run_report_data(cfg, run_id)), encoding="utf-8")
+    log.info("run report: %s", out)
+    return out
+
+
+# ---------------------------------------------------------------- list rebuild
+
+
+def render_rebuild_report(plan: dict, crm: dict | None, approval: str) -> str:
+    c = plan["counts"]
+    seg = plan["segment"]
+    chosen = [["list name", seg["list_name"]], ["CRM", plan.get("crm_label", seg["crm_target"])],
+              ["markets", ", ".join(seg["markets"]) or "all"], ["personas", ", ".join(seg["personas"]) or "all"],
+              ["countries", ", ".join(seg["countries"]) or "all"], ["minimum score", seg["min_score"]],
+              ["tier", seg["tier"]], ["dry run", "yes" if seg["dry_run"] else "no"],
+              ["include already pushed", "yes" if seg["include_already_pushed"] else "no"]]
+    plan_rows = [("creates", c["create"]), ("updates", c["update"]), ("skips (unchanged)", c["skip"]),
+                 ("suppressions", c["suppressed"]), ("already pushed, left out", c["already_pushed_left_out"]),
+                 ("no email", c["no_email"])]
+    parts = [
+        "<h2>Choices</h2>", _table(["field", "value"], chosen, numeric_from=9),
+        "<h2>Plan</h2>",
+        (f'<p id="plan-summary">In segment: {c["in_segment"]:,} of {c["people_in_warehouse"]:,} people. '
+         f'Plan: {c["create"]:,} creates, {c["update"]:,} updates, {c["skip"]:,} skips, '
+         f'{c["suppressed"]:,} suppressions.</p>'),
+        bar_chart(list(plan_rows), "#1565c0", "plan"),
+        _table(["action", "people"], [list(r) for r in plan_rows]),
+        "<h2>Top suppression reasons</h2>",
+        bar_chart(list(plan.get("suppression_reasons", {}).items())[:TOP_REASONS], OUTCOME_COLOURS["suppressed"],
+                  "suppression reasons"),
+        "<h2>Approval</h2>", f'<p id="approval">{_e(approval)}</p>',
+        "<h2>CRM results</h2>",
+    ]
+    if crm:
+        parts.append(f'<p id="crm-result">{crm["written"]:,} written to {_e(crm["target"])}, {crm["failed"]:,} failed, '
+                     f'{crm["unchanged"]:,} unchanged. Members: {_link(crm.get("members_csv"), "list_members.csv")}</p>')
+        if crm.get("errors"):
+            parts.append("<ul>" + "".join(f"<li>{_e(e)}</li>" for e in crm["errors"]) + "</ul>")
+    else:
+        parts.append('<p id="crm-result">nothing was written to a CRM</p>')
+    return _page(f"prospect list rebuild: {seg['list_name']}", "".join(parts))
+
+
+def write_rebuild_report(folder: Path, plan: dict, crm: dict | None, approval: str) -> Path:
+    out = folder / "report.html"
+    out.write_text(render_rebuild_report(plan, crm, approval), encoding="utf-8")
+    log.info("rebuild report: %s", out)
+    return out

@@ -1,0 +1,138 @@
+"""The run ledger: every raw row of a run ends in exactly one outcome with a reason.
+
+Stages call `record_outcomes` for the rows that leave the flow at that stage; `summarise` checks at the
+end that the outcomes add up to the rows ingested, so a row can never silently disappear.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine, delete, func, insert, select, update
+
+from leadpipe.store.bulk_write import write_many
+from leadpipe.core.schema import OUTCOMES
+from leadpipe.store.warehouse import in_chunks, outcomes, quarantine, raw_rows, runs
+
+
+class LedgerMismatch(RuntimeError):
+    """Rows went missing or were counted twice: a bug, never to be papered over."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    raw_row_id: int
+    outcome: str
+    reason: str
+    person_id: str | None = None
+
+
+@dataclass(frozen=True)
+class QuarantinedRow:
+    raw_row_id: int
+    source: str
+    source_file: str
+    source_row: int
+    check_name: str
+    reason: str
+    field: str | None = None
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def start_run(engine: Engine, run_id: str) -> None:
+    """Register the run; a retried first task finds it already there."""
+    with engine.begin() as conn:
+        exists = conn.execute(select(runs.c.run_id).where(runs.c.run_id == run_id)).first()
+        if not exists:
+            conn.execute(insert(runs).values(run_id=run_id, started_at=now(), status="running"))
+
+
+def record_outcomes(engine: Engine, run_id: str, items: Iterable[Outcome]) -> int:
+    """Store terminal outcomes; re-recording a row (a retried task) replaces its earlier outcome."""
+    rows = [
+        {"run_id": run_id, "raw_row_id": o.raw_row_id, "outcome": o.outcome, "reason": o.reason,
+         "person_id": o.person_id}
+        for o in items
+    ]
+    bad = {r["outcome"] for r in rows} - set(OUTCOMES)
+    if bad:
+        raise ValueError(f"unknown outcome(s) {sorted(bad)}; allowed: {OUTCOMES}")
+    if not rows:
+        return 0
+    with engine.begin() as conn:
+        ids = [r["raw_row_id"] for r in rows]
+        for chunk in in_chunks(ids):
+            conn.execute(delete(outcomes).where(outcomes.c.run_id == run_id, outcomes.c.raw_row_id.in_(chunk)))
+        write_many(conn, insert(outcomes), rows)
+    return len(rows)
+
+
+def record_quarantine(engine: Engine, run_id: str, items: list[QuarantinedRow]) -> int:
+    """Quarantine rows with the check that caught them, and give each the 'quarantined' outcome."""
+    if not items:
+        return 0
+    with engine.begin() as conn:
+        ids = [q.raw_row_id for q in items]
+        for chunk in in_chunks(ids):
+            conn.execute(delete(quarantine).where(quarantine.c.run_id == run_id, quarantine.c.raw_row_id.in_(chunk)))
+        write_many(
+            conn, insert(quarantine),
+            [{"run_id": run_id, "raw_row_id": q.raw_row_id, "source": q.source, "source_file": q.source_file,
+              "source_row": q.source_row, "field": q.field, "check_name": q.check_name, "reason": q.reason}
+             for q in items],
+        )
+    return record_outcomes(
+        engine, run_id, (Outcome(q.raw_row_id, "quarantined", f"{q.check_name}: {q.reason}") for q in items)
+    )
+
+
+def outcome_counts(engine: Engine, run_id: str) -> dict[str, dict[str, int]]:
+    """source -> outcome -> rows, plus 'raw_rows' per source, for this run's ingested rows."""
+    by_source: dict[str, dict[str, int]] = {}
+    with engine.connect() as conn:
+        for source, n in conn.execute(
+            select(raw_rows.c.source, func.count()).where(raw_rows.c.run_id == run_id).group_by(raw_rows.c.source)
+        ):
+            by_source[source] = {"raw_rows": n, **{o: 0 for o in OUTCOMES}}
+        q = (
+            select(raw_rows.c.source, outcomes.c.outcome, func.count())
+            .join(outcomes, (outcomes.c.raw_row_id == raw_rows.c.id) & (outcomes.c.run_id == run_id))
+            .where(raw_rows.c.run_id == run_id)
+            .group_by(raw_rows.c.source, outcomes.c.outcome)
+        )
+        for source, outcome, n in conn.execute(q):
+            by_source[source][outcome] = n
+    return by_source
+
+
+def check_adds_up(by_source: dict[str, dict[str, int]]) -> None:
+    problems = [
+        f"{src}: {c['raw_rows']} rows in, {sum(c[o] for o in OUTCOMES)} outcomes"
+        for src, c in by_source.items()
+        if sum(c[o] for o in OUTCOMES) != c["raw_rows"]
+    ]
+    if problems:
+        raise LedgerMismatch("run ledger does not add up: " + "; ".join(problems))
+
+
+def finish_run(engine: Engine, run_id: str, summary: dict, status: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            update(runs).where(runs.c.run_id == run_id).values(finished_at=now(), status=status, summary=summary)
+        )
+
+
+def write_json(path: Path, data: dict) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=2, sort_keys=True, default=str), encoding="utf-8")
+    tmp.replace(path)
+    return path
+

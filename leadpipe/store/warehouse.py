@@ -1,0 +1,385 @@
+"""The warehouse: the system of record across runs (SQLite by default, PostgreSQL by URL).
+
+Everything a later run, an audit or `leadpipe explain` needs lives here: untouched source rows with
+lineage, golden records, which row belongs to which person, each row's outcome, quarantine, and what
+was pushed where. The schema is owned by Alembic migrations (leadpipe/store/migrations); these table
+objects must match them, which a test checks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Connection,
+    DateTime,
+    Engine,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Row,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    select,
+)
+
+# SQLite only autoincrements an INTEGER PRIMARY KEY; PostgreSQL gets a real 64-bit id.
+RowId = BigInteger().with_variant(Integer, "sqlite")
+
+metadata = MetaData()
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("run_id", String(250), primary_key=True),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("status", String(20), nullable=False),
+    Column("summary", JSON),
+)
+
+source_files = Table(
+    "source_files",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("source", String(64), nullable=False),
+    Column("path", Text, nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("size_bytes", BigInteger, nullable=False),
+    Column("rows", Integer, nullable=False),
+    Column("run_id", String(250), nullable=False),
+    Column("ingested_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("source", "fingerprint", name="uq_source_files_source_fingerprint"),
+)
+
+raw_rows = Table(
+    "raw_rows",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("run_id", String(250), nullable=False, index=True),
+    Column("source", String(64), nullable=False),
+    Column("source_file", Text, nullable=False),
+    Column("source_row", Integer, nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("ingested_at", DateTime(timezone=True), nullable=False),
+)
+
+people = Table(
+    "people",
+    metadata,
+    Column("person_id", String(36), primary_key=True),
+    Column("email", String(320), index=True),
+    Column("first_name", String(200)),
+    Column("last_name", String(200)),
+    Column("company", String(300)),
+    Column("company_key", String(300)),
+    Column("domain", String(255)),
+    Column("record", JSON, nullable=False),
+    Column("provenance", JSON, nullable=False),
+    Column("segments", JSON),
+    Column("score", Integer),
+    Column("tier", String(10)),
+    Column("score_breakdown", JSON),
+    Column("created_run_id", String(250), nullable=False),
+    Column("updated_run_id", String(250), nullable=False),
+    # 0003: persona, owner and the compliance verdict (lawful basis, consent evidence, DNC check)
+    Column("persona", String(64)),
+    Column("department", String(32)),
+    Column("owner", String(320)),
+    Column("compliance", JSON),
+    # 0009: the facts the last qualification used, so a config change can re-qualify without new input
+    Column("lead_source", String(64)),
+    Column("from_form", Boolean),
+    Column("primary_raw_row_id", BigInteger),
+    Column("prospect", Boolean),
+    Column("qualified_run_id", String(250)),
+    Column("config_fingerprint", String(64)),
+)
+
+membership = Table(
+    "membership",
+    metadata,
+    Column("raw_row_id", RowId, ForeignKey("raw_rows.id"), primary_key=True),
+    Column("person_id", String(36), ForeignKey("people.person_id"), nullable=False, index=True),
+    Column("run_id", String(250), nullable=False),
+    Column("rule", String(64), nullable=False),
+    Column("match_score", Float),
+    # 0005: comparator levels, scores and weight of the link that merged this row (for `leadpipe explain`)
+    Column("evidence", JSON),
+)
+# 0005: incremental dedupe loads only golden records sharing a blocking key with the new rows
+Index("ix_people_last_name", people.c.last_name)
+Index("ix_people_first_name", people.c.first_name)
+Index("ix_people_domain", people.c.domain)
+Index("ix_people_company_key", people.c.company_key)
+
+outcomes = Table(
+    "outcomes",
+    metadata,
+    Column("run_id", String(250), primary_key=True),
+    Column("raw_row_id", RowId, ForeignKey("raw_rows.id"), primary_key=True),
+    Column("outcome", String(20), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("person_id", String(36)),
+    Index("ix_outcomes_run_outcome", "run_id", "outcome"),
+)
+
+quarantine = Table(
+    "quarantine",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("run_id", String(250), nullable=False, index=True),
+    Column("raw_row_id", RowId, ForeignKey("raw_rows.id"), nullable=False),
+    Column("source", String(64), nullable=False),
+    Column("source_file", Text, nullable=False),
+    Column("source_row", Integer, nullable=False),
+    Column("field", String(64)),
+    Column("check_name", String(200), nullable=False),
+    Column("reason", Text, nullable=False),
+)
+
+push_ledger = Table(
+    "push_ledger",
+    metadata,
+    Column("sink", String(32), primary_key=True),
+    Column("person_id", String(36), primary_key=True),
+    Column("crm_id", String(64), nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("run_id", String(250), nullable=False),
+    Column("pushed_at", DateTime(timezone=True), nullable=False),
+)
+
+prospects = Table(
+    "prospects",
+    metadata,
+    Column("person_id", String(36), primary_key=True),
+    Column("email", String(320), nullable=False),
+    Column("first_name", String(200)),
+    Column("last_name", String(200)),
+    Column("company", String(300)),
+    Column("job_title", String(300)),
+    Column("phone", String(32)),
+    Column("country", String(2)),
+    Column("domain", String(255)),
+    Column("market", String(64)),
+    Column("seniority", String(32)),
+    Column("score", Integer, nullable=False),
+    Column("tier", String(10)),
+    Column("lead_source", String(64)),
+    Column("run_id", String(250), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    # 0009: what every sink receives besides (see leadpipe.core.schema.PROSPECT_FIELDS)
+    Column("annual_revenue", Float),
+    Column("department", String(32)),
+    Column("persona", String(64)),
+    Column("owner", String(320)),
+    Column("lawful_basis", String(32)),
+    Column("consent_evidence", Text),
+    Column("lia_ref", String(64)),
+    Column("dnc_status", String(16)),
+    Column("dnc_checked_at", String(10)),
+)
+
+# 0009: the qualification config fingerprint each run used; a change re-qualifies every person.
+qualify_runs = Table(
+    "qualify_runs",
+    metadata,
+    Column("run_id", String(250), primary_key=True),
+    Column("config_fingerprint", String(64), nullable=False),
+    Column("previous_fingerprint", String(64)),
+    Column("requalified_people", Integer, nullable=False),
+    Column("counts", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# 0009: people whose decision changed because the config did, without new input (run-level, not an outcome).
+requalifications = Table(
+    "requalifications",
+    metadata,
+    Column("run_id", String(250), primary_key=True),
+    Column("person_id", String(36), primary_key=True),
+    Column("change", String(32), nullable=False),
+    Column("old_score", Integer),
+    Column("old_tier", String(10)),
+    Column("new_score", Integer),
+    Column("new_tier", String(10)),
+    Column("reason", Text),
+    Column("push_result", Text),
+)
+
+validation_results = Table(
+    "validation_results",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("run_id", String(250), nullable=False, index=True),
+    Column("suite", String(120), nullable=False),
+    Column("success", Boolean, nullable=False),
+    Column("statistics", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    # 0007: which source (null for run-wide suites) and the messages, so "why was it stopped?" is a query
+    Column("source", String(64), index=True),
+    Column("failures", JSON),
+    Column("warnings", JSON),
+)
+
+# Each source's cursor (SQL watermark, last form-inbox id), stored with the rows it covers.
+source_state = Table(
+    "source_state",
+    metadata,
+    Column("source", String(64), primary_key=True),
+    Column("cursor", JSON, nullable=False),
+    Column("run_id", String(250), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# Web-form submissions, exactly once per (form, idempotency key); the nightly run reads them as a source.
+form_inbox = Table(
+    "form_inbox",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("form", String(64), nullable=False),
+    Column("idempotency_key", String(128), nullable=False),
+    Column("body_sha256", String(64), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("signals", JSON, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("form", "idempotency_key", name="uq_form_inbox_form_key"),
+)
+
+# 0004: every push plan (dry run or real), so "why was this person not sent?" is a query.
+push_plans = Table(
+    "push_plans",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("run_id", String(250), nullable=False, index=True),
+    Column("sink", String(32), nullable=False),
+    Column("person_id", String(36), nullable=False),
+    Column("action", String(10), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("crm_id", String(64)),
+    Column("content_hash", String(64), nullable=False),
+    Column("dry_run", Boolean, nullable=False),
+    Column("planned_at", DateTime(timezone=True), nullable=False),
+)
+
+# 0004: named lists kept in a CRM (HubSpot static list / Salesforce Campaign).
+crm_lists = Table(
+    "crm_lists",
+    metadata,
+    Column("sink", String(32), primary_key=True),
+    Column("list_name", String(255), primary_key=True),
+    Column("crm_list_id", String(64), nullable=False),
+    Column("members", Integer, nullable=False),
+    Column("synced_at", DateTime(timezone=True), nullable=False),
+)
+
+# 0006: what each company's website says (web enrichment), one row per domain, refreshed after freshness_days.
+companies = Table(
+    "companies",
+    metadata,
+    Column("domain", String(255), primary_key=True),
+    Column("enrichment_status", String(20), nullable=False),
+    Column("enrichment_reason", Text),
+    Column("name", String(300)),
+    Column("description", Text),
+    Column("logo", Text),
+    Column("industry", String(100)),
+    Column("industry_confidence", Float),
+    Column("language", String(8)),
+    Column("emails", JSON),
+    Column("phones", JSON),
+    Column("social_links", JSON),
+    Column("address", JSON),
+    Column("organization", JSON),
+    Column("tech", JSON),
+    Column("pages", JSON),
+    Column("enriched_at", DateTime(timezone=True), nullable=False),
+    Column("run_id", String(250)),
+)
+
+# 0003: hashed do-not-contact keys that outlive the data (erasure tombstones): only sha256, never the value.
+suppression_entries = Table(
+    "suppression_entries",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),
+    Column("value_hash", String(64), nullable=False),
+    Column("list_name", String(64), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("kind", "value_hash", name="uq_suppression_entries_kind_hash"),
+)
+
+# 0003: audit trail of `leadpipe forget` (what was scrubbed where, which CRM records to delete).
+erasures = Table(
+    "erasures",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("email_hash", String(64), nullable=False, index=True),
+    Column("people_erased", Integer, nullable=False),
+    Column("rows_scrubbed", JSON, nullable=False),
+    Column("crm_records", JSON, nullable=False),
+    Column("erased_at", DateTime(timezone=True), nullable=False),
+)
+
+
+IN_CHUNK = 5_000  # SQLite caps bound parameters per statement; keep every IN (...) list below it
+
+
+def in_chunks(items: list, size: int = IN_CHUNK) -> Iterator[list]:
+    """Slices of `items` small enough for one IN (...) clause (or one batch of an API call)."""
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def lineage_of(conn: Connection, raw_row_ids: list[int]) -> dict[int, Row]:
+    """raw_row_id -> (id, source, source_file, source_row): where a row came from, for quarantine."""
+    found: dict[int, Row] = {}
+    for chunk in in_chunks(raw_row_ids):
+        found.update((r.id, r) for r in conn.execute(
+            select(raw_rows.c.id, raw_rows.c.source, raw_rows.c.source_file, raw_rows.c.source_row)
+            .where(raw_rows.c.id.in_(chunk))))
+    return found
+
+
+@lru_cache(maxsize=8)
+def engine_for(url: str) -> Engine:
+    """One engine per URL per process; SQLite gets WAL so readers do not block the writer."""
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 60})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA cache_size=-65536")  # 64 MiB: bulk upserts keyed by random uuids thrash the default 2 MiB
+            cur.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def migrate(url: str) -> None:
+    """Bring the warehouse schema to the newest Alembic revision (safe to call every run)."""
+    from alembic import command
+    from alembic.config import Config as AlembicConfig
+
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    with engine_for(url).begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
