@@ -60,16 +60,18 @@ def run_stage(stage: str, run_id: str, source: str | None, arg: str | None) -> N
 
     cfg = load_config()
     fn = {
-        "start": lambda: stages.start(cfg, run_id),
-        "ingest": lambda: stages.ingest_source(cfg, run_id, source),
-        "plan": lambda: stages.plan_batches(cfg, json.loads(arg)),
-        "normalise": lambda: stages.normalise_part(cfg, run_id, json.loads(arg)),
-        "validate": lambda: stages.validate_batch(cfg, run_id, json.loads(arg), source),
-        "dedupe": lambda: stages.dedupe(cfg, run_id),
-        "qualify": lambda: stages.qualify(cfg, run_id, arg),
-        "validate_prospects": lambda: stages.validate_prospects(cfg, run_id, arg),
-        "push": lambda: stages.push(cfg, run_id, arg),
-        "summarise": lambda: stages.summarise(cfg, run_id),
+        "start": lambda: stages.start(stages.RunContext(cfg, run_id)),
+        "ingest": lambda: stages.ingest_source(stages.RunContext(cfg, run_id), source),
+        "plan": lambda: stages.plan_batches(stages.RunContext(cfg, run_id), json.loads(arg)),
+        "normalise": lambda: stages.normalise_part(stages.RunContext(cfg, run_id), json.loads(arg)),
+        "validate": lambda: stages.validate_batch(stages.RunContext(cfg, run_id), json.loads(arg), source),
+        "dedupe": lambda: stages.dedupe_plan(stages.RunContext(cfg, run_id)),
+        "score_pairs": lambda: stages.dedupe_score(stages.RunContext(cfg, run_id), int(arg)),
+        "cluster_people": lambda: stages.dedupe_merge(stages.RunContext(cfg, run_id), json.loads(arg)),
+        "qualify": lambda: stages.qualify(stages.RunContext(cfg, run_id), arg),
+        "validate_prospects": lambda: stages.validate_prospects(stages.RunContext(cfg, run_id), arg),
+        "push": lambda: stages.push(stages.RunContext(cfg, run_id), arg),
+        "summarise": lambda: stages.summarise(stages.RunContext(cfg, run_id)),
     }[stage]
     try:
         result = fn()
@@ -306,8 +308,13 @@ def bench_size(leads: int, inputs: Path, gen_seconds: float, warehouse_url: str 
                                                              for b in specs])]
             by_source = {s: [p for b, p in zip(specs, parts, strict=True) if b["source"] == s] for s in sources}
             run("validate", [Job("validate", s, json.dumps(by_source[s])) for s in sources if by_source[s]])
-            path = None
-            for stage in ("dedupe", "qualify", "validate_prospects", "push", "summarise"):
+            # dedupe as the DAG maps it: plan once, score each partition (in parallel), cluster once
+            [planned] = run("dedupe", [Job("dedupe")])
+            pairs = [value(r) for r in run("score_pairs", [Job("score_pairs", arg=str(p))
+                                                              for p in planned["result"]])]
+            [r] = run("cluster_people", [Job("cluster_people", arg=json.dumps(pairs))])
+            path = value(r)
+            for stage in ("qualify", "validate_prospects", "push", "summarise"):
                 [r] = run(stage, [Job(stage, arg=path)])
                 path = value(r)
         except StageFailed as exc:

@@ -140,10 +140,10 @@ def _ingest(url: str, limit: int, chunk: int) -> int:
             "name": "bench", "type": "sql", "connection": "bench_db", "chunk_size": chunk, "watermark": "updated_at",
             "query": f"SELECT * FROM contacts WHERE id <= {limit}"}]}))
         cfg = load_config(home / "leadpipe.yaml")
-        stages.start(cfg, "bench")
+        stages.start(stages.RunContext(cfg, "bench"))
         import pyarrow.parquet as pq
 
-        return pq.ParquetFile(stages.ingest_source(cfg, "bench", "bench")).metadata.num_rows
+        return pq.ParquetFile(stages.ingest_source(stages.RunContext(cfg, "bench"), "bench")).metadata.num_rows
     finally:
         from leadpipe.store.warehouse import engine_for
 

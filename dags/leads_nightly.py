@@ -1,6 +1,7 @@
 """leads_nightly: purchased lists and web forms in, a deduplicated, qualified prospect list in the CRM out.
 
-Wiring only: every task calls one function of `leadpipe.pipeline.stages`, which the CLI and the tests call too.
+Wiring only: every task calls one stage function from `leadpipe.pipeline.stages.STAGES`, the ordered list
+`leadpipe run` follows too.
 Group `prepare`: ingest mapped per configured source, big sources cut into batches (airflow.batch_rows)
 that are normalised as mapped tasks on any worker, then validate mapped per source; one bad source does
 not stop the others. Then one task group per stage over all sources: resolve people (dedupe), qualify
@@ -46,20 +47,39 @@ LATE_RUN_ALERT = None if os.environ.get("LEADPIPE_NO_DEADLINE") == "1" else Dead
 )
 
 
-def _cfg():
+def _stage(name: str):  # noqa: ANN202 - the stage function
+    """The stage function named `name` in the pipeline's one ordered list (leadpipe.pipeline.stages.STAGES).
+
+    Imported inside the task: the DAG processor re-parses this file every few seconds and must not load
+    pandas, SQLAlchemy or the stages to do it.
+    """
+    from leadpipe.pipeline.stages import STAGE
+
+    return STAGE[name]
+
+
+def _ctx():  # noqa: ANN202 - a RunContext
+    """This task's run: the full config (validated here, not at parse time) and Airflow's run id."""
+    from leadpipe.pipeline.context import RunContext
     from leadpipe.pipeline.settings import load_config
 
-    return load_config()
-
-
-def _run_id() -> str:
-    return get_current_context()["run_id"]
+    return RunContext(load_config(), get_current_context()["run_id"])
 
 
 def _label(source_name: str) -> str:
     """Show the source's name instead of a bare map index in the UI."""
     get_current_context()["source_name"] = source_name
     return source_name
+
+
+def _gate(name: str, *args):  # noqa: ANN002, ANN202
+    """Run a stage that may stop a batch: bad data does not get better by retrying, so fail without retries."""
+    from leadpipe.pipeline.context import BatchRejected
+
+    try:
+        return _stage(name)(_ctx(), *args)
+    except BatchRejected as exc:
+        raise AirflowFailException(str(exc)) from None
 
 
 @dag(
@@ -76,91 +96,62 @@ def _label(source_name: str) -> str:
 def leads_nightly() -> None:
     @task
     def start() -> list[str]:
-        from leadpipe.pipeline import stages
-
-        return stages.start(_cfg(), _run_id())
+        return _stage("start")(_ctx())
 
     # prepare: ingest each source, cut big sources into batches, normalise the batches on any worker,
     # validate each source's batches together (GX once per source; the volume check sees the whole batch).
     @task(map_index_template="{{ source_name }}")
     def ingest(source_name: str) -> str | None:
-        from leadpipe.pipeline import stages
-
-        return stages.ingest_source(_cfg(), _run_id(), _label(source_name))
+        return _stage("ingest")(_ctx(), _label(source_name))
 
     @task(trigger_rule=TriggerRule.ALL_DONE)  # a source that failed does not stop the others
     def plan_batches(ingested: list[str | None]) -> list[dict]:
-        from leadpipe.pipeline import stages
-
-        return stages.plan_batches(_cfg(), list(ingested))
+        return _stage("plan_batches")(_ctx(), list(ingested))
 
     @task(map_index_template="{{ batch_label }}")
     def normalise(batch: dict) -> str:
-        from leadpipe.pipeline import stages
+        from leadpipe.pipeline.normalise import batch_label  # parse time: see _stage
 
-        get_current_context()["batch_label"] = stages.batch_label(batch)
-        return stages.normalise_part(_cfg(), _run_id(), batch)
+        get_current_context()["batch_label"] = batch_label(batch)
+        return _stage("normalise")(_ctx(), batch)
 
     @task(map_index_template="{{ source_name }}", trigger_rule=TriggerRule.ALL_DONE)
     def validate(source_name: str, planned: list[dict], normalised: list[str]) -> str | None:
-        from leadpipe.pipeline import stages
-
-        parts = stages.parts_of(_label(source_name), list(planned), list(normalised or []))
-        try:
-            return stages.validate_batch(_cfg(), _run_id(), parts, source_name)
-        except stages.BatchRejected as exc:  # bad data does not get better by retrying
-            raise AirflowFailException(str(exc)) from None
+        return _gate("validate", _label(source_name), list(planned), list(normalised or []))
 
     @task(trigger_rule=TriggerRule.ALL_DONE)
     def dedupe() -> list[int]:
         """Load the batch and its candidate people, fit the model once; returns the partitions to score."""
-        from leadpipe.pipeline import stages
-
-        return stages.dedupe_plan(_cfg(), _run_id())
+        return _stage("dedupe")(_ctx())
 
     @task(map_index_template="partition {{ partition }}")
     def score_pairs(partition: int) -> str | None:
         """One partition of the candidate pairs (a hash of the pair), compared on whichever worker is free."""
-        from leadpipe.pipeline import stages
-
         get_current_context()["partition"] = partition
-        return stages.dedupe_score(_cfg(), _run_id(), partition)
+        return _stage("score_pairs")(_ctx(), partition)
 
     @task
     def cluster_people(paths: list[str | None]) -> str | None:
         """All partitions' pairs -> the same clusters, person ids and golden records as one process gives."""
-        from leadpipe.pipeline import stages
-
-        return stages.dedupe_merge(_cfg(), _run_id(), list(paths))
+        return _stage("cluster_people")(_ctx(), list(paths))
 
     @task
     def enrich(path: str | None) -> str | None:
         """Company websites -> empty company fields; a no-op unless enrichment.web.enabled."""
-        from leadpipe.pipeline import stages
-
-        return stages.enrich(_cfg(), _run_id(), path)
+        return _stage("enrich")(_ctx(), path)
 
     @task
     def qualify(path: str | None) -> str | None:
-        from leadpipe.pipeline import stages
-
-        return stages.qualify(_cfg(), _run_id(), path)
+        return _stage("qualify")(_ctx(), path)
 
     @task
     def validate_prospects(path: str | None) -> str | None:
         """The last gate before any CRM write: a critical failure stops the push, with the reason."""
-        from leadpipe.pipeline import stages
-
-        try:
-            return stages.validate_prospects(_cfg(), _run_id(), path)
-        except stages.BatchRejected as exc:
-            raise AirflowFailException(str(exc)) from None
+        return _gate("validate_prospects", path)
 
     @task
     def push(path: str | None) -> dict:
-        from leadpipe.pipeline import stages
-
-        return stages.push(_cfg(), _run_id(), path)
+        return _stage("push")(_ctx(), path)
 
     @task(outlets=[PROSPECT_LIST], retries=0)
     def publish_prospect_list(counts: dict) -> dict:
@@ -168,17 +159,16 @@ def leads_nightly() -> None:
         changed = counts.get("create", 0) + counts.get("update", 0)
         if not changed:
             raise AirflowSkipException("prospect list unchanged: no asset event")
-        extra = {"run_id": _run_id(), "created": counts.get("create", 0), "updated": counts.get("update", 0),
+        extra = {"run_id": get_current_context()["run_id"], "created": counts.get("create", 0), "updated": counts.get("update", 0),
                  "unchanged": counts.get("skip", 0), "failed": counts.get("failed", 0)}
         get_current_context()["outlet_events"][PROSPECT_LIST].extra = extra
         return extra
 
     @task(trigger_rule=TriggerRule.ALL_DONE, retries=0)
     def summarise() -> dict:
-        from leadpipe.pipeline import stages
-        from leadpipe.pipeline.funnel import format_funnel
+        from leadpipe.pipeline.funnel import format_funnel  # parse time: see _stage
 
-        summary = stages.summarise(_cfg(), _run_id())
+        summary = _stage("summarise")(_ctx())
         print(format_funnel(summary))
         print(f"  run report: {summary['outputs'].get('report_html')}")
         if summary["source_errors"] or summary["rejected_batches"]:

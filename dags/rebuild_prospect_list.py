@@ -74,16 +74,20 @@ PARAMS = {
 }
 
 
-def _cfg():
-    from leadpipe.pipeline.settings import load_config
+# Imports of the pipeline happen inside the tasks: the DAG processor re-parses this file every few seconds
+# and must not load pandas, SQLAlchemy or the pipeline to do it.
+
+
+def _cfg():  # noqa: ANN202 - a Config
+    from leadpipe.pipeline.settings import load_config  # parse time: see above
 
     return load_config()
 
 
 def _folder() -> Path:
-    from leadpipe.pipeline.stages import run_dir
+    from leadpipe.pipeline.context import run_folder  # parse time: see above
 
-    return run_dir(_cfg(), get_current_context()["run_id"]) / "rebuild"
+    return run_folder(_cfg(), get_current_context()["run_id"]) / "rebuild"
 
 
 @dag(
@@ -101,7 +105,7 @@ def rebuild_prospect_list() -> None:
     @task
     def plan(params: dict) -> dict:
         """Select the segment and count creates / updates / skips / suppressions; writes nothing."""
-        from leadpipe.pipeline.rebuild import Segment, plan_list
+        from leadpipe.pipeline.rebuild import Segment, plan_list  # parse time: see above
 
         result = plan_list(_cfg(), _folder(), Segment.from_params(dict(params)))
         c = result["counts"]
@@ -139,7 +143,7 @@ def rebuild_prospect_list() -> None:
         The plan is pulled, not passed: as an argument it would make `plan` an upstream task, and its
         success alone would satisfy the trigger rule on a dry run.
         """
-        from leadpipe.pipeline.rebuild import write_list
+        from leadpipe.pipeline.rebuild import write_list  # parse time: see above
 
         ctx = get_current_context()
         planned = ctx["ti"].xcom_pull(task_ids="plan")
@@ -147,10 +151,10 @@ def rebuild_prospect_list() -> None:
 
     @task(trigger_rule=TriggerRule.NONE_FAILED, retries=0)
     def report(planned: dict) -> str:
-        import json
+        import json  # parse time: see above
 
-        from leadpipe.pipeline.rebuild import load_plan
-        from leadpipe.pipeline.report import write_rebuild_report
+        from leadpipe.pipeline.rebuild import load_plan  # parse time: see above
+        from leadpipe.pipeline.report import write_rebuild_report  # parse time: see above
 
         folder = Path(planned["folder"])
         plan_data, _ = load_plan(folder)

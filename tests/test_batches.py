@@ -24,13 +24,14 @@ SMALL_ROW_GROUPS = 40  # demo sources have 165-208 rows: several row groups, so 
 def test_plan_covers_every_row_once_in_whole_row_groups(demo_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(source_ingest, "BATCH_ROWS", SMALL_ROW_GROUPS)
     cfg = load_config()
-    stages.start(cfg, "r1")
-    path = stages.ingest_source(cfg, "r1", "vendor_apollo")
+    ctx = stages.RunContext(cfg, "r1")
+    stages.start(ctx)
+    path = stages.ingest_source(ctx, "vendor_apollo")
     total = pq.ParquetFile(path).metadata.num_rows
     groups = pq.ParquetFile(path).metadata.num_row_groups
     assert groups > 3
 
-    plan = stages.plan_batches(cfg, [None, path], batch_rows=100)
+    plan = stages.plan_batches(ctx, [None, path], batch_rows=100)
     assert len(plan) >= 2 and {b["source"] for b in plan} == {"vendor_apollo"}
     assert [b["batch"] for b in plan] == list(range(len(plan)))
     ranges = [b["row_groups"] for b in plan]
@@ -39,7 +40,7 @@ def test_plan_covers_every_row_once_in_whole_row_groups(demo_home: Path, monkeyp
     assert sum(b["rows"] for b in plan) == total
     assert all(b["rows"] >= 100 for b in plan[:-1])
     # one batch when the source is smaller than a batch
-    assert len(stages.plan_batches(cfg, [path], batch_rows=10_000)) == 1
+    assert len(stages.plan_batches(ctx, [path], batch_rows=10_000)) == 1
 
 
 def test_parts_of_refuses_a_source_with_a_missing_batch() -> None:
@@ -64,20 +65,22 @@ def _outcomes(cfg) -> dict:
 
 def _batched_run(cfg, run_id: str) -> dict:
     """The DAG's prepare group by hand, with the batches finishing in reverse order."""
-    sources = stages.start(cfg, run_id)
-    ingested = [stages.ingest_source(cfg, run_id, s) for s in sources]
-    plan = stages.plan_batches(cfg, ingested, batch_rows=100)
+    ctx = stages.RunContext(cfg, run_id)
+    sources = stages.start(ctx)
+    ingested = [stages.ingest_source(ctx, s) for s in sources]
+    plan = stages.plan_batches(ctx, ingested, batch_rows=100)
     assert len(plan) > len(sources)  # some source really is split
-    normalised = [stages.normalise_part(cfg, run_id, spec) for spec in reversed(plan)]
+    normalised = [stages.normalise_part(ctx, spec) for spec in reversed(plan)]
     for source in sources:
         try:
-            stages.validate_batch(cfg, run_id, stages.parts_of(source, plan, normalised), source)
+            stages.validate_source(ctx, source, plan, normalised)
         except stages.BatchRejected:
             pass
-    resolved = stages.enrich(cfg, run_id, stages.dedupe(cfg, run_id))
-    prospects = stages.validate_prospects(cfg, run_id, stages.qualify(cfg, run_id, resolved))
-    stages.push(cfg, run_id, prospects)
-    return stages.summarise(cfg, run_id)
+    pairs = [stages.dedupe_score(ctx, p) for p in reversed(stages.dedupe_plan(ctx))]
+    resolved = stages.enrich(ctx, stages.dedupe_merge(ctx, pairs))
+    prospects = stages.validate_prospects(ctx, stages.qualify(ctx, resolved))
+    stages.push(ctx, prospects)
+    return stages.summarise(ctx)
 
 
 def test_batched_run_ends_like_the_embedded_run(tmp_path: Path, demo_inputs: Path,

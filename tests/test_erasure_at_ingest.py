@@ -75,8 +75,8 @@ def test_a_rebought_erased_person_is_stored_without_personal_data_at_ingest(cfg:
         (FIRST, LAST, f"  {EMAIL.upper()} ", ""),
         (FIRST.upper(), LAST.upper(), "zq1987@gmail.com", "(415) 555-0190"),
     ])
-    stages.start(cfg, "run-2")
-    out = stages.ingest_source(cfg, "run-2", "vendor_apollo")
+    stages.start(stages.RunContext(cfg, "run-2"))
+    out = stages.ingest_source(stages.RunContext(cfg, "run-2"), "vendor_apollo")
 
     # Right after ingest, before any later stage could clean up: nothing of the person anywhere.
     stored = _all_text(cfg.warehouse_url)
@@ -126,7 +126,7 @@ def test_a_web_form_from_an_erased_person_is_stored_blank_and_suppressed_at_inge
 
     src = SourceConfig(name="web_inbox", type="forms", kind="form", preset="web_form")
     source = FormInboxSource("web_inbox", cfg.warehouse_url)
-    stages.start(cfg, "run-2")
+    stages.start(stages.RunContext(cfg, "run-2"))
     (unit,) = source.discover(load_state(engine, "web_inbox"))
     assert store_unit(engine, "run-2", src, source, unit).rows == 2
     with engine.connect() as conn:

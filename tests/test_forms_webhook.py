@@ -146,17 +146,17 @@ def test_inbox_is_read_nightly_as_a_source_once(server: str, form_env: str, home
         assert _post(server, body, sign(SECRET.encode(), body)).status_code == 201
     (home / "leadpipe.yaml").write_text(yaml.safe_dump({"sources": [{"name": "web_inbox", "type": "forms"}]}))
     cfg = load_config(home / "leadpipe.yaml")
-    stages.start(cfg, "n1")
-    df = pd.read_parquet(stages.ingest_source(cfg, "n1", "web_inbox"))
+    stages.start(stages.RunContext(cfg, "n1"))
+    df = pd.read_parquet(stages.ingest_source(stages.RunContext(cfg, "n1"), "web_inbox"))
     assert sorted(df["email"]) == ["p0@acme.de", "p1@acme.de", "p2@acme.de"]
     assert set(df["full_name"]) == {"Jane Doe"} and set(df["source_kind"]) == {"form"}
     assert set(df["email_consent"]) == {"yes"}
-    stages.start(cfg, "n2")
-    assert stages.ingest_source(cfg, "n2", "web_inbox") is None
+    stages.start(stages.RunContext(cfg, "n2"))
+    assert stages.ingest_source(stages.RunContext(cfg, "n2"), "web_inbox") is None
     body = json.dumps(_submission(submission_id="s9", email="late@acme.de")).encode()
     assert _post(server, body, sign(SECRET.encode(), body)).status_code == 201
-    stages.start(cfg, "n3")
-    assert list(pd.read_parquet(stages.ingest_source(cfg, "n3", "web_inbox"))["email"]) == ["late@acme.de"]
+    stages.start(stages.RunContext(cfg, "n3"))
+    assert list(pd.read_parquet(stages.ingest_source(stages.RunContext(cfg, "n3"), "web_inbox"))["email"]) == ["late@acme.de"]
 
 
 @pytest.mark.slow

@@ -86,7 +86,7 @@ def stored_batch(cfg, run_id: str, rows: list[list[str]], source: str = "vendor_
     real normaliser, and return the normalised path: the input validate_batch gets in a run."""
     from connectors.sources.presets import PRESETS
 
-    stages.start(cfg, run_id)
+    stages.start(stages.RunContext(cfg, run_id))
     engine = engine_for(cfg.warehouse_url)
     with engine.begin() as conn:
         ids = [conn.execute(insert(raw_rows).values(
@@ -102,10 +102,11 @@ def stored_batch(cfg, run_id: str, rows: list[list[str]], source: str = "vendor_
     frame["raw_row_id"] = pd.array(ids, dtype="int64")
     frame["source"], frame["source_file"], frame["source_kind"] = source, f"{run_id}.csv", "purchased"
     frame["source_row"] = pd.array(range(1, len(rows) + 1), dtype="int64")
-    mapped = stages.run_dir(cfg, run_id) / "ingested" / f"{source}.parquet"
+    mapped = stages.run_folder(cfg, run_id) / "ingested" / f"{source}.parquet"
     mapped.parent.mkdir(parents=True, exist_ok=True)
     frame.to_parquet(mapped, index=False)
-    return stages.normalise_batch(cfg, run_id, str(mapped), source)
+    ctx = stages.RunContext(cfg, run_id)
+    return [stages.normalise_part(ctx, spec) for spec in stages.plan_batches(ctx, [str(mapped)])]
 
 
 def results_of(cfg, run_id: str) -> dict[str, object]:
@@ -130,7 +131,7 @@ def test_a_90_percent_volume_drop_fails_the_critical_check(home: Path, warehouse
     path = stored_batch(cfg, "now", [person(i) for i in range(10)])
 
     with pytest.raises(stages.BatchRejected) as err:
-        stages.validate_batch(cfg, "now", path, "vendor_x")
+        stages.validate_batch(stages.RunContext(cfg, "now"), path, "vendor_x")
     message = str(err.value)
     assert "source vendor_x: batch of 10 rows stopped before any CRM write" in message
     assert "expect_table_row_count_to_be_between min_value=20: observed 10" in message  # 20% of the usual 100
@@ -140,7 +141,7 @@ def test_a_90_percent_volume_drop_fails_the_critical_check(home: Path, warehouse
     assert any("observed 10" in f for f in raw.failures)
     q = quarantined(cfg, "now")
     assert len(q) == 10 and {r.check_name for r in q.values()} == {"batch stopped"}
-    assert not (stages.run_dir(cfg, "now") / "validated" / "vendor_x.parquet").exists()
+    assert not (stages.run_folder(cfg, "now") / "validated" / "vendor_x.parquet").exists()
 
 
 def test_usual_volume_passes_and_volume_is_only_judged_with_enough_history(home: Path) -> None:
@@ -148,10 +149,10 @@ def test_usual_volume_passes_and_volume_is_only_judged_with_enough_history(home:
     for run in ("hist-1", "hist-2"):
         stored_batch(cfg, run, [person(i) for i in range(100)])
     # two earlier runs are fewer than min_history_runs (3): a small batch is not judged on volume yet
-    small = stages.validate_batch(cfg, "small", stored_batch(cfg, "small", [person(i) for i in range(10)]), "vendor_x")
+    small = stages.validate_batch(stages.RunContext(cfg, "small"), stored_batch(cfg, "small", [person(i) for i in range(10)]), "vendor_x")
     assert len(pd.read_parquet(small)) == 10
     # now three earlier runs (100, 100, 10; median 100): 90 rows are within the usual size
-    usual = stages.validate_batch(cfg, "usual", stored_batch(cfg, "usual", [person(i) for i in range(90)]), "vendor_x")
+    usual = stages.validate_batch(stages.RunContext(cfg, "usual"), stored_batch(cfg, "usual", [person(i) for i in range(90)]), "vendor_x")
     assert len(pd.read_parquet(usual)) == 90
     assert results_of(cfg, "usual")["raw_batch:vendor_x"].success is True
 
@@ -162,7 +163,7 @@ def test_volume_ratio_is_configurable_per_source(home: Path) -> None:
     assert cfg.validation.for_source("vendor_x").min_volume_ratio == 0.05
     for run in ("hist-1", "hist-2", "hist-3"):
         stored_batch(cfg, run, [person(i) for i in range(100)])
-    out = stages.validate_batch(cfg, "now", stored_batch(cfg, "now", [person(i) for i in range(10)]), "vendor_x")
+    out = stages.validate_batch(stages.RunContext(cfg, "now"), stored_batch(cfg, "now", [person(i) for i in range(10)]), "vendor_x")
     assert len(pd.read_parquet(out)) == 10
 
 
@@ -172,7 +173,7 @@ def test_a_required_column_the_mapping_left_empty_stops_the_batch(home: Path) ->
     for row in rows:
         row[APOLLO_HEADER.index("Email")] = ""  # e.g. the vendor renamed its email column
     with pytest.raises(stages.BatchRejected, match=r"expect_column_proportion_of_non_null_values_to_be_between\(email\)"):
-        stages.validate_batch(cfg, "run", stored_batch(cfg, "run", rows), "vendor_x")
+        stages.validate_batch(stages.RunContext(cfg, "run"), stored_batch(cfg, "run", rows), "vendor_x")
 
 
 def test_unknown_source_in_validation_overrides_is_refused(home: Path) -> None:
@@ -191,7 +192,7 @@ def test_row_failure_lands_in_quarantine_with_the_expectation_and_the_ledger_cou
     cfg = load_config(setup_home(home))
     rows = [person(i) for i in range(20)]
     rows[4][0] = "asdf"  # a placeholder first name: data row 5
-    out = stages.validate_batch(cfg, "run", stored_batch(cfg, "run", rows), "vendor_x")
+    out = stages.validate_batch(stages.RunContext(cfg, "run"), stored_batch(cfg, "run", rows), "vendor_x")
     assert len(pd.read_parquet(out)) == 19
     [(raw_row_id, q)] = quarantined(cfg, "run").items()
     assert (q.source_file, q.source_row, q.field) == ("run.csv", 5, "first_name")
@@ -220,7 +221,7 @@ def test_clean_list_passes_every_gate_and_data_docs_exist(home: Path) -> None:
     for gate in ("vendor_x", "prospects_before_push"):
         index = Path(summary["data_docs"][gate])
         assert index.name == "index.html" and index.is_file()
-        assert str(stages.run_dir(cfg, "clean")) in str(index)
+        assert str(stages.run_folder(cfg, "clean")) in str(index)
     site = (Path(summary["data_docs"]["vendor_x"]).parent / "validations").rglob("*.html")
     assert len(list(site)) >= 2  # one page per suite run: raw batch and normalised leads
 
@@ -236,7 +237,7 @@ def test_list_with_30_percent_invalid_emails_stops_before_push_and_says_why(home
     assert summary["outcomes"]["quarantined"] == 100 and summary["funnel"]["pushed"] == 0
     with engine_for(cfg.warehouse_url).connect() as conn:
         assert conn.execute(select(prospects)).all() == []
-    assert not (stages.run_dir(cfg, "bad") / "crm_import.csv").exists()
+    assert not (stages.run_folder(cfg, "bad") / "crm_import.csv").exists()
     assert results_of(cfg, "bad")["normalised_leads:vendor_x"].failures == [why]
 
 
@@ -255,27 +256,27 @@ def test_a_suppressed_person_reaching_the_push_stops_it_before_any_crm_write(hom
     cfg = load_config(setup_home(home, blocked=("b@x.de",)))
     path, ids = stored_prospects(cfg, "leak", emails=["a@x.de", "b@x.de", "c@x.de"])
     with pytest.raises(stages.BatchRejected) as err:
-        stages.validate_prospects(cfg, "leak", path)
+        stages.validate_prospects(stages.RunContext(cfg, "leak"), path)
     message = str(err.value)
     assert message.startswith("prospects_before_push: push of 3 prospects stopped before any CRM write")
     assert "expect_column_values_to_not_be_in_set(email)" in message and "1 of 3 rows failed" in message
     q = quarantined(cfg, "leak")
     assert sorted(q) == sorted(ids) and {r.check_name for r in q.values()} == {"push stopped"}
-    assert not (stages.run_dir(cfg, "leak") / "prospects_validated.parquet").exists()
-    notes = json.loads((stages.run_dir(cfg, "leak") / "rejected_batches" / "prospects_before_push.json").read_text())
+    assert not (stages.run_folder(cfg, "leak") / "prospects_validated.parquet").exists()
+    notes = json.loads((stages.run_folder(cfg, "leak") / "rejected_batches" / "prospects_before_push.json").read_text())
     assert notes["messages"] == [message.split("CRM write: ", 1)[1]]
 
 
 def stored_prospects(cfg, run_id: str, emails: list[str], scores: list[int] | None = None):
     """A qualify output (one prospect per email) whose primary rows exist in raw_rows, as after dedupe."""
-    stages.start(cfg, run_id)
+    stages.start(stages.RunContext(cfg, run_id))
     with engine_for(cfg.warehouse_url).begin() as conn:
         ids = [conn.execute(insert(raw_rows).values(run_id=run_id, source="vendor_x", source_file="f.csv",
                                                     source_row=n, payload={}, ingested_at=ledger.now())
                             ).inserted_primary_key[0] for n in range(1, len(emails) + 1)]
     df = pd.DataFrame({"person_id": [f"p{n}" for n in range(len(emails))], "primary_raw_row_id": ids,
                        "email": emails, "score": scores or [70] * len(emails), "first_name": "A", "company": "X"})
-    path = stages.run_dir(cfg, run_id) / "prospects.parquet"
+    path = stages.run_folder(cfg, run_id) / "prospects.parquet"
     df.to_parquet(path, index=False)
     return str(path), ids
 
@@ -285,7 +286,7 @@ def test_prospects_gate_holds_back_only_failing_prospects(home: Path) -> None:
     run_id = "gate"
     path, ids = stored_prospects(cfg, run_id, emails=["a@x.de", "b@x.de", "b@x.de", "d@x.de", "e@x.de"],
                                  scores=[70, 70, 70, 999, 70])  # 999: beyond the most points possible (85 here)
-    out = pd.read_parquet(stages.validate_prospects(cfg, run_id, path))
+    out = pd.read_parquet(stages.validate_prospects(stages.RunContext(cfg, run_id), path))
     assert out["person_id"].tolist() == ["p0", "p4"]
     q = quarantined(cfg, run_id)
     assert q[ids[1]].check_name == q[ids[2]].check_name == "expect_column_values_to_be_unique(email)"
@@ -312,10 +313,10 @@ def test_volume_warning_is_recorded_in_the_warehouse_and_summary(home: Path) -> 
     cfg = load_config(setup_home(home, "validation:\n  max_volume_ratio: 2\n"))
     for run in ("hist-1", "hist-2", "hist-3"):
         stored_batch(cfg, run, [person(i) for i in range(10)])
-    stages.validate_batch(cfg, "big", stored_batch(cfg, "big", [person(i) for i in range(50)]), "vendor_x")
+    stages.validate_batch(stages.RunContext(cfg, "big"), stored_batch(cfg, "big", [person(i) for i in range(50)]), "vendor_x")
     raw = results_of(cfg, "big")["raw_batch:vendor_x"]
     assert raw.failures == [] and raw.warnings == ["expect_table_row_count_to_be_between max_value=20: observed 50"]
-    notes = json.loads((stages.run_dir(cfg, "big") / "validation_warnings" / "vendor_x.json").read_text())
+    notes = json.loads((stages.run_folder(cfg, "big") / "validation_warnings" / "vendor_x.json").read_text())
     assert notes["messages"] == ["raw_batch: expect_table_row_count_to_be_between max_value=20: observed 50"]
 
 

@@ -33,8 +33,8 @@ def _setup(home: Path, sources: list[dict] | None = None):  # noqa: ANN202
 def test_rows_stored_with_lineage_and_output_has_canonical_string_columns(home: Path) -> None:
     cfg, inputs = _setup(home)
     (inputs / "apollo_1.csv").write_text(HEADER + _row(1) + _row(2) + "broken,row\n" + _row(3))
-    stages.start(cfg, "r1")
-    df = pd.read_parquet(stages.ingest_source(cfg, "r1", "apollo"))
+    stages.start(stages.RunContext(cfg, "r1"))
+    df = pd.read_parquet(stages.ingest_source(stages.RunContext(cfg, "r1"), "apollo"))
     assert list(df["email"]) == ["ann1@firm1.de", "ann2@firm2.de", "ann3@firm3.de"]
     assert list(df["source_row"]) == [1, 2, 4]
     assert set(df["source_file"]) == {"apollo_1.csv"} and set(df["source_kind"]) == {"purchased"}
@@ -57,13 +57,13 @@ def test_rerun_ingests_nothing_and_a_changed_file_comes_again(home: Path) -> Non
     cfg, inputs = _setup(home)
     f = inputs / "apollo_1.csv"
     f.write_text(HEADER + _row(1))
-    stages.start(cfg, "r1")
-    assert stages.ingest_source(cfg, "r1", "apollo") is not None
-    stages.start(cfg, "r2")
-    assert stages.ingest_source(cfg, "r2", "apollo") is None
+    stages.start(stages.RunContext(cfg, "r1"))
+    assert stages.ingest_source(stages.RunContext(cfg, "r1"), "apollo") is not None
+    stages.start(stages.RunContext(cfg, "r2"))
+    assert stages.ingest_source(stages.RunContext(cfg, "r2"), "apollo") is None
     f.write_text(HEADER + _row(1) + _row(2))
-    stages.start(cfg, "r3")
-    df = pd.read_parquet(stages.ingest_source(cfg, "r3", "apollo"))
+    stages.start(stages.RunContext(cfg, "r3"))
+    df = pd.read_parquet(stages.ingest_source(stages.RunContext(cfg, "r3"), "apollo"))
     assert list(df["email"]) == ["ann1@firm1.de", "ann2@firm2.de"]  # the new version, whole
     with engine_for(cfg.warehouse_url).connect() as conn:
         assert conn.execute(select(func.count()).select_from(source_files)).scalar_one() == 2
@@ -75,10 +75,10 @@ def test_a_unit_failing_midway_stores_nothing_and_is_read_again(home: Path) -> N
     good = HEADER + "".join(_row(i) for i in range(6000))
     (inputs / "apollo_big.csv").write_bytes(good.encode() + "Zoë,Müller,CEO,X,z@x.de,,,,,,,\n".encode("cp1252"))
     (inputs / "apollo_ok.csv").write_text(HEADER + _row(7))
-    stages.start(cfg, "r1")
-    df = pd.read_parquet(stages.ingest_source(cfg, "r1", "apollo"))
+    stages.start(stages.RunContext(cfg, "r1"))
+    df = pd.read_parquet(stages.ingest_source(stages.RunContext(cfg, "r1"), "apollo"))
     assert list(df["source_file"].unique()) == ["apollo_ok.csv"]  # the other unit went on
-    [msg] = stages._read_notes(cfg, "r1", "source_errors")["apollo"]
+    [msg] = stages.RunContext(cfg, "r1").notes("source_errors")["apollo"]
     assert msg.startswith("apollo_big.csv: not readable as utf-8")
     with engine_for(cfg.warehouse_url).connect() as conn:
         files = set(conn.execute(select(raw_rows.c.source_file).distinct()).scalars())
@@ -90,19 +90,19 @@ def test_a_unit_failing_midway_stores_nothing_and_is_read_again(home: Path) -> N
 def test_a_retried_task_rebuilds_its_output_from_what_it_stored(home: Path) -> None:
     cfg, inputs = _setup(home)
     (inputs / "apollo_1.csv").write_text(HEADER + _row(1) + _row(2))
-    stages.start(cfg, "r1")
-    first = stages.ingest_source(cfg, "r1", "apollo")
+    stages.start(stages.RunContext(cfg, "r1"))
+    first = stages.ingest_source(stages.RunContext(cfg, "r1"), "apollo")
     Path(first).unlink()  # the first try died after storing
-    again = pd.read_parquet(stages.ingest_source(cfg, "r1", "apollo"))
+    again = pd.read_parquet(stages.ingest_source(stages.RunContext(cfg, "r1"), "apollo"))
     assert list(again["email"]) == ["ann1@firm1.de", "ann2@firm2.de"]
 
 
 def test_a_file_without_any_lead_columns_is_refused_by_name(home: Path) -> None:
     cfg, inputs = _setup(home)
     (inputs / "apollo_x.csv").write_text("Colour,Size\nred,XL\n")
-    stages.start(cfg, "r1")
-    assert stages.ingest_source(cfg, "r1", "apollo") is None
-    [msg] = stages._read_notes(cfg, "r1", "source_errors")["apollo"]
+    stages.start(stages.RunContext(cfg, "r1"))
+    assert stages.ingest_source(stages.RunContext(cfg, "r1"), "apollo") is None
+    [msg] = stages.RunContext(cfg, "r1").notes("source_errors")["apollo"]
     assert msg.startswith("apollo_x.csv: no column for any of email") and "Colour, Size" in msg
 
 

@@ -88,14 +88,14 @@ def test_sql_source_is_incremental_by_watermark(home: Path, source_db: str,
     _airflow_conn(monkeypatch, "crm_db", source_db)
     cfg = _config(home, [{"name": "crm", "type": "sql", "connection": "crm_db", "table": "contacts",
                           "watermark": "updated_at", "chunk_size": 100}])
-    stages.start(cfg, "r1")
-    first = pd.read_parquet(stages.ingest_source(cfg, "r1", "crm"))
+    stages.start(stages.RunContext(cfg, "r1"))
+    first = pd.read_parquet(stages.ingest_source(stages.RunContext(cfg, "r1"), "crm"))
     assert sorted(first["email"]) == ["p1@acme-1.de", "p2@acme-2.de", "p3@acme-3.de"]
     assert set(first["first_name"]) == {"First1", "First2", "First3"}  # auto-mapped from column names
     assert first["source_file"].str.startswith("contacts (updated_at <= 2026-01-01 09:02").all()
 
-    stages.start(cfg, "r2")
-    assert stages.ingest_source(cfg, "r2", "crm") is None  # nothing new
+    stages.start(stages.RunContext(cfg, "r2"))
+    assert stages.ingest_source(stages.RunContext(cfg, "r2"), "crm") is None  # nothing new
 
     _insert(source_db, [_row(4, 10), _row(5, 11)])
     eng = create_engine(source_db)
@@ -103,8 +103,8 @@ def test_sql_source_is_incremental_by_watermark(home: Path, source_db: str,
         conn.execute(text("UPDATE contacts SET company = 'Acme AG', updated_at = :ts WHERE id = 2"),
                      {"ts": T0 + timedelta(minutes=12)})
     eng.dispose()
-    stages.start(cfg, "r3")
-    third = pd.read_parquet(stages.ingest_source(cfg, "r3", "crm"))
+    stages.start(stages.RunContext(cfg, "r3"))
+    third = pd.read_parquet(stages.ingest_source(stages.RunContext(cfg, "r3"), "crm"))
     assert sorted(third["email"]) == ["p2@acme-2.de", "p4@acme-4.de", "p5@acme-5.de"]
     assert third.loc[third["email"] == "p2@acme-2.de", "company"].item() == "Acme AG"
     with engine_for(cfg.warehouse_url).connect() as conn:

@@ -9,6 +9,7 @@ import pandas as pd
 
 from enrichment.web.safety import SafetyPolicy
 from enrichment.web.site import SiteResult
+from leadpipe.pipeline.context import RunContext
 from leadpipe.pipeline.enrich import enrich_resolved, fill_from_companies
 from leadpipe.pipeline.enrich_store import fresh_domains, load_companies, save_results
 from leadpipe.pipeline.settings import load_config
@@ -83,10 +84,10 @@ def test_enrich_resolved_fetches_each_domain_once_and_survives_failures(home):
             b"<body><h1>Cloud software</h1></body></html>")}
         server.sites["down.test"] = {"/": Route(b"error", status=500)}
         policy = SafetyPolicy(test_hosts=server.hosts("acme.test", "down.test"))
-        out = enrich_resolved(cfg, "run-1", str(src), home / "enriched.parquet", policy)
+        out = enrich_resolved(RunContext(cfg, "run-1"), str(src), home / "enriched.parquet", policy)
         assert len([h for h in server.hits_for("acme.test") if h.path == "/"]) == 1
         n = len(server.hits)
-        enrich_resolved(cfg, "run-2", str(src), home / "enriched2.parquet", policy)  # fresh: nothing fetched
+        enrich_resolved(RunContext(cfg, "run-2"), str(src), home / "enriched2.parquet", policy)  # fresh: nothing fetched
         assert len(server.hits) == n
     df = pd.read_parquet(out)
     assert vals(df["company"]) == ["Acme Software", "ACME (from list)", None, "Solo"]
@@ -100,8 +101,8 @@ def test_stage_is_a_no_op_when_disabled(home):
     from leadpipe.pipeline import stages
 
     cfg = _cfg(home, enabled=False)
-    assert stages.enrich(cfg, "run-1", "/some/resolved.parquet") == "/some/resolved.parquet"
-    assert stages.enrich(cfg, "run-1", None) is None
+    assert stages.enrich(stages.RunContext(cfg, "run-1"), "/some/resolved.parquet") == "/some/resolved.parquet"
+    assert stages.enrich(stages.RunContext(cfg, "run-1"), None) is None
 
 
 def test_stage_on_unresolvable_domains_records_failures_without_raising(home):
@@ -109,11 +110,11 @@ def test_stage_on_unresolvable_domains_records_failures_without_raising(home):
     from leadpipe.pipeline import stages
 
     cfg = _cfg(home)
-    stages.start(cfg, "run-1")
+    stages.start(stages.RunContext(cfg, "run-1"))
     src = home / "resolved.parquet"
     pd.DataFrame({"person_id": ["p1"], "domain": ["no-such-company-zz.invalid"], "company": [None],
                   "industry": [None]}).to_parquet(src, index=False)
-    out = stages.enrich(cfg, "run-1", str(src))
+    out = stages.enrich(stages.RunContext(cfg, "run-1"), str(src))
     assert pd.read_parquet(out)["enrichment_status"].tolist() == ["failed"]
 
 
@@ -145,7 +146,7 @@ def test_deliverability_step_adds_distinct_states(home):
     zone = {("gmail.com", "MX"): ["5 gmail-smtp-in.l.google.com."], ("acme-gmbh.de", "MX"): ["10 mx.acme-gmbh.de."]}
     with DnsServer(zone) as dns_server:
         resolver = make_resolver(timeout=0.5, nameservers=["127.0.0.1"], port=dns_server.port)
-        out = enrich_resolved(cfg, "run-1", str(src), home / "enriched.parquet", resolver=resolver)
+        out = enrich_resolved(RunContext(cfg, "run-1"), str(src), home / "enriched.parquet", resolver=resolver)
     df = pd.read_parquet(out)
     assert vals(df["email_deliverability"]) == ["valid", "invalid", None]
 

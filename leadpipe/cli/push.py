@@ -18,7 +18,7 @@ def push_command(ctx: click.Context, dry_run: bool, run_id: str | None, show: in
     from leadpipe.pipeline.push import make_plan, make_sink, store_plan
     from leadpipe.cli import _config
     from leadpipe.core.schema import PROSPECT_FIELDS
-    from leadpipe.pipeline.stages import _missing, _plain, run_dir
+    from leadpipe.pipeline.stages import _missing, _plain, run_folder as run_dir
     from leadpipe.store.warehouse import engine_for, migrate
 
     if not dry_run:

@@ -1,4 +1,11 @@
-"""The dedupe stage's I/O: golden records and membership into the warehouse, resolved.parquet, the ledger.
+"""The dedupe stage: this run's valid rows resolved to people (new or existing), golden records kept current.
+
+Partitioned as the DAG runs it: `dedupe_plan` (one worker) loads the batch and its candidate people and fits
+the model once; `dedupe_score` (one task per partition) compares that partition's candidate pairs; and
+`dedupe_merge` (one worker) clusters all partitions' pairs into the same people one process would find, then
+stores people and membership, the model, the review list, merged outcomes and resolved.parquet.
+
+The stage's I/O: golden records and membership into the warehouse, resolved.parquet, the ledger.
 
 A 100k-row run touches ~70k people and 100k membership rows, so everything here works on whole columns:
 one upsert per table in large executemany chunks (no delete + re-insert, no IN lists to compile), JSON
@@ -8,6 +15,7 @@ encoded by msgspec, reasons for merged rows built as string columns rather than 
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import msgspec
@@ -16,10 +24,18 @@ import pandas as pd
 from sqlalchemy import JSON, Connection, Engine, Table, Text, bindparam, cast
 from sqlalchemy.dialects import postgresql, sqlite
 
+from enrichment.dedupe import fit_model, prepare, resolve_from_partitions
+from enrichment.dedupe.partition import score_partition
+from leadpipe.core.schema import MAPPABLE_FIELDS
+from leadpipe.pipeline.context import RunContext
+from leadpipe.pipeline.dedupe_candidates import candidate_people, load_model, save_model
+from leadpipe.store import ledger
 from leadpipe.store.bulk_write import write_many
 from leadpipe.store.ledger import Outcome
-from leadpipe.core.schema import MAPPABLE_FIELDS
+from leadpipe.store.run_files import read_frame, write_frame
 from leadpipe.store.warehouse import membership, people
+
+log = logging.getLogger("leadpipe")
 
 WRITE_CHUNK = 20_000
 _ENCODER = msgspec.json.Encoder(enc_hook=lambda v: v.isoformat() if hasattr(v, "isoformat") else v.item())
@@ -169,3 +185,83 @@ def read_plan(folder: Path):
             existing[c] = [json.loads(v) for v in existing[c]]
     plan = json.loads((folder / "plan.json").read_text(encoding="utf-8"))
     return batch, existing, Model.from_json(plan["model"]), int(plan["partitions"])
+
+
+# ---------------------------------------------------------------- the stage, as the DAG maps it
+
+
+def dedupe_plan(ctx: RunContext) -> list[int]:
+    """Step 1 (one worker): load the batch and its candidate people, fit the model once.
+
+    Returns the partition numbers to score (`dedupe.partitions` of them); the scoring workers and the merge
+    read the plan from the run folder, so all of them see the same rows, people and model.
+    """
+    partitions = list(range(ctx.cfg.dedupe.partitions))
+    with ctx.timed("dedupe", "plan"):
+        loaded = _inputs(ctx)
+        folder = ctx.folder / "dedupe"
+        if loaded is None:
+            (folder / "plan.json").unlink(missing_ok=True)
+            return partitions
+        batch, existing, model = loaded
+        model = fit_model(prepare(batch, existing), ctx.cfg.dedupe, model)
+        write_plan(folder, batch, existing, model, ctx.cfg.dedupe.partitions)
+        return partitions
+
+
+def dedupe_score(ctx: RunContext, partition: int) -> str | None:
+    """Step 2 (one worker per partition): compare this partition's candidate pairs."""
+    folder = ctx.folder / "dedupe"
+    if not (folder / "plan.json").exists():
+        return None
+    with ctx.timed("dedupe", f"score_{partition}"):
+        batch, existing, _, n = read_plan(folder)
+        p = prepare(batch, existing)
+        out = folder / f"pairs_{partition}.parquet"
+        return str(score_partition(p.features, ctx.cfg.dedupe, p.is_old, partition, n, out))
+
+
+def dedupe_merge(ctx: RunContext, paths: list[str | None]) -> str | None:
+    """Step 3 (one worker): cluster all partitions' pairs, store people and outcomes; resolved.parquet."""
+    folder = ctx.folder / "dedupe"
+    if not (folder / "plan.json").exists():
+        return None
+    with ctx.timed("dedupe", "merge"):
+        batch, existing, model, _ = read_plan(folder)
+        p = prepare(batch, existing)
+        res = resolve_from_partitions(p, ctx.cfg.dedupe, model, [ctx.file(x) for x in paths if x])
+        return _outputs(ctx, batch, existing, res)
+
+
+def _inputs(ctx: RunContext):  # noqa: ANN202 - (frame, frame, Model | None) | None
+    """(validated rows, golden records sharing a key with them, saved model or None); None if no rows."""
+    parts = sorted((ctx.folder / "validated").glob("*.parquet"))
+    batch = pd.concat([read_frame(p) for p in parts], ignore_index=True) if parts else pd.DataFrame()
+    if batch.empty:
+        return None
+    batch = batch.sort_values("raw_row_id", kind="stable").reset_index(drop=True)
+    existing = candidate_people(ctx.engine, batch)
+    model = load_model(_model_file(ctx)) if not existing.empty else None  # increments reuse m/u
+    return batch, existing, model
+
+
+def _outputs(ctx: RunContext, batch: pd.DataFrame, existing: pd.DataFrame, res) -> str:  # noqa: ANN001
+    """Store people and membership, the model, the review list, merged outcomes and resolved.parquet."""
+    save_model(_model_file(ctx), res)
+    store_people(ctx.engine, ctx.run_id, res)
+    if not res.review.empty:  # possible matches: kept apart, listed for a human to decide
+        write_frame(res.review, ctx.folder / "dedupe_review.parquet")
+    merged = merged_outcomes(batch, res)
+    ledger.record_outcomes(ctx.engine, ctx.run_id, merged)
+    resolved = resolved_frame(batch, res)
+    out = ctx.folder / "resolved.parquet"
+    write_frame(resolved, out)
+    log.info("dedupe: %d rows -> %d people (%d new, %d existing people loaded as candidates), %d rows merged, "
+             "%d possible matches for review", len(batch), len(resolved), len(res.new_people), len(existing),
+             len(merged), len(res.review))
+    return str(out)
+
+
+def _model_file(ctx: RunContext) -> Path:
+    """The fitted m/u model, kept across runs so an increment reuses it."""
+    return ctx.cfg.home / "dedupe" / "model.json"

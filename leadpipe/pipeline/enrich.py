@@ -1,6 +1,7 @@
-"""The pipeline's enrich step: company websites -> empty company fields of the resolved people.
+"""The enrich stage: company websites -> empty company fields of the resolved people; email deliverability.
 
-Off unless `enrichment.web.enabled`. Only distinct company domains are fetched, and only those not enriched
+Both are off by default (the input path is then handed on unchanged, so `make run` stays offline). Websites are
+off unless `enrichment.web.enabled`. Only distinct company domains are fetched, and only those not enriched
 within `freshness_days`. A site that cannot be fetched leaves the people as they were, with the company's
 `enrichment_status` saying why; the run never fails on it.
 """
@@ -13,34 +14,45 @@ from pathlib import Path
 
 import pandas as pd
 
+from enrichment.deliverability import add_deliverability, make_resolver
 from enrichment.web.safety import SafetyPolicy
 from enrichment.web.site import SiteEnricher
+from leadpipe.pipeline.context import RunContext
 from leadpipe.pipeline.enrich_store import fresh_domains, load_companies, save_results
-from leadpipe.store.warehouse import engine_for
+from leadpipe.store.run_files import read_frame, write_frame
 
 log = logging.getLogger("leadpipe.enrichment.web")
 MIN_INDUSTRY_CONFIDENCE = 0.5
 
 
-def enrich_resolved(cfg, run_id: str, path: str, out: Path, policy: SafetyPolicy | None = None,
-                    resolver=None) -> str:
+def enrich(ctx: RunContext, path: str | None) -> str | None:
+    """The stage: enriched.parquet, or the input path unchanged when nothing is switched on.
+
+    Fetch and DNS failures are recorded, never fail the run.
+    """
+    settings = ctx.cfg.enrichment
+    if path is None or not (settings.web.enabled or settings.deliverability.enabled):
+        return path
+    with ctx.timed("enrich"):
+        return enrich_resolved(ctx, path, ctx.folder / "enriched.parquet")
+
+
+def enrich_resolved(ctx: RunContext, path: str, out: Path, policy: SafetyPolicy | None = None,
+                    resolver=None) -> str:  # noqa: ANN001 - a dns resolver
     """Websites and/or deliverability, as configured; `policy` and `resolver` are injected by tests."""
-    from leadpipe.store.run_files import at, read_frame, write_frame
-
-    df = read_frame(at(cfg, path))
+    cfg = ctx.cfg
+    df = read_frame(ctx.file(path))
     if cfg.enrichment.web.enabled:
-        df = _enrich_websites(cfg, run_id, df, policy)
+        df = _enrich_websites(ctx, df, policy)
     if cfg.enrichment.deliverability.enabled:
-        from enrichment.deliverability import add_deliverability, make_resolver
-
         df = add_deliverability(df, resolver or make_resolver(cfg.enrichment.deliverability.timeout_seconds))
     write_frame(df, out)
     return str(out)
 
 
-def _enrich_websites(cfg, run_id: str, df: pd.DataFrame, policy: SafetyPolicy | None) -> pd.DataFrame:
+def _enrich_websites(ctx: RunContext, df: pd.DataFrame, policy: SafetyPolicy | None) -> pd.DataFrame:
+    cfg, run_id, engine = ctx.cfg, ctx.run_id, ctx.engine
     settings = cfg.enrichment.web
-    engine = engine_for(cfg.warehouse_url)
     domains = sorted({d for d in df.get("domain", pd.Series(dtype="string")).dropna().astype(str) if d.strip()})
     skip = fresh_domains(engine, domains, settings.freshness_days)
     todo = [d for d in domains if d not in skip]

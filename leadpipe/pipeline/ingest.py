@@ -1,4 +1,7 @@
-"""Ingest one source: store new units append-only with lineage, then hand on the run's readable rows.
+"""The ingest stage: store each source's new units append-only with lineage, then hand on the run's rows.
+
+One task per configured source. A unit that fails as a whole (unreadable file) and a source that cannot be
+reached are noted in source_errors; the other units and sources go on.
 
 Store phase, per unit: records are read in batches; each batch goes into raw_rows (and its unreadable
 rows into quarantine, with file, line and reason) inside one transaction per unit that also marks the
@@ -20,10 +23,12 @@ from pathlib import Path
 from sqlalchemy import Engine, delete, insert, select
 
 from connectors.sources.base import RawRecord, Source, SourceError, SourceState, SourceUnit, batched
+from connectors.registry import build_source
 from connectors.sources.mapping import HeaderMapping, map_headers
-from leadpipe.store import ledger
-from leadpipe.pipeline.settings import SourceConfig
+from leadpipe.pipeline.context import RunContext
 from leadpipe.pipeline.erasure_guard import ErasureGuard
+from leadpipe.pipeline.settings import Config, SourceConfig
+from leadpipe.store import ledger
 from leadpipe.store.warehouse import outcomes, quarantine, raw_rows, source_files, source_state
 
 log = logging.getLogger("leadpipe")
@@ -166,3 +171,38 @@ def export_run_rows(engine: Engine, run_id: str, src: SourceConfig, out: Path) -
             writer.write_table(pa.table(batch, schema=schema))
             written += n
     return written
+
+
+# ---------------------------------------------------------------- the stage
+
+
+def ingest_source(ctx: RunContext, source_name: str) -> str | None:
+    """Store every new unit of one source and return this run's mapped rows (None: nothing new)."""
+    src = source_config(ctx.cfg, source_name)
+    with ctx.timed("ingest", source_name):
+        source = build_source(src, ctx.cfg)
+        try:
+            units = source.discover(load_state(ctx.engine, src.name))
+        except SourceError as exc:  # SourceUnavailable: nothing of this source can be read now
+            log.error("source %s: %s", src.name, exc)
+            ctx.note("source_errors", src.name, str(exc))
+            units = []
+        for unit in units:
+            try:
+                store_unit(ctx.engine, ctx.run_id, src, source, unit)
+            except SourceError as exc:
+                log.error("source %s: %s", src.name, exc)
+                ctx.note("source_errors", src.name, str(exc))
+        out = ctx.folder / "ingested" / f"{src.name}.parquet"
+        if not export_run_rows(ctx.engine, ctx.run_id, src, out):
+            out.unlink(missing_ok=True)
+            log.info("source %s: nothing new", src.name)
+            return None
+        return str(out)
+
+
+def source_config(cfg: Config, name: str) -> SourceConfig:
+    for s in cfg.sources:
+        if s.name == name:
+            return s
+    raise KeyError(f"no source named {name!r}; configured: {[s.name for s in cfg.sources]}")

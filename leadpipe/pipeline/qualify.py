@@ -55,16 +55,18 @@ def qualify(cfg: Config, run_id: str, path: str | None) -> str | None:
     from enrichment.suppress import load_dnc_registry, load_lists
     from leadpipe.pipeline.forget import forget, scrub_run_files
     from leadpipe.store.run_files import at, read_frame
-    from leadpipe.pipeline.stages import _to_parquet, run_dir, timed
+    from leadpipe.pipeline.context import RunContext  # MERGE: qualify takes the RunContext
+    from leadpipe.store.run_files import write_frame
 
-    engine = engine_for(cfg.warehouse_url)
+    ctx = RunContext(cfg, run_id)
+    engine = ctx.engine
     now = datetime.now(UTC)
     fingerprint = requalify.config_fingerprint(cfg)
     again, previous = requalify.needs_requalification(engine, run_id, fingerprint)
     if path is None and not again:
         requalify.record_run(engine, run_id, fingerprint, previous, [], 0)
         return None
-    with timed(cfg, run_id, "qualify"):
+    with ctx.timed("qualify"):
         df = read_frame(at(cfg, path)) if path is not None else pd.DataFrame(columns=["person_id"])
         df = df.assign(requalified=False)
         if again:  # the config changed: everyone else in the warehouse is decided again
@@ -102,10 +104,10 @@ def qualify(cfg: Config, run_id: str, path: str | None) -> str | None:
                   if why and why.startswith("erased on request") and e]
         for address in erased:  # re-bought after an erasure: take their data out again, files too
             forget(engine, address, reason="re-bought after erasure")
-            scrub_run_files(run_dir(cfg, run_id), address)
+            scrub_run_files(ctx.folder, address)
 
-        out = run_dir(cfg, run_id) / "prospects.parquet"
-        _to_parquet(_prospects(df, dec, owners, keep), out)
+        out = ctx.folder / "prospects.parquet"
+        write_frame(_prospects(df, dec, owners, keep), out)
         log.info("qualify: %d people (%d re-qualified after a config change), %d prospects, %d suppressed "
                  "(%d erased people re-bought), %d disqualified; re-qualification changes: %s",
                  len(df), int(requalified.sum()), int(keep.sum()), sum(o.outcome == "suppressed" for o in outcomes),

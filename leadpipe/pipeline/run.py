@@ -1,7 +1,8 @@
-"""One pipeline run in-process, calling the same stage functions as the `leads_nightly` DAG.
+"""One pipeline run in-process, stage by stage as `leadpipe.pipeline.stages.STAGES` lists them.
 
-Used by `leadpipe run` and by tests that do not need Airflow. A source whose batch is rejected or whose
-file is unreadable does not stop the others; the summary says what happened to it.
+Used by `leadpipe run` and by tests that do not need Airflow; the DAG maps the same functions over sources,
+batches and partitions. A source whose batch is rejected or whose file is unreadable does not stop the others;
+the summary says what happened to it.
 """
 
 from __future__ import annotations
@@ -9,8 +10,9 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-from leadpipe.pipeline import stages
+from leadpipe.pipeline.context import BatchRejected, RunContext
 from leadpipe.pipeline.settings import Config
+from leadpipe.pipeline.stages import STAGE
 
 log = logging.getLogger("leadpipe")
 
@@ -20,20 +22,23 @@ def new_run_id() -> str:
 
 
 def run_pipeline(cfg: Config, run_id: str | None = None) -> dict:
-    run_id = run_id or new_run_id()
-    for source in stages.start(cfg, run_id):
+    ctx = RunContext(cfg, run_id or new_run_id())
+    sources = STAGE["start"](ctx)
+    ingested = [STAGE["ingest"](ctx, s) for s in sources]
+    planned = STAGE["plan_batches"](ctx, ingested)
+    normalised = [STAGE["normalise"](ctx, batch) for batch in planned]
+    for source in sources:
         try:
-            ingested = stages.ingest_source(cfg, run_id, source)
-            normalised = stages.normalise_batch(cfg, run_id, ingested, source)
-            stages.validate_batch(cfg, run_id, normalised, source)
-        except stages.BatchRejected as exc:
+            STAGE["validate"](ctx, source, planned, normalised)
+        except BatchRejected as exc:
             log.error("%s", exc)
-    resolved = stages.enrich(cfg, run_id, stages.dedupe(cfg, run_id))
-    prospects = stages.qualify(cfg, run_id, resolved)
+    pairs = [STAGE["score_pairs"](ctx, p) for p in STAGE["dedupe"](ctx)]
+    resolved = STAGE["enrich"](ctx, STAGE["cluster_people"](ctx, pairs))
+    prospects = STAGE["qualify"](ctx, resolved)
     try:
-        prospects = stages.validate_prospects(cfg, run_id, prospects)
-    except stages.BatchRejected as exc:  # nothing reaches the CRM; the summary says why
+        prospects = STAGE["validate_prospects"](ctx, prospects)
+    except BatchRejected as exc:  # nothing reaches the CRM; the summary says why
         log.error("%s", exc)
         prospects = None
-    stages.push(cfg, run_id, prospects)
-    return stages.summarise(cfg, run_id)
+    STAGE["push"](ctx, prospects)
+    return STAGE["summarise"](ctx)
