@@ -20,7 +20,6 @@ _INDUSTRY_WEIGHTS = Weighted([
     ("Construction", 6), ("Education", 3),
 ])
 
-
 # Optional word after a company's core name ("Weber Logistik GmbH"), by industry and language.
 _SECTOR_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
     "Software": {"en": ("Software", "Systems", "Technologies", "Labs", "Digital"),
@@ -55,22 +54,17 @@ _SECTOR_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
                   "es": ("Formación", "Academia"), "nl": ("Opleidingen", "Academie")},
 }
 
-
 # Invented brand names ("Novatek", "Bluecore") for the tech-style part of the company pool.
 _BRAND_HEADS = ("Nova", "Blue", "Terra", "Vertex", "Helio", "Omni", "Quant", "Sky", "Alpen", "Nord", "Iber",
                 "Lumen", "Astra", "Cobalt", "Pixel", "Delta", "Orbi", "Zeno", "Kappa", "Silver", "Green", "Apex",
                 "Flux", "Prism", "Sol", "Aqua", "Hexa", "Neo", "Opti", "Vita")
-
-
 _BRAND_TAILS = ("tek", "ware", "logic", "soft", "link", "data", "works", "flow", "scale", "core", "sys", "net",
                 "gen", "bit", "matic", "lab", "wise", "tron", "point", "vista")
-
 
 _EMPLOYEE_BANDS = Weighted([
     ((1, 10), 14), ((11, 50), 26), ((51, 200), 25), ((201, 500), 14), ((501, 1000), 8),
     ((1001, 5000), 8), ((5001, 10000), 3), ((10001, 100000), 2),
 ])
-
 
 _EMAIL_PATTERNS = Weighted([
     ("first.last", 50), ("f.last", 15), ("flast", 10), ("first", 8), ("firstlast", 5), ("first_last", 4),

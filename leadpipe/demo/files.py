@@ -9,38 +9,24 @@ from dataclasses import dataclass
 from pathlib import Path
 
 APOLLO_FILE = "vendor_apollo.csv"
-
-
 ZOOMINFO_FILE = "vendor_zoominfo.csv"
-
-
 WEB_FORMS_FILE = "web_forms.csv"
-
-
 GROUND_TRUTH_FILE = "ground_truth.csv"
-
 
 APOLLO_HEADER: tuple[str, ...] = (
     "First Name", "Last Name", "Title", "Company", "Email", "Corporate Phone", "Website",
     "City", "State", "Country", "# Employees", "Industry", "Annual Revenue",
 )
-
-
 ZOOMINFO_HEADER: tuple[str, ...] = (
     "First Name", "Last Name", "Job Title", "Company Name", "Email Address", "Direct Phone Number",
     "Website", "Person City", "Person State", "Country", "Employees", "Primary Industry", "Revenue Range (in USD)",
     "Zip Code",
 )
-
-
 WEB_FORMS_HEADER: tuple[str, ...] = (
     "submitted_at", "full_name", "email", "company", "phone", "job_title", "country", "website",
     "consent_email", "form_id",
 )
-
-
 GROUND_TRUTH_HEADER: tuple[str, ...] = ("file", "row", "person")
-
 
 # Internal file keys -> file names.
 _FILES = {"apollo": APOLLO_FILE, "zoominfo": ZOOMINFO_FILE, "web": WEB_FORMS_FILE}

@@ -15,8 +15,6 @@ from leadpipe.demo.reference import COUNTRIES, City, Weighted, nickname_equivale
 
 # Job titles by language; a pair is (masculine, feminine) for languages that inflect titles.
 _Title = str | tuple[str, str]
-
-
 _TITLES: dict[str, Weighted[_Title]] = {
     "en": Weighted([
         ("CEO", 2), ("Chief Executive Officer", 1), ("CFO", 1.5), ("CTO", 1.5), ("COO", 1), ("CMO", 1),
@@ -71,10 +69,7 @@ _TITLES: dict[str, Weighted[_Title]] = {
         ("Eigenaar", 2), ("Teamleider klantenservice", 2), ("Financieel controller", 1.5),
     ]),
 }
-
-
 _LOCAL_TITLE_SHARE = {"en": 1.0, "de": 0.65, "fr": 0.7, "es": 0.7, "nl": 0.55}
-
 
 # Namesakes planted at different companies: the classic false-positive trap.
 _COMMON_NAMES: dict[str, tuple[tuple[str, str, str], ...]] = {

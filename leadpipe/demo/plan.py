@@ -13,10 +13,7 @@ from leadpipe.demo.pools import Pool
 from leadpipe.demo.reference import COUNTRIES, NICKNAMES, NICKNAMES_BY_LANG, Weighted
 
 DUPLICATE_SHARE = 0.30  # share of true people planted in more than one row
-
-
 BAD_ROW_SHARE = 0.02  # junk / broken rows, as a share of all rows
-
 
 # Variants a duplicate copy can carry, and the file pair used when a variant is showcased on purpose.
 _SHOWCASE_FILES: dict[str, tuple[str, str]] = {
@@ -29,17 +26,11 @@ _SHOWCASE_FILES: dict[str, tuple[str, str]] = {
     "missing_email": ("web", "apollo"),
     "free_mail": ("apollo", "web"),
 }
-
-
 _RANDOM_VARIANTS = Weighted([
     ("typo", 18), ("nickname", 14), ("swapped", 6), ("company", 20), ("email_case", 12), ("missing_email", 10),
     ("free_mail", 8), ("phone_format", 12),
 ])
-
-
 _SINGLE_FILE = Weighted([("apollo", 40), ("zoominfo", 35), ("web", 25)])
-
-
 _PHONE_FORMATS_WEB = Weighted([("national", 40), ("intl", 30), ("e164", 10), ("digits", 12), ("idd", 8)])
 
 

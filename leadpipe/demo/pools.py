@@ -24,16 +24,9 @@ _FAKER_LEGAL = re.compile(
     r"S\.Com\.|S\.Coop\.|S\.L\.|S\.L\.L\.|S\.L\.N\.E|S\.L\.U\.)$"
 )
 
-
 _NAME_POOL = 1000
-
-
 _COMPANY_POOL = 1500
-
-
 _PHONE_TEMPLATES = 100
-
-
 _PHONE_TAIL = 4  # digits replaced per number: 100 templates x 10,000 tails per country
 
 

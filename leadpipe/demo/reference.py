@@ -1,7 +1,7 @@
 """Facts the demo draws from: countries (cities, legal forms, web and free-mail domains), industries,
 nicknames, and the weighted choice every draw goes through.
 
-Plain data and two small helpers; no randomness of its own and no Faker.
+Plain data and a few small helpers; no randomness of its own and no Faker.
 """
 
 from __future__ import annotations
@@ -161,13 +161,11 @@ COUNTRIES: dict[str, Country] = {
     )
 }
 
-
 US_STATE_CODES: dict[str, str] = {
     "New York": "NY", "California": "CA", "Texas": "TX", "Illinois": "IL", "Massachusetts": "MA",
     "Washington": "WA", "Colorado": "CO", "Georgia": "GA", "Florida": "FL", "North Carolina": "NC",
     "Arizona": "AZ", "Minnesota": "MN", "Pennsylvania": "PA",
 }
-
 
 # Canonical industry -> Apollo's lower-case label (ZoomInfo uses the canonical one).
 INDUSTRIES: dict[str, str] = {
@@ -183,7 +181,6 @@ INDUSTRIES: dict[str, str] = {
     "Construction": "construction",
     "Education": "education management",
 }
-
 
 # Formal first name -> (gender, nicknames), by language. Used to plant nickname duplicates.
 NICKNAMES_BY_LANG: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {

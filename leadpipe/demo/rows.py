@@ -28,7 +28,6 @@ _LEGAL_ALIASES: dict[str, tuple[str, ...]] = {
     "B.V.": ("BV", "B.V"), "N.V.": ("NV",), "S.L.": ("SL", "S.L"), "S.A.": ("SA",), "OG": ("O.G.",),
 }
 
-
 # ZoomInfo spells out what Apollo abbreviates.
 _ZOOMINFO_TITLES: dict[str, str] = {
     "VP of Sales": "Vice President, Sales", "VP of Marketing": "Vice President, Marketing",
@@ -39,22 +38,14 @@ _ZOOMINFO_TITLES: dict[str, str] = {
     "Sales Development Representative": "Sales Development Rep",
 }
 
-
 _FORMS = Weighted([
     ("contact-us", 25), ("demo-request", 25), ("whitepaper-lead-scoring", 20), ("webinar-2025-05", 15),
     ("newsletter-signup", 15),
 ])
-
-
 _CONSENT_RATE = {"contact-us": 0.4, "demo-request": 0.5, "whitepaper-lead-scoring": 0.6, "webinar-2025-05": 0.55,
                  "newsletter-signup": 1.0}
-
-
 _FORM_WINDOW_START = datetime(2025, 1, 6, tzinfo=UTC)
-
-
 _FORM_WINDOW_DAYS = 176
-
 
 _KEYBOARD_NEIGHBOURS = {
     "a": "sqz", "b": "vn", "c": "xv", "d": "sf", "e": "wr", "f": "dg", "g": "fh", "h": "gj", "i": "uo",
