@@ -4,7 +4,8 @@
 
 ARG AIRFLOW_IMAGE=apache/airflow:3.3.2-python3.11
 
-# Stage 1: turn uv.lock into a pinned, hashed requirements file (runtime deps only, no dev/bench groups).
+# Stage 1: turn uv.lock into a pinned, hashed requirements file: runtime deps only, no dev/bench groups and
+# no `demo` extra (Faker: `leadpipe demo` is for trying leadpipe out locally, not for the services).
 FROM ${AIRFLOW_IMAGE} AS requirements
 ARG UV_VERSION=0.13.9
 RUN pip install --no-cache-dir "uv==${UV_VERSION}"

@@ -26,12 +26,13 @@ $(UV):
 # --compile-bytecode: every Airflow task is a fresh interpreter, and with PYTHONDONTWRITEBYTECODE set (as on
 # our shared machines) an uncompiled .venv recompiles pandas, SQLAlchemy and GX from source in each one:
 # ~5 s of CPU per task (GX alone 8 s instead of 3.6 s). The .bytecode stamp upgrades existing environments.
+# --extra demo: Faker, for `leadpipe demo` (make run) and the tests; the production image goes without it.
 $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --python $(PYTHON) --quiet --compile-bytecode
+	$(UV) sync --frozen --extra demo --python $(PYTHON) --quiet --compile-bytecode
 	touch $@ $(VENV)/.bytecode
 
 $(VENV)/.bytecode: | $(VENV)/.installed
-	$(UV) sync --frozen --python $(PYTHON) --quiet --compile-bytecode
+	$(UV) sync --frozen --extra demo --python $(PYTHON) --quiet --compile-bytecode
 	touch $@
 
 install: $(VENV)/.installed $(VENV)/.bytecode

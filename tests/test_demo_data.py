@@ -24,9 +24,10 @@ import phonenumbers
 import pytest
 
 from leadpipe.demo import generator as dd
+from leadpipe.demo.reference import COUNTRIES, nickname_equivalent
 
-COUNTRY_CODES = {c.name: c.code for c in dd.COUNTRIES.values()}
-FREE_MAIL = {d for c in dd.COUNTRIES.values() for d in c.free_mail.items}
+COUNTRY_CODES = {c.name: c.code for c in COUNTRIES.values()}
+FREE_MAIL = {d for c in COUNTRIES.values() for d in c.free_mail.items}
 JUNK_EMAILS = {"n/a", "test@test", "test@test.com", "test@example.com", "asdf@asdf.de", "noemail@none", "-", "none"}
 # Legal-form tokens (after punctuation is dropped) that do not change which company is meant.
 LEGAL_TOKENS = {
@@ -227,10 +228,10 @@ def test_duplicate_share_is_25_to_35_percent(demo: Demo) -> None:
 
 
 def test_nickname_variant(demo: Demo) -> None:
-    assert dd.nickname_equivalent("Robert", "Bob") and dd.nickname_equivalent("liz", "Elizabeth")
-    assert not dd.nickname_equivalent("Robert", "Roberta")
+    assert nickname_equivalent("Robert", "Bob") and nickname_equivalent("liz", "Elizabeth")
+    assert not nickname_equivalent("Robert", "Roberta")
     assert any(
-        a.first.casefold() != b.first.casefold() and dd.nickname_equivalent(a.first, b.first)
+        a.first.casefold() != b.first.casefold() and nickname_equivalent(a.first, b.first)
         for a, b in demo.same_person_pairs()
     )
 

@@ -5,11 +5,19 @@ from __future__ import annotations
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import func, insert, inspect, select
+from sqlalchemy import func, insert, inspect, select, text
 
 from leadpipe.store import ledger
 from leadpipe.store.ledger import LedgerMismatch, Outcome, QuarantinedRow
-from leadpipe.store.warehouse import engine_for, metadata, migrate, outcomes, quarantine, raw_rows
+from leadpipe.store.warehouse import (
+    RetiredRevision,
+    engine_for,
+    metadata,
+    migrate,
+    outcomes,
+    quarantine,
+    raw_rows,
+)
 
 REQUIRED_TABLES = {"raw_rows", "people", "membership", "outcomes", "quarantine", "push_ledger", "runs",
                    "source_files", "prospects", "validation_results"}
@@ -23,6 +31,37 @@ def test_migrations_create_the_schema_the_code_expects(warehouse_url: str) -> No
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
     assert diff == [], f"tables in warehouse.py differ from the migrations: {diff}"
+
+
+def _stamped(url: str) -> set[str]:
+    with engine_for(url).connect() as conn:
+        return set(conn.execute(text("SELECT version_num FROM alembic_version")).scalars())
+
+
+def _restamp(url: str, revision: str) -> None:
+    """Pretend the warehouse was made by the pre-release chain (0001 ... 0009), which is no longer shipped."""
+    with engine_for(url).begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = :r"), {"r": revision})
+
+
+def test_a_dev_warehouse_at_the_retired_head_is_restamped_to_the_baseline(warehouse_url: str) -> None:
+    migrate(warehouse_url)
+    ids = _store_rows(engine_for(warehouse_url), "r1", 3)
+    _restamp(warehouse_url, "0009")  # the old chain's head produced exactly the baseline schema
+    migrate(warehouse_url)
+    assert _stamped(warehouse_url) == {"0001_baseline"}
+    with engine_for(warehouse_url).connect() as conn:
+        assert conn.execute(select(raw_rows.c.id).order_by(raw_rows.c.id)).scalars().all() == ids
+        assert compare_metadata(MigrationContext.configure(conn), metadata) == []
+
+
+@pytest.mark.parametrize("revision", ["0001", "0008"])
+def test_an_older_dev_warehouse_is_refused_with_how_to_start_afresh(warehouse_url: str, revision: str) -> None:
+    migrate(warehouse_url)
+    _restamp(warehouse_url, revision)
+    with pytest.raises(RetiredRevision, match=f"revision {revision}.*make clean-run"):
+        migrate(warehouse_url)
+    assert _stamped(warehouse_url) == {revision}  # left as it was
 
 
 def _store_rows(engine, run_id: str, n: int) -> list[int]:  # noqa: ANN001

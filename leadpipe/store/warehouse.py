@@ -32,7 +32,9 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    inspect,
     select,
+    text,
 )
 
 # SQLite only autoincrements an INTEGER PRIMARY KEY; PostgreSQL gets a real 64-bit id.
@@ -373,6 +375,18 @@ def engine_for(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+# The development chain "0001" ... "0009" was folded into one baseline before the first release. A dev
+# warehouse at the old head has exactly the baseline's schema; one at an older revision cannot be brought
+# forward any more (the steps are gone).
+BASELINE_REVISION = "0001_baseline"
+RETIRED_HEAD_REVISION = "0009"
+RETIRED_REVISIONS = frozenset({"0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008"})
+
+
+class RetiredRevision(RuntimeError):
+    """The warehouse was made by a pre-release schema revision that no migration leads on from."""
+
+
 def migrate(url: str) -> None:
     """Bring the warehouse schema to the newest Alembic revision (safe to call every run)."""
     from alembic import command
@@ -381,5 +395,26 @@ def migrate(url: str) -> None:
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
     with engine_for(url).begin() as conn:
+        _restamp_retired_head(conn, url)
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+
+
+def _restamp_retired_head(conn: Connection, url: str) -> None:
+    """A dev warehouse stamped with the retired head "0009" is re-stamped to the baseline (same schema);
+    one stamped with an older retired revision gets an error saying how to start afresh."""
+    if not inspect(conn).has_table("alembic_version"):
+        return
+    stamped = set(conn.execute(text("SELECT version_num FROM alembic_version")).scalars())
+    if stamped == {RETIRED_HEAD_REVISION}:
+        conn.execute(text("UPDATE alembic_version SET version_num = :new"), {"new": BASELINE_REVISION})
+        return
+    if retired := stamped & RETIRED_REVISIONS:
+        where = (f"the SQLite file {url.removeprefix('sqlite:///')}" if url.startswith("sqlite:///")
+                 else "this database")
+        raise RetiredRevision(
+            f"The warehouse ({where}) was created by a development version of leadpipe (schema revision "
+            f"{', '.join(sorted(retired))}) that can no longer be upgraded. It holds development data only: "
+            "delete it (for the default local setup: `make clean-run`; for PostgreSQL: drop and re-create the "
+            "database) and run leadpipe again to create a fresh warehouse."
+        )
