@@ -230,7 +230,7 @@ def generate_inputs(data_dir: Path, leads: int) -> tuple[Path, float]:
     demo_data.generate() call stalls (at ~720k people it loops in _unique_domain once a company label's
     domain variants run out).
     """
-    from leadpipe.cli import write_demo_do_not_contact
+    from leadpipe.demo.do_not_contact import write_demo_do_not_contact
     from leadpipe.demo.generator import generate
 
     people = round(leads / ROWS_PER_PERSON)

@@ -86,7 +86,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture(scope="session")
 def demo_inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo files, generated once per session; tests copy them into their own home."""
-    from leadpipe.cli import write_demo_do_not_contact
+    from leadpipe.demo.do_not_contact import write_demo_do_not_contact
     from leadpipe.demo.generator import generate
 
     out = tmp_path_factory.mktemp("demo")

@@ -1,5 +1,8 @@
 """Map a file's headers to canonical lead fields: explicit override, then preset, then fuzzy aliases.
 
+With neither a preset nor overrides configured (and auto-mapping on), the preset is detected from the headers
+by `presets.detect_preset`, the one rule that ingest, `leadpipe validate` and `leadpipe dedupe` share.
+
 Purchased lists come with headers like "E-mail Address", "Work Email" or "Firma"; writing a mapping for
 each is busywork. Auto-mapping compares each unused header against known aliases with rapidfuzz and
 takes only confident matches; whatever is not mapped stays in the raw payload, untouched.
@@ -8,9 +11,11 @@ takes only confident matches; whatever is not mapped stays in the raw payload, u
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from connectors.sources.presets import PRESETS
+from connectors.sources.base import RawRecord
+from connectors.sources.presets import PRESETS, detect_preset
 
 AUTO_MAP_MIN_SCORE = 90.0
 
@@ -47,17 +52,37 @@ class HeaderMapping:
     how: dict[str, str]  # canonical field -> "override" | "preset" | "auto (score 95)"
     missing: list[str] = field(default_factory=list)  # configured headers the file lacks
     unmapped: list[str] = field(default_factory=list)  # headers kept only in the raw payload
+    preset: str | None = None  # the preset used, configured or detected
+    preset_detected: bool = False  # True when nothing was configured and the headers matched `preset`
 
 
 def _norm(header: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", header.lower()).strip()
 
 
+def record_headers(records: Iterable[RawRecord]) -> list[str]:
+    """The header row of a file as read: every payload key in first-seen order (not the overflow column)."""
+    seen: dict[str, None] = {}
+    for r in records:
+        for k in r.payload:
+            if k != "_extra_fields":
+                seen.setdefault(k, None)
+    return list(seen)
+
+
 def map_headers(headers: list[str], preset: str | None = None, overrides: dict[str, str] | None = None,
                 automap: bool = True) -> HeaderMapping:
-    """Decide which header feeds which canonical field for one file."""
-    from rapidfuzz import fuzz, process
+    """Decide which header feeds which canonical field for one file.
 
+    Nothing configured (no preset, no overrides) and auto-mapping on: a vendor preset the headers match is
+    used (detect_preset); its absent headers are not reported as missing, since nobody configured them.
+    """
+    from rapidfuzz import fuzz, process  # here: DAG files must parse without loading rapidfuzz
+
+    detected = preset is None and not overrides and automap
+    if detected:
+        preset = detect_preset(headers)
+        detected = preset is not None
     by_norm: dict[str, str] = {}
     for h in headers:
         by_norm.setdefault(_norm(h), h)
@@ -74,7 +99,8 @@ def map_headers(headers: list[str], preset: str | None = None, overrides: dict[s
                 continue
             found = find(header)
             if found is None:
-                missing.append(header)
+                if not (detected and origin == "preset"):
+                    missing.append(header)
             elif found not in fields.values():
                 fields[fld], how[fld] = found, origin
     if automap:
@@ -90,4 +116,5 @@ def map_headers(headers: list[str], preset: str | None = None, overrides: dict[s
             if fld not in fields:
                 fields[fld], how[fld] = h, f"auto (score {best[1]:.0f})"
     used = set(fields.values())
-    return HeaderMapping(fields, how, sorted(set(missing) - used), [h for h in headers if h not in used])
+    return HeaderMapping(fields, how, sorted(set(missing) - used), [h for h in headers if h not in used],
+                         preset, detected)

@@ -7,6 +7,12 @@ now and then, so a preset header that is missing from a file is filled by header
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+# A file "is" a vendor's export when it carries at least this share of the preset's headers: vendors drop or
+# rename a column now and then, and auto-mapping fills what the preset then misses.
+PRESET_DETECT_SHARE = 0.8
+
 PRESETS: dict[str, dict[str, str]] = {
     # Apollo.io "Export contacts" CSV.
     "apollo": {
@@ -121,3 +127,25 @@ PRESETS: dict[str, dict[str, str]] = {
 def column_mapping(preset: str | None, overrides: dict[str, str]) -> dict[str, str]:
     """Canonical field -> header, preset first, explicit overrides winning (no look at the file)."""
     return {**PRESETS.get(preset or "", {}), **overrides}
+
+
+def _header_key(header: str) -> str:
+    return header.strip().lower()
+
+
+def detect_preset(headers: Iterable[str]) -> str | None:
+    """The preset whose headers a file carries best, when it carries at least PRESET_DETECT_SHARE of them.
+
+    The one rule for every path that meets a file without a configured preset (ingest of a file source,
+    `leadpipe validate`, `leadpipe dedupe`). Headers compare trimmed and case-insensitive. On equal shares the
+    preset with more matched headers wins (the more specific export), then the first in PRESETS.
+    """
+    present = {_header_key(h) for h in headers}
+    best, best_key = None, (0.0, 0)
+    for name, columns in PRESETS.items():
+        wanted = {_header_key(h) for h in columns.values()}
+        matched = len(wanted & present)
+        key = (matched / len(wanted), matched)
+        if key > best_key:
+            best, best_key = name, key
+    return best if best_key[0] >= PRESET_DETECT_SHARE else None

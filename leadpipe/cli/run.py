@@ -1,0 +1,34 @@
+"""`leadpipe run` (the whole pipeline once, in this process) and `leadpipe funnel` (a finished run's funnel)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from leadpipe.cli.common import settings, user_errors
+from leadpipe.pipeline.funnel import format_funnel
+from leadpipe.pipeline.run import run_pipeline
+from leadpipe.pipeline.run_summaries import NoFinishedRun, finished_run_summary
+
+
+@click.command("run")
+@click.option("--run-id", help="Run id (default: a timestamp).")
+@click.pass_context
+def run_command(ctx: click.Context, run_id: str | None) -> None:
+    """Run the whole pipeline once, in this process."""
+    summary = run_pipeline(settings(ctx), run_id)
+    click.echo(format_funnel(summary))
+    if summary["source_errors"] or summary["rejected_batches"]:
+        sys.exit(1)
+
+
+@click.command("funnel")
+@click.argument("run_id", required=False)
+@click.pass_context
+def funnel_command(ctx: click.Context, run_id: str | None) -> None:
+    """Print the funnel of a run (default: the latest)."""
+    cfg = settings(ctx)
+    with user_errors(NoFinishedRun):
+        summary = finished_run_summary(cfg.runs_dir, run_id)
+    click.echo(format_funnel(summary))
