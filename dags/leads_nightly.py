@@ -53,15 +53,15 @@ def _stage(name: str):  # noqa: ANN202 - the stage function
     Imported inside the task: the DAG processor re-parses this file every few seconds and must not load
     pandas, SQLAlchemy or the stages to do it.
     """
-    from leadpipe.pipeline.stages import STAGE
+    from leadpipe.pipeline.stages import STAGE  # parse time: see above
 
     return STAGE[name]
 
 
 def _ctx():  # noqa: ANN202 - a RunContext
     """This task's run: the full config (validated here, not at parse time) and Airflow's run id."""
-    from leadpipe.pipeline.context import RunContext
-    from leadpipe.pipeline.settings import load_config
+    from leadpipe.pipeline.context import RunContext  # parse time: see _stage
+    from leadpipe.pipeline.settings import load_config  # parse time: see _stage
 
     return RunContext(load_config(), get_current_context()["run_id"])
 
@@ -74,7 +74,7 @@ def _label(source_name: str) -> str:
 
 def _gate(name: str, *args):  # noqa: ANN002, ANN202
     """Run a stage that may stop a batch: bad data does not get better by retrying, so fail without retries."""
-    from leadpipe.pipeline.context import BatchRejected
+    from leadpipe.pipeline.context import BatchRejected  # parse time: see _stage
 
     try:
         return _stage(name)(_ctx(), *args)

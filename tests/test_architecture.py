@@ -157,6 +157,18 @@ def test_no_project_module_imports_in_a_circle() -> None:
     assert cycles(import_graph()) == []
 
 
+def _explained(lines: list[str], lineno: int) -> bool:
+    """A comment on the import's line, or on the line above its block of imports."""
+    if "#" in lines[lineno - 1]:
+        return True
+    above = lineno - 2
+    while above >= 0 and lines[above].strip().startswith(("import ", "from ")):
+        if "#" in lines[above]:
+            return True
+        above -= 1
+    return above >= 0 and lines[above].strip().startswith("#")
+
+
 def test_imports_inside_functions_say_why() -> None:
     """An import inside a function hides a dependency; it is allowed where a comment says why (DAG parse time,
     an optional dependency, a heavy library on a light path), on its line or the line above."""
@@ -168,10 +180,7 @@ def test_imports_inside_functions_say_why() -> None:
             if not isinstance(func, ast.FunctionDef | ast.AsyncFunctionDef):
                 continue
             for node in ast.walk(func):
-                if isinstance(node, ast.Import | ast.ImportFrom):
-                    here = lines[node.lineno - 1]
-                    above = lines[node.lineno - 2].strip() if node.lineno > 1 else ""
-                    if "#" not in here and not above.startswith("#"):
-                        unexplained.append(f"{path.relative_to(REPO)}:{node.lineno}: {here.strip()}")
+                if isinstance(node, ast.Import | ast.ImportFrom) and not _explained(lines, node.lineno):
+                    unexplained.append(f"{path.relative_to(REPO)}:{node.lineno}: {lines[node.lineno - 1].strip()}")
     assert unexplained == [], "imports inside functions without a comment saying why:\n" + "\n".join(
         sorted(set(unexplained)))

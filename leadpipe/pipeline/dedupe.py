@@ -24,7 +24,7 @@ import pandas as pd
 from sqlalchemy import JSON, Connection, Engine, Table, Text, bindparam, cast
 from sqlalchemy.dialects import postgresql, sqlite
 
-from enrichment.dedupe import fit_model, prepare, resolve_from_partitions
+from enrichment.dedupe import Model, fit_model, prepare, resolve_from_partitions
 from enrichment.dedupe.partition import score_partition
 from leadpipe.core.schema import MAPPABLE_FIELDS
 from leadpipe.pipeline.context import RunContext
@@ -160,8 +160,6 @@ def resolved_frame(batch: pd.DataFrame, res) -> pd.DataFrame:
 
 def write_plan(folder: Path, batch: pd.DataFrame, existing: pd.DataFrame, model, partitions: int) -> None:
     """What every scoring worker and the merge read: the batch, its candidate people, the model, n."""
-    from leadpipe.store.run_files import write_frame
-
     folder.mkdir(parents=True, exist_ok=True)
     write_frame(batch, folder / "batch.parquet")
     ex = existing.copy()
@@ -175,9 +173,6 @@ def write_plan(folder: Path, batch: pd.DataFrame, existing: pd.DataFrame, model,
 
 def read_plan(folder: Path):
     """(batch, existing, model, partitions) as written by write_plan."""
-    from enrichment.dedupe import Model
-    from leadpipe.store.run_files import read_frame
-
     batch = read_frame(folder / "batch.parquet")
     existing = read_frame(folder / "existing.parquet")
     for c in ("record", "provenance"):

@@ -14,7 +14,9 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from leadpipe.pipeline.rebuild import persona_of
 from leadpipe.pipeline.settings import Config
+from leadpipe.store.run_files import at
 from leadpipe.store.warehouse import engine_for, outcomes, people, push_ledger, quarantine, validation_results
 
 log = logging.getLogger("leadpipe")
@@ -109,8 +111,6 @@ def _page(title: str, body: str) -> str:
 def run_report_data(cfg: Config, run_id: str) -> dict:
     """What the run report shows beyond summary.json, read from the warehouse."""
     engine = engine_for(cfg.warehouse_url)
-    from leadpipe.pipeline.rebuild import persona_of
-
     market_labels = {m.name: m.label for m in cfg.markets}
     with engine.connect() as conn:
         q_reasons = conn.execute(
@@ -188,8 +188,6 @@ def render_run_report(summary: dict, data: dict) -> str:
 
 def write_run_report(cfg: Config, run_id: str, summary: dict) -> Path:
     """Write report.html next to summary.json and return its path."""
-    from leadpipe.store.run_files import at
-
     out = at(cfg, summary["outputs"]["run_folder"]) / "report.html"
     out.write_text(render_run_report(summary, run_report_data(cfg, run_id)), encoding="utf-8")
     log.info("run report: %s", out)

@@ -12,14 +12,14 @@ pandas and pyarrow cannot write to an ObjectStoragePath itself, so Parquet goes 
 from __future__ import annotations
 
 import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    import pandas as pd
-    import pyarrow.parquet as pq
+import pandas as pd
+import pyarrow.parquet as pq
 
 RunPath = Any  # pathlib.Path, or airflow.sdk.ObjectStoragePath (same path API; imported only when configured)
 
@@ -28,18 +28,18 @@ def runs_root(url: str, conn_id: str | None, home: Path) -> RunPath:
     """The folder all runs live in: object storage when `url` is set, else {home}/runs."""
     if not url:
         return home / "runs"
-    from airflow.sdk import ObjectStoragePath  # Airflow tasks have it loaded already
+    from airflow.sdk import ObjectStoragePath  # only with object storage; Airflow tasks have it loaded already
 
     return ObjectStoragePath(url.rstrip("/"), conn_id=conn_id or None)
 
 
-def at(cfg, path: str | RunPath) -> RunPath:  # cfg: a Config (importing it here would be circular)
+def at(cfg, path: str | RunPath) -> RunPath:  # noqa: ANN001 - any settings with runs_conn_id (the pipeline's Config)
     """A run file named by a string from XCom, on the run folder's filesystem (and connection)."""
     if not isinstance(path, str):
         return path
     if "://" not in path:
         return Path(path)
-    from airflow.sdk import ObjectStoragePath
+    from airflow.sdk import ObjectStoragePath  # only with object storage, see runs_root
 
     return ObjectStoragePath(path, conn_id=cfg.runs_conn_id or None)
 
@@ -49,8 +49,6 @@ def is_local(path: RunPath) -> bool:
 
 
 def read_frame(path: RunPath, columns: list[str] | None = None) -> pd.DataFrame:
-    import pandas as pd
-
     if is_local(path):
         return pd.read_parquet(path, columns=columns)
     with path.open("rb") as fh:
@@ -69,8 +67,6 @@ def write_frame(df: pd.DataFrame, path: RunPath) -> None:
 @contextmanager
 def parquet_file(path: RunPath) -> Iterator[pq.ParquetFile]:
     """pyarrow's ParquetFile over a run file: metadata and row groups are read on demand."""
-    import pyarrow.parquet as pq
-
     if is_local(path):
         yield pq.ParquetFile(path)
         return
@@ -80,8 +76,6 @@ def parquet_file(path: RunPath) -> Iterator[pq.ParquetFile]:
 
 @contextmanager
 def parquet_writer(path: RunPath, schema) -> Iterator[pq.ParquetWriter]:  # schema: a pyarrow.Schema
-    import pyarrow.parquet as pq
-
     path.parent.mkdir(parents=True, exist_ok=True)
     if is_local(path):
         with pq.ParquetWriter(path, schema) as writer:
@@ -98,8 +92,6 @@ def local_folder(target: RunPath) -> Iterator[Path]:
         target.mkdir(parents=True, exist_ok=True)
         yield target
         return
-    import tempfile
-
     scratch = Path(tempfile.mkdtemp(prefix="leadpipe-"))
     try:
         yield scratch

@@ -389,6 +389,7 @@ class RetiredRevision(RuntimeError):
 
 def migrate(url: str) -> None:
     """Bring the warehouse schema to the newest Alembic revision (safe to call every run)."""
+    # Alembic only when migrating: the CLI and the webhook import this module for its tables.
     from alembic import command
     from alembic.config import Config as AlembicConfig
 
