@@ -134,6 +134,9 @@ main.add_command(_extract_pages_command)
 from leadpipe.cli.connectors import connectors_command as _connectors_command  # noqa: E402
 
 main.add_command(_connectors_command)
+from leadpipe.cli.sinks import sinks_command as _sinks_command  # noqa: E402
+
+main.add_command(_sinks_command)
 
 
 if __name__ == "__main__":

@@ -66,6 +66,7 @@ def installed_sinks() -> dict[str, SinkCapabilities]:
 
 def check_sink(settings: SinkSettings, sink_type: str, engine: Engine, folder: Path) -> str:
     """Build the sink of `sink_type` from the config and check credentials/access; writes nothing to the CRM."""
+    load_sink_factory(sink_type)  # an unknown type: UnknownSink names the installed ones
     sink = make_sink(sink_settings_for(settings, sink_type), engine, folder)
     return sink.check()
 

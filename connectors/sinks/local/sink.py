@@ -78,18 +78,19 @@ class LocalSink(Sink):
         return results
 
     def check(self) -> str:
-        """The warehouse answers and holds the prospects table (the stage migrates it before pushing)."""
+        """The warehouse answers and its prospects table is readable, or will be created by the first run.
+        Creates nothing (not even a missing SQLite file)."""
+        url = self.engine.url
+        if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).exists():
+            return f"no warehouse at {url.database} yet; the first run creates it with the '{self.table.name}' table"
         try:
             with self.engine.connect() as conn:
                 if not inspect(conn).has_table(self.table.name):
-                    raise SinkError(f"the warehouse has no '{self.table.name}' table; run `leadpipe run` or "
-                                    "`leadpipe push --dry-run` once to create it")
+                    return f"warehouse reachable; the '{self.table.name}' table is created by the first run"
                 conn.execute(select(self.table.c.person_id).limit(1)).all()
-        except SinkError:
-            raise
         except Exception as exc:  # noqa: BLE001 - any driver error means the warehouse cannot be used
             raise SinkError(f"cannot read the warehouse: {type(exc).__name__}: {exc}") from None
-        return f"warehouse reachable, table '{self.table.name}' readable; CSV goes to {self.csv_path.name}"
+        return f"warehouse reachable, table '{self.table.name}' readable; CSV goes to {self.csv_path.name} per run"
 
     def _write_csv(self, todo: list[PlannedPush]) -> None:
         self.csv_path.parent.mkdir(parents=True, exist_ok=True)
