@@ -173,7 +173,10 @@ def check_partial_failure(case: SinkCase) -> None:
         return
     good_a, bad, good_b = sample_records(20, 3)
     bad = case.spoil(bad)
-    results = _write(case, case.make_sink(), plan_pushes([good_a, bad, good_b], case.ledger), "partial failure")
+    plan = plan_pushes([good_a, bad, good_b], case.ledger)
+    _require([p.action for p in plan] == ["create"] * 3, "partial failure: the spoiled record must still plan as "
+             "a create (keep its person_id and email; spoil what the target checks)")
+    results = _write(case, case.make_sink(), plan, "partial failure")
     _require(results[bad["person_id"]].outcome == "refused",
              f"partial failure: the bad record {bad['person_id']} must be refused with a reason, "
              f"was {results[bad['person_id']].outcome}")

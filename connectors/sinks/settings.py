@@ -9,10 +9,12 @@ LEADPIPE_* environment variable), see `credentials.py`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 
+from connectors.sinks.base import SinkType
 from connectors.sinks.registry import load_sink_factory, sink_types
 from leadpipe.core.schema import PROSPECT_FIELDS
 
@@ -45,25 +47,26 @@ class CommonSinkSettings(_Strict):
             raise ValueError("sink.write_policy.email must stay 'overwrite': email is how records are matched")
         return self
 
+    def mapping(self, default: Mapping[str, str]) -> dict[str, str]:
+        """A sink's default field mapping with this config's `field_map` on top."""
+        return {**default, **self.field_map}
+
     def mapping_for(self, crm: str) -> dict[str, str]:
-        """The sink's default field mapping with this config's `field_map` on top."""
-        return {**load_sink_factory(crm).field_map, **self.field_map}
+        """The installed sink `crm`'s default field mapping with this config's `field_map` on top."""
+        return self.mapping(load_sink_factory(crm).field_map)
 
     def options(self, crm: str) -> BaseModel | None:
         """The sink's own section (`sink.<crm>:`), or None when it declares no settings."""
         return getattr(self, crm, None)
 
 
-def _compose() -> type[CommonSinkSettings]:
-    """SinkSettings with `type` limited to the installed sinks and one typed section per sink."""
-    names = sink_types()
-    sections: dict[str, Any] = {}
-    for name in names:
-        model = load_sink_factory(name).settings_model
-        if model is not None:
-            sections[name] = (model, Field(default_factory=model))
+def compose(types: list[SinkType]) -> type[CommonSinkSettings]:
+    """The `sink:` section for these sink types: `type` limited to their names, one typed section each."""
+    sections: dict[str, Any] = {t.name: (t.settings_model, Field(default_factory=t.settings_model))
+                                for t in types if t.settings_model is not None}
     return create_model("SinkSettings", __base__=CommonSinkSettings, __module__=__name__,
-                        type=(Literal[tuple(names)], "local"), **sections)
+                        type=(Literal[tuple(t.name for t in types)], "local"), **sections)
 
 
-SinkSettings = _compose()
+# Composed once, at import: installed packages are known by then (entry points do not change in a process).
+SinkSettings = compose([load_sink_factory(name) for name in sink_types()])
