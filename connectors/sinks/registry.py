@@ -13,8 +13,12 @@ from __future__ import annotations
 from functools import cache
 from importlib import import_module
 from importlib.metadata import entry_points
+from typing import TYPE_CHECKING
 
 from connectors.sinks.base import Sink, SinkContext, SinkType
+
+if TYPE_CHECKING:
+    from connectors.sinks.settings import CommonSinkSettings
 
 GROUP = "leadpipe.sinks"
 BUILT_IN = {
@@ -55,6 +59,6 @@ def load_sink_factory(name: str) -> SinkType:
     return found
 
 
-def build_sink(settings, context: SinkContext) -> Sink:  # noqa: ANN001 - the composed `sink:` section
+def build_sink(settings: CommonSinkSettings, context: SinkContext) -> Sink:
     """The configured sink: its type's `from_settings` with the `sink:` section and what the stage injects."""
     return load_sink_factory(settings.type).from_settings(settings, context)

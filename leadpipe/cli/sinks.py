@@ -7,7 +7,7 @@ import click
 from connectors.sinks.base import SinkError
 
 
-def _config(ctx: click.Context):  # noqa: ANN202
+def _config(ctx: click.Context):
     from leadpipe.pipeline.settings import ConfigError, load_config
 
     try:

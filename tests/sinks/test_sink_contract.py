@@ -117,7 +117,7 @@ class MemorySink(Sink):
                                              required_fields=("email",))
         self.store, self.broken = store, broken
 
-    def write(self, plan: list[PlannedPush], run_id: str, on_batch=None) -> list[PushResult]:  # noqa: ANN001
+    def write(self, plan: list[PlannedPush], run_id: str, on_batch=None) -> list[PushResult]:
         results = []
         for p in plan:
             if p.action not in ("create", "update"):
@@ -154,7 +154,7 @@ def test_the_kit_catches_a_sink_that_loses_a_transient_failure() -> None:
     fail_next = []
 
     class Flaky(MemorySink):
-        def write(self, plan, run_id, on_batch=None):  # noqa: ANN001, ANN202
+        def write(self, plan, run_id, on_batch=None):
             if fail_next:
                 fail_next.clear()
                 results = [PushResult(p.person_id, p.action, None, "HTTP 503", "refused") for p in plan]

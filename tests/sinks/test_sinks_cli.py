@@ -12,7 +12,7 @@ from leadpipe.store.warehouse import migrate
 from tests.emulators.hubspot import HubSpotEmulator
 
 
-def run(cfg: Path, *args: str):  # noqa: ANN201
+def run(cfg: Path, *args: str):
     return CliRunner().invoke(main, ["--config", str(cfg), "sinks", *args])
 
 

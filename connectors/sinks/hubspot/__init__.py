@@ -12,12 +12,13 @@ from connectors.sinks.hubspot.settings import CUSTOM_CONTACT_PROPS, DEFAULT_MAP,
 
 if TYPE_CHECKING:
     from connectors.sinks.hubspot.sink import HubSpotSink
+    from connectors.sinks.settings import CommonSinkSettings
 
 CAPABILITIES = SinkCapabilities(upsert_keys=("email",), named_lists=True, batch_size=100, lookup_existing=True,
                                 writable_fields=frozenset(DEFAULT_MAP), required_fields=("person_id", "email", "score"))
 
 
-def from_settings(settings, context: SinkContext) -> HubSpotSink:  # noqa: ANN001 - the composed `sink:` section
+def from_settings(settings: CommonSinkSettings, context: SinkContext) -> HubSpotSink:
     # hubspot-api-client takes about a second to import: only when a HubSpot sink is really built
     from connectors.sinks.hubspot.sink import build
 

@@ -17,10 +17,10 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from hubspot import HubSpot
 from hubspot.crm.properties import PropertyCreate
-
 from urllib3.util.retry import Retry
 
 from connectors.sinks.base import (
@@ -39,6 +39,9 @@ from connectors.sinks.credentials import hubspot_token
 from connectors.sinks.hubspot import CAPABILITIES
 from connectors.sinks.hubspot.settings import CUSTOM_CONTACT_PROPS, HubSpotSettings
 from connectors.sinks.ratelimit import RollingWindowLimiter
+
+if TYPE_CHECKING:
+    from connectors.sinks.settings import CommonSinkSettings
 
 log = logging.getLogger(__name__)
 TRANSIENT = {423, 477, 500, 502, 503, 504, 524}
@@ -258,7 +261,7 @@ class HubSpotSink(Sink):
                         f.cancel()
                     try:  # batches HubSpot already answered still reach the ledger before the run dies
                         confirm(block=True)
-                    except Exception:  # noqa: BLE001 - the original error is the one to report
+                    except Exception:
                         log.exception("HubSpot push: could not confirm answered batches while stopping")
                     raise
                 if stop_reason:
@@ -392,7 +395,7 @@ def sync_hubspot_list(sink: HubSpotSink, list_name: str, contact_ids: list[str],
     return list_id, len(add), len(remove)
 
 
-def build(settings, context: SinkContext) -> HubSpotSink:  # noqa: ANN001 - the composed `sink:` section
+def build(settings: CommonSinkSettings, context: SinkContext) -> HubSpotSink:
     """The sink from the `sink:` section; the token comes from the Airflow Connection or the environment."""
     hs = settings.hubspot
     return HubSpotSink(hs, hubspot_token(hs.connection_id), settings.mapping_for("hubspot"),

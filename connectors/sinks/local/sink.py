@@ -11,12 +11,12 @@ from __future__ import annotations
 import csv
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, Table, delete, inspect, select
 
 from connectors.sinks.base import (
     InsertMany,
-    execute_many,
     OnBatch,
     PlannedPush,
     PushResult,
@@ -25,8 +25,12 @@ from connectors.sinks.base import (
     SinkContext,
     SinkError,
     chunks,
+    execute_many,
 )
 from leadpipe.core.schema import PROSPECT_FIELDS
+
+if TYPE_CHECKING:
+    from connectors.sinks.settings import CommonSinkSettings
 
 CSV_COLUMNS = PROSPECT_FIELDS  # every prospect field, in the prospects table and the CRM-import CSV
 REQUIRED = ("person_id", "email", "score")  # NOT NULL in the `prospects` table
@@ -101,7 +105,7 @@ class LocalSink(Sink):
                 writer.writerow([neutralise_formula(p.record.get(c)) for c in CSV_COLUMNS])
 
 
-def from_settings(settings: object, context: SinkContext) -> LocalSink:
+def from_settings(settings: CommonSinkSettings, context: SinkContext) -> LocalSink:
     """Build the local sink from what the push stage injects (the `sink:` section has nothing for it)."""
     if context.engine is None or context.table is None:
         raise ValueError("the local sink needs the warehouse engine and the prospects table from the push stage")

@@ -12,13 +12,14 @@ from connectors.sinks.salesforce.settings import DEFAULT_MAP, SalesforceSettings
 
 if TYPE_CHECKING:
     from connectors.sinks.salesforce.sink import SalesforceSink
+    from connectors.sinks.settings import CommonSinkSettings
 
 CAPABILITIES = SinkCapabilities(upsert_keys=("person_id",), named_lists=True, batch_size=200, lookup_existing=False,
                                 writable_fields=frozenset({*DEFAULT_MAP, "person_id"}),
                                 required_fields=("person_id", "email", "score"))
 
 
-def from_settings(settings, context: SinkContext) -> SalesforceSink:  # noqa: ANN001 - the composed `sink:` section
+def from_settings(settings: CommonSinkSettings, context: SinkContext) -> SalesforceSink:
     # simple-salesforce (and a login) only when a Salesforce sink is really built
     from connectors.sinks.salesforce.sink import salesforce_sink
 
