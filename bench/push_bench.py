@@ -21,8 +21,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from connectors.sinks.base import plan_pushes
-from connectors.sinks.hubspot import HubSpotSink
-from connectors.sinks.settings import HubSpotSettings, SinkSettings
+from connectors.sinks.hubspot.settings import HubSpotSettings
+from connectors.sinks.hubspot.sink import HubSpotSink
+from connectors.sinks.settings import SinkSettings
 from tests.emulators.hubspot import HubSpotEmulator
 
 RESULTS = Path(__file__).resolve().parent / "results"

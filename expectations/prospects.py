@@ -12,22 +12,17 @@ Blanks become nulls in `prepare_prospects`, so "present" means "not null" for GX
 
 from __future__ import annotations
 
-import importlib
-import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import great_expectations.expectations as gxe
 import pandas as pd
 
 from expectations.suite_spec import Check, SuiteSpec
+from leadpipe.core.schema import PROSPECT_FIELDS
 
 SUITE_NAME = "prospects_before_push"
 EMAIL_DOMAIN = "email_domain"  # helper column: the domain part of the email, for domain suppression
-# NOT NULL in the local sink's `prospects` table: pushing a record without them fails the insert.
-LOCAL_REQUIRED_FIELDS: tuple[str, ...] = ("person_id", "email", "score")
-
-log = logging.getLogger("leadpipe")
-
 
 @dataclass(frozen=True)
 class CrmFields:
@@ -37,26 +32,15 @@ class CrmFields:
     required: tuple[str, ...]
 
 
-def crm_fields(sink_type: str) -> CrmFields:
-    """The CRM mapping's field requirements for a sink type.
+def crm_fields(writable_fields: Iterable[str], required_fields: Iterable[str]) -> CrmFields:
+    """The CRM mapping's field requirements, from what the configured sink declares it writes and needs.
 
-    A sink module may define `crm_fields() -> CrmFields` (or a `(columns, required)` pair) to state its
-    own; until it does, the local sink's CSV columns and NOT NULL fields stand in.
+    The push stage passes them in (the sink's declared capabilities), so this suite knows no sink.
+    Columns follow the prospect field order; unknown extra fields keep their given order after them.
     """
-    try:
-        module = importlib.import_module(f"connectors.sinks.{sink_type}")
-    except ImportError:
-        module = None
-    hook = getattr(module, "crm_fields", None)
-    if callable(hook):
-        declared = hook()
-        columns, required = (declared.columns, declared.required) if hasattr(declared, "required") else declared
-        return CrmFields(tuple(columns), tuple(required))
-    if sink_type != "local":
-        log.warning("sink %s declares no crm_fields(); checking prospects against the local sink's fields", sink_type)
-    from connectors.sinks.local import CSV_COLUMNS
-
-    return CrmFields(tuple(CSV_COLUMNS), LOCAL_REQUIRED_FIELDS)
+    writable = set(writable_fields)
+    columns = [f for f in PROSPECT_FIELDS if f in writable] + sorted(writable - set(PROSPECT_FIELDS))
+    return CrmFields(tuple(columns), tuple(dict.fromkeys(required_fields)))
 
 
 def max_possible_score(scoring) -> int:

@@ -33,7 +33,7 @@ def test_plan_creates_updates_and_skips() -> None:
 def test_local_sink_writes_table_and_csv(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'w.db'}"
     migrate(url)
-    sink = LocalSink(engine_for(url), tmp_path / "crm_import.csv")
+    sink = LocalSink(engine_for(url), prospects, tmp_path / "crm_import.csv")
     rec = {"person_id": "p1", "email": "a@x.com", "first_name": "=cmd|' /C calc'!A0", "score": 55, "tier": "B"}
     results = sink.write(plan_pushes([rec], {}), "run1")
     assert [(r.person_id, r.action, r.crm_id) for r in results] == [("p1", "create", "p1")]
@@ -43,3 +43,16 @@ def test_local_sink_writes_table_and_csv(tmp_path: Path) -> None:
     with (tmp_path / "crm_import.csv").open(encoding="utf-8") as fh:
         [out] = list(csv.DictReader(fh))
     assert out["first_name"] == "'=cmd|' /C calc'!A0"
+
+
+def test_local_sink_refuses_a_record_without_a_required_field_and_writes_the_rest(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    migrate(url)
+    sink = LocalSink(engine_for(url), prospects, tmp_path / "crm_import.csv")
+    good = {"person_id": "p1", "email": "a@x.com", "score": 55}
+    bad = {"person_id": "p2", "email": "b@x.com", "score": None}
+    results = {r.person_id: r for r in sink.write(plan_pushes([good, bad], {}), "run1")}
+    assert results["p1"].outcome == "confirmed"
+    assert results["p2"].outcome == "refused" and "score" in (results["p2"].error or "")
+    with engine_for(url).connect() as conn:
+        assert conn.execute(select(prospects.c.person_id)).scalars().all() == ["p1"]

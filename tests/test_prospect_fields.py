@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from connectors.sinks.base import FieldMapping
-from connectors.sinks.hubspot import CUSTOM_CONTACT_PROPS
+from connectors.sinks.hubspot.settings import CUSTOM_CONTACT_PROPS
 from connectors.sinks.settings import SinkSettings
 from leadpipe.pipeline.settings import load_config
 from leadpipe.pipeline.run import run_pipeline

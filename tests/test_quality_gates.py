@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import csv
 import json
-import sys
-import types
 from pathlib import Path
 
 import pandas as pd
@@ -294,13 +292,14 @@ def test_prospects_gate_holds_back_only_failing_prospects(home: Path) -> None:
     assert q[ids[3]].source_file == "f.csv" and q[ids[3]].source_row == 4
 
 
-def test_fields_the_crm_mapping_requires_follow_the_sink(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert crm_fields("local").required == ("person_id", "email", "score")
-    sink = types.ModuleType("connectors.sinks.fake_crm")
-    sink.crm_fields = lambda: CrmFields(columns=("email", "company"), required=("email", "company"))
-    monkeypatch.setitem(sys.modules, "connectors.sinks.fake_crm", sink)
-    fields = crm_fields("fake_crm")
-    assert fields.required == ("email", "company")
+def test_fields_the_crm_mapping_requires_follow_the_sink() -> None:
+    from connectors.sinks.settings import SinkSettings
+    from leadpipe.pipeline.push import declared_capabilities
+
+    local = declared_capabilities(SinkSettings())
+    assert crm_fields(local.writable_fields, local.required_fields).required == ("person_id", "email", "score")
+    fields = crm_fields({"company", "email"}, ("email", "company"))  # what a sink declares, passed in as data
+    assert fields == CrmFields(columns=("email", "company"), required=("email", "company"))
     frame = pd.DataFrame({"raw_row_id": [1, 2], "email": ["a@x.de", "b@x.de"], "company": ["X", " "],
                           "score": [50, 50]})
     result = run_suite(frame, build_prospects_suite(fields, score_min=40, score_max=100))

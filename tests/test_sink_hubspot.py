@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import func, insert, select
 
 from connectors.sinks.base import SinkAuthError, SinkError
-from connectors.sinks.hubspot import HubSpotSink
+from connectors.sinks.hubspot.settings import HubSpotSettings
+from connectors.sinks.hubspot.sink import HubSpotSink
 from leadpipe.pipeline.push import run_push, sync_named_list
-from connectors.sinks.settings import HubSpotSettings, SinkSettings
+from connectors.sinks.settings import SinkSettings
 from leadpipe.store import ledger
 from leadpipe.store.warehouse import crm_lists, engine_for, migrate, outcomes, push_ledger, quarantine, raw_rows
 from tests.emulators.httpbase import Fault

@@ -11,7 +11,7 @@ from sqlalchemy import func, insert, select
 
 from connectors.sinks.base import SinkAuthError
 from leadpipe.pipeline.push import make_sink, run_push
-from connectors.sinks.salesforce import duplicate_reason
+from connectors.sinks.salesforce.sink import duplicate_reason
 from connectors.sinks.settings import SinkSettings
 from leadpipe.store import ledger
 from leadpipe.store.warehouse import engine_for, migrate, outcomes, push_ledger, raw_rows

@@ -1,21 +1,29 @@
-"""The Sink interface shared by every CRM: plan, then write.
+"""The Sink interface shared by every CRM: declared capabilities, plan, then write.
 
 The plan compares each prospect's content hash with the push ledger, so an unchanged prospect is never
 sent twice and a re-run after a crash only sends what the CRM has not confirmed. Where the CRM can be
 asked cheaply, the plan also looks at what the CRM already holds (match by email / external id), which
 turns a would-be "create" into an "update" (or a "review" when the match is ambiguous) and feeds the
 per-field write policy (overwrite, fill blank only, never).
+
+A sink is a plug-in: its package registers a `SinkType` under the `leadpipe.sinks` entry point (see
+`connectors.sinks.registry`). Sinks only talk to their CRM and RETURN results; the push stage
+(`leadpipe.pipeline.push`) owns the ledger, the plan table and the quarantine.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from pathlib import Path
+from typing import Any, Literal
 
-from leadpipe.store.warehouse import in_chunks
+from pydantic import BaseModel
+from sqlalchemy import Connection, Engine, Table
+from sqlalchemy.sql.dml import Insert
 
 Action = Literal["create", "update", "skip", "review"]
 Status = Literal["confirmed", "refused", "deferred"]
@@ -139,15 +147,88 @@ class FieldMapping:
         return out
 
 
-def chunks(items: list, size: int) -> list[list]:
+def chunks(items: Iterable, size: int) -> list[list]:
     """API batches as a list (sinks take its length and iterate it more than once)."""
-    return list(in_chunks(items, size))
+    it = iter(items)
+    return [list(batch) for batch in iter(lambda: tuple(itertools.islice(it, size)), ())]
 
 
-class Sink(Protocol):
-    name: str
+@dataclass(frozen=True)
+class SinkCapabilities:
+    """What a sink declares it can do; the push stage reads these instead of probing the object."""
+
+    upsert_keys: tuple[str, ...]  # our fields the CRM matches records on, so a re-send updates, never duplicates
+    named_lists: bool = False  # can keep a named list (HubSpot static list, Salesforce campaign) in sync
+    batch_size: int = 100  # records per write call
+    lookup_existing: bool = False  # can be asked what it already holds (turns creates into updates/reviews)
+    writable_fields: frozenset[str] = frozenset()  # our prospect fields it writes
+    required_fields: tuple[str, ...] = ()  # fields a record cannot be written without (checked by the gate)
+
+    def describe(self) -> str:
+        """One line for `leadpipe sinks list`."""
+        return (f"upsert by {', '.join(self.upsert_keys)}; batches of {self.batch_size}; "
+                f"named lists: {'yes' if self.named_lists else 'no'}; "
+                f"looks up existing records: {'yes' if self.lookup_existing else 'no'}; "
+                f"writes {len(self.writable_fields)} fields; requires {', '.join(self.required_fields) or 'nothing'}")
+
+
+InsertMany = Callable[[Connection, Insert, list[dict]], None]
+
+
+def execute_many(conn: Connection, stmt: Insert, rows: list[dict]) -> None:
+    conn.execute(stmt, rows)
+
+
+@dataclass(frozen=True)
+class SinkContext:
+    """What the push stage hands a sink besides its settings: where this run's files go and, for a sink that
+    writes into the warehouse (local), the engine and table to write. Sinks never import the store."""
+
+    folder: Path  # the run folder (the local sink writes crm_import.csv here)
+    engine: Engine | None = None
+    table: Table | None = None  # the `prospects` table
+    insert_many: InsertMany = execute_many  # the store's fast many-row INSERT, when the stage has one
+
+
+class Sink:
+    """Base class of every sink: a name, declared capabilities, and `write`.
+
+    Override `lookup` when `capabilities.lookup_existing`, `sync_list` when `capabilities.named_lists`,
+    and `check` to test credentials without writing anything.
+    """
+
+    name: str = ""
+    capabilities: SinkCapabilities
 
     def write(self, plan: list[PlannedPush], run_id: str, on_batch: OnBatch | None = None) -> list[PushResult]:
         """Send creates and updates; return one result per planned create/update (confirmed, refused or
         deferred). Raises SinkAuthError before anything is confirmed when credentials are refused."""
-        ...
+        raise NotImplementedError
+
+    def lookup(self, emails: list[str]) -> dict[str, list[dict]]:
+        """email (lower-case) -> the CRM's records with that email (each with 'id', maybe 'person_id')."""
+        raise NotImplementedError(f"the {self.name} sink cannot look up existing records")
+
+    def sync_list(self, list_name: str, crm_ids: list[str], list_id: str | None = None) -> tuple[str, int, int]:
+        """Make the CRM's named list hold exactly these records -> (list id, added, removed)."""
+        raise NotImplementedError(f"named lists need a CRM sink that declares them, not {self.name}")
+
+    def check(self) -> str:
+        """Check credentials and access without writing; return what was checked, raise SinkError if not ok."""
+        return "nothing to check"
+
+
+@dataclass(frozen=True)
+class SinkType:
+    """What a sink package registers under the `leadpipe.sinks` entry point.
+
+    Light to import (the config loader and the DAG parser read it): the settings model, the declared
+    capabilities and default field mapping, and `from_settings`, which builds the sink (and may import
+    its CRM client only then).
+    """
+
+    name: str
+    capabilities: SinkCapabilities
+    from_settings: Callable[[Any, SinkContext], Sink]  # (the `sink:` section, context) -> Sink
+    settings_model: type[BaseModel] | None = None  # its own section, `sink.<name>:`
+    field_map: Mapping[str, str] = field(default_factory=dict)  # default: our field -> CRM property

@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "dedupe": "leadpipe.cli.dedupe:dedupe_command",
     "push": "leadpipe.cli.push:push_command",
     "connectors": "leadpipe.cli.connectors:connectors_command",
+    "sinks": "leadpipe.cli.sinks:sinks_command",
     "enrich-site": "leadpipe.cli.web:enrich_site_command",
     "extract-pages": "leadpipe.cli.web:extract_pages_command",
 }

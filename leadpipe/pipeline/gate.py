@@ -12,6 +12,7 @@ import logging
 from enrichment.suppress import load_lists
 from expectations.prospects import DoNotContact, build_prospects_suite, crm_fields, max_possible_score
 from leadpipe.pipeline.context import RunContext
+from leadpipe.pipeline.push import declared_capabilities
 from leadpipe.pipeline.validate import (
     lineage,
     quarantine_row_failures,
@@ -36,8 +37,10 @@ def validate_prospects(ctx: RunContext, path: str | None) -> str | None:
         if df.empty:
             return path
         lists = load_lists([cfg.resolve(p) for p in cfg.suppression.do_not_contact_files])
+        crm = declared_capabilities(cfg.sink)
         suite = build_prospects_suite(
-            crm_fields(cfg.sink.type), score_min=cfg.scoring.qualify_at, score_max=max_possible_score(cfg.scoring),
+            crm_fields(crm.writable_fields, crm.required_fields), score_min=cfg.scoring.qualify_at,
+            score_max=max_possible_score(cfg.scoring),
             do_not_contact=DoNotContact(frozenset(lists.emails), frozenset(lists.domains), frozenset(lists.phones)),
         )
         frame = df.assign(raw_row_id=df["primary_raw_row_id"].astype("int64"))

@@ -1,4 +1,7 @@
-"""The push stage behind `stages.push` and `leadpipe push --dry-run`: pick the sink, plan, write, account.
+"""The push stage (and `leadpipe push --dry-run`): build the sink, plan, write, account.
+
+The sink comes from the registry (`leadpipe.sinks` entry points); this stage injects what a sink may need
+from the store (engine, `prospects` table, fast INSERT, run folder) and reads only declared capabilities.
 
 Ledger contract: a record's CRM id and content hash go into the push ledger only after the CRM confirmed it,
 batch by batch, so a run killed mid-push and re-run re-sends only unconfirmed records (which the CRM upserts
@@ -10,35 +13,94 @@ for review); those have no ledger entry, so the next push retries them.
 from __future__ import annotations
 
 import logging
+import math
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
+import pandas as pd
 from sqlalchemy import Engine, delete, insert, select
 
-from connectors.sinks.base import PlannedPush, PushResult, Sink, plan_pushes
-from connectors.sinks.local import LocalSink
+from connectors.sinks.base import (
+    PlannedPush,
+    PushResult,
+    Sink,
+    SinkCapabilities,
+    SinkContext,
+    content_hash,
+    plan_pushes,
+)
+from connectors.sinks.registry import build_sink, load_sink_factory, sink_types
 from connectors.sinks.settings import SinkSettings
+from leadpipe.core.schema import PROSPECT_FIELDS
+from leadpipe.pipeline.context import RunContext
 from leadpipe.store import ledger
 from leadpipe.store.bulk_write import write_many
+from leadpipe.store.run_files import read_frame
 from leadpipe.store.ledger import Outcome, QuarantinedRow
-from leadpipe.store.warehouse import in_chunks, lineage_of, push_ledger, push_plans
+from leadpipe.store.warehouse import crm_lists, in_chunks, lineage_of, prospects, push_ledger, push_plans
 
 log = logging.getLogger(__name__)
 
 
+def push(ctx: RunContext, path: str | None) -> dict[str, int]:
+    """The stage: send new and changed prospects to the configured sink (local by default); the ledger gets only
+    what the CRM confirmed, batch by batch, and refused or deferred records are quarantined with the CRM's reason."""
+    counts = {"create": 0, "update": 0, "skip": 0, "failed": 0}
+    if path is None:
+        return counts
+    with ctx.timed("push"):
+        df = read_frame(ctx.file(path))
+        primary = dict(zip(df["person_id"], df["primary_raw_row_id"].astype(int), strict=True))
+        # re-qualified after a config change: no raw row of this run, so no outcome (leadpipe.pipeline.requalify)
+        again = set(df.loc[df["requalified"].fillna(False).astype(bool), "person_id"]) \
+            if "requalified" in df.columns else set()
+        sink = make_sink(ctx.cfg.sink, ctx.engine, ctx.folder)
+        return run_push(ctx.engine, ctx.run_id, sink, prospect_records(df), primary, requalified=again)
+
+
+def prospect_records(df: pd.DataFrame) -> list[dict]:
+    """Prospects as every sink takes them: the prospect fields, None for blanks, plain Python scalars."""
+    return [{f: _value(r.get(f)) for f in PROSPECT_FIELDS} for r in df.to_dict("records")]
+
+
+def _value(v: object) -> object:
+    if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
+        return None
+    return v.item() if hasattr(v, "item") else v
+
+
+def sink_context(engine: Engine, folder: Path) -> SinkContext:
+    """What a sink may need from the store, handed in so that sinks never import it."""
+    return SinkContext(folder=folder, engine=engine, table=prospects, insert_many=write_many)
+
+
 def make_sink(settings: SinkSettings, engine: Engine, folder: Path) -> Sink:
-    """The configured sink; credentials come from Airflow Connections / env only."""
-    if settings.type == "hubspot":
-        from connectors.sinks.credentials import hubspot_token
-        from connectors.sinks.hubspot import HubSpotSink
+    """The configured sink, built through the registry; credentials come from Airflow Connections / env only."""
+    return build_sink(settings, sink_context(engine, folder))
 
-        return HubSpotSink(settings.hubspot, hubspot_token(settings.hubspot.connection_id),
-                           settings.mapping_for("hubspot"), dict(settings.write_policy))
-    if settings.type == "salesforce":
-        from connectors.sinks.salesforce import salesforce_sink
 
-        return salesforce_sink(settings)
-    return LocalSink(engine, folder / "crm_import.csv")
+def sink_settings_for(settings: SinkSettings, sink_type: str) -> SinkSettings:
+    """The `sink:` section with another type (same mapping, policies and per-sink sections)."""
+    return type(settings).model_validate({**settings.model_dump(), "type": sink_type})
+
+
+def declared_capabilities(settings: SinkSettings) -> SinkCapabilities:
+    """The configured sink type's declared capabilities, plus the fields this config's `field_map` maps."""
+    declared = load_sink_factory(settings.type).capabilities
+    return replace(declared, writable_fields=declared.writable_fields | frozenset(settings.field_map))
+
+
+def installed_sinks() -> dict[str, SinkCapabilities]:
+    """type -> declared capabilities, for `leadpipe sinks list`."""
+    return {name: load_sink_factory(name).capabilities for name in sink_types()}
+
+
+def check_sink(settings: SinkSettings, sink_type: str, engine: Engine, folder: Path) -> str:
+    """Build the sink of `sink_type` from the config and check credentials/access; writes nothing to the CRM."""
+    load_sink_factory(sink_type)  # an unknown type: UnknownSink names the installed ones
+    sink = make_sink(sink_settings_for(settings, sink_type), engine, folder)
+    return sink.check()
 
 
 def confirmed_hashes(engine: Engine, sink_name: str) -> dict[str, str]:
@@ -51,13 +113,9 @@ def make_plan(sink: Sink, engine: Engine, records: list[dict]) -> list[PlannedPu
     """Compare with the ledger and, where the sink can look records up, with what the CRM already holds."""
     done = confirmed_hashes(engine, sink.name)
     existing = None
-    lookup = getattr(sink, "lookup", None)
-    settings = getattr(sink, "settings", None)
-    if lookup and getattr(settings, "match_existing", False):
-        from connectors.sinks.base import content_hash
-
+    if sink.capabilities.lookup_existing:
         changed = [r["email"] for r in records if r.get("email") and done.get(r["person_id"]) != content_hash(r)]
-        existing = lookup(changed)
+        existing = sink.lookup(changed)
     return plan_pushes(records, done, existing)
 
 
@@ -175,10 +233,11 @@ def sync_named_list(sink: Sink, list_name: str, person_ids: list[str], engine: E
 
     Only people the CRM confirmed (push ledger) can be members; the rest are reported as 'not_in_crm'
     so the caller can push first. HubSpot: a static contact list (Lists API v3); Salesforce: a Campaign with
-    its CampaignMembers.
+    its CampaignMembers; any sink that declares `named_lists`.
     """
-    from leadpipe.store.warehouse import crm_lists
-
+    if not sink.capabilities.named_lists:
+        raise NotImplementedError(f"named lists need a CRM sink that declares them (e.g. hubspot or salesforce), "
+                                  f"not {sink.name}")
     with engine.connect() as conn:
         crm_ids = dict(conn.execute(select(push_ledger.c.person_id, push_ledger.c.crm_id)
                                     .where(push_ledger.c.sink == sink.name)).all())
@@ -186,16 +245,7 @@ def sync_named_list(sink: Sink, list_name: str, person_ids: list[str], engine: E
             crm_lists.c.sink == sink.name, crm_lists.c.list_name == list_name)).scalar()
     members = sorted({crm_ids[p] for p in person_ids if p in crm_ids})
     missing = len({p for p in person_ids if p not in crm_ids})
-    if sink.name == "hubspot":
-        from connectors.sinks.hubspot import sync_hubspot_list
-
-        list_id, added, removed = sync_hubspot_list(sink, list_name, members, known)  # type: ignore[arg-type]
-    elif sink.name == "salesforce":
-        from connectors.sinks.salesforce import sync_campaign
-
-        list_id, added, removed = sync_campaign(sink, list_name, members)  # type: ignore[arg-type]
-    else:
-        raise NotImplementedError(f"named lists need a CRM sink (hubspot or salesforce), not {sink.name}")
+    list_id, added, removed = sink.sync_list(list_name, members, known)
     with engine.begin() as conn:
         conn.execute(delete(crm_lists).where(crm_lists.c.sink == sink.name, crm_lists.c.list_name == list_name))
         conn.execute(insert(crm_lists).values(sink=sink.name, list_name=list_name, crm_list_id=list_id,

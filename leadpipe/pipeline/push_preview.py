@@ -1,18 +1,16 @@
 """What a push would do for a run's prospects, sending nothing (`leadpipe push --dry-run`).
 
 The plan is stored (push_plans, dry_run) so it can be compared with what the nightly push later does.
-Real pushes run in the nightly DAG's push task (leadpipe.pipeline.stages.push).
+Real pushes run in the nightly DAG's push task (leadpipe.pipeline.push.push).
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import pandas as pd
 
-from leadpipe.core.schema import PROSPECT_FIELDS
-from leadpipe.pipeline.push import make_plan, make_sink, store_plan
+from leadpipe.pipeline.push import make_plan, make_sink, prospect_records, store_plan
 from leadpipe.pipeline.settings import Config
 from leadpipe.pipeline.context import run_folder
 from leadpipe.store.warehouse import engine_for, migrate
@@ -42,13 +40,6 @@ class PushPreview:
         return [p for p in self.plan if p.action == action]
 
 
-def _value(v: object) -> object:
-    """A prospect cell as the sink takes it: None for blanks, plain Python scalars for numpy ones."""
-    if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
-        return None
-    return v.item() if hasattr(v, "item") else v
-
-
 def preview_push(cfg: Config, run_id: str | None = None) -> PushPreview:
     """Plan the push of run `run_id`'s prospects (default: the newest run) and store the plan as a dry run.
 
@@ -61,7 +52,7 @@ def preview_push(cfg: Config, run_id: str | None = None) -> PushPreview:
     path = files[-1]
     migrate(cfg.warehouse_url)
     engine = engine_for(cfg.warehouse_url)
-    records = [{f: _value(r.get(f)) for f in PROSPECT_FIELDS} for r in pd.read_parquet(path).to_dict("records")]
+    records = prospect_records(pd.read_parquet(path))
     try:
         sink = make_sink(cfg.sink, engine, path.parent)
         plan = make_plan(sink, engine, records)

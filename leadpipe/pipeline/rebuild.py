@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from connectors.sinks.base import PlannedPush, plan_pushes
+from connectors.sinks.base import PlannedPush, Sink, plan_pushes
 from leadpipe.store import ledger
 from leadpipe.pipeline.settings import Config
 from leadpipe.pipeline.dag_settings import CRM_LABELS
@@ -197,13 +197,16 @@ def load_plan(folder: Path) -> tuple[dict, list[PlannedPush]]:
     return plan, [PlannedPush(**r) for r in records]
 
 
-def sink_for(cfg: Config, target: str, folder: Path):
-    """The one place that turns a CRM target into a sink; HubSpot and Salesforce plug in here."""
-    from connectors.sinks.local import LocalSink
+def sink_for(cfg: Config, target: str, folder: Path) -> Sink:
+    """Turn a CRM target into a sink through the same registry as the push stage (the `sink:` section's
+    mapping and per-sink settings, with the target's type)."""
+    from leadpipe.pipeline.push import make_sink, sink_settings_for
 
-    if target == "local":
-        return LocalSink(engine_for(cfg.warehouse_url), folder / "crm_import.csv")
-    raise RebuildError(f"CRM target '{target}' has no sink yet; configured targets: {cfg.airflow.rebuild.crm_targets}")
+    try:
+        return make_sink(sink_settings_for(cfg.sink, target), engine_for(cfg.warehouse_url), folder)
+    except (ValueError, NotImplementedError) as exc:
+        raise RebuildError(f"CRM target '{target}' cannot be used: {exc}; configured targets: "
+                           f"{cfg.airflow.rebuild.crm_targets}") from None
 
 
 def write_list(cfg: Config, run_id: str, folder: Path) -> dict:
@@ -214,7 +217,7 @@ def write_list(cfg: Config, run_id: str, folder: Path) -> dict:
     seg = Segment(**plan["segment"])
     sink = sink_for(cfg, seg.crm_target, folder)
     results = sink.write(planned, run_id)
-    confirmed = [r for r in results if r.crm_id]
+    confirmed = [r for r in results if r.outcome == "confirmed"]
     hashes = {p.person_id: p.content_hash for p in planned}
     record_confirmed(engine_for(cfg.warehouse_url), sink.name, run_id, confirmed, hashes)
     members = folder / "list_members.csv"
@@ -222,7 +225,7 @@ def write_list(cfg: Config, run_id: str, folder: Path) -> dict:
         writer = csv.writer(fh)
         writer.writerow(["list_name", "person_id", "action"])
         writer.writerows([seg.list_name, p.person_id, p.action] for p in planned)
-    failed = [r for r in results if not r.crm_id]
+    failed = [r for r in results if r.outcome != "confirmed"]
     crm = {"target": seg.crm_target, "written": len(confirmed), "failed": len(failed),
            "unchanged": sum(p.action == "skip" for p in planned), "members_csv": str(members),
            "errors": sorted({r.error for r in failed if r.error})[:10]}

@@ -16,19 +16,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-import pandas as pd
-
-from leadpipe.core.schema import PROSPECT_FIELDS
 from leadpipe.pipeline.context import BatchRejected, RunContext, run_folder
 from leadpipe.pipeline.dedupe import dedupe_merge, dedupe_plan, dedupe_score
 from leadpipe.pipeline.enrich import enrich
 from leadpipe.pipeline.gate import PROSPECTS_GATE, validate_prospects
 from leadpipe.pipeline.ingest import ingest_source
 from leadpipe.pipeline.normalise import batch_label, normalise_part, parts_of, plan_batches
+from leadpipe.pipeline.push import push
 from leadpipe.pipeline.summarise import summarise
 from leadpipe.pipeline.validate import validate_batch, validate_source
 from leadpipe.store import ledger
-from leadpipe.store.run_files import read_frame
 from leadpipe.store.warehouse import migrate
 
 log = logging.getLogger("leadpipe")
@@ -52,34 +49,6 @@ def qualify(ctx: RunContext, path: str | None) -> str | None:
     from leadpipe.pipeline.qualify import qualify as _qualify  # MERGE: moves into leadpipe.pipeline.qualify
 
     return _qualify(ctx.cfg, ctx.run_id, path)
-
-
-def push(ctx: RunContext, path: str | None) -> dict[str, int]:
-    """Send new and changed prospects to the configured sink (local by default); the ledger gets only what the
-    CRM confirmed, batch by batch, and refused or deferred records are quarantined with the CRM's reason."""
-    from leadpipe.pipeline.push import make_sink, run_push  # MERGE: moves into leadpipe.pipeline.push
-
-    counts = {"create": 0, "update": 0, "skip": 0, "failed": 0}
-    if path is None:
-        return counts
-    with ctx.timed("push"):
-        df = read_frame(ctx.file(path))
-        records = [{f: (None if _missing(r.get(f)) else _plain(r.get(f))) for f in PROSPECT_FIELDS}
-                   for r in df.to_dict("records")]
-        primary = dict(zip(df["person_id"], df["primary_raw_row_id"].astype(int), strict=True))
-        # re-qualified after a config change: no raw row of this run, so no outcome (leadpipe.pipeline.requalify)
-        again = set(df.loc[df["requalified"].fillna(False).astype(bool), "person_id"]) \
-            if "requalified" in df.columns else set()
-        sink = make_sink(ctx.cfg.sink, ctx.engine, ctx.folder)
-        return run_push(ctx.engine, ctx.run_id, sink, records, primary, requalified=again)
-
-
-def _missing(v: object) -> bool:
-    return v is None or v is pd.NA or (isinstance(v, float) and v != v)
-
-
-def _plain(v: object) -> object:
-    return v.item() if hasattr(v, "item") else v
 
 
 @dataclass(frozen=True)

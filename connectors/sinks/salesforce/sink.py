@@ -12,12 +12,14 @@ from __future__ import annotations
 import csv
 import io
 import logging
+from dataclasses import replace
 
 import requests
-from simple_salesforce import Salesforce
+from simple_salesforce import Salesforce, format_soql
 from simple_salesforce.exceptions import (
     SalesforceError,
     SalesforceExpiredSession,
+    SalesforceGeneralError,
     SalesforceOperationError,
     SalesforceRefusedRequest,
 )
@@ -27,12 +29,15 @@ from connectors.sinks.base import (
     OnBatch,
     PlannedPush,
     PushResult,
+    Sink,
     SinkAuthError,
     SinkError,
     SinkQuotaExhausted,
     chunks,
 )
-from connectors.sinks.settings import SalesforceSettings
+from connectors.sinks.credentials import connection
+from connectors.sinks.salesforce import CAPABILITIES
+from connectors.sinks.salesforce.settings import SalesforceSettings
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +76,7 @@ def _reason(error: dict) -> str:
     return f"{code}: {error.get('message', '')}{fields}"
 
 
-class SalesforceSink:
+class SalesforceSink(Sink):
     name = "salesforce"
 
     def __init__(self, settings: SalesforceSettings, sf: Salesforce, mapping: dict[str, str],
@@ -79,6 +84,15 @@ class SalesforceSink:
         self.settings = settings
         self.sf = sf
         self.mapping = FieldMapping({k: v for k, v in mapping.items() if k != "person_id"}, policies or {})
+        self.capabilities = replace(CAPABILITIES, batch_size=settings.collection_size,
+                                    writable_fields=frozenset({*self.mapping.properties, "person_id"}))
+
+    def check(self) -> str:
+        """Building the sink logged in (OAuth client credentials); that proves the Connection. Writes nothing."""
+        return f"logged in to Salesforce at {self.sf.sf_instance} (Connection '{self.settings.connection_id}')"
+
+    def sync_list(self, list_name: str, crm_ids: list[str], list_id: str | None = None) -> tuple[str, int, int]:
+        return sync_campaign(self, list_name, crm_ids)
 
     def _row(self, p: PlannedPush) -> dict:
         row = self.mapping.payload(p.record, p.existing)
@@ -111,6 +125,17 @@ class SalesforceSink:
                     "records": [{"attributes": {"type": self.settings.sobject}, **self._row(p)} for p in batch]}
             try:
                 answers = self.sf.restful(path, method="PATCH", json=body, headers=headers)
+            except SalesforceGeneralError as exc:
+                if exc.status < 500:
+                    raise SinkError(f"Salesforce refused the upsert ({_first(exc)})") from None
+                # unavailable for now: this batch and the rest wait for the next run (upserts are keyed)
+                left = [p for b in batches[i:] for p in b]
+                deferred = [PushResult(p.person_id, p.action, None, f"Salesforce unavailable ({exc.status}); left "
+                                       "for the next run", "deferred") for p in left]
+                if on_batch:
+                    on_batch(deferred)
+                log.warning("Salesforce answered %s; %d records left for the next run", exc.status, len(left))
+                return results + deferred
             except SalesforceRefusedRequest as exc:
                 if _code(exc) != "REQUEST_LIMIT_EXCEEDED":
                     raise SinkAuthError(f"Salesforce refused the request ({_first(exc)})") from None
@@ -171,8 +196,6 @@ class SalesforceSink:
 
 def sync_campaign(sink: SalesforceSink, name: str, lead_ids: list[str]) -> tuple[str, int, int]:
     """Make the Campaign `name` have exactly these Leads as CampaignMembers -> (campaign id, added, removed)."""
-    from simple_salesforce import format_soql
-
     sf = sink.sf
     found = sf.query(format_soql("SELECT Id FROM Campaign WHERE Name = {}", name))["records"]
     cid = found[0]["Id"] if found else sf.Campaign.create({"Name": name, "IsActive": True})["id"]
@@ -209,8 +232,6 @@ def _code(exc: SalesforceError) -> str:
 
 def salesforce_sink(settings, session: requests.Session | None = None) -> SalesforceSink:
     """Build the sink from the Airflow Connection: host = My Domain URL, login/password = consumer key/secret."""
-    from connectors.sinks.credentials import connection
-
     conn = connection(settings.salesforce.connection_id)
     if not conn.get("host") or not conn.get("login") or not conn.get("password"):
         raise ValueError(f"Salesforce needs the Airflow Connection '{settings.salesforce.connection_id}' with host "

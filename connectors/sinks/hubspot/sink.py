@@ -16,34 +16,34 @@ import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from hubspot import HubSpot
 from hubspot.crm.properties import PropertyCreate
+from urllib3.util.retry import Retry
 
 from connectors.sinks.base import (
     FieldMapping,
     OnBatch,
     PlannedPush,
     PushResult,
+    Sink,
     SinkAuthError,
+    SinkContext,
     SinkError,
     SinkQuotaExhausted,
     chunks,
 )
+from connectors.sinks.credentials import hubspot_token
+from connectors.sinks.hubspot import CAPABILITIES
+from connectors.sinks.hubspot.settings import CUSTOM_CONTACT_PROPS, HubSpotSettings
 from connectors.sinks.ratelimit import RollingWindowLimiter
-from connectors.sinks.settings import HubSpotSettings
+
+if TYPE_CHECKING:
+    from connectors.sinks.settings import CommonSinkSettings
 
 log = logging.getLogger(__name__)
-
-CUSTOM_CONTACT_PROPS = {
-    "lp_person_id": "leadpipe person id", "lp_score": "leadpipe score", "lp_tier": "leadpipe tier",
-    "lp_market": "leadpipe market", "lp_persona": "leadpipe persona", "lp_lead_source": "leadpipe lead source",
-    "lp_seniority": "leadpipe seniority", "lp_department": "leadpipe department", "lp_owner": "leadpipe owner",
-    "lp_lawful_basis": "leadpipe lawful basis", "lp_consent_evidence": "leadpipe consent evidence",
-    "lp_lia_ref": "leadpipe LIA reference", "lp_dnc_status": "leadpipe DNC status",
-    "lp_dnc_checked_at": "leadpipe DNC checked on",
-}
 TRANSIENT = {423, 477, 500, 502, 503, 504, 524}
 
 
@@ -70,7 +70,7 @@ def error_reason(status: int, body: str | bytes | None) -> tuple[str, dict]:
     return f"{category}: {data.get('message') or 'no message'}", data
 
 
-class HubSpotSink:
+class HubSpotSink(Sink):
     name = "hubspot"
 
     def __init__(self, settings: HubSpotSettings, token: str, mapping: dict[str, str],
@@ -78,12 +78,12 @@ class HubSpotSink:
                  sleep: Callable[[float], None] = time.sleep):
         self.settings = settings
         self.mapping = FieldMapping(mapping, policies or {})
+        self.capabilities = replace(CAPABILITIES, batch_size=settings.batch_size,
+                                    lookup_existing=settings.match_existing, writable_fields=frozenset(mapping))
         self.window = window
         self.sleep = sleep
         self.limiter = RollingWindowLimiter(settings.requests_per_10s, window, sleep=sleep)
         # retry=0: urllib3 must not retry behind our back; _call owns retries (it knows POST upsert is safe).
-        from urllib3.util.retry import Retry
-
         self.api = HubSpot(access_token=token, host=settings.host.rstrip("/"),
                            retry=Retry(total=0, raise_on_status=False))
         self.stats = CallStats()
@@ -137,6 +137,14 @@ class HubSpotSink:
                 self.sleep(wait)
                 continue
             raise BatchRefused(reason)
+
+    def check(self) -> str:
+        """One read call (contact properties): proves the token and its CRM schema scope, writes nothing."""
+        props = self._call("read contacts properties", self.api.crm.properties.core_api.get_all, "contacts")
+        return f"HubSpot at {self.settings.host} accepted the token ({len(props.results or [])} contact properties readable)"
+
+    def sync_list(self, list_name: str, crm_ids: list[str], list_id: str | None = None) -> tuple[str, int, int]:
+        return sync_hubspot_list(self, list_name, crm_ids, list_id)
 
     # ---- setup ---------------------------------------------------------------------------------------------
     def ensure_properties(self) -> list[str]:
@@ -253,7 +261,7 @@ class HubSpotSink:
                         f.cancel()
                     try:  # batches HubSpot already answered still reach the ledger before the run dies
                         confirm(block=True)
-                    except Exception:  # noqa: BLE001 - the original error is the one to report
+                    except Exception:
                         log.exception("HubSpot push: could not confirm answered batches while stopping")
                     raise
                 if stop_reason:
@@ -385,3 +393,10 @@ def sync_hubspot_list(sink: HubSpotSink, list_name: str, contact_ids: list[str],
                    MembershipChangeRequest(record_ids_to_add=add[i : i + 50_000],
                                            record_ids_to_remove=remove[i : i + 50_000]))
     return list_id, len(add), len(remove)
+
+
+def build(settings: CommonSinkSettings, context: SinkContext) -> HubSpotSink:
+    """The sink from the `sink:` section; the token comes from the Airflow Connection or the environment."""
+    hs = settings.hubspot
+    return HubSpotSink(hs, hubspot_token(hs.connection_id), settings.mapping_for("hubspot"),
+                       dict(settings.write_policy))

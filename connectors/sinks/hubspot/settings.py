@@ -1,0 +1,49 @@
+"""Settings of the HubSpot sink (`sink.hubspot:`) and its default field mapping.
+
+The private-app token is never here: it comes from an Airflow Connection or LEADPIPE_HUBSPOT_TOKEN.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Strict(BaseModel):  # becomes leadpipe.core.settings.Strict at merge
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# lp_* contact properties are created by the sink when missing (HubSpotSink.ensure_properties).
+CUSTOM_CONTACT_PROPS = {
+    "lp_person_id": "leadpipe person id", "lp_score": "leadpipe score", "lp_tier": "leadpipe tier",
+    "lp_market": "leadpipe market", "lp_persona": "leadpipe persona", "lp_lead_source": "leadpipe lead source",
+    "lp_seniority": "leadpipe seniority", "lp_department": "leadpipe department", "lp_owner": "leadpipe owner",
+    "lp_lawful_basis": "leadpipe lawful basis", "lp_consent_evidence": "leadpipe consent evidence",
+    "lp_lia_ref": "leadpipe LIA reference", "lp_dnc_status": "leadpipe DNC status",
+    "lp_dnc_checked_at": "leadpipe DNC checked on",
+}
+
+DEFAULT_MAP = {
+    "email": "email", "first_name": "firstname", "last_name": "lastname", "company": "company",
+    "job_title": "jobtitle", "phone": "phone", "country": "country", "domain": "website",
+    "annual_revenue": "annualrevenue",
+    "person_id": "lp_person_id", "score": "lp_score", "tier": "lp_tier", "market": "lp_market",
+    "persona": "lp_persona", "seniority": "lp_seniority", "department": "lp_department", "owner": "lp_owner",
+    "lead_source": "lp_lead_source", "lawful_basis": "lp_lawful_basis", "consent_evidence": "lp_consent_evidence",
+    "lia_ref": "lp_lia_ref", "dnc_status": "lp_dnc_status", "dnc_checked_at": "lp_dnc_checked_at",
+}
+
+
+class HubSpotSettings(_Strict):
+    connection_id: str = Field("hubspot_default", description="Airflow Connection holding the private-app token "
+                               "(password field); env LEADPIPE_HUBSPOT_TOKEN also works.")
+    host: str = Field("https://api.hubapi.com", description="API host; only change it for a test emulator.")
+    requests_per_10s: int = Field(190, ge=1, le=250, description="Your app's burst limit: 100 Free/Starter, "
+                                  "190 Professional/Enterprise, 250 with the limit-increase pack.")
+    batch_size: int = Field(100, ge=1, le=100, description="Contacts per batch upsert (HubSpot allows 100).")
+    association_batch_size: int = Field(1000, ge=1, le=2000)
+    concurrency: int = Field(2, ge=1, le=8, description="Parallel requests sharing the one rate budget.")
+    max_retries: int = Field(8, ge=0, le=50, description="Retries of one call on 429/423/5xx before giving up.")
+    company_key_property: str = Field("lp_domain_key", description="Unique company property holding the domain.")
+    associate_companies: bool = True
+    match_existing: bool = Field(True, description="Read matching CRM contacts by email before pushing new "
+                                 "prospects, so the plan shows updates and conflicts.")

@@ -1,0 +1,112 @@
+"""The embedded default CRM: a `prospects` table in the warehouse plus a CRM-import CSV per run.
+
+The push stage injects the engine, the table and the run folder (SinkContext), so this module imports
+sqlalchemy only, never the store. A record without a field the table cannot do without is refused with
+a reason instead of failing the whole insert. The CSV is opened by people in spreadsheets, so any cell that
+a spreadsheet would run as a formula (starting with = + - @ tab or CR) is prefixed with a quote.
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Engine, Table, delete, inspect, select
+
+from connectors.sinks.base import (
+    InsertMany,
+    OnBatch,
+    PlannedPush,
+    PushResult,
+    Sink,
+    SinkCapabilities,
+    SinkContext,
+    SinkError,
+    chunks,
+    execute_many,
+)
+from leadpipe.core.schema import PROSPECT_FIELDS
+
+if TYPE_CHECKING:
+    from connectors.sinks.settings import CommonSinkSettings
+
+CSV_COLUMNS = PROSPECT_FIELDS  # every prospect field, in the prospects table and the CRM-import CSV
+REQUIRED = ("person_id", "email", "score")  # NOT NULL in the `prospects` table
+IN_CHUNK = 5_000  # ids per DELETE ... IN (...): SQLite caps bound parameters per statement
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+CAPABILITIES = SinkCapabilities(upsert_keys=("person_id",), named_lists=False, batch_size=IN_CHUNK,
+                                lookup_existing=False, writable_fields=frozenset(CSV_COLUMNS),
+                                required_fields=REQUIRED)
+
+
+def neutralise_formula(value: object) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def _missing(record: dict) -> list[str]:
+    return [f for f in REQUIRED if record.get(f) is None or record.get(f) == ""]
+
+
+class LocalSink(Sink):
+    name = "local"
+    capabilities = CAPABILITIES
+
+    def __init__(self, engine: Engine, table: Table, csv_path: Path, insert_many: InsertMany | None = None):
+        self.engine = engine
+        self.table = table
+        self.csv_path = csv_path
+        self.insert_many = insert_many or execute_many
+
+    def write(self, plan: list[PlannedPush], run_id: str, on_batch: OnBatch | None = None) -> list[PushResult]:
+        todo = [p for p in plan if p.action in ("create", "update")]
+        refused = [PushResult(p.person_id, p.action, None, f"missing required field(s): {', '.join(_missing(p.record))}",
+                              "refused") for p in todo if _missing(p.record)]
+        bad = {r.person_id for r in refused}
+        good = [p for p in todo if p.person_id not in bad]
+        stamp = datetime.now(UTC)
+        rows = [{**{c: p.record.get(c) for c in CSV_COLUMNS}, "run_id": run_id, "updated_at": stamp} for p in good]
+        t = self.table
+        with self.engine.begin() as conn:
+            for chunk in chunks([p.person_id for p in good], IN_CHUNK):
+                conn.execute(delete(t).where(t.c.person_id.in_(chunk)))
+            if rows:
+                self.insert_many(conn, t.insert(), rows)
+        self._write_csv(good)
+        results = [PushResult(p.person_id, p.action, p.person_id, status="confirmed") for p in good] + refused
+        if on_batch and results:
+            on_batch(results)
+        return results
+
+    def check(self) -> str:
+        """The warehouse answers and its prospects table is readable, or will be created by the first run.
+        Creates nothing (not even a missing SQLite file)."""
+        url = self.engine.url
+        if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).exists():
+            return f"no warehouse at {url.database} yet; the first run creates it with the '{self.table.name}' table"
+        try:
+            with self.engine.connect() as conn:
+                if not inspect(conn).has_table(self.table.name):
+                    return f"warehouse reachable; the '{self.table.name}' table is created by the first run"
+                conn.execute(select(self.table.c.person_id).limit(1)).all()
+        except Exception as exc:  # noqa: BLE001 - any driver error means the warehouse cannot be used
+            raise SinkError(f"cannot read the warehouse: {type(exc).__name__}: {exc}") from None
+        return f"warehouse reachable, table '{self.table.name}' readable; CSV goes to {self.csv_path.name} per run"
+
+    def _write_csv(self, todo: list[PlannedPush]) -> None:
+        self.csv_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.csv_path.open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(CSV_COLUMNS)
+            for p in todo:
+                writer.writerow([neutralise_formula(p.record.get(c)) for c in CSV_COLUMNS])
+
+
+def from_settings(settings: CommonSinkSettings, context: SinkContext) -> LocalSink:
+    """Build the local sink from what the push stage injects (the `sink:` section has nothing for it)."""
+    if context.engine is None or context.table is None:
+        raise ValueError("the local sink needs the warehouse engine and the prospects table from the push stage")
+    return LocalSink(context.engine, context.table, context.folder / "crm_import.csv", context.insert_many)

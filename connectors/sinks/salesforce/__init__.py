@@ -1,0 +1,32 @@
+"""The Salesforce sink: Leads upserted on an external-id field (our person id), campaigns as named lists.
+
+This module stays light (the config loader reads it); simple-salesforce is imported only when a sink is built.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from connectors.sinks.base import SinkCapabilities, SinkContext, SinkType
+from connectors.sinks.salesforce.settings import DEFAULT_MAP, SalesforceSettings
+
+if TYPE_CHECKING:
+    from connectors.sinks.salesforce.sink import SalesforceSink
+    from connectors.sinks.settings import CommonSinkSettings
+
+CAPABILITIES = SinkCapabilities(upsert_keys=("person_id",), named_lists=True, batch_size=200, lookup_existing=False,
+                                writable_fields=frozenset({*DEFAULT_MAP, "person_id"}),
+                                required_fields=("person_id", "email", "score"))
+
+
+def from_settings(settings: CommonSinkSettings, context: SinkContext) -> SalesforceSink:
+    # simple-salesforce (and a login) only when a Salesforce sink is really built
+    from connectors.sinks.salesforce.sink import salesforce_sink
+
+    return salesforce_sink(settings)
+
+
+SINK = SinkType(name="salesforce", capabilities=CAPABILITIES, from_settings=from_settings,
+                settings_model=SalesforceSettings, field_map=DEFAULT_MAP)
+
+__all__ = ["CAPABILITIES", "DEFAULT_MAP", "SINK", "SalesforceSettings", "from_settings"]

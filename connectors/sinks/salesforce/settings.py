@@ -1,0 +1,41 @@
+"""Settings of the Salesforce sink (`sink.salesforce:`) and its default field mapping.
+
+OAuth details are never here: they come from the Airflow Connection named by `connection_id`.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Strict(BaseModel):  # becomes leadpipe.core.settings.Strict at merge
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# LP_*__c are custom Lead fields the Salesforce admin creates once (text fields; docs/crm-sinks.md).
+# person_id is not mapped: it goes into the external-id field the upsert is keyed on.
+DEFAULT_MAP = {
+    "email": "Email", "first_name": "FirstName", "last_name": "LastName", "company": "Company",
+    "job_title": "Title", "phone": "Phone", "country": "Country", "domain": "Website",
+    "annual_revenue": "AnnualRevenue",
+    "score": "LP_Score__c", "tier": "LP_Tier__c", "market": "LP_Market__c", "persona": "LP_Persona__c",
+    "seniority": "LP_Seniority__c", "department": "LP_Department__c", "owner": "LP_Owner__c",
+    "lead_source": "LeadSource", "lawful_basis": "LP_Lawful_Basis__c", "consent_evidence": "LP_Consent_Evidence__c",
+    "lia_ref": "LP_LIA_Ref__c", "dnc_status": "LP_DNC_Status__c", "dnc_checked_at": "LP_DNC_Checked_At__c",
+}
+
+
+class SalesforceSettings(_Strict):
+    connection_id: str = Field("salesforce_default", description="Airflow Connection: host = My Domain URL, "
+                               "login = consumer key, password = consumer secret (client credentials) or "
+                               "extra.private_key + extra.username (JWT bearer).")
+    api_version: str = Field("59.0", pattern=r"^\d{2}\.\d$")
+    sobject: Literal["Lead"] = "Lead"
+    external_id_field: str = Field("Prospect_Ext_Id__c", pattern=r"^[A-Za-z][A-Za-z0-9_]*__c$")
+    collection_size: int = Field(200, ge=1, le=200)
+    bulk_threshold: int = Field(2000, ge=1, description="Records in one push above which Bulk API 2.0 is used.")
+    bulk_poll_seconds: float = Field(2.0, gt=0)
+    allow_duplicate_save: bool = Field(False, description="Send allowSave=true so 'alert' duplicate rules "
+                                       "do not block; 'block' rules still refuse the record.")

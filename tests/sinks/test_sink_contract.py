@@ -1,0 +1,181 @@
+"""Every built-in sink passes the sink contract kit: local (SQLite, PostgreSQL), HubSpot and Salesforce
+through their emulators; and the kit fails a sink that breaks the contract."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from connectors.sinks.base import PlannedPush, PushResult, Sink, SinkContext
+from connectors.sinks.hubspot.settings import HubSpotSettings
+from connectors.sinks.hubspot.sink import HubSpotSink
+from connectors.sinks.kit import ContractViolation, SinkCase, check_sink
+from connectors.sinks.local import LocalSink
+from connectors.sinks.registry import build_sink
+from connectors.sinks.settings import SinkSettings
+from leadpipe.store.bulk_write import write_many
+from leadpipe.store.warehouse import engine_for, migrate, prospects
+from tests.emulators.httpbase import Fault
+from tests.emulators.hubspot import HubSpotEmulator
+from tests.emulators.salesforce import SalesforceEmulator
+from tests.emulators.tls import make_test_ca
+
+TOKEN = "pat-na1-kit"
+
+
+def test_the_local_sink_keeps_the_contract(warehouse_url: str, tmp_path: Path) -> None:
+    migrate(warehouse_url)
+    engine = engine_for(warehouse_url)
+
+    def read_back() -> list[dict]:
+        with engine.connect() as conn:
+            return [dict(r) for r in conn.execute(select(prospects)).mappings()]
+
+    check_sink(SinkCase(
+        make_sink=lambda: LocalSink(engine, prospects, tmp_path / "crm_import.csv", write_many),
+        read_back=read_back,
+        spoil=lambda rec: {**rec, "score": None},  # NOT NULL in the prospects table
+    ))
+
+
+@pytest.fixture
+def hubspot():
+    emu = HubSpotEmulator(token=TOKEN).start()
+    yield emu
+    emu.stop()
+
+
+def test_the_hubspot_sink_keeps_the_contract(hubspot: HubSpotEmulator) -> None:
+    settings = HubSpotSettings(host=hubspot.url, concurrency=1, max_retries=3)
+
+    def read_back() -> list[dict]:
+        return [{"person_id": c["properties"].get("lp_person_id"), "email": c["properties"].get("email"),
+                 "score": c["properties"].get("lp_score")} for c in hubspot.objects["contacts"].values()]
+
+    def spoil(rec: dict) -> dict:
+        hubspot.reject[rec["email"].lower()] = ("VALIDATION_ERROR", "Property values were not valid")
+        return rec
+
+    def read_list(name: str) -> set[str]:
+        [lid] = [lid for lid, lst in hubspot.lists.items() if lst["name"] == name]
+        return set(hubspot.members[lid])
+
+    check_sink(SinkCase(
+        make_sink=lambda: HubSpotSink(settings, TOKEN, SinkSettings().mapping_for("hubspot"), sleep=lambda s: None),
+        read_back=read_back, spoil=spoil, read_list=read_list,
+        inject_transient=lambda: hubspot.inject(Fault(r"contacts/batch/upsert", 503, {"status": "error",
+                                                                                       "message": "unavailable"})),
+    ))
+    assert hubspot.calls("contacts/batch/upsert", 503)  # the transient failure really happened
+
+
+@pytest.fixture(scope="module")
+def certs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    return make_test_ca(tmp_path_factory.mktemp("tls"))
+
+
+def test_the_salesforce_sink_keeps_the_contract(certs, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    emu = SalesforceEmulator(str(certs[1]), str(certs[2])).start()
+    try:
+        monkeypatch.setenv("AIRFLOW_CONN_SALESFORCE_DEFAULT", json.dumps({
+            "conn_type": "salesforce", "host": emu.url, "login": "ck-test", "password": "cs-test",
+            "extra": {"ca_bundle": str(certs[0])}}))
+        settings = SinkSettings.model_validate({"type": "salesforce"})
+
+        def read_back() -> list[dict]:
+            return [{"person_id": r.get("Prospect_Ext_Id__c"), "email": r.get("Email"), "score": r.get("LP_Score__c")}
+                    for r in emu.leads.values()]
+
+        def read_list(name: str) -> set[str]:
+            [cid] = [cid for cid, c in emu.campaigns.items() if c["Name"] == name]
+            return {m["LeadId"] for m in emu.members.values() if m["CampaignId"] == cid}
+
+        check_sink(SinkCase(
+            make_sink=lambda: build_sink(settings, SinkContext(tmp_path)),
+            read_back=read_back, read_list=read_list,
+            spoil=lambda rec: {**rec, "last_name": None},  # LastName is required on a Lead
+            inject_transient=lambda: emu.inject(Fault(r"composite/sobjects/Lead", 503, [
+                {"errorCode": "SERVER_UNAVAILABLE", "message": "try again"}])),
+        ))
+        assert emu.calls("composite/sobjects/Lead", 503) and emu.campaigns  # the failure and the list happened
+    finally:
+        emu.stop()
+
+
+class MemorySink(Sink):
+    """A tiny in-memory CRM for checking the kit itself; `broken` picks one way to break the contract."""
+
+    name = "memory"
+
+    def __init__(self, store: dict[str, dict], broken: str = "") -> None:
+        from connectors.sinks.base import SinkCapabilities
+
+        self.capabilities = SinkCapabilities(upsert_keys=("person_id",), writable_fields=frozenset({"email", "score"}),
+                                             required_fields=("email",))
+        self.store, self.broken = store, broken
+
+    def write(self, plan: list[PlannedPush], run_id: str, on_batch=None) -> list[PushResult]:
+        results = []
+        for p in plan:
+            if p.action not in ("create", "update"):
+                continue
+            if not p.record.get("last_name"):
+                if self.broken != "drops_refusals":
+                    results.append(PushResult(p.person_id, p.action, None, "last_name is required", "refused"))
+                continue
+            key = f"{p.person_id}#{len(self.store)}" if self.broken == "duplicates" else p.person_id
+            self.store[key] = dict(p.record)
+            results.append(PushResult(p.person_id, p.action, p.person_id, status="confirmed"))
+        if on_batch and results:
+            on_batch(results)
+        return results
+
+
+@pytest.mark.parametrize(("broken", "message"), [
+    ("duplicates", "copies of"),
+    ("drops_refusals", "no result for"),
+])
+def test_the_kit_catches_a_broken_sink(broken: str, message: str) -> None:
+    store: dict[str, dict] = {}
+    good = SinkCase(make_sink=lambda: MemorySink(store), read_back=lambda: list(store.values()),
+                    spoil=lambda rec: {**rec, "last_name": ""})
+    check_sink(good)  # the same sink without the fault passes
+    store.clear()
+    with pytest.raises(ContractViolation, match=message):
+        check_sink(SinkCase(make_sink=lambda: MemorySink(store, broken), read_back=lambda: list(store.values()),
+                            spoil=lambda rec: {**rec, "last_name": ""}))
+
+
+def test_the_kit_catches_a_sink_that_loses_a_transient_failure() -> None:
+    store: dict[str, dict] = {}
+    fail_next = []
+
+    class Flaky(MemorySink):
+        def write(self, plan, run_id, on_batch=None):
+            if fail_next:
+                fail_next.clear()
+                results = [PushResult(p.person_id, p.action, None, "HTTP 503", "refused") for p in plan]
+                return results
+            return super().write(plan, run_id, on_batch)
+
+    with pytest.raises(ContractViolation, match="transient failure must be retried or reported as deferred"):
+        check_sink(SinkCase(make_sink=lambda: Flaky(store), read_back=lambda: list(store.values()),
+                            inject_transient=lambda: fail_next.append(1)))
+
+
+def test_the_registry_builds_each_sink_and_names_the_allowed_types(tmp_path: Path) -> None:
+    from importlib.metadata import entry_points
+
+    from connectors.sinks.registry import UnknownSink, load_sink_factory, sink_types
+
+    assert {ep.name for ep in entry_points(group="leadpipe.sinks")} >= {"local", "hubspot", "salesforce"}
+    assert sink_types()[0] == "local" and set(sink_types()) >= {"local", "hubspot", "salesforce"}
+    with pytest.raises(UnknownSink, match="no sink of type 'pipedrive'; installed sink types: local, hubspot"):
+        load_sink_factory("pipedrive")
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    migrate(url)
+    sink = build_sink(SinkSettings(), SinkContext(tmp_path, engine_for(url), prospects))
+    assert isinstance(sink, LocalSink) and sink.csv_path == tmp_path / "crm_import.csv"
