@@ -21,7 +21,7 @@ from airflow.providers.standard.operators.hitl import ApprovalOperator
 from airflow.sdk import Param, TriggerRule, dag, get_current_context, task
 
 from leadpipe.airflow_app.policies import default_args
-from leadpipe.pipeline.dag_settings import CRM_LABELS, read_dag_settings
+from leadpipe.pipeline.dag_settings import crm_labels, read_dag_settings
 
 SETTINGS = read_dag_settings()  # reads the YAML only: no database, no network, no pandas
 REBUILD = SETTINGS.airflow.rebuild
@@ -60,7 +60,7 @@ PARAMS = {
                   description="Tier A are the best-fitting leads. 'B or better' includes A and B."),
     "crm_target": Param(
         REBUILD.crm_targets[0], type="string", enum=REBUILD.crm_targets,
-        values_display={t: CRM_LABELS[t] for t in REBUILD.crm_targets}, title="CRM", section="The list",
+        values_display={t: crm_labels()[t] for t in REBUILD.crm_targets}, title="CRM", section="The list",
         description="The CRM the list is written to. Only CRMs your admin has set up are offered.",
     ),
     "dry_run": Param(True, type="boolean", title="Dry run (plan only, write nothing)", section="The list",

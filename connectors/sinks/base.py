@@ -232,3 +232,4 @@ class SinkType:
     from_settings: Callable[[Any, SinkContext], Sink]  # (the `sink:` section, context) -> Sink
     settings_model: type[BaseModel] | None = None  # its own section, `sink.<name>:`
     field_map: Mapping[str, str] = field(default_factory=dict)  # default: our field -> CRM property
+    label: str = ""  # how the rebuild form names this CRM; the type name when empty

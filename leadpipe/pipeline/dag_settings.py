@@ -1,7 +1,7 @@
 """Settings the Airflow DAGs read while they are parsed: schedule, deadline, the rebuild form's choices.
 
-Parsing happens every few seconds in the DAG processor, so this module stays light: YAML and pydantic
-only (both already loaded by Airflow), no database, no network, no pandas.
+Parsing happens every few seconds in the DAG processor, so this module stays light: YAML, pydantic and the
+sinks' light entry points (for the CRM choices), no database, no network, no pandas.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from connectors.sinks.registry import load_sink_factory, sink_types
+
 DEFAULT_CONFIG = Path(__file__).resolve().parents[2] / "config" / "leadpipe.yaml"
 
 
@@ -20,7 +22,12 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-CRM_LABELS = {"local": "Local CRM table and CSV (no external CRM)", "hubspot": "HubSpot", "salesforce": "Salesforce"}
+def crm_labels() -> dict[str, str]:
+    """Installed sink types (the `leadpipe.sinks` entry points) -> how the rebuild form names them.
+
+    Sink packages keep their entry point light (no CRM client), so reading them at DAG parse time is cheap.
+    """
+    return {name: load_sink_factory(name).label or name for name in sink_types()}
 
 
 class RebuildSettings(_Strict):
@@ -35,9 +42,10 @@ class RebuildSettings(_Strict):
     @field_validator("crm_targets")
     @classmethod
     def _known_targets(cls, v: list[str]) -> list[str]:
-        unknown = sorted(set(v) - set(CRM_LABELS))
+        allowed = crm_labels()
+        unknown = sorted(set(v) - set(allowed))
         if unknown:
-            raise ValueError(f"unknown CRM target {unknown}; allowed: {', '.join(CRM_LABELS)}")
+            raise ValueError(f"unknown CRM target {unknown}; allowed: {', '.join(allowed)}")
         return v
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from connectors.sinks.base import PlannedPush, Sink, plan_pushes
 from leadpipe.store import ledger
 from leadpipe.pipeline.settings import Config
-from leadpipe.pipeline.dag_settings import CRM_LABELS
+from leadpipe.pipeline.dag_settings import crm_labels
 from leadpipe.core.schema import PROSPECT_FIELDS
 from leadpipe.store.warehouse import engine_for, membership, outcomes, people, push_ledger, raw_rows
 
@@ -146,7 +146,7 @@ def plan_list(cfg: Config, folder: Path, seg: Segment) -> dict:
               "suppression_reasons": dict(sorted(suppression_reasons.items(), key=lambda kv: -kv[1])),
               "needs_approval": counts["writes"] > cfg.airflow.rebuild.approval_above,
               "approval_above": cfg.airflow.rebuild.approval_above,
-              "crm_label": CRM_LABELS.get(seg.crm_target, seg.crm_target)}
+              "crm_label": crm_labels().get(seg.crm_target, seg.crm_target)}
     folder.mkdir(parents=True, exist_ok=True)
     ledger.write_json(folder / "plan.json", result)
     (folder / "plan_records.json").write_text(json.dumps([asdict(p) for p in plan], default=str), encoding="utf-8")

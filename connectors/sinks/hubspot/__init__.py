@@ -26,6 +26,6 @@ def from_settings(settings: CommonSinkSettings, context: SinkContext) -> HubSpot
 
 
 SINK = SinkType(name="hubspot", capabilities=CAPABILITIES, from_settings=from_settings,
-                settings_model=HubSpotSettings, field_map=DEFAULT_MAP)
+                settings_model=HubSpotSettings, field_map=DEFAULT_MAP, label="HubSpot")
 
 __all__ = ["CAPABILITIES", "CUSTOM_CONTACT_PROPS", "DEFAULT_MAP", "SINK", "HubSpotSettings", "from_settings"]

@@ -13,6 +13,6 @@ from connectors.sinks.local.sink import (
 )
 
 SINK = SinkType(name="local", capabilities=CAPABILITIES, from_settings=from_settings, settings_model=LocalSettings,
-                field_map={f: f for f in CSV_COLUMNS})
+                field_map={f: f for f in CSV_COLUMNS}, label="Local CRM table and CSV (no external CRM)")
 
 __all__ = ["CSV_COLUMNS", "SINK", "LocalSink", "neutralise_formula"]

@@ -27,6 +27,6 @@ def from_settings(settings: CommonSinkSettings, context: SinkContext) -> Salesfo
 
 
 SINK = SinkType(name="salesforce", capabilities=CAPABILITIES, from_settings=from_settings,
-                settings_model=SalesforceSettings, field_map=DEFAULT_MAP)
+                settings_model=SalesforceSettings, field_map=DEFAULT_MAP, label="Salesforce")
 
 __all__ = ["CAPABILITIES", "DEFAULT_MAP", "SINK", "SalesforceSettings", "from_settings"]
