@@ -12,22 +12,56 @@ purchased list brings them back. Sources of "do not contact":
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
+from pydantic import Field, field_validator
 
-from leadpipe.pipeline.settings import SuppressionConfig
+from leadpipe.core.settings import Strict
+
+
+class DncRegistryConfig(Strict):
+    path: str = Field(description="National Do-Not-Call registry extract (flat text, one number per line).")
+    downloaded_on: date = Field(description="Day the extract was downloaded: the DNC check date of every phone.")
+    country_code: str = Field("1", pattern=r"^[0-9]{1,3}$", description="Calling code the registry covers.")
+
+
+class SuppressionConfig(Strict):
+    do_not_contact_files: list[str] = Field(
+        default_factory=list,
+        description="CSV files with an 'email', 'domain' or 'phone' column (unsubscribes, bounces, customers, "
+        "competitors); the file name is the reason shown.",
+    )
+    national_dnc_registry: DncRegistryConfig | None = None
+    dnc_max_age_days: int = Field(31, ge=1, description="Phones checked longer ago than this may not be called.")
+    suppress_role_addresses: bool = True
+    suppress_disposable_addresses: bool = True
+    require_consent_for_forms: bool = True
+    email_rules: dict[str, Literal["consent", "legitimate_interest"]] = Field(
+        default_factory=dict, description="country (ISO alpha-2) -> what emailing needs there."
+    )
+    default_email_rule: Literal["consent", "legitimate_interest", "none"] = Field(
+        "none", description="rule for countries not in email_rules ('none': no GDPR basis needed, e.g. US)."
+    )
+    legitimate_interest_ref: str | None = Field(
+        None, description="Id of the legitimate-interest assessment (LIA) carried on each record."
+    )
+
+    @field_validator("email_rules")
+    @classmethod
+    def _upper_countries(cls, v: dict[str, str]) -> dict[str, str]:
+        return {k.upper(): r for k, r in v.items()}
 
 
 class SuppressionListError(ValueError):
-    pass
+    """A do-not-contact list or DNC extract that cannot be used: better stop than let listed people through."""
 
 
 @dataclass
@@ -53,50 +87,45 @@ def tombstone_digest(kind: str, norm: str) -> str:
     return hashlib.sha256(f"leadpipe-tombstone:{kind}:{norm}".encode()).hexdigest()
 
 
-def load_lists(paths: list[Path]) -> SuppressionLists:
-    lists = SuppressionLists()
-    for path in paths:
-        if not path.exists():
-            raise SuppressionListError(f"do-not-contact file not found: {path}")
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            reader = csv.DictReader(fh)
-            cols = {c.strip().lower(): c for c in (reader.fieldnames or [])}
-            if not {"email", "domain", "phone"} & cols.keys():
-                raise SuppressionListError(f"{path.name}: needs an 'email', 'domain' or 'phone' column")
-            for row in reader:
-                for key, target in (("email", lists.emails), ("domain", lists.domains), ("phone", lists.phones)):
-                    value = (row.get(cols.get(key, ""), "") or "").strip().lower()
-                    if key == "phone":
-                        value = _digits(value)
-                    if value:
-                        target.setdefault(value, path.name)
-                        if key == "phone":  # E.164 too, for checks that compare "+4930..." as written
-                            target.setdefault("+" + value, path.name)
-    return lists
+def add_list(lists: SuppressionLists, name: str, columns: list[str], rows: Iterable[dict[str, str]]) -> None:
+    """Add one do-not-contact list (its rows as read from a CSV with `columns`); `name` is the reason shown.
+
+    The first list naming a value keeps it. Phones are kept as digits and as E.164 ("+4930..."), so checks
+    that compare a number as written also match.
+    """
+    cols = {c.strip().lower(): c for c in columns}
+    if not {"email", "domain", "phone"} & cols.keys():
+        raise SuppressionListError(f"{name}: needs an 'email', 'domain' or 'phone' column")
+    for row in rows:
+        for key, target in (("email", lists.emails), ("domain", lists.domains), ("phone", lists.phones)):
+            value = (row.get(cols.get(key, ""), "") or "").strip().lower()
+            if key == "phone":
+                value = _digits(value)
+            if value:
+                target.setdefault(value, name)
+                if key == "phone":
+                    target.setdefault("+" + value, name)
 
 
-def load_dnc_registry(path: Path, country_code: str = "1") -> set[str]:
+def parse_dnc_registry(name: str, lines: Iterable[str], country_code: str = "1") -> set[str]:
     """Numbers in a national DNC registry extract, as digits with the country code ("12015550123").
 
     The FTC's full-list flat file has one registered number per line, either as "area code,number"
     ("201,5550123") or as ten digits; both are read. Anything else is an error naming the line, because a
     half-read registry would let registered numbers through.
     """
-    if not path.exists():
-        raise SuppressionListError(f"Do-Not-Call registry extract not found: {path}")
     numbers: set[str] = set()
-    with path.open(encoding="utf-8-sig") as fh:
-        for lineno, line in enumerate(fh, 1):
-            text = line.strip()
-            if not text:
-                continue
-            m = re.fullmatch(r"(\d{3})\s*,\s*(\d{7})|(\d{10})", text)
-            if not m:
-                raise SuppressionListError(
-                    f"{path.name} line {lineno}: expected 'area code,number' (201,5550123) or 10 digits, "
-                    f"got {text[:40]!r}"
-                )
-            numbers.add(country_code + (m.group(3) or m.group(1) + m.group(2)))
+    for lineno, line in enumerate(lines, 1):
+        text = line.strip()
+        if not text:
+            continue
+        m = re.fullmatch(r"(\d{3})\s*,\s*(\d{7})|(\d{10})", text)
+        if not m:
+            raise SuppressionListError(
+                f"{name} line {lineno}: expected 'area code,number' (201,5550123) or 10 digits, "
+                f"got {text[:40]!r}"
+            )
+        numbers.add(country_code + (m.group(3) or m.group(1) + m.group(2)))
     return numbers
 
 

@@ -53,8 +53,7 @@ def list_connectors(ctx: click.Context) -> None:
         click.echo(f"type {type_name:<10} {target}")
     cfg = _config(ctx)
     for s in cfg.sources:
-        where = s.path or s.table or (s.query and "query") or (", ".join(s.forms) if s.forms else "all forms")
-        click.echo(f"source {s.name:<20} type={s.type} kind={s.kind} preset={s.preset or '-'} {where}")
+        click.echo(f"source {s.name:<20} type={s.type} kind={s.kind} preset={s.preset or '-'} {s.location}")
 
 
 @connectors_command.command("check")
@@ -64,8 +63,7 @@ def list_connectors(ctx: click.Context) -> None:
 @click.pass_context
 def check(ctx: click.Context, name: str, rows: int, max_units: int) -> None:
     """Read a sample of source NAME, print the mapped fields and any problems. Stores nothing."""
-    from connectors.registry import build_source
-    from leadpipe.pipeline.ingest import IDENTITY_FIELDS, _headers, unit_mapping
+    from leadpipe.pipeline.ingest import IDENTITY_FIELDS, _headers, build_source, unit_mapping
 
     cfg = _config(ctx)
     src = next((s for s in cfg.sources if s.name == name), None)

@@ -11,19 +11,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
+
+from leadpipe.core.settings import Strict
 
 DEFAULT_CONFIG = Path(__file__).resolve().parents[2] / "config" / "leadpipe.yaml"
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 CRM_LABELS = {"local": "Local CRM table and CSV (no external CRM)", "hubspot": "HubSpot", "salesforce": "Salesforce"}
 
 
-class RebuildSettings(_Strict):
+class RebuildSettings(Strict):
     approval_above: int = Field(
         500, ge=0, description="Lists with more prospects to write than this wait for a person to approve them."
     )
@@ -41,7 +39,7 @@ class RebuildSettings(_Strict):
         return v
 
 
-class AirflowSettings(_Strict):
+class AirflowSettings(Strict):
     nightly_schedule: str = Field("0 2 * * *", description="Cron line (UTC) for leads_nightly.")
     nightly_deadline_minutes: int = Field(
         240, ge=1, description="Alert when a nightly run is not finished this long after it was queued."

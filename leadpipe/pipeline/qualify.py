@@ -41,6 +41,7 @@ from leadpipe.pipeline import requalify
 from leadpipe.store import ledger
 from leadpipe.pipeline.settings import Config
 from leadpipe.pipeline.decisions import Context, decide_frame, stored_json
+from leadpipe.pipeline.suppression_files import load_account_owners, load_dnc_registry, load_lists
 from leadpipe.store.ledger import Outcome
 from leadpipe.store.warehouse import engine_for, in_chunks, people, suppression_entries
 
@@ -52,7 +53,6 @@ _DECISION_COLUMNS = [c for c in NEW_COLUMNS if c not in ("owner", "owner_reason"
 
 
 def qualify(cfg: Config, run_id: str, path: str | None) -> str | None:
-    from enrichment.suppress import load_dnc_registry, load_lists
     from leadpipe.pipeline.forget import forget, scrub_run_files
     from leadpipe.store.run_files import at, read_frame
     from leadpipe.pipeline.stages import _to_parquet, run_dir, timed
@@ -146,7 +146,7 @@ def _changes(df: pd.DataFrame, dec: pd.DataFrame, keep: np.ndarray) -> list[dict
 
 def _route(engine: Engine, cfg: Config, df: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
     """owner and owner_reason per person (None for people who are not prospects)."""
-    from enrichment.routing import assign_owners, load_account_owners
+    from enrichment.routing import assign_owners
 
     owners = pd.DataFrame({"owner": [None] * len(df), "owner_reason": [None] * len(df)}, index=df.index,
                           dtype=object)

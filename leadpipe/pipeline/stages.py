@@ -18,9 +18,9 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import insert
 
-from connectors.registry import build_source
 from connectors.sources.base import SourceError
 from leadpipe.store import ledger
+from leadpipe.pipeline.ingest import build_source
 from leadpipe.pipeline.settings import Config, SourceConfig
 from leadpipe.store.ledger import QuarantinedRow
 from leadpipe.store.run_files import RunPath, at, local_folder, parquet_file, read_frame, write_frame
@@ -255,7 +255,7 @@ def validate_prospects(cfg: Config, run_id: str, path: str | None) -> str | None
     Rows held back (or the whole list, when stopped) are quarantined on the person's primary source row,
     so the ledger still adds up and `leadpipe explain` names the expectation.
     """
-    from enrichment.suppress import load_lists
+    from leadpipe.pipeline.suppression_files import load_lists
     from expectations.gx_runner import run_suite
     from expectations.prospects import DoNotContact, build_prospects_suite, crm_fields, max_possible_score
 
