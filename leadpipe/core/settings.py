@@ -8,7 +8,7 @@ passed in, so core imports nothing of ours.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -36,9 +36,16 @@ HomePath = Annotated[str, PathSetting()]
 
 
 def path_fields(model: type[BaseModel]) -> list[str]:
-    """Names of the fields of `model` declared as HomePath."""
+    """Names of the fields of `model` declared as HomePath (also `HomePath | None`)."""
     return [name for name, info in model.model_fields.items()
-            if any(isinstance(m, PathSetting) for m in info.metadata)]
+            if any(isinstance(m, PathSetting) for m in info.metadata) or _marks_path(info.annotation)]
+
+
+def _marks_path(annotation: Any) -> bool:
+    """True when a HomePath sits in the annotation, e.g. inside `HomePath | None`."""
+    if any(isinstance(m, PathSetting) for m in getattr(annotation, "__metadata__", ())):
+        return True
+    return any(_marks_path(arg) for arg in get_args(annotation))
 
 
 def load_yaml(path: Path) -> dict[str, Any]:

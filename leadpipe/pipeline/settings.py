@@ -65,12 +65,13 @@ class SourceConfig(Strict):
         rest = {k: v for k, v in data.items() if k not in COMMON_KEYS}
         if common.get("type") == "forms" and "kind" not in common:
             common["kind"] = "form"
-        src = handler(common)
+        src = handler(common)  # the common keys first: the type says which settings model checks the rest
         rest = _unnest_options(src, rest)
         model = settings_model(src.type)
         _refuse_other_types_keys(src, model, rest)
         settings = model.model_validate(rest, context={"source": src.name})
-        return src.model_copy(update={"settings": settings})
+        # Once more with the settings, not model_copy: SourceConfig(...) must fill in the instance being built.
+        return handler({**common, "settings": settings})
 
     @field_validator("type")
     @classmethod
