@@ -53,8 +53,10 @@ def settings_model(type_name: str) -> type[BaseModel]:
     connector = load_factory(type_name)
     model = getattr(connector, "Settings", None)
     if not (isinstance(model, type) and issubclass(model, BaseModel)):
-        raise ValueError(f"connector type '{type_name}' ({source_factories()[type_name]}) declares no Settings "
-                         f"model; see docs/connectors.md, 'Adding a connector'")
+        # ValueError, not TypeError: raised while the config is validated, it must become a config error line
+        raise ValueError(  # noqa: TRY004
+            f"connector type '{type_name}' ({source_factories()[type_name]}) declares no Settings model; "
+            "see docs/connectors.md, 'Adding a connector'")
     return model
 
 

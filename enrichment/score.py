@@ -50,7 +50,7 @@ class ScoringConfig(Strict):
     tiers: dict[str, int] = Field(default_factory=lambda: {"A": 70, "B": 55, "C": 40})
 
     @model_validator(mode="after")
-    def _tiers_cover_threshold(self) -> "ScoringConfig":
+    def _tiers_cover_threshold(self) -> ScoringConfig:
         if self.tiers and min(self.tiers.values()) > self.qualify_at:
             raise ValueError("the lowest tier must start at or below qualify_at, or qualified leads get no tier")
         return self

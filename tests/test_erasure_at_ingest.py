@@ -19,11 +19,11 @@ from sqlalchemy import select
 from connectors.sources.forms.inbox import FormInboxSource
 from leadpipe.airflow_app.forms_webhook import store_unless_erased
 from leadpipe.pipeline import stages
-from leadpipe.pipeline.settings import Config, SourceConfig, load_config
 from leadpipe.pipeline.erasure_guard import REASON, ErasureGuard
 from leadpipe.pipeline.forget import forget, scrub_run_files
-from leadpipe.pipeline.run import run_pipeline
 from leadpipe.pipeline.ingest import load_state, store_unit
+from leadpipe.pipeline.run import run_pipeline
+from leadpipe.pipeline.settings import Config, SourceConfig, load_config
 from leadpipe.store.form_inbox import FormInbox
 from leadpipe.store.warehouse import engine_for, form_inbox, migrate, outcomes
 from tests.pipeline_checks import assert_ledger_adds_up

@@ -17,9 +17,8 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine, delete, insert, select
-
 from pydantic import BaseModel
+from sqlalchemy import Engine, delete, insert, select
 
 from connectors import registry
 from connectors.sources.base import (
@@ -33,9 +32,9 @@ from connectors.sources.base import (
 )
 from connectors.sources.mapping import HeaderMapping, map_headers
 from leadpipe.core.settings import path_fields
-from leadpipe.store import ledger
-from leadpipe.pipeline.settings import Config, SourceConfig
 from leadpipe.pipeline.erasure_guard import ErasureGuard
+from leadpipe.pipeline.settings import Config, SourceConfig
+from leadpipe.store import ledger
 from leadpipe.store.form_inbox import FormInbox
 from leadpipe.store.warehouse import outcomes, quarantine, raw_rows, source_files, source_state
 

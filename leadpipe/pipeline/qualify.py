@@ -38,10 +38,10 @@ from sqlalchemy import (
 )
 
 from leadpipe.pipeline import requalify
-from leadpipe.store import ledger
-from leadpipe.pipeline.settings import Config
 from leadpipe.pipeline.decisions import Context, decide_frame, stored_json
+from leadpipe.pipeline.settings import Config
 from leadpipe.pipeline.suppression_files import load_account_owners, load_dnc_registry, load_lists
+from leadpipe.store import ledger
 from leadpipe.store.ledger import Outcome
 from leadpipe.store.warehouse import engine_for, in_chunks, people, suppression_entries
 
@@ -54,8 +54,8 @@ _DECISION_COLUMNS = [c for c in NEW_COLUMNS if c not in ("owner", "owner_reason"
 
 def qualify(cfg: Config, run_id: str, path: str | None) -> str | None:
     from leadpipe.pipeline.forget import forget, scrub_run_files
-    from leadpipe.store.run_files import at, read_frame
     from leadpipe.pipeline.stages import _to_parquet, run_dir, timed
+    from leadpipe.store.run_files import at, read_frame
 
     engine = engine_for(cfg.warehouse_url)
     now = datetime.now(UTC)

@@ -31,7 +31,7 @@ from leadpipe.core.settings import Strict, load_yaml, validate_settings
 from leadpipe.pipeline.dag_settings import AirflowSettings
 from leadpipe.store.run_files import RunPath, runs_root
 
-__all__ = ["Config", "ConfigError", "DEFAULT_CONFIG", "SourceConfig", "leadpipe_home", "load_config"]
+__all__ = ["DEFAULT_CONFIG", "Config", "ConfigError", "SourceConfig", "leadpipe_home", "load_config"]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CONFIG = REPO_ROOT / "config" / "leadpipe.yaml"
@@ -105,11 +105,12 @@ def _unnest_options(src: SourceConfig, rest: dict[str, Any]) -> dict[str, Any]:
     """A third-party connector's keys from `options:` joined with the ones beside the common keys."""
     if src.type in BUILT_IN or not isinstance(rest.get("options"), dict):
         return rest
-    options = rest.pop("options")
-    both = sorted(set(options) & set(rest))
+    options = rest["options"]
+    beside = {k: v for k, v in rest.items() if k != "options"}
+    both = sorted(set(options) & set(beside))
     if both:
         raise ValueError(f"source {src.name}: {both} given both under options and beside it; keep one")
-    return {**rest, **options}
+    return {**beside, **options}
 
 
 def _refuse_other_types_keys(src: SourceConfig, model: type[BaseModel], rest: dict[str, Any]) -> None:
@@ -143,7 +144,7 @@ class Config(Strict):
     runs_conn_id: str = ""  # LEADPIPE_RUNS_CONN_ID: the Airflow Connection with that storage's credentials
 
     @model_validator(mode="after")
-    def _unique_sources(self) -> "Config":
+    def _unique_sources(self) -> Config:
         names = [s.name for s in self.sources]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
@@ -151,14 +152,14 @@ class Config(Strict):
         return self
 
     @model_validator(mode="after")
-    def _runs_url_is_a_url(self) -> "Config":
+    def _runs_url_is_a_url(self) -> Config:
         if self.runs_url and "://" not in self.runs_url:
             raise ValueError(f"LEADPIPE_RUNS_URL must be a URL such as s3://bucket/leadpipe/runs or "
                              f"file:///mnt/shared/runs, not {self.runs_url!r}")
         return self
 
     @model_validator(mode="after")
-    def _validation_sources_known(self) -> "Config":
+    def _validation_sources_known(self) -> Config:
         unknown = sorted(set(self.validation.sources) - {s.name for s in self.sources})
         if unknown:
             raise ValueError(f"validation.sources names unknown source(s) {unknown}; "
