@@ -9,28 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, field_validator
 
-from leadpipe.core.settings import Strict
-
-
-class MarketRule(Strict):
-    """One market: every filter that is set must fit; empty filters fit anything."""
-
-    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    label: str
-    countries: list[str] = Field(default_factory=list, description="ISO alpha-2 codes; empty = any.")
-    regions: list[str] = Field(default_factory=list, description="ISO 3166-2 codes (US-CA, DE-BY); empty = any.")
-    industries: list[str] = Field(default_factory=list, description="Industry labels; empty = any.")
-    min_employees: int | None = None
-    max_employees: int | None = None
-    min_revenue: float | None = Field(None, description="Annual revenue lower bound (the lead's currency).")
-    max_revenue: float | None = None
-
-    @field_validator("countries", "regions")
-    @classmethod
-    def _upper(cls, v: list[str]) -> list[str]:
-        return [c.upper() for c in v]
+# The `markets:` section lives in enrichment.settings, so reading the config needs no pandas.
+from enrichment.settings import MarketRule
 
 
 def seniority(title: str | None) -> str:

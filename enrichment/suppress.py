@@ -18,46 +18,11 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, field_validator
 
-from leadpipe.core.settings import Strict
-
-
-class DncRegistryConfig(Strict):
-    path: str = Field(description="National Do-Not-Call registry extract (flat text, one number per line).")
-    downloaded_on: date = Field(description="Day the extract was downloaded: the DNC check date of every phone.")
-    country_code: str = Field("1", pattern=r"^[0-9]{1,3}$", description="Calling code the registry covers.")
-
-
-class SuppressionConfig(Strict):
-    do_not_contact_files: list[str] = Field(
-        default_factory=list,
-        description="CSV files with an 'email', 'domain' or 'phone' column (unsubscribes, bounces, customers, "
-        "competitors); the file name is the reason shown.",
-    )
-    national_dnc_registry: DncRegistryConfig | None = None
-    dnc_max_age_days: int = Field(31, ge=1, description="Phones checked longer ago than this may not be called.")
-    suppress_role_addresses: bool = True
-    suppress_disposable_addresses: bool = True
-    require_consent_for_forms: bool = True
-    email_rules: dict[str, Literal["consent", "legitimate_interest"]] = Field(
-        default_factory=dict, description="country (ISO alpha-2) -> what emailing needs there."
-    )
-    default_email_rule: Literal["consent", "legitimate_interest", "none"] = Field(
-        "none", description="rule for countries not in email_rules ('none': no GDPR basis needed, e.g. US)."
-    )
-    legitimate_interest_ref: str | None = Field(
-        None, description="Id of the legitimate-interest assessment (LIA) carried on each record."
-    )
-
-    @field_validator("email_rules")
-    @classmethod
-    def _upper_countries(cls, v: dict[str, str]) -> dict[str, str]:
-        return {k.upper(): r for k, r in v.items()}
+from enrichment.settings import DncRegistryConfig, SuppressionConfig  # noqa: F401 - re-exported; lives apart so the config needs no pandas
 
 
 class SuppressionListError(ValueError):

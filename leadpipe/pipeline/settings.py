@@ -21,8 +21,7 @@ from enrichment.dedupe.settings import DedupeConfig
 from enrichment.personas import PersonaRule
 from enrichment.routing import RoutingConfig
 from enrichment.score import ScoringConfig
-from enrichment.segment import MarketRule
-from enrichment.suppress import SuppressionConfig
+from enrichment.settings import MarketRule, SuppressionConfig
 from enrichment.web.settings import EnrichmentConfig
 from expectations.settings import ValidationConfig
 from leadpipe.core.errors import ConfigError
