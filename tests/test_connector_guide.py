@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from pydantic import BaseModel
 
 from connectors import registry
-from connectors.sources.base import SourceState
-from connectors.testkit import ConnectorCase, ContractViolation, check_connector
+from connectors.sources.base import SourceContext, SourceState
+from connectors.testkit import ConnectorCase, ContractViolation, check_connector, check_connector_class
 from leadpipe.pipeline.ingest import build_source
 from leadpipe.pipeline.settings import ConfigError, load_config
 
@@ -35,6 +36,37 @@ def test_the_guide_template_passes_the_contract_kit(tmp_path: Path) -> None:
         add_new_data=lambda: (tmp_path / "b.vcf").write_text("BEGIN:VCARD\nFN:Bo\nEND:VCARD\n"),
         make_bad_input=lambda: (tmp_path / "c.vcf").write_bytes(b"\xff\xfe\x00garbage"),
     ))
+
+
+def test_the_guide_class_declares_what_the_registry_needs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    mod = _guide_module()
+    monkeypatch.setitem(sys.modules, mod.__name__, mod)  # as an installed module is: pydantic reads its names
+    source = check_connector_class(mod.VCardSource, {"folder": str(tmp_path)})
+    assert source.folder == tmp_path
+
+    class Loose(mod.VCardSource):
+        class Settings(BaseModel):  # pydantic's default: unknown keys silently dropped
+            folder: str
+
+    with pytest.raises(ContractViolation, match="accepts unknown keys"):
+        check_connector_class(Loose, {"folder": str(tmp_path)})
+
+    class Untyped:
+        @classmethod
+        def from_settings(cls, name, settings, context):  # noqa: ANN001, ANN206
+            return mod.VCardSource(name, ".")
+
+    with pytest.raises(ContractViolation, match="needs a `Settings` attribute"):
+        check_connector_class(Untyped, {"folder": "."})
+
+
+@pytest.mark.parametrize(("type_name", "settings"), [
+    ("file", {"path": "/data/lists/*.csv"}),
+    ("sql", {"connection": "crm_db", "table": "contacts", "watermark": "updated_at"}),
+    ("forms", {"forms": ["contact"]}),
+])
+def test_every_built_in_connector_declares_typed_settings(type_name: str, settings: dict) -> None:
+    check_connector_class(registry.load_factory(type_name), settings, SourceContext(form_inbox=object()))
 
 
 def test_the_kit_catches_a_connector_that_forgets_its_state(tmp_path: Path) -> None:
