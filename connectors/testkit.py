@@ -7,6 +7,8 @@ Use it from a pytest test:
     def test_my_connector_keeps_the_contract(tmp_path):
         check_connector(ConnectorCase(make_source=..., add_new_data=..., make_bad_input=...))
 
+and, for the class the entry point names, `check_connector_class(MySource, {"folder": str(tmp_path)})`.
+
 It checks record shape (1-based unique row numbers, text-only payloads), lineage (unit names and
 fingerprints), that saved state survives a JSON round trip, that a re-run with that state finds nothing
 new, that new data is found as new units holding only the new records, that reading is repeatable, and
@@ -19,8 +21,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from connectors.sources.base import RawRecord, Source, SourceError, SourceState, SourceUnit
+from pydantic import BaseModel, ValidationError
+
+from connectors.sources.base import RawRecord, Source, SourceContext, SourceError, SourceState, SourceUnit
 
 
 class ContractViolation(AssertionError):
@@ -127,3 +132,29 @@ def check_connector(case: ConnectorCase) -> None:
             check_records(u, records)
             flagged += sum(r.error is not None for r in records)
         _require(flagged >= 1, "bad input was neither quarantined (error rows) nor refused (SourceError)")
+
+
+def check_connector_class(connector: Any, settings: dict[str, Any], context: SourceContext | None = None) -> Source:
+    """Check what the registry needs of the class an entry point names; return the source it builds.
+
+    `Settings` must be a pydantic model that accepts `settings` and refuses an unknown key (a typo in the
+    YAML must be an error), and `from_settings(name, settings, context)` must build a source with that name.
+    """
+    model = getattr(connector, "Settings", None)
+    _require(isinstance(model, type) and issubclass(model, BaseModel),
+             "the connector needs a `Settings` attribute: a pydantic model of its YAML keys")
+    try:
+        validated = model.model_validate(settings)
+    except ValidationError as exc:
+        raise ContractViolation(f"Settings refused the example settings: {exc}") from None
+    try:
+        model.model_validate({**settings, "no_such_key_xyz": 1})
+    except ValidationError:
+        pass
+    else:
+        raise ContractViolation("Settings accepts unknown keys; build it on leadpipe.core.settings.Strict")
+    _require(callable(getattr(connector, "from_settings", None)),
+             "the connector needs from_settings(name, settings, context)")
+    source = connector.from_settings("contract_check", validated, context or SourceContext())
+    _require(getattr(source, "name", None) == "contract_check", "from_settings must give the source its name")
+    return source

@@ -15,7 +15,9 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
+
+from leadpipe.core.settings import Strict
 
 SENIORITIES = ("owner", "c_level", "vp", "director", "manager", "senior", "individual", "entry")
 DEPARTMENTS = ("sales", "marketing", "engineering", "it", "finance", "hr", "operations", "product", "legal",
@@ -272,10 +274,9 @@ def classify_title(title: str | None) -> TitleClass:
 # ---------------------------------------------------------------- personas (config)
 
 
-class PersonaRule(BaseModel):
+class PersonaRule(Strict):
     """One persona in config: who counts as, say, the Economic Buyer. First matching persona wins."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
     name: str = Field(description="Persona name as sales-ops uses it, e.g. 'Economic Buyer'.")
     seniorities: list[str] = Field(default_factory=list, description="Seniority levels; empty = any.")
     departments: list[str] = Field(default_factory=list, description="Departments; empty = any.")

@@ -7,18 +7,15 @@ the team's members take turns (round-robin, continued across runs so nobody gets
 
 from __future__ import annotations
 
-import csv
+from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+from leadpipe.core.settings import Strict
 
 
-class Territory(_Strict):
+class Territory(Strict):
     name: str
     countries: list[str] = Field(default_factory=list, description="ISO alpha-2; empty = any.")
     regions: list[str] = Field(default_factory=list, description="ISO 3166-2 (US-CA); empty = any.")
@@ -30,7 +27,7 @@ class Territory(_Strict):
         return [c.upper() for c in v]
 
 
-class RoutingConfig(_Strict):
+class RoutingConfig(Strict):
     territories: list[Territory] = Field(default_factory=list, description="First territory that fits wins.")
     teams: dict[str, list[str]] = Field(default_factory=dict, description="team -> owners (CRM user emails).")
     default_team: str | None = Field(None, description="Team for leads no territory fits; null = unassigned.")
@@ -51,7 +48,7 @@ class RoutingConfig(_Strict):
 
 
 class AccountOwnersError(ValueError):
-    pass
+    """An account owners export that cannot be used; the message names the file."""
 
 
 @dataclass(frozen=True)
@@ -61,23 +58,20 @@ class Assignment:
     reason: str
 
 
-def load_account_owners(paths: list[Path]) -> dict[str, str]:
-    """domain -> owner from the CRM's account export; the first file naming a domain wins."""
-    owners: dict[str, str] = {}
-    for path in paths:
-        if not path.exists():
-            raise AccountOwnersError(f"account owners file not found: {path}")
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            reader = csv.DictReader(fh)
-            cols = {c.strip().lower(): c for c in (reader.fieldnames or [])}
-            if not {"domain", "owner"} <= cols.keys():
-                raise AccountOwnersError(f"{path.name}: needs 'domain' and 'owner' columns")
-            for row in reader:
-                domain = (row[cols["domain"]] or "").strip().lower()
-                owner = (row[cols["owner"]] or "").strip()
-                if domain and owner:
-                    owners.setdefault(domain, owner)
-    return owners
+def add_account_owners(owners: dict[str, str], name: str, columns: list[str],
+                       rows: Iterable[dict[str, str]]) -> None:
+    """Add domain -> owner from one CRM account export (rows as read from a CSV with `columns`).
+
+    A domain already in `owners` keeps its owner: the first file naming a domain wins.
+    """
+    cols = {c.strip().lower(): c for c in columns}
+    if not {"domain", "owner"} <= cols.keys():
+        raise AccountOwnersError(f"{name}: needs 'domain' and 'owner' columns")
+    for row in rows:
+        domain = (row[cols["domain"]] or "").strip().lower()
+        owner = (row[cols["owner"]] or "").strip()
+        if domain and owner:
+            owners.setdefault(domain, owner)
 
 
 def territory_for(country: str | None, region: str | None, cfg: RoutingConfig) -> Territory | None:

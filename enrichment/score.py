@@ -10,7 +10,50 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from leadpipe.pipeline.settings import ScoringConfig
+from pydantic import Field, model_validator
+
+from leadpipe.core.settings import Strict
+
+
+class SizeBand(Strict):
+    min_employees: int = 0
+    max_employees: int | None = None
+    points: int
+
+
+class RecencyBand(Strict):
+    within_days: int = Field(gt=0)
+    points: int
+
+
+class ScoringConfig(Strict):
+    """Fit points (who they are) + intent points (what they did, decayed by age) -> total -> tier."""
+
+    market_points: dict[str, int] = Field(default_factory=dict, description="primary market name -> points.")
+    seniority_points: dict[str, int] = Field(default_factory=dict, description="seniority -> points.")
+    persona_points: dict[str, int] = Field(default_factory=dict, description="persona name -> points.")
+    company_size_points: list[SizeBand] = Field(default_factory=list, description="first band that fits counts.")
+    work_email_points: int = 10
+    phone_points: int = 5
+    completeness_points: dict[str, int] = Field(
+        default_factory=dict, description="lead field -> points when it is filled (job_title, company, ...)."
+    )
+    form_submission_points: int = 15
+    form_recency_points: list[RecencyBand] = Field(
+        default_factory=list, description="extra intent points when the last form was sent within N days."
+    )
+    source_points: dict[str, int] = Field(default_factory=dict, description="source name -> quality points.")
+    intent_half_life_days: float | None = Field(
+        90, gt=0, description="intent points halve every N days since the lead was captured; null = no decay."
+    )
+    qualify_at: int = Field(40, description="Minimum score for a lead to be pushed to the CRM.")
+    tiers: dict[str, int] = Field(default_factory=lambda: {"A": 70, "B": 55, "C": 40})
+
+    @model_validator(mode="after")
+    def _tiers_cover_threshold(self) -> ScoringConfig:
+        if self.tiers and min(self.tiers.values()) > self.qualify_at:
+            raise ValueError("the lowest tier must start at or below qualify_at, or qualified leads get no tier")
+        return self
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from leadpipe.pipeline.settings import MarketRule
+# The `markets:` section lives in enrichment.settings, so reading the config needs no pandas.
+from enrichment.settings import MarketRule
 
 
 def seniority(title: str | None) -> str:

@@ -12,22 +12,21 @@ purchased list brings them back. Sources of "do not contact":
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from leadpipe.pipeline.settings import SuppressionConfig
+from enrichment.settings import DncRegistryConfig, SuppressionConfig  # noqa: F401 - re-exported; lives apart so the config needs no pandas
 
 
 class SuppressionListError(ValueError):
-    pass
+    """A do-not-contact list or DNC extract that cannot be used: better stop than let listed people through."""
 
 
 @dataclass
@@ -53,50 +52,45 @@ def tombstone_digest(kind: str, norm: str) -> str:
     return hashlib.sha256(f"leadpipe-tombstone:{kind}:{norm}".encode()).hexdigest()
 
 
-def load_lists(paths: list[Path]) -> SuppressionLists:
-    lists = SuppressionLists()
-    for path in paths:
-        if not path.exists():
-            raise SuppressionListError(f"do-not-contact file not found: {path}")
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            reader = csv.DictReader(fh)
-            cols = {c.strip().lower(): c for c in (reader.fieldnames or [])}
-            if not {"email", "domain", "phone"} & cols.keys():
-                raise SuppressionListError(f"{path.name}: needs an 'email', 'domain' or 'phone' column")
-            for row in reader:
-                for key, target in (("email", lists.emails), ("domain", lists.domains), ("phone", lists.phones)):
-                    value = (row.get(cols.get(key, ""), "") or "").strip().lower()
-                    if key == "phone":
-                        value = _digits(value)
-                    if value:
-                        target.setdefault(value, path.name)
-                        if key == "phone":  # E.164 too, for checks that compare "+4930..." as written
-                            target.setdefault("+" + value, path.name)
-    return lists
+def add_list(lists: SuppressionLists, name: str, columns: list[str], rows: Iterable[dict[str, str]]) -> None:
+    """Add one do-not-contact list (its rows as read from a CSV with `columns`); `name` is the reason shown.
+
+    The first list naming a value keeps it. Phones are kept as digits and as E.164 ("+4930..."), so checks
+    that compare a number as written also match.
+    """
+    cols = {c.strip().lower(): c for c in columns}
+    if not {"email", "domain", "phone"} & cols.keys():
+        raise SuppressionListError(f"{name}: needs an 'email', 'domain' or 'phone' column")
+    for row in rows:
+        for key, target in (("email", lists.emails), ("domain", lists.domains), ("phone", lists.phones)):
+            value = (row.get(cols.get(key, ""), "") or "").strip().lower()
+            if key == "phone":
+                value = _digits(value)
+            if value:
+                target.setdefault(value, name)
+                if key == "phone":
+                    target.setdefault("+" + value, name)
 
 
-def load_dnc_registry(path: Path, country_code: str = "1") -> set[str]:
+def parse_dnc_registry(name: str, lines: Iterable[str], country_code: str = "1") -> set[str]:
     """Numbers in a national DNC registry extract, as digits with the country code ("12015550123").
 
     The FTC's full-list flat file has one registered number per line, either as "area code,number"
     ("201,5550123") or as ten digits; both are read. Anything else is an error naming the line, because a
     half-read registry would let registered numbers through.
     """
-    if not path.exists():
-        raise SuppressionListError(f"Do-Not-Call registry extract not found: {path}")
     numbers: set[str] = set()
-    with path.open(encoding="utf-8-sig") as fh:
-        for lineno, line in enumerate(fh, 1):
-            text = line.strip()
-            if not text:
-                continue
-            m = re.fullmatch(r"(\d{3})\s*,\s*(\d{7})|(\d{10})", text)
-            if not m:
-                raise SuppressionListError(
-                    f"{path.name} line {lineno}: expected 'area code,number' (201,5550123) or 10 digits, "
-                    f"got {text[:40]!r}"
-                )
-            numbers.add(country_code + (m.group(3) or m.group(1) + m.group(2)))
+    for lineno, line in enumerate(lines, 1):
+        text = line.strip()
+        if not text:
+            continue
+        m = re.fullmatch(r"(\d{3})\s*,\s*(\d{7})|(\d{10})", text)
+        if not m:
+            raise SuppressionListError(
+                f"{name} line {lineno}: expected 'area code,number' (201,5550123) or 10 digits, "
+                f"got {text[:40]!r}"
+            )
+        numbers.add(country_code + (m.group(3) or m.group(1) + m.group(2)))
     return numbers
 
 

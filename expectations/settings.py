@@ -7,19 +7,16 @@ good ones. Anything a source leaves unset falls back to the global value.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from leadpipe.core.schema import MAPPABLE_FIELDS
+from leadpipe.core.settings import Strict
 
 # Name fields of which at least one must be mapped and filled: web forms give full_name, vendors first/last.
 NAME_FIELDS: tuple[str, ...] = ("first_name", "last_name", "full_name")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class SourceThresholds(_Strict):
+class SourceThresholds(Strict):
     """Overrides for one source; every key optional (unset = the global value)."""
 
     min_valid_email_share: float | None = Field(None, ge=0, le=1)
@@ -39,7 +36,7 @@ class SourceThresholds(_Strict):
         return self
 
 
-class Thresholds(_Strict):
+class Thresholds(Strict):
     """The limits in force for one source after overrides (what the suites are built from)."""
 
     min_valid_email_share: float
@@ -51,7 +48,7 @@ class Thresholds(_Strict):
     min_history_runs: int
 
 
-class ValidationConfig(_Strict):
+class ValidationConfig(Strict):
     min_valid_email_share: float = Field(
         0.9, ge=0, le=1, description="Below this share of valid emails a list is stopped before the CRM.")
     min_job_title_share: float = Field(

@@ -16,13 +16,15 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from connectors.sources.forms.inbox import FormInboxSource, store_submission
+from connectors.sources.forms.inbox import FormInboxSource
+from leadpipe.airflow_app.forms_webhook import store_unless_erased
 from leadpipe.pipeline import stages
-from leadpipe.pipeline.settings import Config, SourceConfig, load_config
 from leadpipe.pipeline.erasure_guard import REASON, ErasureGuard
 from leadpipe.pipeline.forget import forget, scrub_run_files
-from leadpipe.pipeline.run import run_pipeline
 from leadpipe.pipeline.ingest import load_state, store_unit
+from leadpipe.pipeline.run import run_pipeline
+from leadpipe.pipeline.settings import Config, SourceConfig, load_config
+from leadpipe.store.form_inbox import FormInbox
 from leadpipe.store.warehouse import engine_for, form_inbox, migrate, outcomes
 from tests.pipeline_checks import assert_ledger_adds_up
 from tests.test_compliance_pipeline import CONTROL, FORGET_ME, HEADER, _all_text, _sink_emails, setup  # noqa: F401
@@ -115,9 +117,9 @@ def test_a_web_form_from_an_erased_person_is_stored_blank_and_suppressed_at_inge
     engine = engine_for(cfg.warehouse_url)
     migrate(cfg.warehouse_url)
     form = {"email": f"{EMAIL.upper()} ", "first_name": FIRST, "last_name": LAST, "message": "call me"}
-    blocked = store_submission(engine, "contact", "k-1", json.dumps(form).encode(), form, {"too_fast": False})
+    blocked = store_unless_erased(engine, "contact", "k-1", json.dumps(form).encode(), form, {"too_fast": False})
     other = {"email": "new.person@harbour-labs.com", "first_name": "Ottilie", "last_name": "Brightwater"}
-    store_submission(engine, "contact", "k-2", json.dumps(other).encode(), other, {"too_fast": False})
+    store_unless_erased(engine, "contact", "k-2", json.dumps(other).encode(), other, {"too_fast": False})
     with engine.connect() as conn:
         stored = conn.execute(select(form_inbox.c.payload).where(form_inbox.c.id == blocked.inbox_id)).scalar()
     assert stored["email"] == "" and stored["last_name"] == "" and "erased" in stored
@@ -125,7 +127,7 @@ def test_a_web_form_from_an_erased_person_is_stored_blank_and_suppressed_at_inge
         assert needle not in _all_text(cfg.warehouse_url), needle
 
     src = SourceConfig(name="web_inbox", type="forms", kind="form", preset="web_form")
-    source = FormInboxSource("web_inbox", cfg.warehouse_url)
+    source = FormInboxSource("web_inbox", FormInbox(cfg.warehouse_url))
     stages.start(stages.RunContext(cfg, "run-2"))
     (unit,) = source.discover(load_state(engine, "web_inbox"))
     assert store_unit(engine, "run-2", src, source, unit).rows == 2

@@ -8,18 +8,17 @@ from pathlib import Path
 import pytest
 
 from enrichment.routing import RoutingConfig, Territory, assign_owners
-from enrichment.score import LeadFacts, max_score, score_lead
-from enrichment.segment import markets_for, seniority
+from enrichment.score import LeadFacts, ScoringConfig, max_score, score_lead
+from enrichment.segment import MarketRule, markets_for, seniority
 from enrichment.suppress import (
+    SuppressionConfig,
     SuppressionListError,
     SuppressionLists,
     decide,
-    load_dnc_registry,
-    load_lists,
     suppression_reason,
     tombstone_hash,
 )
-from leadpipe.pipeline.settings import MarketRule, ScoringConfig, SuppressionConfig
+from leadpipe.pipeline.suppression_files import load_dnc_registry, load_lists
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any, Protocol, runtime_checkable
 
+from pydantic import ValidationInfo
+
 
 class SourceError(RuntimeError):
     """The whole unit (file, table) is unusable; the message names it and says why."""
@@ -50,6 +52,17 @@ class RawRecord:
     error: str | None = None  # why the row could not be read cleanly; it goes to quarantine
 
 
+@dataclass(frozen=True)
+class SourceContext:
+    """What the pipeline hands a connector besides its settings: access it may not open by itself.
+
+    `form_inbox` reads the warehouse's web-form inbox (see connectors.sources.forms.inbox.FormInbox); a
+    connector that needs none of it ignores the context.
+    """
+
+    form_inbox: Any = None
+
+
 @runtime_checkable
 class Source(Protocol):
     name: str
@@ -61,6 +74,12 @@ class Source(Protocol):
     def read(self, unit: SourceUnit) -> Iterator[RawRecord]:
         """Stream a unit's records; raise SourceError when the unit as a whole is unusable."""
         ...
+
+
+def source_prefix(info: ValidationInfo) -> str:
+    """"source NAME: " for a settings error, when the config validates the settings of a named source."""
+    name = (info.context or {}).get("source") if info is not None else None
+    return f"source {name}: " if name else ""
 
 
 def batched(records: Iterable[RawRecord], size: int) -> Iterator[list[RawRecord]]:

@@ -12,15 +12,45 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from pathlib import PurePosixPath
+from typing import Literal
 
-from connectors.sources.base import RawRecord, SourceError, SourceState, SourceUnavailable, SourceUnit
+from pydantic import Field, ValidationInfo, model_validator
+
+from connectors.sources.base import (
+    RawRecord,
+    SourceContext,
+    SourceError,
+    SourceState,
+    SourceUnavailable,
+    SourceUnit,
+    source_prefix,
+)
 from connectors.sources.file_formats import EncodingProbe, format_for, read_records
+from leadpipe.core.settings import HomePath, Strict
 
 _BLOCK = 1 << 20
 
 
+class FileSettings(Strict):
+    """The YAML keys of a `type: file` source."""
+
+    path: HomePath | None = Field(None, description="File, folder, glob or URI, e.g. '{home}/inputs/apollo_*.csv'.")
+    format: Literal["auto", "csv", "tsv", "xlsx", "json", "ndjson"] = "auto"
+    delimiter: str | None = None
+    encoding: str = Field("auto", description="'auto' detects BOM / UTF-8 / Windows-1252.")
+    sheet: str | None = Field(None, description="Worksheet of an .xlsx file; default the first.")
+
+    @model_validator(mode="after")
+    def _needs_path(self, info: ValidationInfo) -> FileSettings:
+        if not self.path:
+            raise ValueError(f"{source_prefix(info)}a file source needs 'path' (a file, folder, glob or URI)")
+        return self
+
+
 class FileSource:
     """Files matching `pattern`; a folder means every supported file directly inside it."""
+
+    Settings = FileSettings
 
     def __init__(self, name: str, pattern: str, fmt: str = "auto", encoding: str = "auto",
                  delimiter: str | None = None, sheet: str | None = None):
@@ -31,6 +61,12 @@ class FileSource:
         self.delimiter = delimiter
         self.sheet = sheet
         self._encodings: dict[str, str] = {}  # fingerprint -> detected encoding
+
+    @classmethod
+    def from_settings(cls, name: str, settings: FileSettings, context: SourceContext) -> FileSource:
+        """`settings.path` must already be absolute or a URI: the pipeline resolves `{home}` before."""
+        return cls(name, settings.path or "", fmt=settings.format, encoding=settings.encoding,
+                   delimiter=settings.delimiter, sheet=settings.sheet)
 
     def _fs(self):  # noqa: ANN202
         import fsspec
@@ -92,9 +128,3 @@ class FileSource:
             raise SourceError(f"{unit.name}: the file disappeared before it could be read") from None
         except LookupError:
             raise SourceError(f"{unit.name}: unknown encoding {encoding!r} in the source config") from None
-
-
-def from_config(src, cfg) -> FileSource:  # noqa: ANN001 - entry point factory
-    pattern = src.path if "://" in src.path else str(cfg.resolve(src.path))
-    return FileSource(src.name, pattern, fmt=src.format, encoding=src.encoding, delimiter=src.delimiter,
-                      sheet=src.sheet)

@@ -17,12 +17,42 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from connectors.sources.base import RawRecord, SourceError, SourceState, SourceUnavailable, SourceUnit, text
+from pydantic import Field, ValidationInfo, model_validator
+
+from connectors.sources.base import (
+    RawRecord,
+    SourceContext,
+    SourceError,
+    SourceState,
+    SourceUnavailable,
+    SourceUnit,
+    source_prefix,
+    text,
+)
+from leadpipe.core.settings import Strict
 
 # Airflow connection types -> SQLAlchemy drivers installed with leadpipe.
 DRIVERS = {"postgres": "postgresql+psycopg2", "postgresql": "postgresql+psycopg2", "mysql": "mysql+pymysql",
            "mariadb": "mysql+pymysql", "sqlite": "sqlite"}
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")
+
+
+class SqlSettings(Strict):
+    """The YAML keys of a `type: sql` source."""
+
+    connection: str | None = Field(None, description="Airflow Connection id holding the database URL.")
+    table: str | None = None
+    query: str | None = None
+    watermark: str | None = Field(None, description="Column that only grows (updated_at, id).")
+    chunk_size: int = Field(10_000, ge=100, le=1_000_000)
+
+    @model_validator(mode="after")
+    def _connection_and_one_of_table_or_query(self, info: ValidationInfo) -> SqlSettings:
+        if not self.connection:
+            raise ValueError(f"{source_prefix(info)}a sql source needs 'connection' (an Airflow Connection id)")
+        if bool(self.table) == bool(self.query):
+            raise ValueError(f"{source_prefix(info)}a sql source needs exactly one of 'table' or 'query'")
+        return self
 
 
 def url_from_connection(conn_id: str):  # noqa: ANN201 - sqlalchemy URL
@@ -68,6 +98,8 @@ def _from_json(v: Any) -> Any:
 
 
 class SqlSource:
+    Settings = SqlSettings
+
     def __init__(self, name: str, url, table: str | None = None, query: str | None = None,  # noqa: ANN001
                  watermark: str | None = None, chunk_size: int = 10_000):
         if (table is None) == (query is None):
@@ -83,6 +115,13 @@ class SqlSource:
         self.watermark = watermark
         self.chunk_size = chunk_size
         self._engine = None
+
+    @classmethod
+    def from_settings(cls, name: str, settings: SqlSettings, context: SourceContext) -> SqlSource:
+        """The URL is looked up from the Airflow Connection when the source first connects, not here."""
+        conn_id = settings.connection or ""
+        return cls(name, lambda: url_from_connection(conn_id), table=settings.table, query=settings.query,
+                   watermark=settings.watermark, chunk_size=settings.chunk_size)
 
     @property
     def label(self) -> str:
@@ -189,8 +228,3 @@ def _safe(exc: Exception) -> str:
     """The database's first message line, never the URL (it may carry a password)."""
     orig = getattr(exc, "orig", None) or exc
     return str(orig).splitlines()[0][:300] if str(orig) else type(orig).__name__
-
-
-def from_config(src, cfg) -> SqlSource:  # noqa: ANN001 - entry point factory
-    return SqlSource(src.name, lambda: url_from_connection(src.connection), table=src.table, query=src.query,
-                     watermark=src.watermark, chunk_size=src.chunk_size)

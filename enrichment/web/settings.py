@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from leadpipe.core.settings import Strict
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class WebEnrichmentConfig(_Strict):
+class WebEnrichmentConfig(Strict):
     enabled: bool = Field(False, description="Fetch company websites during the nightly run.")
     user_agent: str = Field(
         "leadpipe-enrichment/0.1 (+https://github.com/leadpipe/leadpipe; company website enrichment)",
@@ -35,11 +33,11 @@ class WebEnrichmentConfig(_Strict):
     schemes: list[Literal["https", "http"]] = Field(default_factory=lambda: ["https", "http"], min_length=1)
 
 
-class DeliverabilityConfig(_Strict):
+class DeliverabilityConfig(Strict):
     enabled: bool = Field(False, description="Look up MX records of lead email domains.")
     timeout_seconds: float = Field(3.0, gt=0, le=30)
 
 
-class EnrichmentConfig(_Strict):
+class EnrichmentConfig(Strict):
     web: WebEnrichmentConfig = WebEnrichmentConfig()
     deliverability: DeliverabilityConfig = DeliverabilityConfig()

@@ -55,6 +55,18 @@ def _ready_engine(url: str):  # noqa: ANN202
     return engine_for(url)
 
 
+def store_unless_erased(engine, form: str, key: str, body: bytes, payload: dict, signals: dict):  # noqa: ANN001, ANN201
+    """Store one submission; a sender erased on request is stored blanked (field names kept, values dropped).
+
+    The blanked post still counts once and reaches the ledger as `suppressed`, but their personal data never
+    enters the warehouse. Imported on first use, like the warehouse: the API server loads this module at start.
+    """
+    from leadpipe.pipeline.erasure_guard import blank_if_erased
+    from leadpipe.store.form_inbox import store_submission
+
+    return store_submission(engine, form, key, body, blank_if_erased(engine, payload), signals)
+
+
 def form_secret(form_id: str) -> bytes | None:
     """The form's shared secret from its Airflow Connection; None when the form is not set up."""
     try:
@@ -126,11 +138,9 @@ def create_app() -> FastAPI:
         key = next((str(payload[k])[:128] for k in KEY_FIELDS if payload.get(k)), None)
         key = key or hashlib.sha256(body).hexdigest()
         signals = spam_signals(payload, time.time())
-        from connectors.sources.forms.inbox import store_submission
-
         try:
             engine = await run_in_threadpool(_ready_engine, warehouse_url())
-            stored = await run_in_threadpool(store_submission, engine, form_id, key, body, payload, signals)
+            stored = await run_in_threadpool(store_unless_erased, engine, form_id, key, body, payload, signals)
         except Exception as exc:  # noqa: BLE001 - the sender must retry; say nothing about internals
             log.error("form %s: could not store a submission (%s)", form_id, type(exc).__name__)
             return JSONResponse({"status": "error", "reason": "not stored, retry later"}, status_code=503)

@@ -20,7 +20,7 @@ FAIL_STATUSES = frozenset({400, 401, 403, 404, 422})
 # Dotted paths matched against the exception's class hierarchy when a task fails. Not RetryRule strings:
 # those are imported at parse time, and leadpipe.pipeline.settings pulls in pandas.
 FAIL_FAST = [
-    "leadpipe.pipeline.settings.ConfigError",
+    "leadpipe.core.errors.ConfigError",
     "connectors.sinks.base.SinkAuthError",
     "enrichment.suppress.SuppressionListError",
     "builtins.PermissionError",

@@ -11,15 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 
 from connectors.sinks.registry import load_sink_factory, sink_types
+from leadpipe.core.settings import Strict
 
 DEFAULT_CONFIG = Path(__file__).resolve().parents[2] / "config" / "leadpipe.yaml"
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 def crm_labels() -> dict[str, str]:
@@ -30,7 +27,7 @@ def crm_labels() -> dict[str, str]:
     return {name: load_sink_factory(name).label or name for name in sink_types()}
 
 
-class RebuildSettings(_Strict):
+class RebuildSettings(Strict):
     approval_above: int = Field(
         500, ge=0, description="Lists with more prospects to write than this wait for a person to approve them."
     )
@@ -49,7 +46,7 @@ class RebuildSettings(_Strict):
         return v
 
 
-class AirflowSettings(_Strict):
+class AirflowSettings(Strict):
     nightly_schedule: str = Field("0 2 * * *", description="Cron line (UTC) for leads_nightly.")
     nightly_deadline_minutes: int = Field(
         240, ge=1, description="Alert when a nightly run is not finished this long after it was queued."

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from enrichment.suppress import load_lists
+from leadpipe.pipeline.suppression_files import load_lists
 from expectations.prospects import DoNotContact, build_prospects_suite, crm_fields, max_possible_score
 from leadpipe.pipeline.context import RunContext
 from leadpipe.pipeline.push import declared_capabilities

@@ -20,15 +20,26 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from pydantic import BaseModel
 from sqlalchemy import Engine, delete, insert, select
 
-from connectors.sources.base import RawRecord, Source, SourceError, SourceState, SourceUnit, batched
-from connectors.registry import build_source
+from connectors import registry
+from connectors.sources.base import (
+    RawRecord,
+    Source,
+    SourceContext,
+    SourceError,
+    SourceState,
+    SourceUnit,
+    batched,
+)
 from connectors.sources.mapping import HeaderMapping, map_headers
+from leadpipe.core.settings import path_fields
 from leadpipe.pipeline.context import RunContext
 from leadpipe.pipeline.erasure_guard import ErasureGuard
 from leadpipe.pipeline.settings import Config, SourceConfig
 from leadpipe.store import ledger
+from leadpipe.store.form_inbox import FormInbox
 from leadpipe.store.warehouse import outcomes, quarantine, raw_rows, source_files, source_state
 
 log = logging.getLogger("leadpipe")
@@ -44,6 +55,26 @@ class UnitResult:
     unit: str
     rows: int
     quarantined: int
+
+
+def build_source(src: SourceConfig, cfg: Config) -> Source:
+    """The connector of a configured source, built from its settings with `{home}` paths resolved.
+
+    Sources never see the whole config: what they may not open themselves (the form inbox) comes in the
+    SourceContext. The erasure guard is not theirs either: store_unit applies it to every source's rows.
+    """
+    context = SourceContext(form_inbox=FormInbox(cfg.warehouse_url))
+    return registry.build_source(src.type, src.name, resolved_settings(src.settings, cfg), context)
+
+
+def resolved_settings(settings: BaseModel, cfg: Config) -> BaseModel:
+    """The settings with every HomePath field made absolute ({home}, relative paths); URIs stay as given."""
+    update = {}
+    for name in path_fields(type(settings)):
+        value = getattr(settings, name)
+        if value and "://" not in value:
+            update[name] = str(cfg.resolve(value))
+    return settings.model_copy(update=update) if update else settings
 
 
 def load_state(engine: Engine, source: str) -> SourceState:

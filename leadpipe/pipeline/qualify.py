@@ -37,12 +37,17 @@ from sqlalchemy import (
     select,
 )
 
+from enrichment.routing import assign_owners
 from leadpipe.pipeline import requalify
-from leadpipe.store import ledger
-from leadpipe.pipeline.settings import Config
+from leadpipe.pipeline.context import RunContext
 from leadpipe.pipeline.decisions import Context, decide_frame, stored_json
+from leadpipe.pipeline.forget import forget, scrub_run_files
+from leadpipe.pipeline.settings import Config
+from leadpipe.pipeline.suppression_files import load_account_owners, load_dnc_registry, load_lists
+from leadpipe.store import ledger
 from leadpipe.store.ledger import Outcome
-from leadpipe.store.warehouse import engine_for, in_chunks, people, suppression_entries
+from leadpipe.store.run_files import read_frame, write_frame
+from leadpipe.store.warehouse import in_chunks, people, suppression_entries
 
 log = logging.getLogger("leadpipe")
 NEW_COLUMNS = ["market", "markets", "seniority", "department", "persona", "score", "fit_score", "intent_score",
@@ -51,15 +56,12 @@ NEW_COLUMNS = ["market", "markets", "seniority", "department", "persona", "score
 _DECISION_COLUMNS = [c for c in NEW_COLUMNS if c not in ("owner", "owner_reason", "requalified")]
 
 
-def qualify(cfg: Config, run_id: str, path: str | None) -> str | None:
-    from enrichment.suppress import load_dnc_registry, load_lists
-    from leadpipe.pipeline.forget import forget, scrub_run_files
-    from leadpipe.store.run_files import at, read_frame
-    from leadpipe.pipeline.context import RunContext  # MERGE: qualify takes the RunContext
-    from leadpipe.store.run_files import write_frame
+def qualify(ctx: RunContext, path: str | None) -> str | None:
+    """The stage: segment, classify titles, score, check compliance (suppression, GDPR, DNC) and route everyone.
 
-    ctx = RunContext(cfg, run_id)
-    engine = ctx.engine
+    Writes prospects.parquet; suppressed and disqualified people get their outcome with the reason.
+    """
+    cfg, run_id, engine = ctx.cfg, ctx.run_id, ctx.engine
     now = datetime.now(UTC)
     fingerprint = requalify.config_fingerprint(cfg)
     again, previous = requalify.needs_requalification(engine, run_id, fingerprint)
@@ -67,7 +69,7 @@ def qualify(cfg: Config, run_id: str, path: str | None) -> str | None:
         requalify.record_run(engine, run_id, fingerprint, previous, [], 0)
         return None
     with ctx.timed("qualify"):
-        df = read_frame(at(cfg, path)) if path is not None else pd.DataFrame(columns=["person_id"])
+        df = read_frame(ctx.file(path)) if path is not None else pd.DataFrame(columns=["person_id"])
         df = df.assign(requalified=False)
         if again:  # the config changed: everyone else in the warehouse is decided again
             others = requalify.load_people(engine, cfg, run_id, exclude=set(df["person_id"]))
@@ -148,8 +150,6 @@ def _changes(df: pd.DataFrame, dec: pd.DataFrame, keep: np.ndarray) -> list[dict
 
 def _route(engine: Engine, cfg: Config, df: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
     """owner and owner_reason per person (None for people who are not prospects)."""
-    from enrichment.routing import assign_owners, load_account_owners
-
     owners = pd.DataFrame({"owner": [None] * len(df), "owner_reason": [None] * len(df)}, index=df.index,
                           dtype=object)
     routing = cfg.routing

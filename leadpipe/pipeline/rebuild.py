@@ -78,7 +78,8 @@ def plan_list(cfg: Config, folder: Path, seg: Segment) -> dict:
     """
     from enrichment.normalise import normalise_email
     from enrichment.revenue import parse_revenue
-    from enrichment.suppress import load_lists, suppression_reason
+    from enrichment.suppress import suppression_reason
+    from leadpipe.pipeline.suppression_files import load_lists
 
     check_segment(cfg, seg)
     engine = engine_for(cfg.warehouse_url)

@@ -15,10 +15,10 @@ from pathlib import Path
 
 from sqlalchemy import inspect
 
-from connectors.registry import build_source, source_factories
+from connectors.registry import source_factories
 from connectors.sources.base import Source, SourceError, SourceState, SourceUnit
 from connectors.sources.mapping import record_headers
-from leadpipe.pipeline.ingest import IDENTITY_FIELDS, load_state, unit_mapping
+from leadpipe.pipeline.ingest import IDENTITY_FIELDS, build_source, load_state, unit_mapping
 from leadpipe.pipeline.settings import Config, ConfigError, SourceConfig
 from leadpipe.store.warehouse import engine_for
 
@@ -29,8 +29,7 @@ def describe_connectors(cfg: Config) -> list[str]:
     """One line per installed connector type, then one per configured source."""
     lines = [f"type {type_name:<10} {target}" for type_name, target in sorted(source_factories().items())]
     for s in cfg.sources:
-        where = s.path or s.table or (s.query and "query") or (", ".join(s.forms) if s.forms else "all forms")
-        lines.append(f"source {s.name:<20} type={s.type} kind={s.kind} preset={s.preset or '-'} {where}")
+        lines.append(f"source {s.name:<20} type={s.type} kind={s.kind} preset={s.preset or '-'} {s.location}")
     return lines
 
 

@@ -23,6 +23,7 @@ from leadpipe.pipeline.gate import PROSPECTS_GATE, validate_prospects
 from leadpipe.pipeline.ingest import ingest_source
 from leadpipe.pipeline.normalise import batch_label, normalise_part, parts_of, plan_batches
 from leadpipe.pipeline.push import push
+from leadpipe.pipeline.qualify import qualify
 from leadpipe.pipeline.summarise import summarise
 from leadpipe.pipeline.validate import validate_batch, validate_source
 from leadpipe.store import ledger
@@ -42,13 +43,6 @@ def start(ctx: RunContext) -> list[str]:
     ledger.start_run(ctx.engine, ctx.run_id)
     ctx.folder.mkdir(parents=True, exist_ok=True)
     return [s.name for s in ctx.cfg.sources]
-
-
-def qualify(ctx: RunContext, path: str | None) -> str | None:
-    """Segment, classify titles, score, check compliance (suppression, GDPR, DNC) and route every person."""
-    from leadpipe.pipeline.qualify import qualify as _qualify  # MERGE: moves into leadpipe.pipeline.qualify
-
-    return _qualify(ctx.cfg, ctx.run_id, path)
 
 
 @dataclass(frozen=True)

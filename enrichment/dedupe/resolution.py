@@ -1,0 +1,259 @@
+"""Resolve a batch into people: match, cluster, build golden records (the API of enrichment.dedupe).
+
+Runs are incremental: `resolve(batch, existing)` matches new rows against the golden records passed in
+(the caller loads only people sharing a blocking key with the batch), so a person keeps one id across runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from enrichment.dedupe import features
+from enrichment.dedupe.comparators import COMPARATORS
+from enrichment.dedupe.fellegi_sunter import Model
+from enrichment.dedupe.matching import MatchResult, candidates, fit, match
+from enrichment.dedupe.settings import DedupeConfig
+from enrichment.dedupe.survivorship import choose, filled
+from leadpipe.core.schema import MAPPABLE_FIELDS
+
+PERSON_NAMESPACE = uuid.UUID("6f1c3b5e-8a2d-4c4e-9b7a-2d1e5f3a9c10")
+GOLDEN_FIELDS = tuple(f for f in MAPPABLE_FIELDS if f not in ("full_name",))
+
+__all__ = ["DedupeConfig", "Model", "Prepared", "Resolution", "fit_model", "match", "person_id_for", "prepare",
+           "resolve", "resolve_from_partitions"]
+
+
+@dataclass
+class Resolution:
+    """What dedupe decided: row -> person, one golden record per person touched, and the primary rows.
+
+    Golden records and provenance are frames (one row per person) because the stage stores them in bulk;
+    `golden` and `provenance` give the same as dicts for tools and tests that look at a few people.
+    """
+
+    membership: pd.DataFrame  # raw_row_id, person_id, rule, match_score (match weight in bits)
+    golden_frame: pd.DataFrame = field(default_factory=pd.DataFrame)  # index person_id; None = no value
+    provenance_frame: pd.DataFrame = field(default_factory=pd.DataFrame)  # index person_id; field -> raw_row_id
+    new_people: set[str] = field(default_factory=set)
+    primary: dict[str, int] = field(default_factory=dict)  # person_id -> raw_row_id carrying its outcome
+    evidence: dict[int, dict] = field(default_factory=dict)  # raw_row_id -> the link that merged it
+    review: pd.DataFrame = field(default_factory=pd.DataFrame)  # possible matches: raw_row_id/person_id pairs
+    stats: dict = field(default_factory=dict)
+
+    @cached_property
+    def golden(self) -> dict[str, dict]:
+        """person_id -> record (fields without a value left out)."""
+        return {pid: {k: _plain(v) for k, v in rec.items() if v is not None}
+                for pid, rec in zip(self.golden_frame.index, self.golden_frame.to_dict("records"), strict=True)}
+
+    @cached_property
+    def provenance(self) -> dict[str, dict]:
+        """person_id -> field -> raw_row_id the value came from."""
+        return {pid: {k: int(v) for k, v in pr.items() if v is not None and pd.notna(v)}
+                for pid, pr in zip(self.provenance_frame.index, self.provenance_frame.to_dict("records"),
+                                   strict=True)}
+
+
+def person_id_for(source: str, source_file: str, source_row: int) -> str:
+    """Deterministic id from the first row that created the person: the same input gives the same ids."""
+    return str(uuid.uuid5(PERSON_NAMESPACE, f"{source}|{source_file}|{source_row}"))
+
+
+def _person_ids(src: np.ndarray, fil: np.ndarray, srow: np.ndarray) -> list[str]:
+    """`person_id_for` for many rows: the same uuid5 (RFC 4122: SHA-1 of namespace + name, version and
+    variant bits set), hashed directly rather than through uuid.UUID objects, which cost 4x per id."""
+    ns, out = PERSON_NAMESPACE.bytes, []
+    for a, b, c in zip(src.tolist(), fil.tolist(), srow.tolist(), strict=True):
+        d = bytearray(hashlib.sha1(ns + f"{a}|{b}|{int(c)}".encode()).digest()[:16])
+        d[6] = (d[6] & 0x0F) | 0x50
+        d[8] = (d[8] & 0x3F) | 0x80
+        h = d.hex()
+        out.append(f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}")
+    return out
+
+
+def _legacy_config(cfg: DedupeConfig | float | None) -> DedupeConfig:
+    if isinstance(cfg, DedupeConfig):
+        return cfg
+    return DedupeConfig() if cfg is None else DedupeConfig(name_company_threshold=float(cfg))
+
+
+def _existing_frame(existing: pd.DataFrame) -> pd.DataFrame:
+    """Golden records as matchable rows: record fields, with the indexed columns winning."""
+    if existing.empty:
+        return pd.DataFrame(columns=list(GOLDEN_FIELDS))
+    rec = pd.DataFrame([dict(r or {}) for r in existing["record"]], index=existing.index)
+    for c in ("email", "first_name", "last_name", "company_key"):
+        if c in existing.columns:
+            rec[c] = existing[c].where(existing[c].notna(), rec.get(c))
+    return rec
+
+
+@dataclass
+class Prepared:
+    """A batch and its candidate golden records as one matchable set: existing people first, then new rows."""
+
+    batch: pd.DataFrame  # in lineage order
+    existing: pd.DataFrame
+    old_rows: pd.DataFrame
+    features: features.Features
+    is_old: np.ndarray
+
+
+def prepare(batch: pd.DataFrame, existing: pd.DataFrame) -> Prepared:
+    # Lineage order, not raw_row_id: ids depend on which source's task stored its rows first (parallel
+    # mapped ingest), and every tie below must break the same way on one machine or on a Celery cluster.
+    existing = existing.reset_index(drop=True)
+    batch = batch.sort_values(["source", "source_file", "source_row"], kind="stable").reset_index(drop=True)
+    n_old = len(existing)
+    old_rows = _existing_frame(existing)
+    f = features.Features.concat([features.build(old_rows), features.build(batch)]) if n_old \
+        else features.build(batch)
+    is_old = np.r_[np.ones(n_old, bool), np.zeros(len(batch), bool)]
+    return Prepared(batch, existing, old_rows, f, is_old)
+
+
+def resolve(batch: pd.DataFrame, existing: pd.DataFrame, cfg: DedupeConfig | float | None = None,
+            model: Model | None = None) -> Resolution:
+    """Assign every row of `batch` to a person, existing or new.
+
+    `existing` has person_id, email, first_name, last_name, company_key, record and provenance: the golden
+    records that share a blocking key with the batch (not all of history). `model`: m/u learned on an earlier
+    (bigger) run; a small incremental batch plus its candidates is a biased sample to learn from.
+    """
+    cfg = _legacy_config(cfg)
+    p = prepare(batch, existing)
+    return _build(p.batch, p.existing, p.old_rows, match(p.features, cfg, p.is_old, model), cfg)
+
+
+def fit_model(p: Prepared, cfg: DedupeConfig | None = None, model: Model | None = None) -> Model:
+    """The model a run uses: the saved one when given, else fitted on this batch (as `resolve` would)."""
+    if model is not None:
+        return model
+    cfg = _legacy_config(cfg)
+    left, right, _ = candidates(p.features, cfg, p.is_old)
+    return fit(p.features, cfg, left, right)
+
+
+def resolve_from_partitions(p: Prepared, cfg: DedupeConfig, model: Model, paths: list) -> Resolution:
+    """`resolve`, from pairs scored partition by partition (partition.score_partition) on other workers."""
+    from enrichment.dedupe.partition import merge_partitions
+
+    return _build(p.batch, p.existing, p.old_rows, merge_partitions(p.features, cfg, model, p.is_old, paths), cfg)
+
+
+def _build(batch: pd.DataFrame, existing: pd.DataFrame, old_rows: pd.DataFrame, result: MatchResult,
+           cfg: DedupeConfig) -> Resolution:
+    n_old = len(existing)
+    labels = result.labels
+    new_labels = labels[n_old:]
+    fields = [f for f in GOLDEN_FIELDS if f in batch.columns or f in old_rows.columns]
+    rows = batch.reindex(columns=list(dict.fromkeys([*fields, "raw_row_id", "source", "source_file",
+                                                     "source_row", "submitted_at"])))
+    rows["raw_row_id"] = rows["raw_row_id"].astype(np.int64)
+    # which fields each row fills: counted for completeness here, reused by survivorship (one pass, not two)
+    present_new = filled(rows[fields]).to_numpy()
+    comp = present_new.sum(axis=1)
+    # primary row per cluster: the most complete, ties to the first row in lineage order
+    prim = pd.DataFrame({"label": new_labels, "neg": -comp, "pos": np.arange(len(batch))}) \
+        .sort_values(["label", "neg", "pos"], kind="stable")
+    prim = prim.drop_duplicates("label").set_index("label")["pos"]
+    # person id: the existing golden record in the cluster, else derived from the primary row
+    old_label_pid = pd.Series(existing["person_id"].to_numpy(), index=labels[:n_old]) if n_old else pd.Series()
+    old_label_pid = old_label_pid[~old_label_pid.index.duplicated()]
+    touched = prim.index.to_numpy()
+    pid = pd.Series(index=touched, dtype=object)
+    known = np.isin(touched, old_label_pid.index.to_numpy())
+    pid[known] = old_label_pid.loc[touched[known]].to_numpy()
+    p = prim.loc[touched[~known]].to_numpy()
+    src, fil, srow = (rows["source"].to_numpy()[p], rows["source_file"].to_numpy()[p],
+                      rows["source_row"].to_numpy()[p])
+    pid[~known] = _person_ids(src, fil, srow)
+
+    # survivorship over this batch's rows plus the golden records they joined
+    cand_new = rows[fields].copy()
+    for f in fields:
+        cand_new[f"prov_{f}"] = rows["raw_row_id"].to_numpy()
+    cand_new = cand_new.assign(label=new_labels, is_old=False, completeness=comp,
+                               raw_row_id=rows["raw_row_id"].to_numpy(), order=np.arange(len(batch)),
+                               recency=rows["submitted_at"].fillna("").astype(str).to_numpy(),
+                               source=rows["source"].to_numpy())
+    parts, present = [cand_new], [present_new]
+    joined = np.isin(labels[:n_old], touched) if n_old else np.zeros(0, bool)
+    if joined.any():
+        old = old_rows.loc[joined].reindex(columns=fields)
+        provs = pd.DataFrame([dict(x or {}) for x in existing.loc[joined, "provenance"]], index=old.index)
+        for f in fields:
+            old[f"prov_{f}"] = provs[f] if f in provs.columns else np.nan
+        present_old = filled(old[fields]).to_numpy()
+        present.append(present_old)
+        parts.append(old.assign(label=labels[:n_old][joined], is_old=True, completeness=present_old.sum(axis=1),
+                                raw_row_id=-1, order=-1, recency="", source=""))
+    cand = pd.concat(parts, ignore_index=True)
+    values, prov = choose(cand, fields, cfg.survivorship, np.concatenate(present))
+
+    res = Resolution(membership=pd.DataFrame(), stats={**result.stats, "model": result.model})
+    rid = rows["raw_row_id"].to_numpy()
+    person_ids = pid.loc[touched].to_numpy()
+    res.primary = dict(zip(person_ids.tolist(), rid[prim.loc[touched].to_numpy()].tolist(), strict=True))
+    vals = values.reindex(touched)
+    res.golden_frame = vals.astype(object).where(vals.notna(), None).set_axis(pd.Index(person_ids, name="person_id"))
+    res.provenance_frame = prov.reindex(touched).astype(float).set_axis(pd.Index(person_ids, name="person_id"))
+    res.new_people = set(pid[~known].tolist())
+
+    # membership: why each row belongs where it does
+    node = np.arange(n_old, n_old + len(batch))
+    partner = result.partner[node]
+    linked = partner >= 0
+    rule = np.full(len(batch), "first seen", dtype=object)
+    rule[linked] = _top_reasons(result, node[linked])
+    res.membership = pd.DataFrame({"raw_row_id": rid, "person_id": pid.loc[new_labels].to_numpy(), "rule": rule,
+                                   "match_score": np.where(linked, result.weight[node], np.nan).astype(float)})
+    partner_ref = np.where(partner >= n_old, rid[np.clip(partner - n_old, 0, None)], -1)
+    linked_idx = np.nonzero(linked)[0]
+    old_pids = [str(p) for p in existing["person_id"].tolist()] if n_old else []
+    part, pref, rids = partner.tolist(), partner_ref.tolist(), rid.tolist()
+    for i, ev in zip(linked_idx.tolist(), result.evidence.many(node[linked_idx]), strict=True):
+        if part[i] < n_old:
+            ev["matched_with"] = {"person_id": old_pids[part[i]]}
+        else:
+            ev["matched_with"] = {"raw_row_id": pref[i]}
+        res.evidence[rids[i]] = ev
+    res.review = _review_frame(result, rid, existing, n_old)
+    return res
+
+
+def _top_reasons(result: MatchResult, nodes: np.ndarray) -> np.ndarray:
+    """'fs: email+last_name': the two comparators that added the most weight to the row's link."""
+    ev = result.evidence
+    bits = ev.s.bits[ev.edge[nodes]]
+    top = np.argsort(-bits, axis=1)[:, :2]
+    names = np.array([c.name for c in COMPARATORS], dtype=object)
+    return ("fs: " + names[top[:, 0]] + "+" + names[top[:, 1]]).astype(object)
+
+
+def _review_frame(result: MatchResult, rid: np.ndarray, existing: pd.DataFrame, n_old: int) -> pd.DataFrame:
+    r = result.review
+    if r.empty:
+        return pd.DataFrame(columns=["left", "right", "weight", "probability"])
+
+    def ref(i: np.ndarray) -> np.ndarray:
+        out = np.empty(len(i), dtype=object)
+        old = i < n_old
+        out[old] = ["person " + str(p) for p in existing["person_id"].to_numpy()[i[old]]]
+        out[~old] = ["row " + str(x) for x in rid[i[~old] - n_old]]
+        return out
+
+    return pd.DataFrame({"left": ref(r["left"].to_numpy()), "right": ref(r["right"].to_numpy()),
+                         "weight": r["weight"].to_numpy(), "probability": r["probability"].to_numpy()})
+
+
+def _plain(value: object) -> object:
+    """numpy scalars -> Python, so records serialise to JSON."""
+    return value.item() if hasattr(value, "item") else value
