@@ -18,8 +18,8 @@ from statistics import median
 import great_expectations.expectations as gxe
 import pandas as pd
 
-from expectations.suite_spec import Check, SuiteSpec
 from expectations.settings import NAME_FIELDS, Thresholds
+from expectations.suite_spec import Check, SuiteSpec
 
 SUITE_NAME = "raw_batch"
 HAS_NAME = "any_name_given"  # helper column: True when a row has a first, last or full name

@@ -11,9 +11,10 @@ import pyarrow.parquet as pq
 import pytest
 from sqlalchemy import select
 
-from leadpipe.pipeline import ingest as source_ingest, stages
-from leadpipe.pipeline.settings import load_config
+from leadpipe.pipeline import ingest as source_ingest
+from leadpipe.pipeline import stages
 from leadpipe.pipeline.run import run_pipeline
+from leadpipe.pipeline.settings import load_config
 from leadpipe.store.warehouse import engine_for, outcomes, quarantine, raw_rows
 from tests.homes import demo_home_at
 from tests.pipeline_checks import assert_ledger_adds_up

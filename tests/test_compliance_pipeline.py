@@ -18,8 +18,8 @@ from click.testing import CliRunner
 from sqlalchemy import MetaData, Text, cast, func, select
 
 from leadpipe.cli import main
-from leadpipe.pipeline.settings import load_config
 from leadpipe.pipeline.run import run_pipeline
+from leadpipe.pipeline.settings import load_config
 from leadpipe.store.warehouse import engine_for, outcomes, people, prospects, raw_rows
 from tests.homes import one_purchased_list, write_config
 from tests.pipeline_checks import assert_ledger_adds_up

@@ -284,8 +284,8 @@ def runs(cluster: Cluster, demo_inputs: Path, tmp_path_factory: pytest.TempPathF
         mp.setenv("LEADPIPE_HOME", str(embedded_home))
         mp.delenv("LEADPIPE_WAREHOUSE_URL", raising=False)
         mp.delenv("LEADPIPE_CONFIG", raising=False)
-        from leadpipe.pipeline.settings import load_config
         from leadpipe.pipeline.run import run_pipeline
+        from leadpipe.pipeline.settings import load_config
 
         summary = run_pipeline(load_config(), "embedded-1")
     dist_people, dist_rows = _results(cluster.env["LEADPIPE_WAREHOUSE_URL"])

@@ -9,8 +9,8 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from leadpipe.cli import main
-from leadpipe.pipeline.settings import load_config
 from leadpipe.pipeline.run import run_pipeline
+from leadpipe.pipeline.settings import load_config
 from leadpipe.store.warehouse import engine_for, membership, people, quarantine
 from tests.homes import demo_home_at, write_config
 from tests.pipeline_checks import assert_demo_funnel, assert_ledger_adds_up, dedupe_quality

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from connectors.sinks.base import FieldMapping
 from connectors.sinks.hubspot.settings import CUSTOM_CONTACT_PROPS
 from connectors.sinks.settings import SinkSettings
-from leadpipe.pipeline.settings import load_config
-from leadpipe.pipeline.run import run_pipeline
 from leadpipe.core.schema import PROSPECT_FIELDS
+from leadpipe.pipeline.run import run_pipeline
+from leadpipe.pipeline.settings import load_config
 from leadpipe.store.warehouse import engine_for, prospects
 from tests.homes import one_purchased_list, write_config
 

@@ -20,8 +20,8 @@ from enrichment.revenue import parse_revenue
 from enrichment.score import LeadFacts, score_lead
 from enrichment.segment import markets_for
 from enrichment.suppress import SuppressionLists, decide, tombstone_hash
-from leadpipe.pipeline.settings import Config
 from leadpipe.pipeline.decisions import Context, decide_frame
+from leadpipe.pipeline.settings import Config
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 REG_DAY = NOW.date() - timedelta(days=3)

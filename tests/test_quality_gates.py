@@ -14,11 +14,11 @@ from sqlalchemy import insert, select
 
 from expectations.gx_runner import run_suite
 from expectations.prospects import CrmFields, build_prospects_suite, crm_fields
-from leadpipe.pipeline import stages
-from leadpipe.store import ledger
 from leadpipe.cli import main
-from leadpipe.pipeline.settings import ConfigError, load_config
+from leadpipe.pipeline import stages
 from leadpipe.pipeline.run import run_pipeline
+from leadpipe.pipeline.settings import ConfigError, load_config
+from leadpipe.store import ledger
 from leadpipe.store.warehouse import (
     engine_for,
     outcomes,

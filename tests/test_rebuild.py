@@ -23,8 +23,8 @@ def _seg(**kw):
 
 
 def _plan(home: Path, **kw) -> dict:
-    from leadpipe.pipeline.settings import load_config
     from leadpipe.pipeline.rebuild import plan_list
+    from leadpipe.pipeline.settings import load_config
 
     return plan_list(load_config(), home / "rb", _seg(**kw))
 
@@ -54,8 +54,8 @@ def test_tier_and_countries_narrow_the_list(seeded: Path) -> None:
 
 
 def test_write_lands_in_local_sink_and_next_plan_knows_it(seeded: Path) -> None:
-    from leadpipe.pipeline.settings import load_config
     from leadpipe.pipeline.rebuild import write_list
+    from leadpipe.pipeline.settings import load_config
     from leadpipe.store.warehouse import engine_for, prospects, push_ledger
 
     cfg = load_config()

@@ -25,8 +25,8 @@ class _Text(HTMLParser):
 
 @pytest.mark.slow
 def test_demo_run_writes_a_report_with_the_funnel(demo_home: Path) -> None:
-    from leadpipe.pipeline.settings import load_config
     from leadpipe.pipeline.run import run_pipeline
+    from leadpipe.pipeline.settings import load_config
 
     summary = run_pipeline(load_config())
     saved = json.loads(Path(summary["summary_path"]).read_text())

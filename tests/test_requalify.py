@@ -14,8 +14,8 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from leadpipe.cli import main
-from leadpipe.pipeline.settings import load_config
 from leadpipe.pipeline.run import run_pipeline
+from leadpipe.pipeline.settings import load_config
 from leadpipe.store.warehouse import engine_for, outcomes, people, prospects, qualify_runs, requalifications
 from tests.homes import write_config
 from tests.pipeline_checks import assert_ledger_adds_up

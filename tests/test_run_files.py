@@ -9,8 +9,8 @@ import fsspec
 import pandas as pd
 import pytest
 
-from leadpipe.pipeline.settings import load_config
 from leadpipe.pipeline.run import run_pipeline
+from leadpipe.pipeline.settings import load_config
 from tests.homes import demo_home_at
 from tests.pipeline_checks import assert_ledger_adds_up
 

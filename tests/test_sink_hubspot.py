@@ -11,10 +11,18 @@ from sqlalchemy import func, insert, select
 from connectors.sinks.base import SinkAuthError, SinkError
 from connectors.sinks.hubspot.settings import HubSpotSettings
 from connectors.sinks.hubspot.sink import HubSpotSink
-from leadpipe.pipeline.push import run_push, sync_named_list
 from connectors.sinks.settings import SinkSettings
+from leadpipe.pipeline.push import run_push, sync_named_list
 from leadpipe.store import ledger
-from leadpipe.store.warehouse import crm_lists, engine_for, migrate, outcomes, push_ledger, quarantine, raw_rows
+from leadpipe.store.warehouse import (
+    crm_lists,
+    engine_for,
+    migrate,
+    outcomes,
+    push_ledger,
+    quarantine,
+    raw_rows,
+)
 from tests.emulators.httpbase import Fault
 from tests.emulators.hubspot import HubSpotEmulator
 

@@ -10,9 +10,9 @@ import requests
 from sqlalchemy import func, insert, select
 
 from connectors.sinks.base import SinkAuthError
-from leadpipe.pipeline.push import make_sink, run_push
 from connectors.sinks.salesforce.sink import duplicate_reason
 from connectors.sinks.settings import SinkSettings
+from leadpipe.pipeline.push import make_sink, run_push
 from leadpipe.store import ledger
 from leadpipe.store.warehouse import engine_for, migrate, outcomes, push_ledger, raw_rows
 from tests.emulators.salesforce import SalesforceEmulator

@@ -10,8 +10,8 @@ import yaml
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from leadpipe.pipeline import stages
 from leadpipe.cli import main
+from leadpipe.pipeline import stages
 from leadpipe.pipeline.settings import ConfigError, load_config
 from leadpipe.store.warehouse import engine_for, outcomes, quarantine, raw_rows, source_files
 

@@ -12,11 +12,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
+from pydantic import BaseModel, Field, create_model, model_validator
 
 from connectors.sinks.base import SinkType
 from connectors.sinks.registry import load_sink_factory, sink_types
 from leadpipe.core.schema import PROSPECT_FIELDS
+from leadpipe.core.settings import Strict
 
 WritePolicyName = Literal["overwrite", "fill_blank", "never"]
 
@@ -24,11 +25,7 @@ WritePolicyName = Literal["overwrite", "fill_blank", "never"]
 MAPPABLE = PROSPECT_FIELDS
 
 
-class _Strict(BaseModel):  # becomes leadpipe.core.settings.Strict at merge
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class CommonSinkSettings(_Strict):
+class CommonSinkSettings(Strict):
     """What every sink shares; `SinkSettings` adds `type` and one section per installed sink."""
 
     type: str = "local"

@@ -25,7 +25,15 @@ import pandas as pd
 from sqlalchemy import JSON, Engine, MetaData, String, Text, cast, delete, func, insert, or_, select, update
 
 from enrichment.suppress import tombstone_hash
-from leadpipe.store.warehouse import erasures, in_chunks, membership, people, push_ledger, raw_rows, suppression_entries
+from leadpipe.store.warehouse import (
+    erasures,
+    in_chunks,
+    membership,
+    people,
+    push_ledger,
+    raw_rows,
+    suppression_entries,
+)
 
 log = logging.getLogger("leadpipe")
 ERASED = "[erased]"

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import logging
 
-from leadpipe.pipeline.suppression_files import load_lists
 from expectations.prospects import DoNotContact, build_prospects_suite, crm_fields, max_possible_score
 from leadpipe.pipeline.context import RunContext
 from leadpipe.pipeline.push import declared_capabilities
+from leadpipe.pipeline.suppression_files import load_lists
 from leadpipe.pipeline.validate import (
     lineage,
     quarantine_row_failures,

@@ -36,8 +36,8 @@ from leadpipe.core.schema import PROSPECT_FIELDS
 from leadpipe.pipeline.context import RunContext
 from leadpipe.store import ledger
 from leadpipe.store.bulk_write import write_many
-from leadpipe.store.run_files import read_frame
 from leadpipe.store.ledger import Outcome, QuarantinedRow
+from leadpipe.store.run_files import read_frame
 from leadpipe.store.warehouse import crm_lists, in_chunks, lineage_of, prospects, push_ledger, push_plans
 
 log = logging.getLogger(__name__)

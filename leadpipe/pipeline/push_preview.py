@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from leadpipe.pipeline.context import run_folder
 from leadpipe.pipeline.push import make_plan, make_sink, prospect_records, store_plan
 from leadpipe.pipeline.settings import Config
-from leadpipe.pipeline.context import run_folder
 from leadpipe.store.warehouse import engine_for, migrate
 
 ACTIONS = ("create", "update", "skip", "review")

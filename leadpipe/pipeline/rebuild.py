@@ -16,10 +16,10 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from connectors.sinks.base import PlannedPush, Sink, plan_pushes
-from leadpipe.store import ledger
-from leadpipe.pipeline.settings import Config
-from leadpipe.pipeline.dag_settings import crm_labels
 from leadpipe.core.schema import PROSPECT_FIELDS
+from leadpipe.pipeline.dag_settings import crm_labels
+from leadpipe.pipeline.settings import Config
+from leadpipe.store import ledger
 from leadpipe.store.warehouse import engine_for, membership, outcomes, people, push_ledger, raw_rows
 
 log = logging.getLogger("leadpipe")

@@ -20,10 +20,10 @@ import json
 import pandas as pd
 from sqlalchemy import Engine, delete, func, insert, select, update
 
-from leadpipe.store.bulk_write import write_many
-from leadpipe.pipeline.settings import Config
-from leadpipe.store.ledger import now
 from leadpipe.core.schema import MAPPABLE_FIELDS
+from leadpipe.pipeline.settings import Config
+from leadpipe.store.bulk_write import write_many
+from leadpipe.store.ledger import now
 from leadpipe.store.warehouse import in_chunks, membership, people, qualify_runs, raw_rows, requalifications
 
 # Bump when the decision code changes in a way that must re-decide everyone (not for config changes).

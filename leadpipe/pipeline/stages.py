@@ -31,10 +31,30 @@ from leadpipe.store.warehouse import migrate
 
 log = logging.getLogger("leadpipe")
 
-__all__ = ["STAGES", "BatchRejected", "PROSPECTS_GATE", "RunContext", "Stage", "batch_label", "dedupe_merge",
-           "dedupe_plan", "dedupe_score", "enrich", "ingest_source", "normalise_part", "parts_of",
-           "plan_batches", "push", "qualify", "run_folder", "start", "summarise", "validate_batch",
-           "validate_prospects", "validate_source"]
+__all__ = [
+    "PROSPECTS_GATE",
+    "STAGES",
+    "BatchRejected",
+    "RunContext",
+    "Stage",
+    "batch_label",
+    "dedupe_merge",
+    "dedupe_plan",
+    "dedupe_score",
+    "enrich",
+    "ingest_source",
+    "normalise_part",
+    "parts_of",
+    "plan_batches",
+    "push",
+    "qualify",
+    "run_folder",
+    "start",
+    "summarise",
+    "validate_batch",
+    "validate_prospects",
+    "validate_source",
+]
 
 
 def start(ctx: RunContext) -> list[str]:

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine, delete, func, insert, select, update
 
-from leadpipe.store.bulk_write import write_many
 from leadpipe.core.schema import OUTCOMES
+from leadpipe.store.bulk_write import write_many
 from leadpipe.store.warehouse import in_chunks, outcomes, quarantine, raw_rows, runs
 
 

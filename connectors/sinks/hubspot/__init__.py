@@ -7,15 +7,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from connectors.sinks.base import SinkCapabilities, SinkContext, SinkType
-from connectors.sinks.hubspot.settings import CUSTOM_CONTACT_PROPS, DEFAULT_MAP, HubSpotSettings
+from connectors.sinks.base import SinkContext, SinkType
+from connectors.sinks.hubspot.settings import CAPABILITIES, CUSTOM_CONTACT_PROPS, DEFAULT_MAP, HubSpotSettings
 
 if TYPE_CHECKING:
     from connectors.sinks.hubspot.sink import HubSpotSink
     from connectors.sinks.settings import CommonSinkSettings
-
-CAPABILITIES = SinkCapabilities(upsert_keys=("email",), named_lists=True, batch_size=100, lookup_existing=True,
-                                writable_fields=frozenset(DEFAULT_MAP), required_fields=("person_id", "email", "score"))
 
 
 def from_settings(settings: CommonSinkSettings, context: SinkContext) -> HubSpotSink:

@@ -5,12 +5,10 @@ The private-app token is never here: it comes from an Airflow Connection or LEAD
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-
-class _Strict(BaseModel):  # becomes leadpipe.core.settings.Strict at merge
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+from connectors.sinks.base import SinkCapabilities
+from leadpipe.core.settings import Strict
 
 # lp_* contact properties are created by the sink when missing (HubSpotSink.ensure_properties).
 CUSTOM_CONTACT_PROPS = {
@@ -33,7 +31,7 @@ DEFAULT_MAP = {
 }
 
 
-class HubSpotSettings(_Strict):
+class HubSpotSettings(Strict):
     connection_id: str = Field("hubspot_default", description="Airflow Connection holding the private-app token "
                                "(password field); env LEADPIPE_HUBSPOT_TOKEN also works.")
     host: str = Field("https://api.hubapi.com", description="API host; only change it for a test emulator.")
@@ -47,3 +45,7 @@ class HubSpotSettings(_Strict):
     associate_companies: bool = True
     match_existing: bool = Field(True, description="Read matching CRM contacts by email before pushing new "
                                  "prospects, so the plan shows updates and conflicts.")
+
+# What this sink declares it can do: read with its settings, without the CRM client (see __init__).
+CAPABILITIES = SinkCapabilities(upsert_keys=("email",), named_lists=True, batch_size=100, lookup_existing=True,
+                                writable_fields=frozenset(DEFAULT_MAP), required_fields=("person_id", "email", "score"))

@@ -36,8 +36,7 @@ from connectors.sinks.base import (
     chunks,
 )
 from connectors.sinks.credentials import hubspot_token
-from connectors.sinks.hubspot import CAPABILITIES
-from connectors.sinks.hubspot.settings import CUSTOM_CONTACT_PROPS, HubSpotSettings
+from connectors.sinks.hubspot.settings import CAPABILITIES, CUSTOM_CONTACT_PROPS, HubSpotSettings
 from connectors.sinks.ratelimit import RollingWindowLimiter
 
 if TYPE_CHECKING:

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from leadpipe.core.settings import Strict
 
 
-class _Strict(BaseModel):  # becomes leadpipe.core.settings.Strict at merge
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class LocalSettings(_Strict):
+class LocalSettings(Strict):
     """The embedded CRM needs nothing: a `prospects` table in the warehouse plus a CSV per run."""

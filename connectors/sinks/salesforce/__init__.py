@@ -7,16 +7,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from connectors.sinks.base import SinkCapabilities, SinkContext, SinkType
-from connectors.sinks.salesforce.settings import DEFAULT_MAP, SalesforceSettings
+from connectors.sinks.base import SinkContext, SinkType
+from connectors.sinks.salesforce.settings import CAPABILITIES, DEFAULT_MAP, SalesforceSettings
 
 if TYPE_CHECKING:
     from connectors.sinks.salesforce.sink import SalesforceSink
     from connectors.sinks.settings import CommonSinkSettings
-
-CAPABILITIES = SinkCapabilities(upsert_keys=("person_id",), named_lists=True, batch_size=200, lookup_existing=False,
-                                writable_fields=frozenset({*DEFAULT_MAP, "person_id"}),
-                                required_fields=("person_id", "email", "score"))
 
 
 def from_settings(settings: CommonSinkSettings, context: SinkContext) -> SalesforceSink:

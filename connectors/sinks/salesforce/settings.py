@@ -7,12 +7,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-
-class _Strict(BaseModel):  # becomes leadpipe.core.settings.Strict at merge
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+from connectors.sinks.base import SinkCapabilities
+from leadpipe.core.settings import Strict
 
 # LP_*__c are custom Lead fields the Salesforce admin creates once (text fields; docs/crm-sinks.md).
 # person_id is not mapped: it goes into the external-id field the upsert is keyed on.
@@ -27,7 +25,7 @@ DEFAULT_MAP = {
 }
 
 
-class SalesforceSettings(_Strict):
+class SalesforceSettings(Strict):
     connection_id: str = Field("salesforce_default", description="Airflow Connection: host = My Domain URL, "
                                "login = consumer key, password = consumer secret (client credentials) or "
                                "extra.private_key + extra.username (JWT bearer).")
@@ -39,3 +37,8 @@ class SalesforceSettings(_Strict):
     bulk_poll_seconds: float = Field(2.0, gt=0)
     allow_duplicate_save: bool = Field(False, description="Send allowSave=true so 'alert' duplicate rules "
                                        "do not block; 'block' rules still refuse the record.")
+
+# What this sink declares it can do: read with its settings, without the CRM client (see __init__).
+CAPABILITIES = SinkCapabilities(upsert_keys=("person_id",), named_lists=True, batch_size=200, lookup_existing=False,
+                                writable_fields=frozenset({*DEFAULT_MAP, "person_id"}),
+                                required_fields=("person_id", "email", "score"))

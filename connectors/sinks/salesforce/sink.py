@@ -36,8 +36,7 @@ from connectors.sinks.base import (
     chunks,
 )
 from connectors.sinks.credentials import connection
-from connectors.sinks.salesforce import CAPABILITIES
-from connectors.sinks.salesforce.settings import SalesforceSettings
+from connectors.sinks.salesforce.settings import CAPABILITIES, SalesforceSettings
 
 log = logging.getLogger(__name__)
 
