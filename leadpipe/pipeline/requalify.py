@@ -66,7 +66,7 @@ def load_people(engine: Engine, cfg: Config, run_id: str, exclude: set[str]) -> 
     """Every person this run's dedupe did not touch (and not in `exclude`), as the qualify stage reads resolved people, plus their last decision.
 
     Columns: the golden record's fields, person_id, primary_raw_row_id, lead_source, from_form, and old_score,
-    old_tier, old_prospect, old_owner. People qualified before 0009 have no stored facts: their lead source is
+    old_tier, old_prospect, old_owner. People qualified before these columns existed (old dev warehouses) have no stored facts: their lead source is
     the source of their newest row, `from_form` whether any of their rows came from a form source.
     """
     cols = [people.c.person_id, people.c.record, people.c.score, people.c.tier, people.c.owner,
