@@ -46,7 +46,10 @@ run: install
 	@$(BIN)/leadpipe funnel
 	@echo "  Airflow log: $(AIRFLOW_HOME)/last-run.log"
 
+# The import-layer contracts first (pyproject.toml [tool.importlinter]; docs/architecture.md), then the suite
+# (tests/test_architecture.py also shows that an upward import breaks them).
 test: install test-e2e-deps
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Debian's chromium for the Playwright browser tests (Playwright's own download does not work here).
@@ -108,6 +111,7 @@ bench-push: install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 
 clean-run:
 	rm -rf $(LEADPIPE_HOME) $(AIRFLOW_HOME)
