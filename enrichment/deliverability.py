@@ -18,6 +18,7 @@ from enum import StrEnum
 
 import dns.exception
 import dns.resolver
+import pandas as pd
 
 log = logging.getLogger("leadpipe.enrichment.deliverability")
 CANARY = "gmail.com"
@@ -114,8 +115,6 @@ def check_emails(emails: Iterable[str | None], resolver: dns.resolver.Resolver,
 
 def add_deliverability(df, resolver: dns.resolver.Resolver):
     """Columns `email_deliverability` and `email_deliverability_reason` for the frame's `email` column."""
-    import pandas as pd
-
     emails = [e if isinstance(e, str) else None for e in df.get("email", pd.Series([None] * len(df)))]
     checks = check_emails(emails, resolver)
     out = df.copy()

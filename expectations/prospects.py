@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import great_expectations.expectations as gxe
 import pandas as pd
 
+from enrichment.score import max_score
 from expectations.suite_spec import Check, SuiteSpec
 from leadpipe.core.schema import PROSPECT_FIELDS
 
@@ -45,8 +46,6 @@ def crm_fields(writable_fields: Iterable[str], required_fields: Iterable[str]) -
 
 def max_possible_score(scoring) -> int:
     """The most points score_lead can give (fit and intent rules live with the scorer, enrichment.score)."""
-    from enrichment.score import max_score
-
     return max_score(scoring)
 
 

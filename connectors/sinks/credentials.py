@@ -15,7 +15,7 @@ def connection(conn_id: str) -> dict:
         data["extra"] = json.loads(extra) if isinstance(extra, str) else extra
         return data
     try:
-        from airflow.sdk import BaseHook
+        from airflow.sdk import BaseHook  # ~1 s to import; outside Airflow the environment is enough
 
         conn = BaseHook.get_connection(conn_id)
     except Exception:  # noqa: BLE001 - no Airflow context / connection not defined

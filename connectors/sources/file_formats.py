@@ -12,6 +12,7 @@ import codecs
 import csv
 import io
 import json
+import zipfile
 from collections.abc import Iterator
 from typing import IO, Any
 
@@ -202,9 +203,7 @@ def _json(stream: io.TextIOBase, file_name: str) -> Iterator[RawRecord]:
 
 
 def _xlsx(fh: IO[bytes], file_name: str, sheet: str | None) -> Iterator[RawRecord]:
-    import zipfile
-
-    from openpyxl import load_workbook
+    from openpyxl import load_workbook  # ~0.1 s to import, and only .xlsx sources need it
 
     try:
         wb = load_workbook(fh, read_only=True, data_only=True)

@@ -69,7 +69,7 @@ class FileSource:
                    delimiter=settings.delimiter, sheet=settings.sheet)
 
     def _fs(self):  # noqa: ANN202
-        import fsspec
+        import fsspec  # ~30 ms; config load imports this module for its Settings only
 
         try:
             return fsspec.core.url_to_fs(self.pattern)
@@ -109,7 +109,7 @@ class FileSource:
         return units
 
     def read(self, unit: SourceUnit) -> Iterator[RawRecord]:
-        import fsspec
+        import fsspec  # ~30 ms; config load imports this module for its Settings only
 
         fmt = self.fmt if self.fmt != "auto" else format_for(unit.name)
         if fmt is None:

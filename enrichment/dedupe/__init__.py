@@ -21,7 +21,7 @@ __all__ = ["DedupeConfig", "Model", "Prepared", "Resolution", "fit_model", "matc
 def __getattr__(name: str) -> Any:
     """The matcher's API, loaded on first use (pandas, rapidfuzz): reading the config imports only the settings."""
     if name in __all__:
-        from enrichment.dedupe import resolution
+        from enrichment.dedupe import resolution  # pandas, rapidfuzz: the config load imports this package
 
         return getattr(resolution, name)
     raise AttributeError(f"module 'enrichment.dedupe' has no attribute {name!r}")

@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from enrichment.dedupe.parallel import thread_map
+from enrichment.normalise import company_key
 
 NICKNAMES_FILE = Path(__file__).with_name("nicknames.csv")
 ROLE_LOCAL_PARTS = frozenset({
@@ -233,8 +234,6 @@ def _phones(frame: pd.DataFrame) -> dict[str, ArrowField]:
 
 def _companies(frame: pd.DataFrame) -> dict[str, ArrowField]:
     if "company_key" not in frame.columns and "company" in frame.columns:
-        from enrichment.normalise import company_key
-
         cc, cu = _column(frame, "company")
         keys = pa.array([company_key(v) for v in cu.to_pylist()], type=pa.large_string())
         return {"company": intern(cc, _fold(keys))}

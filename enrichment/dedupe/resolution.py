@@ -18,6 +18,7 @@ from enrichment.dedupe import features
 from enrichment.dedupe.comparators import COMPARATORS
 from enrichment.dedupe.fellegi_sunter import Model
 from enrichment.dedupe.matching import MatchResult, candidates, fit, match
+from enrichment.dedupe.partition import merge_partitions
 from enrichment.dedupe.settings import DedupeConfig
 from enrichment.dedupe.survivorship import choose, filled
 from leadpipe.core.schema import MAPPABLE_FIELDS
@@ -143,8 +144,6 @@ def fit_model(p: Prepared, cfg: DedupeConfig | None = None, model: Model | None 
 
 def resolve_from_partitions(p: Prepared, cfg: DedupeConfig, model: Model, paths: list) -> Resolution:
     """`resolve`, from pairs scored partition by partition (partition.score_partition) on other workers."""
-    from enrichment.dedupe.partition import merge_partitions
-
     return _build(p.batch, p.existing, p.old_rows, merge_partitions(p.features, cfg, model, p.is_old, paths), cfg)
 
 

@@ -17,6 +17,7 @@ from urllib.parse import urljoin, urlsplit
 import phonenumbers
 from bs4 import BeautifulSoup, Tag
 
+from enrichment.normalise import registrable_domain
 from enrichment.web.industry import classify_industry
 from enrichment.web.tech import tech_hints
 
@@ -42,8 +43,6 @@ MAX_LIST = 20
 
 def site_domain(url_or_host: str) -> str:
     """The company's own domain for a page: registrable domain where the suffix is known, else the host."""
-    from enrichment.normalise import registrable_domain
-
     host = (urlsplit(url_or_host).hostname if "//" in url_or_host else url_or_host) or ""
     host = host.lower().rstrip(".")
     return registrable_domain(host) or host.removeprefix("www.")

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from enrichment.web import extract as _extract_module
+from enrichment.web.extract import extract
 
 
 @functools.cache
@@ -36,8 +37,6 @@ class ExtractMemo:
         self._lock = threading.Lock()
 
     def extract(self, url: str, body: bytes) -> dict[str, Any]:
-        from enrichment.web.extract import extract
-
         key = hashlib.sha256(f"{extractor_fingerprint()}\0{url}\0".encode() + body).hexdigest()
         with self._lock:
             row = self._db.execute("SELECT fields FROM memo WHERE key = ?", (key,)).fetchone()

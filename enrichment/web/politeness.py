@@ -14,11 +14,11 @@ from urllib.parse import urlsplit
 
 from protego import Protego
 
+from enrichment.normalise import registrable_domain
+
 
 def site_key(host: str) -> str:
     """Requests to www.acme.com and acme.com share one slot (a crude registrable domain, no network)."""
-    from enrichment.normalise import registrable_domain
-
     return registrable_domain(host) or host
 
 

@@ -26,6 +26,9 @@ from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
+from leadpipe.store.form_inbox import store_submission
+from leadpipe.store.warehouse import engine_for, migrate
+
 log = logging.getLogger("leadpipe.forms")
 
 FORM_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
@@ -42,15 +45,13 @@ def max_body_bytes() -> int:
 
 
 def warehouse_url() -> str:
-    from leadpipe.pipeline.settings import leadpipe_home
+    from leadpipe.pipeline.settings import leadpipe_home  # pulls in pandas: see store_unless_erased
 
     return os.environ.get("LEADPIPE_WAREHOUSE_URL") or f"sqlite:///{leadpipe_home() / 'warehouse.db'}"
 
 
 @lru_cache(maxsize=4)
 def _ready_engine(url: str):  # noqa: ANN202
-    from leadpipe.store.warehouse import engine_for, migrate
-
     migrate(url)
     return engine_for(url)
 
@@ -59,10 +60,10 @@ def store_unless_erased(engine, form: str, key: str, body: bytes, payload: dict,
     """Store one submission; a sender erased on request is stored blanked (field names kept, values dropped).
 
     The blanked post still counts once and reaches the ledger as `suppressed`, but their personal data never
-    enters the warehouse. Imported on first use, like the warehouse: the API server loads this module at start.
+    enters the warehouse.
     """
+    # on first use: every Airflow process that loads plugins imports this module; the guard pulls in pandas
     from leadpipe.pipeline.erasure_guard import blank_if_erased
-    from leadpipe.store.form_inbox import store_submission
 
     return store_submission(engine, form, key, body, blank_if_erased(engine, payload), signals)
 

@@ -16,6 +16,12 @@ from datetime import UTC, datetime
 import numpy as np
 import pandas as pd
 
+from enrichment.normalise import is_role_local_part, mail_provider_kind
+from enrichment.personas import classify_title, persona_for
+from enrichment.revenue import parse_revenue
+from enrichment.score import score_frame
+from enrichment.segment import markets_frame
+from enrichment.suppress import decide_frame as compliance_frame
 from leadpipe.pipeline.settings import Config
 
 
@@ -42,14 +48,12 @@ def email_flags(emails: pd.Series) -> tuple[list[bool], list[bool], list[bool]]:
     Addresses are already normalised (lower-case, validated) by the normalise stage, so the flags depend on
     the domain (free / disposable) and the local part (role) alone: each is worked out once per distinct value.
     """
-    from enrichment.normalise import _is_role_local_part, _mail_provider_kind
-
     text = emails.astype(object).where(emails.notna(), "").astype(str)
     has = (text != "").to_numpy()
     split = text.str.rpartition("@")
     local, domain = split[0].to_numpy(dtype=object), split[2].to_numpy(dtype=object)
-    kinds = {d: _mail_provider_kind(d.lower()) for d in pd.unique(domain[has])}
-    roles = {p: _is_role_local_part(p.lower()) for p in pd.unique(local[has])}
+    kinds = {d: mail_provider_kind(d.lower()) for d in pd.unique(domain[has])}
+    roles = {p: is_role_local_part(p.lower()) for p in pd.unique(local[has])}
     free = [bool(h and kinds[d][0] and not kinds[d][1]) for h, d in zip(has, domain, strict=True)]  # as normalise
     disposable = [bool(h and kinds[d][1]) for h, d in zip(has, domain, strict=True)]
     role = [bool(h and roles[p]) for h, p in zip(has, local, strict=True)]
@@ -90,12 +94,6 @@ def _filled(df: pd.DataFrame, name: str) -> list[bool]:
 
 def decide_frame(df: pd.DataFrame, cfg: Config, ctx: Context) -> pd.DataFrame:
     """One row of decisions per person (same index as `df`), see the module docstring."""
-    from enrichment.personas import classify_title, persona_for
-    from enrichment.revenue import parse_revenue
-    from enrichment.score import score_frame
-    from enrichment.segment import markets_frame
-    from enrichment.suppress import decide_frame as compliance_frame
-
     n = len(df)
     titles = _column(df, "job_title")
     codes, uniques = pd.factorize(titles, use_na_sentinel=True)

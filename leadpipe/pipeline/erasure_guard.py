@@ -19,9 +19,11 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import pandas as pd
+import phonenumbers
 from sqlalchemy import Connection, Engine, select
 
 from connectors.sources.base import RawRecord
+from enrichment.normalise import country_code
 from enrichment.suppress import tombstone_digest
 from leadpipe.store.warehouse import suppression_entries
 
@@ -136,10 +138,6 @@ def _phone_hits(values: pd.Series, country: pd.Series | None, tombstones: frozen
 
 def _calling_code(country: str) -> str:
     """The calling code: "1" for "United States" or "US", "49" for "Deutschland", "" for an unknown country."""
-    import phonenumbers
-
-    from enrichment.normalise import country_code
-
     region = country_code(country)
     code = phonenumbers.country_code_for_region(region) if region else 0
     return str(code) if code else ""

@@ -25,6 +25,7 @@ import pandas as pd
 from sqlalchemy import JSON, Engine, MetaData, String, Text, cast, delete, func, insert, or_, select, update
 
 from enrichment.suppress import tombstone_hash
+from leadpipe.store.run_files import read_frame, write_frame
 from leadpipe.store.warehouse import (
     erasures,
     in_chunks,
@@ -146,8 +147,6 @@ def scrub_run_files(runs_dir: Path, email: str, person_ids: list[str] | None = N
     """Drop the person's rows from run-folder Parquet and CSV files; returns how many files changed."""
     email = email.strip().lower()
     changed = 0
-    from leadpipe.store.run_files import read_frame, write_frame
-
     for path in sorted(runs_dir.glob("**/*.parquet"), key=str) + sorted(runs_dir.glob("**/*.csv"), key=str):
         if path.suffix == ".parquet":
             df = read_frame(path)

@@ -20,6 +20,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyarrow as pa
 from pydantic import BaseModel
 from sqlalchemy import Engine, delete, insert, select
 
@@ -40,6 +41,7 @@ from leadpipe.pipeline.erasure_guard import ErasureGuard
 from leadpipe.pipeline.settings import Config, SourceConfig
 from leadpipe.store import ledger
 from leadpipe.store.form_inbox import FormInbox
+from leadpipe.store.run_files import parquet_writer
 from leadpipe.store.warehouse import outcomes, quarantine, raw_rows, source_files, source_state
 
 log = logging.getLogger("leadpipe")
@@ -152,10 +154,6 @@ def _check_columns(src: SourceConfig, unit: SourceUnit, first_batch: list[RawRec
 
 def export_run_rows(engine: Engine, run_id: str, src: SourceConfig, out: Path) -> int:
     """Write this run's readable rows (to `out`: a Path or an ObjectStoragePath, see leadpipe.store.run_files) of the source as canonical string columns + lineage; rows written."""
-    import pyarrow as pa
-
-    from leadpipe.store.run_files import parquet_writer
-
     base = select(raw_rows.c.id, raw_rows.c.source_file, raw_rows.c.source_row, raw_rows.c.payload).where(
         raw_rows.c.run_id == run_id, raw_rows.c.source == src.name,
         ~raw_rows.c.id.in_(select(quarantine.c.raw_row_id).where(quarantine.c.run_id == run_id,

@@ -34,6 +34,7 @@ from connectors.sinks.registry import build_sink, load_sink_factory, sink_types
 from connectors.sinks.settings import SinkSettings
 from leadpipe.core.schema import PROSPECT_FIELDS
 from leadpipe.pipeline.context import RunContext
+from leadpipe.pipeline.requalify import record_push_results
 from leadpipe.store import ledger
 from leadpipe.store.bulk_write import write_many
 from leadpipe.store.ledger import Outcome, QuarantinedRow
@@ -190,8 +191,6 @@ def run_push(engine: Engine, run_id: str, sink: Sink, records: list[dict], prima
     ledger.record_outcomes(engine, run_id, outcomes)
     _quarantine(engine, run_id, [(primary[pid], pid, check, reason) for pid, check, reason in held])
     if again:
-        from leadpipe.pipeline.requalify import record_push_results
-
         record_push_results(engine, run_id, again)
     counts = Counter(p.action for p in plan)
     status = Counter(r.outcome for r in results)

@@ -16,9 +16,14 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from connectors.sinks.base import PlannedPush, Sink, plan_pushes
+from enrichment.normalise import normalise_email
+from enrichment.revenue import parse_revenue
+from enrichment.suppress import suppression_reason
 from leadpipe.core.schema import PROSPECT_FIELDS
 from leadpipe.pipeline.dag_settings import crm_labels
+from leadpipe.pipeline.push import make_sink, record_confirmed, sink_settings_for
 from leadpipe.pipeline.settings import Config
+from leadpipe.pipeline.suppression_files import load_lists
 from leadpipe.store import ledger
 from leadpipe.store.warehouse import engine_for, membership, outcomes, people, push_ledger, raw_rows
 
@@ -76,11 +81,6 @@ def plan_list(cfg: Config, folder: Path, seg: Segment) -> dict:
 
     Writes plan.json (counts) and plan_records.json (the planned writes) into ``folder``; returns the counts.
     """
-    from enrichment.normalise import normalise_email
-    from enrichment.revenue import parse_revenue
-    from enrichment.suppress import suppression_reason
-    from leadpipe.pipeline.suppression_files import load_lists
-
     check_segment(cfg, seg)
     engine = engine_for(cfg.warehouse_url)
     personas = [p for p in cfg.personas if p.name in seg.personas]
@@ -201,8 +201,6 @@ def load_plan(folder: Path) -> tuple[dict, list[PlannedPush]]:
 def sink_for(cfg: Config, target: str, folder: Path) -> Sink:
     """Turn a CRM target into a sink through the same registry as the push stage (the `sink:` section's
     mapping and per-sink settings, with the target's type)."""
-    from leadpipe.pipeline.push import make_sink, sink_settings_for
-
     try:
         return make_sink(sink_settings_for(cfg.sink, target), engine_for(cfg.warehouse_url), folder)
     except (ValueError, NotImplementedError) as exc:
@@ -212,8 +210,6 @@ def sink_for(cfg: Config, target: str, folder: Path) -> Sink:
 
 def write_list(cfg: Config, run_id: str, folder: Path) -> dict:
     """Write the planned creates/updates to the CRM, record what it confirmed, and save the list members."""
-    from leadpipe.pipeline.push import record_confirmed
-
     plan, planned = load_plan(folder)
     seg = Segment(**plan["segment"])
     sink = sink_for(cfg, seg.crm_target, folder)

@@ -28,9 +28,8 @@ def runs_root(url: str, conn_id: str | None, home: Path) -> RunPath:
     """The folder all runs live in: object storage when `url` is set, else {home}/runs."""
     if not url:
         return home / "runs"
-    from airflow.sdk import (
-        ObjectStoragePath,  # only with object storage; Airflow tasks have it loaded already
-    )
+    # only with object storage: airflow.sdk is slow to import outside Airflow; Airflow tasks have it loaded
+    from airflow.sdk import ObjectStoragePath
 
     return ObjectStoragePath(url.rstrip("/"), conn_id=conn_id or None)
 

@@ -365,7 +365,7 @@ def sync_hubspot_list(sink: HubSpotSink, list_name: str, contact_ids: list[str],
 
     Returns (list id, added, removed). Creates the list when it does not exist.
     """
-    from hubspot.crm.lists import ListCreateRequest, MembershipChangeRequest
+    from hubspot.crm.lists import ListCreateRequest, MembershipChangeRequest  # only list rebuilds need these
 
     lists = sink.api.crm.lists
     if list_id is None:
