@@ -13,6 +13,7 @@ is not offered is rejected by the form before any task runs.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from pathlib import Path
 
@@ -151,8 +152,6 @@ def rebuild_prospect_list() -> None:
 
     @task(trigger_rule=TriggerRule.NONE_FAILED, retries=0)
     def report(planned: dict) -> str:
-        import json  # parse time: see above
-
         from leadpipe.pipeline.rebuild import load_plan  # parse time: see above
         from leadpipe.pipeline.report import write_rebuild_report  # parse time: see above
 

@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 
 from leadpipe.pipeline.settings import Config
 from leadpipe.store import ledger
-from leadpipe.store.run_files import RunPath, at
+from leadpipe.store.run_paths import RunPath, at
 from leadpipe.store.warehouse import engine_for
 
 

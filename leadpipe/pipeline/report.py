@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from leadpipe.pipeline.rebuild import persona_of
 from leadpipe.pipeline.settings import Config
-from leadpipe.store.run_files import at
+from leadpipe.store.run_paths import at
 from leadpipe.store.warehouse import engine_for, outcomes, people, push_ledger, quarantine, validation_results
 
 log = logging.getLogger("leadpipe")

@@ -28,7 +28,7 @@ from leadpipe.core.errors import ConfigError
 from leadpipe.core.schema import MAPPABLE_FIELDS
 from leadpipe.core.settings import Strict, load_yaml, validate_settings
 from leadpipe.pipeline.dag_settings import AirflowSettings
-from leadpipe.store.run_files import RunPath, runs_root
+from leadpipe.store.run_paths import RunPath, runs_root
 
 __all__ = ["DEFAULT_CONFIG", "Config", "ConfigError", "SourceConfig", "leadpipe_home", "load_config"]
 

@@ -13,7 +13,8 @@ from leadpipe.pipeline import requalify
 from leadpipe.pipeline.context import RunContext
 from leadpipe.pipeline.report import write_run_report
 from leadpipe.store import ledger
-from leadpipe.store.run_files import RunPath, parquet_file, read_frame
+from leadpipe.store.run_files import parquet_file, read_frame
+from leadpipe.store.run_paths import RunPath
 
 
 def summarise(ctx: RunContext) -> dict:

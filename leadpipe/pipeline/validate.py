@@ -25,7 +25,8 @@ from leadpipe.pipeline.normalise import parts_of
 from leadpipe.pipeline.volume_history import source_volume_history
 from leadpipe.store import ledger
 from leadpipe.store.ledger import QuarantinedRow
-from leadpipe.store.run_files import RunPath, local_folder, read_frame, write_frame
+from leadpipe.store.run_files import local_folder, read_frame, write_frame
+from leadpipe.store.run_paths import RunPath
 from leadpipe.store.warehouse import lineage_of, validation_results
 
 log = logging.getLogger("leadpipe")
