@@ -34,7 +34,7 @@ from connectors.sources.base import (
     SourceUnit,
     batched,
 )
-from connectors.sources.mapping import HeaderMapping, map_headers
+from connectors.sources.mapping import HeaderMapping, map_headers, record_headers
 from leadpipe.core.settings import path_fields
 from leadpipe.pipeline.context import RunContext
 from leadpipe.pipeline.erasure_guard import ErasureGuard
@@ -91,15 +91,6 @@ def unit_mapping(src: SourceConfig, headers: list[str]) -> HeaderMapping:
     return map_headers(headers, src.preset, src.mapping, automap=src.automap)
 
 
-def _headers(records: list[RawRecord]) -> list[str]:
-    seen: dict[str, None] = {}
-    for r in records:
-        for k in r.payload:
-            if k != "_extra_fields":
-                seen.setdefault(k, None)
-    return list(seen)
-
-
 def store_unit(engine: Engine, run_id: str, src: SourceConfig, source: Source, unit: SourceUnit) -> UnitResult:
     """Store one unit's rows, its quarantine and its new state in one transaction (all or nothing)."""
     stamp = ledger.now()
@@ -110,7 +101,7 @@ def store_unit(engine: Engine, run_id: str, src: SourceConfig, source: Source, u
             if i == 0:
                 _check_columns(src, unit, batch)
             # People erased on request: stored as a marker with the outcome `suppressed`, never their data.
-            batch, erased = guard.scrub(batch, unit_mapping(src, _headers(batch)).fields if guard else {})
+            batch, erased = guard.scrub(batch, unit_mapping(src, record_headers(batch)).fields if guard else {})
             ids = [r[0] for r in conn.execute(
                 insert(raw_rows).returning(raw_rows.c.id, sort_by_parameter_order=True),
                 [{"run_id": run_id, "source": src.name, "source_file": unit.name, "source_row": r.source_row,
@@ -141,7 +132,7 @@ def store_unit(engine: Engine, run_id: str, src: SourceConfig, source: Source, u
 
 
 def _check_columns(src: SourceConfig, unit: SourceUnit, first_batch: list[RawRecord]) -> None:
-    headers = _headers(first_batch)
+    headers = record_headers(first_batch)
     m = unit_mapping(src, headers)
     if not set(m.fields) & set(IDENTITY_FIELDS):
         raise SourceError(
@@ -169,7 +160,7 @@ def export_run_rows(engine: Engine, run_id: str, src: SourceConfig, out: Path) -
             sample = conn.execute(select(raw_rows.c.payload).where(
                 raw_rows.c.run_id == run_id, raw_rows.c.source == src.name, raw_rows.c.source_file == name)
                 .order_by(raw_rows.c.id).limit(MAPPING_SAMPLE)).scalars().all()
-            mappings[name] = unit_mapping(src, _headers([RawRecord(0, p) for p in sample]))
+            mappings[name] = unit_mapping(src, record_headers([RawRecord(0, p) for p in sample]))
     fields = sorted({f for m in mappings.values() for f in m.fields})
     schema = pa.schema([(f, pa.string()) for f in fields] + [
         ("raw_row_id", pa.int64()), ("source", pa.string()), ("source_file", pa.string()),
