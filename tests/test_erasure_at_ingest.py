@@ -20,7 +20,7 @@ from connectors.sources.forms.inbox import FormInboxSource
 from leadpipe.airflow_app.forms_webhook import store_unless_erased
 from leadpipe.pipeline import stages
 from leadpipe.pipeline.erasure_guard import REASON, ErasureGuard
-from leadpipe.pipeline.forget import forget, scrub_run_files
+from leadpipe.pipeline.forget import forget
 from leadpipe.pipeline.ingest import load_state, store_unit
 from leadpipe.pipeline.run import run_pipeline
 from leadpipe.pipeline.settings import Config, SourceConfig, load_config
@@ -58,8 +58,7 @@ def _forget_after_first_run(cfg: Config) -> None:
            [CONTROL[:2] + (CONTROL[4], CONTROL[5]), (FIRST, LAST, EMAIL, FORGET_ME[5])])
     run_pipeline(cfg, "run-1")
     assert EMAIL in _sink_emails(cfg, "run-1")  # the person did get through before the erasure
-    forget(engine_for(cfg.warehouse_url), EMAIL)
-    scrub_run_files(cfg.runs_dir, EMAIL)
+    forget(engine_for(cfg.warehouse_url), EMAIL, runs_dir=cfg.runs_dir)
     assert not any(n in _all_text(cfg.warehouse_url) for n in NEEDLES)
 
 

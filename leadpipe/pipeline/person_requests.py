@@ -1,4 +1,4 @@
-"""One person's data on request, by email: what we hold and why (`leadpipe explain`), and erasure
+"""One person's data on request: what we hold and why (`leadpipe explain`), and erasure
 (`leadpipe forget`). Both bring the warehouse schema up to date first, so they work on a fresh home."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from leadpipe.pipeline.explain import explain
-from leadpipe.pipeline.forget import ErasureReport, forget, scrub_run_files
+from leadpipe.pipeline.forget import ErasurePlan, ErasureReport, apply_erasure, plan_erasure
 from leadpipe.pipeline.settings import Config
 from leadpipe.store.warehouse import engine_for, migrate
 
@@ -19,31 +19,60 @@ def explain_person(cfg: Config, email: str) -> dict:
 
 @dataclass(frozen=True)
 class Erasure:
-    report: ErasureReport
-    run_files_scrubbed: int
+    plan: ErasurePlan
+    report: ErasureReport | None  # None for a dry run
 
     def as_json(self) -> dict:
-        return {**asdict(self.report), "run_files_scrubbed": self.run_files_scrubbed}
+        out = {"dry_run": self.report is None, "plan": self.plan.as_json()}
+        if self.report is not None:
+            out.update(asdict(self.report))
+            out["run_files_scrubbed"] = len(self.report.run_files)
+        return out
 
 
-def forget_person(cfg: Config, email: str, *, reason: str = "erasure request") -> Erasure:
-    """Erase `email`'s personal data from the warehouse and the run files, and tombstone them."""
+def forget_person(cfg: Config, identifier: str, *, person_id: str | None = None, reason: str = "erasure request",
+                  dry_run: bool = False) -> Erasure:
+    """Erase the person an email, phone or person id names, from the warehouse and the run files, and
+    tombstone their personal identifiers; with `dry_run`, only say what that would change.
+
+    Raises ForgetRefused (a user mistake: empty, unparsable, several people without `person_id`)."""
     migrate(cfg.warehouse_url)
-    report = forget(engine_for(cfg.warehouse_url), email, reason=reason)
-    files = scrub_run_files(cfg.runs_dir, email) if cfg.runs_dir.exists() else 0
-    return Erasure(report, files)
+    engine = engine_for(cfg.warehouse_url)
+    runs_dir = cfg.runs_dir if cfg.runs_dir.exists() else None
+    plan = plan_erasure(engine, identifier, person_id=person_id, runs_dir=runs_dir)
+    if dry_run:
+        return Erasure(plan, None)
+    return Erasure(plan, apply_erasure(engine, plan, reason=reason, runs_dir=runs_dir))
 
 
 def format_erasure(erasure: Erasure) -> str:
-    """What was erased, and the CRM records someone still has to delete by hand."""
-    r = erasure.report
-    lines = [(f"erased: {r.people_erased} person record(s); rows cleared per table: "
-             f"{', '.join(f'{t} {n}' for t, n in sorted(r.rows_scrubbed.items())) or 'none'}; "
-             f"{erasure.run_files_scrubbed} run file(s) cleaned"),
-             f"tombstones added: {r.tombstones_added} (the person stays suppressed in later lists)"]
-    if r.crm_records:
-        lines.append("delete these CRM records:")
-        lines += [f"  {c['sink']}: {c['crm_id']}" for c in r.crm_records]
+    """What was (or, in a dry run, would be) erased, and the CRM records someone still has to delete by hand."""
+    plan, r = erasure.plan, erasure.report
+    verb = "would erase" if r is None else "erased"
+    if plan.people:
+        who = "; ".join(f"{p['person_id']} {p['name'] or '(no name)'} <{p['email'] or 'no email'}>"
+                        for p in plan.people)
+    else:
+        who = "no person record matches (rows and files carrying the identifier are still cleared)"
+    rows = plan.rows if r is None else r.rows_scrubbed
+    files = plan.run_files if r is None else r.run_files
+    lines = [f"{verb}: {len(plan.people)} person record(s): {who}",
+             f"identifiers: emails {', '.join(plan.emails) or 'none'}; phones {', '.join(plan.phones) or 'none'}; "
+             f"names {', '.join(plan.names) or 'none'}",
+             f"rows per table: {', '.join(f'{t} {n}' for t, n in sorted(rows.items())) or 'none'}",
+             f"run files: {len(files)}" + "".join(f"\n  {path} ({n} rows)" for path, n in sorted(files.items()))]
+    if plan.shared:
+        lines.append(f"kept (other people have them too, not personal): {', '.join(plan.shared)}")
+    if r is None:
+        lines.append(f"tombstones to add: {len(plan.tombstones)}")
+    else:
+        lines.append(f"tombstones added: {r.tombstones_added} (the person stays suppressed in later lists)")
+    if plan.crm_records:
+        lines.append("delete these CRM records:" if r is not None else "CRM records to delete:")
+        lines += [f"  {c['sink']}: {c['crm_id']}" for c in plan.crm_records]
     else:
         lines.append("no CRM records were written for this person")
+    lines.append("not covered: vendor input files and the web-enrichment page cache (see the docs)")
+    if r is None:
+        lines.append("dry run: nothing was changed")
     return "\n".join(lines)

@@ -41,7 +41,7 @@ from enrichment.routing import assign_owners
 from leadpipe.pipeline import requalify
 from leadpipe.pipeline.context import RunContext
 from leadpipe.pipeline.decisions import Context, decide_frame, stored_json
-from leadpipe.pipeline.forget import forget, scrub_run_files
+from leadpipe.pipeline.forget import forget_people
 from leadpipe.pipeline.settings import Config
 from leadpipe.pipeline.suppression_files import load_account_owners, load_dnc_registry, load_lists
 from leadpipe.store import ledger
@@ -102,11 +102,10 @@ def qualify(ctx: RunContext, path: str | None) -> str | None:
         ledger.record_outcomes(engine, run_id, outcomes)
         changes = _changes(df, dec, keep) if again else []
         counts = requalify.record_run(engine, run_id, fingerprint, previous, changes, int(requalified.sum()))
-        erased = [e for e, why in zip(df.loc[in_run, "email"], dec.loc[in_run, "suppressed"], strict=True)
-                  if why and why.startswith("erased on request") and e]
-        for address in erased:  # re-bought after an erasure: take their data out again, files too
-            forget(engine, address, reason="re-bought after erasure")
-            scrub_run_files(ctx.folder, address)
+        erased = [pid for pid, why in zip(df.loc[in_run, "person_id"], dec.loc[in_run, "suppressed"], strict=True)
+                  if why and why.startswith("erased on request")]
+        if erased:  # re-bought after an erasure: take their data out again, by person id, this run's files too
+            forget_people(engine, erased, reason="re-bought after erasure", runs_dir=ctx.folder)
 
         out = ctx.folder / "prospects.parquet"
         write_frame(_prospects(df, dec, owners, keep), out)
