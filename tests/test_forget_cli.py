@@ -17,7 +17,7 @@ from tests.test_forget_property import _generate, _load, _snapshot
 
 
 @pytest.fixture
-def loaded(home: Path, warehouse_url: str, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
+def loaded(home: Path, warehouse_url: str, monkeypatch: pytest.MonkeyPatch):
     """A config over a generated warehouse (switchboards shared by colleagues) with run files."""
     monkeypatch.setenv("LEADPIPE_WAREHOUSE_URL", warehouse_url)
     config = write_config(home / "leadpipe.yaml")
@@ -28,12 +28,12 @@ def loaded(home: Path, warehouse_url: str, monkeypatch: pytest.MonkeyPatch):  # 
     return config, cfg, persons, switchboards
 
 
-def _forget(config: Path, *args: str):  # noqa: ANN202
+def _forget(config: Path, *args: str):
     return CliRunner().invoke(main, ["--config", str(config), "forget", *args])
 
 
 @pytest.mark.parametrize("arg", ["", "   ", "x", "an.ott@", "12", "not-a-uuid-or-phone"])
-def test_unusable_input_exits_2_and_changes_nothing(loaded, arg: str) -> None:  # noqa: ANN001
+def test_unusable_input_exits_2_and_changes_nothing(loaded, arg: str) -> None:
     config, cfg, _, _ = loaded
     before = _snapshot(cfg.warehouse_url, cfg.runs_dir)
     result = _forget(config, arg)
@@ -42,7 +42,7 @@ def test_unusable_input_exits_2_and_changes_nothing(loaded, arg: str) -> None:  
     assert _snapshot(cfg.warehouse_url, cfg.runs_dir) == before
 
 
-def test_dry_run_changes_nothing_and_lists_what_forget_then_erases(loaded) -> None:  # noqa: ANN001
+def test_dry_run_changes_nothing_and_lists_what_forget_then_erases(loaded) -> None:
     config, cfg, persons, _ = loaded
     target = max(persons, key=lambda p: len(p.emails))  # merged from several rows
     before = _snapshot(cfg.warehouse_url, cfg.runs_dir)
@@ -64,7 +64,7 @@ def test_dry_run_changes_nothing_and_lists_what_forget_then_erases(loaded) -> No
     assert (target.pid,) not in after["people"] and len(after["people"]) == len(before["people"]) - 1
 
 
-def test_a_phone_of_several_people_requires_person_id(loaded) -> None:  # noqa: ANN001
+def test_a_phone_of_several_people_requires_person_id(loaded) -> None:
     config, cfg, persons, switchboards = loaded
     holders = {}
     for p in persons:

@@ -130,9 +130,8 @@ def payload_identifiers(payload: dict) -> Seen:
         return seen
     country = ""
     for key, value in payload.items():
-        if isinstance(value, str) and "@" in value:
-            if email := normalise_email(value).email:
-                seen.emails.add(email)
+        if isinstance(value, str) and "@" in value and (email := normalise_email(value).email):
+            seen.emails.add(email)
         if isinstance(value, str) and _COUNTRY_HEADER.search(str(key)) and not country:
             country = country_code(value)
     tld_region = ""
@@ -326,7 +325,7 @@ def _plan(conn: Connection, pids: list[str], ident: Identifier | None) -> Erasur
 
 
 def _row_counts(conn: Connection, pids: list[str], plan: ErasurePlan) -> dict[str, int]:
-    def count(table, where) -> int:  # noqa: ANN001
+    def count(table, where) -> int:
         return sum(conn.execute(select(func.count()).select_from(table).where(where(chunk))).scalar() or 0
                    for chunk in in_chunks(pids)) if pids else 0
 
@@ -506,6 +505,7 @@ def scrub_run_files(runs_dir: Path, plan: ErasurePlan, *, dry_run: bool = False)
 
 def _rows_of(df: pd.DataFrame, pids: set[str], rids: set[str], emails: set[str], phones: set[str]) -> pd.Series:
     hit = pd.Series(False, index=df.index)
+    digits = {p.lstrip("+") for p in phones}
     for col in df.columns:
         values = df[col].astype("string")
         name = str(col)
@@ -514,12 +514,13 @@ def _rows_of(df: pd.DataFrame, pids: set[str], rids: set[str], emails: set[str],
         elif name == "raw_row_id":
             hit |= values.str.removesuffix(".0").isin(rids).fillna(False).astype(bool)
         if emails:
-            has_at = values.str.contains("@", regex=False).fillna(False).astype(bool)
-            if has_at.any():
-                distinct = {v: normalise_email(v).email for v in values[has_at].unique().tolist()}
-                hit |= has_at & values.map(lambda v: distinct.get(v, "") in emails).fillna(False).astype(bool)
+            candidates = values[values.str.contains("@", regex=False).fillna(False).astype(bool)].unique().tolist()
+            matching = [v for v in candidates if normalise_email(v).email in emails]
+            if matching:
+                hit |= values.isin(matching).fillna(False).astype(bool)
         if phones and _PHONE_HEADER.search(name):
-            digits = {p.lstrip("+") for p in phones}
-            hit |= values.map(lambda v: isinstance(v, str) and (
-                normalise_phone(v, None) in phones or re.sub(r"\D", "", v) in digits)).fillna(False).astype(bool)
+            matching = [v for v in values.dropna().unique().tolist()
+                        if normalise_phone(v, None) in phones or re.sub(r"\D", "", v) in digits]
+            if matching:
+                hit |= values.isin(matching).fillna(False).astype(bool)
     return hit

@@ -57,8 +57,8 @@ def format_erasure(erasure: Erasure) -> str:
     rows = plan.rows if r is None else r.rows_scrubbed
     files = plan.run_files if r is None else r.run_files
     lines = [f"{verb}: {len(plan.people)} person record(s): {who}",
-             f"identifiers: emails {', '.join(plan.emails) or 'none'}; phones {', '.join(plan.phones) or 'none'}; "
-             f"names {', '.join(plan.names) or 'none'}",
+             (f"identifiers: emails {', '.join(plan.emails) or 'none'}; phones {', '.join(plan.phones) or 'none'}; "
+              f"names {', '.join(plan.names) or 'none'}"),
              f"rows per table: {', '.join(f'{t} {n}' for t, n in sorted(rows.items())) or 'none'}",
              f"run files: {len(files)}" + "".join(f"\n  {path} ({n} rows)" for path, n in sorted(files.items()))]
     if plan.shared:
