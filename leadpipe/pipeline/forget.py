@@ -25,6 +25,7 @@ import pandas as pd
 from sqlalchemy import JSON, Engine, MetaData, String, Text, cast, delete, func, insert, or_, select, update
 
 from enrichment.suppress import tombstone_hash
+from leadpipe.pipeline.tombstone_key import tombstone_key
 from leadpipe.store.run_files import read_frame, write_frame
 from leadpipe.store.warehouse import (
     erasures,
@@ -95,8 +96,9 @@ def forget(engine: Engine, email: str, *, reason: str = "erasure request") -> Er
             report.rows_scrubbed[table] = report.rows_scrubbed.get(table, 0) + n
 
         keys = [("email", email)] + [("phone", p) for p in sorted(phones)]
+        secret = tombstone_key()
         for kind, value in keys:
-            h = tombstone_hash(kind, value)
+            h = tombstone_hash(kind, value, key=secret)
             exists = conn.execute(select(suppression_entries.c.id).where(
                 suppression_entries.c.kind == kind, suppression_entries.c.value_hash == h)).first()
             if not exists:
@@ -105,7 +107,7 @@ def forget(engine: Engine, email: str, *, reason: str = "erasure request") -> Er
                     created_at=datetime.now(UTC)))
                 report.tombstones_added += 1
         conn.execute(insert(erasures).values(
-            email_hash=tombstone_hash("email", email), people_erased=report.people_erased,
+            email_hash=tombstone_hash("email", email, key=secret), people_erased=report.people_erased,
             rows_scrubbed=report.rows_scrubbed, crm_records=report.crm_records, erased_at=datetime.now(UTC)))
     log.info("forget: %d people erased, rows scrubbed %s, %d CRM records to delete",
              report.people_erased, report.rows_scrubbed, len(report.crm_records))
