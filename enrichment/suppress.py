@@ -52,7 +52,7 @@ _tombstone_key: bytes | None = None  # set by the pipeline (leadpipe.pipeline.to
 
 def configure_tombstone_key(key: bytes | None) -> None:
     """Make `key` the default of the tombstone functions in this process (None: no default, calls need `key=`)."""
-    global _tombstone_key  # noqa: PLW0603 - one process-wide setting, made once by the pipeline layer
+    global _tombstone_key  # one process-wide setting, made once by the pipeline layer
     _tombstone_key = key
 
 

@@ -21,8 +21,10 @@ are parsed only when phone tombstones exist.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -177,7 +179,7 @@ def _cell(value: object) -> str | None:
     return value if isinstance(value, str) else str(value)
 
 
-def _distinct_map(values: pd.Series, fn) -> pd.Series:  # noqa: ANN001 - any one-argument normaliser
+def _distinct_map(values: pd.Series, fn: Callable[[Any], str]) -> pd.Series:
     """`fn` over the values, called once per distinct value (lead files repeat domains, countries, phones)."""
     cache: dict = {}
     return pd.Series([cache[v] if v in cache else cache.setdefault(v, fn(v)) for v in values.tolist()],
