@@ -45,6 +45,8 @@ _IDENTITY_INPUTS = ("email", "phone", "country", "website", "domain")
 # A value in an unmapped column that may be a phone: phone characters only, an optional extension.
 _PHONE_LIKE = re.compile(r"\s*\+?[\d\s().\-/]{6,}?\s*(?:(?:ext\.?|extension|x|#)\s*\d{1,6})?\s*", re.IGNORECASE)
 _MIN_PHONE_DIGITS = 7
+# An address-like piece of a longer text: what is searched when the whole value is not one address.
+_ADDRESS_TOKEN = re.compile(r"[^\s<>()\[\]\"',;:]+@[^\s<>()\[\]\"',;:]+")
 
 
 def erased_marker(reason: str = REASON) -> dict:
@@ -91,78 +93,78 @@ class ErasureGuard:
         """
         flags = [is_erased(r.payload) for r in batch]
         if self and batch:
+            leads = self._normalised(batch, fields)
             hit = np.array(flags, dtype=bool)
-            hit |= self._mapped_hits(batch, fields)
-            hit |= self._unmapped_hits(batch, fields)
+            if self.emails:
+                hit |= self._hits(leads["email"].tolist(), "email", self.emails)
+            if self.phones:
+                hit |= self._hits(leads["phone"].tolist(), "phone", self.phones)
+            hit |= self._other_column_hits(batch, fields, leads)
             flags = hit.tolist()
         if not any(flags):
             return batch, flags
         marker = erased_marker()
         return [replace(r, payload=marker, error=None) if f else r for r, f in zip(batch, flags, strict=True)], flags
 
-    def _mapped_hits(self, batch: list[RawRecord], fields: dict[str, str]) -> np.ndarray:
-        """Rows whose normalised email or phone (exactly as normalise_frame stores them) is tombstoned."""
-        leads = self._normalised(batch, fields)
-        hit = np.zeros(len(batch), dtype=bool)
-        if self.emails:
-            hit |= self._hits(leads["email"], "email", self.emails)
-        if self.phones:
-            hit |= self._hits(leads["phone"], "phone", self.phones)
-        return hit
-
     def _normalised(self, batch: list[RawRecord], fields: dict[str, str]) -> pd.DataFrame:
-        """The identity fields of the batch through the pipeline's normaliser; only what a check needs."""
+        """The identity fields of the batch through the pipeline's normaliser (email, phone, country, domain).
+
+        Exactly what the normalise stage will store; the phone is parsed only when phone tombstones exist.
+        """
         wanted = [f for f in _IDENTITY_INPUTS if fields.get(f) and (f != "phone" or self.phones)]
         frame = pd.DataFrame({f: [_cell(r.payload.get(fields[f])) for r in batch] for f in wanted},
                              index=pd.RangeIndex(len(batch)))
         return normalise_frame(frame)
 
-    def _unmapped_hits(self, batch: list[RawRecord], fields: dict[str, str]) -> np.ndarray:
-        """Rows with a tombstoned email or phone in a column the mapping does not use."""
+    def _other_column_hits(self, batch: list[RawRecord], fields: dict[str, str], leads: pd.DataFrame) -> np.ndarray:
+        """Rows with a tombstoned email or phone where the mapped fields do not show it.
+
+        Every unmapped column is searched for values that parse as an email or look like and parse as a phone
+        (read in the row's region, as the stored phone is). The raw payload is stored whole, so an address the
+        normaliser rejects as a whole ("Dr. Jan Ott <jan@acme.de>", "a@x.de; b@y.de") is searched for
+        addresses too, in the mapped email column as well.
+        """
         mapped = set(fields.values())
         headers = [h for h in dict.fromkeys(k for r in batch for k in r.payload) if h not in mapped]
+        email_header = fields.get("email")
         hit = np.zeros(len(batch), dtype=bool)
-        if not headers:
-            return hit
         regions: np.ndarray | None = None
-        for header in headers:
+        for header in headers + ([email_header] if email_header and self.emails else []):
             values = pd.Series([_cell(r.payload.get(header)) for r in batch], dtype="string")
             if self.emails:
-                has_at = values.str.contains("@", regex=False).fillna(False).to_numpy(dtype=bool)
-                if has_at.any():
-                    emails = _distinct_map(values[has_at], lambda v: normalise_email(v).email)
-                    hit[has_at] |= self._hits(emails, "email", self.emails)
-            if self.phones:
+                look = values.str.contains("@", regex=False).fillna(False).to_numpy(dtype=bool)
+                if header == email_header and header not in headers:
+                    look &= (leads["email"] == "").to_numpy()
+                if look.any():
+                    hit[look] |= self._hits(_distinct_map(values[look], _addresses), "email", self.emails)
+            if self.phones and header in headers:
                 digits = values.str.count(r"\d").fillna(0).to_numpy()
                 maybe = (digits >= _MIN_PHONE_DIGITS) & values.str.fullmatch(_PHONE_LIKE).fillna(False).to_numpy(bool)
                 if maybe.any():
                     if regions is None:
-                        regions = self._regions(batch, fields)
+                        pairs = zip(leads["country"].tolist(), leads["domain"].tolist(), strict=True)
+                        regions = _distinct_map(pd.Series(list(pairs)), lambda cd: phone_region(*cd)).to_numpy()
                     pairs = pd.Series(list(zip(values[maybe].tolist(), regions[maybe].tolist(), strict=True)))
-                    phones = _distinct_map(pairs, lambda vr: normalise_phone(*vr))
-                    hit[maybe] |= self._hits(phones, "phone", self.phones)
+                    hit[maybe] |= self._hits(_distinct_map(pairs, lambda vr: normalise_phone(*vr)), "phone",
+                                             self.phones)
         return hit
 
-    def _regions(self, batch: list[RawRecord], fields: dict[str, str]) -> np.ndarray:
-        """Per row, the region the pipeline reads the row's national phone numbers in (country, else ccTLD)."""
-        leads = normalise_frame(pd.DataFrame(
-            {f: [_cell(r.payload.get(fields[f])) for r in batch] for f in ("email", "country", "website", "domain")
-             if fields.get(f)}, index=pd.RangeIndex(len(batch))))
-        pairs = pd.Series(list(zip(leads["country"].tolist(), leads["domain"].tolist(), strict=True)))
-        return _distinct_map(pairs, lambda cd: phone_region(*cd)).to_numpy(dtype=object)
-
-    def _hits(self, values: pd.Series, kind: str, tombstones: frozenset[str]) -> np.ndarray:
-        """Which normalised values have a keyed or legacy tombstone; each distinct value is hashed once."""
+    def _hits(self, values: list, kind: str, tombstones: frozenset[str]) -> np.ndarray:
+        """Which values (normalised; a tuple: any of them) have a keyed or legacy tombstone; each hashed once."""
         seen: dict[str, bool] = {}
         out = np.zeros(len(values), dtype=bool)
-        for i, v in enumerate(values.tolist()):
-            if not isinstance(v, str) or not v:
-                continue
-            found = seen.get(v)
-            if found is None:
-                norm = tombstone_value(kind, v)
-                found = seen[v] = bool(norm) and not tombstones.isdisjoint(tombstone_digests(kind, norm, self.key))
-            out[i] = found
+        for i, v in enumerate(values):
+            for one in (v,) if isinstance(v, str) else v if isinstance(v, tuple) else ():
+                if not one:
+                    continue
+                found = seen.get(one)
+                if found is None:
+                    norm = tombstone_value(kind, one)
+                    found = seen[one] = bool(norm) and not tombstones.isdisjoint(
+                        tombstone_digests(kind, norm, self.key))
+                if found:
+                    out[i] = True
+                    break
         return out
 
     @staticmethod
@@ -179,11 +181,20 @@ def _cell(value: object) -> str | None:
     return value if isinstance(value, str) else str(value)
 
 
-def _distinct_map(values: pd.Series, fn: Callable[[Any], str]) -> pd.Series:
+def _distinct_map(values: pd.Series, fn: Callable[[Any], Any]) -> pd.Series:
     """`fn` over the values, called once per distinct value (lead files repeat domains, countries, phones)."""
     cache: dict = {}
-    return pd.Series([cache[v] if v in cache else cache.setdefault(v, fn(v)) for v in values.tolist()],
-                     index=values.index, dtype=object)
+    out = np.empty(len(values), dtype=object)
+    out[:] = [cache[v] if v in cache else cache.setdefault(v, fn(v)) for v in values.tolist()]
+    return pd.Series(out, index=values.index, dtype=object)
+
+
+def _addresses(value: str) -> tuple[str, ...]:
+    """The normalised address of a value, or of each address-like piece when the whole is not one."""
+    whole = normalise_email(value).email
+    if whole:
+        return (whole,)
+    return tuple(a for a in (normalise_email(t).email for t in _ADDRESS_TOKEN.findall(value)) if a)
 
 
 def blank_if_erased(engine: Engine, payload: dict) -> dict:
