@@ -38,7 +38,15 @@ from leadpipe.pipeline.forget import forget
 from leadpipe.pipeline.ingest import load_state, store_unit, unit_mapping
 from leadpipe.pipeline.settings import SourceConfig
 from leadpipe.pipeline.tombstone_key import ENV_VAR, KEY_FILE, TombstoneKeyError, tombstone_key
-from leadpipe.store.warehouse import engine_for, erasures, form_inbox, migrate, outcomes, raw_rows, suppression_entries
+from leadpipe.store.warehouse import (
+    engine_for,
+    erasures,
+    form_inbox,
+    migrate,
+    outcomes,
+    raw_rows,
+    suppression_entries,
+)
 
 KEY = b"test-key-0123456789abcdef-not-a-real-secret"
 EMAIL, IDN_EMAIL, PHONE = "jan.ott@acme.de", "jan.ott@müller.de", "+49301234567"

@@ -43,7 +43,7 @@ WEB_FORM_PRESET = "web_form"  # how the form inbox source maps submissions (conn
 # from the site's or the mail domain's ccTLD.
 _IDENTITY_INPUTS = ("email", "phone", "country", "website", "domain")
 # A value in an unmapped column that may be a phone: phone characters only, an optional extension.
-_PHONE_LIKE = re.compile(r"\s*\+?[\d\s().\-/]{6,}?\s*(?:(?:ext\.?|extension|x|#)\s*\d{1,6})?\s*", re.IGNORECASE)
+_PHONE_LIKE = re.compile(r"\s*\+?[\d\s().\-/]{6,}(?:(?:ext\.?|extension|x|#)\s*\d{1,6})?\s*", re.IGNORECASE)
 _MIN_PHONE_DIGITS = 7
 # An address-like piece of a longer text: what is searched when the whole value is not one address.
 _ADDRESS_TOKEN = re.compile(r"[^\s<>()\[\]\"',;:]+@[^\s<>()\[\]\"',;:]+")
