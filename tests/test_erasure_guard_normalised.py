@@ -28,6 +28,7 @@ from connectors.sources.file_source import FileSource
 from enrichment.suppress import (
     SuppressionLists,
     TombstoneKeyMissing,
+    configure_tombstone_key,
     legacy_tombstone_digest,
     list_reason,
     tombstone_hash,
@@ -37,7 +38,7 @@ from leadpipe.pipeline.erasure_guard import REASON, ErasureGuard
 from leadpipe.pipeline.forget import forget
 from leadpipe.pipeline.ingest import load_state, store_unit, unit_mapping
 from leadpipe.pipeline.settings import SourceConfig
-from leadpipe.pipeline.tombstone_key import ENV_VAR, KEY_FILE, TombstoneKeyError, tombstone_key
+from leadpipe.pipeline.tombstone_key import ENV_VAR, KEY_FILE, TombstoneKeyError, configure, tombstone_key
 from leadpipe.store.warehouse import (
     engine_for,
     erasures,
@@ -314,3 +315,16 @@ def test_the_key_never_appears_in_logs_or_reprs(engine: Engine, tmp_path: Path,
         guard = ErasureGuard.load(conn)
     assert guard.key == KEY
     assert KEY.decode() not in caplog.text and KEY.decode() not in repr(guard)
+
+
+def test_configure_makes_the_two_argument_call_use_the_pipeline_key(home: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """How `tombstone_hash(kind, value)` (no key) works in a process that configured the key once."""
+    monkeypatch.setenv(ENV_VAR, KEY.decode())
+    try:
+        assert configure(home) == KEY
+        assert tombstone_hash("email", EMAIL) == tombstone_hash("email", EMAIL, KEY)
+    finally:
+        configure_tombstone_key(None)
+    with pytest.raises(TombstoneKeyMissing):
+        tombstone_hash("email", EMAIL)
