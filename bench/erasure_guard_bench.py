@@ -26,6 +26,7 @@ from enrichment.suppress import tombstone_hash
 from leadpipe.pipeline.erasure_guard import ErasureGuard
 from leadpipe.pipeline.ingest import BATCH_ROWS
 
+KEY = b"bench-tombstone-key-0123456789abcdef"  # tombstones are keyed hashes (leadpipe.pipeline.tombstone_key)
 FIELDS = {"email": "Email", "phone": "Corporate Phone", "country": "Country"}
 
 
@@ -55,12 +56,12 @@ def main() -> None:
     args = ap.parse_args()
     data = rows(args.rows)
     erased = list(range(1, args.rows + 1, 1000))[: args.tombstones]  # every 1000th row is an erased person
-    emails = frozenset(tombstone_hash("email", f"person.{i}@acme{i % 997}.com") for i in erased)
+    emails = frozenset(tombstone_hash("email", f"person.{i}@acme{i % 997}.com", KEY) for i in erased)
     phone_rows = erased[: args.phone_tombstones]
-    phones = frozenset(tombstone_hash("phone", f"1415{200 + i % 700:03d}{i % 10_000:04d}") for i in phone_rows)
+    phones = frozenset(tombstone_hash("phone", f"1415{200 + i % 700:03d}{i % 10_000:04d}", KEY) for i in phone_rows)
     out = {"rows": args.rows, "tombstones": len(emails), "phone_tombstones": len(phones)}
-    for name, guard in (("none", ErasureGuard()), ("email", ErasureGuard(emails)),
-                        ("email+phone", ErasureGuard(emails, phones))):
+    for name, guard in (("none", ErasureGuard()), ("email", ErasureGuard(emails, key=KEY)),
+                        ("email+phone", ErasureGuard(emails, phones, key=KEY))):
         wall, cpu, caught = run(guard, data)
         out[name] = {"wall_s": round(wall, 2), "cpu_s": round(cpu, 2), "caught": caught}
         print(f"{name:<12} wall {wall:7.2f} s  cpu {cpu:7.2f} s  rows caught {caught}", flush=True)

@@ -287,6 +287,11 @@ _GENERIC_CCTLDS: frozenset[str] = frozenset(
 )
 
 
+def phone_region(country: str, domain: str) -> str:
+    """The region national phone numbers are read in: the lead's country (ISO), else its site's ccTLD."""
+    return country or _region_from_domain(domain)
+
+
 def _region_from_domain(domain: str) -> str:
     """Phone region fallback when the lead has no country: the site's ccTLD (acme.de -> DE)."""
     tld = domain.rsplit(".", 1)[-1]
@@ -813,7 +818,7 @@ def normalise_frame(df: pd.DataFrame) -> pd.DataFrame:
     domain = _map([pd.Series(site), pd.Series(email_domain)], lambda s, m: registrable_domain(s, f"@{m}"))
     out["domain"] = text(domain)
 
-    region = _map([pd.Series(country), pd.Series(domain)], lambda c, d: c or _region_from_domain(d))
+    region = _map([pd.Series(country), pd.Series(domain)], phone_region)
     out["phone"] = text(_map([col("phone"), pd.Series(region)], normalise_phone))
     out["state"] = text(_map([col("state"), pd.Series(country)], state_code))
     out["job_title"] = text(_map([col("job_title")], _text))

@@ -3,7 +3,7 @@
 Checked before any push, on every run, so a person on a list never reaches a CRM again, even when a later
 purchased list brings them back. Sources of "do not contact":
 - do-not-contact CSVs (unsubscribes, bounces, existing customers, competitors) by email, domain or phone;
-- hashed tombstones of people erased on request (`leadpipe forget`): only the hash is kept;
+- tombstones of people erased on request (`leadpipe forget`): only a keyed hash (HMAC) is kept;
 - role (info@) and disposable addresses;
 - GDPR per country: where email needs prior consent (e.g. DE, NL) a lead without consent is suppressed;
 - the national Do-Not-Call registry extract: a listed phone, or any phone whose last DNC check is older
@@ -13,6 +13,7 @@ purchased list brings them back. Sources of "do not contact":
 from __future__ import annotations
 
 import hashlib
+import hmac
 import math
 import re
 from collections.abc import Iterable
@@ -34,22 +35,72 @@ class SuppressionLists:
     emails: dict[str, str] = field(default_factory=dict)  # value -> list name
     domains: dict[str, str] = field(default_factory=dict)
     phones: dict[str, str] = field(default_factory=dict)  # digits only -> list name
-    tombstones: set[str] = field(default_factory=set)  # tombstone_hash() values
+    tombstones: set[str] = field(default_factory=set)  # tombstone_hash() values (and legacy plain hashes)
+    tombstone_key: bytes | None = field(default=None, repr=False)  # their key; None: the configured default
 
 
 def _digits(phone: str) -> str:
     return re.sub(r"\D", "", phone or "")
 
 
-def tombstone_hash(kind: str, value: str) -> str:
-    """Hash kept after an erasure: enough to recognise the person again, useless to contact them."""
-    norm = _digits(value) if kind == "phone" else (value or "").strip().lower()
-    return tombstone_digest(kind, norm)
+class TombstoneKeyMissing(RuntimeError):
+    """A tombstone was to be made or checked with no key: a plain hash would let anyone test emails against it."""
 
 
-def tombstone_digest(kind: str, norm: str) -> str:
-    """The hash of an already normalised value (digits only, or a stripped lower-case email): for bulk checks."""
+_tombstone_key: bytes | None = None  # set by the pipeline (leadpipe.pipeline.tombstone_key.configure)
+
+
+def configure_tombstone_key(key: bytes | None) -> None:
+    """Make `key` the default of the tombstone functions in this process (None: no default, calls need `key=`)."""
+    global _tombstone_key  # one process-wide setting, made once by the pipeline layer
+    _tombstone_key = key
+
+
+def tombstone_value(kind: str, value: str) -> str:
+    """The text a tombstone is made of: a phone's digits, an email stripped and lower-cased.
+
+    Callers hand in values normalised by `enrichment.normalise` (E.164, the normalised address); this only
+    folds what is left, so "+49 30 1234567" and "+49301234567" make the same tombstone.
+    """
+    return _digits(value) if kind == "phone" else (value or "").strip().lower()
+
+
+def tombstone_hash(kind: str, value: str, key: bytes | None = None) -> str:
+    """The tombstone kept after an erasure: HMAC-SHA256 with the secret key, 64 hex characters.
+
+    Enough to recognise the person again, useless to contact them, and without the key useless to find out
+    who they were (a plain hash of an email is reversed by hashing a list of emails). `key` defaults to the
+    one the pipeline configured; there is no built-in key.
+    """
+    return tombstone_digest(kind, tombstone_value(kind, value), key)
+
+
+def tombstone_digest(kind: str, norm: str, key: bytes | None = None) -> str:
+    """The keyed hash of an already folded value (`tombstone_value`): for bulk checks."""
+    key = key if key is not None else _tombstone_key
+    if not key:
+        raise TombstoneKeyMissing("no tombstone key: the pipeline loads it with "
+                                  "leadpipe.pipeline.tombstone_key (LEADPIPE_TOMBSTONE_KEY)")
+    return hmac.new(key, f"leadpipe-tombstone:{kind}:{norm}".encode(), hashlib.sha256).hexdigest()
+
+
+def legacy_tombstone_digest(kind: str, norm: str) -> str:
+    """The plain SHA-256 tombstones were made with before keyed hashes: only ever CHECKED, never written.
+
+    Hashes are one-way, so old tombstones cannot be re-keyed; an erased person must stay out all the same.
+    """
     return hashlib.sha256(f"leadpipe-tombstone:{kind}:{norm}".encode()).hexdigest()
+
+
+def tombstone_digests(kind: str, norm: str, key: bytes | None = None) -> tuple[str, str]:
+    """(keyed, legacy) hashes of a folded value: a value is tombstoned when either is in the table."""
+    return tombstone_digest(kind, norm, key), legacy_tombstone_digest(kind, norm)
+
+
+def is_tombstoned(kind: str, value: str, tombstones: set[str] | frozenset[str], key: bytes | None = None) -> bool:
+    """True when `value` (normalised) has a keyed or a legacy tombstone; False for an empty value."""
+    norm = tombstone_value(kind, value)
+    return bool(norm) and not tombstones.isdisjoint(tombstone_digests(kind, norm, key))
 
 
 def add_list(lists: SuppressionLists, name: str, columns: list[str], rows: Iterable[dict[str, str]]) -> None:
@@ -112,9 +163,8 @@ def list_reason(record: dict, lists: SuppressionLists) -> str | None:
     """Why a do-not-contact list or an erasure tombstone blocks this person, or None."""
     email = (record.get("email") or "").lower()
     phone = _digits(record.get("phone") or "")
-    if (email and tombstone_hash("email", email) in lists.tombstones) or (
-        phone and tombstone_hash("phone", phone) in lists.tombstones
-    ):
+    if lists.tombstones and (is_tombstoned("email", email, lists.tombstones, lists.tombstone_key)
+                             or is_tombstoned("phone", phone, lists.tombstones, lists.tombstone_key)):
         return "erased on request (GDPR Art. 17): never re-contact"
     if email and email in lists.emails:
         return f"email on do-not-contact list {lists.emails[email]}"
@@ -282,8 +332,9 @@ def decide_frame(df: pd.DataFrame, role: list[bool], disposable: list[bool], lis
         why[todo] = reasons[todo] if isinstance(reasons, np.ndarray) else reasons
 
     if lists.tombstones:
-        hashed_email = email.map(lambda e: e and tombstone_hash("email", e) in lists.tombstones)
-        hashed_phone = phone.map(lambda p: p and tombstone_hash("phone", p) in lists.tombstones)
+        key = lists.tombstone_key
+        hashed_email = email.map(lambda e: is_tombstoned("email", e, lists.tombstones, key))
+        hashed_phone = phone.map(lambda p: is_tombstoned("phone", p, lists.tombstones, key))
         first((hashed_email.astype(bool) | hashed_phone.astype(bool)).to_numpy(),
               "erased on request (GDPR Art. 17): never re-contact")
     if lists.emails:

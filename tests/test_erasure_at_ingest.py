@@ -30,6 +30,7 @@ from tests.pipeline_checks import assert_ledger_adds_up
 from tests.test_compliance_pipeline import CONTROL, FORGET_ME, HEADER, _all_text, _sink_emails, setup  # noqa: F401
 
 EMAIL, FIRST, LAST = FORGET_ME[4], FORGET_ME[0], FORGET_ME[1]
+KEY = b"a-test-tombstone-key-of-some-length"
 NEEDLES = (EMAIL, FIRST.lower(), LAST.lower(), "415 555 0190", "4155550190", "555-0190")
 
 
@@ -154,8 +155,8 @@ def test_phone_tombstones_match_the_number_however_it_is_written(phone: str, cou
     from connectors.sources.base import RawRecord
     from enrichment.suppress import tombstone_hash
 
-    guard = ErasureGuard(phones=frozenset({tombstone_hash("phone", "+14155550190"),
-                                           tombstone_hash("phone", "+49301234568")}))
+    guard = ErasureGuard(phones=frozenset({tombstone_hash("phone", "+14155550190", KEY),
+                                           tombstone_hash("phone", "+49301234568", KEY)}), key=KEY)
     batch = [RawRecord(1, {"Mobile Phone": phone, "Land": country, "Name": "Z. Q."})]
     stored, flags = guard.scrub(batch, {"country": "Land"})  # "Mobile Phone" is found by its header alone
     assert flags == [erased]
@@ -166,7 +167,7 @@ def test_german_trunk_zero_after_the_country_code_is_dropped() -> None:
     from connectors.sources.base import RawRecord
     from enrichment.suppress import tombstone_hash
 
-    guard = ErasureGuard(phones=frozenset({tombstone_hash("phone", "+49301234567")}))
+    guard = ErasureGuard(phones=frozenset({tombstone_hash("phone", "+49301234567", KEY)}), key=KEY)
     batch = [RawRecord(1, {"Telefon": "+49 (0)30 1234567", "Country": "DE"}),
              RawRecord(2, {"Telefon": "030 1234567", "Country": "Germany"})]
     assert guard.scrub(batch, {"country": "Country", "phone": "Telefon"})[1] == [True, True]

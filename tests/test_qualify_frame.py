@@ -68,7 +68,8 @@ def _lists() -> SuppressionLists:
     return SuppressionLists(
         emails={"blocked@acme.com": "unsubscribes.csv"}, domains={"rival.com": "competitors.csv"},
         phones={"14155550100": "calls.csv", "+14155550100": "calls.csv"},
-        tombstones={tombstone_hash("email", "gone@erased.com")})
+        tombstones={tombstone_hash("email", "gone@erased.com", b"a-test-tombstone-key-of-some-length")},
+        tombstone_key=b"a-test-tombstone-key-of-some-length")
 
 
 REGISTRY = {"12125550177"}

@@ -122,11 +122,13 @@ def test_a_do_not_contact_file_without_a_usable_column_is_an_error(tmp_path: Pat
 
 
 def test_tombstones_suppress_without_keeping_the_address() -> None:
-    lists = SuppressionLists(tombstones={tombstone_hash("email", "Erased@Example.COM ")})
+    key = b"a-test-tombstone-key-of-some-length"
+    lists = SuppressionLists(tombstones={tombstone_hash("email", "Erased@Example.COM ", key)}, tombstone_key=key)
     why = suppression_reason({"email": "erased@example.com"}, {}, lists, role=True, disposable=True,
                              require_form_consent=False)
     assert why.startswith("erased on request")
     assert "erased@example.com" not in repr(lists)
+    assert "a-test-tombstone-key" not in repr(lists)  # nor the key, should the lists be logged
 
 
 def test_national_dnc_registry_extract_in_its_published_format(tmp_path: Path) -> None:

@@ -39,6 +39,7 @@ from sqlalchemy import Connection, Engine, Text, cast, delete, func, insert, or_
 
 from enrichment.normalise import country_code, normalise_email, normalise_phone
 from enrichment.suppress import tombstone_hash
+from leadpipe.pipeline.tombstone_key import tombstone_key
 from leadpipe.store.run_files import read_frame, write_frame
 from leadpipe.store.warehouse import (
     companies,
@@ -433,8 +434,9 @@ def apply_erasure(engine: Engine, plan: ErasurePlan, *, reason: str = "erasure r
             kept = [e for e in _strings(listed) if normalise_email(e).email not in set(plan.emails)]
             add("companies", conn.execute(update(companies).where(companies.c.domain == domain)
                                           .values(emails=kept)).rowcount)
+        secret = tombstone_key()
         for kind, value in plan.tombstones:
-            h = tombstone_hash(kind, value)
+            h = tombstone_hash(kind, value, key=secret)
             exists = conn.execute(select(suppression_entries.c.id).where(
                 suppression_entries.c.kind == kind, suppression_entries.c.value_hash == h)).first()
             if not exists:
@@ -444,7 +446,7 @@ def apply_erasure(engine: Engine, plan: ErasurePlan, *, reason: str = "erasure r
                 report.tombstones_added += 1
         asked = plan.identifier or (Identifier("email", plan.emails[0]) if plan.emails else None)
         conn.execute(insert(erasures).values(
-            email_hash=tombstone_hash(asked.kind, asked.value) if asked else "",
+            email_hash=tombstone_hash(asked.kind, asked.value, key=secret) if asked else "",
             people_erased=len(pids), rows_scrubbed=counts, crm_records=plan.crm_records, erased_at=now))
     report.rows_scrubbed = counts
     if runs_dir is not None and runs_dir.exists():

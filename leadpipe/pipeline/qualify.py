@@ -44,6 +44,7 @@ from leadpipe.pipeline.decisions import Context, decide_frame, stored_json
 from leadpipe.pipeline.forget import forget_people
 from leadpipe.pipeline.settings import Config
 from leadpipe.pipeline.suppression_files import load_account_owners, load_dnc_registry, load_lists
+from leadpipe.pipeline.tombstone_key import tombstone_key
 from leadpipe.store import ledger
 from leadpipe.store.ledger import Outcome
 from leadpipe.store.run_files import read_frame, write_frame
@@ -82,6 +83,8 @@ def qualify(ctx: RunContext, path: str | None) -> str | None:
         lists = load_lists([cfg.resolve(p) for p in sup.do_not_contact_files])
         with engine.connect() as conn:
             lists.tombstones = {r[0] for r in conn.execute(select(suppression_entries.c.value_hash))}
+        if lists.tombstones:
+            lists.tombstone_key = tombstone_key(cfg.home)
         registry = None
         if sup.national_dnc_registry is not None:
             registry = load_dnc_registry(cfg.resolve(sup.national_dnc_registry.path),
