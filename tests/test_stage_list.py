@@ -44,9 +44,9 @@ def test_leadpipe_run_calls_every_stage_function_in_the_listed_order(demo_home: 
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     called: list[str] = []
     for stage in stages.STAGES:
-        def spy(*args, _name=stage.name, _run=stage.run):  # noqa: ANN002, ANN202
+        def spy(*args, _name=stage.name, _run=stage.run, **kwargs):  # noqa: ANN002, ANN003, ANN202
             called.append(_name)
-            return _run(*args)
+            return _run(*args, **kwargs)
         monkeypatch.setitem(stages.STAGE, stage.name, spy)
     summary = run_module.run_pipeline(load_config(), "r1")
     assert summary["run_id"] == "r1"
