@@ -11,7 +11,8 @@ from leadpipe.pipeline import stages
 from leadpipe.pipeline.settings import load_config
 
 DAGS = Path(__file__).resolve().parents[1] / "dags"
-AIRFLOW_ONLY = {"publish_prospect_list"}  # the asset event: an Airflow feature, no pipeline work
+# the asset event (an Airflow feature) and housekeeping of older runs' folders: no work on this run's data
+AIRFLOW_ONLY = {"publish_prospect_list", "retention"}
 
 
 def _topological(dag) -> list[str]:  # noqa: ANN001 - an Airflow DAG
