@@ -59,7 +59,7 @@ def test_evidence_names_the_web_form_row_and_survives_a_rebought_list(demo_home:
         assert r.compliance["lawful_basis"] == "consent", email
         assert f"web_forms (web_forms.csv row {consent_at[email]})" in r.compliance["consent_evidence"], email
         assert r.lead_source not in r.compliance["consent_evidence"]
-    email = sorted(bought_later)[0]
+    email = min(bought_later)
     shown = CliRunner().invoke(main, ["explain", email])
     assert f"consent (form web_forms (web_forms.csv row {consent_at[email]})" in shown.output, shown.output
 

@@ -13,9 +13,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import insert
 
 from leadpipe.cli import main
+from leadpipe.pipeline.explain import parse_query
 from leadpipe.store.warehouse import engine_for, membership, migrate, people, raw_rows
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -32,6 +35,16 @@ QUARANTINED = "broken@@address"
 
 @pytest.fixture
 def cfg_home(home: Path, warehouse_url: str, monkeypatch: pytest.MonkeyPatch) -> Path:
+    return _seeded(home, warehouse_url, monkeypatch)
+
+
+@pytest.fixture
+def sqlite_home(home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The same people in SQLite only: for the property test, which runs the CLI a hundred times."""
+    return _seeded(home, f"sqlite:///{home / 'warehouse.db'}", monkeypatch)
+
+
+def _seeded(home: Path, warehouse_url: str, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("LEADPIPE_WAREHOUSE_URL", warehouse_url)
     migrate(warehouse_url)
     with engine_for(warehouse_url).begin() as conn:
@@ -54,7 +67,7 @@ def cfg_home(home: Path, warehouse_url: str, monkeypatch: pytest.MonkeyPatch) ->
     return home
 
 
-def _explain(*args: str):  # noqa: ANN202
+def _explain(*args: str):
     return CliRunner().invoke(main, ["explain", *args])
 
 
@@ -125,3 +138,26 @@ def test_a_row_that_never_became_a_person_is_explained_by_its_exact_address(cfg_
     assert "vendor_apollo/a.csv row 50" in result.output
     assert _named(result.output) == set()
     assert _explain("broken@").exit_code == 1
+
+
+IDENTIFIERS = {pid: {pid, email, *([phone] if phone else [])} for pid, email, phone, *_ in PEOPLE}
+IDENTIFIERS["p-jan"].add("jan@ott-privat.de")
+PIECES = sorted({x for ids in IDENTIFIERS.values() for x in ids} | {"%", "_", "@", " ", "*", "."})
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(parts=st.lists(st.one_of(st.sampled_from(PIECES), st.text(max_size=4)), min_size=1, max_size=3),
+       cut=st.tuples(st.integers(0, 6), st.integers(0, 6)))
+def test_any_text_explains_at_most_the_one_person_it_exactly_names(sqlite_home: Path, parts: list[str],
+                                                                     cut: tuple[int, int]) -> None:
+    text = "".join(parts)
+    text = text[cut[0]: len(text) - cut[1]] if len(text) > sum(cut) else text
+    result = _explain(text)
+    shown = {pid for pid in IDENTIFIERS if f"person {pid}:" in result.output}
+    if result.exit_code != 0:
+        assert shown == set()
+        return
+    assert len(shown) == 1
+    (pid,) = shown
+    query = parse_query(text)
+    assert query.value in IDENTIFIERS[pid] or query.value == pid

@@ -6,8 +6,11 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from unittest import mock
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import insert
 
 from leadpipe.core.errors import ConfigError
@@ -108,3 +111,37 @@ def test_the_nightly_dag_prunes_after_the_report_without_deciding_the_runs_state
     assert task.upstream_task_ids == {"summarise"}
     assert task.is_teardown and not task.on_failure_fail_dagrun  # a failed summarise still fails the run
     assert task.trigger_rule in ("all_done", "all_done_setup_success")
+
+
+names = st.text(alphabet="abcdefghij_-.", min_size=1, max_size=8).filter(lambda s: s not in {".", ".."})
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(runs_=st.dictionaries(names, st.tuples(st.integers(0, 120),
+                                              st.lists(st.sampled_from(FILES + ("a/b/c.parquet", "x.parquet")),
+                                                       min_size=1, unique=True)), min_size=1, max_size=6),
+       days=st.integers(1, 90), current=st.integers(0, 5))
+def test_retention_deletes_exactly_the_old_runs_data_files(tmp_path_factory: pytest.TempPathFactory,
+                                                            runs_: dict, days: int, current: int) -> None:
+    home = tmp_path_factory.mktemp("home")
+    write_config(home / "leadpipe.yaml", lambda data: data.update(retention={"run_files_days": days}))
+    with mock.patch.dict(os.environ, {"LEADPIPE_HOME": str(home)}):
+        os.environ.pop("LEADPIPE_WAREHOUSE_URL", None)
+        cfg = load_config(home / "leadpipe.yaml")
+    migrate(cfg.warehouse_url)
+    current_id = sorted(runs_)[current % len(runs_)]
+    before = {}
+    with engine_for(cfg.warehouse_url).begin() as conn:
+        for run_id, (age, files) in runs_.items():
+            conn.execute(insert(runs).values(run_id=run_id, started_at=NOW - timedelta(days=age), status="ok"))
+            for name in files:
+                path = cfg.runs_dir / run_id / name
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(f"{run_id}/{name}", encoding="utf-8")
+                before[(run_id, name)] = path.read_text(encoding="utf-8")
+    prune_run_files(cfg, current_id, now=NOW)
+    after = {(run_id, p.relative_to(cfg.runs_dir / run_id).as_posix()): p.read_text(encoding="utf-8")
+             for run_id in runs_ for p in (cfg.runs_dir / run_id).rglob("*") if p.is_file()}
+    expected = {key: text for key, text in before.items()
+                if key[0] == current_id or runs_[key[0]][0] <= days or key[1] in ("summary.json", "report.html")}
+    assert after == expected
