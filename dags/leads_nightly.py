@@ -7,7 +7,7 @@ that are normalised as mapped tasks on any worker, then validate mapped per sour
 not stop the others. Then one task group per stage over all sources: resolve people (dedupe), qualify
 (segment, score, suppress), deliver (push, then publish the `leadpipe.prospect_list` asset when the
 list changed, with counts) and report (summary.json and report.html, run whatever happened upstream so
-every row's outcome is counted).
+every row's outcome is counted), then the retention teardown deletes old run folders' files.
 
 Schedule and deadline come from `airflow:` in config/leadpipe.yaml. Retries back off exponentially;
 a busy or unreachable service is retried, bad credentials or config fail at once.
@@ -176,6 +176,19 @@ def leads_nightly() -> None:
         return {"summary_path": summary["summary_path"], "outcomes": summary["outcomes"],
                 "report_html": summary["outputs"].get("report_html")}
 
+    @task
+    def retention() -> dict:
+        """Housekeeping, not a stage: delete the files of run folders older than `retention.run_files_days`
+        (summary.json and report.html stay; this run is never touched). A teardown, so it runs whatever
+        happened upstream and its result never decides the run's state; a problem is logged, not raised."""
+        from leadpipe.pipeline.retention import prune_run_files  # parse time: see _stage
+
+        try:
+            return prune_run_files(_ctx().cfg, get_current_context()["run_id"]).as_json()
+        except Exception as exc:  # noqa: BLE001 - old run files can wait a night; the run's outcome cannot
+            print(f"retention skipped: {type(exc).__name__}: {exc}")
+            return {"error": str(exc)}
+
     # One group per stage; prefix_group_id=False keeps task ids short ("dedupe", not "resolve_people.dedupe").
     # To add a task to a stage, chain it inside the group: e.g. `people = enrich(dedupe())`.
     sources = start()
@@ -190,7 +203,7 @@ def leads_nightly() -> None:
     with TaskGroup("deliver_to_crm", prefix_group_id=False) as deliver_to_crm:
         publish_prospect_list(push(prospects))
     with TaskGroup("report_run", prefix_group_id=False) as report_run:
-        summarise()
+        summarise() >> retention().as_teardown()  # after the report; never the run's state (see retention)
     prepared >> resolve_people >> qualify_leads >> deliver_to_crm >> report_run
 
 

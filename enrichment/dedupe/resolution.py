@@ -16,6 +16,7 @@ import pandas as pd
 
 from enrichment.dedupe import features
 from enrichment.dedupe.comparators import COMPARATORS
+from enrichment.dedupe.consent import evidence_from_consent_rows
 from enrichment.dedupe.fellegi_sunter import Model
 from enrichment.dedupe.matching import MatchResult, candidates, fit, match
 from enrichment.dedupe.partition import merge_partitions
@@ -205,6 +206,7 @@ def _build(batch: pd.DataFrame, existing: pd.DataFrame, old_rows: pd.DataFrame, 
     res.golden_frame = vals.astype(object).where(vals.notna(), None).set_axis(pd.Index(person_ids, name="person_id"))
     res.provenance_frame = prov.reindex(touched).astype(float).set_axis(pd.Index(person_ids, name="person_id"))
     res.new_people = set(pid[~known].tolist())
+    evidence_from_consent_rows(res.golden_frame, res.provenance_frame, rows, _earlier_evidence(existing, old_rows))
 
     # membership: why each row belongs where it does
     node = np.arange(n_old, n_old + len(batch))
@@ -226,6 +228,18 @@ def _build(batch: pd.DataFrame, existing: pd.DataFrame, old_rows: pd.DataFrame, 
         res.evidence[rids[i]] = ev
     res.review = _review_frame(result, rid, existing, n_old)
     return res
+
+
+def _earlier_evidence(existing: pd.DataFrame, old_rows: pd.DataFrame) -> dict[str, tuple[object, float]]:
+    """person id -> (consent_evidence, its provenance) of the golden records before this batch."""
+    if existing.empty or "consent_evidence" not in old_rows.columns:
+        return {}
+    out = {}
+    for pid, ev, prov in zip(existing["person_id"].tolist(), old_rows["consent_evidence"].tolist(),
+                             existing["provenance"].tolist(), strict=True):
+        if isinstance(ev, str) and ev:
+            out[str(pid)] = (ev, float((prov or {}).get("consent_evidence", np.nan)))
+    return out
 
 
 def _top_reasons(result: MatchResult, nodes: np.ndarray) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""`leadpipe explain EMAIL`: one person's source rows, merges, score breakdown and outcome."""
+"""`leadpipe explain EMAIL|PHONE|PERSON_ID`: one person's source rows, merges, score breakdown and outcome."""
 
 from __future__ import annotations
 
@@ -8,17 +8,26 @@ import sys
 import click
 
 from leadpipe.cli.common import settings
-from leadpipe.pipeline.explain import format_explanation
+from leadpipe.pipeline.explain import UnusableQuery, format_explanation, found_one
 from leadpipe.pipeline.person_requests import explain_person
 
 
 @click.command("explain")
-@click.argument("email")
+@click.argument("identifier", metavar="EMAIL|PHONE|PERSON_ID")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_context
-def explain_command(ctx: click.Context, email: str, as_json: bool) -> None:
-    """Show one person's source rows, merges, score breakdown and outcome."""
-    info = explain_person(settings(ctx), email)
+def explain_command(ctx: click.Context, identifier: str, as_json: bool) -> None:
+    """Show one person's source rows, merges, score breakdown and outcome.
+
+    The person is found by exact match on their normalised email, phone (international format) or person
+    id; exit 1 when no one matches or several people share the phone (then their ids are listed), exit 2
+    for empty or unusable input.
+    """
+    try:
+        info = explain_person(settings(ctx), identifier)
+    except UnusableQuery as exc:
+        click.echo(f"explain: {exc}", err=True)
+        sys.exit(2)
     click.echo(json.dumps(info, indent=2, default=str) if as_json else format_explanation(info))
-    if info["person"] is None and not info["rows"]:
+    if not found_one(info):
         sys.exit(1)

@@ -8,7 +8,7 @@ import click
 
 from leadpipe.cli.common import settings, user_errors
 from leadpipe.pipeline.funnel import format_funnel
-from leadpipe.pipeline.run import run_pipeline
+from leadpipe.pipeline.run import RunIdTaken, run_pipeline
 from leadpipe.pipeline.run_summaries import NoFinishedRun, finished_run_summary
 
 
@@ -16,8 +16,9 @@ from leadpipe.pipeline.run_summaries import NoFinishedRun, finished_run_summary
 @click.option("--run-id", help="Run id (default: a timestamp).")
 @click.pass_context
 def run_command(ctx: click.Context, run_id: str | None) -> None:
-    """Run the whole pipeline once, in this process."""
-    summary = run_pipeline(settings(ctx), run_id)
+    """Run the whole pipeline once, in this process. An existing run id is refused (exit 1)."""
+    with user_errors(RunIdTaken):
+        summary = run_pipeline(settings(ctx), run_id)
     click.echo(format_funnel(summary))
     if summary["source_errors"] or summary["rejected_batches"]:
         sys.exit(1)

@@ -2,22 +2,78 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, String, cast, func, select
+import json
+from dataclasses import dataclass
+from typing import Literal
 
+from sqlalchemy import Connection, Engine, String, cast, func, or_, select
+
+from enrichment.normalise import normalise_email, normalise_phone
 from leadpipe.store.warehouse import membership, outcomes, people, push_ledger, raw_rows, requalifications
 
+QueryKind = Literal["email", "phone", "person_id"]
 
-def explain(engine: Engine, email: str) -> dict:
-    email = email.strip().lower()
+
+class UnusableQuery(ValueError):
+    """The argument names no one: empty, blank, or neither an email, an international phone nor a person id."""
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """What `explain` looks for: one normalised identifier, matched exactly (never as a substring)."""
+
+    kind: QueryKind
+    value: str
+
+    def describe(self) -> str:
+        return {"email": "email", "phone": "phone", "person_id": "person id"}[self.kind] + f" {self.value}"
+
+
+def parse_query(text: str) -> Lookup:
+    """The identifier in `text`, normalised as the pipeline normalises it.
+
+    An address is normalised like an input email (case, `Name <address>`, `mailto:`); one the pipeline would
+    reject is still matched exactly as typed (lower-cased), so a quarantined row can be explained by its bad
+    address. A phone must be international (`+49 ...` or `0049 ...`): a national number names no country.
+    Anything else is taken as a person id.
+    """
+    stripped = (text or "").strip()
+    if not stripped:
+        raise UnusableQuery("give an email address, a phone number in international format or a person id")
+    if "@" in stripped:
+        result = normalise_email(stripped)
+        return Lookup("email", result.email or stripped.lower())
+    phone = normalise_phone(stripped, None)
+    if phone:
+        return Lookup("phone", phone)
+    if any(c.isdigit() for c in stripped) and set(stripped) <= set("+0123456789 ()-./"):
+        raise UnusableQuery(f"{stripped!r} is not a phone number in international format (+49 30 ... or "
+                            "0049 30 ...)")
+    return Lookup("person_id", stripped)
+
+
+def explain(engine: Engine, query: str) -> dict:
+    """Everything about the one person `query` identifies (see `parse_query`), matched exactly.
+
+    The result has `person` (or None), their source `rows`, and `candidates` when the identifier belongs to
+    several people (a shared phone, an email seen in several people's rows): then nothing else is shown and
+    the caller asks for a person id. Rows never resolved to a person (quarantined, suppressed before dedupe)
+    are listed when their own email equals the query. Raises UnusableQuery for empty or unparsable input.
+    """
+    lookup = parse_query(query)
     with engine.connect() as conn:
-        person = conn.execute(select(people).where(func.lower(people.c.email) == email)).mappings().first()
-        if person is None:
-            # Not resolved to a person (quarantined before dedupe?): look in the raw rows themselves.
-            raw = conn.execute(
-                select(raw_rows.c.id, raw_rows.c.source, raw_rows.c.source_file, raw_rows.c.source_row)
-                .where(func.lower(cast(raw_rows.c.payload, String)).contains(email))
-            ).all()
-            return {"email": email, "person": None, "rows": [_row(conn, r) for r in raw]}
+        ids, loose = _matches(conn, lookup)
+        base = {"query": {"kind": lookup.kind, "value": lookup.value}, "email": lookup.value, "candidates": []}
+        if len(ids) > 1:
+            found = conn.execute(select(people.c.person_id, people.c.email, people.c.record)
+                                 .where(people.c.person_id.in_(sorted(ids))).order_by(people.c.person_id)).all()
+            return {**base, "person": None, "rows": [], "candidates": [
+                {"person_id": p.person_id, "email": p.email, "first_name": (p.record or {}).get("first_name"),
+                 "last_name": (p.record or {}).get("last_name"), "company": (p.record or {}).get("company")}
+                for p in found]}
+        if not ids:
+            return {**base, "person": None, "rows": [_row(conn, r) for r in loose]}
+        person = conn.execute(select(people).where(people.c.person_id == next(iter(ids)))).mappings().one()
         rows = conn.execute(
             select(raw_rows.c.id, raw_rows.c.source, raw_rows.c.source_file, raw_rows.c.source_row,
                    membership.c.rule, membership.c.match_score, membership.c.evidence)
@@ -29,7 +85,8 @@ def explain(engine: Engine, email: str) -> dict:
         again = conn.execute(select(requalifications).where(requalifications.c.person_id == person["person_id"])
                              .order_by(requalifications.c.run_id)).mappings().all()
         return {
-            "email": email,
+            **base,
+            "email": person["email"] or lookup.value,
             "person": {k: person.get(k) for k in ("person_id", "record", "provenance", "segments", "score", "tier",
                                                    "score_breakdown", "persona", "department", "owner", "compliance",
                                                    "created_run_id", "updated_run_id")},
@@ -38,6 +95,52 @@ def explain(engine: Engine, email: str) -> dict:
             "pushed": [{"sink": p["sink"], "crm_id": p["crm_id"], "run_id": p["run_id"]} for p in pushed],
             "requalified": [dict(r) for r in again],
         }
+
+
+def _matches(conn: Connection, lookup: Lookup) -> tuple[set[str], list]:
+    """(ids of the people the identifier belongs to, raw rows carrying it that belong to no one)."""
+    if lookup.kind == "person_id":
+        found = conn.execute(select(people.c.person_id).where(people.c.person_id == lookup.value)).scalars()
+        return set(found), []
+    if lookup.kind == "phone":
+        return _people_with_phone(conn, lookup.value), []
+    ids = set(conn.execute(select(people.c.person_id).where(people.c.email == lookup.value)).scalars())
+    rows = _raw_rows_with_email(conn, lookup.value)
+    owners = dict(conn.execute(select(membership.c.raw_row_id, membership.c.person_id)
+                               .where(membership.c.raw_row_id.in_([r.id for r in rows]))).all()) if rows else {}
+    ids |= set(owners.values())
+    return ids, [r for r in rows if r.id not in owners]
+
+
+def _people_with_phone(conn: Connection, phone: str) -> set[str]:
+    """People whose golden phone is exactly `phone` (E.164). The JSON text narrows the scan; the record decides."""
+    text = cast(people.c.record, String)
+    found = conn.execute(select(people.c.person_id, people.c.record)
+                         .where(text.contains(phone, autoescape=True))).all()
+    return {p.person_id for p in found if (p.record or {}).get("phone") == phone}
+
+
+def _raw_rows_with_email(conn: Connection, email: str) -> list:
+    """Raw rows one of whose values is `email` once normalised (or, for an address the pipeline rejects, as
+    typed). SQL narrows by the text with `%` and `_` escaped; each candidate's values decide exactly."""
+    needles = {email, json.dumps(email)[1:-1]}
+    local, _, domain = email.rpartition("@")
+    try:
+        needles.add(f"{local}@{domain.encode('idna').decode('ascii')}")
+    except UnicodeError:
+        pass  # not an internationalised domain the input could have spelled in punycode
+    text = func.lower(cast(raw_rows.c.payload, String))
+    candidates = conn.execute(
+        select(raw_rows.c.id, raw_rows.c.source, raw_rows.c.source_file, raw_rows.c.source_row, raw_rows.c.payload)
+        .where(or_(*[text.contains(n, autoescape=True) for n in sorted(needles)]))
+        .order_by(raw_rows.c.id)).all()
+    return [r for r in candidates if any(_is_email(v, email) for v in (r.payload or {}).values())]
+
+
+def _is_email(value: object, email: str) -> bool:
+    if not isinstance(value, str) or "@" not in value:
+        return False
+    return (normalise_email(value).email or value.strip().lower()) == email
 
 
 def _row(conn, r) -> dict:  # noqa: ANN001
@@ -84,9 +187,24 @@ def _compliance_lines(p: dict) -> list[str]:
     return lines
 
 
+def found_one(info: dict) -> bool:
+    """True when `info` explains someone: a person, or raw rows that never became one."""
+    return not info.get("candidates") and (info["person"] is not None or bool(info["rows"]))
+
+
 def format_explanation(info: dict) -> str:
-    if info["person"] is None and not info["rows"]:
-        return f"{info['email']}: not found in the warehouse"
+    query = info.get("query") or {"kind": "email", "value": info["email"]}
+    what = f"{query['kind'].replace('_', ' ')} {query['value']}"
+    if info.get("candidates"):
+        lines = [f"{what} belongs to {len(info['candidates'])} people; explain one by its person id:"]
+        lines += [f"  {c['person_id']}  {c.get('first_name') or ''} {c.get('last_name') or ''}"
+                  f" ({c.get('email') or '-'}) at {c.get('company') or '-'}" for c in info["candidates"]]
+        return "\n".join(lines)
+    if not found_one(info):
+        return (f"no one found for {what} (exact match on the normalised value, never a part of it).\n"
+                "Look up by the full email address, a phone number in international format (+49 30 ...), or "
+                "a person id (shown by `leadpipe explain EMAIL`, and in the person_id column of the "
+                "prospects table and the run's Parquet files).")
     lines = [f"{info['email']}"]
     p = info["person"]
     if p:

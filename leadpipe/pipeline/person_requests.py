@@ -5,16 +5,18 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from leadpipe.pipeline.explain import explain
+from leadpipe.pipeline.explain import explain, parse_query
 from leadpipe.pipeline.forget import ErasurePlan, ErasureReport, apply_erasure, plan_erasure
 from leadpipe.pipeline.settings import Config
 from leadpipe.store.warehouse import engine_for, migrate
 
 
-def explain_person(cfg: Config, email: str) -> dict:
-    """Source rows, merges, score breakdown and outcome for `email` (see leadpipe.pipeline.explain)."""
+def explain_person(cfg: Config, identifier: str) -> dict:
+    """Source rows, merges, score breakdown and outcome for the person with exactly this email, phone or person
+    id (see leadpipe.pipeline.explain); raises UnusableQuery for empty or unparsable input."""
+    parse_query(identifier)  # refuse empty or unusable input before touching the warehouse (even migrating it)
     migrate(cfg.warehouse_url)
-    return explain(engine_for(cfg.warehouse_url), email)
+    return explain(engine_for(cfg.warehouse_url), identifier)
 
 
 @dataclass(frozen=True)

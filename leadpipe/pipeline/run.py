@@ -13,6 +13,9 @@ from datetime import UTC, datetime
 from leadpipe.pipeline.context import BatchRejected, RunContext
 from leadpipe.pipeline.settings import Config
 from leadpipe.pipeline.stages import STAGE
+from leadpipe.store.ledger import RunIdTaken
+
+__all__ = ["RunIdTaken", "new_run_id", "run_pipeline"]
 
 log = logging.getLogger("leadpipe")
 
@@ -22,8 +25,9 @@ def new_run_id() -> str:
 
 
 def run_pipeline(cfg: Config, run_id: str | None = None) -> dict:
+    """Run every stage once; raises RunIdTaken (before anything is written) if `run_id` was used before."""
     ctx = RunContext(cfg, run_id or new_run_id())
-    sources = STAGE["start"](ctx)
+    sources = STAGE["start"](ctx, new=True)
     ingested = [STAGE["ingest"](ctx, s) for s in sources]
     planned = STAGE["plan_batches"](ctx, ingested)
     normalised = [STAGE["normalise"](ctx, batch) for batch in planned]

@@ -124,6 +124,14 @@ def _refuse_other_types_keys(src: SourceConfig, model: type[BaseModel], rest: di
             raise ValueError(f"source {src.name}: '{key}' applies only to type {owner}, not {src.type}")
 
 
+class RetentionSettings(Strict):
+    """How long run folders keep their files (Parquet copies of personal data; see leadpipe.pipeline.retention)."""
+
+    run_files_days: int = Field(30, ge=1, le=3650, description=(
+        "Days after a run's start its run-folder files are deleted by the nightly DAG; summary.json and "
+        "report.html are kept."))
+
+
 class Config(Strict):
     sources: list[SourceConfig]
     validation: ValidationConfig = ValidationConfig()
@@ -136,6 +144,7 @@ class Config(Strict):
     sink: SinkConfig = SinkConfig()
     airflow: AirflowSettings = AirflowSettings()
     enrichment: EnrichmentConfig = EnrichmentConfig()
+    retention: RetentionSettings = RetentionSettings()
     # Filled in by load_config, not by the YAML.
     home: Path = Path(".")
     warehouse_url: str = ""

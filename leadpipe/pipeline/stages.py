@@ -57,10 +57,19 @@ __all__ = [
 ]
 
 
-def start(ctx: RunContext) -> list[str]:
-    """Migrate the warehouse, register the run, and return the source names to map over."""
+def start(ctx: RunContext, *, new: bool = False) -> list[str]:
+    """Migrate the warehouse, register the run, and return the source names to map over.
+
+    `new` (the in-process `leadpipe run`) refuses a run id already in the warehouse or with a run folder, so
+    an earlier run's outcomes and files are never rewritten; the DAG's task leaves it off because Airflow
+    retries a task under the same run id.
+    """
+    if new and ctx.folder.exists() and any(ctx.folder.iterdir()):
+        raise ledger.RunIdTaken(f"run id {ctx.run_id!r} is already used by an earlier run (its run folder "
+                                f"{ctx.folder} exists); run ids are never reused (leave out --run-id for a "
+                                "fresh one)")
     migrate(ctx.cfg.warehouse_url)
-    ledger.start_run(ctx.engine, ctx.run_id)
+    ledger.start_run(ctx.engine, ctx.run_id, new=new)
     ctx.folder.mkdir(parents=True, exist_ok=True)
     return [s.name for s in ctx.cfg.sources]
 

@@ -46,10 +46,18 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def start_run(engine: Engine, run_id: str) -> None:
-    """Register the run; a retried first task finds it already there."""
+class RunIdTaken(ValueError):
+    """A new run was given the id of an existing one: going on would rewrite that run's outcomes."""
+
+
+def start_run(engine: Engine, run_id: str, *, new: bool = False) -> None:
+    """Register the run. A retried first task (Airflow retries with the same run id) finds it already there and
+    goes on; with `new` (a run started by hand, `leadpipe run --run-id`) an existing run id is refused."""
     with engine.begin() as conn:
         exists = conn.execute(select(runs.c.run_id).where(runs.c.run_id == run_id)).first()
+        if exists and new:
+            raise RunIdTaken(f"run id {run_id!r} is already used by an earlier run; run ids are never reused "
+                             "(leave out --run-id for a fresh one)")
         if not exists:
             conn.execute(insert(runs).values(run_id=run_id, started_at=now(), status="running"))
 
