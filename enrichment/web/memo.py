@@ -27,6 +27,11 @@ def extractor_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
+def memo_key(url: str, body: bytes) -> str:
+    """The memo key of one page: the extractor's fingerprint, the URL and the exact bytes."""
+    return hashlib.sha256(f"{extractor_fingerprint()}\0{url}\0".encode() + body).hexdigest()
+
+
 class ExtractMemo:
     def __init__(self, path: Path, ttl_days: float) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -37,7 +42,7 @@ class ExtractMemo:
         self._lock = threading.Lock()
 
     def extract(self, url: str, body: bytes) -> dict[str, Any]:
-        key = hashlib.sha256(f"{extractor_fingerprint()}\0{url}\0".encode() + body).hexdigest()
+        key = memo_key(url, body)
         with self._lock:
             row = self._db.execute("SELECT fields FROM memo WHERE key = ?", (key,)).fetchone()
         if row:

@@ -16,7 +16,8 @@ What is erased, per table (decided table by table, see docs/qualification-and-co
 - suppression_entries: a hashed tombstone per personal email and phone; `erasures`: the audit row.
 An identifier another person also carries (a company switchboard, a shared role mailbox) is a company
 identifier: it is neither erased from the others nor tombstoned. Run folders (Parquet, CSV) lose the rows whose
-person id, raw row id or normalised email/phone is one of theirs.
+person id, raw row id or normalised email/phone is one of theirs; the web-enrichment HTTP cache and extraction
+memo lose the pages and entries carrying one of their personal emails or phones (leadpipe.pipeline.forget_caches).
 
 Identifiers are found in raw JSON payloads by normalising the values of candidate rows; the SQL text filter
 that picks the candidates (the email's local part, the phone's last two digits) only narrows the search,
@@ -39,6 +40,7 @@ from sqlalchemy import Connection, Engine, Text, cast, delete, func, insert, or_
 
 from enrichment.normalise import country_code, normalise_email, normalise_phone
 from enrichment.suppress import tombstone_hash
+from leadpipe.pipeline.forget_caches import CacheErasure, apply_cache_erasure, plan_cache_erasure
 from leadpipe.pipeline.tombstone_key import tombstone_key
 from leadpipe.store.run_files import read_frame, write_frame
 from leadpipe.store.warehouse import (
@@ -175,6 +177,7 @@ class ErasurePlan:
     crm_records: list[dict] = field(default_factory=list)  # {"sink", "crm_id"}: delete these in the CRM
     run_files: dict[str, int] = field(default_factory=dict)  # path -> rows dropped
     tombstones: list[tuple[str, str]] = field(default_factory=list)  # (kind, value) to add
+    web_cache: CacheErasure = field(default_factory=CacheErasure)  # cached pages and memo entries carrying them
 
     @property
     def person_ids(self) -> list[str]:
@@ -194,6 +197,7 @@ class ErasureReport:
     crm_records: list[dict] = field(default_factory=list)  # {"sink", "crm_id"}: delete these in the CRM
     tombstones_added: int = 0
     run_files: dict[str, int] = field(default_factory=dict)  # path -> rows dropped
+    web_cache: dict[str, int] = field(default_factory=dict)  # web_cache_pages, web_memo_entries -> deleted
 
 
 def find_people(conn: Connection, ident: Identifier) -> list[str]:
@@ -215,7 +219,7 @@ def find_people(conn: Connection, ident: Identifier) -> list[str]:
 
 
 def plan_erasure(engine: Engine, identifier: str | Identifier, *, person_id: str | None = None,
-                 runs_dir: Path | None = None) -> ErasurePlan:
+                 runs_dir: Path | None = None, web_cache_path: Path | None = None) -> ErasurePlan:
     """Who `identifier` names and everything erasing them would change; reads only.
 
     Raises ForgetRefused for unusable input, SeveralPeople when it names several people and `person_id` does
@@ -240,10 +244,12 @@ def plan_erasure(engine: Engine, identifier: str | Identifier, *, person_id: str
         plan = _plan(conn, pids, ident)
     if runs_dir is not None and runs_dir.exists():
         plan.run_files = scrub_run_files(runs_dir, plan, dry_run=True)
+    plan.web_cache = plan_cache_erasure(web_cache_path, plan.emails, plan.phones)
     return plan
 
 
-def plan_for_people(engine: Engine, person_ids: Iterable[str], runs_dir: Path | None = None) -> ErasurePlan:
+def plan_for_people(engine: Engine, person_ids: Iterable[str], runs_dir: Path | None = None,
+                    web_cache_path: Path | None = None) -> ErasurePlan:
     """The plan for people already known by id (the qualify stage's re-bought erased people)."""
     with engine.connect() as conn:
         pids = sorted(set(conn.execute(select(people.c.person_id)
@@ -251,6 +257,7 @@ def plan_for_people(engine: Engine, person_ids: Iterable[str], runs_dir: Path | 
         plan = _plan(conn, pids, None)
     if runs_dir is not None and runs_dir.exists():
         plan.run_files = scrub_run_files(runs_dir, plan, dry_run=True)
+    plan.web_cache = plan_cache_erasure(web_cache_path, plan.emails, plan.phones)
     return plan
 
 
@@ -402,8 +409,8 @@ def _forms_carrying(conn: Connection, emails: list[str], phones: list[str]) -> l
 
 
 def apply_erasure(engine: Engine, plan: ErasurePlan, *, reason: str = "erasure request",
-                  runs_dir: Path | None = None) -> ErasureReport:
-    """Carry out `plan` in one transaction (then the run files); returns what changed."""
+                  runs_dir: Path | None = None, web_cache_path: Path | None = None) -> ErasureReport:
+    """Carry out `plan` in one transaction (then the run files and the web caches); returns what changed."""
     now = datetime.now(UTC)
     marker = {"erased": now.date().isoformat(), "reason": reason}
     pids = plan.person_ids
@@ -451,25 +458,27 @@ def apply_erasure(engine: Engine, plan: ErasurePlan, *, reason: str = "erasure r
     report.rows_scrubbed = counts
     if runs_dir is not None and runs_dir.exists():
         report.run_files = scrub_run_files(runs_dir, plan)
+    report.web_cache = apply_cache_erasure(web_cache_path, plan.web_cache)
     log.info("forget: %d people erased, rows scrubbed %s, %d run files cleaned, %d CRM records to delete",
              report.people_erased, counts, len(report.run_files), len(report.crm_records))
     return report
 
 
 def forget(engine: Engine, identifier: str | Identifier, *, person_id: str | None = None,
-           reason: str = "erasure request", runs_dir: Path | None = None) -> ErasureReport:
+           reason: str = "erasure request", runs_dir: Path | None = None,
+           web_cache_path: Path | None = None) -> ErasureReport:
     """Erase the person `identifier` names (see the module docstring); refuses unusable or ambiguous input."""
-    plan = plan_erasure(engine, identifier, person_id=person_id)
-    return apply_erasure(engine, plan, reason=reason, runs_dir=runs_dir)
+    plan = plan_erasure(engine, identifier, person_id=person_id, web_cache_path=web_cache_path)
+    return apply_erasure(engine, plan, reason=reason, runs_dir=runs_dir, web_cache_path=web_cache_path)
 
 
 def forget_people(engine: Engine, person_ids: Iterable[str], *, reason: str,
-                  runs_dir: Path | None = None) -> ErasureReport:
+                  runs_dir: Path | None = None, web_cache_path: Path | None = None) -> ErasureReport:
     """Erase people known by id, with the same exact plan (the qualify stage's re-bought erased people)."""
-    plan = plan_for_people(engine, person_ids)
+    plan = plan_for_people(engine, person_ids, web_cache_path=web_cache_path)
     if not plan.people:
         return ErasureReport()
-    return apply_erasure(engine, plan, reason=reason, runs_dir=runs_dir)
+    return apply_erasure(engine, plan, reason=reason, runs_dir=runs_dir, web_cache_path=web_cache_path)
 
 
 # ----------------------------------------------------------------------------- run folders

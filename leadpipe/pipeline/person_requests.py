@@ -34,17 +34,19 @@ class Erasure:
 
 def forget_person(cfg: Config, identifier: str, *, person_id: str | None = None, reason: str = "erasure request",
                   dry_run: bool = False) -> Erasure:
-    """Erase the person an email, phone or person id names, from the warehouse and the run files, and
-    tombstone their personal identifiers; with `dry_run`, only say what that would change.
+    """Erase the person an email, phone or person id names, from the warehouse, the run files and the
+    web-enrichment caches, and tombstone their personal identifiers; with `dry_run`, only say what that would
+    change.
 
     Raises ForgetRefused (a user mistake: empty, unparsable, several people without `person_id`)."""
     migrate(cfg.warehouse_url)
     engine = engine_for(cfg.warehouse_url)
     runs_dir = cfg.runs_dir if cfg.runs_dir.exists() else None
-    plan = plan_erasure(engine, identifier, person_id=person_id, runs_dir=runs_dir)
+    web_cache = cfg.resolve(cfg.enrichment.web.cache_path)
+    plan = plan_erasure(engine, identifier, person_id=person_id, runs_dir=runs_dir, web_cache_path=web_cache)
     if dry_run:
         return Erasure(plan, None)
-    return Erasure(plan, apply_erasure(engine, plan, reason=reason, runs_dir=runs_dir))
+    return Erasure(plan, apply_erasure(engine, plan, reason=reason, runs_dir=runs_dir, web_cache_path=web_cache))
 
 
 def format_erasure(erasure: Erasure) -> str:
@@ -62,7 +64,8 @@ def format_erasure(erasure: Erasure) -> str:
              (f"identifiers: emails {', '.join(plan.emails) or 'none'}; phones {', '.join(plan.phones) or 'none'}; "
               f"names {', '.join(plan.names) or 'none'}"),
              f"rows per table: {', '.join(f'{t} {n}' for t, n in sorted(rows.items())) or 'none'}",
-             f"run files: {len(files)}" + "".join(f"\n  {path} ({n} rows)" for path, n in sorted(files.items()))]
+             f"run files: {len(files)}" + "".join(f"\n  {path} ({n} rows)" for path, n in sorted(files.items())),
+             _web_cache_line(plan, r)]
     if plan.shared:
         lines.append(f"kept (other people have them too, not personal): {', '.join(plan.shared)}")
     if r is None:
@@ -74,7 +77,18 @@ def format_erasure(erasure: Erasure) -> str:
         lines += [f"  {c['sink']}: {c['crm_id']}" for c in plan.crm_records]
     else:
         lines.append("no CRM records were written for this person")
-    lines.append("not covered: vendor input files and the web-enrichment page cache (see the docs)")
+    lines.append("not covered: vendor input files (see the docs)")
     if r is None:
         lines.append("dry run: nothing was changed")
     return "\n".join(lines)
+
+
+def _web_cache_line(plan: ErasurePlan, report: ErasureReport | None) -> str:
+    """"web cache: N cached pages, M memo entries" and the pages' URLs (planned, or deleted after the run)."""
+    planned = plan.web_cache
+    if report is None:
+        pages, memo = len(planned.pages), len(planned.memo_keys)
+    else:
+        pages, memo = report.web_cache.get("web_cache_pages", 0), report.web_cache.get("web_memo_entries", 0)
+    return (f"web cache: {pages} cached pages, {memo} memo entries"
+            + "".join(f"\n  {p['url']}" for p in planned.pages))
