@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from leadpipe.pipeline.explain import explain, parse_query
 from leadpipe.pipeline.forget import ErasurePlan, ErasureReport, apply_erasure, plan_erasure
+from leadpipe.pipeline.forget_inputs import InputFiles, find_in_input_files
 from leadpipe.pipeline.settings import Config
 from leadpipe.store.warehouse import engine_for, migrate
 
@@ -23,9 +24,12 @@ def explain_person(cfg: Config, identifier: str) -> dict:
 class Erasure:
     plan: ErasurePlan
     report: ErasureReport | None  # None for a dry run
+    inputs: InputFiles = field(default_factory=InputFiles)  # vendor files still containing the person: never changed
 
     def as_json(self) -> dict:
-        out = {"dry_run": self.report is None, "plan": self.plan.as_json()}
+        plan = {**self.plan.as_json(), "input_files": dict(self.inputs.files),
+                "input_files_unreadable": dict(self.inputs.unreadable)}
+        out = {"dry_run": self.report is None, "plan": plan}
         if self.report is not None:
             out.update(asdict(self.report))
             out["run_files_scrubbed"] = len(self.report.run_files)
@@ -36,7 +40,7 @@ def forget_person(cfg: Config, identifier: str, *, person_id: str | None = None,
                   dry_run: bool = False) -> Erasure:
     """Erase the person an email, phone or person id names, from the warehouse, the run files and the
     web-enrichment caches, and tombstone their personal identifiers; with `dry_run`, only say what that would
-    change.
+    change. Both also name the vendor input files still containing the person (never changed: the user's files).
 
     Raises ForgetRefused (a user mistake: empty, unparsable, several people without `person_id`)."""
     migrate(cfg.warehouse_url)
@@ -44,9 +48,11 @@ def forget_person(cfg: Config, identifier: str, *, person_id: str | None = None,
     runs_dir = cfg.runs_dir if cfg.runs_dir.exists() else None
     web_cache = cfg.resolve(cfg.enrichment.web.cache_path)
     plan = plan_erasure(engine, identifier, person_id=person_id, runs_dir=runs_dir, web_cache_path=web_cache)
+    inputs = find_in_input_files(cfg, plan.emails, plan.phones)
     if dry_run:
-        return Erasure(plan, None)
-    return Erasure(plan, apply_erasure(engine, plan, reason=reason, runs_dir=runs_dir, web_cache_path=web_cache))
+        return Erasure(plan, None, inputs)
+    report = apply_erasure(engine, plan, reason=reason, runs_dir=runs_dir, web_cache_path=web_cache)
+    return Erasure(plan, report, inputs)
 
 
 def format_erasure(erasure: Erasure) -> str:
@@ -77,10 +83,25 @@ def format_erasure(erasure: Erasure) -> str:
         lines += [f"  {c['sink']}: {c['crm_id']}" for c in plan.crm_records]
     else:
         lines.append("no CRM records were written for this person")
-    lines.append("not covered: vendor input files (see the docs)")
+    lines += _input_file_lines(erasure.inputs)
     if r is None:
         lines.append("dry run: nothing was changed")
     return "\n".join(lines)
+
+
+def _input_file_lines(inputs: InputFiles) -> list[str]:
+    """The vendor files still containing the person, or that there are none; and any that could not be read."""
+    lines = []
+    if inputs.files:
+        lines.append("input files that still contain this person — leadpipe does not change them: "
+                     "delete them or ask the vendor")
+        lines += [f"  {path} ({n} rows)" for path, n in sorted(inputs.files.items())]
+    else:
+        lines.append("input files that still contain this person: none")
+    if inputs.unreadable:
+        lines.append("input files that could not be checked:")
+        lines += [f"  {name}: {error}" for name, error in sorted(inputs.unreadable.items())]
+    return lines
 
 
 def _web_cache_line(plan: ErasurePlan, report: ErasureReport | None) -> str:
