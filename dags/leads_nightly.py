@@ -34,7 +34,8 @@ from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 from leadpipe.airflow_app.policies import default_args
 from leadpipe.pipeline.dag_settings import read_dag_settings
 
-SETTINGS = read_dag_settings().airflow  # reads the YAML only: no database, no network, no pandas
+DAG_SETTINGS = read_dag_settings()  # reads the YAML only: no database, no network, no pandas
+SETTINGS = DAG_SETTINGS.airflow
 PROSPECT_LIST = Asset(name="leadpipe.prospect_list")
 # Airflow 3.3.2's in-process runner (`airflow dags test`, dag.test()) crashes when a run with a deadline
 # succeeds (DagRun.update_state looks the alerts up by id and gets their serialized form), so `make run`
@@ -135,9 +136,13 @@ def leads_nightly() -> None:
         """All partitions' pairs -> the same clusters, person ids and golden records as one process gives."""
         return _stage("cluster_people")(_ctx(), list(paths))
 
-    @task
+    @task(execution_timeout=DAG_SETTINGS.enrich_timeout)
     def enrich(path: str | None) -> str | None:
-        """Company websites -> empty company fields; a no-op unless enrichment.web.enabled."""
+        """Company websites -> empty company fields; a no-op unless enrichment.web.enabled.
+
+        The stage stops itself at `enrichment.web.run_budget_seconds` (sites not reached are recorded as
+        skipped); Airflow's execution_timeout, a little later, only catches what that cannot.
+        """
         return _stage("enrich")(_ctx(), path)
 
     @task

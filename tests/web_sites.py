@@ -22,6 +22,7 @@ class Route:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # before the status line
     trickle: float | None = None  # seconds between 1 KB chunks of the body
+    dribble: float | None = None  # seconds between single bytes of the status line and headers
 
 
 Handler = Callable[[int], Route]  # called with the 1-based count of requests to this path so far
@@ -76,7 +77,14 @@ class SiteServer:
                     for k, v in route.headers.items():
                         self.send_header(k, v)
                     self.send_header("Content-Length", str(len(route.body)))
-                    self.end_headers()
+                    if route.dribble is None:
+                        self.end_headers()
+                    else:  # a hostile server: every byte arrives well within any per-read timeout
+                        head, self._headers_buffer = b"".join(self._headers_buffer) + b"\r\n", []
+                        for i in range(len(head)):
+                            self.wfile.write(head[i : i + 1])
+                            self.wfile.flush()
+                            time.sleep(route.dribble)
                     if route.trickle is None:
                         self.wfile.write(route.body)
                     else:

@@ -11,7 +11,11 @@ from __future__ import annotations
 
 import email.utils
 import logging
+import socket
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -21,9 +25,11 @@ import certifi
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3 import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.connection import HTTPConnection, HTTPSConnection
 
-from enrichment.web.politeness import DomainGate
-from enrichment.web.safety import SafetyPolicy, UnsafeURL
+from enrichment.web.deadline import Budget, PageClock, Watchdog, tightest
+from enrichment.web.politeness import DomainGate, SiteBusy
+from enrichment.web.safety import ResolveTimeout, SafetyPolicy, UnsafeURL
 from enrichment.web.settings import WebEnrichmentConfig
 
 log = logging.getLogger("leadpipe.enrichment.web")
@@ -55,20 +61,73 @@ class Page:
         return self.body.decode(self.encoding or "utf-8", errors="replace")
 
 
+class _GuardedHTTPConnection(HTTPConnection):
+    """Hands its socket to the request's PageClock the moment it exists (before TLS), so the watchdog can cut it."""
+
+    def __init__(self, *args, clock: PageClock, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._clock = clock
+
+    def _new_conn(self) -> socket.socket:
+        sock = super()._new_conn()
+        self._clock.attach(sock)
+        return sock
+
+
+class _GuardedHTTPSConnection(HTTPSConnection):
+    def __init__(self, *args, clock: PageClock, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._clock = clock
+
+    def _new_conn(self) -> socket.socket:
+        sock = super()._new_conn()
+        self._clock.attach(sock)
+        return sock
+
+
+class _GuardedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _GuardedHTTPConnection
+
+
+class _GuardedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _GuardedHTTPSConnection
+
+
 class _PinnedAdapter(HTTPAdapter):
-    """Connects to the checked IP only; caps, deadlines and politeness live here (cache misses only)."""
+    """Connects to the checked IP only; caps, deadlines and politeness live here (cache misses only).
+
+    Each request gets one deadline from the name look-up to the last body byte: the page deadline, or the
+    caller's site/run budget when that ends sooner. The caller's budget is per thread (`within`), because
+    requests and requests-cache pass no extra arguments down to the adapter.
+    """
 
     def __init__(self, policy: SafetyPolicy, settings: WebEnrichmentConfig, gate: DomainGate) -> None:
         super().__init__(max_retries=0)
         self.policy, self.settings, self.gate = policy, settings, gate
+        self.watchdog = Watchdog()
+        self._local = threading.local()  # .budget: the caller's; .clock: the request's (one request per thread)
+
+    @contextmanager
+    def within(self, budget: Budget | None) -> Iterator[None]:
+        previous = getattr(self._local, "budget", None)
+        self._local.budget = budget
+        try:
+            yield
+        finally:
+            self._local.budget = previous
 
     def get_connection_with_tls_context(self, request, verify, proxies=None, cert=None):
-        target = self.policy.check(request.url)
+        clock: PageClock = self._local.clock
+        try:
+            target = self.policy.check(request.url, timeout=max(clock.budget.remaining(), 0.001))
+        except ResolveTimeout:
+            raise FetchError(clock.budget.reason) from None
         if target.scheme == "https":
-            return HTTPSConnectionPool(target.ip, target.connect_port, maxsize=1, retries=False,
-                                      server_hostname=target.host, assert_hostname=target.host,
-                                      cert_reqs="CERT_REQUIRED", ca_certs=self.policy.ca_bundle or certifi.where())
-        return HTTPConnectionPool(target.ip, target.connect_port, maxsize=1, retries=False)
+            return _GuardedHTTPSPool(target.ip, target.connect_port, maxsize=1, retries=False,
+                                     server_hostname=target.host, assert_hostname=target.host,
+                                     cert_reqs="CERT_REQUIRED", ca_certs=self.policy.ca_bundle or certifi.where(),
+                                     clock=clock)
+        return _GuardedHTTPPool(target.ip, target.connect_port, maxsize=1, retries=False, clock=clock)
 
     def cert_verify(self, conn, url, verify, cert) -> None:
         """Pools are built verified (CERT_REQUIRED, CA bundle, site name) above; nothing may loosen that."""
@@ -78,32 +137,52 @@ class _PinnedAdapter(HTTPAdapter):
 
     def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
         s = self.settings
-        host = urlsplit(request.url).hostname or ""
-        with self.gate.slot(host):
-            deadline = time.monotonic() + s.page_deadline_seconds
-            try:
-                resp = super().send(request, stream=True, timeout=(s.connect_timeout_seconds, s.read_timeout_seconds),
-                                    verify=verify, cert=cert, proxies={})
-            except requests.Timeout:
+        outer: Budget | None = getattr(self._local, "budget", None)
+        try:
+            with self.gate.slot(urlsplit(request.url).hostname or "", outer.until if outer else None):
+                page = tightest(Budget.of(s.page_deadline_seconds,
+                                          f"page deadline exceeded ({s.page_deadline_seconds:g}s)"), outer)
+                with self.watchdog.watch(page) as clock:
+                    self._local.clock = clock
+                    try:
+                        return self._send(request, clock, verify, cert)
+                    finally:
+                        self._local.clock = None
+        except SiteBusy as exc:
+            raise FetchError(f"{outer.reason if outer else 'no time left'}: waiting for {exc}") from None
+
+    def _send(self, request, clock: PageClock, verify, cert) -> requests.Response:
+        s = self.settings
+        left = clock.budget.remaining()
+        if left <= 0:
+            raise FetchError(clock.budget.reason)
+        try:
+            resp = super().send(request, stream=True, verify=verify, cert=cert, proxies={},
+                                timeout=(min(s.connect_timeout_seconds, left), min(s.read_timeout_seconds, left)))
+        except requests.RequestException as exc:
+            if clock.expired or clock.budget.spent:
+                raise FetchError(clock.budget.reason) from None
+            if isinstance(exc, requests.Timeout):
                 raise FetchError("timed out") from None
-            except requests.ConnectionError as exc:
-                raise FetchError(f"connection failed ({_short(exc)})") from None
-            try:
-                if 200 <= resp.status_code < 300:
-                    ctype = resp.headers.get("Content-Type", "").split(";")[0].strip().lower()
-                    allowed = HTML_TYPES + (("text/plain",) if request.path_url == "/robots.txt" else ())
-                    if ctype not in allowed:
-                        raise FetchError(f"not HTML ({ctype or 'no content type'})", resp.status_code)
-                resp._content = _read_capped(resp, s.max_body_bytes, deadline)
-            finally:
-                resp.close()
-                conn = getattr(resp.raw, "_pool", None)
-                if conn is not None:
-                    conn.close()
-            return resp
+            raise FetchError(f"connection failed ({_short(exc)})") from None
+        try:
+            if clock.expired:  # cut mid-headers: http.client takes the end of the stream as the end of them
+                raise FetchError(clock.budget.reason)
+            if 200 <= resp.status_code < 300:
+                ctype = resp.headers.get("Content-Type", "").split(";")[0].strip().lower()
+                allowed = HTML_TYPES + (("text/plain",) if request.path_url == "/robots.txt" else ())
+                if ctype not in allowed:
+                    raise FetchError(f"not HTML ({ctype or 'no content type'})", resp.status_code)
+            resp._content = _read_capped(resp, s.max_body_bytes, clock)
+        finally:
+            resp.close()
+            conn = getattr(resp.raw, "_pool", None)
+            if conn is not None:
+                conn.close()
+        return resp
 
 
-def _read_capped(resp: requests.Response, cap: int, deadline: float) -> bytes:
+def _read_capped(resp: requests.Response, cap: int, clock: PageClock) -> bytes:
     """Stream and decompress chunk by chunk so a gzip bomb stops at the cap, and a trickle at the deadline."""
     chunks, total = [], 0
     try:
@@ -111,13 +190,17 @@ def _read_capped(resp: requests.Response, cap: int, deadline: float) -> bytes:
             total += len(chunk)
             if total > cap:
                 raise FetchError(f"body larger than {cap} bytes", resp.status_code)
-            if time.monotonic() > deadline:
-                raise FetchError("page deadline exceeded", resp.status_code)
+            if clock.expired or clock.budget.spent:
+                raise FetchError(clock.budget.reason, resp.status_code)
             chunks.append(chunk)
     except FetchError:
         raise
     except Exception as exc:  # noqa: BLE001 - broken encodings, resets, read timeouts mid-body
+        if clock.expired:
+            raise FetchError(clock.budget.reason, resp.status_code) from None
         raise FetchError(f"body unreadable ({_short(exc)})", resp.status_code) from None
+    if clock.expired:  # the watchdog's shutdown ends the stream like a normal end of file
+        raise FetchError(clock.budget.reason, resp.status_code)
     return b"".join(chunks)
 
 
@@ -166,17 +249,24 @@ class SafeFetcher:
             "Accept": "text/html,application/xhtml+xml;q=0.9,text/plain;q=0.5",
             "Accept-Encoding": "gzip, deflate",
         })
-        adapter = _PinnedAdapter(self.policy, settings, self.gate)
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
+        self._adapter = _PinnedAdapter(self.policy, settings, self.gate)
+        self.session.mount("http://", self._adapter)
+        self.session.mount("https://", self._adapter)
 
-    def get(self, url: str) -> Page:
-        """Follow up to max_redirects hops by hand (each hop re-checked); retry 429/5xx honouring Retry-After."""
+    def get(self, url: str, budget: Budget | None = None) -> Page:
+        """Follow up to max_redirects hops by hand (each hop re-checked); retry 429/5xx honouring Retry-After.
+
+        Each request has its own page deadline; `budget` (a site's or run's) bounds all of them and every wait.
+        """
+        with self._adapter.within(budget):
+            return self._get(url, budget)
+
+    def _get(self, url: str, budget: Budget | None) -> Page:
         current = url
         for _hop in range(self.settings.max_redirects + 1):
             if urlsplit(current).scheme.lower() not in ("http", "https"):
                 raise FetchError(f"refused: scheme '{urlsplit(current).scheme}' is not http or https")
-            resp = self._get_with_retries(current)
+            resp = self._get_with_retries(current, budget)
             if resp.status_code in REDIRECT_STATUSES and resp.headers.get("Location"):
                 current = urljoin(current, resp.headers["Location"].strip())
                 continue
@@ -187,13 +277,13 @@ class SafeFetcher:
                         bool(getattr(resp, "from_cache", False)))
         raise FetchError(f"more than {self.settings.max_redirects} redirects")
 
-    def get_html(self, url: str) -> Page:
-        page = self.get(url)
+    def get_html(self, url: str, budget: Budget | None = None) -> Page:
+        page = self.get(url, budget)
         if page.status >= 400:
             raise FetchError(f"HTTP {page.status}", page.status)
         return page
 
-    def _get_with_retries(self, url: str) -> requests.Response:
+    def _get_with_retries(self, url: str, budget: Budget | None) -> requests.Response:
         s = self.settings
         for attempt in range(s.retries + 1):
             try:
@@ -212,6 +302,9 @@ class SafeFetcher:
                 wait = min(2.0 ** attempt, s.max_retry_after_seconds)
             if wait > s.max_retry_after_seconds:
                 raise FetchError(f"HTTP {resp.status_code}, Retry-After {wait:.0f}s is too long", resp.status_code)
+            if budget is not None and wait >= budget.remaining():
+                raise FetchError(f"HTTP {resp.status_code}, no time left to retry ({budget.reason})",
+                                 resp.status_code)
             log.debug("HTTP %s from %s, retrying in %.1fs", resp.status_code, urlsplit(url).hostname, wait)
             self._sleep(wait)
         raise AssertionError("unreachable")

@@ -99,6 +99,10 @@ class UnsafeURL(ValueError):
     """The URL or an address it resolves to must not be fetched; the message says why (kept as the reason)."""
 
 
+class ResolveTimeout(UnsafeURL):
+    """The name did not resolve within the time the caller gave: unchecked, so not fetched."""
+
+
 @dataclass(frozen=True)
 class Target:
     """Where a request really goes: the checked address and port, plus the name for Host and TLS."""
@@ -217,7 +221,7 @@ class SafetyPolicy:
                 addresses = (self.resolver(host) if timeout is None
                              else resolve_within(self.resolver, host, timeout))
             except TimeoutError as exc:
-                raise UnsafeURL(f"cannot resolve {host}: {exc}") from None
+                raise ResolveTimeout(f"cannot resolve {host}: {exc}") from None
             except (OSError, UnicodeError) as exc:
                 raise UnsafeURL(f"cannot resolve {host}: {exc.__class__.__name__}") from None
         if not addresses:

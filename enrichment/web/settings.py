@@ -22,7 +22,16 @@ class WebEnrichmentConfig(Strict):
     max_pages: int = Field(5, ge=1, le=10, description="Homepage plus linked about/contact/impressum pages.")
     connect_timeout_seconds: float = Field(5, gt=0, le=60)
     read_timeout_seconds: float = Field(10, gt=0, le=120)
-    page_deadline_seconds: float = Field(25, gt=0, le=300, description="Wall-clock limit for one page.")
+    page_deadline_seconds: float = Field(
+        25, gt=0, le=300, description="Wall-clock limit for one request, from the name look-up and connect to the "
+        "last byte of the page, however slowly the server sends it.")
+    site_budget_seconds: float = Field(
+        120, gt=0, le=3600, description="Wall-clock limit for one company's site: robots.txt, every page, redirect, "
+        "retry and pause together. A site that runs out keeps what it found so far (or fails, if that is nothing).")
+    run_budget_seconds: float = Field(
+        7200, gt=0, le=86_400, description="Wall-clock limit for the whole enrichment stage of one run. Sites not "
+        "reached in time are recorded as skipped and fetched first thing in the next run. The Airflow task's "
+        "execution_timeout is set a little above this.")
     max_body_bytes: int = Field(3_000_000, ge=10_000, le=50_000_000, description="Decoded HTML size limit.")
     max_redirects: int = Field(5, ge=0, le=10)
     retries: int = Field(2, ge=0, le=5, description="Extra tries after 429/5xx answers, with backoff.")

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from enrichment.web.deadline import Budget, tightest
 from enrichment.web.extract import extract
 from enrichment.web.fetch import FetchError, SafeFetcher
 from enrichment.web.memo import ExtractMemo
@@ -28,6 +29,7 @@ log = logging.getLogger("leadpipe.enrichment.web")
 
 _DOMAIN = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$")
 LIST_FIELDS = ("emails", "phones")
+SKIPPED = "skipped"
 FIRST_WINS = ("name", "description", "logo", "address", "organization", "language", "industry",
               "industry_confidence")
 
@@ -35,7 +37,7 @@ FIRST_WINS = ("name", "description", "logo", "address", "organization", "languag
 @dataclass
 class SiteResult:
     domain: str
-    status: str  # ok | failed | blocked | invalid
+    status: str  # ok | failed | blocked | invalid | skipped (the run's time budget ran out first)
     reason: str | None
     fields: dict[str, Any] = field(default_factory=dict)
     pages: list[str] = field(default_factory=list)
@@ -55,17 +57,26 @@ class SiteEnricher:
                      if cache_path is not None and remember_extractions else None)
         self.robots = RobotsRules(self._robots_fetch, settings.user_agent, self.fetcher.gate)
 
-    def _robots_fetch(self, url: str) -> tuple[int, str]:
-        page = self.fetcher.get(url)
+    def _robots_fetch(self, url: str, budget: Budget | None) -> tuple[int, str]:
+        page = self.fetcher.get(url, budget)
         return page.status, page.text
 
-    def enrich(self, domain: str) -> SiteResult:
+    def enrich(self, domain: str, run_budget: Budget | None = None) -> SiteResult:
+        """One site within its own time budget (`site_budget_seconds`) and what is left of the run's."""
         start = time.perf_counter()
-        result = self._enrich(domain.strip().lower().rstrip("."))
+        domain = domain.strip().lower().rstrip(".")
+        if run_budget is not None and run_budget.spent:
+            return SiteResult(domain, SKIPPED, f"{run_budget.reason}: not fetched, retried next run")
+        seconds = self.settings.site_budget_seconds
+        site = tightest(Budget.of(seconds, f"site budget spent ({seconds:g}s)"), run_budget)
+        result = self._enrich(domain, site)
+        if (run_budget is not None and result.status in ("failed", "blocked")
+                and run_budget.reason in (result.reason or "")):  # cut short by the run's end, not by the site
+            result = SiteResult(result.domain, SKIPPED, f"{run_budget.reason}: not finished, retried next run")
         result.seconds = round(time.perf_counter() - start, 3)
         return result
 
-    def _enrich(self, domain: str) -> SiteResult:
+    def _enrich(self, domain: str, site: Budget) -> SiteResult:
         try:
             domain = domain.encode("idna").decode("ascii")
         except UnicodeError:
@@ -74,12 +85,15 @@ class SiteEnricher:
             return SiteResult(domain, "invalid", "not a valid domain name")
         home, errors = None, []
         for scheme in self.settings.schemes:
+            if site.spent:
+                errors.append(f"{scheme}: {site.reason}")
+                break
             url = f"{scheme}://{domain}/"
-            if not self.robots.allowed(url):
+            if not self.robots.allowed(url, site):
                 errors.append(f"{scheme}: {self.robots.why_not(url)}")
                 continue
             try:
-                home = self.fetcher.get_html(url)
+                home = self.fetcher.get_html(url, site)
                 break
             except FetchError as exc:
                 errors.append(f"{scheme}: {exc.reason}")
@@ -90,12 +104,12 @@ class SiteEnricher:
         fields = self._extract(home.url, home.body)
         pages, cached = [home.url], home.from_cache
         for link in fields.pop("follow_links"):
-            if len(pages) >= self.settings.max_pages:
+            if len(pages) >= self.settings.max_pages or site.spent:  # keep what the homepage gave
                 break
-            if link in pages or not self.robots.allowed(link):
+            if link in pages or not self.robots.allowed(link, site):
                 continue
             try:
-                page = self.fetcher.get_html(link)
+                page = self.fetcher.get_html(link, site)
             except FetchError as exc:
                 log.debug("%s: %s skipped (%s)", domain, link, exc.reason)
                 continue
@@ -107,13 +121,18 @@ class SiteEnricher:
     def _extract(self, url: str, body: bytes) -> dict[str, Any]:
         return self.memo.extract(url, body) if self.memo else extract(url, body)
 
-    def enrich_many(self, domains: Iterable[str]) -> Iterator[SiteResult]:
-        with ThreadPoolExecutor(max_workers=self.settings.workers, thread_name_prefix="enrich") as pool:
-            yield from pool.map(self._safe_enrich, domains)
-
-    def _safe_enrich(self, domain: str) -> SiteResult:
+    def enrich_many(self, domains: Iterable[str], run_budget: Budget | None = None) -> Iterator[SiteResult]:
+        """One result per domain, in order. Once `run_budget` is spent the remaining domains come back at once
+        as skipped (and sites still being fetched are cut at its end), so the caller can record every one."""
+        pool = ThreadPoolExecutor(max_workers=self.settings.workers, thread_name_prefix="enrich")
         try:
-            return self.enrich(domain)
+            yield from pool.map(lambda d: self._safe_enrich(d, run_budget), domains)
+        finally:  # also when the caller stops early (e.g. Airflow's execution_timeout): start nothing new
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def _safe_enrich(self, domain: str, run_budget: Budget | None = None) -> SiteResult:
+        try:
+            return self.enrich(domain, run_budget)
         except Exception as exc:  # noqa: BLE001 - one broken site (or parser bug) must not end the run
             log.warning("enrichment of one domain failed unexpectedly: %s", exc.__class__.__name__)
             return SiteResult(domain, "failed", f"internal error ({exc.__class__.__name__})")

@@ -8,15 +8,20 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import yaml
 from pydantic import Field, ValidationError, field_validator
 
 from connectors.sinks.registry import load_sink_factory, sink_types
+from enrichment.web.settings import WebEnrichmentConfig
 from leadpipe.core.settings import Strict
 
 DEFAULT_CONFIG = Path(__file__).resolve().parents[2] / "config" / "leadpipe.yaml"
+# Airflow stops the enrich task this long after the stage's own run budget: the stage normally ends first
+# (saving every site's outcome); the timeout only catches what the budget cannot, e.g. a stuck database.
+ENRICH_TIMEOUT_MARGIN = timedelta(minutes=15)
 
 
 def crm_labels() -> dict[str, str]:
@@ -76,6 +81,12 @@ class DagSettings:
     personas: dict[str, str]  # name -> label
     qualify_at: int
     tiers: dict[str, int]
+    enrich_run_budget_seconds: float = WebEnrichmentConfig().run_budget_seconds
+
+    @property
+    def enrich_timeout(self) -> timedelta:
+        """execution_timeout of the enrich task: the run budget of `enrichment.web` plus a margin."""
+        return timedelta(seconds=self.enrich_run_budget_seconds) + ENRICH_TIMEOUT_MARGIN
 
 
 def read_dag_settings(path: str | Path | None = None) -> DagSettings:
@@ -92,13 +103,18 @@ def read_dag_settings(path: str | Path | None = None) -> DagSettings:
         raise ValueError(f"config file not found: {path}") from None
     except (yaml.YAMLError, ValidationError) as exc:
         raise ValueError(f"{path}: the 'airflow' section is not valid: {exc}") from None
+    try:
+        web = WebEnrichmentConfig.model_validate((data.get("enrichment") or {}).get("web") or {})
+    except ValidationError as exc:
+        raise ValueError(f"{path}: the 'enrichment.web' section is not valid: {exc}") from None
     markets = {m["name"]: m.get("label") or m["name"] for m in data.get("markets") or []}
     countries = sorted({str(c).upper() for m in data.get("markets") or [] for c in m.get("countries") or []})
     personas = {p["name"]: _persona_label(p) for p in data.get("personas") or []}
     scoring = data.get("scoring") or {}
     return DagSettings(airflow=airflow, markets=markets, countries=countries, personas=personas,
                        qualify_at=int(scoring.get("qualify_at", 40)),
-                       tiers=dict(scoring.get("tiers") or {"A": 70, "B": 55, "C": 40}))
+                       tiers=dict(scoring.get("tiers") or {"A": 70, "B": 55, "C": 40}),
+                       enrich_run_budget_seconds=web.run_budget_seconds)
 
 
 def _persona_label(p: dict) -> str:

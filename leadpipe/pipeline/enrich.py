@@ -15,10 +15,11 @@ from pathlib import Path
 import pandas as pd
 
 from enrichment.deliverability import add_deliverability, make_resolver
+from enrichment.web.deadline import Budget
 from enrichment.web.safety import SafetyPolicy
-from enrichment.web.site import SiteEnricher
+from enrichment.web.site import SKIPPED, SiteEnricher
 from leadpipe.pipeline.context import RunContext
-from leadpipe.pipeline.enrich_store import fresh_domains, load_companies, save_results
+from leadpipe.pipeline.enrich_store import fetch_order, fresh_domains, load_companies, save_results
 from leadpipe.store.run_files import read_frame, write_frame
 
 log = logging.getLogger("leadpipe.enrichment.web")
@@ -39,27 +40,33 @@ def enrich(ctx: RunContext, path: str | None) -> str | None:
 
 def enrich_resolved(ctx: RunContext, path: str, out: Path, policy: SafetyPolicy | None = None,
                     resolver=None) -> str:  # noqa: ANN001 - a dns resolver
-    """Websites and/or deliverability, as configured; `policy` and `resolver` are injected by tests."""
+    """Websites and/or deliverability, as configured; `policy` and `resolver` are injected by tests.
+
+    The run's time budget (`enrichment.web.run_budget_seconds`) starts here, with the stage.
+    """
     cfg = ctx.cfg
+    seconds = cfg.enrichment.web.run_budget_seconds
+    run_budget = Budget.of(seconds, f"run budget spent ({seconds:g}s)")
     df = read_frame(ctx.file(path))
     if cfg.enrichment.web.enabled:
-        df = _enrich_websites(ctx, df, policy)
+        df = _enrich_websites(ctx, df, policy, run_budget)
     if cfg.enrichment.deliverability.enabled:
         df = add_deliverability(df, resolver or make_resolver(cfg.enrichment.deliverability.timeout_seconds))
     write_frame(df, out)
     return str(out)
 
 
-def _enrich_websites(ctx: RunContext, df: pd.DataFrame, policy: SafetyPolicy | None) -> pd.DataFrame:
+def _enrich_websites(ctx: RunContext, df: pd.DataFrame, policy: SafetyPolicy | None,
+                     run_budget: Budget) -> pd.DataFrame:
     cfg, run_id, engine = ctx.cfg, ctx.run_id, ctx.engine
     settings = cfg.enrichment.web
     domains = sorted({d for d in df.get("domain", pd.Series(dtype="string")).dropna().astype(str) if d.strip()})
     skip = fresh_domains(engine, domains, settings.freshness_days)
-    todo = [d for d in domains if d not in skip]
+    todo = fetch_order(engine, [d for d in domains if d not in skip])  # last run's skipped sites first
     enricher = SiteEnricher(settings, cfg.resolve(settings.cache_path), policy)
     results = []
     try:
-        for result in enricher.enrich_many(todo):
+        for result in enricher.enrich_many(todo, run_budget):
             results.append(result)
             if len(results) % 200 == 0:  # keep progress if the task is killed mid-way
                 save_results(engine, results[-200:], run_id)
@@ -67,8 +74,11 @@ def _enrich_websites(ctx: RunContext, df: pd.DataFrame, policy: SafetyPolicy | N
         enricher.close()
         save_results(engine, results[len(results) - len(results) % 200:], run_id)
     statuses = Counter(r.status for r in results)
-    log.info("enrich: %d company domains, %d fresh (skipped), fetched %d: %s", len(domains), len(skip), len(todo),
+    log.info("enrich: %d company domains, %d fresh (not due), %d due: %s", len(domains), len(skip), len(todo),
              ", ".join(f"{n} {s}" for s, n in sorted(statuses.items())) or "none")
+    if statuses[SKIPPED]:
+        log.warning("enrich: %s before %d of %d due company sites were done; they are fetched first next run",
+                    run_budget.reason, statuses[SKIPPED], len(todo))
     return fill_from_companies(df, load_companies(engine, domains))
 
 

@@ -8,12 +8,28 @@ from typing import Any
 
 from sqlalchemy import Engine, delete, insert, select
 
-from enrichment.web.site import SiteResult
+from enrichment.web.site import SKIPPED, SiteResult
 from leadpipe.store.warehouse import companies
 
 FIELDS = ("name", "description", "logo", "industry", "industry_confidence", "language", "emails", "phones",
           "social_links", "address", "organization", "tech")
 RETRY_FAILED_AFTER = timedelta(days=1)  # a site that was down yesterday may be up today
+
+
+def fetch_order(engine: Engine, domains: Iterable[str]) -> list[str]:
+    """Domains a past run skipped (its time budget ran out) first, oldest skip first; then the rest, sorted.
+
+    Without this, a budget that is always too small would skip the same end of the alphabet every night.
+    """
+    wanted = sorted(set(domains))
+    skipped: dict[str, datetime] = {}
+    with engine.connect() as conn:
+        for i in range(0, len(wanted), 5000):
+            rows = conn.execute(select(companies.c.domain, companies.c.enriched_at)
+                                .where(companies.c.domain.in_(wanted[i : i + 5000]))
+                                .where(companies.c.enrichment_status == SKIPPED))
+            skipped.update({domain: _aware(at) for domain, at in rows})
+    return sorted(skipped, key=lambda d: (skipped[d], d)) + [d for d in wanted if d not in skipped]
 
 
 def _aware(ts: datetime) -> datetime:
@@ -31,6 +47,8 @@ def fresh_domains(engine: Engine, domains: Iterable[str], freshness_days: float,
             rows = conn.execute(select(companies.c.domain, companies.c.enrichment_status, companies.c.enriched_at)
                                 .where(companies.c.domain.in_(wanted[i : i + 5000])))
             for domain, status, at in rows:
+                if status == SKIPPED:  # never fetched: the run's time budget ran out first
+                    continue
                 window = RETRY_FAILED_AFTER if status == "failed" else timedelta(days=freshness_days)
                 window = min(window, timedelta(days=freshness_days))
                 if now - _aware(at) < window:
