@@ -18,6 +18,7 @@ from enrichment.web.safety import SafetyPolicy
 from enrichment.web.settings import WebEnrichmentConfig
 from enrichment.web.site import SiteEnricher, SiteResult
 from leadpipe.pipeline.context import RunContext
+from leadpipe.pipeline.dag_settings import read_dag_settings
 from leadpipe.pipeline.enrich import enrich_resolved
 from leadpipe.pipeline.enrich_store import fetch_order, fresh_domains, load_companies, save_results
 from leadpipe.pipeline.settings import load_config
@@ -169,7 +170,7 @@ def test_skipped_sites_come_first_oldest_skip_first(warehouse_url):
 @pytest.mark.parametrize(("budget", "timeout"), [(None, timedelta(hours=2, minutes=15)),
                                                  (600, timedelta(minutes=25))])
 def test_enrich_task_timeout_is_a_little_above_the_run_budget(tmp_path, monkeypatch, budget, timeout):
-    from airflow.dag_processing.dagbag import DagBag
+    from airflow.dag_processing.dagbag import DagBag  # Airflow's import is slow: only this test needs it
 
     config = tmp_path / "leadpipe.yaml"
     config.write_text(yaml.safe_dump({"enrichment": {"web": {"run_budget_seconds": budget}}} if budget else {}))
@@ -183,8 +184,6 @@ def test_enrich_task_timeout_is_a_little_above_the_run_budget(tmp_path, monkeypa
 
 
 def test_invalid_run_budget_is_named_when_the_dag_is_read(tmp_path):
-    from leadpipe.pipeline.dag_settings import read_dag_settings
-
     config = tmp_path / "leadpipe.yaml"
     config.write_text(yaml.safe_dump({"enrichment": {"web": {"run_budget_seconds": -5}}}))
     with pytest.raises(ValueError, match=r"(?s)'enrichment.web' section is not valid.*run_budget_seconds"):
