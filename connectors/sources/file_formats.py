@@ -69,7 +69,8 @@ def read_records(fh: IO[bytes], fmt: str, file_name: str, encoding: str | None, 
         raise SourceError(f"{file_name}: this is {label}, not a {fmt.upper()} file; check the file or its name")
     if encoding is None:
         raise SourceError(f"{file_name}: not readable as text: it is not UTF-8 and no code page reads it cleanly "
-                          "(random or binary bytes?); if it is a text file, set 'encoding' for this source")
+                          "(random or binary bytes, or a mix of encodings?); if it is a text file in one encoding, "
+                          "set 'encoding' for this source")
     stream = io.TextIOWrapper(fh, encoding=encoding, newline="")
     try:
         if fmt in ("csv", "tsv"):
