@@ -69,7 +69,7 @@ class FileSource:
         self.delimiter = delimiter
         self.sheet = sheet
         self.header_row = header_row
-        self._probes: dict[str, EncodingProbe] = {}  # fingerprint -> what fingerprinting saw of its bytes
+        self._encodings: dict[str, str | None] = {}  # fingerprint -> detected encoding (None: not text)
         self.warnings: list[str] = []  # what the last discover() noticed but did not fail on
 
     @classmethod
@@ -134,25 +134,30 @@ class FileSource:
             fp = digest.hexdigest()
             if fp in state.seen:
                 continue
-            self._probes[fp] = probe
+            if self.encoding == "auto" and self._fmt_of(path) != "xlsx":  # decided now: a probe holds a sample
+                self._encodings[fp] = probe.encoding()
             units.append(SourceUnit(PurePosixPath(path).name, fs.unstrip_protocol(path), fp, fs.size(path)))
         return units
+
+    def _fmt_of(self, name: str) -> str | None:
+        return self.fmt if self.fmt != "auto" else format_for(name)
 
     def read(self, unit: SourceUnit) -> Iterator[RawRecord]:
         import fsspec  # ~30 ms; config load imports this module for its Settings only
 
-        fmt = self.fmt if self.fmt != "auto" else format_for(unit.name)
+        fmt = self._fmt_of(unit.name)
         if fmt is None:
             raise SourceError(f"{unit.name}: unknown file type; set 'format' for source {self.name}")
         encoding: str | None = self.encoding
         if encoding == "auto" and fmt != "xlsx":
-            probe = self._probes.get(unit.fingerprint)
-            if probe is None:
+            if unit.fingerprint in self._encodings:
+                encoding = self._encodings[unit.fingerprint]
+            else:  # a unit this instance did not discover
                 probe = EncodingProbe()
                 with fsspec.open(unit.locator, "rb") as fh:
                     for block in iter(lambda: fh.read(_BLOCK), b""):
                         probe.feed(block)
-            encoding = probe.encoding()
+                encoding = probe.encoding()
         try:
             with fsspec.open(unit.locator, "rb") as fh:
                 yield from read_records(fh, fmt, unit.name, encoding, self.delimiter, self.sheet, self.header_row)
