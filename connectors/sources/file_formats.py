@@ -23,6 +23,7 @@ from connectors.sources.base import RawRecord, SourceError, text
 from connectors.sources.encodings import EncodingProbe
 from connectors.sources.headers import MAX_PREAMBLE_ROWS, header_index, unique_headers
 
+# EncodingProbe moved to `encodings`; importable from here as before
 __all__ = ["EXTENSIONS", "FORMATS", "EncodingProbe", "format_for", "read_records", "what_it_is"]
 
 SNIFF_BYTES = 64 * 1024
