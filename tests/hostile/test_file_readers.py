@@ -18,7 +18,7 @@ from leadpipe.pipeline.settings import ConfigError, load_config
 DATA = Path(__file__).resolve().parents[1] / "data" / "hostile"
 
 
-def read(folder: Path, pattern: str = "*", **kw) -> list:  # noqa: ANN003
+def read(folder: Path, pattern: str = "*", **kw: object) -> list:
     src = FileSource("vendor", str(folder / pattern), **kw)
     [unit] = src.discover(SourceState())
     return list(src.read(unit))

@@ -24,7 +24,7 @@ from leadpipe.core.schema import OUTCOMES
 from leadpipe.pipeline import stages
 from leadpipe.pipeline.run import run_pipeline
 from leadpipe.pipeline.settings import load_config
-from leadpipe.store.warehouse import engine_for, raw_rows, source_files
+from leadpipe.store.warehouse import engine_for, outcomes, raw_rows, source_files
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "hostile"
 APOLLO_HEADER = "First Name,Last Name,Title,Company,Email,Corporate Phone,Website,City,State,Country,# Employees,Industry\n"
@@ -184,6 +184,10 @@ def test_excel_ms_dos_csv_reads_as_cp850(run: Run) -> None:
     assert list(df["first_name"]) == ["Sören", "Jürgen"]
     assert list(df["last_name"]) == ["Jäger", "Weiß"]
     assert list(df["job_title"]) == ["Geschäftsführerin", "Leiter Einkauf"]
+    with engine_for(f"sqlite:///{run.home / 'warehouse.db'}").connect() as conn:
+        ceo = conn.execute(select(outcomes.c.outcome).join(raw_rows, raw_rows.c.id == outcomes.c.raw_row_id)
+                           .where(raw_rows.c.source == "cp850", raw_rows.c.source_row == 1)).scalar_one()
+    assert ceo == "pushed"  # read as Latin-1 the managing director's title was not recognised: disqualified
     assert_others_went_on(run)
 
 
