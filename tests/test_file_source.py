@@ -93,7 +93,8 @@ def test_short_and_long_rows_name_the_file_and_line(tmp_path: Path) -> None:
     ("name", "content", "message"),
     [
         ("list.csv", b"", "list.csv: the file is empty"),
-        ("list.csv", b"Email,Email\na,b\n", "header repeats column(s) ['Email']"),
+        ("list.csv", b"Email,Name\r\n", "list.csv: a header row (line 1: Email, Name) but no data rows"),
+        ("list.json", b"[]", "list.json: no records in the file"),
         ("list.csv", b"PK\x03\x04\x14\x00\x00\x00rest-of-a-zip", "list.csv: this is a ZIP or Excel (.xlsx) file"),
         ("list.csv", b"%PDF-1.7\n...", "this is a PDF document, not a CSV file"),
         ("list.xlsx", b"Email,Name\na@x.com,A\n", "list.xlsx: not a readable Excel .xlsx file"),

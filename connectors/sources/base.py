@@ -69,7 +69,9 @@ class Source(Protocol):
     name: str
 
     def discover(self, state: SourceState) -> list[SourceUnit]:
-        """Units not delivered before, oldest first. Raise SourceUnavailable when it cannot be reached."""
+        """Units not delivered before, oldest first. Raise SourceUnavailable when it cannot be reached (or,
+        for a file source, when its path does not exist). A source may also set a `warnings` list of what
+        discover noticed without failing (a glob matching nothing yet); the run summary shows them."""
         ...
 
     def read(self, unit: SourceUnit) -> Iterator[RawRecord]:

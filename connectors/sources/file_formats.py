@@ -3,7 +3,9 @@
 Every reader takes a binary file object and yields rows one at a time, so a 1 GB CSV is read in constant
 memory (JSON arrays are the exception: a JSON document is parsed whole; use NDJSON for big lists). A row
 that cannot be read cleanly becomes a RawRecord with an error naming the file and line; a file that is not
-what its name says raises SourceError naming the file and the problem.
+what its name says, or holds no record at all (a header row only), raises SourceError naming the file and
+the problem, so it is not recorded as ingested and is tried again once fixed. The header row is found below
+a vendor preamble and repeated column names are kept with a suffix (see `headers`).
 """
 
 from __future__ import annotations
@@ -14,9 +16,15 @@ import io
 import json
 import zipfile
 from collections.abc import Iterator
+from itertools import chain
 from typing import IO, Any
 
 from connectors.sources.base import RawRecord, SourceError, text
+from connectors.sources.encodings import EncodingProbe
+from connectors.sources.headers import MAX_PREAMBLE_ROWS, header_index, unique_headers
+
+# EncodingProbe moved to `encodings`; importable from here as before
+__all__ = ["EXTENSIONS", "FORMATS", "EncodingProbe", "format_for", "read_records", "what_it_is"]
 
 SNIFF_BYTES = 64 * 1024
 csv.field_size_limit(16 * 1024 * 1024)  # one huge notes cell must not stop the file
@@ -46,61 +54,32 @@ def what_it_is(head: bytes) -> str | None:
     return None
 
 
-class EncodingProbe:
-    """Fed a file's bytes once (during fingerprinting), it says which text encoding reads all of them."""
-
-    def __init__(self) -> None:
-        self._utf8 = codecs.getincrementaldecoder("utf-8")()
-        self._utf8_ok = True
-        self._cp1252_ok = True
-        self._head = b""
-
-    def feed(self, block: bytes) -> None:
-        if len(self._head) < 4:
-            self._head += block[:4]
-        if self._utf8_ok:
-            try:
-                self._utf8.decode(block)
-            except UnicodeDecodeError:
-                self._utf8_ok = False
-        if self._cp1252_ok and not self._utf8_ok:
-            # the five bytes Windows-1252 leaves undefined
-            self._cp1252_ok = not any(b in block for b in (b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d"))
-
-    def encoding(self) -> str:
-        if self._head.startswith(codecs.BOM_UTF8):
-            return "utf-8-sig"
-        if self._head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            return "utf-16"
-        if self._utf8_ok:
-            try:
-                self._utf8.decode(b"", final=True)
-                return "utf-8"
-            except UnicodeDecodeError:
-                pass
-        return "cp1252" if self._cp1252_ok else "latin-1"
-
-
-def read_records(fh: IO[bytes], fmt: str, file_name: str, encoding: str, delimiter: str | None = None,
-                 sheet: str | None = None) -> Iterator[RawRecord]:
+def read_records(fh: IO[bytes], fmt: str, file_name: str, encoding: str | None, delimiter: str | None = None,
+                 sheet: str | None = None, header_row: int | None = None) -> Iterator[RawRecord]:
+    """The file's records. `encoding` None: no encoding reads it as text (see `encodings`); `header_row`
+    (1-based line of a CSV, row of a sheet) overrides header detection."""
     head = fh.read(8192)
     fh.seek(0)
     if not head.strip():
         raise SourceError(f"{file_name}: the file is empty")
     if fmt == "xlsx":
-        yield from _xlsx(fh, file_name, sheet)
+        yield from _xlsx(fh, file_name, sheet, header_row)
         return
     label = what_it_is(head)
     if label:
         raise SourceError(f"{file_name}: this is {label}, not a {fmt.upper()} file; check the file or its name")
+    if encoding is None:
+        raise SourceError(f"{file_name}: not readable as text: it is not UTF-8 and no code page reads it cleanly "
+                          "(random or binary bytes, or a mix of encodings?); if it is a text file in one encoding, "
+                          "set 'encoding' for this source")
     stream = io.TextIOWrapper(fh, encoding=encoding, newline="")
     try:
         if fmt in ("csv", "tsv"):
-            yield from _csv(stream, file_name, "\t" if fmt == "tsv" and not delimiter else delimiter)
+            yield from _csv(stream, file_name, "\t" if fmt == "tsv" and not delimiter else delimiter, header_row)
         elif fmt == "ndjson":
-            yield from _ndjson(stream, file_name)
+            yield from _not_empty(_ndjson(stream, file_name), file_name)
         elif fmt == "json":
-            yield from _json(stream, file_name)
+            yield from _not_empty(_json(stream, file_name), file_name)
         else:
             raise SourceError(f"{file_name}: unknown format {fmt!r}; allowed: {', '.join(FORMATS)}")
     except UnicodeDecodeError as exc:
@@ -111,27 +90,59 @@ def read_records(fh: IO[bytes], fmt: str, file_name: str, encoding: str, delimit
         stream.detach()
 
 
-def _csv(stream: io.TextIOBase, file_name: str, delimiter: str | None) -> Iterator[RawRecord]:
+def _not_empty(records: Iterator[RawRecord], file_name: str) -> Iterator[RawRecord]:
+    empty = True
+    for r in records:
+        empty = False
+        yield r
+    if empty:
+        raise SourceError(f"{file_name}: no records in the file")
+
+
+def _csv(stream: io.TextIOBase, file_name: str, delimiter: str | None,
+         header_row: int | None = None) -> Iterator[RawRecord]:
     sample = stream.read(SNIFF_BYTES)
     stream.seek(0)
-    reader = csv.reader(stream, delimiter=delimiter or _sniff_delimiter(sample), strict=False)
+    top = io.StringIO(sample, newline="").readlines()[:MAX_PREAMBLE_ROWS]
+    if header_row is not None:
+        skip = header_row - 1
+    else:
+        skip = header_index([_cells(line, delimiter) for line in top])
+    delimiter = delimiter or _sniff_delimiter(top[skip] if skip < len(top) else "")
+    for _ in range(skip):  # the vendor's preamble: lines above the header, not records
+        stream.readline()
+    reader = csv.reader(stream, delimiter=delimiter, strict=False)
     try:
         header = next(reader, None)
         if header is None:
-            raise SourceError(f"{file_name}: the file is empty")
-        header = [h.strip().lstrip("\ufeff") or f"column_{i}" for i, h in enumerate(header, start=1)]
-        if len(set(header)) != len(header):
-            dupes = sorted({h for h in header if header.count(h) > 1})
-            raise SourceError(f"{file_name}: header repeats column(s) {dupes}")
-        number, last_line = 0, reader.line_num
+            where = f"no line {header_row} (header_row) in the file" if header_row else "the file is empty"
+            raise SourceError(f"{file_name}: {where}")
+        header = unique_headers(header)
+        number, last_line = 0, reader.line_num + skip
         for row in reader:
-            first_line, last_line = last_line + 1, reader.line_num
+            first_line, last_line = last_line + 1, reader.line_num + skip
             if not row or (len(row) == 1 and not row[0].strip()):
                 continue  # blank line
             number += 1
             yield _csv_record(file_name, number, header, row, first_line)
     except csv.Error as exc:
-        raise SourceError(f"{file_name} line {reader.line_num}: not a readable CSV file: {exc}") from None
+        raise SourceError(f"{file_name} line {reader.line_num + skip}: not a readable CSV file: {exc}") from None
+    if number == 0:
+        raise SourceError(_header_only(file_name, f"line {skip + 1}", header))
+
+
+def _header_only(file_name: str, where: str, header: list[str]) -> str:
+    shown = ", ".join(header[:8]) + (", ..." if len(header) > 8 else "")
+    return (f"{file_name}: a header row ({where}: {shown}) but no data rows under it; "
+            "nothing was stored, the file is read again once it has rows")
+
+
+def _cells(line: str, delimiter: str | None) -> list[str]:
+    """One physical line as cells, for header detection (a preamble line has no quoted newlines)."""
+    try:
+        return next(csv.reader([line], delimiter=delimiter or _sniff_delimiter(line)), [])
+    except csv.Error:
+        return []
 
 
 def _sniff_delimiter(sample: str) -> str:
@@ -202,7 +213,7 @@ def _json(stream: io.TextIOBase, file_name: str) -> Iterator[RawRecord]:
                             error=f"{file_name} record {number}: expected a JSON object, got {type(item).__name__}")
 
 
-def _xlsx(fh: IO[bytes], file_name: str, sheet: str | None) -> Iterator[RawRecord]:
+def _xlsx(fh: IO[bytes], file_name: str, sheet: str | None, header_row: int | None = None) -> Iterator[RawRecord]:
     from openpyxl import load_workbook  # ~0.1 s to import, and only .xlsx sources need it
 
     try:
@@ -213,20 +224,26 @@ def _xlsx(fh: IO[bytes], file_name: str, sheet: str | None) -> Iterator[RawRecor
         if sheet is not None and sheet not in wb.sheetnames:
             raise SourceError(f"{file_name}: no sheet named {sheet!r}; sheets: {wb.sheetnames}")
         ws = wb[sheet] if sheet else wb.worksheets[0]
-        rows = ws.iter_rows(values_only=True)
-        header: list[str] | None = None
-        number = 0
-        for row_no, row in enumerate(rows, start=1):
+        rows = enumerate(ws.iter_rows(values_only=True), start=1)
+        top: list[tuple[int, list[str]]] = []  # the first non-blank rows, to find the header among
+        for row_no, row in rows:
             cells = [_cell(v) for v in row]
-            if not any(c.strip() for c in cells):
+            if header_row is not None and row_no < header_row:
                 continue
-            if header is None:
-                header = [c.strip() or f"column_{i}" for i, c in enumerate(cells, start=1)]
-                while header and header[-1].startswith("column_"):
-                    header.pop()  # trailing empty header cells
-                if len(set(header)) != len(header):
-                    dupes = sorted({h for h in header if header.count(h) > 1})
-                    raise SourceError(f"{file_name}: header repeats column(s) {dupes}")
+            if any(c.strip() for c in cells):
+                top.append((row_no, cells))
+            if header_row is not None or len(top) >= MAX_PREAMBLE_ROWS:
+                break
+        if not top:
+            where = f"has no row {header_row} (header_row)" if header_row else "is empty"
+            raise SourceError(f"{file_name}: the sheet {ws.title!r} {where}")
+        at = 0 if header_row is not None else header_index([c for _, c in top])
+        header_no, header = top[at][0], unique_headers(top[at][1])
+        while header and header[-1].startswith("column_"):
+            header.pop()  # trailing empty header cells
+        number = 0
+        for row_no, cells in chain(top[at + 1:], ((n, [_cell(v) for v in r]) for n, r in rows)):
+            if not any(c.strip() for c in cells):
                 continue
             number += 1
             extra = [c for c in cells[len(header):] if c.strip()]
@@ -236,8 +253,8 @@ def _xlsx(fh: IO[bytes], file_name: str, sheet: str | None) -> Iterator[RawRecor
                 yield RawRecord(number, payload, error=f"{file_name} row {row_no}: values beyond the last header")
             else:
                 yield RawRecord(number, payload)
-        if header is None:
-            raise SourceError(f"{file_name}: the sheet {ws.title!r} is empty")
+        if number == 0:
+            raise SourceError(_header_only(file_name, f"row {header_no}", header))
     finally:
         wb.close()
 

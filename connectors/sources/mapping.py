@@ -6,12 +6,18 @@ by `presets.detect_preset`, the one rule that ingest, `leadpipe validate` and `l
 Purchased lists come with headers like "E-mail Address", "Work Email" or "Firma"; writing a mapping for
 each is busywork. Auto-mapping compares each unused header against known aliases with rapidfuzz and
 takes only confident matches; whatever is not mapped stays in the raw payload, untouched.
+
+A repeated column name is read as `Name`, `Name (2)` (see `headers.unique_headers`). A copy holding the same
+values as the first column in every sampled row is the same column written twice (Seamless.AI's second
+`First Name`) and is set aside as such; a copy with other values backs up the field its first column feeds,
+row by row: a row whose work `Phone` is empty gets its `Phone (2)` (the mobile), because the lead schema
+has one phone field. The raw payload keeps every copy either way.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from connectors.sources.base import RawRecord
@@ -46,6 +52,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
 }
 
 
+_DUPLICATE = re.compile(r"^(?P<base>.+) \((?P<n>[2-9]|[1-9]\d+)\)$")
+
+
 @dataclass(frozen=True)
 class HeaderMapping:
     fields: dict[str, str]  # canonical field -> header in the file
@@ -54,10 +63,39 @@ class HeaderMapping:
     unmapped: list[str] = field(default_factory=list)  # headers kept only in the raw payload
     preset: str | None = None  # the preset used, configured or detected
     preset_detected: bool = False  # True when nothing was configured and the headers matched `preset`
+    fallbacks: dict[str, list[str]] = field(default_factory=dict)  # field -> repeated columns used when empty
+    same_as: dict[str, str] = field(default_factory=dict)  # repeated column -> the column it copies
+
+    def column(self, fld: str, payloads: Sequence[dict[str, str]]) -> list[str]:
+        """The values field `fld` gets from these payloads: its column, else a repeated copy that has one."""
+        header = self.fields.get(fld)
+        if not header:
+            return [""] * len(payloads)
+        backups = self.fallbacks.get(fld)
+        if not backups:
+            return [p.get(header, "") for p in payloads]
+        out = []
+        for p in payloads:
+            value = p.get(header, "")
+            if not value.strip():
+                value = next((p[b] for b in backups if (p.get(b) or "").strip()), value)
+            out.append(value)
+        return out
 
 
 def _norm(header: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", header.lower()).strip()
+
+
+norm_header = _norm  # how headers compare: lower case, punctuation and spaces folded
+
+
+def duplicate_of(header: str, headers: Iterable[str]) -> str | None:
+    """The column `header` repeats (`Phone (2)` -> `Phone`) when that column is among `headers`."""
+    m = _DUPLICATE.match(header)
+    if m and m["base"] in set(headers):
+        return m["base"]
+    return None
 
 
 def record_headers(records: Iterable[RawRecord]) -> list[str]:
@@ -71,11 +109,13 @@ def record_headers(records: Iterable[RawRecord]) -> list[str]:
 
 
 def map_headers(headers: list[str], preset: str | None = None, overrides: dict[str, str] | None = None,
-                automap: bool = True) -> HeaderMapping:
+                automap: bool = True, rows: Sequence[dict[str, str]] | None = None) -> HeaderMapping:
     """Decide which header feeds which canonical field for one file.
 
     Nothing configured (no preset, no overrides) and auto-mapping on: a vendor preset the headers match is
     used (detect_preset); its absent headers are not reported as missing, since nobody configured them.
+    `rows` (a sample of payloads) lets repeated columns be told apart by content; without it a repeated
+    column backs up its first column's field.
     """
     from rapidfuzz import fuzz, process  # here: DAG files must parse without loading rapidfuzz
 
@@ -107,7 +147,7 @@ def map_headers(headers: list[str], preset: str | None = None, overrides: dict[s
         choices = [(fld, alias) for fld, aliases in ALIASES.items() for alias in aliases]
         alias_texts = [a for _, a in choices]
         for h in headers:
-            if h in fields.values() or not _norm(h):
+            if h in fields.values() or not _norm(h) or duplicate_of(h, headers):
                 continue
             best = process.extractOne(_norm(h), alias_texts, scorer=fuzz.ratio, score_cutoff=AUTO_MAP_MIN_SCORE)
             if best is None:
@@ -115,6 +155,24 @@ def map_headers(headers: list[str], preset: str | None = None, overrides: dict[s
             fld = choices[best[2]][0]
             if fld not in fields:
                 fields[fld], how[fld] = h, f"auto (score {best[1]:.0f})"
-    used = set(fields.values())
-    return HeaderMapping(fields, how, sorted(set(missing) - used), [h for h in headers if h not in used],
-                         preset, detected)
+    fallbacks, same_as = _repeated_columns(headers, fields, rows)
+    used = set(fields.values()) | set(same_as) | {h for hs in fallbacks.values() for h in hs}
+    return HeaderMapping(fields, how, sorted(set(missing) - set(fields.values())),
+                         [h for h in headers if h not in used], preset, detected, fallbacks, same_as)
+
+
+def _repeated_columns(headers: list[str], fields: dict[str, str], rows: Sequence[dict[str, str]] | None,
+                      ) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """Repeated columns (`Phone (2)`) by content: a copy of its first column, or a backup for its field."""
+    field_of = {h: f for f, h in fields.items()}
+    fallbacks: dict[str, list[str]] = {}
+    same_as: dict[str, str] = {}
+    for h in headers:
+        base = duplicate_of(h, headers)
+        if base is None or h in field_of:
+            continue
+        if rows and all(not (r.get(h) or "").strip() or r.get(h) == r.get(base) for r in rows):
+            same_as[h] = base
+        elif base in field_of:
+            fallbacks.setdefault(field_of[base], []).append(h)
+    return fallbacks, same_as

@@ -78,13 +78,13 @@ def check_file(path: Path, *, thresholds: Thresholds, preset: str | None = None,
     """
     source = FileSource(source_name, str(path.resolve()))
     records = [r for unit in source.discover(SourceState()) for r in source.read(unit)]
-    m = map_headers(record_headers(records), preset, overrides or {})
+    m = map_headers(record_headers(records), preset, overrides or {}, rows=[r.payload for r in records[:1000]])
     if m.preset_detected:
         how = f"preset {m.preset} (detected from the headers)"
     else:
         how = f"preset {preset}" if preset else "auto-mapped headers"
     good = [r for r in records if not r.error]
-    frame = pd.DataFrame({f: [r.payload.get(h, "") for r in good] for f, h in m.fields.items()}, dtype="string")
+    frame = pd.DataFrame({f: m.column(f, [r.payload for r in good]) for f in m.fields}, dtype="string")
     # No warehouse: the data row number stands in for raw_row_id, so failures point straight at the file.
     frame["raw_row_id"] = pd.array([r.source_row for r in good], dtype="int64")
     frame["source"], frame["source_file"], frame["source_kind"] = source_name, path.name, source_kind

@@ -19,6 +19,8 @@ def format_funnel(summary: dict) -> str:
     for source, messages in {**summary.get("source_errors", {}), **summary.get("rejected_batches", {})}.items():
         for m in messages:
             lines.append(f"  PROBLEM  {source}: {m}")
+    for source, messages in sorted(summary.get("source_warnings", {}).items()):
+        lines += [f"  WARNING  {source}: {m}" for m in messages]
     out = summary.get("outputs", {})
     lines.append(f"  summary:    {summary.get('summary_path') or out.get('run_folder', '') + '/summary.json'}")
     if out.get("report_html"):

@@ -1,7 +1,9 @@
 """The ingest stage: store each source's new units append-only with lineage, then hand on the run's rows.
 
-One task per configured source. A unit that fails as a whole (unreadable file) and a source that cannot be
-reached are noted in source_errors; the other units and sources go on.
+One task per configured source. A unit that fails as a whole (unreadable file, a header and no rows) and a
+source that cannot be reached (a path that does not exist) are noted in source_errors, which marks the run
+failed; what a source noticed without failing (a glob matching no file yet) is noted in source_warnings. The
+other units and sources go on.
 
 Store phase, per unit: records are read in batches; each batch goes into raw_rows (and its unreadable
 rows into quarantine, with file, line and reason) inside one transaction per unit that also marks the
@@ -87,8 +89,9 @@ def load_state(engine: Engine, source: str) -> SourceState:
     return SourceState(seen=seen, cursor=dict(cursor or {}))
 
 
-def unit_mapping(src: SourceConfig, headers: list[str]) -> HeaderMapping:
-    return map_headers(headers, src.preset, src.mapping, automap=src.automap)
+def unit_mapping(src: SourceConfig, headers: list[str], rows: list[dict[str, str]] | None = None) -> HeaderMapping:
+    """The unit's header mapping; `rows` (sampled payloads) tell repeated columns apart by content."""
+    return map_headers(headers, src.preset, src.mapping, automap=src.automap, rows=rows)
 
 
 def store_unit(engine: Engine, run_id: str, src: SourceConfig, source: Source, unit: SourceUnit) -> UnitResult:
@@ -160,7 +163,7 @@ def export_run_rows(engine: Engine, run_id: str, src: SourceConfig, out: Path) -
             sample = conn.execute(select(raw_rows.c.payload).where(
                 raw_rows.c.run_id == run_id, raw_rows.c.source == src.name, raw_rows.c.source_file == name)
                 .order_by(raw_rows.c.id).limit(MAPPING_SAMPLE)).scalars().all()
-            mappings[name] = unit_mapping(src, record_headers([RawRecord(0, p) for p in sample]))
+            mappings[name] = unit_mapping(src, record_headers([RawRecord(0, p) for p in sample]), rows=sample)
     fields = sorted({f for m in mappings.values() for f in m.fields})
     schema = pa.schema([(f, pa.string()) for f in fields] + [
         ("raw_row_id", pa.int64()), ("source", pa.string()), ("source_file", pa.string()),
@@ -181,9 +184,10 @@ def export_run_rows(engine: Engine, run_id: str, src: SourceConfig, out: Path) -
                 while stop < n and part[stop].source_file == name:
                     stop += 1
                 payloads = [r.payload or {} for r in part[start:stop]]
-                for f, header in mappings[name].fields.items():
+                mapping = mappings[name]
+                for f, header in mapping.fields.items():
                     if header and f in cols:
-                        cols[f][start:stop] = [p.get(header, "") for p in payloads]
+                        cols[f][start:stop] = mapping.column(f, payloads)
                 start = stop
             batch = {**cols, "raw_row_id": [r.id for r in part], "source": [src.name] * n,
                      "source_file": [r.source_file for r in part], "source_row": [r.source_row for r in part],
@@ -207,6 +211,9 @@ def ingest_source(ctx: RunContext, source_name: str) -> str | None:
             log.error("source %s: %s", src.name, exc)
             ctx.note("source_errors", src.name, str(exc))
             units = []
+        for warning in source_warnings(source):
+            log.warning("source %s: %s", src.name, warning)
+            ctx.note("source_warnings", src.name, warning)
         for unit in units:
             try:
                 store_unit(ctx.engine, ctx.run_id, src, source, unit)
@@ -219,6 +226,11 @@ def ingest_source(ctx: RunContext, source_name: str) -> str | None:
             log.info("source %s: nothing new", src.name)
             return None
         return str(out)
+
+
+def source_warnings(source: Source) -> list[str]:
+    """What the source's last discover() noticed without failing (optional `warnings` attribute)."""
+    return [str(w) for w in getattr(source, "warnings", None) or ()]
 
 
 def source_config(cfg: Config, name: str) -> SourceConfig:

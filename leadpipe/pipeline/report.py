@@ -153,6 +153,10 @@ def render_run_report(summary: dict, data: dict) -> str:
     if problems:
         items = "".join(f"<li><b>{_e(s)}</b>: {_e(m)}</li>" for s, ms in sorted(problems.items()) for m in ms)
         parts.append(f'<p class="bad">Some sources had problems:</p><ul>{items}</ul>')
+    warnings = summary.get("source_warnings", {})
+    if warnings:
+        items = "".join(f"<li><b>{_e(s)}</b>: {_e(m)}</li>" for s, ms in sorted(warnings.items()) for m in ms)
+        parts.append(f'<p class="muted">Source warnings (the run did not fail for these):</p><ul>{items}</ul>')
     parts += [
         "<h2>Funnel</h2>", bar_chart(funnel, "#1565c0", "funnel"),
         "<h2>Outcomes by source</h2>", stacked_chart(by_source, keys),

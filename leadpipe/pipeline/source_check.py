@@ -18,7 +18,7 @@ from sqlalchemy import inspect
 from connectors.registry import source_factories
 from connectors.sources.base import Source, SourceError, SourceState, SourceUnit
 from connectors.sources.mapping import record_headers
-from leadpipe.pipeline.ingest import IDENTITY_FIELDS, build_source, load_state, unit_mapping
+from leadpipe.pipeline.ingest import IDENTITY_FIELDS, build_source, load_state, source_warnings, unit_mapping
 from leadpipe.pipeline.settings import Config, ConfigError, SourceConfig
 from leadpipe.store.warehouse import engine_for
 
@@ -49,6 +49,8 @@ class UnitCheck:
     columns: int = 0
     fields: list[MappedField] = field(default_factory=list)
     unmapped: list[str] = field(default_factory=list)
+    backups: dict[str, list[str]] = field(default_factory=dict)  # field -> repeated columns used when empty
+    same_as: dict[str, str] = field(default_factory=dict)  # repeated column -> the column it copies
     problems: list[str] = field(default_factory=list)  # the unit's own problems (unreadable, columns)
     bad_rows: list[str] = field(default_factory=list)  # the first few unreadable records' reasons
     quarantined: int = 0  # sampled records that would be quarantined
@@ -61,6 +63,7 @@ class SourceCheck:
     units_found: int
     not_ingested: int
     units: list[UnitCheck]
+    warnings: list[str] = field(default_factory=list)  # noticed, not failing: a glob matching no file yet
 
     @property
     def problem_count(self) -> int:
@@ -79,9 +82,11 @@ def check_source(cfg: Config, name: str, *, rows: int = 100, max_units: int = 3)
         units = source.discover(SourceState())
     except SourceError as exc:
         raise SourceError(f"source {name}: {exc}") from exc
+    warnings = source_warnings(source)
     saved = _saved_state(cfg, name)
     new = len(source.discover(saved)) if saved is not None and units else len(units)
-    return SourceCheck(name, src.type, len(units), new, [_check_unit(src, source, u, rows) for u in units[:max_units]])
+    checked = [_check_unit(src, source, u, rows) for u in units[:max_units]]
+    return SourceCheck(name, src.type, len(units), new, checked, warnings)
 
 
 def _check_unit(src: SourceConfig, source: Source, unit: SourceUnit, rows: int) -> UnitCheck:
@@ -92,8 +97,9 @@ def _check_unit(src: SourceConfig, source: Source, unit: SourceUnit, rows: int) 
         check.read_error = str(exc)
         return check
     headers = record_headers(sample)
-    m = unit_mapping(src, headers)
+    m = unit_mapping(src, headers, rows=[r.payload for r in sample])
     check.sampled, check.columns, check.unmapped = len(sample), len(headers), list(m.unmapped)
+    check.backups, check.same_as = dict(m.fallbacks), dict(m.same_as)
     for fld, header in sorted(m.fields.items()):
         example = next((r.payload.get(header, "") for r in sample if r.payload.get(header)), "")
         check.fields.append(MappedField(fld, header, m.how[fld], example))
@@ -124,6 +130,7 @@ def _saved_state(cfg: Config, name: str) -> SourceState | None:
 def format_source_check(check: SourceCheck) -> str:
     lines = [(f"source {check.name} ({check.type}): {check.units_found} unit(s) found, "
              f"{check.not_ingested} not ingested yet")]
+    lines += [f"  WARNING: {w}" for w in check.warnings]
     for u in check.units:
         lines += ["", u.name]
         if u.read_error:
@@ -132,6 +139,11 @@ def format_source_check(check: SourceCheck) -> str:
         lines.append(f"  {u.sampled} record(s) sampled, {u.columns} column(s)")
         for f in u.fields:
             lines.append(f"  {f.field:<14} <- {f.header!r:<28} {f.how:<16} e.g. {f.example[:40]!r}")
+        for f in u.fields:
+            lines += [f"  {f.field:<14} <- {h!r:<28} when {f.header!r} is empty" for h in u.backups.get(f.field, [])]
+        if u.same_as:
+            same = ", ".join(f"{h} = {b}" for h, b in u.same_as.items())
+            lines.append(f"  repeated columns with the same values: {same}")
         if u.unmapped:
             lines.append(f"  kept raw only: {', '.join(u.unmapped)}")
         lines += [f"  PROBLEM: {p}" for p in u.problems + u.bad_rows]

@@ -39,6 +39,7 @@ def summarise(ctx: RunContext) -> dict:
         "stage_seconds": _stage_seconds(folder),
         "requalification": requalify.run_counts(engine, run_id),
         "source_errors": ctx.notes("source_errors"),
+        "source_warnings": ctx.notes("source_warnings"),  # shown, not failing: a glob matching no file yet
         "rejected_batches": ctx.notes("rejected_batches"),
         "validation_warnings": ctx.notes("validation_warnings"),
         "data_docs": {s: m[0] for s, m in ctx.notes("data_docs").items()},
