@@ -27,7 +27,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "scripts"))
 
-from onet_departments import department_for_soc  # noqa: E402
+from onet_departments import department_for_soc
 
 OUT = REPO / "tests" / "data" / "title_eval"
 SEED = 18
@@ -47,15 +47,15 @@ _RUBRIC: tuple[tuple[str, str], ...] = (
     ("entry", r"\b(intern|internship|trainee|junior|jr|apprentice|student|entry level)\b"),
     ("entry", r"\bassistant (to|of)\b"),
     ("owner", r"\b(co ?founder|founder|owner|proprietor|managing partner)\b|^partner$"),
-    ("c_level", r"\bchief\b.*\bofficer\b|\bchief executive\b|(?<!vice )\bpresident\b|\bchair(man|woman|person)?\b"
+    ("c_level", (r"\bchief\b.*\bofficer\b|\bchief executive\b|(?<!vice )\bpresident\b|\bchair(man|woman|person)?\b"
                 r"|\bmanaging director\b|(?<!associate )(?<!assistant )(?<!deputy )\bgeneral counsel\b"
-                r"|\bboard (member|of directors|of trustees)\b|\btrustee\b|\bceo\b|\bcfo\b|\bcoo\b|\bcto\b"),
+                r"|\bboard (member|of directors|of trustees)\b|\btrustee\b|\bceo\b|\bcfo\b|\bcoo\b|\bcto\b")),
     ("vp", r"\bvice president\b|\bvp\b"),
-    ("director", r"\bdirector\b|\bhead of\b|\bhead$|\bdepartment head\b|\bchief\b|\bdean\b|\bprovost\b"
-                 r"|\btreasurer\b|\bprincipal$"),
-    ("manager", r"\bmanager\b|\bsupervisor\b|\bsuperintendent\b|\bforem[ae]n\b|\bforewom[ae]n\b|\bforeperson\b"
+    ("director", (r"\bdirector\b|\bhead of\b|\bhead$|\bdepartment head\b|\bchief\b|\bdean\b|\bprovost\b"
+                  r"|\btreasurer\b|\bprincipal$")),
+    ("manager", (r"\bmanager\b|\bsupervisor\b|\bsuperintendent\b|\bforem[ae]n\b|\bforewom[ae]n\b|\bforeperson\b"
                 r"|\bteam lead(er)?\b|\bcrew lead(er)?\b|\bleader\b|\bcontroller\b|\bgm\b|\bhead\b"
-                r"|\bassistant (manager|director)\b"),
+                r"|\bassistant (manager|director)\b")),
     ("senior", r"\bsenior\b|\bsr\b|\bstaff (engineer|scientist|accountant)\b|\bprincipal\b|\blead\b|\barchitect\b"),
     ("entry", r"\bassistant\b|\breceptionist\b|\bclerk\b|\baide\b|\bhelper\b"),
 )

@@ -21,6 +21,7 @@ DEPARTMENT_BY_SOC_PREFIX: dict[str, str] = {
     "11-3111": "hr", "11-3121": "hr", "11-3131": "hr",
     "11-9041": "engineering", "11-9131": "operations", "11-9199.01": "legal", "11-9199.02": "legal",
     "11-9199.08": "operations",
+    "11-9161": "operations",  # emergency management directors: continuity planning, as 13-1199.04
     # 13 Business and financial operations
     "13-1011": "other", "13-1021": "operations", "13-1022": "operations", "13-1023": "operations",
     "13-1031": "finance", "13-1032": "finance",  # insurance claims: money, not a trade

@@ -19,7 +19,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from enrichment.personas import DEPARTMENTS, classify_title  # noqa: E402
+from enrichment.personas import DEPARTMENTS, classify_title
 
 DEFAULT_SET = REPO / "tests" / "data" / "job_titles.csv"
 FIELDS = ("seniority", "department")
