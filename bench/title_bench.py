@@ -86,7 +86,8 @@ def main() -> None:
               "target_titles_per_s": 10_000, "met": len(work) / cpu >= 10_000,
               "at": datetime.now(UTC).isoformat(timespec="seconds")}
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "title_bench.json").write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    out = RESULTS / f"title_{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
+    out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     print(f"{len(work)} distinct titles: {result['titles_per_cpu_s']:,} titles/s CPU "
           f"({result['titles_per_wall_s']:,}/s wall), one core, cold cache; model + lookup load {load_s:.2f} s")
     print("department by: " + ", ".join(f"{k} {v}" for k, v in sorted(by.items())))

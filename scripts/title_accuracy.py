@@ -58,9 +58,15 @@ def accuracy(path: Path) -> dict:
                                    "precision": hits / predicted if predicted else 0.0}
     confusion = Counter((r["department"], g.department) for r, g in zip(rows, got, strict=True))
     methods = Counter(g.method for g in got)
+    sources: dict[str, dict] = {}
+    for r, g in zip(rows, got, strict=True):
+        part = sources.setdefault(g.department_by or "no title", {"titles": 0, "department_right": 0})
+        part["titles"] += 1
+        part["department_right"] += g.department == r["department"]
     return {"titles": len(rows), **_part(rows, got), "misses": misses, "by_language": split("language"),
             "by_business_function": split("business_function"), "by_department": by_department,
-            "confusion": {f"{a}->{b}": n for (a, b), n in sorted(confusion.items())}, "methods": dict(methods)}
+            "confusion": {f"{a}->{b}": n for (a, b), n in sorted(confusion.items())}, "methods": dict(methods),
+            "department_by": sources}
 
 
 def _confusion_table(result: dict) -> list[str]:
@@ -95,7 +101,9 @@ def main() -> None:
     print("department   titles  recall  precision")
     for dept, part in result["by_department"].items():
         print(f"  {dept:<11}{part['titles']:>6}  {part['recall']:>6.1%}  {part['precision']:>8.1%}")
-    print("answered by: " + ", ".join(f"{m or 'no title'} {c}" for m, c in sorted(result["methods"].items())))
+    print("seniority by: " + ", ".join(f"{m or 'no title'} {c}" for m, c in sorted(result["methods"].items())))
+    print("department by: " + ", ".join(f"{k} {v['titles']} ({v['department_right'] / v['titles']:.0%} right)"
+                                         for k, v in sorted(result["department_by"].items())))
     print("department confusion (rows: label, columns: classifier):")
     print("\n".join("  " + line for line in _confusion_table(result)))
     if args.misses:

@@ -180,6 +180,6 @@ def test_explain_says_why_a_title_got_its_department() -> None:
 
     unsure = {"job_title": "Zxqv", "seniority": "individual", "department": "other", "department_by": "unknown",
               "confidence": 0.31, "evidence": "best guess sales below the threshold 0.45"}
-    assert _title_lines(unsure) == ["  title 'Zxqv': department other unknown (confidence 0.31): best guess sales "
-                                    "below the threshold 0.45; seniority individual"]
+    assert _title_lines(unsure) == [("  title 'Zxqv': department other unknown (confidence 0.31): best guess sales "
+                                    "below the threshold 0.45; seniority individual")]
     assert title_reason(None) is None and title_reason("  ") is None
