@@ -183,3 +183,26 @@ def test_explain_says_why_a_title_got_its_department() -> None:
     assert _title_lines(unsure) == [("  title 'Zxqv': department other unknown (confidence 0.31): best guess sales "
                                     "below the threshold 0.45; seniority individual")]
     assert title_reason(None) is None and title_reason("  ") is None
+
+
+def test_leadpipe_explain_prints_the_title_reason_from_a_real_warehouse(home: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+    from sqlalchemy import insert
+
+    from leadpipe.cli import main
+    from leadpipe.store.warehouse import engine_for, migrate, people
+
+    url = f"sqlite:///{home / 'warehouse.db'}"
+    monkeypatch.setenv("LEADPIPE_WAREHOUSE_URL", url)
+    migrate(url)
+    record = {"email": "ann@acme.de", "first_name": "Ann", "company": "Acme", "job_title": "Locomotive Engineer"}
+    with engine_for(url).begin() as conn:
+        conn.execute(insert(people).values(person_id="p-ann", email="ann@acme.de", first_name="Ann",
+                                           company="Acme", record=record, provenance={"email": 1},
+                                           created_run_id="r1", updated_run_id="r1"))
+    shown = CliRunner().invoke(main, ["explain", "ann@acme.de"])
+    assert shown.exit_code == 0, shown.output
+    assert "department other by O*NET lookup: O*NET 53-4011.00 'Locomotive Engineer'" in shown.output
+    as_json = CliRunner().invoke(main, ["explain", "ann@acme.de", "--json"])
+    assert '"department_by": "lookup"' in as_json.output
