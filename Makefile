@@ -17,7 +17,7 @@ export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__LOGGING__LOGGING_LEVEL ?= WARNING
 export PATH := $(BIN):$(PATH)
 
-.PHONY: install run test test-e2e test-e2e-deps airflow lint clean-run bench bench-normalise bench-enrich bench-dedupe bench-validate bench-push bench-sql
+.PHONY: install run test test-e2e test-e2e-deps airflow lint clean-run bench bench-normalise bench-enrich bench-dedupe bench-validate bench-push bench-sql bench-titles title-model
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -80,6 +80,15 @@ BENCH_LEADS ?= 100000 1000000
 BENCH_PARALLEL ?= 2
 bench: install
 	$(BIN)/python bench/pipeline_bench.py --parallel $(BENCH_PARALLEL) $(foreach n,$(BENCH_LEADS),--leads $(n))
+
+# Title classification throughput (bench/title_bench.py): distinct titles, cold cache, one core (target >= 10,000/s).
+bench-titles: install
+	$(BIN)/python bench/title_bench.py --titles $(or $(TITLE_BENCH_TITLES),50000)
+
+# Re-train the title -> department model from the committed O*NET titles (enrichment/data/onet_titles.csv;
+# rebuild those first with `python scripts/build_title_data.py ONET_DIR`). Deterministic; needs the dev group.
+title-model: install
+	$(BIN)/python scripts/train_title_model.py
 
 # Normalisation throughput on one core vs a per-row baseline (bench/normalise_bench.py).
 bench-normalise: install

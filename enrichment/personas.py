@@ -11,12 +11,15 @@ The labelled set in tests/data/job_titles.csv measures all of this.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
 from pydantic import Field, field_validator
 
+from enrichment.title_model import DATA as _DATA
+from enrichment.title_model import guess as title_guess
+from enrichment.title_model import lookup as title_lookup
+from enrichment.title_text import normalise_title
 from leadpipe.core.settings import Strict
 
 SENIORITIES = ("owner", "c_level", "vp", "director", "manager", "senior", "individual", "entry")
@@ -28,25 +31,16 @@ DEFAULT_DEPARTMENT = "other"
 
 @dataclass(frozen=True)
 class TitleClass:
+    """What a title says, and why: `leadpipe explain` shows `department_by`, `confidence` and `evidence`."""
+
     seniority: str  # "" when there is no title
     department: str  # "" when there is no title
-    method: str  # "rule", "fuzzy" (a typo was repaired), "default" (no rule fitted) or "" (no title)
+    method: str  # the rules: "rule", "fuzzy" (a typo was repaired), "default" (no rule fitted) or "" (no title)
+    # "rule", "fuzzy", "lookup" (an O*NET title), "model" (above its threshold), "unknown" (so `other`) or ""
+    department_by: str = ""
+    confidence: float | None = None  # the model's probability, when the model was asked
+    evidence: str = ""  # the words a rule matched, the O*NET occupation, or the model's threshold
 
-
-# Whole-token abbreviations, expanded before any rule runs.
-_ABBREVIATIONS = {
-    "sr": "senior", "snr": "senior", "jr": "junior", "mgr": "manager", "dir": "director", "asst": "assistant",
-    "acct": "account", "exec": "executive", "eng": "engineering", "engg": "engineering", "mktg": "marketing",
-    "mkt": "marketing", "ops": "operations", "revops": "revenue operations", "hrbp": "hr business partner",
-    "csm": "customer success manager", "pmm": "product marketing manager", "bdr": "business development rep",
-    "sdr": "sales development rep", "svp": "vice president", "evp": "vice president", "rvp": "vice president",
-    "vp": "vice president", "dev": "developer", "ceo": "chief executive officer",
-    "cfo": "chief financial officer", "cto": "chief technology officer", "coo": "chief operating officer",
-    "cmo": "chief marketing officer", "cro": "chief revenue officer", "cio": "chief information officer",
-    "ciso": "chief information security officer", "chro": "chief human resources officer",
-    "clo": "chief legal officer", "pdg": "president directeur general", "drh": "directeur ressources humaines",
-    "dsi": "directeur systemes d information", "rrhh": "recursos humanos", "fp": "fp", "gf": "geschaftsfuhrer",
-}
 
 # Guards: a phrase that settles both fields before the misleading words in it are read.
 _GUARDS: tuple[tuple[str, str, str], ...] = (
@@ -64,7 +58,8 @@ _SENIORITY_RULES: tuple[tuple[str, str], ...] = (
               r"|(co)?fundador(a)?|gesellschafter(in)?|socio)\b"
               r"|^(managing |senior |equity |name )?partner$|\bmanaging partner\b")),
     ("c_level", (r"\bchief\b.*\bofficer\b|(?<!vice )\bpresident\b|\bchair(man|woman)?\b.*\bboard\b"
-                r"|\bchairman\b"
+                r"|\bchair(man|woman|person)\b|\bchief executive\b|\btrustee\b"
+                r"|\bboard (member|of directors|of trustees)\b|\bmember of the board\b"
                 r"|\bmanaging director\b|\bgeschaftsfuhr(er|erin|end)|\bvorstand"
                 r"|\bdirect(eur|rice) general(e)?\b"
                 r"|\bdirector(a)? general\b|\bconsejero delegado\b|\bgerant(e)?\b"
@@ -75,11 +70,17 @@ _SENIORITY_RULES: tuple[tuple[str, str], ...] = (
     # A named function's head of money (treasurer) sits at director level, like a Leiter.
     ("director", r"\btreasurer\b|\bdean\b|\bprincipal$"),
     ("c_level", r"\bprovost\b"),
-    ("director", (r"\bdirector(a)?\b|\bhead of\b|^head\b|\bhead\b$|\bdirect(eur|rice)\b|(?<!beg)leiter(in)?\b"
-                 r"|\bprokurist(in)?\b|\bjef[ea]\b")),
+    # Any other chief heads a unit, not the company ("Fire Chief", "Chief Engineer"); a head of a function is a
+    # director, a head of a crew a manager ("Head Cook", "Head Teller").
+    ("director", (r"\bdirector(a)?\b|\bhead of\b|\bhead\b$|\bdirect(eur|rice)\b|(?<!beg)leiter(in)?\b"
+                 r"|\bprokurist(in)?\b|\bjef[ea]\b|\bchief\b"
+                 r"|\b(department|division|unit|section|group|practice|branch|area|office) head\b"
+                 r"|^head (sales|marketing|finance|hr|human|legal|it|information|engineering|product|operations"
+                 r"|people|talent|design|data|growth|customer|content|procurement|partnerships|business|technology"
+                 r"|security|compliance|communications|research|strategy|digital|brand)\b")),
     ("manager", (r"manager(in)?\b|\bresponsable\b|\bchef de (projet|produit)\b|\bchef d(e|es|u)\b|\bgerente\b"
                 r"|\bcontroller\b"
-                r"|\bsupervisor\b|\bsuperintendent\b|\bforem[ae]n\b|\bforewom[ae]n\b|\bleader\b")),
+                r"|\bsupervisor\b|\bsuperintendent\b|\bforem[ae]n\b|\bforewom[ae]n\b|\bleader\b|^head\b")),
     ("senior", (r"\bsenior\b|\bprincipal\b|\bstaff (software |data |machine learning )?engineer\b|\blead\b"
                r"|(?<!^)\barchitect\b|\bsenior counsel\b"
                r"|\bassociate general counsel\b")),
@@ -87,110 +88,228 @@ _SENIORITY_RULES: tuple[tuple[str, str], ...] = (
               r"|\brecepcionista\b")),
 )
 
-_DEPARTMENT_RULES: tuple[tuple[str, str], ...] = (
+# Where a title names a trade or a profession, the business words in it are used in another sense ("Locomotive
+# Engineer", "Floral Designer", "Professor of Marketing", "Emergency Room Nurse"): the department rules stay out and
+# the O*NET lookup and model decide (they know "Locomotive Engineer" as a rail occupation).
+_DEFER = (r"\b(cnc|numerical(ly)? control(led)?|machine tool|pattern maker)\b|\b(locomotive|railroad|rail|yard|train|freight|ferry|tug|tugboat|towboat|barge|harbor|port|deckhand"
+          r"|stationary|operating|sound|audio|recording|mixing|mastering|studio|broadcast|fire|flight) engineer\b"
+          r"|\b(floral|interior|fashion|jewelry|jewellery|costume|set|exhibit|landscape|kitchen|lighting|stage"
+          r"|textile|furniture|tattoo|hair|nail|cake|cabinet|tool|pattern|die|mold|mould|shoe|garden|window"
+          r"|display|sign|scenic|theatrical) design(er)?\b"
+          r"|\b(professor|lecturer|teacher|instructor|faculty|tutor|docent|lehrer(in)?|professeur|enseignant(e)?"
+          r"|profesor(a)?|maestr[oa]|docente)\b"
+          r"|\b(nurse|nursing|physician|surgeon|surgical|veterinar(y|ian)|vet|dental|dentist|pharmacy|pharmacist"
+          r"|medical|clinical|patient|therapist|paramedic|emt|police|sheriff|firefighter|correctional|clergy"
+          r"|pastor|cook)\b")
+
+# Words that name a business function only in an office role ("Quality Manager", "Plant Director"): in a
+# worker's title they name the product or the place ("Quality Inspector", "Plant Operator", "Security Guard").
+_OFFICE_ROLE = (r"\b(manager|management|director|head|lead|leader|chief|officer|vice president|executive"
+                r"|supervisor|superintendent|coordinator|analyst|specialist|planner|administrator|consultant"
+                r"|strategist|controller|scheduler|expediter|engineer|advisor|adviser|partner|president|owner"
+                r"|founder|representative|associate|assistant|clerk|agent|scientist|architect|writer|editor|creator"
+                r"|marketer|charge|chef|responsable|directeur|directrice|director(a)?|leiter(in)?|referent(in)?|gerente"
+                r"|jef[ea]|encargad[oa]|coordinador(a)?|tecnic[oa]|technicien(ne)?)\b")
+
+# Stricter: the roles that run a plant, a site or a fleet (a "Maintenance Associate" or "Site Supervisor" works in
+# the trade; SOC files first-line supervisors with the people they supervise).
+_MANAGING_ROLE = (r"\b(manager|management|director|head|chief|vice president|executive|coordinator|analyst|planner"
+                  r"|consultant|strategist|controller|scheduler|expediter|engineer|lead|leader|chef|responsable"
+                  r"|directeur|directrice|director(a)?|leiter(in)?|gerente|jef[ea])\b")
+
+# (department, pattern, the role the title must name for the pattern to count: "" none, "office", "managing"). Order matters: the first rule that fits wins.
+_DEPARTMENT_RULES: tuple[tuple[str, str, str], ...] = (
     ("engineering", (r"\bgis\b|\bgeographic information|\bbim\b|\bbuilding information model"
                     r"|\bresearch and development\b|\brecherche et developpement\b"
                     r"|\binvestigacion y desarrollo\b"
-                    r"|\bforschung und entwicklung\b")),  # before "information systems" reads it as IT
+                    r"|\bforschung und entwicklung\b"
+                    r"|\bcadd?\b|\bdrafters?\b|\bdraftsm[ae]n\b|\bdrafting\b|\bcomputer aided (design|drafting)\b"
+                    r"|\barchitectural designer\b|\bergonomist|\bphotogrammetr|\bcartograph|\bnon destructive"
+                    r"|\binstrumentation\b|\bmechatronic|\brobotics\b"), ""),  # before "information systems" reads it as IT
     ("sales", (r"\b(sales|revenue) operations\b|\btechnico commercial|\bsales enablement\b"
               r"|\b(sales|solutions) engineer"
-              r"|\bpre ?sales\b|\bsales (manager|director|supervisor|representative)\b"
-              r"|\bingenieur commercial\b|\b(business|sales) development\b|\bsales and marketing\b")),
-    ("marketing", r"\bproduct marketing\b|\bmarketing operations\b"),
-    ("hr", r"\bpeople operations\b|\bpeople partner\b|\bhr business partner\b"),
-    ("product", r"\bproduct owner\b"),
+              r"|\bpre ?sales\b|\bsales (manager|director|supervisor|representatives?|reps?|agents?|associates?"
+              r"|consultants?|executives?|clerks?|persons?|people|specialists?)\b|\bsales(man|woman|person)s?\b"
+              r"|\bsalespeople\b|\btelesales\b|\brealtor\b|\breal estate (agent|broker|salesperson)"
+              r"|\b(stock|securities) (broker|trader)"
+              r"|\bingenieur commercial\b|\b(business|sales) development\b|\bsales and marketing\b"), ""),
+    ("marketing", r"\bproduct marketing\b|\bmarketing operations\b", ""),
+    ("hr", r"\bpeople operations\b|\bpeople partner\b|\bhr business partner\b", ""),
+    ("product", r"\bproduct owner\b", ""),
     ("it", (r"\bit\b|\btecnologias? de la informacion\b"
            r"|\binformation technology\b|(?<!geographic )\binformation systems?\b|\binfrastructure\b"
            r"|\b(enterprise|electronic) content\b|\bsystems? (analyst|specialist|consultant)\b"
            r"|\bapplications analyst\b|\bcomputer (support|technician|specialist|systems|analyst|network)\b"
            r"|\bcomputing services\b|\bdata processing\b|\binformatics\b"
            r"|\bdatabase (administrat|analyst|coordinator|consultant)"
-           r"|\bdesktop\b|\bwebmaster\b|\bweb (administrator|technologies)\b|\bmis\b|\btechnical services\b"
+           r"|\bdesktop\b(?! publish)|\bwebmaster\b|\bweb (administrator|technologies)\b|\bmis\b|\btechnical services\b"
            r"|\binformation analyst\b|\brecords? systems\b|\bdocument management\b"
-           r"|\btelecom(munications?)?\b(?!.*\b(engineer|design))|\binformation security\b"
+           r"|\btelecom(munications?)?\b(?!.*\b(engineer|design|install|repair|line|tower|equipment))"
+           r"|\binformation security\b"
            r"|\bcyber ?security\b|\bsecurity analyst\b"
            r"|\bhelp ?desk\b|\bservice desk\b|\bsystems? administrat|\bsystemadministrat|\bnetwork(s|ing)?\b"
            r"|\bdatabase administrator\b|\binformatique\b|\binformatica\b|\bsistemas\b"
-           r"|\bsystemes d ?information\b|\bchief information\b")),
+           r"|\bsystemes d ?information\b|\bchief information\b"), ""),
     ("support", (r"\bcustomer\b|\bguest (services|relations)\b|\btechnical support\b"
                 r"|\bsupport (agent|specialist|manager|engineer)\b|\bclient services?\b|\bkundenservice"
                 r"|\bkundendienst|\bkundenbetreu|\bservice client\b"
-                r"|\bconseiller clientele\b|\batencion al cliente\b")),
-    # Engineers are engineers, whatever they design or test ("Design Engineer", "Software Test Engineer").
-    ("engineering", (r"\bengineer\b(?!ing manager)|(?<!^)\barchitect\b(?!.*\binformation technology\b)"
+                r"|\bconseiller clientele\b|\batencion al cliente\b"), ""),
+    # Engineers are engineers, whatever they design or test ("Design Engineer", "Software Test Engineer"); the
+    # trades called engineer (locomotive, sound, stationary ...) are deferred above. Architects are engineering
+    # when they design technology ("Solutions Architect"), not buildings or gardens ("Landscape Architect").
+    ("engineering", (r"\bengineer\b(?!ing manager)"
+                    r"|\b(software|solutions?|cloud|data|enterprise|systems?|technical|security|network"
+                    r"|applications?|integration|platform|infrastructure|salesforce|devops|ml|database|information"
+                    r"|technology|it|api|product|mobile|web|ai|computer|storage|analytics|bi) architect\b"
+                    r"(?!.*\binformation technology\b)"
                     r"|\bcomputer scientist\b|\bscrum master\b|\bautomation tester\b"
                     r"|\bresearch and development\b"
-                    r"|\br and d\b|\btelecom(munications?)?\b.*\bdesign")),
+                    r"|\br and d\b|\btelecom(munications?)?\b.*\bdesign"), ""),
     ("legal", (r"\blegal\b|\bcounsel\b|\blawyer|\battorney|\bparalegal|\bcompliance\b|\bdata protection\b"
-              r"|\bcontract manager\b|\bregulatory\b|\baccreditation\b"
+              r"|\bcontract manager\b|\bregulatory\b|\baccreditation\b|\bjudge\b|\bjudicial\b|\bcourt\b"
+              r"|\blitigation\b|\bmagistrate\b|\bjudges\b|\bhearings? officers?\b|\badjudicat|\barbitrat"
+              r"|\bmediator|\btitle (examiner|abstractor|searcher)|\bequal (employment )?opportunity\b|\beeo\b"
+              r"|\bcivil rights\b|\bappeals\b"
               r"|\brechtsanw|\brechtsabteilung|\bjustiziar|\bjurist|\bjuridi|\bavocat"
-              r"|\babogad|\bjudiciaire\b|\bgreffier|\bjue(z|za)\b|\bjuge\b|\brichter(in)?\b")),
-    ("finance", (r"\bfinanc|\baccount(ant|ing)\b|\baccounts (payable|receivable)\b|\bcontroll(er|ing)\b"
-                r"|\btax\b"
+              r"|\babogad|\bjudiciaire\b|\bgreffier|\bjue(z|za)\b|\bjuge\b|\brichter(in)?\b"), ""),
+    ("finance", (r"\bfinanc|\baccount(ant|ing)\b|\baccounts (payable|receivable)\b"
+                r"|(?<!traffic )(?<!air )\bcontroll(er|ing)\b"
+                r"|\btax\b|(?<!chief )\brevenue (agent|officer|examiner|collector|auditor|accountant|cycle)\b"
                 r"|\btreasur|\baudit|\bfp and a\b|\bcredit\b|\bportfolio\b|\binvestment\b|\bfixed income\b"
-                r"|\brisk manage|\bbookkeep|\bpayroll\b|\bbuchhalt|\bfinanz"
+                r"|\brisk manage|\bbookkeep|\bpayroll\b|\bbuchhalt|\bfinanz|\bbudget\b|\bcollections?\b"
+                r"|\bcollector\b|\bbilling\b|\bloan\b|\bunderwrit|\bactuar|\bteller\b"
+                r"|\bclaims?\b|\bappraiser|\badjuster\b|\bassessor\b|\bquantitative analyst\b"
                 r"|\bnominas?\b|kostenrechn|rechnungswesen"
-                r"|\bkaufmannische[r]? leiter|\bcomptab|\bcontable\b")),
-    ("hr", (r"\bhr\b|\bhuman resources\b|\bpeople\b|\btalent\b|\brecruit|\blearning and development\b"
-           r"|\bbenefits\b|\bcompensation\b|\bemployee relations\b|\btraining\b|\blearning\b|\bdiversity\b"
-           r"|\bpersonal|\bressources humaines\b|\brecrutement\b|\brecursos humanos\b|\bseleccion\b")),
-    ("marketing", (r"marketing|\bmarket (development|research|analyst|intelligence)|\badvertising\b"
-                  r"|\bpromotions?\b|\bcreative\b|\bpublic affairs\b"
-                  r"|\bcommunity (relations|manager)\b"
-                  r"|\bweb (site |content )?(manager|director|coordinator)\b|\bbrand\b|\bcontent\b|\bcopywrit"
+                r"|\bkaufmannische[r]? leiter|\bcomptab|\bcontable\b"), ""),
+    ("hr", (r"\bhr\b|\bhuman resources\b|\brecruit|\blearning and development\b"
+           r"|\bcompensation\b|\bemployee relations\b|\bdiversity\b|\bpersonnel\b"
+           r"|\bpersonal(?!i[sz]|ly)[a-z]+|\bleiter(in)? personal\b|\bpersonal und\b"
+           r"|\bemployment (specialist|representative|manager|coordinator)\b|\bposition classification\b"
+           r"|\bleadership development\b"
+           r"|\bressources humaines\b|\brecrutement\b|\brecursos humanos\b|\bseleccion\b"), ""),
+    ("hr", r"\bpeople\b|\btalent\b|\bbenefits\b|\btraining\b|\blearning\b", "office"),
+    ("marketing", (r"marketing|\bmarketer|\bcontent (writer|creator|editor|strateg)|\bmarket (development|research|analyst|intelligence)|\badvertising\b"
+                  r"|\bdisplay (artist|decorator|designer|coordinator)|\bvisual merchandis|\bwindow (dresser|trimmer)"
+                  r"|\bdesktop publish|\bmedia relations\b|\bpublic information officer\b"
+                  r"|\bpublic affairs\b|\bcommunity (relations|manager)\b"
+                  r"|\bweb (site |content )?(manager|director|coordinator)\b|\bbrand\b|\bcopywrit"
                   r"|\bseo\b|\bsem\b|\bpr\b|\bpublic relations\b"
-                  r"|\bcommunication|\bcomunicacion\b|\bsocial media\b|\bdemand gen|\bgrowth\b|\bevents?\b"
-                  r"|\bgraphic design|\bsurveys?\b|\bencuestas?\b|\bsondages?\b|\bumfrage|\beventos?\b"
-                  r"|\bevenements?\b|\bveranstaltung")),
+                  r"|\bcomunicacion\b|\bsocial media\b|\bdemand gen"
+                  r"|\bgraphic design|\bencuestas?\b|\bsondages?\b|\bumfrage|\beventos?\b"
+                  r"|\bevenements?\b|\bveranstaltung"), ""),
+    ("marketing", r"\bpromotions?\b|\bcreative\b|\bcontent\b|\bcommunication|\bgrowth\b|\bevents?\b|\bsurveys?\b",
+     "office"),
     # Machine and plant operators run production, whatever the plant makes ("... productos químicos").
     ("operations", (r"\boperador(a)? de (maquinas|plantas|instalaciones)\b|\boperateur de production\b"
-                   r"|\bpilote de ligne\b|\b(maschinen|anlagen)fuhrer")),
+                   r"|\bpilote de ligne\b|\b(maschinen|anlagen)fuhrer"), ""),
     ("product", (r"\bproduct\b|\bproduits?\b|\bproductos?\b|\bprodukt|\bux\b|\bui\b|\buser research"
-                r"|\bdesign(er)?\b")),
+                r"|\bdesign(er)?\b"), ""),
     ("engineering", (r"\bengineer|\bsoftware|\bdeveloper|\bdevelopment (engineer|lead|team)\b"
                     r"|\b(application|web|product|platform|systems?|game|mobile|front ?end|back ?end) development\b"
-                    r"|\bdeveloppeur|\bdevops\b|\bsite reliability\b|\bdata\b"
-                    r"|\bmachine learning\b|\bqa\b|\btest\b|\bprogramm|\bchief technology\b|\bentwickl"
+                    r"|\bdeveloppeur|\bdevops\b|\bsite reliability\b"
+                    r"|\bdata (scien|engineer|analy|architect|warehous|officer|platform|governance|model|mining"
+                    r"|visuali)"
+                    r"|\bmachine learning\b|\bqa\b|\bprogramm|\bchief technology\b|\bentwickl"
                     r"|\bingenieur|\bingeniero\b|\bingenieria\b|\btechnical writ|\bdessinateur|\bdibujante"
-                    r"|\btechnische[r]? zeichner|\bstatisti|\bestadistic|\bweb\b|\bdesarrollad"
+                    r"|\btechnische[r]? zeichner|\bstatistician|\bestadistic|\bweb\b(?! press)|\bdesarrollad"
+                    r"|\bdrafter\b|\bdraftsman\b|\bdrafting\b|\bcad\b"
                     r"|\bdirecteur technique\b|\btecnologia\b|\bios\b"
-                    r"|\btech\b|\bfront ?end\b|\bback ?end\b|\bfull ?stack\b|\bsolutions architect\b")),
-    ("sales", (r"\bsales\b|\baccount (executive|manager)\b|\bbusiness development\b|\bpartnerships?\b"
+                    r"|\bfront ?end\b|\bback ?end\b|\bfull ?stack\b|\bsolutions architect\b"), ""),
+    ("engineering", r"\bdata\b|\btest\b|\btech\b|\bstatisti", "office"),
+    ("sales", (r"\bsales\b|\bsalesperson\b|\bsales(man|woman|people)\b|\baccount (executive|manager)\b"
+              r"|\bbusiness development\b|\bpartnerships?\b"
               r"|\bpartner (manager|development)\b|\baccount (supervisor|director)\b|\bchannel\b|\bvertrieb"
               r"|\bverkauf|\baussendienst|\binnendienst"
-              r"|\bcommercial(e)?\b|\bventas\b|\bcomercial\b|\bejecutiv[oa] de (ventas|cuentas)\b|\brevenue\b"
-              r"|\bkey account\b|\bmerchandis|\bvend(eur|euse|edor|edora)\b|\btelevend")),
+              r"|\bcommercial(e)?\b(?! (pilot|diver|designer|cleaner|lender|loan|banker|banking|fisher|fishing"
+              r"|artist|photographer|driver|painter|plumber|electrician|roofer|construction|real estate|property"
+              r"|insurance|credit|diving|flying|airline|vehicle|truck|cleaning|kitchen|laundry|printing|printer"
+              r"|glazier|carpenter|interior|industrial|refrigeration|hvac|cook|baker|appraiser|underwriter))"
+              r"|\bventas\b|\bcomercial\b|\bejecutiv[oa] de (ventas|cuentas)\b"
+              r"|\b(chief|head of|vice president|director of) revenue\b"
+              r"|\brevenue (operations|management|manager|growth|leader|director|team|strategy|enablement)\b"
+              r"|\bkey account\b|\bmerchandis|\bvend(eur|euse|edor|edora)\b|\btelevend|\btelemarket"
+              r"|\bretail associate\b|\bcashier\b"), ""),
     ("operations", (r"\boperations?\b|\bsupply chain\b|\blogisti|\bprocurement\b|\bpurchas|\bbuyer\b|\bfacilit"
-                   r"|\boffice (manager|administrator)\b|\badministrat|\breceptionist\b|\bproject\b"
+                   r"|\boffice (manager|administrator|clerk|assistant|coordinator)\b|\badministrat"
+                   r"|\breceptionist\b|\bstockroom\b|\breceiving\b|\bshipping\b|\bdispatcher\b"
+                   r"|\bmail (clerk|room|handler|sorter|processor)|\bmailroom\b|\bcorrespondence\b|\bmeter reader"
+                   r"|\bcost (estimator|analyst)|\bclerks?\b"
                    r"|\bprogram manager\b|\bwarehouse\b|\beinkauf|\bprojektleiter|\bachat|\bacheteur\b"
                    r"|\bchef de projet\b|\bcompras\b|\boperaciones\b|\bjef[ea] de proyecto\b"
                    r"|\bbusiness analyst\b"
                    r"|\bchief operating\b|\bsachbearbeiter"
-                   # plants, sites and the things that move through them
-                   r"|\bplant\b|\bproduction\b|\bmanufacturing\b|\bmaintenance\b|\bassembly\b|\bquality\b"
-                   r"|\bdistribution\b|\bshipping\b|\btransportation\b|\bfleet\b|\bmaterials?\b|\bsourcing\b"
-                   r"|\bcommodity\b|\binventory\b|\bsite\b|\bsecurity\b|\bsafety\b|\bloss prevention\b"
-                   r"|\basset protection\b|\bemergency\b|\bsustainab|\brecords\b|\bpostal\b|\bpostmaster\b"
-                   r"|\bdelivery\b"
-                   r"|\bgeneral manager\b|\bbusiness manager\b|\butilities\b|\bstation\b|\bloss control\b"
+                   r"|\bgeneral manager\b|\bbusiness manager\b|\bloss control\b"
                    r"|\bdocument control\b|instandhalt|\bwartung|\bwerkstatt|nachhaltigkeit"
                    r"|\bdeveloppement durable\b"
                    r"|\bsostenibilidad\b|\bapprovisionnement\b|\baprovisionamiento\b|\babastecimiento"
-                   r"|\binventario\b"
+                   r"|\binventario\b|\bpostal\b|\bpostmaster\b|\bsourcing\b|\bcommodity\b|\binventory\b"
                    r"|\bback office\b|\bexploitation\b|\bsalud laboral\b|\barbeitssicherheit\b"
-                   r"|\benvironmental (manager|health|quality|compliance)\b")),
+                   r"|\benvironmental (manager|health|quality|compliance)\b"), ""),
+    # plants, sites and the things that move through them: the function only for the office roles that run them
+    ("operations", (r"\bproject\b|\bplant\b|\bproduction\b|\bmanufacturing\b|\bmaintenance\b|\bassembly\b"
+                    r"|\bquality\b|\bdistribution\b|\btransportation\b|\bfleet\b|\bmaterials?\b|\bsite\b"
+                    r"|\bsecurity (manager|director|head|chief|specialist|coordinator|consultant|analyst|lead)\b"
+                    r"|\bsafety\b|\bloss prevention\b|\basset protection\b|\bsustainab|\brecords\b"
+                    r"|\bdelivery\b|\butilities\b|\bstation\b"), "managing"),
     ("executive", (r"\bchief executive\b|\bexecutive director\b|\bfounder|\bfounding\b|\bowner\b|\bpresident\b"
                   r"|\bmanaging director\b"
-                  r"|\bchair|\bboard\b|\bpartner\b|\bgeschaftsfuhr|\binhaber|\bgrunder|\bgesellschafter"
+                  r"|\bchair(man|woman|person)?\b(?! ?side)|\bboard (member|of directors|of trustees|director)\b"
+                  r"|\bof the board\b|\btrustee\b"
+                  r"|\bpartner\b|\bgeschaftsfuhr|\binhaber|\bgrunder|\bgesellschafter"
                   r"|\bvorstand"
                   r"|\bprokurist|\bdirect(eur|rice) general|\bfondat|\bcofondat|\bgerant"
                   r"|\bdirector(a)? general"
-                  r"|\bconsejero delegado\b|\bfundador|\bcofundador|\bsocio\b")),
+                  r"|\bconsejero delegado\b|\bfundador|\bcofundador|\bsocio\b"), ""),
 )
 
-_GUARD_RX = tuple((re.compile(p), s, d) for p, s, d in _GUARDS)
-_SENIORITY_RX = tuple((level, re.compile(p)) for level, p in _SENIORITY_RULES)
-_DEPARTMENT_RX = tuple((dept, re.compile(p)) for dept, p in _DEPARTMENT_RULES)
+
+
+def _branches(pattern: str) -> list[str]:
+    """The top-level alternatives of a regular expression ("a|(b|c)|d" -> ["a", "(b|c)", "d"])."""
+    out, depth, start, i, in_class = [], 0, 0, 0, False
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            out.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    return [*out, pattern[start:]]
+
+
+_LOOKBEHINDS = re.compile(r"^((?:\(\?<![^()]*\))+)\\b")
+
+
+def _compile(pattern: str) -> re.Pattern[str]:
+    """The same language, searched faster: the alternatives that start at a word boundary are gathered behind
+    one `\\b`, which fails at once inside a word, instead of each being tried at every position."""
+    at_word, elsewhere = [], []
+    for branch in _branches(pattern):
+        if branch.startswith("\\b"):
+            at_word.append(branch[2:])
+        elif found := _LOOKBEHINDS.match(branch):  # "(?<!x )\\bword" == "\\b(?<!x )word"
+            at_word.append(found.group(1) + branch[found.end():])
+        else:
+            elsewhere.append(branch)
+    gathered = [f"\\b(?:{'|'.join(at_word)})"] if at_word else []
+    return re.compile("|".join(gathered + elsewhere))
+
+
+_GUARD_RX = tuple((_compile(p), s, d) for p, s, d in _GUARDS)
+_SENIORITY_RX = tuple((level, _compile(p)) for level, p in _SENIORITY_RULES)
+_DEPARTMENT_RX = tuple((dept, _compile(p), role) for dept, p, role in _DEPARTMENT_RULES)
+_DEFER_RX = _compile(_DEFER)
+_ROLE_RX = {"office": _compile(_OFFICE_ROLE), "managing": _compile(_MANAGING_ROLE)}
 
 # Words the typo repair may correct towards: the rules' own vocabulary, spelled out.
 _VOCABULARY = tuple(sorted({
@@ -211,35 +330,46 @@ _VOCABULARY = tuple(sorted({
 _NOT_TYPOS = frozenset({"trainer", "training", "trainers", "control", "controle", "controleur", "audio",
                         "video"})
 _KNOWN = frozenset(_VOCABULARY) | _NOT_TYPOS
-_TOKEN = re.compile(r"[a-z0-9]+")
 
 
-def normalise_title(title: str) -> str:
-    """Lower-case ASCII words with abbreviations spelled out: the form every rule reads."""
-    text = unicodedata.normalize("NFKD", title.casefold())
-    text = "".join(c for c in text if not unicodedata.combining(c)).replace("&", " and ")
-    words = _TOKEN.findall(text)
-    return " ".join(_ABBREVIATIONS.get(w, w) for w in words)
-
-
-def _by_rules(text: str) -> tuple[str | None, str | None]:
+def _by_rules(text: str) -> tuple[str | None, str | None, str]:
+    """(seniority, department, the words that decided the department) by the rules; None where none fits."""
     for rx, level, dept in _GUARD_RX:
-        if rx.search(text):
-            return level, dept
+        if found := rx.search(text):
+            return level, dept, found.group(0)
     level = next((lvl for lvl, rx in _SENIORITY_RX if rx.search(text)), None)
-    dept = next((d for d, rx in _DEPARTMENT_RX if rx.search(text)), None)
-    return level, dept
+    if _DEFER_RX.search(text):
+        return level, None, ""
+    roles: dict[str, bool] = {}
+    for dept, rx, role in _DEPARTMENT_RX:
+        if role:
+            if role not in roles:
+                roles[role] = _ROLE_RX[role].search(text) is not None
+            if not roles[role]:
+                continue
+        if found := rx.search(text):
+            return level, dept, found.group(0)
+    return level, None, ""
+
+
+@lru_cache(maxsize=1)
+def _dictionary() -> frozenset[str]:
+    """Real words (O*NET 27.0 titles, descriptions and tasks; enrichment/data/title_words.txt) and the rules'
+    own words: the typo repair never rewrites one of them ("layer" stays layer, "controlled" stays controlled)."""
+    words = (_DATA / "title_words.txt").read_text(encoding="utf-8").split()
+    return frozenset(words) | _KNOWN
 
 
 def _repair_typos(text: str) -> str:
     """Replace unknown long words by their closest rule word (Damerau-Levenshtein similarity >= 0.8); short
-    words, and real words that merely look like rule words, stay as they are."""
+    words, and real words (the dictionary), stay as they are."""
     from rapidfuzz import process  # imported here: config (and so every DAG file) imports this module
     from rapidfuzz.distance import DamerauLevenshtein
 
+    known = _dictionary()
     out = []
     for word in text.split():
-        if len(word) >= 5 and word not in _KNOWN:
+        if len(word) >= 5 and word not in known:
             # Damerau-Levenshtein: a swapped pair of letters ("Mangaer", "Cheif") is one edit, as typed.
             hit = process.extractOne(word, _VOCABULARY, scorer=DamerauLevenshtein.normalized_similarity,
                                      score_cutoff=0.79)  # 0.8 less float error
@@ -254,21 +384,38 @@ def _repair_typos(text: str) -> str:
 
 @lru_cache(maxsize=65_536)
 def classify_title(title: str | None) -> TitleClass:
-    """Seniority and department of a job title (cached: purchased lists repeat titles a lot)."""
+    """Seniority and department of a job title (cached: purchased lists repeat titles a lot).
+
+    Rules first; where no department rule fits, the O*NET lookup (an exact title of a known occupation), then
+    the model above its confidence threshold; otherwise `other`, explained as unknown.
+    """
     if not title or not title.strip():
         return TitleClass("", "", "")
     text = normalise_title(title)
-    level, dept = _by_rules(text)
+    level, dept, why = _by_rules(text)
     method = "rule"
     if level is None or dept is None:
         repaired = _repair_typos(text)
         if repaired != text:
-            fixed_level, fixed_dept = _by_rules(repaired)
+            fixed_level, fixed_dept, fixed_why = _by_rules(repaired)
             if (level is None and fixed_level) or (dept is None and fixed_dept):
+                if dept is None and fixed_dept:
+                    why = f"{fixed_why} (typo repaired: {repaired})"
                 level, dept, method = level or fixed_level, dept or fixed_dept, "fuzzy"
     if level is None and dept is None:
         method = "default"
-    return TitleClass(level or DEFAULT_SENIORITY, dept or DEFAULT_DEPARTMENT, method)
+    level = level or DEFAULT_SENIORITY
+    if dept is not None:
+        return TitleClass(level, dept, method, method, None, why)
+    hit = title_lookup(text)
+    if hit is not None:
+        return TitleClass(level, hit.department, method, "lookup", None, f"O*NET {hit.soc_code} {hit.title!r}")
+    guess = title_guess(text)
+    if guess.confidence >= guess.threshold:
+        return TitleClass(level, guess.department, method, "model", guess.confidence,
+                          f"character n-gram model, threshold {guess.threshold:.2f}")
+    return TitleClass(level, DEFAULT_DEPARTMENT, method, "unknown", guess.confidence,
+                      f"best guess {guess.department} below the threshold {guess.threshold:.2f}")
 
 
 # ---------------------------------------------------------------- personas (config)

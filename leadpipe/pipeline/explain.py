@@ -9,6 +9,7 @@ from typing import Literal
 from sqlalchemy import Connection, Engine, String, cast, func, or_, select
 
 from enrichment.normalise import normalise_email, normalise_phone
+from enrichment.personas import classify_title
 from leadpipe.store.warehouse import membership, outcomes, people, push_ledger, raw_rows, requalifications
 
 QueryKind = Literal["email", "phone", "person_id"]
@@ -94,6 +95,7 @@ def explain(engine: Engine, query: str) -> dict:
                       "match_evidence": r.evidence} for r in rows],
             "pushed": [{"sink": p["sink"], "crm_id": p["crm_id"], "run_id": p["run_id"]} for p in pushed],
             "requalified": [dict(r) for r in again],
+            "title": title_reason((person["record"] or {}).get("job_title")),
         }
 
 
@@ -143,13 +145,35 @@ def _is_email(value: object, email: str) -> bool:
     return (normalise_email(value).email or value.strip().lower()) == email
 
 
-def _row(conn, r) -> dict:  # noqa: ANN001
+def _row(conn, r) -> dict:
     last = conn.execute(
         select(outcomes.c.outcome, outcomes.c.reason, outcomes.c.run_id)
         .where(outcomes.c.raw_row_id == r.id).order_by(outcomes.c.run_id.desc())
     ).first()
     return {"raw_row_id": r.id, "source": r.source, "file": r.source_file, "row": r.source_row,
             "outcome": last.outcome if last else None, "reason": last.reason if last else None}
+
+
+def title_reason(title: str | None) -> dict | None:
+    """Why a job title gets its seniority and department, by today's classifier (`None` without a title):
+    `department_by` is "rule" / "fuzzy" (a rule, after repairing a typo), "lookup" (an O*NET title), "model"
+    (with its confidence) or "unknown" (nothing confident, so `other`)."""
+    got = classify_title(title)
+    if not got.seniority:
+        return None
+    return {"job_title": title, "seniority": got.seniority, "department": got.department,
+            "department_by": got.department_by, "confidence": got.confidence, "evidence": got.evidence}
+
+
+def _title_lines(t: dict | None) -> list[str]:
+    if not t:
+        return []
+    why = {"rule": "by rule", "fuzzy": "by rule after typo repair", "lookup": "by O*NET lookup",
+           "model": "by model", "unknown": "unknown"}[t["department_by"]]
+    if t["department_by"] in ("model", "unknown"):
+        why += f" (confidence {t['confidence']:.2f})"
+    return [(f"  title {t['job_title']!r}: department {t['department']} {why}: {t['evidence']}; "
+             f"seniority {t['seniority']}")]
 
 
 def _score_lines(p: dict) -> list[str]:
@@ -214,6 +238,7 @@ def format_explanation(info: dict) -> str:
         seg = p.get("segments") or {}
         lines.append(f"  market: {', '.join(seg.get('markets') or []) or '-'}; seniority: {seg.get('seniority') or '-'}"
                      f"; department: {seg.get('department') or '-'}; persona: {seg.get('persona') or '-'}")
+        lines += _title_lines(info.get("title"))
         lines += _score_lines(p)
         lines += _compliance_lines(p)
         lines.append("  values from: " + ", ".join(f"{k}<-row {v}" for k, v in sorted(p["provenance"].items())))

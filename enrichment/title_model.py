@@ -1,0 +1,133 @@
+"""Department of a job title from O*NET 27.0: an exact-title lookup and a character n-gram model.
+
+Both are built from the O*NET 27.0 database (USDOL/ETA, CC BY 4.0; see enrichment/data/README.md) and ship
+in the package: `onet_titles.csv` (titles of the O*NET-SOC occupations with their department by the documented
+SOC mapping) and `title_model.npz` (a scikit-learn TF-IDF character n-gram logistic regression, trained by
+`scripts/train_title_model.py` and exported as plain arrays). Nothing is downloaded and scikit-learn is not
+needed at run time: the model's arithmetic is done here with numpy, exactly as scikit-learn does it (a test
+compares the two). `enrichment.personas` asks these only where no rule names a department.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from enrichment.title_text import normalise_title
+
+DATA = Path(__file__).resolve().parent / "data"
+TITLES_FILE = DATA / "onet_titles.csv"
+MODEL_FILE = DATA / "title_model.npz"
+
+
+@dataclass(frozen=True)
+class OnetTitle:
+    """An exact O*NET title: every occupation it was reported under maps to this one department."""
+
+    title: str
+    soc_code: str
+    department: str
+
+
+@dataclass(frozen=True)
+class Guess:
+    department: str
+    confidence: float  # the model's probability of `department`
+    threshold: float  # below this the classifier answers `other` (unknown), chosen on a validation split
+
+
+@lru_cache(maxsize=1)
+def _lookup_table() -> dict[str, OnetTitle]:
+    by_text: dict[str, list[dict]] = {}
+    with TITLES_FILE.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            by_text.setdefault(normalise_title(row["title"]), []).append(row)
+    table = {}
+    for text, rows in by_text.items():
+        if len({r["department"] for r in rows}) == 1:  # a title of two departments decides nothing
+            table[text] = OnetTitle(rows[0]["title"], rows[0]["soc_code"], rows[0]["department"])
+    return table
+
+
+def lookup(text: str) -> OnetTitle | None:
+    """The O*NET title equal to the normalised `text`, when its occupations agree on one department."""
+    return _lookup_table().get(text)
+
+
+@dataclass(frozen=True)
+class _Model:
+    index: dict[str, int]
+    idf: np.ndarray  # (features,)
+    weights: np.ndarray  # (features, classes)
+    intercept: np.ndarray  # (classes,)
+    classes: tuple[str, ...]
+    ngram_range: tuple[int, int]
+    threshold: float
+
+
+@lru_cache(maxsize=1)
+def _model() -> _Model:
+    with np.load(MODEL_FILE, allow_pickle=False) as z:
+        vocab = z["vocabulary"].tolist()
+        return _Model(index={g: i for i, g in enumerate(vocab)}, idf=z["idf"].astype(np.float64),
+                      weights=z["weights"].astype(np.float64), intercept=z["intercept"].astype(np.float64),
+                      classes=tuple(z["classes"].tolist()),
+                      ngram_range=(int(z["ngram_range"][0]), int(z["ngram_range"][1])),
+                      threshold=float(z["threshold"]))
+
+
+def char_wb_ngrams(text: str, low: int, high: int) -> list[str]:
+    """scikit-learn's `analyzer="char_wb"`: n-grams inside words padded with one space each side."""
+    grams: list[str] = []
+    for word in text.split():
+        w = f" {word} "
+        size = len(w)
+        for n in range(low, high + 1):
+            if size <= n:  # a padded word no longer than n counts once, and ends this word
+                grams.append(w)
+                break
+            grams.extend([w[i:i + n] for i in range(size - n + 1)])
+    return grams
+
+
+@lru_cache(maxsize=65_536)
+def _word_features(word: str) -> tuple[int, ...]:
+    """The model's feature numbers of one word's n-grams (char_wb n-grams never cross words, so a title's
+    features are its words' features: common words like "manager" are looked up once)."""
+    m = _model()
+    get = m.index.get
+    return tuple(i for i in map(get, char_wb_ngrams(word, *m.ngram_range)) if i is not None)
+
+
+def _probabilities(text: str) -> np.ndarray:
+    m = _model()
+    counts = Counter([i for word in text.split() for i in _word_features(word)])
+    if not counts:
+        scores = m.intercept
+    else:
+        idx = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
+        tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
+        x = tf * m.idf[idx]
+        x /= math.sqrt(float(x @ x))
+        scores = x @ m.weights[idx] + m.intercept
+    e = np.exp(scores - scores.max())
+    return e / e.sum()
+
+
+def probabilities(text: str) -> dict[str, float]:
+    """The model's probability of each department for the normalised `text` (sublinear TF-IDF, l2 norm)."""
+    return dict(zip(_model().classes, _probabilities(text).tolist(), strict=True))
+
+
+def guess(text: str) -> Guess:
+    """The model's most probable department for the normalised `text`, with the shipped threshold."""
+    m = _model()
+    p = _probabilities(text)
+    best = int(p.argmax())
+    return Guess(m.classes[best], float(p[best]), m.threshold)

@@ -1,0 +1,37 @@
+"""The normal form of a job title that the rules, the O*NET lookup and the title model all read.
+
+Lower-case ASCII words, accents dropped, "&" as "and", and whole-word abbreviations spelled out ("VP Eng",
+"Sr Acct Exec", "HRBP", "V.P."), so that "Sr. Acct Exec" and "Senior Account Executive" are one title.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Whole-token abbreviations, expanded before any rule runs.
+_ABBREVIATIONS = {
+    "sr": "senior", "snr": "senior", "jr": "junior", "mgr": "manager", "dir": "director", "asst": "assistant",
+    "acct": "account", "exec": "executive", "eng": "engineering", "engg": "engineering", "mktg": "marketing",
+    "mkt": "marketing", "ops": "operations", "revops": "revenue operations", "hrbp": "hr business partner",
+    "csm": "customer success manager", "pmm": "product marketing manager", "bdr": "business development rep",
+    "sdr": "sales development rep", "svp": "vice president", "evp": "vice president", "rvp": "vice president",
+    "vp": "vice president", "dev": "developer", "ceo": "chief executive officer",
+    "cfo": "chief financial officer", "cto": "chief technology officer", "coo": "chief operating officer",
+    "cmo": "chief marketing officer", "cro": "chief revenue officer", "cio": "chief information officer",
+    "ciso": "chief information security officer", "chro": "chief human resources officer",
+    "clo": "chief legal officer", "pdg": "president directeur general", "drh": "directeur ressources humaines",
+    "dsi": "directeur systemes d information", "rrhh": "recursos humanos", "fp": "fp", "gf": "geschaftsfuhrer",
+    "gm": "general manager",
+}
+
+_TOKEN = re.compile(r"[a-z0-9]+")
+_V_P = re.compile(r"\bv p\b")  # "V.P." and "V. P." split into two words
+
+
+def normalise_title(title: str) -> str:
+    """Lower-case ASCII words with abbreviations spelled out: the form every rule reads."""
+    text = unicodedata.normalize("NFKD", title.casefold())
+    text = "".join(c for c in text if not unicodedata.combining(c)).replace("&", " and ")
+    words = _TOKEN.findall(text)
+    return _V_P.sub("vice president", " ".join(_ABBREVIATIONS.get(w, w) for w in words))

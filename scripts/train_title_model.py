@@ -1,0 +1,99 @@
+"""Train the title -> department model from the committed O*NET titles and export it for enrichment.title_model.
+
+Usage: .venv/bin/python scripts/train_title_model.py        (or: make title-model)
+Reads enrichment/data/onet_titles.csv (built by scripts/build_title_data.py; no held-out code, no title of the
+frozen evaluation set) and writes enrichment/data/title_model.npz. Deterministic: same data, same file.
+
+A scikit-learn TF-IDF (character n-grams inside words, sublinear tf) + multinomial logistic regression. The
+regularisation C and the confidence threshold are chosen on a validation split of whole O*NET-SOC codes (20%,
+seed 18), never on the frozen set: the classifier is simulated as it runs (rules first, then the exact-title
+lookup built from the training part, then the model), and the (C, threshold) with the best department
+accuracy on the validation titles wins. The final model is then fitted on all titles with that C.
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupShuffleSplit
+from sklearn.pipeline import make_pipeline
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from enrichment.personas import _by_rules
+from enrichment.title_model import MODEL_FILE, TITLES_FILE
+from enrichment.title_text import normalise_title
+
+NGRAMS = (2, 4)
+SEED = 18
+C_GRID = (2.0, 5.0, 10.0, 20.0)
+THRESHOLDS = tuple(round(0.30 + 0.05 * i, 2) for i in range(14))  # 0.30 .. 0.95
+
+
+def make_model(c: float):
+    return make_pipeline(
+        TfidfVectorizer(analyzer="char_wb", ngram_range=NGRAMS, lowercase=False, sublinear_tf=True, min_df=2),
+        LogisticRegression(C=c, max_iter=5000))
+
+
+def _lookup(texts: list[str], depts: list[str]) -> dict[str, str]:
+    seen = defaultdict(set)
+    for t, d in zip(texts, depts, strict=True):
+        seen[t].add(d)
+    return {t: next(iter(ds)) for t, ds in seen.items() if len(ds) == 1}
+
+
+def main() -> None:
+    with TITLES_FILE.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    texts = [normalise_title(r["title"]) for r in rows]
+    depts = [r["department"] for r in rows]
+    groups = [r["soc_code"] for r in rows]
+    train, valid = next(GroupShuffleSplit(n_splits=1, test_size=0.2, random_state=SEED).split(texts, depts, groups))
+    table = _lookup([texts[i] for i in train], [depts[i] for i in train])
+    rule = {i: _by_rules(texts[i])[1] for i in valid}
+    best = (-1.0, 0.0, 0.0)
+    for c in C_GRID:
+        model = make_model(c).fit([texts[i] for i in train], [depts[i] for i in train])
+        asked = [i for i in valid if rule[i] is None and texts[i] not in table]
+        proba = model.predict_proba([texts[i] for i in asked])
+        top = proba.argmax(axis=1)
+        for t in THRESHOLDS:
+            answer = dict(rule)
+            answer.update({i: table[texts[i]] for i in valid if rule[i] is None and texts[i] in table})
+            for i, k, p in zip(asked, top, proba.max(axis=1), strict=True):
+                answer[i] = model.classes_[k] if p >= t else "other"
+            acc = sum(answer[i] == depts[i] for i in valid) / len(valid)
+            business = [i for i in valid if depts[i] != "other"]
+            acc_b = sum(answer[i] == depts[i] for i in business) / len(business)
+            print(f"C={c:<5} threshold={t:.2f}: validation department {acc:.1%} (business {acc_b:.1%}, "
+                  f"{len(asked)} of {len(valid)} titles asked the model)")
+            if acc > best[0]:
+                best = (acc, c, t)
+    acc, c, t = best
+    print(f"chosen C={c}, threshold={t} (validation department accuracy {acc:.1%})")
+    final = make_model(c).fit(texts, depts)
+    export(final, t, MODEL_FILE)
+    print(f"wrote {MODEL_FILE.relative_to(REPO)}: {len(final.steps[0][1].vocabulary_)} n-grams, "
+          f"{len(final.classes_)} departments, {MODEL_FILE.stat().st_size / 1e6:.2f} MB")
+
+
+def export(model, threshold: float, path: Path) -> None:
+    """The fitted pipeline as the plain arrays enrichment.title_model reads (float32: half the size, and the
+    probabilities move by less than 1e-5)."""
+    vec, clf = model.steps[0][1], model.steps[1][1]
+    np.savez_compressed(path, vocabulary=np.array(vec.get_feature_names_out().tolist()),
+                        idf=vec.idf_.astype(np.float32), weights=clf.coef_.T.astype(np.float32),
+                        intercept=clf.intercept_.astype(np.float32), classes=np.array(clf.classes_.tolist()),
+                        ngram_range=np.array(vec.ngram_range), threshold=np.array(threshold))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,208 @@
+"""Titles -> department beyond the rules: the O*NET lookup, the exported model, the frozen evaluation set's
+isolation, and the issue-18 bugs (over-broad words, typo repair that rewrote real words, seniority gaps)."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from enrichment import title_model
+from enrichment.personas import _by_rules, _repair_typos, classify_title
+from enrichment.title_text import normalise_title
+
+REPO = Path(__file__).parents[1]
+EVAL = REPO / "tests" / "data" / "title_eval"
+sys.path.insert(0, str(REPO / "scripts"))
+
+
+def _rows(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_no_held_out_occupation_or_frozen_title_is_in_the_shipped_lookup_data() -> None:
+    held_out = {line.split("\t")[0] for line in (EVAL / "heldout_soc_codes.txt").read_text().splitlines()
+                if line and not line.startswith("#")}
+    frozen = {normalise_title(r["title"]) for r in _rows(EVAL / "onet_heldout_titles.csv")}
+    shipped = _rows(title_model.TITLES_FILE)
+    assert len(held_out) >= 100 and len(frozen) >= 1000 and len(shipped) >= 5000
+    assert not {r["soc_code"] for r in shipped} & held_out
+    assert not {normalise_title(r["title"]) for r in shipped} & frozen
+
+
+def test_the_frozen_set_is_labelled_by_the_documented_soc_mapping() -> None:
+    from onet_departments import department_for_soc
+
+    rows = _rows(EVAL / "onet_heldout_titles.csv")
+    assert all(r["department"] == department_for_soc(r["soc_code"]) for r in rows)
+    assert all(r["business_function"] == ("no" if r["department"] == "other" else "yes") for r in rows)
+    assert department_for_soc("41-2031.00") == "sales" and department_for_soc("11-2021.00") == "marketing"
+    assert department_for_soc("13-1161.00") == "marketing" and department_for_soc("13-2011.00") == "finance"
+    assert department_for_soc("23-1011.00") == "legal" and department_for_soc("13-1071.00") == "hr"
+    assert department_for_soc("11-3121.00") == "hr" and department_for_soc("29-1141.00") == "other"
+
+
+def test_the_numpy_model_computes_what_scikit_learn_computes(tmp_path: Path) -> None:
+    """The shipped arrays are scored without scikit-learn: same n-grams, TF-IDF and softmax, to float32."""
+    from train_title_model import export, make_model
+
+    rows = _rows(title_model.TITLES_FILE)[::7]
+    texts = [normalise_title(r["title"]) for r in rows]
+    model = make_model(5.0).fit(texts, [r["department"] for r in rows])
+    path = tmp_path / "m.npz"
+    export(model, 0.5, path)
+    probe = ["senior sales engineer", "locomotive engineer", "x", "chief financial officer", "zzzz qqqq",
+             "kundenservice mitarbeiter", "registered nurse"]
+    expected = model.predict_proba(probe)
+    saved = title_model.MODEL_FILE
+    title_model._model.cache_clear()
+    title_model._word_features.cache_clear()
+    try:
+        title_model.MODEL_FILE = path
+        for text, want in zip(probe, expected, strict=True):
+            got = title_model.probabilities(text)
+            np.testing.assert_allclose([got[c] for c in model.classes_], want, atol=1e-4)
+        assert title_model.guess("senior sales engineer").threshold == 0.5
+    finally:
+        title_model.MODEL_FILE = saved
+        title_model._model.cache_clear()
+        title_model._word_features.cache_clear()
+
+
+def test_the_model_answers_only_where_no_rule_fits_and_only_above_its_threshold() -> None:
+    ruled = classify_title("Sales Manager")
+    assert (ruled.department, ruled.department_by, ruled.confidence) == ("sales", "rule", None)
+    looked_up = classify_title("Locomotive Engineer")  # an O*NET title: rail transport, not engineering
+    assert (looked_up.department, looked_up.department_by) == ("other", "lookup")
+    assert "53-4011" in looked_up.evidence
+    for title in ("Zxqv Blorp", "Circuit Board Assembler"):
+        got = classify_title(title)
+        assert got.department_by in ("model", "unknown")
+        assert got.confidence is not None
+        threshold = title_model.guess(normalise_title(title)).threshold
+        if got.department_by == "model":
+            assert got.confidence >= threshold
+        else:
+            assert got.confidence < threshold and got.department == "other" and "below" in got.evidence
+
+
+@pytest.mark.parametrize(
+    ("title", "department"),
+    [
+        ("Sound Engineer", "other"),  # a studio trade: "engineer" alone is no engineering department
+        ("Circuit Board Assembler", "other"),  # "board" is no board of directors
+        ("Revenue Agent", "finance"),  # a tax revenue agent sells nothing
+        ("Chief Revenue Officer", "sales"),
+        ("Professor of Marketing", "other"),  # teaches marketing, works in no marketing department
+        ("Emergency Room Nurse", "other"),
+        ("Personalization Manager", "other"),  # "personal" is no Personal (HR)
+        ("Personal Trainer", "other"),
+        ("Leiter Personal", "hr"),
+        ("Commercial Pilot", "other"),
+        ("Commercial Director", "sales"),
+        ("Water Quality Specialist", "other"),
+        ("Quality Manager", "operations"),
+        ("Power Plant Operator", "other"),
+        ("Plant Manager", "operations"),
+        ("Security Guard", "other"),
+        ("Salesperson", "sales"),
+        ("Personnel Clerk", "hr"),
+        ("Bill Collector", "finance"),
+        ("Budget Analyst", "finance"),
+        ("Mechanical Drafter", "engineering"),
+        ("Receiving Clerk", "operations"),
+        ("Stockroom Clerk", "operations"),
+        ("Court Clerk", "legal"),
+        ("Judge", "legal"),
+        ("Landscape Architect", "other"),
+        ("Solutions Architect", "engineering"),
+    ],
+)
+def test_over_broad_words_and_vocabulary_gaps(title: str, department: str) -> None:
+    assert classify_title(title).department == department
+
+
+@pytest.mark.parametrize("title", ["Stationary Engineer", "Tugboat Engineer", "Floral Designer",
+                                   "Professor of Software Engineering", "Pediatric Nurse Manager"])
+def test_trade_and_profession_titles_are_left_to_the_lookup_and_model(title: str) -> None:
+    """The rules no longer read the business word in a trade's title; the O*NET lookup or model decides."""
+    assert _by_rules(normalise_title(title))[1] is None
+    assert classify_title(title).department_by in ("lookup", "model", "unknown")
+
+
+@pytest.mark.parametrize(
+    ("title", "seniority"),
+    [
+        ("Board Member", "c_level"),
+        ("Trustee", "c_level"),
+        ("Chief Engineer", "director"),  # a chief without "officer" heads a unit, not the company
+        ("Fire Chief", "director"),
+        ("Department Head", "director"),
+        ("Head Cook", "manager"),
+        ("V.P. Marketing", "vp"),
+        ("GM", "manager"),
+        ("Owner / General Manager", "owner"),  # several roles: the highest named
+    ],
+)
+def test_seniority_gaps(title: str, seniority: str) -> None:
+    assert classify_title(title).seniority == seniority
+
+
+@pytest.mark.parametrize("word", ["layer", "controlled", "lawyers", "trainer", "collector", "budget"])
+def test_typo_repair_never_rewrites_a_dictionary_word(word: str) -> None:
+    assert _repair_typos(f"{word} specialist") == f"{word} specialist"
+
+
+def test_typo_repair_still_fixes_real_typos() -> None:
+    assert _repair_typos("markting mangaer") == "marketing manager"
+    assert classify_title("Layer Hand").department != "legal"  # was "lawyer"
+
+
+def test_explain_says_why_a_title_got_its_department() -> None:
+    from leadpipe.pipeline.explain import format_explanation, title_reason
+
+    def shown(title: str) -> str:
+        person = {"person_id": "p1", "record": {"job_title": title, "first_name": "Ann", "email": "a@x.de"},
+                  "provenance": {}, "segments": {}, "score": 10, "tier": None, "score_breakdown": []}
+        return format_explanation({"email": "a@x.de", "person": person, "rows": [], "title": title_reason(title)})
+
+    assert "department sales by rule: sales manager; seniority manager" in shown("Sales Manager")
+    assert "department other by O*NET lookup: O*NET 53-4011.00 'Locomotive Engineer'" in shown("Locomotive Engineer")
+    assert "department marketing by rule after typo repair" in shown("Markting Mangaer")
+    modelled = title_reason("Circuit Board Assembler")
+    assert modelled["department_by"] in ("model", "unknown") and 0 < modelled["confidence"] <= 1
+    assert f"(confidence {modelled['confidence']:.2f})" in shown("Circuit Board Assembler")
+    from leadpipe.pipeline.explain import _title_lines
+
+    unsure = {"job_title": "Zxqv", "seniority": "individual", "department": "other", "department_by": "unknown",
+              "confidence": 0.31, "evidence": "best guess sales below the threshold 0.45"}
+    assert _title_lines(unsure) == [("  title 'Zxqv': department other unknown (confidence 0.31): best guess sales "
+                                    "below the threshold 0.45; seniority individual")]
+    assert title_reason(None) is None and title_reason("  ") is None
+
+
+def test_leadpipe_explain_prints_the_title_reason_from_a_real_warehouse(home: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+    from sqlalchemy import insert
+
+    from leadpipe.cli import main
+    from leadpipe.store.warehouse import engine_for, migrate, people
+
+    url = f"sqlite:///{home / 'warehouse.db'}"
+    monkeypatch.setenv("LEADPIPE_WAREHOUSE_URL", url)
+    migrate(url)
+    record = {"email": "ann@acme.de", "first_name": "Ann", "company": "Acme", "job_title": "Locomotive Engineer"}
+    with engine_for(url).begin() as conn:
+        conn.execute(insert(people).values(person_id="p-ann", email="ann@acme.de", first_name="Ann",
+                                           company="Acme", record=record, provenance={"email": 1},
+                                           created_run_id="r1", updated_run_id="r1"))
+    shown = CliRunner().invoke(main, ["explain", "ann@acme.de"])
+    assert shown.exit_code == 0, shown.output
+    assert "department other by O*NET lookup: O*NET 53-4011.00 'Locomotive Engineer'" in shown.output
+    as_json = CliRunner().invoke(main, ["explain", "ann@acme.de", "--json"])
+    assert '"department_by": "lookup"' in as_json.output
