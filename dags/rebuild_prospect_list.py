@@ -109,9 +109,8 @@ def rebuild_prospect_list() -> None:
     @task
     def plan(params: dict) -> dict:
         """Select the segment and count creates / updates / skips / suppressions; writes nothing."""
-        from leadpipe.pipeline.rebuild import Segment, plan_list  # parse time: see above
-
         from leadpipe.pipeline.list_preview import write_list_preview  # parse time: see above
+        from leadpipe.pipeline.rebuild import Segment, plan_list  # parse time: see above
 
         cfg = _cfg()
         result = plan_list(cfg, _folder(), Segment.from_params(dict(params)))

@@ -44,7 +44,7 @@ class Refused(Exception):
         self.status, self.reason = status, reason
 
 
-async def current_user(request: Request) -> Any:  # noqa: ANN401 - the auth manager's user type
+async def current_user(request: Request) -> Any:
     """The logged-in user, resolved exactly as Airflow's REST API does (bearer token first, then the cookie)."""
     # Airflow's API server modules: loaded only on the API server, on the first request
     from airflow.api_fastapi.core_api.security import get_user
@@ -57,7 +57,7 @@ async def current_user(request: Request) -> Any:  # noqa: ANN401 - the auth mana
         raise Refused(401 if exc.status_code == 401 else 403, str(exc.detail)) from None
 
 
-def may_read_runs(user: Any, dag_id: str) -> bool:  # noqa: ANN401 - the auth manager's user type
+def may_read_runs(user: Any, dag_id: str) -> bool:
     """Whether the auth manager lets ``user`` read the runs of ``dag_id`` (their reports are run data)."""
     # Airflow's API server modules: see current_user
     from airflow.api_fastapi.app import get_auth_manager
@@ -84,7 +84,7 @@ def run_in_airflow(dag_id: str, run_id: str) -> bool:
         return session.scalar(select(DagRun.id).where(DagRun.dag_id == dag_id, DagRun.run_id == run_id)) is not None
 
 
-def _config():  # noqa: ANN202 - the pipeline's Config
+def _config():
     from leadpipe.pipeline.settings import load_config  # pulls in the pipeline: first request only
 
     return load_config()
@@ -155,7 +155,7 @@ def run_file(dag_id: str, run_id: str, relpath: str, query: dict[str, str]) -> R
     return Response(data, media_type=TYPES.get(suffix, "application/octet-stream"), headers=headers)
 
 
-def _live_preview(cfg, run_id: str, query: dict[str, str]) -> Response | None:  # noqa: ANN001
+def _live_preview(cfg, run_id: str, query: dict[str, str]) -> Response | None:
     """The preview rendered now, in the order the person clicked; None when the plan is not written yet."""
     from leadpipe.pipeline.context import run_folder  # see _config
     from leadpipe.pipeline.list_preview import load_preview, render_list_preview  # see _config

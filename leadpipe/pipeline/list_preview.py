@@ -67,7 +67,7 @@ def load_preview(folder: Path, market_labels: dict[str, str] | None = None) -> L
     return ListPreview(plan["segment"]["list_name"], plan["counts"], members, suppressed)
 
 
-def sort_rows(rows: list[dict], key: str | None, order: str | None, columns=MEMBER_COLUMNS) -> list[dict]:  # noqa: ANN001
+def sort_rows(rows: list[dict], key: str | None, order: str | None, columns=MEMBER_COLUMNS) -> list[dict]:
     """Rows sorted by a known column (anything else: the default, best score first); blanks always last."""
     known = {k for k, _ in columns}
     if key not in known:
@@ -84,7 +84,7 @@ def _e(value: object) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
-def _table(table_id: str, columns, rows: list[dict], sort: str, order: str, other: dict[str, str],  # noqa: ANN001
+def _table(table_id: str, columns, rows: list[dict], sort: str, order: str, other: dict[str, str],
            params: tuple[str, str] = ("sort", "order")) -> str:
     """A table whose headings are sort links; ``params`` are this table's query keys, ``other`` the other's."""
     head = []
