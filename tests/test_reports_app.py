@@ -261,7 +261,7 @@ def test_rebuild_report_links_are_relative_and_resolve_in_the_run_folder(rebuild
     crm = write_list(load_config(), RUN, rebuild_run)
     page = write_rebuild_report(rebuild_run, load_plan(rebuild_run)[0], crm, "approved").read_text(encoding="utf-8")
     hrefs = re.findall(r'href="([^"]+)"', page)
-    assert "list_members.csv" in hrefs and "list_preview.html" in hrefs
+    assert {"list_members.csv", "list_preview.html", "crm_import.csv"} <= set(hrefs)
     for h in hrefs:
         assert "://" not in h and not h.startswith("/") and (rebuild_run / h).exists(), h
 

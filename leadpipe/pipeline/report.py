@@ -239,6 +239,8 @@ def render_rebuild_report(plan: dict, crm: dict | None, approval: str, folder: s
     if crm:
         parts.append(f'<p id="crm-result">{crm["written"]:,} written to {_e(crm["target"])}, {crm["failed"]:,} failed, '
                      f'{crm["unchanged"]:,} unchanged. Members: {_link(crm.get("members_csv"), "list_members.csv", folder)}</p>')
+        if crm.get("crm_import_csv"):
+            parts.append(f'<p>CRM import file: {_link(crm["crm_import_csv"], "crm_import.csv", folder)}</p>')
         if crm.get("errors"):
             parts.append("<ul>" + "".join(f"<li>{_e(e)}</li>" for e in crm["errors"]) + "</ul>")
     else:
@@ -248,6 +250,8 @@ def render_rebuild_report(plan: dict, crm: dict | None, approval: str, folder: s
 
 def write_rebuild_report(folder: Path, plan: dict, crm: dict | None, approval: str) -> Path:
     out = folder / "report.html"
+    if crm and (folder / "crm_import.csv").exists():  # the local sink's file
+        crm = {**crm, "crm_import_csv": str(folder / "crm_import.csv")}
     out.write_text(render_rebuild_report(plan, crm, approval, str(folder)), encoding="utf-8")
     log.info("rebuild report: %s", out)
     return out
