@@ -219,6 +219,7 @@ def test_list_preview_escapes_sorts_and_downloads(airflow_auth, client, rebuild_
     assert [(r["person_id"], r["score"], r["action"]) for r in rows] == [("p-dach-ceo", "85", "create"),
                                                                       ("p-dach-vp", "72", "create")]
     assert rows[0]["name"] == HOSTILE_NAME + " Seed" and rows[0]["market"] == "DACH mid-market"
+    assert {r["persona"] for r in rows} == {"Economic Buyer"}  # the rule the segment chose them by
     xlsx = _get(client, f"{base}/list_preview.xlsx", admin)
     assert xlsx.headers["content-type"].startswith("application/vnd.openxmlformats")
     sheet = load_workbook(io.BytesIO(xlsx.content)).active

@@ -1,6 +1,6 @@
 """The list preview: who would go on a rebuilt prospect list, and who is left out and why, before anyone approves.
 
-Read from the plan files of one rebuild (plan.json, plan_records.json, plan_suppressed.json). The `plan` task
+Read from the plan files of one rebuild (plan.json, plan_records.json, plan_people.json). The `plan` task
 writes list_preview.html, .csv and .xlsx next to them, so the preview opens from the run folder too; the
 Airflow plugin renders the same page live with the sort order the person clicked (`?sort=score&order=desc`).
 No JavaScript: sorting is a link. Every value is HTML-escaped (names come from vendor files and web forms).
@@ -23,7 +23,7 @@ MEMBER_COLUMNS = (("name", "Name"), ("email", "Email"), ("company", "Company"), 
                   ("market", "Market"), ("persona", "Persona"), ("score", "Score"), ("tier", "Tier"),
                   ("action", "CRM action"))
 SUPPRESSED_COLUMNS = (("name", "Name"), ("company", "Company"), ("job_title", "Title"), ("market", "Market"),
-                      ("score", "Score"), ("tier", "Tier"), ("reason", "Why left out"))
+                      ("persona", "Persona"), ("score", "Score"), ("tier", "Tier"), ("reason", "Why left out"))
 DEFAULT_SORT = ("score", "desc")
 FILES = ("list_preview.html", "list_preview.csv", "list_preview.xlsx")
 
@@ -53,15 +53,17 @@ def load_preview(folder: Path, market_labels: dict[str, str] | None = None) -> L
     labels = market_labels or {}
     plan = json.loads((folder / "plan.json").read_text(encoding="utf-8"))
     planned = json.loads((folder / "plan_records.json").read_text(encoding="utf-8"))
-    left_out_file = folder / "plan_suppressed.json"
-    left_out = json.loads(left_out_file.read_text(encoding="utf-8"))["suppressed"] if left_out_file.exists() else []
+    people_file = folder / "plan_people.json"
+    extra = json.loads(people_file.read_text(encoding="utf-8")) if people_file.exists() else {}
+    left_out, personas = extra.get("suppressed", []), extra.get("persona", {})
     members = []
     for p in planned:
         rec = p.get("record") or {}
         members.append({"name": _name(rec), "email": rec.get("email"), "company": rec.get("company"),
                         "job_title": rec.get("job_title"),
                         "market": labels.get(rec.get("market"), rec.get("market")),
-                        "persona": rec.get("persona"), "score": rec.get("score"), "tier": rec.get("tier"),
+                        "persona": rec.get("persona") or personas.get(p.get("person_id")),
+                        "score": rec.get("score"), "tier": rec.get("tier"),
                         "action": p.get("action"), "person_id": p.get("person_id")})
     suppressed = [{**s, "name": _name(s), "market": labels.get(s.get("market"), s.get("market"))} for s in left_out]
     return ListPreview(plan["segment"]["list_name"], plan["counts"], members, suppressed)

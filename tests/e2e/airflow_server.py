@@ -118,6 +118,7 @@ def start_airflow(airflow_home: Path, env_extra: dict[str, str],
         "PATH": f"{BIN}:{os.environ.get('PATH', '')}",  # standalone spawns `airflow ...` subprocesses
         "AIRFLOW_HOME": str(airflow_home),
         "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO / "plugins"),  # also without `make` (the reports, the webhook)
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__PARALLELISM": "4",
         **auth,

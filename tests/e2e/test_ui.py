@@ -179,22 +179,25 @@ def test_large_list_waits_for_approval_in_the_ui_then_lands_in_the_local_sink(st
     page.screenshot(path=str(IMAGES / "approval.png"))
 
     # the approval body links to the list preview: who goes on the list, who is left out and why
-    page.get_by_role("link", name="See who is on the list").click()
-    page.locator("#preview-summary").wait_for()
-    assert page.locator("#preview-summary").inner_text() == (
+    with page.context.expect_page() as opened:  # the UI opens links in an approval's text in a new tab
+        page.get_by_role("link", name="See who is on the list").click()
+    preview = opened.value
+    preview.set_viewport_size({"width": 1400, "height": 1000})
+    preview.locator("#preview-summary").wait_for(timeout=30_000)
+    assert preview.locator("#preview-summary").inner_text() == (
         "2 people on the list: 2 to create, 0 to update, 0 unchanged (not sent). 2 left out by suppression.")
-    members = page.locator("#members tbody tr")
+    members = preview.locator("#members tbody tr")
     assert members.count() == 2
-    assert "ceo Seed" in members.nth(0).inner_text() and "85" in members.nth(0).inner_text()  # best score first
-    page.get_by_role("link", name=re.compile("^Score")).first.click()  # sort: lowest score first
-    page.wait_for_url(re.compile(r"sort=score&order=asc"))
-    assert "vp Seed" in page.locator("#members tbody tr").nth(0).inner_text()
-    left_out = page.locator("#suppressed").inner_text()
+    first = members.nth(0).inner_text()
+    assert "ceo Seed" in first and "85" in first and "Economic Buyer" in first  # best score first
+    preview.locator("#members").get_by_role("link", name=re.compile("^Score")).click()  # lowest score first
+    preview.wait_for_url(re.compile(r"sort=score&order=asc"))
+    assert "vp Seed" in preview.locator("#members tbody tr").nth(0).inner_text()
+    left_out = preview.locator("#suppressed").inner_text()
     assert "email on do-not-contact list do_not_contact.csv" in left_out
     assert "web form lead without email consent" in left_out
-    page.screenshot(path=str(IMAGES / "list-preview.png"), full_page=True)
-    page.go_back()
-    page.go_back()
+    preview.screenshot(path=str(IMAGES / "list-preview.png"), full_page=True)
+    preview.close()
 
     page.get_by_text("Write the prospect list 'DACH buyers live' to local?").first.wait_for()
     page.get_by_role("button", name="Approve").click()
