@@ -208,7 +208,7 @@ def test_large_list_waits_for_approval_in_the_ui_then_lands_in_the_local_sink(st
     assert landed == {"p-dach-ceo", "p-dach-vp"}
 
     # the run's page has a Reports tab (the plugin's external view): the report, then the members download
-    page.goto(f"{server.url}/dags/{DAG_ID}/runs/{run_id}")
+    page.get_by_role("link", name=run_id).first.click()  # the breadcrumb: from the task to its run
     page.get_by_role("tab", name="Reports").or_(page.get_by_role("link", name="Reports")).first.click()
     frame = page.frame_locator('iframe[title="Reports"]')
     frame.get_by_role("link", name=re.compile("^Rebuild report")).click()
