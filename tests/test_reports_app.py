@@ -279,3 +279,35 @@ def test_plugin_registers_the_app_and_the_reports_tabs() -> None:
     views = {v["destination"]: v["href"] for v in plugin.external_views}
     assert views == {"dag_run": "/leadpipe-reports/dags/{DAG_ID}/runs/{RUN_ID}/",
                      "task_instance": "/leadpipe-reports/dags/{DAG_ID}/runs/{RUN_ID}/?task={TASK_ID}"}
+
+
+@pytest.mark.slow
+def test_every_link_in_a_nightly_report_works_through_the_ui(airflow_auth, demo_home: Path) -> None:
+    """A real demo run's report, opened through the plugin: each of its links (Data Docs per source, the CRM
+    import file) answers from the same server, and so does every link on the run's list of reports."""
+    import re
+    from urllib.parse import quote, urljoin
+
+    from fastapi.testclient import TestClient
+
+    from leadpipe.airflow_app.reports_app import create_app
+    from leadpipe.pipeline.run import run_pipeline
+    from leadpipe.pipeline.settings import load_config
+
+    summary = run_pipeline(load_config())
+    run_id = summary["run_id"]
+    client = TestClient(create_app(run_exists=lambda dag, run: (dag, run) == (NIGHTLY, run_id)))
+    admin = _token(airflow_auth, "admin", "admin")
+    run_url = f"http://testserver/dags/{NIGHTLY}/runs/{quote(run_id, safe='')}/"
+    index = _get(client, run_url, admin)
+    links = re.findall(r'href="([^"]+)"', index.text)
+    assert "report.html" in links and "crm_import.xlsx" in links
+    # one Data Docs site per validated source and one for the prospects before the push
+    assert sum("data_docs/" in h for h in links) == len(summary["data_docs"]) == 4
+    report = _get(client, urljoin(run_url, "report.html"), admin)
+    report_links = re.findall(r'href="([^"]+)"', report.text)
+    assert report_links and any("data_docs/" in h for h in report_links)
+    for href in {*links, *report_links}:
+        r = _get(client, urljoin(run_url, href.replace("&amp;", "&")), admin)
+        assert r.status_code == 200, href
+    assert _get(client, urljoin(run_url, "report.html")).status_code == 401

@@ -129,8 +129,8 @@ def render_list_preview(preview: ListPreview, sort: str | None = None, order: st
                f'{len(preview.suppressed):,} left out by suppression.</p>')
     body = [
         summary,
-        '<p class="downloads">Download the members: <a href="list_preview.csv" download>CSV</a>'
-        '<a href="list_preview.xlsx" download>Excel (XLSX)</a></p>',
+        ('<p class="downloads">Download the members: <a href="list_preview.csv" download>CSV</a>'
+         '<a href="list_preview.xlsx" download>Excel (XLSX)</a></p>'),
         "<h2>On the list</h2>", _table("members", MEMBER_COLUMNS, members, m_sort, m_order, keep_s),
         "<h2>Left out (suppressed)</h2>", s_table,
     ]

@@ -231,8 +231,8 @@ def render_rebuild_report(plan: dict, crm: dict | None, approval: str, folder: s
         "<h2>Top suppression reasons</h2>",
         bar_chart(list(plan.get("suppression_reasons", {}).items())[:TOP_REASONS], OUTCOME_COLOURS["suppressed"],
                   "suppression reasons"),
-        '<p>Who is on the list and who is left out: <a id="preview-link" href="list_preview.html">list preview</a>'
-        ' (<a href="list_preview.csv">CSV</a>, <a href="list_preview.xlsx">Excel</a>)</p>',
+        ('<p>Who is on the list and who is left out: <a id="preview-link" href="list_preview.html">list preview</a>'
+         ' (<a href="list_preview.csv">CSV</a>, <a href="list_preview.xlsx">Excel</a>)</p>'),
         "<h2>Approval</h2>", f'<p id="approval">{_e(approval)}</p>',
         "<h2>CRM results</h2>",
     ]

@@ -21,7 +21,7 @@ BIN = Path(sys.executable).parent
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     """A redirect (e.g. to the login page) is an answer to check, not one to follow."""
 
-    def redirect_request(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+    def redirect_request(self, *args, **kwargs):
         return None
 
 

@@ -83,7 +83,7 @@ def _log_in(page, server: AirflowServer) -> None:
     page.locator('input[name="username"]').fill("admin")
     page.locator('input[name="password"]').fill(USERS["admin"][1])
     page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("link", name=re.compile("Dags", re.I)).first.wait_for()
+    page.get_by_role("link", name=re.compile("Dags", re.IGNORECASE)).first.wait_for()
 
 
 def _pick(dialog, field: str, text: str) -> None:
