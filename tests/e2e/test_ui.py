@@ -177,6 +177,11 @@ def test_large_list_waits_for_approval_in_the_ui_then_lands_in_the_local_sink(st
     page.get_by_text("Write the prospect list 'DACH buyers live' to local?").first.wait_for()
     IMAGES.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(IMAGES / "approval.png"))
+    # the task's own Reports tab opens the file that task is about: for the approval, the list preview
+    page.get_by_role("link", name="Reports", exact=True).click()  # the UI's tabs are links
+    assert page.frame_locator('iframe[title="Reports"]').locator("#preview-summary").inner_text().startswith(
+        "2 people on the list")
+    page.get_by_role("link", name=re.compile("^Required Action")).click()
 
     # the approval body links to the list preview: who goes on the list, who is left out and why
     with page.context.expect_page() as opened:  # the UI opens links in an approval's text in a new tab
@@ -209,7 +214,7 @@ def test_large_list_waits_for_approval_in_the_ui_then_lands_in_the_local_sink(st
 
     # the run's page has a Reports tab (the plugin's external view): the report, then the members download
     page.get_by_role("link", name=run_id).first.click()  # the breadcrumb: from the task to its run
-    page.get_by_role("tab", name="Reports").or_(page.get_by_role("link", name="Reports")).first.click()
+    page.get_by_role("link", name="Reports", exact=True).click()
     frame = page.frame_locator('iframe[title="Reports"]')
     frame.get_by_role("link", name=re.compile("^Rebuild report")).click()
     assert frame.locator("#approval").inner_text() == "approved in the Airflow UI"
