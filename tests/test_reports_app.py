@@ -311,3 +311,39 @@ def test_every_link_in_a_nightly_report_works_through_the_ui(airflow_auth, demo_
         r = _get(client, urljoin(run_url, href.replace("&amp;", "&")), admin)
         assert r.status_code == 200, href
     assert _get(client, urljoin(run_url, "report.html")).status_code == 401
+
+
+def test_no_requested_path_reaches_outside_the_run_folder(home: Path) -> None:
+    """Whatever path a request names, what is served is a listed output or a Data Docs file inside the run."""
+    from hypothesis import HealthCheck, example, given, settings
+    from hypothesis import strategies as st
+
+    from leadpipe.pipeline.context import run_folder
+    from leadpipe.pipeline.run_outputs import OUTPUTS, run_file
+    from leadpipe.pipeline.settings import load_config
+
+    cfg = load_config()
+    folder = run_folder(cfg, RUN)
+    site = folder / "data_docs" / "s"
+    site.mkdir(parents=True)
+    (site / "index.html").write_text("x")
+    (folder / "summary.json").write_text("{}")
+    (folder / "prospects.parquet").write_bytes(b"PAR1")
+    (home / "secret.html").write_text("outside")
+    (site / "link.html").symlink_to(home / "secret.html")
+    listed = {folder / o.path for o in OUTPUTS[NIGHTLY]}
+    segments = st.sampled_from(["..", ".", "", "data_docs", "s", "index.html", "link.html", "summary.json",
+                                "prospects.parquet", "%2e%2e", "\\..", "~", str(home), "secret.html"])
+
+    @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.lists(segments, min_size=1, max_size=6))
+    @example(["data_docs", "s", "link.html"])
+    @example(["data_docs", "s", "..", "..", "prospects.parquet"])
+    def check(parts: list[str]) -> None:
+        found = run_file(cfg, NIGHTLY, RUN, "/".join(parts))
+        if found is not None:
+            real = Path(found.path).resolve()
+            assert real in listed or real.is_relative_to((folder / "data_docs").resolve()), parts
+            assert real != (home / "secret.html").resolve()
+
+    check()
