@@ -3,9 +3,10 @@
 **For sales-ops.** Click *Trigger*, pick markets, personas, countries and a minimum score or tier, name
 the list and choose the CRM. Nothing is re-imported: the people, segments and scores come from the
 nightly runs. The first task shows the plan (how many records would be created, updated, left
-unchanged and suppressed). With *Dry run* ticked nothing is written: read the plan in the report
-(path in the `report` task's log). Without it, lists larger than the configured size wait in
-**Required actions** until someone approves the CRM write.
+unchanged and suppressed). With *Dry run* ticked nothing is written: open the run, then its **Reports**
+tab, for the report and the list preview (who is on the list, who is left out and why; CSV and Excel).
+Without it, lists larger than the configured size wait in **Required actions** until someone approves
+the CRM write; the approval page links to the list preview.
 
 Choices come from `config/leadpipe.yaml` (`markets`, `personas`, `airflow.rebuild`). A choice that
 is not offered is rejected by the form before any task runs.
@@ -22,10 +23,12 @@ from airflow.providers.standard.operators.hitl import ApprovalOperator
 from airflow.sdk import Param, TriggerRule, dag, get_current_context, task
 
 from leadpipe.airflow_app.policies import default_args
+from leadpipe.airflow_app.report_links import run_file_url
 from leadpipe.pipeline.dag_settings import crm_labels, read_dag_settings
 
 SETTINGS = read_dag_settings()  # reads the YAML only: no database, no network, no pandas
 REBUILD = SETTINGS.airflow.rebuild
+PREVIEW_URL = run_file_url("rebuild_prospect_list", "{{ run_id | urlencode }}", "rebuild/list_preview.html")
 TIERS = {"any": "Any tier (use the minimum score only)",
          **{t: f"Tier {t} or better (score {s}+)" for t, s in sorted(SETTINGS.tiers.items(), key=lambda kv: -kv[1])}}
 
@@ -106,9 +109,12 @@ def rebuild_prospect_list() -> None:
     @task
     def plan(params: dict) -> dict:
         """Select the segment and count creates / updates / skips / suppressions; writes nothing."""
+        from leadpipe.pipeline.list_preview import write_list_preview  # parse time: see above
         from leadpipe.pipeline.rebuild import Segment, plan_list  # parse time: see above
 
-        result = plan_list(_cfg(), _folder(), Segment.from_params(dict(params)))
+        cfg = _cfg()
+        result = plan_list(cfg, _folder(), Segment.from_params(dict(params)))
+        write_list_preview(_folder(), {m.name: m.label for m in cfg.markets})
         c = result["counts"]
         print(f"plan for '{params['list_name']}': {c['create']} creates, {c['update']} updates, "
               f"{c['skip']} skips, {c['suppressed']} suppressions ({c['in_segment']} people in the segment)")
@@ -132,6 +138,8 @@ def rebuild_prospect_list() -> None:
             "* updates: **{{ ti.xcom_pull(task_ids='plan')['counts']['update'] }}**\n"
             "* unchanged (not sent): {{ ti.xcom_pull(task_ids='plan')['counts']['skip'] }}\n"
             "* suppressed (never sent): {{ ti.xcom_pull(task_ids='plan')['counts']['suppressed'] }}\n\n"
+            f"[See who is on the list]({PREVIEW_URL}) (names, scores, tiers, CRM action; who is left out and why;"
+            " CSV and Excel downloads).\n\n"
             "Approve to write, Reject to stop without writing."
         ),
         retries=0,

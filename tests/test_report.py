@@ -47,8 +47,14 @@ def test_demo_run_writes_a_report_with_the_funnel(demo_home: Path) -> None:
     for heading in ("Segments and personas", "Data quality", "Top quarantine reasons", "Top suppression reasons",
                     "CRM results"):
         assert heading in text
-    for docs in saved["data_docs"].values():
-        assert Path(docs).as_uri() in report.read_text(encoding="utf-8")
+    html_text = report.read_text(encoding="utf-8")
+    assert "file://" not in html_text  # links are relative: they work from the run folder and through the UI
+    hrefs = re.findall(r'href="([^"]+)"', html_text)
+    assert saved["data_docs"] and hrefs
+    for docs in saved["data_docs"].values():  # each Data Docs link, followed from the report's folder, finds it
+        assert any((report.parent / h).resolve() == Path(docs).resolve() for h in hrefs), docs
+    for h in hrefs:
+        assert not h.startswith("/") and (report.parent / h).exists(), h
 
 
 def test_report_escapes_reasons_from_the_data() -> None:

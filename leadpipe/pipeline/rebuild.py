@@ -79,7 +79,8 @@ def check_segment(cfg: Config, seg: Segment) -> None:
 def plan_list(cfg: Config, folder: Path, seg: Segment) -> dict:
     """Select the segment, check suppression, and plan creates/updates/skips against the CRM's push ledger.
 
-    Writes plan.json (counts) and plan_records.json (the planned writes) into ``folder``; returns the counts.
+    Writes plan.json (counts), plan_records.json (the planned writes) and plan_people.json (who is left
+    out, with the reason; each person's persona as the preview shows it) into ``folder``; returns the counts.
     """
     check_segment(cfg, seg)
     engine = engine_for(cfg.warehouse_url)
@@ -97,6 +98,8 @@ def plan_list(cfg: Config, folder: Path, seg: Segment) -> dict:
     counts = {"people_in_warehouse": len(rows), "in_segment": 0, "suppressed": 0, "no_email": 0,
               "already_pushed_left_out": 0}
     suppression_reasons: dict[str, int] = {}
+    suppressed: list[dict] = []  # who is left out and why: the list preview shows them before approval
+    shown_persona: dict[str, str | None] = {}  # the preview's persona: the classifier's, else the first rule met
     records = []
     for row in rows:
         rec, segs = row["record"] or {}, row["segments"] or {}
@@ -112,6 +115,7 @@ def plan_list(cfg: Config, folder: Path, seg: Segment) -> dict:
         if allowed_tiers is not None and row["tier"] not in allowed_tiers:
             continue
         counts["in_segment"] += 1
+        shown_persona[row["person_id"]] = row["persona"] or persona_of(cfg.personas, segs)
         if not rec.get("email"):
             counts["no_email"] += 1
             continue
@@ -123,6 +127,11 @@ def plan_list(cfg: Config, folder: Path, seg: Segment) -> dict:
         if why:
             counts["suppressed"] += 1
             suppression_reasons[why] = suppression_reasons.get(why, 0) + 1
+            suppressed.append({"person_id": row["person_id"], "first_name": rec.get("first_name"),
+                               "last_name": rec.get("last_name"), "company": rec.get("company"),
+                               "job_title": rec.get("job_title"), "market": markets[0] if markets else None,
+                               "persona": shown_persona[row["person_id"]], "score": row["score"],
+                               "tier": row["tier"], "reason": why})
             continue
         if row["person_id"] in done and not seg.include_already_pushed:
             counts["already_pushed_left_out"] += 1
@@ -151,6 +160,7 @@ def plan_list(cfg: Config, folder: Path, seg: Segment) -> dict:
     folder.mkdir(parents=True, exist_ok=True)
     ledger.write_json(folder / "plan.json", result)
     (folder / "plan_records.json").write_text(json.dumps([asdict(p) for p in plan], default=str), encoding="utf-8")
+    ledger.write_json(folder / "plan_people.json", {"suppressed": suppressed, "persona": shown_persona})
     log.info("rebuild %s: %d people in segment, %d suppressed, plan: %d create, %d update, %d unchanged",
              seg.list_name, counts["in_segment"], counts["suppressed"], counts["create"], counts["update"],
              counts["skip"])

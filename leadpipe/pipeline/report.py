@@ -11,6 +11,7 @@ import html
 import logging
 from collections import Counter
 from pathlib import Path
+from urllib.parse import quote
 
 from sqlalchemy import func, select
 
@@ -39,12 +40,21 @@ def _e(value: object) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
-def _link(path: str | None, text: str) -> str:
+def relative_href(path: str, base: str | None) -> str:
+    """The link from a report in folder ``base`` to ``path``: relative when the file is under that folder, so
+    it works from the run folder and through the Airflow UI (which serves the run folder's layout) alike."""
+    if base:
+        prefix = base.rstrip("/") + "/"
+        if path.startswith(prefix):
+            return quote(path[len(prefix):])
+    p = Path(path)
+    return path if "://" in path else p.as_uri() if p.is_absolute() else quote(path)  # object storage: its URL
+
+
+def _link(path: str | None, text: str, base: str | None = None) -> str:
     if not path:
         return '<span class="muted">not available</span>'
-    p = Path(path)
-    href = path if "://" in path else p.as_uri() if p.is_absolute() else path  # object storage: its URL
-    return f'<a href="{_e(href)}">{_e(text)}</a>'
+    return f'<a href="{_e(relative_href(path, base))}">{_e(text)}</a>'
 
 
 def bar_chart(items: list[tuple[str, int]], colour: str = "#1565c0", title: str = "") -> str:
@@ -167,13 +177,14 @@ def render_run_report(summary: dict, data: dict) -> str:
         "<h2>Data quality</h2>",
     ]
     docs = summary.get("data_docs", {})
+    base = summary.get("outputs", {}).get("run_folder")  # report.html is written there
     rows = []
     for c in data["checks"]:
         source = c["suite"].split(":")[-1]
         st = c["statistics"]
         rows.append(f"<tr><td>{_e(c['suite'])}</td><td class='{'ok' if c['success'] else 'bad'}'>"
                     f"{'passed' if c['success'] else 'failed'}</td><td class='n'>{_e(st.get('successful_expectations', ''))}"
-                    f" / {_e(st.get('evaluated_expectations', ''))}</td><td>{_link(docs.get(source), 'Data Docs')}</td></tr>")
+                    f" / {_e(st.get('evaluated_expectations', ''))}</td><td>{_link(docs.get(source), 'Data Docs', base)}</td></tr>")
     parts.append("<table><thead><tr><th>suite</th><th>result</th><th class='n'>checks passed</th><th>details</th>"
                  f"</tr></thead><tbody>{''.join(rows)}</tbody></table>" if rows else '<p class="muted">no checks ran</p>')
     parts += [
@@ -185,7 +196,7 @@ def render_run_report(summary: dict, data: dict) -> str:
         _table(["CRM", "created or updated in this run"], [[k, v] for k, v in sorted(data["pushed_by_sink"].items())])
         if data["pushed_by_sink"] else '<p class="muted">nothing was written to a CRM in this run</p>',
         (f"<p>prospects pushed: {f['pushed']:,}; CRM import file: "
-         f"{_link(summary.get('outputs', {}).get('crm_import_csv'), 'crm_import.csv')}</p>"),
+         f"{_link(summary.get('outputs', {}).get('crm_import_csv'), 'crm_import.csv', base)}</p>"),
     ]
     return _page("leadpipe run report", "".join(parts))
 
@@ -201,7 +212,8 @@ def write_run_report(cfg: Config, run_id: str, summary: dict) -> Path:
 # ---------------------------------------------------------------- list rebuild
 
 
-def render_rebuild_report(plan: dict, crm: dict | None, approval: str) -> str:
+def render_rebuild_report(plan: dict, crm: dict | None, approval: str, folder: str | None = None) -> str:
+    """The rebuild's report; ``folder`` is where it is written (links to the files next to it are relative)."""
     c = plan["counts"]
     seg = plan["segment"]
     chosen = [["list name", seg["list_name"]], ["CRM", plan.get("crm_label", seg["crm_target"])],
@@ -223,12 +235,16 @@ def render_rebuild_report(plan: dict, crm: dict | None, approval: str) -> str:
         "<h2>Top suppression reasons</h2>",
         bar_chart(list(plan.get("suppression_reasons", {}).items())[:TOP_REASONS], OUTCOME_COLOURS["suppressed"],
                   "suppression reasons"),
+        ('<p>Who is on the list and who is left out: <a id="preview-link" href="list_preview.html">list preview</a>'
+         ' (<a href="list_preview.csv">CSV</a>, <a href="list_preview.xlsx">Excel</a>)</p>'),
         "<h2>Approval</h2>", f'<p id="approval">{_e(approval)}</p>',
         "<h2>CRM results</h2>",
     ]
     if crm:
         parts.append(f'<p id="crm-result">{crm["written"]:,} written to {_e(crm["target"])}, {crm["failed"]:,} failed, '
-                     f'{crm["unchanged"]:,} unchanged. Members: {_link(crm.get("members_csv"), "list_members.csv")}</p>')
+                     f'{crm["unchanged"]:,} unchanged. Members: {_link(crm.get("members_csv"), "list_members.csv", folder)}</p>')
+        if crm.get("crm_import_csv"):
+            parts.append(f'<p>CRM import file: {_link(crm["crm_import_csv"], "crm_import.csv", folder)}</p>')
         if crm.get("errors"):
             parts.append("<ul>" + "".join(f"<li>{_e(e)}</li>" for e in crm["errors"]) + "</ul>")
     else:
@@ -238,6 +254,8 @@ def render_rebuild_report(plan: dict, crm: dict | None, approval: str) -> str:
 
 def write_rebuild_report(folder: Path, plan: dict, crm: dict | None, approval: str) -> Path:
     out = folder / "report.html"
-    out.write_text(render_rebuild_report(plan, crm, approval), encoding="utf-8")
+    if crm and (folder / "crm_import.csv").exists():  # the local sink's file
+        crm = {**crm, "crm_import_csv": str(folder / "crm_import.csv")}
+    out.write_text(render_rebuild_report(plan, crm, approval, str(folder)), encoding="utf-8")
     log.info("rebuild report: %s", out)
     return out

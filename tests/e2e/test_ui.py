@@ -1,5 +1,8 @@
-"""Sales-ops' path through the Airflow UI, in Debian's chromium: rebuild a prospect list with the form,
-read the plan in the report, then write a list that needs approval and approve it in the UI.
+"""Sales-ops' path through the Airflow UI, in Debian's chromium: log in, rebuild a prospect list with the form,
+read the plan in the report, then write a list that needs approval: open the list preview from the approval
+page, approve, open the run's report from the DAG run page and download the members, all by clicking.
+The report URLs refuse anonymous requests (401) and a user who may not read the DAG (403).
+The same test saves the screenshots in docs/images/ that docs/airflow-ui.md shows.
 
 Starts its own `airflow standalone` (own AIRFLOW_HOME, free port) over a small hand-checked warehouse
 (tests/rebuild_seed.py): DACH Economic Buyers with score >= 40 are 4 people, 2 of them suppressed (one on
@@ -24,7 +27,11 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1500)]
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 ARTIFACTS = REPO / "test-artifacts"
+IMAGES = REPO / "docs" / "images"
 DAG_ID = "rebuild_prospect_list"
+# the simple auth manager's users: sales-ops log in as admin here; "outsider" has no role, so the auth
+# manager lets them read no DAG at all (the simple auth manager has no per-DAG permissions)
+USERS = {"admin": ("admin", "e2e-admin-pw"), "outsider": ("", "e2e-outsider-pw")}
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +48,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[AirflowSer
     (base / "leadpipe.yaml").write_text(text.replace("approval_above: 500", "approval_above: 1"), encoding="utf-8")
     env = {"LEADPIPE_HOME": str(home), "LEADPIPE_CONFIG": str(base / "leadpipe.yaml"),
            "LEADPIPE_WAREHOUSE_URL": f"sqlite:///{home / 'warehouse.db'}"}
-    server = start_airflow(base / "airflow", env)
+    server = start_airflow(base / "airflow", env, users=USERS)
     try:
         server.wait_for(f"{DAG_ID} parsed", lambda: server.api("GET", f"/dags/{DAG_ID}")[0] == 200, timeout=300)
         assert server.api("PATCH", f"/dags/{DAG_ID}", {"is_paused": False})[0] == 200
@@ -57,8 +64,9 @@ def page(request: pytest.FixtureRequest):
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-dev-shm-usage"])
-        pg = browser.new_page(viewport={"width": 1400, "height": 1100})
+        pg = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
         pg.set_default_timeout(60_000)
+        _log_in(pg, request.getfixturevalue("stack")[0])
         yield pg
         failed = getattr(request.node, "rep_call", None) is None or request.node.rep_call.failed
         if failed:
@@ -67,6 +75,15 @@ def page(request: pytest.FixtureRequest):
             pg.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
             (ARTIFACTS / f"{name}.html").write_text(pg.content(), encoding="utf-8")
         browser.close()
+
+
+def _log_in(page, server: AirflowServer) -> None:
+    """Airflow's own login page (simple auth manager), as a person would use it."""
+    page.goto(server.url)
+    page.locator('input[name="username"]').fill("admin")
+    page.locator('input[name="password"]').fill(USERS["admin"][1])
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name=re.compile("Dags", re.IGNORECASE)).first.wait_for()
 
 
 def _pick(dialog, field: str, text: str) -> None:
@@ -158,12 +175,73 @@ def test_large_list_waits_for_approval_in_the_ui_then_lands_in_the_local_sink(st
 
     page.goto(f"{server.url}/dags/{DAG_ID}/runs/{run_id}/tasks/approve_crm_write/required_actions")
     page.get_by_text("Write the prospect list 'DACH buyers live' to local?").first.wait_for()
+    IMAGES.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(IMAGES / "approval.png"))
+    # the task's own Reports tab opens the file that task is about: for the approval, the list preview
+    page.get_by_role("link", name="Reports", exact=True).click()  # the UI's tabs are links
+    assert page.frame_locator('iframe[title="Reports"]').locator("#preview-summary").inner_text().startswith(
+        "2 people on the list")
+    page.get_by_role("link", name=re.compile("^Required Action")).click()
+
+    # the approval body links to the list preview: who goes on the list, who is left out and why
+    with page.context.expect_page() as opened:  # the UI opens links in an approval's text in a new tab
+        page.get_by_role("link", name="See who is on the list").click()
+    preview = opened.value
+    preview.set_viewport_size({"width": 1400, "height": 1000})
+    preview.locator("#preview-summary").wait_for(timeout=30_000)
+    assert preview.locator("#preview-summary").inner_text() == (
+        "2 people on the list: 2 to create, 0 to update, 0 unchanged (not sent). 2 left out by suppression.")
+    members = preview.locator("#members tbody tr")
+    assert members.count() == 2
+    first = members.nth(0).inner_text()
+    assert "ceo Seed" in first and "85" in first and "Economic Buyer" in first  # best score first
+    preview.locator("#members").get_by_role("link", name=re.compile("^Score")).click()  # lowest score first
+    preview.wait_for_url(re.compile(r"sort=score&order=asc"))
+    assert "vp Seed" in preview.locator("#members tbody tr").nth(0).inner_text()
+    left_out = preview.locator("#suppressed").inner_text()
+    assert "email on do-not-contact list do_not_contact.csv" in left_out
+    assert "web form lead without email consent" in left_out
+    preview.screenshot(path=str(IMAGES / "list-preview.png"), full_page=True)
+    preview.close()
+
+    page.get_by_text("Write the prospect list 'DACH buyers live' to local?").first.wait_for()
     page.get_by_role("button", name="Approve").click()
 
     _wait_state(server, run_id, {"success"}, timeout=600)
     with engine.connect() as conn:
         landed = set(conn.execute(select(prospects.c.person_id)).scalars())
     assert landed == {"p-dach-ceo", "p-dach-vp"}
-    page.goto(_report_path(home, run_id).as_uri())
-    assert page.locator("#approval").inner_text() == "approved in the Airflow UI"
-    assert page.locator("#crm-result").inner_text().startswith("2 written to local, 0 failed, 0 unchanged.")
+
+    # the run's page has a Reports tab (the plugin's external view): the report, then the members download
+    page.get_by_role("link", name=run_id).first.click()  # the breadcrumb: from the task to its run
+    page.get_by_role("link", name="Reports", exact=True).click()
+    frame = page.frame_locator('iframe[title="Reports"]')
+    frame.get_by_role("link", name=re.compile("^Rebuild report")).click()
+    assert frame.locator("#approval").inner_text() == "approved in the Airflow UI"
+    assert frame.locator("#crm-result").inner_text().startswith("2 written to local, 0 failed, 0 unchanged.")
+    page.screenshot(path=str(IMAGES / "run-report.png"))
+    with page.expect_download() as download:
+        frame.get_by_role("link", name="list_members.csv").click()
+    saved = download.value.path().read_text(encoding="utf-8").splitlines()
+    assert download.value.suggested_filename == "list_members.csv"
+    assert saved[0] == "list_name,person_id,action"
+    assert sorted(saved[1:]) == ["DACH buyers live,p-dach-ceo,create", "DACH buyers live,p-dach-vp,create"]
+    _report_urls_refuse_strangers(server, run_id)
+
+
+def _report_urls_refuse_strangers(server: AirflowServer, run_id: str) -> None:
+    """Each report URL: no login gets 401 (a browser: the login page), no permission on the DAG gets 403."""
+    from urllib.parse import quote
+
+    outsider = server.login("outsider", USERS["outsider"][1])
+    base = f"/leadpipe-reports/dags/{DAG_ID}/runs/{quote(run_id, safe='')}/"
+    paths = ["", "rebuild/report.html", "rebuild/list_preview.html", "rebuild/list_preview.csv",
+             "rebuild/list_preview.xlsx", "rebuild/list_members.csv", "rebuild/list_members.xlsx",
+             "rebuild/crm_import.csv", "rebuild/crm_import.xlsx", "rebuild/plan.json"]
+    for path in paths:
+        assert server.request("GET", base + path, token=server.token)[0] == 200, path  # the admin may
+        assert server.request("GET", base + path)[0] == 401, path
+        status, _ = server.request("GET", base + path, headers={"Accept": "text/html"})
+        assert status == 302, path  # to Airflow's login page
+        status, body = server.request("GET", base + path, token=outsider)
+        assert status == 403 and "DACH" not in str(body), path

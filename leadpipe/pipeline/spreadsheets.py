@@ -1,0 +1,69 @@
+"""CSV and Excel files for sales-ops: the same rows, two formats.
+
+Excel treats a cell that starts with "=" as a formula, and a formula can fetch URLs or run commands when the
+file is opened. Names, companies and titles come from vendor files and web forms (hostile input), so every
+text cell is written as text, never as a formula; only the columns named numeric are written as numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+
+NUMERIC_COLUMNS = frozenset({"score", "annual_revenue"})
+
+
+def _number(value: object) -> object:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    try:
+        text = str(value).strip()
+        return int(text) if text.lstrip("-").isdigit() else float(text)
+    except (TypeError, ValueError):
+        return value
+
+
+def xlsx_bytes(headers: Sequence[str], rows: Iterable[Sequence[object]], sheet: str = "list") -> bytes:
+    """One sheet, a header row, then the rows; text stays text (no formulas), see the module docstring."""
+    # openpyxl costs a few hundred ms to import: only a download or a rebuild's plan task pays for it
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(title=sheet[:31] or "list")
+    ws.append(list(headers))
+    numeric = [h in NUMERIC_COLUMNS for h in headers]
+    for row in rows:
+        cells = []
+        for i, value in enumerate(row):
+            if value is None or value == "":
+                cells.append(None)
+                continue
+            if i < len(numeric) and numeric[i]:
+                value = _number(value)
+                if not isinstance(value, str):
+                    cells.append(value)
+                    continue
+            cell = WriteOnlyCell(ws, value=str(value))
+            cell.data_type = "s"  # a leading "=" stays text: openpyxl would otherwise store a formula
+            cells.append(cell)
+        ws.append(cells)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def csv_bytes(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(headers)
+    writer.writerows(["" if v is None else v for v in row] for row in rows)
+    return out.getvalue().encode("utf-8")
+
+
+def csv_to_xlsx(data: bytes, sheet: str = "list") -> bytes:
+    """An Excel copy of a CSV file the pipeline wrote (the CRM import file, the list members)."""
+    reader = csv.reader(io.StringIO(data.decode("utf-8-sig")))
+    headers = next(reader, [])
+    return xlsx_bytes(headers, reader, sheet)
