@@ -280,7 +280,7 @@ def _by_row_id(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame | None:
 def _summarise(suite: SuiteSpec, validation: Any, n_rows: int, docs_path: str | None, rows: _RowInfo) -> SuiteResult:
     findings: list[Finding] = []
     row_failures: dict[int, list[str]] = {}
-    sentences: dict[int, list[str]] = {}
+    sentences: dict[int, dict[str, str]] = {}  # row -> the value a sentence is about -> the sentence
     # GX does not keep suite order; report in the order the suite lists its checks
     for result in sorted(validation.results, key=lambda r: r.expectation_config.meta[CHECK_KEY]):
         if result.success:
@@ -299,20 +299,22 @@ def _summarise(suite: SuiteSpec, validation: Any, n_rows: int, docs_path: str | 
         findings.append(_finding(check, result, "row", None, rows, ids))
         kind, column = check.expectation.expectation_type, getattr(check.expectation, "column", None)
         kwargs = _kwargs(result)
+        about = value_column(kind, column) or check.name
         shown = rows.values_of(ids, value_column(kind, column))
         for row_id, where, value in zip(ids, rows.places(ids), shown, strict=True):
             names = row_failures.setdefault(row_id, [])
             if check.name not in names:
                 names.append(check.name)
-                sentences.setdefault(row_id, []).append(
-                    row_sentence(kind, column, place(*where), value, kwargs=kwargs))
+            said = sentences.setdefault(row_id, {})
+            if about not in said:  # two checks on one value (status and shape of an email): one sentence
+                said[about] = row_sentence(kind, column, place(*where), value, kwargs=kwargs)
     return SuiteResult(
         suite_name=suite.name,
         success=bool(validation.success),
         statistics=_statistics(validation.statistics, n_rows, len(row_failures)),
         findings=findings,
         row_failures=row_failures,
-        row_reasons={row_id: row_reason(s) for row_id, s in sentences.items()},
+        row_reasons={row_id: row_reason(list(s.values())) for row_id, s in sentences.items()},
         docs_path=docs_path,
     )
 

@@ -142,25 +142,25 @@ class Wording:
 _GENERIC: dict[str, Wording] = {
     "expect_column_values_to_not_be_null": Wording(
         "{noun} is missing", "{place} has no {noun}", "{n} rows have no {noun}",
-        "only {share} of the {checked} rows have a {noun} (at least {need} expected)"),
+        "only {share} of the {checked} rows have {a_noun} (at least {need} expected)"),
     "expect_column_values_to_be_unique": Wording(
         "{noun} is not unique", "the {noun}{value} in {place} appears in another row too",
         "{n} rows share their {noun} with another row"),
     "expect_column_values_to_be_between": Wording(
         "{noun} is out of range", "the {noun}{value} in {place} is outside {range}",
-        "{n} rows have a {noun} outside {range}"),
+        "{n} rows have {a_noun} outside {range}"),
     "expect_column_values_to_be_in_set": Wording(
         "{noun} is not an allowed value", "the {noun}{value} in {place} is not one of the allowed values",
-        "{n} rows have a {noun} that is not one of the allowed values"),
+        "{n} rows have {a_noun} that is not one of the allowed values"),
     "expect_column_values_to_not_be_in_set": Wording(
         "{noun} is a value that is not allowed", "the {noun}{value} in {place} is a value that is not allowed",
-        "{n} rows have a {noun} that is not allowed"),
+        "{n} rows have {a_noun} that is not allowed"),
     "expect_column_values_to_match_regex": Wording(
         "{noun} has the wrong format", "the {noun}{value} in {place} does not have the expected format",
-        "{n} rows have a {noun} in the wrong format"),
+        "{n} rows have {a_noun} in the wrong format"),
     "expect_column_values_to_not_match_regex": Wording(
         "{noun} has a form that is not allowed", "the {noun}{value} in {place} has a form that is not allowed",
-        "{n} rows have a {noun} of a form that is not allowed"),
+        "{n} rows have {a_noun} of a form that is not allowed"),
 }
 
 _DO_NOT_CONTACT = "expect_column_values_to_not_be_in_set"
@@ -337,12 +337,13 @@ class Finding:
         if self.column == "any_name_given":
             return ("no row has a name (first, last or full name): the list has no name column, or the header "
                     "mapping misses it")
-        return (f"no row has a {col}: the list has no {col} column, or the header mapping points at the wrong one")
+        return (f"no row has {_a(col)}: the list has no {col} column, or the header mapping points at the wrong one")
 
     def _rows_text(self, values: bool) -> str:
         w = wording(self.expectation, self.column)
         n, checked = self.failed or 0, self.checked or 0
-        fill = {"n": f"{n:,}", "checked": f"{checked:,}", "noun": noun(self.column), "range": value_range(self.kwargs)}
+        fill = {"n": f"{n:,}", "checked": f"{checked:,}", "noun": noun(self.column), "a_noun": _a(noun(self.column)),
+                "range": value_range(self.kwargs)}
         head = w.rows.format(**fill)
         if n == 1:
             head = _singular(head)
@@ -361,6 +362,10 @@ class Finding:
         if values and shown:
             text += ": " + ", ".join(shown)
         return text + (f", and {more:,} more)" if more > 0 else ")")
+
+
+def _a(word: str) -> str:
+    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
 
 
 def _percent(share: float) -> str:
