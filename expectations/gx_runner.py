@@ -281,6 +281,10 @@ def _summarise(suite: SuiteSpec, validation: Any, n_rows: int, docs_path: str | 
     findings: list[Finding] = []
     row_failures: dict[int, list[str]] = {}
     sentences: dict[int, dict[str, str]] = {}  # row -> the value a sentence is about -> the sentence
+    # a column that is not there fails its own existence check; its other checks cannot run and would only
+    # repeat that in GX's words
+    missing = {r.expectation_config.kwargs.get("column") for r in validation.results
+               if not r.success and r.expectation_config.type == "expect_column_to_exist"}
     # GX does not keep suite order; report in the order the suite lists its checks
     for result in sorted(validation.results, key=lambda r: r.expectation_config.meta[CHECK_KEY]):
         if result.success:
@@ -288,6 +292,8 @@ def _summarise(suite: SuiteSpec, validation: Any, n_rows: int, docs_path: str | 
         check = suite.checks[result.expectation_config.meta[CHECK_KEY]]
         outcome = result.result or {}
         error = _exception_message(result)
+        if error is not None and getattr(check.expectation, "column", None) in missing:
+            continue
         if error is None and check.severity == "row" and "unexpected_index_list" not in outcome:
             error = "a row check must be a column map expectation"
         if error is not None or check.severity != "row":

@@ -213,6 +213,8 @@ def test_clean_list_passes_every_gate_and_data_docs_exist(home: Path) -> None:
     summary = run_pipeline(cfg, "clean")
     assert_ledger_adds_up(summary)
     assert summary["rejected_batches"] == {} and summary["outcomes"]["quarantined"] == 0
+    saved = json.loads(Path(summary["summary_path"]).read_text())
+    assert saved["status"] == "succeeded" and saved["reasons"] == [] == saved["reasons_for_logs"]
     assert summary["funnel"]["pushed"] == 30
     suites = results_of(cfg, "clean")
     assert {s: r.success for s, r in suites.items()} == {
@@ -233,6 +235,9 @@ def test_list_with_30_percent_invalid_emails_stops_before_push_and_says_why(home
     summary = run_pipeline(cfg, "bad")
     assert_ledger_adds_up(summary)
     [why] = summary["rejected_batches"]["vendor_x"]
+    saved = json.loads(Path(summary["summary_path"]).read_text())
+    assert saved["status"] == "failed"
+    assert saved["reasons"] == [f"vendor_x: the batch was stopped before any CRM write: {why}"]
     assert why.startswith("only 70% of the 100 emails are valid addresses (at least 90% needed): 30 rows have an "
                           "email that is not a valid address (e.g. rows 72-76 of vendor_x_1.csv: 'not-an-email-0'")
     assert summary["outcomes"]["quarantined"] == 100 and summary["funnel"]["pushed"] == 0
