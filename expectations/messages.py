@@ -16,6 +16,7 @@ see the data anyway (the run report, summary.json, the CLI an operator runs, the
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -369,13 +370,9 @@ def _a(word: str) -> str:
 
 
 def _percent(share: float) -> str:
-    """0.875 -> "87.5%", 0.9 -> "90%" (one decimal, so 89.96% never reads as the 90% it missed)."""
-    text = f"{share * 100:.1f}"
-    if text.endswith(".0"):
-        text = text[:-2]
-    if text == "100" and share < 1:
-        text = "99.9"
-    return text + "%"
+    """0.875 -> "87.5%", 0.9 -> "90%", 0.8996 -> "89.9%" (never the 90% it missed)."""
+    tenths = math.floor(round(share * 1000, 6))  # rounded down: a share just under a threshold reads as under it
+    return f"{tenths / 10:.1f}".removesuffix(".0") + "%"
 
 
 def _singular(text: str) -> str:

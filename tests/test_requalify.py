@@ -64,7 +64,7 @@ def test_a_lower_threshold_requalifies_people_not_in_the_next_runs_input(demo_ho
     # the funnel and the report count them on their own line: not "pushed 0"
     assert second["funnel"]["pushed_requalified"] == len(between)
     funnel = format_funnel(second)
-    assert re.search(rf"-> pushed to the CRM\s+0\n", funnel)
+    assert re.search(r"-> pushed to the CRM\s+0\n", funnel)
     assert re.search(rf"-> pushed after re-qualification\s+{len(between):,}\n", funnel)
     assert f"re-qualified after a config change: {second['requalification']['people']:,} people " \
            f"({len(between):,} newly qualified" in funnel

@@ -116,8 +116,8 @@ def check_file(path: Path, *, thresholds: Thresholds, preset: str | None = None,
 
 
 def format_report(report: FileReport) -> str:
-    lines = [f"{report.file}: {report.rows} data rows, {len(report.unreadable)} unreadable ({report.mapping_how}); "
-             "row numbers as in a spreadsheet (the header is row 1)"]
+    lines = [(f"{report.file}: {report.rows} data rows, {len(report.unreadable)} unreadable ({report.mapping_how}); "
+              "row numbers as in a spreadsheet (the header is row 1)")]
     lines.append("  mapping: " + (", ".join(f"{f} <- {h!r}" for f, h in report.mapping.items()) or "nothing mapped"))
     for problem in report.unreadable[:EXAMPLE_ROWS]:
         lines.append(f"  unreadable: {problem}")
