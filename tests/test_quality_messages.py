@@ -186,3 +186,19 @@ def test_leadpipe_validate_says_the_same(failed_run: dict) -> None:
                                             str(home / "inputs" / f"{source}.csv"), "--source", source])
         assert stopped.exit_code == 1, stopped.output
         assert f"stops the list: {sentence}" in stopped.output, source
+
+
+def test_a_failed_step_marks_the_run_failed_until_a_retry_succeeds(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The DAG notes a task that failed (other than a stopped batch) so summary.json says which step failed."""
+    from leadpipe.pipeline.context import RunContext
+    from leadpipe.pipeline.settings import load_config
+    from leadpipe.pipeline.summarise import run_status
+
+    monkeypatch.setenv("LEADPIPE_HOME", str(tmp_path))
+    ctx = RunContext(load_config(), "r1")
+    assert run_status(ctx) == ("succeeded", [], [])
+    ctx.note("stage_errors", "push", "ConnectionError, see the task's log")
+    assert run_status(ctx)[:2] == ("failed", ["the step push failed: ConnectionError, see the task's log"])
+    ctx.forget_note("stage_errors", "push")  # the retry went through
+    assert run_status(ctx)[0] == "succeeded"
