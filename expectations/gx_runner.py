@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -247,12 +248,20 @@ class _RowInfo:
     """Where failing rows are in their file, and what they held: looked up only for the rows that failed."""
 
     def __init__(self, df: pd.DataFrame, given: pd.DataFrame | None, suite: SuiteSpec) -> None:
-        self.lineage = _by_row_id(df, ["source_file", "source_row"])
+        self._df = df
+        self._source = given if given is not None and ROW_ID in given.columns else df
         wanted = {value_column(c.expectation.expectation_type, getattr(c.expectation, "column", None))
                   for c in suite.checks}
-        wanted -= {None, ROW_ID}
-        source = given if given is not None and ROW_ID in given.columns else df
-        self.values = _by_row_id(source, sorted(c for c in wanted if c in source.columns))
+        self._wanted = sorted(c for c in wanted - {None, ROW_ID} if c in self._source.columns)
+
+    # indexed on first use only: a clean batch of a million rows pays nothing for them
+    @cached_property
+    def lineage(self) -> pd.DataFrame | None:
+        return _by_row_id(self._df, ["source_file", "source_row"])
+
+    @cached_property
+    def values(self) -> pd.DataFrame | None:
+        return _by_row_id(self._source, self._wanted)
 
     def places(self, ids: list[int]) -> list[tuple[str | None, int | None]]:
         if self.lineage is None or not ids:

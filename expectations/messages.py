@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from connectors.sources.file_formats import format_for
@@ -60,21 +61,26 @@ def noun(column: str | None) -> str:
 # --- where a row is -----------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=1024)
+def is_spreadsheet(source_file: str | None) -> bool:
+    """CSV, TSV and Excel files are read in a spreadsheet, where the header is row 1."""
+    return bool(source_file) and format_for(source_file) in SPREADSHEET_FORMATS
+
+
 def place(source_file: str | None, source_row: int | None) -> str:
     """"row 57 of vendor_x.csv" (spreadsheet numbering, header = row 1) or "record 3 of leads.json"."""
     if source_row is None:
         return "an unknown row"
     if not source_file:
         return f"record {source_row}"
-    if format_for(source_file) in SPREADSHEET_FORMATS:
+    if is_spreadsheet(source_file):
         return f"row {int(source_row) + 1} of {source_file}"
     return f"record {int(source_row)} of {source_file}"
 
 
 def shown_row(source_file: str | None, source_row: int) -> int:
     """The row number a person sees: the spreadsheet row (header = row 1) for CSV/TSV/XLSX, else the record."""
-    spreadsheet = bool(source_file) and format_for(source_file) in SPREADSHEET_FORMATS
-    return int(source_row) + 1 if spreadsheet else int(source_row)
+    return int(source_row) + 1 if is_spreadsheet(source_file) else int(source_row)
 
 
 def places(rows: Iterable[tuple[str | None, int | None]]) -> str:
@@ -85,7 +91,7 @@ def places(rows: Iterable[tuple[str | None, int | None]]) -> str:
             by_file.setdefault(source_file, []).append(int(source_row))
     parts = []
     for source_file, numbers in by_file.items():
-        spreadsheet = bool(source_file) and format_for(source_file) in SPREADSHEET_FORMATS
+        spreadsheet = is_spreadsheet(source_file)
         shown = sorted({n + 1 if spreadsheet else n for n in numbers})
         word = "row" if spreadsheet else "record"
         ranges = _ranges(shown)
