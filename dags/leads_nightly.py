@@ -59,6 +59,45 @@ def _stage(name: str):  # noqa: ANN202 - the stage function
     return STAGE[name]
 
 
+def _run(name: str, *args, part: str = ""):  # noqa: ANN002, ANN202 - the stage's result
+    """Run stage `name` in this task's run. A failure (other than a batch a check stopped, which notes its own
+    reason) is noted for the run summary, so summary.json says the run failed and in which step; a later
+    successful try of the same task takes the note back."""
+    from leadpipe.pipeline.context import BatchRejected  # parse time: see _stage
+
+    ctx = _ctx()
+    step = f"{name}.{part}" if part else name
+    try:
+        result = _stage(name)(ctx, *args)
+    except BatchRejected:
+        raise
+    except Exception as exc:
+        ctx.note("stage_errors", step, f"{type(exc).__name__}, see the task's log")
+        raise
+    ctx.forget_note("stage_errors", step)
+    return result
+
+
+# Airflow stores no XCom for a task that returns None, and a downstream task pulling it then logs
+# "[error] XCom not found" (airflow.sdk.api.client) although nothing is wrong. A task whose result is "no file"
+# returns NOTHING instead, and the receiving task turns it back into None.
+NOTHING = ""
+
+
+def _out(value):  # noqa: ANN001, ANN202
+    return NOTHING if value is None else value
+
+
+def _in(value):  # noqa: ANN001, ANN202
+    return None if value == NOTHING else value
+
+
+def _all(values) -> list:  # noqa: ANN001
+    """Every result of a mapped upstream task, in one request. Iterating Airflow's lazy XCom sequence reads
+    item after item until one is missing, and that last miss logs "[error] XCom not found" in every run."""
+    return [] if values is None else [_in(v) for v in values[:]]
+
+
 def _ctx():  # noqa: ANN202 - a RunContext
     """This task's run: the full config (validated here, not at parse time) and Airflow's run id."""
     from leadpipe.pipeline.context import RunContext  # parse time: see _stage
@@ -73,12 +112,12 @@ def _label(source_name: str) -> str:
     return source_name
 
 
-def _gate(name: str, *args):  # noqa: ANN002, ANN202
+def _gate(name: str, *args, part: str = ""):  # noqa: ANN002, ANN202
     """Run a stage that may stop a batch: bad data does not get better by retrying, so fail without retries."""
     from leadpipe.pipeline.context import BatchRejected  # parse time: see _stage
 
     try:
-        return _stage(name)(_ctx(), *args)
+        return _run(name, *args, part=part)
     except BatchRejected as exc:
         raise AirflowFailException(str(exc)) from None
 
@@ -97,66 +136,66 @@ def _gate(name: str, *args):  # noqa: ANN002, ANN202
 def leads_nightly() -> None:
     @task
     def start() -> list[str]:
-        return _stage("start")(_ctx())
+        return _run("start")
 
     # prepare: ingest each source, cut big sources into batches, normalise the batches on any worker,
     # validate each source's batches together (GX once per source; the volume check sees the whole batch).
     @task(map_index_template="{{ source_name }}")
-    def ingest(source_name: str) -> str | None:
-        return _stage("ingest")(_ctx(), _label(source_name))
+    def ingest(source_name: str) -> str:  # NOTHING: no file
+        return _out(_run("ingest", _label(source_name), part=source_name))
 
     @task(trigger_rule=TriggerRule.ALL_DONE)  # a source that failed does not stop the others
     def plan_batches(ingested: list[str | None]) -> list[dict]:
-        return _stage("plan_batches")(_ctx(), list(ingested))
+        return _run("plan_batches", _all(ingested))
 
     @task(map_index_template="{{ batch_label }}")
     def normalise(batch: dict) -> str:
         from leadpipe.pipeline.normalise import batch_label  # parse time: see _stage
 
         get_current_context()["batch_label"] = batch_label(batch)
-        return _stage("normalise")(_ctx(), batch)
+        return _run("normalise", batch, part=f"{batch['source']}.{batch['batch']}")
 
     @task(map_index_template="{{ source_name }}", trigger_rule=TriggerRule.ALL_DONE)
-    def validate(source_name: str, planned: list[dict], normalised: list[str]) -> str | None:
-        return _gate("validate", _label(source_name), list(planned), list(normalised or []))
+    def validate(source_name: str, planned: list[dict], normalised: list[str]) -> str:  # NOTHING: no file
+        return _out(_gate("validate", _label(source_name), _all(planned), _all(normalised), part=source_name))
 
     @task(trigger_rule=TriggerRule.ALL_DONE)
     def dedupe() -> list[int]:
         """Load the batch and its candidate people, fit the model once; returns the partitions to score."""
-        return _stage("dedupe")(_ctx())
+        return _run("dedupe")
 
     @task(map_index_template="partition {{ partition }}")
-    def score_pairs(partition: int) -> str | None:
+    def score_pairs(partition: int) -> str:  # NOTHING: no file
         """One partition of the candidate pairs (a hash of the pair), compared on whichever worker is free."""
         get_current_context()["partition"] = partition
-        return _stage("score_pairs")(_ctx(), partition)
+        return _out(_run("score_pairs", partition, part=str(partition)))
 
     @task
-    def cluster_people(paths: list[str | None]) -> str | None:
+    def cluster_people(paths: list[str | None]) -> str:  # NOTHING: no file
         """All partitions' pairs -> the same clusters, person ids and golden records as one process gives."""
-        return _stage("cluster_people")(_ctx(), list(paths))
+        return _out(_run("cluster_people", _all(paths)))
 
     @task(execution_timeout=DAG_SETTINGS.enrich_timeout)
-    def enrich(path: str | None) -> str | None:
+    def enrich(path: str | None) -> str:  # NOTHING: no file
         """Company websites -> empty company fields; a no-op unless enrichment.web.enabled.
 
         The stage stops itself at `enrichment.web.run_budget_seconds` (sites not reached are recorded as
         skipped); Airflow's execution_timeout, a little later, only catches what that cannot.
         """
-        return _stage("enrich")(_ctx(), path)
+        return _out(_run("enrich", _in(path)))
 
     @task
-    def qualify(path: str | None) -> str | None:
-        return _stage("qualify")(_ctx(), path)
+    def qualify(path: str | None) -> str:  # NOTHING: no file
+        return _out(_run("qualify", _in(path)))
 
     @task
-    def validate_prospects(path: str | None) -> str | None:
+    def validate_prospects(path: str | None) -> str:  # NOTHING: no file
         """The last gate before any CRM write: a critical failure stops the push, with the reason."""
-        return _gate("validate_prospects", path)
+        return _out(_gate("validate_prospects", _in(path)))
 
     @task
     def push(path: str | None) -> dict:
-        return _stage("push")(_ctx(), path)
+        return _run("push", _in(path))
 
     @task(outlets=[PROSPECT_LIST], retries=0)
     def publish_prospect_list(counts: dict) -> dict:
@@ -174,10 +213,10 @@ def leads_nightly() -> None:
         from leadpipe.pipeline.funnel import format_funnel  # parse time: see _stage
 
         summary = _stage("summarise")(_ctx())
-        print(format_funnel(summary))
+        print(format_funnel(summary, for_logs=True))  # the task log: row numbers, never the values
         print(f"  run report: {summary['outputs'].get('report_html')}")
-        if summary["source_errors"] or summary["rejected_batches"]:
-            raise AirflowFailException("some sources had problems; see the summary above")
+        if summary["status"] == "failed":
+            raise AirflowFailException("the run failed: " + "; ".join(summary["reasons_for_logs"]))
         return {"summary_path": summary["summary_path"], "outcomes": summary["outcomes"],
                 "report_html": summary["outputs"].get("report_html")}
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -24,6 +25,16 @@ from great_expectations.execution_engine import pandas_execution_engine
 from great_expectations.expectations.metadata_types import FailureSeverity
 from great_expectations.validator.v1_validator import Validator
 
+from expectations.messages import (
+    EXAMPLES,
+    Example,
+    Finding,
+    place,
+    row_reason,
+    row_sentence,
+    value_column,
+    verdict,
+)
 from expectations.suite_spec import Check, Severity, SuiteSpec
 
 # GX md5-hashes every DataFrame under 1 GB into a batch "fingerprint" that only ends up as metadata in
@@ -32,9 +43,9 @@ from expectations.suite_spec import Check, Severity, SuiteSpec
 pandas_execution_engine.HASH_THRESHOLD = 0
 
 ROW_ID = "raw_row_id"  # lineage key: every row failure is reported by it
-# COMPLETE: every failing row, not a sample. exclude_unexpected_values: results carry raw_row_ids only,
-# never the failing values (often personal data); with the raw_row_id index (see _validation_frame)
-# it is also what keeps 1M-row runs fast.
+# COMPLETE: every failing row, not a sample. exclude_unexpected_values: results carry raw_row_ids only
+# (with the raw_row_id index, see _validation_frame, that is what keeps 1M-row runs fast); the values
+# messages quote are looked up afterwards for the failing rows only (_RowInfo).
 RESULT_FORMAT: dict[str, Any] = {
     "result_format": "COMPLETE",
     "unexpected_index_column_names": [ROW_ID],
@@ -46,7 +57,6 @@ DOCS_RESULT_FORMAT: dict[str, Any] = {"result_format": "BASIC", "exclude_unexpec
 # Table-level expectations that need no column, so the frame can still be cut to the checked columns.
 _COLUMNLESS_OK = {"expect_table_row_count_to_be_between", "expect_table_row_count_to_equal"}
 CHECK_KEY = "leadpipe_check"  # meta key tying a GX result back to its Check
-EXAMPLE_IDS = 5  # how many failing raw_row_ids a message lists (ids, never values: values may be personal)
 
 # Shown in Data Docs; GX's own severity is cosmetic, ours decides what happens.
 _GX_SEVERITY: dict[Severity, FailureSeverity] = {
@@ -54,37 +64,62 @@ _GX_SEVERITY: dict[Severity, FailureSeverity] = {
     "row": FailureSeverity.WARNING,
     "warning": FailureSeverity.INFO,
 }
-# Expectation arguments left out of messages: shown by the name, or too long to be readable.
-_UNSHOWN_KWARGS = {"column", "batch_id", "regex", "value_set", "result_format", "catch_exceptions"}
 
 
 @dataclass(frozen=True)
 class SuiteResult:
-    """Outcome of one suite run, as plain values (safe to log, pickle or turn into XCom-able JSON).
+    """Outcome of one suite run, as plain values (safe to pickle or turn into XCom-able JSON).
 
     success: every check passed (GX's verdict). `stop_batch` is what the pipeline acts on.
-    critical_failures: one message per failed critical check (or any check that could not run).
+    findings: every failed check (critical, row and warning) with its plain-language text
+        (expectations.messages); critical and warning texts are also in `critical_failures` / `warnings`.
     row_failures: raw_row_id -> names of the row-level checks the row failed (quarantine these).
-    warnings: one message per failed warning check.
+    row_reasons: raw_row_id -> the sentence(s) saying why, with the file's row number and the value.
     docs_path: Data Docs index.html, when docs were built.
     """
 
     suite_name: str
     success: bool
     statistics: dict[str, Any]
-    critical_failures: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
     row_failures: dict[int, list[str]] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
+    row_reasons: dict[int, str] = field(default_factory=dict)
     docs_path: str | None = None
+
+    @property
+    def critical_failures(self) -> list[str]:
+        """One sentence per failed critical check (or check that could not run), values shown."""
+        return [f.text() for f in self.findings if f.severity == "critical"]
+
+    @property
+    def warnings(self) -> list[str]:
+        return [f.text() for f in self.findings if f.severity == "warning"]
+
+    def critical_for_logs(self) -> list[str]:
+        """The critical sentences with row numbers but without the offending values (for logs)."""
+        return [f.text(values=False) for f in self.findings if f.severity == "critical"]
+
+    def warnings_for_logs(self) -> list[str]:
+        return [f.text(values=False) for f in self.findings if f.severity == "warning"]
 
     @property
     def stop_batch(self) -> bool:
         """True when the batch must not go on (a critical check failed)."""
-        return bool(self.critical_failures)
+        return any(f.severity == "critical" for f in self.findings)
+
+    @property
+    def verdict(self) -> str:
+        """"stopped the batch", "passed, 6 rows quarantined", "passed with 1 warning" or "passed"."""
+        return verdict(self.stop_batch, len(self.row_failures), len(self.warnings))
 
 
-def run_suite(df: pd.DataFrame, suite: SuiteSpec, docs_dir: Path | None = None) -> SuiteResult:
+def run_suite(df: pd.DataFrame, suite: SuiteSpec, docs_dir: Path | None = None,
+              given: pd.DataFrame | None = None) -> SuiteResult:
     """Validate `df` against `suite`; build Data Docs under `docs_dir` when given.
+
+    Messages name the file's rows from df's `source_file` / `source_row` columns (when present) and quote
+    the failing values from `given` (the rows as the source gave them, by raw_row_id; default df): a
+    normaliser blanks an email it cannot read, but the person fixing the list needs to see what was there.
 
     Without docs_dir the GX context is ephemeral and nothing is stored or written. With docs_dir a second,
     lighter pass (counts only) runs through a Checkpoint that stores it and renders Data Docs; the verdicts
@@ -105,7 +140,8 @@ def run_suite(df: pd.DataFrame, suite: SuiteSpec, docs_dir: Path | None = None) 
     validator = Validator(batch_definition, result_format=RESULT_FORMAT, batch_parameters=batch_parameters)
     validation = validator.validate_expectation_suite(gx_suite)
     docs_path = None if docs_dir is None else _build_docs(context, batch_definition, gx_suite, frame)
-    return _summarise(suite, validation, n_rows=len(frame), docs_path=docs_path)
+    rows = _RowInfo(df, given, suite)
+    return _summarise(suite, validation, n_rows=len(frame), docs_path=docs_path, rows=rows)
 
 
 def _validation_frame(df: pd.DataFrame, suite: SuiteSpec) -> pd.DataFrame:
@@ -208,50 +244,126 @@ def _docs_index(context: Any) -> str | None:
 # --- turning GX results into plain values --------------------------------------------------------
 
 
-def _summarise(suite: SuiteSpec, validation: Any, n_rows: int, docs_path: str | None) -> SuiteResult:
-    critical: list[str] = []
-    warnings: list[str] = []
+class _RowInfo:
+    """Where failing rows are in their file, and what they held: looked up only for the rows that failed."""
+
+    def __init__(self, df: pd.DataFrame, given: pd.DataFrame | None, suite: SuiteSpec) -> None:
+        self._df = df
+        self._source = given if given is not None and ROW_ID in given.columns else df
+        wanted = {value_column(c.expectation.expectation_type, getattr(c.expectation, "column", None))
+                  for c in suite.checks}
+        self._wanted = sorted(c for c in wanted - {None, ROW_ID} if c in self._source.columns)
+
+    # indexed on first use only: a clean batch of a million rows pays nothing for them
+    @cached_property
+    def lineage(self) -> pd.DataFrame | None:
+        return _by_row_id(self._df, ["source_file", "source_row"])
+
+    @cached_property
+    def values(self) -> pd.DataFrame | None:
+        return _by_row_id(self._source, self._wanted)
+
+    def places(self, ids: list[int]) -> list[tuple[str | None, int | None]]:
+        if self.lineage is None or not ids:
+            return [(None, i) for i in ids]  # no lineage columns: the row id is all there is
+        found = self.lineage.reindex(ids)
+        files = found["source_file"] if "source_file" in found else pd.Series([None] * len(ids))
+        rows = found["source_row"] if "source_row" in found else pd.Series(ids, index=found.index)
+        return [(None if pd.isna(f) else str(f), None if pd.isna(r) else int(r)) for f, r in zip(files, rows, strict=True)]
+
+    def values_of(self, ids: list[int], column: str | None) -> list[Any]:
+        if self.values is None or column not in self.values.columns or not ids:
+            return [None] * len(ids)
+        return [None if pd.isna(v) else _plain(v) for v in self.values[column].reindex(ids)]
+
+
+def _by_row_id(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame | None:
+    present = [c for c in columns if c in frame.columns]
+    if ROW_ID not in frame.columns or not present:
+        return None
+    out = frame[[ROW_ID, *present]].dropna(subset=[ROW_ID])
+    out = out.set_index(ROW_ID)
+    return out[~out.index.duplicated()]
+
+
+def _summarise(suite: SuiteSpec, validation: Any, n_rows: int, docs_path: str | None, rows: _RowInfo) -> SuiteResult:
+    findings: list[Finding] = []
     row_failures: dict[int, list[str]] = {}
+    sentences: dict[int, dict[str, str]] = {}  # row -> the value a sentence is about -> the sentence
+    # a column that is not there fails its own existence check; its other checks cannot run and would only
+    # repeat that in GX's words
+    missing = {r.expectation_config.kwargs.get("column") for r in validation.results
+               if not r.success and r.expectation_config.type == "expect_column_to_exist"}
     # GX does not keep suite order; report in the order the suite lists its checks
     for result in sorted(validation.results, key=lambda r: r.expectation_config.meta[CHECK_KEY]):
         if result.success:
             continue
         check = suite.checks[result.expectation_config.meta[CHECK_KEY]]
         outcome = result.result or {}
-        if _exception_message(result) is not None or check.severity == "critical":
-            critical.append(_message(check, result))  # a check that cannot run makes the batch untrusted
-        elif check.severity == "warning":
-            warnings.append(_message(check, result))
-        elif "unexpected_index_list" not in outcome:
-            critical.append(f"{_message(check, result)} (a row check must be a column map expectation)")
-        else:
-            _add_row_failures(row_failures, check.name, outcome["unexpected_index_list"])
+        error = _exception_message(result)
+        if error is not None and getattr(check.expectation, "column", None) in missing:
+            continue
+        if error is None and check.severity == "row" and "unexpected_index_list" not in outcome:
+            error = "a row check must be a column map expectation"
+        if error is not None or check.severity != "row":
+            # a check that cannot run makes the batch untrusted: critical whatever its severity
+            severity = "critical" if error is not None else check.severity
+            findings.append(_finding(check, result, severity, error, rows))
+            continue
+        ids = _failing_ids(outcome["unexpected_index_list"])
+        findings.append(_finding(check, result, "row", None, rows, ids))
+        kind, column = check.expectation.expectation_type, getattr(check.expectation, "column", None)
+        kwargs = _kwargs(result)
+        about = value_column(kind, column) or check.name
+        shown = rows.values_of(ids, value_column(kind, column))
+        for row_id, where, value in zip(ids, rows.places(ids), shown, strict=True):
+            names = row_failures.setdefault(row_id, [])
+            if check.name not in names:
+                names.append(check.name)
+            said = sentences.setdefault(row_id, {})
+            if about not in said:  # two checks on one value (status and shape of an email): one sentence
+                said[about] = row_sentence(kind, column, place(*where), value, kwargs=kwargs)
     return SuiteResult(
         suite_name=suite.name,
         success=bool(validation.success),
         statistics=_statistics(validation.statistics, n_rows, len(row_failures)),
-        critical_failures=critical,
+        findings=findings,
         row_failures=row_failures,
-        warnings=warnings,
+        row_reasons={row_id: row_reason(list(s.values())) for row_id, s in sentences.items()},
         docs_path=docs_path,
     )
 
 
-def _add_row_failures(row_failures: dict[int, list[str]], name: str, unexpected: list[dict]) -> None:
-    for row_id in _failing_ids(unexpected):
-        names = row_failures.setdefault(row_id, [])
-        if name not in names:
-            names.append(name)
+def _finding(check: Check, result: Any, severity: str, error: str | None, rows: _RowInfo,
+             ids: list[int] | None = None) -> Finding:
+    outcome = result.result or {}
+    kind, column = check.expectation.expectation_type, getattr(check.expectation, "column", None)
+    failed = checked = None
+    examples: tuple[Example, ...] = ()
+    if "unexpected_count" in outcome:
+        failed = int(outcome["unexpected_count"])
+        checked = int(outcome.get("element_count", 0)) - int(outcome.get("missing_count") or 0)
+        some = (ids if ids is not None else _failing_ids(outcome.get("unexpected_index_list") or []))[:EXAMPLES]
+        examples = tuple(Example(f, r, v) for (f, r), v in zip(
+            rows.places(some), rows.values_of(some, value_column(kind, column)), strict=True))
+    return Finding(check=check.name, severity=severity, expectation=kind, column=column, kwargs=_kwargs(result),
+                   observed=_plain(outcome.get("observed_value")), failed=failed, checked=checked,
+                   examples=examples, error=error)
 
 
-def _failing_ids(unexpected: list[dict], limit: int | None = None) -> list[int]:
+def _kwargs(result: Any) -> dict[str, Any]:
+    kwargs = result.expectation_config.kwargs
+    return {k: _plain(kwargs[k]) for k in ("min_value", "max_value", "mostly") if kwargs.get(k) is not None}
+
+
+def _failing_ids(unexpected: list[dict]) -> list[int]:
     """raw_row_ids from GX's unexpected_index_list: [{"raw_row_id": [ids]}] with excluded values,
     [{"raw_row_id": id, ...}, ...] without. Null ids are skipped: they are a critical failure already."""
     values: list[Any] = []
     for item in unexpected:
         found = item.get(ROW_ID)
         values.extend(found if isinstance(found, list) else [found])
-    ids = pd.Series(values[:limit] if limit else values, dtype="object").dropna()
+    ids = pd.Series(values, dtype="object").dropna()
     return ids.astype("int64").tolist()  # vectorised: a 1M-row batch can have 300k failing ids
 
 
@@ -259,22 +371,6 @@ def _statistics(gx_statistics: dict[str, Any], n_rows: int, n_failed_rows: int) 
     stats = {key: _plain(value) for key, value in gx_statistics.items()}
     stats.update(rows=n_rows, rows_failed=n_failed_rows)
     return stats
-
-
-def _message(check: Check, result: Any) -> str:
-    """One line a person can act on: which check, what it expects, what was observed."""
-    expected = _expected(result.expectation_config.kwargs)
-    head = f"{check.name} {expected}".rstrip()
-    return f"{head}: {_observed(result)}"
-
-
-def _expected(kwargs: dict[str, Any]) -> str:
-    parts = []
-    for key, value in kwargs.items():
-        if key in _UNSHOWN_KWARGS or value is None:
-            continue
-        parts.append(f"mostly>={value}" if key == "mostly" else f"{key}={value}")
-    return " ".join(parts)
 
 
 def _exception_message(result: Any) -> str | None:
@@ -285,29 +381,6 @@ def _exception_message(result: Any) -> str | None:
         if candidate.get("raised_exception"):
             return str(candidate.get("exception_message") or "unknown error")
     return None
-
-
-def _observed(result: Any) -> str:
-    error = _exception_message(result)
-    if error is not None:
-        return f"could not run: {error}"
-    outcome = result.result or {}
-    if "observed_value" in outcome:
-        return f"observed {_plain(outcome['observed_value'])}"
-    if "unexpected_count" not in outcome:
-        return "failed"
-    failed = int(outcome["unexpected_count"])
-    checked = int(outcome.get("element_count", 0)) - int(outcome.get("missing_count") or 0)
-    text = f"{failed} of {checked} rows failed"
-    if result.expectation_config.kwargs.get("mostly") is not None:
-        valid = 100.0 - float(outcome.get("unexpected_percent") or 0.0)
-        text = f"only {valid:.1f}% valid ({text})"
-    return text + _example_ids(outcome.get("unexpected_index_list") or [])
-
-
-def _example_ids(unexpected: list[dict]) -> str:
-    ids = _failing_ids(unexpected, limit=EXAMPLE_IDS)
-    return f", e.g. {ROW_ID} {', '.join(map(str, ids))}" if ids else ""
 
 
 def _plain(value: Any) -> Any:

@@ -39,7 +39,8 @@ class VolumeHistory:
     def describe(self) -> str:
         if not self.counts:
             return "no earlier runs"
-        return f"median {self.usual:g} rows over the last {len(self.counts)} run(s): {list(self.counts)}"
+        runs = f"the last {len(self.counts)} runs" if len(self.counts) > 1 else "the last run"
+        return f"about {self.usual:,g} rows (median of {runs}: {', '.join(f'{c:,}' for c in self.counts)})"
 
 
 def build_raw_batch_suite(thresholds: Thresholds, history: VolumeHistory | None = None) -> SuiteSpec:

@@ -135,7 +135,7 @@ def test_a_national_phone_number_is_refused_as_unusable(cfg_home: Path) -> None:
 def test_a_row_that_never_became_a_person_is_explained_by_its_exact_address(cfg_home: Path) -> None:
     result = _explain(QUARANTINED.upper())
     assert result.exit_code == 0, result.output
-    assert "vendor_apollo/a.csv row 50" in result.output
+    assert "vendor_apollo: row 51 of a.csv" in result.output  # data row 50 under the header row
     assert _named(result.output) == set()
     assert _explain("broken@").exit_code == 1
 

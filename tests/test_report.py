@@ -62,3 +62,13 @@ def test_report_escapes_reasons_from_the_data() -> None:
 
     svg = bar_chart([("<img src=x onerror=alert(1)>", 3)])
     assert "<img" not in svg and "&lt;img" in svg
+
+
+def test_whole_reasons_and_quarantined_rows_are_escaped_never_cut() -> None:
+    from leadpipe.pipeline.report import _quarantined_rows, _reason_table
+
+    reason = "the email '<img src=x onerror=alert(1)>' in row 57 of vendor_x.csv is not a valid address" * 2
+    html = _reason_table([(reason, 3)], "#c62828", "quarantine reasons")
+    html += _quarantined_rows([("vendor_x", "row 57 of vendor_x.csv", reason)], total=1)
+    assert "<img" not in html and "&lt;img" in html
+    assert html.count("is not a valid address") == 4  # twice per reason, in both tables: nothing cut

@@ -8,12 +8,14 @@ prospects and reach the local CRM, although run 2 ingests nothing.
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 from click.testing import CliRunner
 from sqlalchemy import select
 
 from leadpipe.cli import main
+from leadpipe.pipeline.funnel import format_funnel
 from leadpipe.pipeline.run import run_pipeline
 from leadpipe.pipeline.settings import load_config
 from leadpipe.store.warehouse import engine_for, outcomes, people, prospects, qualify_runs, requalifications
@@ -59,6 +61,17 @@ def test_a_lower_threshold_requalifies_people_not_in_the_next_runs_input(demo_ho
     assert all(changes[pid].push_result.startswith("created in local CRM") for pid in between)
     assert second["requalification"]["newly_qualified"] == len(between)
     assert second["requalification"]["push"]["created"] == len(between)
+    # the funnel and the report count them on their own line: not "pushed 0"
+    assert second["funnel"]["pushed_requalified"] == len(between)
+    funnel = format_funnel(second)
+    assert re.search(r"-> pushed to the CRM\s+0\n", funnel)
+    assert re.search(rf"-> pushed after re-qualification\s+{len(between):,}\n", funnel)
+    assert f"re-qualified after a config change: {second['requalification']['people']:,} people " \
+           f"({len(between):,} newly qualified" in funnel
+    report = " ".join(Path(second["outputs"]["report_html"]).read_text(encoding="utf-8").split())
+    assert re.search(rf"pushed after re-qualification</text>.{{0,200}}>{len(between):,}</text>", report)
+    assert f"pushed after re-qualification: {len(between):,};" in report
+    assert f"{len(between):,} of them pushed to the CRM" in report
     with open(second["outputs"]["crm_import_csv"], encoding="utf-8") as fh:
         csv_people = {r["person_id"] for r in csv.DictReader(fh)}
     assert between <= csv_people

@@ -20,7 +20,7 @@ def run_command(ctx: click.Context, run_id: str | None) -> None:
     with user_errors(RunIdTaken):
         summary = run_pipeline(settings(ctx), run_id)
     click.echo(format_funnel(summary))
-    if summary["source_errors"] or summary["rejected_batches"]:
+    if summary["status"] == "failed":
         sys.exit(1)
 
 

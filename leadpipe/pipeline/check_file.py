@@ -17,6 +17,7 @@ from connectors.sources.file_source import FileSource
 from connectors.sources.mapping import map_headers, record_headers
 from enrichment.normalise import normalise_frame
 from expectations.gx_runner import run_suite
+from expectations.messages import SUITE_TITLES, shown_row
 from expectations.normalised_leads import NormalisedLeadsThresholds, build_normalised_leads_suite
 from expectations.raw_batch import VolumeHistory, build_raw_batch_suite
 from expectations.settings import Thresholds
@@ -29,8 +30,11 @@ EXAMPLE_ROWS = 5
 class SuiteReport:
     suite: str
     passed: bool
+    verdict: str  # "passed", "passed, 3 rows quarantined", "stopped the batch"
     critical: list[str]
-    rows_failed: dict[str, list[int]]  # check -> data row numbers in the file
+    rows_failed: dict[str, list[int]]  # check -> the file's row numbers (spreadsheet rows: header = row 1)
+    quarantine: list[str]  # one sentence per row-level check, with rows and values
+    row_reasons: dict[int, str]  # the file's row number -> why it would be quarantined
     warnings: list[str]
 
 
@@ -98,30 +102,29 @@ def check_file(path: Path, *, thresholds: Thresholds, preset: str | None = None,
     ]
     for data, suite in suites:
         data = normalise_frame(frame) if data is None else data
-        result = run_suite(data, suite, docs_dir=docs_dir)
+        result = run_suite(data, suite, docs_dir=docs_dir, given=frame)
         by_check: dict[str, list[int]] = {}
         for row, checks in sorted(result.row_failures.items()):
             for check in checks:
-                by_check.setdefault(check, []).append(int(row))
-        report.suites.append(SuiteReport(result.suite_name, result.success, result.critical_failures, by_check,
-                                         result.warnings))
+                by_check.setdefault(check, []).append(shown_row(path.name, row))
+        report.suites.append(SuiteReport(
+            SUITE_TITLES.get(result.suite_name, result.suite_name), not result.stop_batch, result.verdict,
+            result.critical_failures, by_check, [f.text() for f in result.findings if f.severity == "row"],
+            {shown_row(path.name, row): why for row, why in sorted(result.row_reasons.items())}, result.warnings))
         report.docs_path = result.docs_path or report.docs_path
     return report
 
 
 def format_report(report: FileReport) -> str:
-    lines = [f"{report.file}: {report.rows} data rows, {len(report.unreadable)} unreadable ({report.mapping_how})"]
+    lines = [(f"{report.file}: {report.rows} data rows, {len(report.unreadable)} unreadable ({report.mapping_how}); "
+              "row numbers as in a spreadsheet (the header is row 1)")]
     lines.append("  mapping: " + (", ".join(f"{f} <- {h!r}" for f, h in report.mapping.items()) or "nothing mapped"))
     for problem in report.unreadable[:EXAMPLE_ROWS]:
         lines.append(f"  unreadable: {problem}")
     for suite in report.suites:
-        verdict = "STOPS THE BATCH" if suite.critical else ("passed" if suite.passed else "passed with findings")
-        lines.append(f"{suite.suite}: {verdict}")
-        lines += [f"  critical: {msg}" for msg in suite.critical]
-        for check, rows in suite.rows_failed.items():
-            example = ", ".join(map(str, rows[:EXAMPLE_ROWS]))
-            more = " ..." if len(rows) > EXAMPLE_ROWS else ""
-            lines.append(f"  quarantine {len(rows)} row(s) for {check}: rows {example}{more}")
+        lines.append(f"{suite.suite}: {suite.verdict.replace('stopped the batch', 'STOPS THE LIST')}")
+        lines += [f"  stops the list: {msg}" for msg in suite.critical]
+        lines += [f"  quarantine: {msg}" for msg in suite.quarantine]
         lines += [f"  warning: {msg}" for msg in suite.warnings]
     if report.docs_path:
         lines.append(f"Data Docs: {report.docs_path}")

@@ -63,6 +63,12 @@ class RunContext:
         notes = json.loads(path.read_text()) if path.exists() else []
         ledger.write_json(path, {"messages": sorted(set((notes["messages"] if notes else []) + [message]))})
 
+    def forget_note(self, kind: str, name: str) -> None:
+        """Take back the notes of one name (a retried task that succeeded takes back its failure)."""
+        path = self.folder / kind / f"{name}.json"
+        if path.exists():
+            path.unlink()
+
     def notes(self, kind: str) -> dict[str, list[str]]:
         """Every note of one kind, by name (source or gate)."""
         folder = self.folder / kind

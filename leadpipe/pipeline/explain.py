@@ -10,6 +10,7 @@ from sqlalchemy import Connection, Engine, String, cast, func, or_, select
 
 from enrichment.normalise import normalise_email, normalise_phone
 from enrichment.personas import classify_title
+from expectations.messages import place
 from leadpipe.store.warehouse import membership, outcomes, people, push_ledger, raw_rows, requalifications
 
 QueryKind = Literal["email", "phone", "person_id"]
@@ -151,6 +152,7 @@ def _row(conn, r) -> dict:
         .where(outcomes.c.raw_row_id == r.id).order_by(outcomes.c.run_id.desc())
     ).first()
     return {"raw_row_id": r.id, "source": r.source, "file": r.source_file, "row": r.source_row,
+            "where": place(r.source_file, r.source_row),
             "outcome": last.outcome if last else None, "reason": last.reason if last else None}
 
 
@@ -242,10 +244,11 @@ def format_explanation(info: dict) -> str:
         lines += _score_lines(p)
         lines += _compliance_lines(p)
         lines.append("  values from: " + ", ".join(f"{k}<-row {v}" for k, v in sorted(p["provenance"].items())))
-    lines.append("  source rows:")
+    lines.append("  source rows (numbered as in a spreadsheet, the header is row 1):")
     for r in info["rows"]:
         match = f" [{r['match_rule']}]" if r.get("match_rule") else ""
-        lines.append(f"    {r['source']}/{r['file']} row {r['row']}{match}: {r['outcome'] or '-'}"
+        where = r.get("where") or place(r["file"], r["row"])
+        lines.append(f"    {r['source']}: {where}{match}: {r['outcome'] or '-'}"
                      f" - {r['reason'] or ''}")
         if r.get("match_evidence"):
             lines.extend(_match_lines(r["match_evidence"]))

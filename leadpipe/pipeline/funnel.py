@@ -1,9 +1,14 @@
-"""The run funnel as a person reads it: rows in per source -> valid -> people -> qualified -> pushed."""
+"""The run funnel as a person reads it: rows in per source -> valid -> people -> qualified -> pushed.
+
+Then the people a config change qualified anew and pushed (they bring no row into the run, so they are not
+in "pushed to the CRM"), the run's status and, when it failed, why. `for_logs` prints the reasons without
+the offending values (the summarise task prints the funnel into its task log).
+"""
 
 from __future__ import annotations
 
 
-def format_funnel(summary: dict) -> str:
+def format_funnel(summary: dict, *, for_logs: bool = False) -> str:
     f = summary["funnel"]
     lines = [f"leadpipe run {summary['run_id']}"]
     for source, n in sorted(f["rows_in"].items()):
@@ -14,11 +19,15 @@ def format_funnel(summary: dict) -> str:
         f"  -> unique people                 {f['unique_people']:>8,}",
         f"  -> qualified prospects           {f['qualified']:>8,}",
         f"  -> pushed to the CRM             {f['pushed']:>8,}",
-        "  outcomes: " + ", ".join(f"{k} {v:,}" for k, v in summary["outcomes"].items()),
     ]
-    for source, messages in {**summary.get("source_errors", {}), **summary.get("rejected_batches", {})}.items():
-        for m in messages:
-            lines.append(f"  PROBLEM  {source}: {m}")
+    requal = summary.get("requalification") or {}
+    if requal.get("people") or f.get("pushed_requalified"):
+        lines.append(f"  re-qualified after a config change: {requal.get('people', 0):,} people "
+                     f"({requal.get('newly_qualified', 0):,} newly qualified, "
+                     f"{requal.get('newly_disqualified', 0):,} no longer qualified)")
+        lines.append(f"  -> pushed after re-qualification {f.get('pushed_requalified', 0):>8,}")
+    lines.append("  outcomes: " + ", ".join(f"{k} {v:,}" for k, v in summary["outcomes"].items()))
+    lines += _status_lines(summary, for_logs)
     for source, messages in sorted(summary.get("source_warnings", {}).items()):
         lines += [f"  WARNING  {source}: {m}" for m in messages]
     out = summary.get("outputs", {})
@@ -30,3 +39,13 @@ def format_funnel(summary: dict) -> str:
     for source, docs in sorted(summary.get("data_docs", {}).items()):
         lines.append(f"  Data Docs ({source}): {docs}")
     return "\n".join(lines)
+
+
+def _status_lines(summary: dict, for_logs: bool) -> list[str]:
+    if "status" not in summary:  # a summary.json written before runs carried a status
+        old = {**summary.get("source_errors", {}), **summary.get("rejected_batches", {})}
+        return [f"  PROBLEM  {source}: {m}" for source, messages in old.items() for m in messages]
+    reasons = summary.get("reasons_for_logs" if for_logs else "reasons") or []
+    if summary["status"] == "succeeded":
+        return ["  status: succeeded"]
+    return ["  status: FAILED", *[f"  why: {r}" for r in reasons]]

@@ -44,13 +44,16 @@ def validate_prospects(ctx: RunContext, path: str | None) -> str | None:
             do_not_contact=DoNotContact(frozenset(lists.emails), frozenset(lists.domains), frozenset(lists.phones)),
         )
         frame = df.assign(raw_row_id=df["primary_raw_row_id"].astype("int64"))
+        held = lineage(ctx, frame["raw_row_id"].tolist())
+        # each prospect's primary source row, so messages name the file's row, not a warehouse id
+        where = held.reindex(frame["raw_row_id"].to_numpy())
+        frame = frame.assign(source_file=where["source_file"].to_numpy(), source_row=where["source_row"].to_numpy())
         result = run_suite_with_docs(frame, suite, ctx.folder / "data_docs" / PROSPECTS_GATE)
         record_validation(ctx, result, PROSPECTS_GATE)
-        held = lineage(ctx, frame["raw_row_id"].tolist())
-        if result.critical_failures:
-            stop_batch(ctx, PROSPECTS_GATE, held, result.critical_failures,
+        if result.stop_batch:
+            stop_batch(ctx, PROSPECTS_GATE, held, result.critical_failures, result.critical_for_logs(),
                        label=f"{PROSPECTS_GATE}: push of {len(df)} prospects", check_name="push stopped")
-        failed = quarantine_row_failures(ctx, held, result.row_failures)
+        failed = quarantine_row_failures(ctx, held, result)
         out = ctx.folder / "prospects_validated.parquet"
         write_frame(df[~frame["raw_row_id"].isin(failed)], out)
         log.info("prospects gate: %d prospects go on to push, %d held back", len(df) - len(failed), len(failed))

@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from sqlalchemy import func, select
 
+from expectations.messages import SUITE_TITLES, place, title_of_check_name, verdict
 from leadpipe.pipeline.rebuild import persona_of
 from leadpipe.pipeline.settings import Config
 from leadpipe.store.run_paths import at
@@ -25,13 +26,15 @@ log = logging.getLogger("leadpipe")
 OUTCOME_COLOURS = {"pushed": "#2e7d32", "merged": "#1565c0", "suppressed": "#ef6c00", "disqualified": "#757575",
                    "quarantined": "#c62828"}
 TOP_REASONS = 10
+QUARANTINE_ROWS_SHOWN = 200  # the report lists this many quarantined rows; the warehouse has them all
 
 _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:980px;color:#222}
 h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #ddd;padding-bottom:.3rem}
 table{border-collapse:collapse;margin:.5rem 0}td,th{padding:.25rem .7rem;border-bottom:1px solid #eee;text-align:left}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}.ok{color:#2e7d32}.bad{color:#c62828;font-weight:600}
-.muted{color:#777;font-size:.9rem}.legend span{display:inline-block;margin-right:1rem}
+.muted{color:#777;font-size:.9rem}.warn{color:#ef6c00}
+.bar{display:inline-block;height:.8rem;vertical-align:middle;margin-right:.4rem}td.why{max-width:640px}.legend span{display:inline-block;margin-right:1rem}
 .legend i{display:inline-block;width:.8rem;height:.8rem;margin-right:.3rem;vertical-align:middle}
 """
 
@@ -126,14 +129,21 @@ def run_report_data(cfg: Config, run_id: str) -> dict:
         q_reasons = conn.execute(
             select(quarantine.c.check_name, func.count()).where(quarantine.c.run_id == run_id)
             .group_by(quarantine.c.check_name).order_by(func.count().desc()).limit(TOP_REASONS)).all()
+        q_rows = conn.execute(
+            select(quarantine.c.source, quarantine.c.source_file, quarantine.c.source_row, quarantine.c.reason)
+            .where(quarantine.c.run_id == run_id)
+            .order_by(quarantine.c.source, quarantine.c.source_file, quarantine.c.source_row)
+            .limit(QUARANTINE_ROWS_SHOWN)).all()
         s_reasons = conn.execute(
             select(outcomes.c.reason, func.count())
             .where(outcomes.c.run_id == run_id, outcomes.c.outcome == "suppressed")
             .group_by(outcomes.c.reason).order_by(func.count().desc()).limit(TOP_REASONS)).all()
         segs = conn.execute(select(people.c.segments).where(people.c.updated_run_id == run_id)).scalars().all()
         checks = conn.execute(select(validation_results.c.suite, validation_results.c.success,
-                                     validation_results.c.statistics)
-                              .where(validation_results.c.run_id == run_id)).all()
+                                     validation_results.c.statistics, validation_results.c.failures,
+                                     validation_results.c.warnings)
+                              .where(validation_results.c.run_id == run_id)
+                              .order_by(validation_results.c.source, validation_results.c.created_at)).all()
         pushed = conn.execute(select(push_ledger.c.sink, func.count()).where(push_ledger.c.run_id == run_id)
                               .group_by(push_ledger.c.sink)).all()
     markets: Counter[str] = Counter()
@@ -143,11 +153,13 @@ def run_report_data(cfg: Config, run_id: str) -> dict:
         markets[market_labels.get((s.get("markets") or [None])[0], "no market")] += 1
         persona_counts[persona_of(cfg.personas, s) or "no persona"] += 1
     return {
-        "quarantine_reasons": [(r, n) for r, n in q_reasons],
+        "quarantine_reasons": [(title_of_check_name(r), n) for r, n in q_reasons],
+        "quarantined_rows": [(src, place(f, r), why) for src, f, r, why in q_rows],
         "suppression_reasons": [(r, n) for r, n in s_reasons],
         "markets": markets.most_common(),
         "personas": persona_counts.most_common(),
-        "checks": [{"suite": s, "success": bool(ok), "statistics": st or {}} for s, ok, st in checks],
+        "checks": [{"suite": s, "success": bool(ok), "statistics": st or {}, "failures": list(fails or []),
+                    "warnings": list(warns or [])} for s, ok, st, fails, warns in checks],
         "pushed_by_sink": dict(pushed),
     }
 
@@ -157,48 +169,104 @@ def render_run_report(summary: dict, data: dict) -> str:
     keys = list(OUTCOME_COLOURS)
     funnel = [("rows in", summary["raw_rows"]), ("valid rows", f["valid"]), ("unique people", f["unique_people"]),
               ("qualified prospects", f["qualified"]), ("pushed to the CRM", f["pushed"])]
+    requal = summary.get("requalification") or {}
+    if requal.get("people") or f.get("pushed_requalified"):
+        funnel.append(("pushed after re-qualification", f.get("pushed_requalified", 0)))
     by_source = summary["by_source"]
-    problems = {**summary.get("source_errors", {}), **summary.get("rejected_batches", {})}
-    parts = [f'<p class="muted">run {_e(summary["run_id"])}</p>']
-    if problems:
-        items = "".join(f"<li><b>{_e(s)}</b>: {_e(m)}</li>" for s, ms in sorted(problems.items()) for m in ms)
-        parts.append(f'<p class="bad">Some sources had problems:</p><ul>{items}</ul>')
+    parts = [f'<p class="muted">run {_e(summary["run_id"])}</p>', _status(summary)]
     warnings = summary.get("source_warnings", {})
     if warnings:
         items = "".join(f"<li><b>{_e(s)}</b>: {_e(m)}</li>" for s, ms in sorted(warnings.items()) for m in ms)
         parts.append(f'<p class="muted">Source warnings (the run did not fail for these):</p><ul>{items}</ul>')
+    base = summary.get("outputs", {}).get("run_folder")  # report.html is written there
     parts += [
-        "<h2>Funnel</h2>", bar_chart(funnel, "#1565c0", "funnel"),
+        "<h2>Funnel</h2>", bar_chart(funnel, "#1565c0", "funnel"), _requalified(requal, f),
         "<h2>Outcomes by source</h2>", stacked_chart(by_source, keys),
         _table(["source", "rows in", *keys],
                [[s, c["raw_rows"], *[c.get(k, 0) for k in keys]] for s, c in sorted(by_source.items())]),
         "<h2>Segments and personas</h2><p class='muted'>people created or updated in this run</p>",
         bar_chart(data["markets"], "#6a1b9a", "markets"), bar_chart(data["personas"], "#00838f", "personas"),
-        "<h2>Data quality</h2>",
-    ]
-    docs = summary.get("data_docs", {})
-    base = summary.get("outputs", {}).get("run_folder")  # report.html is written there
-    rows = []
-    for c in data["checks"]:
-        source = c["suite"].split(":")[-1]
-        st = c["statistics"]
-        rows.append(f"<tr><td>{_e(c['suite'])}</td><td class='{'ok' if c['success'] else 'bad'}'>"
-                    f"{'passed' if c['success'] else 'failed'}</td><td class='n'>{_e(st.get('successful_expectations', ''))}"
-                    f" / {_e(st.get('evaluated_expectations', ''))}</td><td>{_link(docs.get(source), 'Data Docs', base)}</td></tr>")
-    parts.append("<table><thead><tr><th>suite</th><th>result</th><th class='n'>checks passed</th><th>details</th>"
-                 f"</tr></thead><tbody>{''.join(rows)}</tbody></table>" if rows else '<p class="muted">no checks ran</p>')
-    parts += [
-        "<h2>Top quarantine reasons</h2>", bar_chart(data["quarantine_reasons"], OUTCOME_COLOURS["quarantined"],
-                                                      "quarantine reasons"),
-        "<h2>Top suppression reasons</h2>", bar_chart(data["suppression_reasons"], OUTCOME_COLOURS["suppressed"],
-                                                       "suppression reasons"),
+        "<h2>Data quality</h2>", _quality(data["checks"], summary.get("data_docs", {}), base),
+        "<h2>Top quarantine reasons</h2>",
+        _reason_table(data["quarantine_reasons"], OUTCOME_COLOURS["quarantined"], "quarantine reasons"),
+        _quarantined_rows(data.get("quarantined_rows", []), summary["outcomes"].get("quarantined", 0)),
+        "<h2>Top suppression reasons</h2>",
+        _reason_table(data["suppression_reasons"], OUTCOME_COLOURS["suppressed"], "suppression reasons"),
         "<h2>CRM results</h2>",
         _table(["CRM", "created or updated in this run"], [[k, v] for k, v in sorted(data["pushed_by_sink"].items())])
         if data["pushed_by_sink"] else '<p class="muted">nothing was written to a CRM in this run</p>',
-        (f"<p>prospects pushed: {f['pushed']:,}; CRM import file: "
-         f"{_link(summary.get('outputs', {}).get('crm_import_csv'), 'crm_import.csv', base)}</p>"),
+        (f"<p>prospects pushed: {f['pushed']:,}; pushed after re-qualification: {f.get('pushed_requalified', 0):,}; "
+         f"CRM import file: {_link(summary.get('outputs', {}).get('crm_import_csv'), 'crm_import.csv', base)}</p>"),
     ]
     return _page("leadpipe run report", "".join(parts))
+
+
+def _status(summary: dict) -> str:
+    """The run's status and, when it failed, every reason in full."""
+    reasons = summary.get("reasons")
+    if reasons is None:  # a summary written before runs carried a status
+        reasons = [f"{s}: {m}" for s, ms in sorted({**summary.get("source_errors", {}),
+                                                    **summary.get("rejected_batches", {})}.items()) for m in ms]
+    if not reasons:
+        return '<p id="run-status" class="ok">The run succeeded.</p>'
+    items = "".join(f"<li>{_e(r)}</li>" for r in reasons)
+    return f'<p id="run-status" class="bad">The run failed:</p><ul id="run-reasons">{items}</ul>'
+
+
+def _requalified(requal: dict, f: dict) -> str:
+    if not (requal.get("people") or f.get("pushed_requalified")):
+        return ""
+    return (f'<p id="requalified">A qualification config change re-decided {requal.get("people", 0):,} people who '
+            f'brought no new row: {requal.get("newly_qualified", 0):,} newly qualified, '
+            f'{requal.get("newly_disqualified", 0):,} no longer qualified; '
+            f'{f.get("pushed_requalified", 0):,} of them pushed to the CRM (counted on their own line, not in '
+            '"pushed to the CRM").</p>')
+
+
+def _quality(checks: list[dict], docs: dict, base: str | None = None) -> str:
+    """One line per suite run: what it checked, the verdict in words, every failure and warning in full."""
+    if not checks:
+        return '<p class="muted">no checks ran</p>'
+    rows = []
+    for c in checks:
+        suite, _, source = c["suite"].partition(":")
+        st = c["statistics"]
+        said = st.get("verdict") or verdict(bool(c["failures"]), int(st.get("rows_failed") or 0), len(c["warnings"]))
+        css = "bad" if said.startswith("stopped") else "warn" if said != "passed" else "ok"
+        name = SUITE_TITLES.get(suite, suite) + ("" if source == suite or not source else f" ({source})")
+        notes = "".join(f'<li class="bad">{_e(m)}</li>' for m in c["failures"])
+        notes += "".join(f'<li class="warn">warning: {_e(m)}</li>' for m in c["warnings"])
+        rows.append(f"<tr><td>{_e(name)}</td><td class='{css}'>{_e(said)}</td><td class='why'>"
+                    f"{f'<ul>{notes}</ul>' if notes else ''}</td>"
+                    f"<td>{_link(docs.get(source), 'Data Docs', base)}</td></tr>")
+    return ("<table><thead><tr><th>checks</th><th>result</th><th>details</th><th>Data Docs</th></tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>")
+
+
+def _reason_table(items: list[tuple[str, int]], colour: str, title: str) -> str:
+    """Reasons with counts as a table: the whole reason, however long, and a bar scaled to the largest."""
+    if not items:
+        return '<p class="muted">nothing to show</p>'
+    top = max(n for _, n in items) or 1
+    rows = "".join(
+        f'<tr><td class="why">{_e(reason)}</td><td class="n">{n:,}</td><td><span class="bar" '
+        f'style="width:{max(1, round(240 * n / top))}px;background:{colour}"></span></td></tr>'
+        for reason, n in items)
+    return (f'<table aria-label="{_e(title)}"><thead><tr><th>reason</th><th class="n">rows</th><th></th></tr>'
+            f"</thead><tbody>{rows}</tbody></table>")
+
+
+def _quarantined_rows(rows: list[tuple[str, str, str]], total: int) -> str:
+    """Each quarantined row with the file's row number and the whole reason, the offending value included."""
+    if not rows:
+        return ""
+    more = (f'<p class="muted">the first {len(rows):,} of {total:,} quarantined rows; all of them are in the '
+            "warehouse's quarantine table</p>") if total > len(rows) else ""
+    body = "".join(f"<tr><td>{_e(src)}</td><td>{_e(where)}</td><td class='why'>{_e(why)}</td></tr>"
+                   for src, where, why in rows)
+    return ('<h3>Quarantined rows</h3><p class="muted">row numbers as in a spreadsheet: the header is row 1</p>'
+            f'<table id="quarantined-rows"><thead><tr><th>source</th><th>where</th><th>why</th></tr></thead>'
+            f"<tbody>{body}</tbody></table>{more}")
 
 
 def write_run_report(cfg: Config, run_id: str, summary: dict) -> Path:
@@ -233,8 +301,8 @@ def render_rebuild_report(plan: dict, crm: dict | None, approval: str, folder: s
         bar_chart(list(plan_rows), "#1565c0", "plan"),
         _table(["action", "people"], [list(r) for r in plan_rows]),
         "<h2>Top suppression reasons</h2>",
-        bar_chart(list(plan.get("suppression_reasons", {}).items())[:TOP_REASONS], OUTCOME_COLOURS["suppressed"],
-                  "suppression reasons"),
+        _reason_table(list(plan.get("suppression_reasons", {}).items())[:TOP_REASONS], OUTCOME_COLOURS["suppressed"],
+                      "suppression reasons"),
         ('<p>Who is on the list and who is left out: <a id="preview-link" href="list_preview.html">list preview</a>'
          ' (<a href="list_preview.csv">CSV</a>, <a href="list_preview.xlsx">Excel</a>)</p>'),
         "<h2>Approval</h2>", f'<p id="approval">{_e(approval)}</p>',

@@ -167,3 +167,9 @@ def run_counts(engine: Engine, run_id: str) -> dict | None:
     """The run's re-qualification counts for summary.json (None when qualify did not run)."""
     with engine.connect() as conn:
         return conn.execute(select(qualify_runs.c.counts).where(qualify_runs.c.run_id == run_id)).scalar()
+
+
+def pushed_count(counts: dict | None) -> int:
+    """Re-qualified people the push created or updated in the CRM in this run (from `run_counts`)."""
+    push = (counts or {}).get("push") or {}
+    return int(push.get("created", 0)) + int(push.get("updated", 0))

@@ -96,9 +96,8 @@ def record_quarantine(engine: Engine, run_id: str, items: list[QuarantinedRow]) 
               "source_row": q.source_row, "field": q.field, "check_name": q.check_name, "reason": q.reason}
              for q in items],
         )
-    return record_outcomes(
-        engine, run_id, (Outcome(q.raw_row_id, "quarantined", f"{q.check_name}: {q.reason}") for q in items)
-    )
+    # the outcome's reason is the plain sentence alone: the check's name stays in the quarantine table
+    return record_outcomes(engine, run_id, (Outcome(q.raw_row_id, "quarantined", q.reason) for q in items))
 
 
 def outcome_counts(engine: Engine, run_id: str) -> dict[str, dict[str, int]]:
