@@ -102,8 +102,8 @@ class FileSource:
                     digest.update(block)
                     probe.feed(block)
             fp = digest.hexdigest()
-            if fp in state.seen:
-                continue
+            if fp in state.seen or fp in self._encodings:
+                continue  # stored before, or a byte-identical copy of a file listed just now: one version
             self._encodings[fp] = probe.encoding()
             units.append(SourceUnit(PurePosixPath(path).name, fs.unstrip_protocol(path), fp, fs.size(path)))
         return units

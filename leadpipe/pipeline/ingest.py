@@ -17,6 +17,7 @@ try already committed, so no stored row is left without an outcome.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +42,7 @@ from leadpipe.pipeline.erasure_guard import ErasureGuard
 from leadpipe.pipeline.settings import Config, SourceConfig
 from leadpipe.store import ledger
 from leadpipe.store.form_inbox import FormInbox
+from leadpipe.store.row_hashes import row_hash, stored_row_counts
 from leadpipe.store.run_files import parquet_writer
 from leadpipe.store.warehouse import outcomes, quarantine, raw_rows, source_files, source_state
 
@@ -57,6 +59,7 @@ class UnitResult:
     unit: str
     rows: int
     quarantined: int
+    already_ingested: int = 0
 
 
 def build_source(src: SourceConfig, cfg: Config) -> Source:
@@ -92,20 +95,33 @@ def unit_mapping(src: SourceConfig, headers: list[str]) -> HeaderMapping:
 
 
 def store_unit(engine: Engine, run_id: str, src: SourceConfig, source: Source, unit: SourceUnit) -> UnitResult:
-    """Store one unit's rows, its quarantine and its new state in one transaction (all or nothing)."""
+    """Store one unit's new rows, its quarantine and its new state in one transaction (all or nothing).
+
+    Rows the warehouse already holds for the same source and file name (by content: a grown export brings
+    its old rows again) are skipped and counted in source_files.rows_already_ingested; they keep the raw row
+    and the outcome of the run that first stored them (leadpipe.store.row_hashes).
+    """
     stamp = ledger.now()
-    total = bad = 0
+    total = bad = skipped = 0
     with engine.begin() as conn:
         guard = ErasureGuard.load(conn)
+        known = stored_row_counts(conn, src.name, unit.name, other_than_run=run_id)
         for i, batch in enumerate(batched(source.read(unit), BATCH_ROWS)):
             if i == 0:
                 _check_columns(src, unit, batch)
+            hashes = [row_hash(r.payload) for r in batch]
+            if known:
+                batch, hashes, n_known = _new_rows(batch, hashes, known)
+                skipped += n_known
+                if not batch:
+                    continue
             # People erased on request: stored as a marker with the outcome `suppressed`, never their data.
             batch, erased = guard.scrub(batch, unit_mapping(src, record_headers(batch)).fields if guard else {})
             ids = [r[0] for r in conn.execute(
                 insert(raw_rows).returning(raw_rows.c.id, sort_by_parameter_order=True),
                 [{"run_id": run_id, "source": src.name, "source_file": unit.name, "source_row": r.source_row,
-                  "payload": r.payload, "ingested_at": stamp} for r in batch])]
+                  "payload": r.payload, "ingested_at": stamp, "row_hash": None if gone else h}
+                 for r, h, gone in zip(batch, hashes, erased, strict=True)])]
             broken = [(rid, r) for rid, r in zip(ids, batch, strict=True) if r.error]
             if broken:
                 conn.execute(insert(quarantine), [
@@ -122,13 +138,28 @@ def store_unit(engine: Engine, run_id: str, src: SourceConfig, source: Source, u
             log.info("source %s, %s: %d rows stored so far", src.name, unit.name, total)
         conn.execute(insert(source_files).values(
             source=src.name, path=unit.locator[:10_000], fingerprint=unit.fingerprint, size_bytes=unit.size_bytes,
-            rows=total, run_id=run_id, ingested_at=stamp))
+            rows=total, rows_already_ingested=skipped, run_id=run_id, ingested_at=stamp))
         if unit.cursor_after is not None:
             conn.execute(delete(source_state).where(source_state.c.source == src.name))
             conn.execute(insert(source_state).values(source=src.name, cursor=unit.cursor_after, run_id=run_id,
                                                      updated_at=stamp))
-    log.info("source %s, %s: %d rows stored, %d unreadable rows quarantined", src.name, unit.name, total, bad)
-    return UnitResult(unit.name, total, bad)
+    log.info("source %s, %s: %d rows stored, %d unreadable rows quarantined, %d already ingested (skipped)",
+             src.name, unit.name, total, bad, skipped)
+    return UnitResult(unit.name, total, bad, skipped)
+
+
+def _new_rows(batch: list[RawRecord], hashes: list[str], known: Counter[bytes]
+              ) -> tuple[list[RawRecord], list[str], int]:
+    """The batch without rows the warehouse already holds; `known` is used up copy by copy, so a row that
+    appears once more than before (a second identical submission) is still new."""
+    keep = []
+    for i, h in enumerate(hashes):
+        digest = bytes.fromhex(h)
+        if known[digest] > 0:
+            known[digest] -= 1
+        else:
+            keep.append(i)
+    return [batch[i] for i in keep], [hashes[i] for i in keep], len(batch) - len(keep)
 
 
 def _check_columns(src: SourceConfig, unit: SourceUnit, first_batch: list[RawRecord]) -> None:

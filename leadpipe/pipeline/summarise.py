@@ -27,10 +27,13 @@ def summarise(ctx: RunContext) -> dict:
     summary = {
         "run_id": run_id,
         "raw_rows": raw,
+        # rows of this run's files an earlier run had stored (a grown export): skipped, outcome in that run
+        "already_ingested": sum(c["already_ingested"] for c in by_source.values()),
         "outcomes": totals,
         "by_source": by_source,
         "funnel": {
             "rows_in": {s: c["raw_rows"] for s, c in by_source.items()},
+            "already_ingested": {s: c["already_ingested"] for s, c in by_source.items() if c["already_ingested"]},
             "valid": raw - totals["quarantined"],
             "unique_people": _rows(folder / "resolved.parquet"),
             "qualified": _prospects_of_this_run(folder / "prospects.parquet"),

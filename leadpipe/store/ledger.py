@@ -16,7 +16,7 @@ from sqlalchemy import Engine, delete, func, insert, select, update
 
 from leadpipe.core.schema import OUTCOMES
 from leadpipe.store.bulk_write import write_many
-from leadpipe.store.warehouse import in_chunks, outcomes, quarantine, raw_rows, runs
+from leadpipe.store.warehouse import in_chunks, outcomes, quarantine, raw_rows, runs, source_files
 
 
 class LedgerMismatch(RuntimeError):
@@ -102,13 +102,24 @@ def record_quarantine(engine: Engine, run_id: str, items: list[QuarantinedRow]) 
 
 
 def outcome_counts(engine: Engine, run_id: str) -> dict[str, dict[str, int]]:
-    """source -> outcome -> rows, plus 'raw_rows' per source, for this run's ingested rows."""
+    """source -> outcome -> rows, plus 'raw_rows' per source, for this run's ingested rows.
+
+    'already_ingested' counts the rows of this run's files that an earlier run had stored (a grown export):
+    they are not raw rows of this run and have no outcome in it; their outcome is in the run that stored them.
+    """
     by_source: dict[str, dict[str, int]] = {}
     with engine.connect() as conn:
         for source, n in conn.execute(
             select(raw_rows.c.source, func.count()).where(raw_rows.c.run_id == run_id).group_by(raw_rows.c.source)
         ):
-            by_source[source] = {"raw_rows": n, **{o: 0 for o in OUTCOMES}}
+            by_source[source] = {"raw_rows": n, "already_ingested": 0, **{o: 0 for o in OUTCOMES}}
+        for source, n in conn.execute(
+            select(source_files.c.source, func.sum(source_files.c.rows_already_ingested))
+            .where(source_files.c.run_id == run_id).group_by(source_files.c.source)
+        ):
+            if n:
+                by_source.setdefault(source, {"raw_rows": 0, "already_ingested": 0, **{o: 0 for o in OUTCOMES}})
+                by_source[source]["already_ingested"] = int(n)
         q = (
             select(raw_rows.c.source, outcomes.c.outcome, func.count())
             .join(outcomes, (outcomes.c.raw_row_id == raw_rows.c.id) & (outcomes.c.run_id == run_id))

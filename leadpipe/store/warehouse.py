@@ -64,6 +64,8 @@ source_files = Table(
     Column("run_id", String(250), nullable=False),
     Column("ingested_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("source", "fingerprint", name="uq_source_files_source_fingerprint"),
+    # 0002: rows of this file version skipped because the warehouse already held them (a grown export)
+    Column("rows_already_ingested", Integer, nullable=False, server_default="0"),
 )
 
 raw_rows = Table(
@@ -76,6 +78,9 @@ raw_rows = Table(
     Column("source_row", Integer, nullable=False),
     Column("payload", JSON, nullable=False),
     Column("ingested_at", DateTime(timezone=True), nullable=False),
+    # 0002: SHA-256 of the payload (leadpipe.store.row_hashes), so a grown file is ingested for its new rows only
+    Column("row_hash", String(64)),
+    Index("ix_raw_rows_source_file_hash", "source", "source_file", "row_hash"),
 )
 
 people = Table(
