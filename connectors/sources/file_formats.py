@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from connectors.sources.base import RawRecord, SourceError, text
+from connectors.sources.xlsx_reader import close_workbook, open_workbook, sheet_rows
 
 SNIFF_BYTES = 64 * 1024
 csv.field_size_limit(16 * 1024 * 1024)  # one huge notes cell must not stop the file
@@ -203,21 +204,18 @@ def _json(stream: io.TextIOBase, file_name: str) -> Iterator[RawRecord]:
 
 
 def _xlsx(fh: IO[bytes], file_name: str, sheet: str | None) -> Iterator[RawRecord]:
-    from openpyxl import load_workbook  # ~0.1 s to import, and only .xlsx sources need it
-
+    """The first sheet (or `sheet`), streamed: see connectors.sources.xlsx_reader."""
     try:
-        wb = load_workbook(fh, read_only=True, data_only=True)
+        wb = open_workbook(fh)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise SourceError(f"{file_name}: not a readable Excel .xlsx file ({exc})") from None
     try:
         if sheet is not None and sheet not in wb.sheetnames:
             raise SourceError(f"{file_name}: no sheet named {sheet!r}; sheets: {wb.sheetnames}")
         ws = wb[sheet] if sheet else wb.worksheets[0]
-        rows = ws.iter_rows(values_only=True)
         header: list[str] | None = None
         number = 0
-        for row_no, row in enumerate(rows, start=1):
-            cells = [_cell(v) for v in row]
+        for row_no, cells in enumerate(sheet_rows(ws), start=1):
             if not any(c.strip() for c in cells):
                 continue
             if header is None:
@@ -239,10 +237,4 @@ def _xlsx(fh: IO[bytes], file_name: str, sheet: str | None) -> Iterator[RawRecor
         if header is None:
             raise SourceError(f"{file_name}: the sheet {ws.title!r} is empty")
     finally:
-        wb.close()
-
-
-def _cell(v: Any) -> str:
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))  # phone numbers and counts stored as numbers
-    return text(v)
+        close_workbook(wb)
