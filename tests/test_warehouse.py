@@ -22,7 +22,7 @@ from leadpipe.store.warehouse import (
     raw_rows,
 )
 
-HEAD = "0002_raw_row_hashes"
+HEAD = "0003_batch_releases"
 REQUIRED_TABLES = {"raw_rows", "people", "membership", "outcomes", "quarantine", "push_ledger", "runs",
                    "source_files", "prospects", "validation_results"}
 
@@ -118,7 +118,7 @@ def test_ledger_adds_up_only_when_every_row_has_one_outcome(warehouse_url: str) 
     ledger.record_outcomes(engine, "r1", [Outcome(ids[1], "pushed", "created")])
     counts = ledger.outcome_counts(engine, "r1")
     ledger.check_adds_up(counts)
-    assert counts["s"] == {"raw_rows": 4, "already_ingested": 0, "pushed": 1, "merged": 1, "suppressed": 0, "disqualified": 1,
+    assert counts["s"] == {"raw_rows": 4, "released": 0, "already_ingested": 0, "pushed": 1, "merged": 1, "suppressed": 0, "disqualified": 1,
                            "quarantined": 1}
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(quarantine)).scalar() == 1

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pyarrow as pa
 from pydantic import BaseModel
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Engine, and_, delete, func, insert, or_, select, update
 
 from connectors import registry
 from connectors.sources.base import (
@@ -44,7 +44,15 @@ from leadpipe.store import ledger
 from leadpipe.store.form_inbox import FormInbox
 from leadpipe.store.row_hashes import row_hash, stored_row_counts
 from leadpipe.store.run_files import parquet_writer
-from leadpipe.store.warehouse import outcomes, quarantine, raw_rows, source_files, source_state
+from leadpipe.store.warehouse import (
+    batch_releases,
+    outcomes,
+    quarantine,
+    raw_rows,
+    released_row_ids,
+    source_files,
+    source_state,
+)
 
 log = logging.getLogger("leadpipe")
 BATCH_ROWS = 5_000
@@ -174,23 +182,37 @@ def _check_columns(src: SourceConfig, unit: SourceUnit, first_batch: list[RawRec
                     m.missing)
 
 
+def claim_released_batches(engine: Engine, run_id: str, source: str) -> int:
+    """Take on the source's released batches no run has carried on yet (`leadpipe release`); their rows join
+    this run's rows from here on. Idempotent for a retried task: batches this run claimed before stay its own.
+    Returns the rows this run carries on."""
+    with engine.begin() as conn:
+        conn.execute(update(batch_releases).where(batch_releases.c.source == source,
+                                                  batch_releases.c.carried_run_id.is_(None))
+                     .values(carried_run_id=run_id))
+        return conn.execute(select(func.count()).select_from(released_row_ids(run_id, source).subquery())).scalar_one()
+
+
 def export_run_rows(engine: Engine, run_id: str, src: SourceConfig, out: Path) -> int:
-    """Write this run's readable rows (to `out`: a Path or an ObjectStoragePath, see leadpipe.store.run_files) of the source as canonical string columns + lineage; rows written."""
+    """Write this run's readable rows (to `out`: a Path or an ObjectStoragePath, see leadpipe.store.run_files) of the source as canonical string columns + lineage; rows written.
+
+    This run's rows are the ones it stored plus those of released batches it carries on (stored by the run
+    that stopped them, whose quarantine of them stays that run's record)."""
+    of_run = and_(raw_rows.c.source == src.name,
+                  or_(raw_rows.c.run_id == run_id, raw_rows.c.id.in_(released_row_ids(run_id, src.name))))
     base = select(raw_rows.c.id, raw_rows.c.source_file, raw_rows.c.source_row, raw_rows.c.payload).where(
-        raw_rows.c.run_id == run_id, raw_rows.c.source == src.name,
+        of_run,
         ~raw_rows.c.id.in_(select(quarantine.c.raw_row_id).where(quarantine.c.run_id == run_id,
                                                                   quarantine.c.source == src.name)),
         ~raw_rows.c.id.in_(select(outcomes.c.raw_row_id).where(outcomes.c.run_id == run_id,
                                                                 outcomes.c.outcome == "suppressed")))
     with engine.connect() as conn:
         names = [r[0] for r in conn.execute(
-            select(raw_rows.c.source_file).where(raw_rows.c.run_id == run_id, raw_rows.c.source == src.name)
-            .group_by(raw_rows.c.source_file))]
+            select(raw_rows.c.source_file).where(of_run).group_by(raw_rows.c.source_file))]
         mappings: dict[str, HeaderMapping] = {}
         for name in names:
-            sample = conn.execute(select(raw_rows.c.payload).where(
-                raw_rows.c.run_id == run_id, raw_rows.c.source == src.name, raw_rows.c.source_file == name)
-                .order_by(raw_rows.c.id).limit(MAPPING_SAMPLE)).scalars().all()
+            sample = conn.execute(select(raw_rows.c.payload).where(of_run, raw_rows.c.source_file == name)
+                                  .order_by(raw_rows.c.id).limit(MAPPING_SAMPLE)).scalars().all()
             mappings[name] = unit_mapping(src, record_headers([RawRecord(0, p) for p in sample]))
     fields = sorted({f for m in mappings.values() for f in m.fields})
     schema = pa.schema([(f, pa.string()) for f in fields] + [
@@ -244,6 +266,8 @@ def ingest_source(ctx: RunContext, source_name: str) -> str | None:
             except SourceError as exc:
                 log.error("source %s: %s", src.name, exc)
                 ctx.note("source_errors", src.name, str(exc))
+        if carried := claim_released_batches(ctx.engine, ctx.run_id, src.name):
+            log.info("source %s: %d rows of released batches carried on", src.name, carried)
         out = ctx.folder / "ingested" / f"{src.name}.parquet"
         if not export_run_rows(ctx.engine, ctx.run_id, src, out):
             out.unlink(missing_ok=True)
