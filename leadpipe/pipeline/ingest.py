@@ -198,8 +198,13 @@ def export_run_rows(engine: Engine, run_id: str, src: SourceConfig, out: Path) -
 
     This run's rows are the ones it stored plus those of released batches it carries on (stored by the run
     that stopped them, whose quarantine of them stays that run's record)."""
+    released = released_row_ids(run_id, src.name)
+    with engine.connect() as conn:
+        carries = conn.execute(select(released.exists())).scalar()
+    # the OR only when there is something to carry: it keeps the planner off the run_id index
     of_run = and_(raw_rows.c.source == src.name,
-                  or_(raw_rows.c.run_id == run_id, raw_rows.c.id.in_(released_row_ids(run_id, src.name))))
+                  or_(raw_rows.c.run_id == run_id, raw_rows.c.id.in_(released)) if carries
+                  else raw_rows.c.run_id == run_id)
     base = select(raw_rows.c.id, raw_rows.c.source_file, raw_rows.c.source_row, raw_rows.c.payload).where(
         of_run,
         ~raw_rows.c.id.in_(select(quarantine.c.raw_row_id).where(quarantine.c.run_id == run_id,
