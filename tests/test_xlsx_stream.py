@@ -6,6 +6,7 @@ The shared-string table is spooled to a temporary file and the sheet's declared 
 
 from __future__ import annotations
 
+import io
 import zipfile
 from collections.abc import Callable
 from datetime import date, datetime
@@ -15,10 +16,11 @@ import pytest
 from openpyxl import Workbook
 from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import InlineFont
+from openpyxl.reader.strings import read_string_table
 
 from connectors.sources.base import SourceError, SourceState
 from connectors.sources.file_source import FileSource
-from connectors.sources.xlsx_reader import SpooledStrings, cell_text
+from connectors.sources.xlsx_reader import SpooledStrings, _spooled_string_table, cell_text
 
 HEADER = ["Email", "Name", "Phone", "Mobile", "Zip", "Zip as number", "Employees", "Revenue", "Share",
           "Signed up", "Called at", "Opt-in"]
@@ -117,3 +119,53 @@ def test_shared_strings_are_looked_up_from_disk() -> None:
 ])
 def test_cell_text(value: object, fmt: str | None, shown: str) -> None:
     assert cell_text(value, fmt) == shown
+
+
+NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+SHARED = (f'<sst xmlns="{NS}" count="6" uniqueCount="6"><si><t>Email</t></si><si><t>Name</t></si>'
+          '<si><t>ann@x.de</t></si><si><r><rPr><b/></rPr><t xml:space="preserve">Zoë </t></r><r><t>Lee</t></r>'
+          '<rPh sb="0" eb="1"><t>ゾエ</t></rPh></si><si><t/></si><si><t>a_x005F_x000D_b &amp; 名前</t></si></sst>')
+
+
+def test_the_spooled_string_table_reads_what_openpyxl_reads() -> None:
+    """Plain, rich-text runs, phonetic guides left out, escapes, empty strings: openpyxl's list is the truth."""
+    expected = read_string_table(io.BytesIO(SHARED.encode()))
+    table = _spooled_string_table(io.BytesIO(SHARED.encode()))
+    assert [table[i] for i in range(len(table))] == list(expected)
+    assert table[3] == "Zoë Lee"
+    table.close()
+
+
+def test_cells_in_the_shared_string_table_come_from_the_spooled_table(tmp_path: Path) -> None:
+    """A workbook as Excel writes it (cells point into xl/sharedStrings.xml; openpyxl writes inline strings)."""
+    parts = {
+        "[Content_Types].xml": '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+        'spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/'
+        'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/sharedStrings.xml"'
+        ' ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+        "_rels/.rels": '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+        'officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        "xl/workbook.xml": f'<workbook xmlns="{NS}" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/'
+        'relationships"><sheets><sheet name="Export" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        "xl/_rels/workbook.xml.rels": '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+        'relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        'relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.'
+        'openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>'
+        "</Relationships>",
+        "xl/worksheets/sheet1.xml": f'<worksheet xmlns="{NS}"><dimension ref="A1:XFD1048576"/><sheetData>'
+        '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row>'
+        '<row r="2"><c r="A2" t="s"><v>2</v></c><c r="B2" t="s"><v>3</v></c></row>'
+        '<row r="4"><c r="A4" t="s"><v>5</v></c><c r="B4" t="s"><v>4</v></c></row></sheetData></worksheet>',
+        "xl/sharedStrings.xml": SHARED,
+    }
+    with zipfile.ZipFile(tmp_path / "excel.xlsx", "w") as z:
+        for name, xml in parts.items():
+            z.writestr(name, xml)
+    records = _read(tmp_path)
+    assert [r.payload for r in records] == [{"Email": "ann@x.de", "Name": "Zoë Lee"},
+                                            {"Email": "a_x000D_b & 名前", "Name": ""}]
+    assert [r.source_row for r in records] == [1, 2]

@@ -65,31 +65,54 @@ class SpooledStrings:
         self._file.close()
 
 
+class _StringTableTarget:
+    """An XML parser target collecting each <si>'s text: a plain <t> or rich-text runs <r><t>; phonetic
+    guides (<rPh>) are not part of the text, as in openpyxl's Text.content. No tree is built, so parsing a
+    table of millions of strings holds one string at a time."""
+
+    def __init__(self, strings: SpooledStrings, ns: str) -> None:
+        self.strings = strings
+        self.si, self.t, self.rph = f"{{{ns}}}si", f"{{{ns}}}t", f"{{{ns}}}rPh"
+        self.parts: list[str] = []
+        self.in_si = self.in_t = False
+        self.in_rph = 0
+
+    def start(self, tag: str, attrib: dict) -> None:
+        if tag == self.si:
+            self.in_si, self.parts = True, []
+        elif tag == self.rph:
+            self.in_rph += 1
+        elif tag == self.t:
+            self.in_t = self.in_si and not self.in_rph
+
+    def end(self, tag: str) -> None:
+        if tag == self.t:
+            self.in_t = False
+        elif tag == self.rph:
+            self.in_rph -= 1
+        elif tag == self.si:
+            self.strings.append("".join(self.parts).replace("x005F_", ""))
+            self.in_si = False
+
+    def data(self, chunk: str) -> None:
+        if self.in_t:
+            self.parts.append(chunk)
+
+    def close(self) -> None:
+        return None
+
+
 def _spooled_string_table(xml_source: IO[bytes]) -> SpooledStrings:
-    """openpyxl.reader.strings.read_string_table, into a SpooledStrings instead of a list.
+    """openpyxl.reader.strings.read_string_table, into a SpooledStrings instead of a list (same text)."""
+    from xml.etree.ElementTree import XMLParser  # expat: entity expansion is bounded (billion laughs)
 
-    Each <si> is a plain <t> or rich-text runs <r><t>; phonetic guides (<rPh>) are not part of the text, as
-    in openpyxl's Text.content. Parsed elements are dropped from the tree as they are read, so parsing a table
-    of millions of strings holds one at a time.
-    """
     from openpyxl.xml.constants import SHEET_MAIN_NS  # only .xlsx sources need openpyxl (~0.1 s to import)
-    from openpyxl.xml.functions import iterparse
 
-    si, t, r = (f"{{{SHEET_MAIN_NS}}}{tag}" for tag in ("si", "t", "r"))
     strings = SpooledStrings()
-    root = None
-    for event, node in iterparse(xml_source, events=("start", "end")):
-        if root is None:
-            root = node  # <sst>
-        elif event == "end" and node.tag == si:
-            parts = []
-            for child in node:
-                if child.tag == t:
-                    parts.append(child.text or "")
-                elif child.tag == r:
-                    parts.extend(run.text or "" for run in child if run.tag == t)
-            strings.append("".join(parts).replace("x005F_", ""))
-            root.clear()  # the <si> just read, and the empty ones before it
+    parser = XMLParser(target=_StringTableTarget(strings, SHEET_MAIN_NS))
+    for block in iter(lambda: xml_source.read(1 << 20), b""):
+        parser.feed(block)
+    parser.close()
     return strings
 
 
