@@ -17,7 +17,7 @@ export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__LOGGING__LOGGING_LEVEL ?= WARNING
 export PATH := $(BIN):$(PATH)
 
-.PHONY: install run test test-e2e test-e2e-deps airflow lint clean-run bench bench-normalise bench-enrich bench-dedupe bench-validate bench-push bench-sql bench-titles title-model
+.PHONY: install run test test-e2e test-e2e-deps airflow lint clean-run bench bench-normalise bench-enrich bench-dedupe bench-validate bench-push bench-sql bench-titles title-model bench-append
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -130,3 +130,10 @@ clean-run:
 SQL_BENCH_ROWS ?= 1000000
 bench-sql: install
 	$(BIN)/python bench/sql_source_bench.py --rows $(SQL_BENCH_ROWS) --ingest-rows $(SQL_BENCH_ROWS)
+
+# A grown export (bench/append_bench.py): APPEND_ROWS rows, then the same file with APPEND_NEW more; the second
+# run should store only the new rows and plan no CRM update for unchanged people.
+APPEND_ROWS ?= 70000
+APPEND_NEW ?= 1000
+bench-append: install
+	$(BIN)/python bench/append_bench.py --rows $(APPEND_ROWS) --append $(APPEND_NEW)

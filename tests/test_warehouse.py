@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config as AlembicConfig
 from alembic.migration import MigrationContext
 from sqlalchemy import func, insert, inspect, select, text
 
 from leadpipe.store import ledger
 from leadpipe.store.ledger import LedgerMismatch, Outcome, QuarantinedRow
+from leadpipe.store.row_hashes import row_hash
 from leadpipe.store.warehouse import (
     RetiredRevision,
     engine_for,
@@ -19,6 +22,7 @@ from leadpipe.store.warehouse import (
     raw_rows,
 )
 
+HEAD = "0003_batch_releases"
 REQUIRED_TABLES = {"raw_rows", "people", "membership", "outcomes", "quarantine", "push_ledger", "runs",
                    "source_files", "prospects", "validation_results"}
 
@@ -44,12 +48,21 @@ def _restamp(url: str, revision: str) -> None:
         conn.execute(text("UPDATE alembic_version SET version_num = :r"), {"r": revision})
 
 
+def _migrate_to(url: str, revision: str) -> None:
+    """The warehouse as an older leadpipe left it: migrated up to `revision` only."""
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", "leadpipe/store/migrations")
+    with engine_for(url).begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+
+
 def test_a_dev_warehouse_at_the_retired_head_is_restamped_to_the_baseline(warehouse_url: str) -> None:
-    migrate(warehouse_url)
+    _migrate_to(warehouse_url, "0001_baseline")
     ids = _store_rows(engine_for(warehouse_url), "r1", 3)
     _restamp(warehouse_url, "0009")  # the old chain's head produced exactly the baseline schema
     migrate(warehouse_url)
-    assert _stamped(warehouse_url) == {"0001_baseline"}
+    assert _stamped(warehouse_url) == {HEAD}  # re-stamped to the baseline, then upgraded from there
     with engine_for(warehouse_url).connect() as conn:
         assert conn.execute(select(raw_rows.c.id).order_by(raw_rows.c.id)).scalars().all() == ids
         assert compare_metadata(MigrationContext.configure(conn), metadata) == []
@@ -105,7 +118,7 @@ def test_ledger_adds_up_only_when_every_row_has_one_outcome(warehouse_url: str) 
     ledger.record_outcomes(engine, "r1", [Outcome(ids[1], "pushed", "created")])
     counts = ledger.outcome_counts(engine, "r1")
     ledger.check_adds_up(counts)
-    assert counts["s"] == {"raw_rows": 4, "pushed": 1, "merged": 1, "suppressed": 0, "disqualified": 1,
+    assert counts["s"] == {"raw_rows": 4, "released": 0, "already_ingested": 0, "pushed": 1, "merged": 1, "suppressed": 0, "disqualified": 1,
                            "quarantined": 1}
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(quarantine)).scalar() == 1
@@ -118,3 +131,19 @@ def test_unknown_outcome_is_refused(warehouse_url: str) -> None:
     ids = _store_rows(engine, "r1", 1)
     with pytest.raises(ValueError, match="unknown outcome"):
         ledger.record_outcomes(engine, "r1", [Outcome(ids[0], "lost", "?")])
+
+
+def test_the_row_hash_migration_hashes_rows_stored_before_it(warehouse_url: str) -> None:
+    """A warehouse upgraded from the baseline skips the old rows of a grown file from the first run on."""
+    _migrate_to(warehouse_url, "0001_baseline")
+    engine = engine_for(warehouse_url)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO raw_rows (run_id, source, source_file, source_row, payload, ingested_at) "
+                          "VALUES ('r0', 's', 'f.csv', 1, :p, CURRENT_TIMESTAMP), "
+                          "('r0', 's', 'f.csv', 2, :e, CURRENT_TIMESTAMP)"),
+                     {"p": '{"Name": "Ünïcødé 名前", "Email": "p@example.com"}',
+                      "e": '{"erased": "2026-01-01", "reason": "erased on request (GDPR Art. 17)"}'})
+    migrate(warehouse_url)
+    with engine.connect() as conn:
+        hashes = conn.execute(select(raw_rows.c.row_hash).order_by(raw_rows.c.source_row)).scalars().all()
+    assert hashes == [row_hash({"Email": "p@example.com", "Name": "Ünïcødé 名前"}), None]

@@ -22,6 +22,7 @@ from typing import IO, Any
 from connectors.sources.base import RawRecord, SourceError, text
 from connectors.sources.encodings import EncodingProbe
 from connectors.sources.headers import MAX_PREAMBLE_ROWS, header_index, unique_headers
+from connectors.sources.xlsx_reader import close_workbook, open_workbook, sheet_rows
 
 # EncodingProbe moved to `encodings`; importable from here as before
 __all__ = ["EXTENSIONS", "FORMATS", "EncodingProbe", "format_for", "read_records", "what_it_is"]
@@ -214,20 +215,18 @@ def _json(stream: io.TextIOBase, file_name: str) -> Iterator[RawRecord]:
 
 
 def _xlsx(fh: IO[bytes], file_name: str, sheet: str | None, header_row: int | None = None) -> Iterator[RawRecord]:
-    from openpyxl import load_workbook  # ~0.1 s to import, and only .xlsx sources need it
-
+    """The first sheet (or `sheet`), streamed (connectors.sources.xlsx_reader); the header found as for CSV."""
     try:
-        wb = load_workbook(fh, read_only=True, data_only=True)
+        wb = open_workbook(fh)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise SourceError(f"{file_name}: not a readable Excel .xlsx file ({exc})") from None
     try:
         if sheet is not None and sheet not in wb.sheetnames:
             raise SourceError(f"{file_name}: no sheet named {sheet!r}; sheets: {wb.sheetnames}")
         ws = wb[sheet] if sheet else wb.worksheets[0]
-        rows = enumerate(ws.iter_rows(values_only=True), start=1)
+        rows = enumerate(sheet_rows(ws), start=1)
         top: list[tuple[int, list[str]]] = []  # the first non-blank rows, to find the header among
-        for row_no, row in rows:
-            cells = [_cell(v) for v in row]
+        for row_no, cells in rows:
             if header_row is not None and row_no < header_row:
                 continue
             if any(c.strip() for c in cells):
@@ -242,7 +241,7 @@ def _xlsx(fh: IO[bytes], file_name: str, sheet: str | None, header_row: int | No
         while header and header[-1].startswith("column_"):
             header.pop()  # trailing empty header cells
         number = 0
-        for row_no, cells in chain(top[at + 1:], ((n, [_cell(v) for v in r]) for n, r in rows)):
+        for row_no, cells in chain(top[at + 1:], rows):
             if not any(c.strip() for c in cells):
                 continue
             number += 1
@@ -256,10 +255,4 @@ def _xlsx(fh: IO[bytes], file_name: str, sheet: str | None, header_row: int | No
         if number == 0:
             raise SourceError(_header_only(file_name, f"row {header_no}", header))
     finally:
-        wb.close()
-
-
-def _cell(v: Any) -> str:
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))  # phone numbers and counts stored as numbers
-    return text(v)
+        close_workbook(wb)

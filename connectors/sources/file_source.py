@@ -125,6 +125,7 @@ class FileSource:
     def discover(self, state: SourceState) -> list[SourceUnit]:
         fs, files = self._paths()
         units = []
+        listed: set[str] = set()
         for path in files:
             digest, probe = hashlib.sha256(), EncodingProbe()
             with fs.open(path, "rb") as fh:
@@ -132,8 +133,9 @@ class FileSource:
                     digest.update(block)
                     probe.feed(block)
             fp = digest.hexdigest()
-            if fp in state.seen:
-                continue
+            if fp in state.seen or fp in listed:
+                continue  # stored before, or a byte-identical copy of a file listed just now: one version
+            listed.add(fp)
             if self.encoding == "auto" and self._fmt_of(path) != "xlsx":  # decided now: a probe holds a sample
                 self._encodings[fp] = probe.encoding()
             units.append(SourceUnit(PurePosixPath(path).name, fs.unstrip_protocol(path), fp, fs.size(path)))

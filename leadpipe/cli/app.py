@@ -18,6 +18,7 @@ COMMANDS: dict[str, str] = {
     "funnel": "leadpipe.cli.run:funnel_command",
     "explain": "leadpipe.cli.explain:explain_command",
     "forget": "leadpipe.cli.forget:forget_command",
+    "release": "leadpipe.cli.release:release_command",
     "demo": "leadpipe.cli.demo:demo_command",
     "validate": "leadpipe.cli.validate:validate_command",
     "dedupe": "leadpipe.cli.dedupe:dedupe_command",

@@ -430,7 +430,7 @@ def apply_erasure(engine: Engine, plan: ErasurePlan, *, reason: str = "erasure r
             add("people", conn.execute(delete(people).where(people.c.person_id.in_(chunk))).rowcount)
         for chunk in in_chunks(plan.raw_row_ids):
             add("raw_rows", conn.execute(update(raw_rows).where(raw_rows.c.id.in_(chunk))
-                                         .values(payload=marker)).rowcount)
+                                         .values(payload=marker, row_hash=None)).rowcount)
         for fid in plan.form_inbox_ids:
             payload = conn.execute(select(form_inbox.c.payload).where(form_inbox.c.id == fid)).scalar() or {}
             blank = {**{k: "" for k in payload}, **marker}

@@ -13,6 +13,10 @@ def format_funnel(summary: dict, *, for_logs: bool = False) -> str:
     lines = [f"leadpipe run {summary['run_id']}"]
     for source, n in sorted(f["rows_in"].items()):
         lines.append(f"  rows in  {source:<22} {n:>8,}")
+    for source, n in sorted(f.get("released", {}).items()):
+        lines.append(f"  released {source:<22} {n:>8,}  rows of a stopped batch, carried on after `leadpipe release`")
+    for source, n in sorted(f.get("already_ingested", {}).items()):
+        lines.append(f"  skipped  {source:<22} {n:>8,}  rows already ingested from earlier versions of its files")
     lines += [
         f"  rows in  {'(all sources)':<22} {summary['raw_rows']:>8,}",
         f"  -> valid rows                    {f['valid']:>8,}",

@@ -19,12 +19,13 @@ try already committed, so no stored row is left without an outcome.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
 from pydantic import BaseModel
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Engine, and_, delete, func, insert, or_, select, update
 
 from connectors import registry
 from connectors.sources.base import (
@@ -43,8 +44,17 @@ from leadpipe.pipeline.erasure_guard import ErasureGuard
 from leadpipe.pipeline.settings import Config, SourceConfig
 from leadpipe.store import ledger
 from leadpipe.store.form_inbox import FormInbox
+from leadpipe.store.row_hashes import row_hash, stored_row_counts
 from leadpipe.store.run_files import parquet_writer
-from leadpipe.store.warehouse import outcomes, quarantine, raw_rows, source_files, source_state
+from leadpipe.store.warehouse import (
+    batch_releases,
+    outcomes,
+    quarantine,
+    raw_rows,
+    released_row_ids,
+    source_files,
+    source_state,
+)
 
 log = logging.getLogger("leadpipe")
 BATCH_ROWS = 5_000
@@ -59,6 +69,7 @@ class UnitResult:
     unit: str
     rows: int
     quarantined: int
+    already_ingested: int = 0
 
 
 def build_source(src: SourceConfig, cfg: Config) -> Source:
@@ -95,20 +106,33 @@ def unit_mapping(src: SourceConfig, headers: list[str], rows: list[dict[str, str
 
 
 def store_unit(engine: Engine, run_id: str, src: SourceConfig, source: Source, unit: SourceUnit) -> UnitResult:
-    """Store one unit's rows, its quarantine and its new state in one transaction (all or nothing)."""
+    """Store one unit's new rows, its quarantine and its new state in one transaction (all or nothing).
+
+    Rows the warehouse already holds for the same source and file name (by content: a grown export brings
+    its old rows again) are skipped and counted in source_files.rows_already_ingested; they keep the raw row
+    and the outcome of the run that first stored them (leadpipe.store.row_hashes).
+    """
     stamp = ledger.now()
-    total = bad = 0
+    total = bad = skipped = 0
     with engine.begin() as conn:
         guard = ErasureGuard.load(conn)
+        known = stored_row_counts(conn, src.name, unit.name, other_than_run=run_id)
         for i, batch in enumerate(batched(source.read(unit), BATCH_ROWS)):
             if i == 0:
                 _check_columns(src, unit, batch)
+            hashes = [row_hash(r.payload) for r in batch]
+            if known:
+                batch, hashes, n_known = _new_rows(batch, hashes, known)
+                skipped += n_known
+                if not batch:
+                    continue
             # People erased on request: stored as a marker with the outcome `suppressed`, never their data.
             batch, erased = guard.scrub(batch, unit_mapping(src, record_headers(batch)).fields if guard else {})
             ids = [r[0] for r in conn.execute(
                 insert(raw_rows).returning(raw_rows.c.id, sort_by_parameter_order=True),
                 [{"run_id": run_id, "source": src.name, "source_file": unit.name, "source_row": r.source_row,
-                  "payload": r.payload, "ingested_at": stamp} for r in batch])]
+                  "payload": r.payload, "ingested_at": stamp, "row_hash": None if gone else h}
+                 for r, h, gone in zip(batch, hashes, erased, strict=True)])]
             broken = [(rid, r) for rid, r in zip(ids, batch, strict=True) if r.error]
             if broken:
                 conn.execute(insert(quarantine), [
@@ -125,13 +149,28 @@ def store_unit(engine: Engine, run_id: str, src: SourceConfig, source: Source, u
             log.info("source %s, %s: %d rows stored so far", src.name, unit.name, total)
         conn.execute(insert(source_files).values(
             source=src.name, path=unit.locator[:10_000], fingerprint=unit.fingerprint, size_bytes=unit.size_bytes,
-            rows=total, run_id=run_id, ingested_at=stamp))
+            rows=total, rows_already_ingested=skipped, run_id=run_id, ingested_at=stamp))
         if unit.cursor_after is not None:
             conn.execute(delete(source_state).where(source_state.c.source == src.name))
             conn.execute(insert(source_state).values(source=src.name, cursor=unit.cursor_after, run_id=run_id,
                                                      updated_at=stamp))
-    log.info("source %s, %s: %d rows stored, %d unreadable rows quarantined", src.name, unit.name, total, bad)
-    return UnitResult(unit.name, total, bad)
+    log.info("source %s, %s: %d rows stored, %d unreadable rows quarantined, %d already ingested (skipped)",
+             src.name, unit.name, total, bad, skipped)
+    return UnitResult(unit.name, total, bad, skipped)
+
+
+def _new_rows(batch: list[RawRecord], hashes: list[str], known: Counter[bytes]
+              ) -> tuple[list[RawRecord], list[str], int]:
+    """The batch without rows the warehouse already holds; `known` is used up copy by copy, so a row that
+    appears once more than before (a second identical submission) is still new."""
+    keep = []
+    for i, h in enumerate(hashes):
+        digest = bytes.fromhex(h)
+        if known[digest] > 0:
+            known[digest] -= 1
+        else:
+            keep.append(i)
+    return [batch[i] for i in keep], [hashes[i] for i in keep], len(batch) - len(keep)
 
 
 def _check_columns(src: SourceConfig, unit: SourceUnit, first_batch: list[RawRecord]) -> None:
@@ -146,23 +185,42 @@ def _check_columns(src: SourceConfig, unit: SourceUnit, first_batch: list[RawRec
                     m.missing)
 
 
+def claim_released_batches(engine: Engine, run_id: str, source: str) -> int:
+    """Take on the source's released batches no run has carried on yet (`leadpipe release`); their rows join
+    this run's rows from here on. Idempotent for a retried task: batches this run claimed before stay its own.
+    Returns the rows this run carries on."""
+    with engine.begin() as conn:
+        conn.execute(update(batch_releases).where(batch_releases.c.source == source,
+                                                  batch_releases.c.carried_run_id.is_(None))
+                     .values(carried_run_id=run_id))
+        return conn.execute(select(func.count()).select_from(released_row_ids(run_id, source).subquery())).scalar_one()
+
+
 def export_run_rows(engine: Engine, run_id: str, src: SourceConfig, out: Path) -> int:
-    """Write this run's readable rows (to `out`: a Path or an ObjectStoragePath, see leadpipe.store.run_files) of the source as canonical string columns + lineage; rows written."""
+    """Write this run's readable rows (to `out`: a Path or an ObjectStoragePath, see leadpipe.store.run_files) of the source as canonical string columns + lineage; rows written.
+
+    This run's rows are the ones it stored plus those of released batches it carries on (stored by the run
+    that stopped them, whose quarantine of them stays that run's record)."""
+    released = released_row_ids(run_id, src.name)
+    with engine.connect() as conn:
+        carries = conn.execute(select(released.exists())).scalar()
+    # the OR only when there is something to carry: it keeps the planner off the run_id index
+    of_run = and_(raw_rows.c.source == src.name,
+                  or_(raw_rows.c.run_id == run_id, raw_rows.c.id.in_(released)) if carries
+                  else raw_rows.c.run_id == run_id)
     base = select(raw_rows.c.id, raw_rows.c.source_file, raw_rows.c.source_row, raw_rows.c.payload).where(
-        raw_rows.c.run_id == run_id, raw_rows.c.source == src.name,
+        of_run,
         ~raw_rows.c.id.in_(select(quarantine.c.raw_row_id).where(quarantine.c.run_id == run_id,
                                                                   quarantine.c.source == src.name)),
         ~raw_rows.c.id.in_(select(outcomes.c.raw_row_id).where(outcomes.c.run_id == run_id,
                                                                 outcomes.c.outcome == "suppressed")))
     with engine.connect() as conn:
         names = [r[0] for r in conn.execute(
-            select(raw_rows.c.source_file).where(raw_rows.c.run_id == run_id, raw_rows.c.source == src.name)
-            .group_by(raw_rows.c.source_file))]
+            select(raw_rows.c.source_file).where(of_run).group_by(raw_rows.c.source_file))]
         mappings: dict[str, HeaderMapping] = {}
         for name in names:
-            sample = conn.execute(select(raw_rows.c.payload).where(
-                raw_rows.c.run_id == run_id, raw_rows.c.source == src.name, raw_rows.c.source_file == name)
-                .order_by(raw_rows.c.id).limit(MAPPING_SAMPLE)).scalars().all()
+            sample = conn.execute(select(raw_rows.c.payload).where(of_run, raw_rows.c.source_file == name)
+                                  .order_by(raw_rows.c.id).limit(MAPPING_SAMPLE)).scalars().all()
             mappings[name] = unit_mapping(src, record_headers([RawRecord(0, p) for p in sample]), rows=sample)
     fields = sorted({f for m in mappings.values() for f in m.fields})
     schema = pa.schema([(f, pa.string()) for f in fields] + [
@@ -220,6 +278,8 @@ def ingest_source(ctx: RunContext, source_name: str) -> str | None:
             except SourceError as exc:
                 log.error("source %s: %s", src.name, exc)
                 ctx.note("source_errors", src.name, str(exc))
+        if carried := claim_released_batches(ctx.engine, ctx.run_id, src.name):
+            log.info("source %s: %d rows of released batches carried on", src.name, carried)
         out = ctx.folder / "ingested" / f"{src.name}.parquet"
         if not export_run_rows(ctx.engine, ctx.run_id, src, out):
             out.unlink(missing_ok=True)

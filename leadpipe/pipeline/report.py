@@ -182,8 +182,9 @@ def render_run_report(summary: dict, data: dict) -> str:
     parts += [
         "<h2>Funnel</h2>", bar_chart(funnel, "#1565c0", "funnel"), _requalified(requal, f),
         "<h2>Outcomes by source</h2>", stacked_chart(by_source, keys),
-        _table(["source", "rows in", *keys],
-               [[s, c["raw_rows"], *[c.get(k, 0) for k in keys]] for s, c in sorted(by_source.items())]),
+        _table(["source", "rows in", *keys, "released (carried on)", "already ingested (skipped)"],
+               [[s, c["raw_rows"], *[c.get(k, 0) for k in keys], c.get("released", 0), c.get("already_ingested", 0)]
+                for s, c in sorted(by_source.items())]),
         "<h2>Segments and personas</h2><p class='muted'>people created or updated in this run</p>",
         bar_chart(data["markets"], "#6a1b9a", "markets"), bar_chart(data["personas"], "#00838f", "personas"),
         "<h2>Data quality</h2>", _quality(data["checks"], summary.get("data_docs", {}), base),

@@ -35,17 +35,24 @@ def summarise(ctx: RunContext) -> dict:
     raw = sum(c["raw_rows"] for c in by_source.values())
     requalification = requalify.run_counts(engine, run_id)
     status, reasons, reasons_for_logs = run_status(ctx)
+    released = sum(c["released"] for c in by_source.values())
     summary = {
         "run_id": run_id,
         "status": status,
         "reasons": reasons,
         "reasons_for_logs": reasons_for_logs,
         "raw_rows": raw,
+        # rows of this run's files an earlier run had stored (a grown export): skipped, outcome in that run
+        "already_ingested": sum(c["already_ingested"] for c in by_source.values()),
+        # rows of stopped batches released (`leadpipe release`) and carried on by this run; outcome in this run
+        "released_rows": released,
         "outcomes": totals,
         "by_source": by_source,
         "funnel": {
             "rows_in": {s: c["raw_rows"] for s, c in by_source.items()},
-            "valid": raw - totals["quarantined"],
+            "already_ingested": {s: c["already_ingested"] for s, c in by_source.items() if c["already_ingested"]},
+            "released": {s: c["released"] for s, c in by_source.items() if c["released"]},
+            "valid": raw + released - totals["quarantined"],
             "unique_people": _rows(folder / "resolved.parquet"),
             "qualified": _prospects_of_this_run(folder / "prospects.parquet"),
             "pushed": totals["pushed"],

@@ -12,11 +12,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, delete, func, insert, select, update
+from sqlalchemy import Engine, delete, func, insert, or_, select, update
 
 from leadpipe.core.schema import OUTCOMES
 from leadpipe.store.bulk_write import write_many
-from leadpipe.store.warehouse import in_chunks, outcomes, quarantine, raw_rows, runs
+from leadpipe.store.warehouse import (
+    in_chunks,
+    outcomes,
+    quarantine,
+    raw_rows,
+    released_row_ids,
+    runs,
+    source_files,
+)
 
 
 class LedgerMismatch(RuntimeError):
@@ -101,29 +109,51 @@ def record_quarantine(engine: Engine, run_id: str, items: list[QuarantinedRow]) 
 
 
 def outcome_counts(engine: Engine, run_id: str) -> dict[str, dict[str, int]]:
-    """source -> outcome -> rows, plus 'raw_rows' per source, for this run's ingested rows."""
+    """source -> outcome -> rows, plus 'raw_rows' per source, for this run's ingested rows.
+
+    'released' counts the rows of stopped batches this run carried on after `leadpipe release`: rows stored
+    by an earlier run that get their outcome in this one, so they count on both sides of the ledger.
+    'already_ingested' counts the rows of this run's files that an earlier run had stored (a grown export):
+    they are not raw rows of this run and have no outcome in it; their outcome is in the run that stored them.
+    """
     by_source: dict[str, dict[str, int]] = {}
+
+    def entry(source: str) -> dict[str, int]:
+        return by_source.setdefault(source, {"raw_rows": 0, "released": 0, "already_ingested": 0,
+                                             **{o: 0 for o in OUTCOMES}})
+
+    released = released_row_ids(run_id)
     with engine.connect() as conn:
         for source, n in conn.execute(
             select(raw_rows.c.source, func.count()).where(raw_rows.c.run_id == run_id).group_by(raw_rows.c.source)
         ):
-            by_source[source] = {"raw_rows": n, **{o: 0 for o in OUTCOMES}}
+            entry(source)["raw_rows"] = n
+        for source, n in conn.execute(
+            select(raw_rows.c.source, func.count()).where(raw_rows.c.id.in_(released)).group_by(raw_rows.c.source)
+        ):
+            entry(source)["released"] = n
+        for source, n in conn.execute(
+            select(source_files.c.source, func.sum(source_files.c.rows_already_ingested))
+            .where(source_files.c.run_id == run_id).group_by(source_files.c.source)
+        ):
+            if n:
+                entry(source)["already_ingested"] = int(n)
         q = (
             select(raw_rows.c.source, outcomes.c.outcome, func.count())
             .join(outcomes, (outcomes.c.raw_row_id == raw_rows.c.id) & (outcomes.c.run_id == run_id))
-            .where(raw_rows.c.run_id == run_id)
+            .where(or_(raw_rows.c.run_id == run_id, raw_rows.c.id.in_(released)))
             .group_by(raw_rows.c.source, outcomes.c.outcome)
         )
         for source, outcome, n in conn.execute(q):
-            by_source[source][outcome] = n
+            entry(source)[outcome] = n
     return by_source
 
 
 def check_adds_up(by_source: dict[str, dict[str, int]]) -> None:
     problems = [
-        f"{src}: {c['raw_rows']} rows in, {sum(c[o] for o in OUTCOMES)} outcomes"
+        f"{src}: {c['raw_rows'] + c.get('released', 0)} rows in, {sum(c[o] for o in OUTCOMES)} outcomes"
         for src, c in by_source.items()
-        if sum(c[o] for o in OUTCOMES) != c["raw_rows"]
+        if sum(c[o] for o in OUTCOMES) != c["raw_rows"] + c.get("released", 0)
     ]
     if problems:
         raise LedgerMismatch("run ledger does not add up: " + "; ".join(problems))

@@ -26,6 +26,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     Row,
+    Select,
     String,
     Table,
     Text,
@@ -64,6 +65,8 @@ source_files = Table(
     Column("run_id", String(250), nullable=False),
     Column("ingested_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("source", "fingerprint", name="uq_source_files_source_fingerprint"),
+    # 0002: rows of this file version skipped because the warehouse already held them (a grown export)
+    Column("rows_already_ingested", Integer, nullable=False, server_default="0"),
 )
 
 raw_rows = Table(
@@ -76,6 +79,9 @@ raw_rows = Table(
     Column("source_row", Integer, nullable=False),
     Column("payload", JSON, nullable=False),
     Column("ingested_at", DateTime(timezone=True), nullable=False),
+    # 0002: SHA-256 of the payload (leadpipe.store.row_hashes), so a grown file is ingested for its new rows only
+    Column("row_hash", String(64)),
+    Index("ix_raw_rows_source_file_hash", "source", "source_file", "row_hash"),
 )
 
 people = Table(
@@ -235,6 +241,31 @@ validation_results = Table(
     Column("failures", JSON),
     Column("warnings", JSON),
 )
+
+# 0003: a source batch stopped by a critical check and released under later thresholds (`leadpipe release`);
+# the next run of the source carries its rows on (carried_run_id).
+batch_releases = Table(
+    "batch_releases",
+    metadata,
+    Column("source", String(64), primary_key=True),
+    Column("run_id", String(250), primary_key=True),
+    Column("rows", Integer, nullable=False),
+    Column("checks", JSON, nullable=False),
+    Column("released_at", DateTime(timezone=True), nullable=False),
+    Column("carried_run_id", String(250), index=True),
+)
+
+STOPPED = "batch stopped"  # the quarantine check name of every row of a batch a critical check stopped
+
+
+def released_row_ids(carried_run_id: str, source: str | None = None) -> Select:
+    """The raw row ids of the released batches a run carries on (all of its sources, or one)."""
+    query = (select(quarantine.c.raw_row_id)
+             .join(batch_releases, (batch_releases.c.run_id == quarantine.c.run_id)
+                   & (batch_releases.c.source == quarantine.c.source))
+             .where(batch_releases.c.carried_run_id == carried_run_id, quarantine.c.check_name == STOPPED))
+    return query.where(quarantine.c.source == source) if source is not None else query
+
 
 # Each source's cursor (SQL watermark, last form-inbox id), stored with the rows it covers.
 source_state = Table(
