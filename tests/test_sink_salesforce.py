@@ -355,13 +355,14 @@ def test_picklist_org_gets_country_and_state_codes(certs, engine, monkeypatch) -
         monkeypatch.setenv("AIRFLOW_CONN_SALESFORCE_DEFAULT", json.dumps({
             "host": emu.url, "login": "ck-test", "password": "cs-test", "extra": {"ca_bundle": str(certs[0])}}))
         records, primary = prospects(engine, 4)
-        records[0] = {**records[0], "country": "DE"}
+        records[0] = {**records[0], "country": "DE", "state": "DE-BY"}  # the org has no German states on
         records[1] = {**records[1], "country": "US", "state": "US-CA"}
         records[2] = {**records[2], "country": "XX"}  # not an ISO country: refused by the picklist
         counts = run_push(engine, "r1", sink_for(engine), records, primary)
         assert (counts["confirmed"], counts["failed"]) == (3, 1)
         held = {r["Prospect_Ext_Id__c"]: r for r in emu.leads.values()}
         assert held["p00000"]["CountryCode"] == "DE" and "Country" not in held["p00000"]
+        assert "StateCode" not in held["p00000"] and "State" not in held["p00000"]
         assert (held["p00001"]["CountryCode"], held["p00001"]["StateCode"]) == ("US", "CA")
         assert "FIELD_INTEGRITY_EXCEPTION" in outcome_of(engine)["p00002"][1]
         again = run_push(engine, "r1", sink_for(engine), records, primary)

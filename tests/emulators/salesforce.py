@@ -49,6 +49,8 @@ OPERATIONS = {"insert", "update", "upsert", "delete", "hardDelete"}
 DELIMITERS = {"BACKQUOTE", "CARET", "COMMA", "PIPE", "SEMICOLON", "TAB"}
 COUNTRY_PROBLEM = ("There's a problem with this country, even though it may appear correct. Please select a "
                    "country/territory from the list of valid countries.")
+# Salesforce switches states on for a few countries out of the box; the rest have CountryCode only.
+STATE_COUNTRIES = ("AU", "BR", "CA", "CN", "IE", "IN", "IT", "MX", "US")
 STATE_PROBLEM = ("There's a problem with this state, even though it may appear correct. Please select a state "
                  "from the list of valid states.")
 
@@ -167,9 +169,15 @@ class SalesforceEmulator(EmulatorServer):
         return None
 
     def _describe(self) -> dict:
+        """GET sobjects/Lead/describe: the fields (with the picklists' values, as Salesforce lists them)."""
+        values = {"CountryCode": sorted(c.alpha_2 for c in pycountry.countries),
+                  "StateCode": sorted({s.code.split("-", 1)[1] for s in pycountry.subdivisions
+                                       if s.country_code in STATE_COUNTRIES})}
         fields = [{"name": "Id", "type": "id"}] + [
-            {"name": f, "type": "picklist" if f in ("CountryCode", "StateCode") else "string",
-             "externalId": f == self.ext_field, "idLookup": f in ("Email", self.ext_field)}
+            {"name": f, "type": "picklist" if f in values else "string",
+             "externalId": f == self.ext_field, "idLookup": f in ("Email", self.ext_field),
+             "picklistValues": [{"value": v, "label": v, "active": True, "defaultValue": False}
+                                for v in values.get(f, [])]}
             for f in sorted(self.fields | {"Country"})]
         return {"name": "Lead", "custom": False, "fields": fields}
 
@@ -334,7 +342,7 @@ class SalesforceEmulator(EmulatorServer):
         if code and pycountry.countries.get(alpha_2=str(code)) is None:
             return _record_error("FIELD_INTEGRITY_EXCEPTION", f"{COUNTRY_PROBLEM}: Country Code", ["CountryCode"])
         state = rec.get("StateCode")
-        if state and (not code or pycountry.subdivisions.get(code=f"{code}-{state}") is None):
+        if state and (code not in STATE_COUNTRIES or pycountry.subdivisions.get(code=f"{code}-{state}") is None):
             return _record_error("FIELD_INTEGRITY_EXCEPTION", f"{STATE_PROBLEM}: State Code", ["StateCode"])
         return None
 

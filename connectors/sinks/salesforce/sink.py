@@ -82,6 +82,7 @@ class SalesforceSink(Sink):
         self.capabilities = replace(CAPABILITIES, batch_size=settings.collection_size,
                                     writable_fields=frozenset({*self.mapping.properties, "person_id"}))
         self._fields: set[str] | None = None
+        self._states: set[str] | None = None  # active StateCode picklist values, when the describe lists them
 
     def check(self) -> str:
         """Logged in (building the sink did that) and the Lead fields we write exist. Writes nothing."""
@@ -102,7 +103,17 @@ class SalesforceSink(Sink):
             except SalesforceExpiredSession as exc:
                 raise SinkAuthError(f"Salesforce refused the renewed session ({_first(exc)}); check Airflow "
                                     f"Connection '{self.settings.connection_id}'") from None
+            except SalesforceRefusedRequest as exc:
+                if _code(exc) == "REQUEST_LIMIT_EXCEEDED":
+                    raise SinkQuotaExhausted("Salesforce daily API limit reached (REQUEST_LIMIT_EXCEEDED)") from None
+                raise SinkAuthError(f"Salesforce refused to describe {self.settings.sobject} ({_first(exc)}): give "
+                                    "the integration user's permission set Read on it") from None
+            except SalesforceError as exc:
+                raise SinkError(f"Salesforce could not describe {self.settings.sobject} ({_first(exc)}); nothing "
+                                "was written") from None
             fields = {f["name"] for f in desc.get("fields") or []}
+            self._states = {v["value"] for f in desc.get("fields") or [] if f["name"] == "StateCode"
+                            for v in f.get("picklistValues") or [] if v.get("active", True)} or None
             wanted = {*self.mapping.properties.values(), self.settings.external_id_field}
             if "CountryCode" in fields:
                 wanted = {_PICKLIST.get(f, f) for f in wanted}
@@ -120,7 +131,7 @@ class SalesforceSink(Sink):
     def _row(self, p: PlannedPush) -> dict:
         row = self.mapping.payload(p.record, p.existing)
         if self.picklists:
-            row = picklist_row(row)
+            row = picklist_row(row, self._states)
         row[self.settings.external_id_field] = p.person_id
         return row
 
@@ -293,20 +304,22 @@ class SalesforceSink(Sink):
 _PICKLIST = {"Country": "CountryCode", "State": "StateCode"}
 
 
-def picklist_row(row: dict) -> dict:
+def picklist_row(row: dict, states: set[str] | None = None) -> dict:
     """Country/State codes moved to CountryCode/StateCode (orgs with State and Country picklists).
 
     Our country is ISO 3166-1 alpha-2 and our state ISO 3166-2 ("US-CA"); Salesforce's StateCode is the part
-    after the hyphen.
+    after the hyphen. A state the org's picklist does not offer (states are switched on per country), or one
+    of another country, is left out rather than have Salesforce refuse the whole Lead for it.
     """
     out = dict(row)
-    country = out.pop("Country", None)
+    country = (out.pop("Country", None) or "").strip().upper()
     if country:
-        out["CountryCode"] = country.strip().upper()
-    state = out.pop("State", None)
-    if state:
-        prefix, _, sub = state.strip().upper().partition("-")
-        out["StateCode"] = sub if sub and (not country or prefix == out.get("CountryCode")) else state.strip().upper()
+        out["CountryCode"] = country
+    state = (out.pop("State", None) or "").strip().upper()
+    prefix, dash, sub = state.partition("-")
+    code = sub if dash else state
+    if state and (not dash or prefix == country) and country and (states is None or code in states):
+        out["StateCode"] = code
     return out
 
 
