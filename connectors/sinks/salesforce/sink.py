@@ -52,6 +52,8 @@ from connectors.sinks.salesforce.settings import CAPABILITIES, SalesforceSetting
 
 log = logging.getLogger(__name__)
 
+BULK_JOB_RECORDS = 50_000  # ~25 MB of Lead CSV per job upload
+
 
 def duplicate_reason(error: dict) -> str:
     """'DUPLICATES_DETECTED: <message> (rule X matched Contact 003...)', from either spelling of the key."""
@@ -142,10 +144,7 @@ class SalesforceSink(Sink):
         self._describe()
         try:
             if len(todo) > self.settings.bulk_threshold:
-                results = self._bulk(todo)
-                if on_batch:
-                    on_batch(results)
-                return results
+                return self._bulk(todo, on_batch)
             return self._collections(todo, on_batch)
         except SalesforceExpiredSession as exc:
             # the session renewed itself once for this request and Salesforce still refused it
@@ -230,9 +229,16 @@ class SalesforceSink(Sink):
             exception_handler(resp, name="bulk2")
         return resp
 
-    def _bulk(self, todo: list[PlannedPush]) -> list[PushResult]:
+    def _bulk(self, todo: list[PlannedPush], on_batch: OnBatch | None) -> list[PushResult]:
+        """One ingest job per BULK_JOB_RECORDS records (an upload stays far below the 150 MB per job)."""
+        results: list[PushResult] = []
         try:
-            return self._bulk_jobs(todo)
+            for part in chunks(todo, BULK_JOB_RECORDS):
+                done = self._bulk_job(part)
+                results.extend(done)
+                if on_batch:
+                    on_batch(done)
+            return results
         except SalesforceRefusedRequest as exc:
             if _code(exc) != "REQUEST_LIMIT_EXCEEDED":
                 raise SinkAuthError(f"Salesforce refused the request ({_first(exc)})") from None
@@ -240,7 +246,7 @@ class SalesforceSink(Sink):
         except (SalesforceMalformedRequest, SalesforceGeneralError) as exc:
             raise SinkError(f"Salesforce Bulk API refused the job ({_first(exc)})") from None
 
-    def _bulk_jobs(self, todo: list[PlannedPush]) -> list[PushResult]:
+    def _bulk_job(self, todo: list[PlannedPush]) -> list[PushResult]:
         by_pid = {p.person_id: p for p in todo}
         ext = self.settings.external_id_field
         rows = [self._row(p) for p in todo]
