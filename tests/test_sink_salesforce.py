@@ -1,20 +1,26 @@
-"""Salesforce push against the local HTTPS Salesforce emulator, driven through simple-salesforce."""
+"""Salesforce push against the local HTTPS Salesforce emulator, driven through simple-salesforce.
+
+Every test's emulator checks the requests against the documented REST / Bulk 2.0 shapes; the `emu`
+fixture fails a test in which the sink sent one the docs do not allow (`spec_clean`).
+"""
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
 import requests
 from sqlalchemy import func, insert, select
 
-from connectors.sinks.base import SinkAuthError
+from connectors.sinks.base import SinkAuthError, SinkError
 from connectors.sinks.salesforce.sink import duplicate_reason
 from connectors.sinks.settings import SinkSettings
 from leadpipe.pipeline.push import make_sink, run_push
 from leadpipe.store import ledger
 from leadpipe.store.warehouse import engine_for, migrate, outcomes, push_ledger, raw_rows
+from tests.emulators.httpbase import Fault
 from tests.emulators.salesforce import SalesforceEmulator
 from tests.emulators.tls import make_test_ca
 
@@ -22,6 +28,11 @@ from tests.emulators.tls import make_test_ca
 @pytest.fixture(scope="module")
 def certs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
     return make_test_ca(tmp_path_factory.mktemp("tls"))
+
+
+def spec_clean(emu: SalesforceEmulator) -> None:
+    """Fail when the sink sent a request the documented Salesforce request shapes do not allow."""
+    assert emu.violations == [], f"requests outside the documented Salesforce API: {emu.violations[:3]}"
 
 
 @pytest.fixture
@@ -32,6 +43,7 @@ def emu(certs, monkeypatch: pytest.MonkeyPatch):
         "extra": {"ca_bundle": str(certs[0])}}))
     yield e
     e.stop()
+    spec_clean(e)
 
 
 @pytest.fixture
@@ -42,7 +54,7 @@ def engine(tmp_path: Path):
 
 
 def settings(**sf: object) -> SinkSettings:
-    return SinkSettings.model_validate({"type": "salesforce", "salesforce": sf})
+    return SinkSettings.model_validate({"type": "salesforce", "salesforce": {"retry_base_seconds": 0.01, **sf}})
 
 
 def prospects(engine, n: int) -> tuple[list[dict], dict[str, int]]:
@@ -115,7 +127,7 @@ def test_bulk_api_reads_back_failed_and_unprocessed_records(emu: SalesforceEmula
     counts = run_push(engine, "r1", make_sink(settings(bulk_threshold=10, bulk_poll_seconds=0.05), engine, Path(".")),
                       records, primary)
     assert emu.calls(r"/jobs/ingest/\w+/batches", 201) and emu.calls(r"failedResults")
-    assert emu.calls(r"(?i)unprocessedrecords")
+    assert emu.calls(r"/unprocessedrecords$", 200) and emu.calls(r"/successfulResults$", 200)
     assert (counts["confirmed"], counts["failed"], counts["deferred"]) == (49, 1, 10)
     got = outcome_of(engine)
     assert "REQUIRED_FIELD_MISSING" in got[records[5]["person_id"]][1]
@@ -129,7 +141,7 @@ def test_bulk_api_reads_back_failed_and_unprocessed_records(emu: SalesforceEmula
 
 
 def test_request_limit_stops_cleanly(certs, engine, monkeypatch) -> None:
-    emu = SalesforceEmulator(str(certs[1]), str(certs[2]), daily=2).start()
+    emu = SalesforceEmulator(str(certs[1]), str(certs[2]), daily=3).start()  # the Lead describe + 2 batches
     try:
         monkeypatch.setenv("AIRFLOW_CONN_SALESFORCE_DEFAULT", json.dumps({
             "host": emu.url, "login": "ck-test", "password": "cs-test", "extra": {"ca_bundle": str(certs[0])}}))
@@ -143,17 +155,6 @@ def test_request_limit_stops_cleanly(certs, engine, monkeypatch) -> None:
         assert again["confirmed"] == 300 and len(emu.leads) == 700 and emu.created_flags.count(True) == 700
     finally:
         emu.stop()
-
-
-def test_expired_session_fails_fast_and_marks_nothing(emu: SalesforceEmulator, engine) -> None:
-    records, primary = prospects(engine, 30)
-    sink = make_sink(settings(), engine, Path("."))
-    emu.expire_sessions()
-    with pytest.raises(SinkAuthError, match="INVALID_SESSION_ID.*salesforce_default"):
-        run_push(engine, "r1", sink, records, primary)
-    with engine.connect() as conn:
-        assert conn.execute(select(func.count()).select_from(push_ledger)).scalar() == 0
-    assert outcome_of(engine) == {} and emu.leads == {}
 
 
 def test_wrong_client_secret_is_a_clear_error(emu: SalesforceEmulator, engine, monkeypatch, certs) -> None:
@@ -186,3 +187,234 @@ def test_named_list_is_a_campaign_with_matching_members(emu: SalesforceEmulator,
     res = sync_named_list(sink, "Q3 'DACH' VPs", second, engine)
     assert list(emu.campaigns) == [cid] and (res["added"], res["removed"]) == (3, 3)
     assert sorted(m["LeadId"] for m in emu.members.values()) == sorted(crm[p] for p in second)
+
+
+# ---- issue 22: renewal, retries, JWT bearer, picklists, documented shapes -----------------------------------
+def sink_for(engine, **sf: object):
+    return make_sink(settings(**sf), engine, Path("."))
+
+
+def test_session_expiry_mid_push_renews_and_finishes(emu: SalesforceEmulator, engine) -> None:
+    records, primary = prospects(engine, 450)
+    sink = sink_for(engine)
+    emu.expire_after = 2  # the describe and the first batch of 200 pass, then the session times out
+    counts = run_push(engine, "r1", sink, records, primary)
+    assert (counts["confirmed"], counts["deferred"], counts["failed"]) == (450, 0, 0)
+    assert emu.logins == ["client_credentials"] * 2  # logged in again once
+    assert len(emu.calls(r"composite/sobjects/Lead", 401)) == 1
+    ledger.check_adds_up(ledger.outcome_counts(engine, "r1"))
+    again = run_push(engine, "r1", sink_for(engine), records, primary)
+    assert again["skip"] == 450 and again["confirmed"] == 0
+    assert len(emu.leads) == 450 and emu.created_flags.count(True) == 450
+
+
+def test_renewal_refused_is_an_actionable_error_and_marks_nothing(emu: SalesforceEmulator, engine) -> None:
+    records, primary = prospects(engine, 30)
+    sink = sink_for(engine)
+    emu.client = ("ck-test", "rotated")  # the admin rotated the secret while the run went on
+    emu.expire_sessions()
+    with pytest.raises(SinkAuthError, match="invalid_client.*salesforce_default.*consumer key and secret"):
+        run_push(engine, "r1", sink, records, primary)
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(push_ledger)).scalar() == 0
+    assert outcome_of(engine) == {} and emu.leads == {}
+
+
+def test_a_503_is_retried_and_the_push_finishes(emu: SalesforceEmulator, engine) -> None:
+    records, primary = prospects(engine, 450)
+    emu.inject(Fault(r"composite/sobjects/Lead/", 503, [{"errorCode": "SERVER_UNAVAILABLE", "message": "busy"}],
+                     skip=1, times=2, headers={"Retry-After": "0"}))
+    counts = run_push(engine, "r1", sink_for(engine), records, primary)
+    assert (counts["confirmed"], counts["deferred"]) == (450, 0)
+    assert len(emu.calls(r"composite/sobjects/Lead/", 503)) == 2
+    again = run_push(engine, "r1", sink_for(engine), records, primary)
+    assert again["confirmed"] == 0 and again["skip"] == 450 and emu.created_flags.count(True) == 450
+
+
+def test_a_503_that_lasts_defers_the_rest_for_the_next_run(emu: SalesforceEmulator, engine) -> None:
+    records, primary = prospects(engine, 450)
+    emu.inject(Fault(r"composite/sobjects/Lead/", 503, None, skip=1, times=None))
+    counts = run_push(engine, "r1", sink_for(engine, retry_attempts=3), records, primary)
+    assert (counts["confirmed"], counts["deferred"]) == (200, 250)
+    assert len(emu.calls(r"composite/sobjects/Lead/", 503)) == 3  # tried 3 times, then gave up
+    assert all("503 after retries" in r for o, r in outcome_of(engine).values() if o == "quarantined")
+    emu.faults.clear()
+    again = run_push(engine, "r1", sink_for(engine), records, primary)
+    assert again["confirmed"] == 250 and len(emu.leads) == 450
+
+
+def test_unable_to_lock_row_is_retried(emu: SalesforceEmulator, engine) -> None:
+    records, primary = prospects(engine, 300)
+    emu.lock_rows = {records[3]["person_id"]: 2, records[250]["person_id"]: 1}  # per record, inside a 200
+    emu.inject(Fault(r"composite/sobjects/Lead/", 400, [{"errorCode": "UNABLE_TO_LOCK_ROW", "message": "unable "
+                     "to obtain exclusive access to this record"}], skip=1))  # the whole request, once
+    counts = run_push(engine, "r1", sink_for(engine), records, primary)
+    assert (counts["confirmed"], counts["deferred"], counts["failed"]) == (300, 0, 0)
+    assert not emu.lock_rows[records[3]["person_id"]] and not emu.lock_rows[records[250]["person_id"]]
+    again = run_push(engine, "r1", sink_for(engine), records, primary)
+    assert again["skip"] == 300 and emu.created_flags.count(True) == 300
+
+
+def test_a_lock_that_outlasts_the_retries_is_deferred_not_refused(emu: SalesforceEmulator, engine) -> None:
+    records, primary = prospects(engine, 10)
+    emu.lock_rows = {records[4]["person_id"]: 99}
+    counts = run_push(engine, "r1", sink_for(engine, retry_attempts=3), records, primary)
+    assert (counts["confirmed"], counts["deferred"]) == (9, 1)
+    assert "UNABLE_TO_LOCK_ROW" in outcome_of(engine)[records[4]["person_id"]][1]
+    emu.lock_rows.clear()
+    assert run_push(engine, "r1", sink_for(engine), records, primary)["confirmed"] == 1 and len(emu.leads) == 10
+
+
+def test_bulk_job_polled_several_times_retries_locked_rows(emu: SalesforceEmulator, engine) -> None:
+    records, primary = prospects(engine, 40)
+    emu.polls_per_job = 4
+    emu.lock_rows = {records[7]["person_id"]: 1}  # fails in the job, is sent again through collections
+    counts = run_push(engine, "r1", sink_for(engine, bulk_threshold=10, bulk_poll_seconds=0.01), records, primary)
+    assert (counts["confirmed"], counts["failed"], counts["deferred"]) == (40, 0, 0)
+    assert len(emu.calls(r"/jobs/ingest/\w+$")) >= 4 + 1  # the polls (and the close)
+    assert len(emu.calls(r"composite/sobjects/Lead/")) == 1
+    again = run_push(engine, "r1", sink_for(engine, bulk_threshold=10, bulk_poll_seconds=0.01), records, primary)
+    assert again["skip"] == 40 and emu.created_flags.count(True) == 40
+
+
+def rsa_pem() -> tuple[str, bytes]:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption()).decode()
+    public = key.public_key().public_bytes(serialization.Encoding.PEM,
+                                           serialization.PublicFormat.SubjectPublicKeyInfo)
+    return private, public
+
+
+@pytest.fixture(scope="module")
+def keypair() -> tuple[str, bytes]:
+    return rsa_pem()
+
+
+@pytest.fixture
+def jwt_emu(certs, keypair):
+    e = SalesforceEmulator(str(certs[1]), str(certs[2]), jwt_public_key=keypair[1],
+                           jwt_username="leadpipe@acme.example").start()
+    yield e
+    e.stop()
+    spec_clean(e)
+
+
+def jwt_conn(monkeypatch, emu, certs, private_key: str | None, **extra: str) -> None:
+    monkeypatch.setenv("AIRFLOW_CONN_SALESFORCE_DEFAULT", json.dumps({
+        "host": emu.url, "login": "ck-test", "extra": {"ca_bundle": str(certs[0]), "username": "leadpipe@acme.example",
+                                                       **({"private_key": private_key} if private_key else {}),
+                                                       **extra}}))
+
+
+def test_jwt_bearer_login_pushes_and_renews(jwt_emu: SalesforceEmulator, engine, monkeypatch, certs,
+                                            keypair) -> None:
+    jwt_conn(monkeypatch, jwt_emu, certs, keypair[0])
+    records, primary = prospects(engine, 250)
+    sink = sink_for(engine)
+    jwt_emu.expire_after = 1
+    counts = run_push(engine, "r1", sink, records, primary)
+    assert counts["confirmed"] == 250
+    assert jwt_emu.logins == ["urn:ietf:params:oauth:grant-type:jwt-bearer"] * 2  # login, then renewal
+
+
+def test_jwt_key_from_the_environment(jwt_emu: SalesforceEmulator, engine, monkeypatch, certs, keypair) -> None:
+    jwt_conn(monkeypatch, jwt_emu, certs, None)
+    monkeypatch.setenv("LEADPIPE_SALESFORCE_PRIVATE_KEY", keypair[0])
+    assert "logged in" in sink_for(engine).check()
+
+
+def test_jwt_with_the_wrong_key_says_what_to_fix(jwt_emu: SalesforceEmulator, engine, monkeypatch,
+                                                 certs) -> None:
+    other, _ = rsa_pem()
+    jwt_conn(monkeypatch, jwt_emu, certs, other)
+    with pytest.raises(SinkAuthError) as err:
+        sink_for(engine)
+    msg = str(err.value)
+    assert "invalid assertion" in msg and "certificate" in msg and "salesforce_default" in msg
+    assert "PRIVATE KEY" not in msg and other.splitlines()[1] not in msg
+    assert jwt_emu.logins == []
+
+
+def test_jwt_audience_and_unreadable_key_are_actionable(jwt_emu: SalesforceEmulator, engine, monkeypatch, certs,
+                                                        keypair) -> None:
+    jwt_conn(monkeypatch, jwt_emu, certs, keypair[0], audience="https://acme.my.salesforce.com")
+    with pytest.raises(SinkAuthError, match="audience is invalid.*extra.audience"):
+        sink_for(engine)
+    jwt_conn(monkeypatch, jwt_emu, certs, "not a key")
+    with pytest.raises(SinkAuthError, match="not a readable RSA private key"):
+        sink_for(engine)
+
+
+def test_picklist_org_gets_country_and_state_codes(certs, engine, monkeypatch) -> None:
+    emu = SalesforceEmulator(str(certs[1]), str(certs[2]), picklists=True).start()
+    try:
+        monkeypatch.setenv("AIRFLOW_CONN_SALESFORCE_DEFAULT", json.dumps({
+            "host": emu.url, "login": "ck-test", "password": "cs-test", "extra": {"ca_bundle": str(certs[0])}}))
+        records, primary = prospects(engine, 4)
+        records[0] = {**records[0], "country": "DE", "state": "DE-BY"}  # the org has no German states on
+        records[1] = {**records[1], "country": "US", "state": "US-CA"}
+        records[2] = {**records[2], "country": "XX"}  # not an ISO country: refused by the picklist
+        counts = run_push(engine, "r1", sink_for(engine), records, primary)
+        assert (counts["confirmed"], counts["failed"]) == (3, 1)
+        held = {r["Prospect_Ext_Id__c"]: r for r in emu.leads.values()}
+        assert held["p00000"]["CountryCode"] == "DE" and "Country" not in held["p00000"]
+        assert "StateCode" not in held["p00000"] and "State" not in held["p00000"]
+        assert (held["p00001"]["CountryCode"], held["p00001"]["StateCode"]) == ("US", "CA")
+        assert "FIELD_INTEGRITY_EXCEPTION" in outcome_of(engine)["p00002"][1]
+        again = run_push(engine, "r1", sink_for(engine), records, primary)
+        assert again["confirmed"] == 0 and again["skip"] == 3 and emu.created_flags.count(True) == 3
+        spec_clean(emu)
+    finally:
+        emu.stop()
+
+
+def test_plain_org_keeps_the_country_field(emu: SalesforceEmulator, engine) -> None:
+    records, primary = prospects(engine, 1)
+    records[0] = {**records[0], "country": "DE"}
+    assert run_push(engine, "r1", sink_for(engine), records, primary)["confirmed"] == 1
+    [lead] = emu.leads.values()
+    assert lead["Country"] == "DE" and "CountryCode" not in lead
+
+
+def test_a_mapped_field_the_org_lacks_stops_before_writing(emu: SalesforceEmulator, engine) -> None:
+    records, primary = prospects(engine, 5)
+    bad = SinkSettings.model_validate({"type": "salesforce", "field_map": {"tier": "LP_Tier_Typo__c"}})
+    with pytest.raises(SinkError, match="no field.*LP_Tier_Typo__c.*permission set"):
+        run_push(engine, "r1", make_sink(bad, engine, Path(".")), records, primary)
+    assert emu.leads == {} and not emu.calls(r"composite/sobjects")
+
+
+def test_the_emulator_refuses_requests_outside_the_documented_shapes(emu: SalesforceEmulator) -> None:
+    """Sent on purpose: each is answered like Salesforce and recorded, so a sink sending one fails its test."""
+    s = requests.Session()
+    s.verify, s.trust_env = emu_ca(emu), False
+    token = s.post(f"{emu.url}/services/oauth2/token", data={"grant_type": "client_credentials"},
+                   auth=("ck-test", "cs-test"), timeout=10).json()["access_token"]
+    s.headers["Authorization"] = f"Bearer {token}"
+    base = f"{emu.url}/services/data/v59.0"
+    lead = {"attributes": {"type": "Lead"}, "Prospect_Ext_Id__c": "x1", "LastName": "A", "Company": "B"}
+    too_many = s.patch(f"{base}/composite/sobjects/Lead/Prospect_Ext_Id__c",
+                       json={"allOrNone": False, "records": [lead] * 201}, timeout=10)
+    assert too_many.status_code == 400 and too_many.json()[0]["errorCode"] == "EXCEEDED_ID_LIMIT"
+    unknown = s.patch(f"{base}/composite/sobjects/Lead/Prospect_Ext_Id__c",
+                      json={"allOrNone": False, "records": [{**lead, "Shoe_Size__c": "44"}]}, timeout=10)
+    assert unknown.status_code == 400 and unknown.json()[0] == {
+        "message": "No such column 'Shoe_Size__c' on sobject of type Lead", "errorCode": "INVALID_FIELD",
+        "fields": ["Shoe_Size__c"]}
+    job = s.post(f"{base}/jobs/ingest", json={"object": "Lead", "operation": "upsert",
+                                               "externalIdFieldName": "Prospect_Ext_Id__c"}, timeout=10).json()
+    wrong_case = s.get(f"{base}/jobs/ingest/{job['id']}/unprocessedRecords", timeout=10)  # simple-salesforce's
+    assert wrong_case.status_code == 404
+    assert s.get(f"{base}/jobs/ingest/{job['id']}/unprocessedrecords/", timeout=10).status_code == 200
+    assert emu.leads == {} and len(emu.violations) == 3
+    with pytest.raises(AssertionError, match="outside the documented Salesforce API"):
+        spec_clean(emu)
+    emu.violations.clear()  # sent on purpose; the fixture checks the rest of the test stayed clean
+
+
+def emu_ca(emu: SalesforceEmulator) -> str:
+    return json.loads(os.environ["AIRFLOW_CONN_SALESFORCE_DEFAULT"])["extra"]["ca_bundle"]

@@ -100,6 +100,7 @@ def test_the_salesforce_sink_keeps_the_contract(certs, monkeypatch: pytest.Monke
             inject_transient=lambda: emu.inject(Fault(r"composite/sobjects/Lead", 503, [
                 {"errorCode": "SERVER_UNAVAILABLE", "message": "try again"}])),
         ))
+        assert emu.violations == [], f"requests outside the documented Salesforce API: {emu.violations[:3]}"
         assert emu.calls("composite/sobjects/Lead", 503) and emu.campaigns  # the failure and the list happened
     finally:
         emu.stop()

@@ -16,7 +16,7 @@ from leadpipe.core.settings import Strict
 # person_id is not mapped: it goes into the external-id field the upsert is keyed on.
 DEFAULT_MAP = {
     "email": "Email", "first_name": "FirstName", "last_name": "LastName", "company": "Company",
-    "job_title": "Title", "phone": "Phone", "country": "Country", "domain": "Website",
+    "job_title": "Title", "phone": "Phone", "country": "Country", "state": "State", "domain": "Website",
     "annual_revenue": "AnnualRevenue",
     "score": "LP_Score__c", "tier": "LP_Tier__c", "market": "LP_Market__c", "persona": "LP_Persona__c",
     "seniority": "LP_Seniority__c", "department": "LP_Department__c", "owner": "LP_Owner__c",
@@ -28,7 +28,8 @@ DEFAULT_MAP = {
 class SalesforceSettings(Strict):
     connection_id: str = Field("salesforce_default", description="Airflow Connection: host = My Domain URL, "
                                "login = consumer key, password = consumer secret (client credentials) or "
-                               "extra.private_key + extra.username (JWT bearer).")
+                               "extra.username + a private key in extra.private_key or "
+                               "LEADPIPE_SALESFORCE_PRIVATE_KEY (JWT bearer).")
     api_version: str = Field("59.0", pattern=r"^\d{2}\.\d$")
     sobject: Literal["Lead"] = "Lead"
     external_id_field: str = Field("Prospect_Ext_Id__c", pattern=r"^[A-Za-z][A-Za-z0-9_]*__c$")
@@ -37,6 +38,11 @@ class SalesforceSettings(Strict):
     bulk_poll_seconds: float = Field(2.0, gt=0)
     allow_duplicate_save: bool = Field(False, description="Send allowSave=true so 'alert' duplicate rules "
                                        "do not block; 'block' rules still refuse the record.")
+    bulk_timeout_seconds: float = Field(3600, gt=0, description="A Bulk API job still running after this long "
+                                        "leaves its records for the next run (the upsert is keyed).")
+    retry_attempts: int = Field(6, ge=1, le=20, description="Tries per request on 5xx, 429, UNABLE_TO_LOCK_ROW.")
+    retry_base_seconds: float = Field(0.5, ge=0, description="First backoff; doubles each retry, with jitter.")
+    retry_max_seconds: float = Field(120, ge=0, description="No retry starts later than this after the first try.")
 
 # What this sink declares it can do: read with its settings, without the CRM client (see __init__).
 CAPABILITIES = SinkCapabilities(upsert_keys=("person_id",), named_lists=True, batch_size=200, lookup_existing=False,

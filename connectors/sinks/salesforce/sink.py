@@ -1,10 +1,19 @@
 """Salesforce sink through `simple-salesforce`: Lead upsert on an external-id field.
 
 Small pushes use sObject Collections (200 records per PATCH, per-record UpsertResults); pushes above
-`bulk_threshold` use a Bulk API 2.0 ingest job, whose failed and unprocessed records are always read back
-(per-record failures never raise there). DUPLICATES_DETECTED is reported per record with the rule and the
-matching record, read from `duplicateResult` or the real, misspelt `duplicateResut` key. 401 fails fast;
-403 REQUEST_LIMIT_EXCEEDED (Salesforce's daily limit: no 429, no Retry-After) stops cleanly.
+`bulk_threshold` use a Bulk API 2.0 ingest job, whose successfulResults, failedResults and
+unprocessedrecords are always read back at the documented (case-sensitive) paths; per-record failures
+never raise there. DUPLICATES_DETECTED is reported per record with the rule and the matching record, read
+from `duplicateResult` or the real, misspelt `duplicateResut` key.
+
+Every request goes through `SalesforceSession` (auth.py): an expired session (401 INVALID_SESSION_ID) is
+renewed once per request; 5xx, 429 and UNABLE_TO_LOCK_ROW are retried with backoff by the shared policy
+(connectors/sinks/retry.py). Records refused per record with UNABLE_TO_LOCK_ROW are sent again under the
+same policy; what is still locked or unavailable after it is left for the next run (deferred). 403
+REQUEST_LIMIT_EXCEEDED (Salesforce's daily limit: no 429, no Retry-After) stops cleanly.
+
+Orgs with State and Country picklists refuse a code in `Country`: the sink reads the Lead describe once
+and, when `CountryCode` exists, sends the ISO codes as `CountryCode` / `StateCode` instead.
 """
 
 from __future__ import annotations
@@ -12,6 +21,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import time
 from dataclasses import replace
 
 import requests
@@ -20,9 +30,10 @@ from simple_salesforce.exceptions import (
     SalesforceError,
     SalesforceExpiredSession,
     SalesforceGeneralError,
-    SalesforceOperationError,
+    SalesforceMalformedRequest,
     SalesforceRefusedRequest,
 )
+from simple_salesforce.util import exception_handler
 
 from connectors.sinks.base import (
     FieldMapping,
@@ -35,27 +46,13 @@ from connectors.sinks.base import (
     SinkQuotaExhausted,
     chunks,
 )
-from connectors.sinks.credentials import connection
+from connectors.sinks.retry import RetryPolicy, Verdict
+from connectors.sinks.salesforce.auth import SalesforceSession, oauth_config
 from connectors.sinks.salesforce.settings import CAPABILITIES, SalesforceSettings
 
 log = logging.getLogger(__name__)
 
-
-def client_credentials_session(token_host: str, consumer_key: str, consumer_secret: str,
-                               session: requests.Session | None = None) -> tuple[str, str]:
-    """OAuth 2.0 client-credentials flow against the org's My Domain host -> (access token, instance url)."""
-    session = session or requests.Session()
-    resp = session.post(f"{token_host.rstrip('/')}/services/oauth2/token", data={"grant_type": "client_credentials"},
-                        auth=(consumer_key, consumer_secret), timeout=30)
-    if resp.status_code != 200:
-        try:
-            err = resp.json()
-        except ValueError:
-            err = {}
-        raise SinkAuthError(f"Salesforce token request refused ({resp.status_code} {err.get('error', '')}: "
-                            f"{err.get('error_description', '')}); check the Airflow Connection's consumer key/secret")
-    data = resp.json()
-    return data["access_token"], data["instance_url"]
+BULK_JOB_RECORDS = 50_000  # ~25 MB of Lead CSV per job upload
 
 
 def duplicate_reason(error: dict) -> str:
@@ -79,22 +76,64 @@ class SalesforceSink(Sink):
     name = "salesforce"
 
     def __init__(self, settings: SalesforceSettings, sf: Salesforce, mapping: dict[str, str],
-                 policies: dict | None = None):
+                 policies: dict | None = None, retry: RetryPolicy | None = None):
         self.settings = settings
         self.sf = sf
+        self.retry = retry or retry_policy(settings)
         self.mapping = FieldMapping({k: v for k, v in mapping.items() if k != "person_id"}, policies or {})
         self.capabilities = replace(CAPABILITIES, batch_size=settings.collection_size,
                                     writable_fields=frozenset({*self.mapping.properties, "person_id"}))
+        self._fields: set[str] | None = None
+        self._states: set[str] | None = None  # active StateCode picklist values, when the describe lists them
 
     def check(self) -> str:
-        """Building the sink logged in (OAuth client credentials); that proves the Connection. Writes nothing."""
-        return f"logged in to Salesforce at {self.sf.sf_instance} (Connection '{self.settings.connection_id}')"
+        """Logged in (building the sink did that) and the Lead fields we write exist. Writes nothing."""
+        self._describe()
+        picklists = " (State/Country picklists on: codes go to CountryCode/StateCode)" if self.picklists else ""
+        return f"logged in to Salesforce at {self.sf.sf_instance} (Connection '{self.settings.connection_id}'); " \
+               f"the {self.settings.sobject} fields we write exist{picklists}"
+
+    @property
+    def picklists(self) -> bool:
+        return "CountryCode" in self._describe()
+
+    def _describe(self) -> set[str]:
+        """The sObject's field names, read once; a mapped field the org lacks stops before anything is written."""
+        if self._fields is None:
+            try:
+                desc = self.sf.restful(f"sobjects/{self.settings.sobject}/describe")
+            except SalesforceExpiredSession as exc:
+                raise SinkAuthError(f"Salesforce refused the renewed session ({_first(exc)}); check Airflow "
+                                    f"Connection '{self.settings.connection_id}'") from None
+            except SalesforceRefusedRequest as exc:
+                if _code(exc) == "REQUEST_LIMIT_EXCEEDED":
+                    raise SinkQuotaExhausted("Salesforce daily API limit reached (REQUEST_LIMIT_EXCEEDED)") from None
+                raise SinkAuthError(f"Salesforce refused to describe {self.settings.sobject} ({_first(exc)}): give "
+                                    "the integration user's permission set Read on it") from None
+            except SalesforceError as exc:
+                raise SinkError(f"Salesforce could not describe {self.settings.sobject} ({_first(exc)}); nothing "
+                                "was written") from None
+            fields = {f["name"] for f in desc.get("fields") or []}
+            self._states = {v["value"] for f in desc.get("fields") or [] if f["name"] == "StateCode"
+                            for v in f.get("picklistValues") or [] if v.get("active", True)} or None
+            wanted = {*self.mapping.properties.values(), self.settings.external_id_field}
+            if "CountryCode" in fields:
+                wanted = {_PICKLIST.get(f, f) for f in wanted}
+            missing = sorted(wanted - fields)
+            if missing:
+                raise SinkError(f"Salesforce {self.settings.sobject} has no field(s) {', '.join(missing)} (or the "
+                                "integration user cannot see them): create them and grant access in the "
+                                "permission set (docs/crm-sinks.md), or change sink.field_map")
+            self._fields = fields
+        return self._fields
 
     def sync_list(self, list_name: str, crm_ids: list[str], list_id: str | None = None) -> tuple[str, int, int]:
         return sync_campaign(self, list_name, crm_ids)
 
     def _row(self, p: PlannedPush) -> dict:
         row = self.mapping.payload(p.record, p.existing)
+        if self.picklists:
+            row = picklist_row(row, self._states)
         row[self.settings.external_id_field] = p.person_id
         return row
 
@@ -102,16 +141,46 @@ class SalesforceSink(Sink):
         todo = [p for p in plan if p.action in ("create", "update")]
         if not todo:
             return []
+        self._describe()
         try:
             if len(todo) > self.settings.bulk_threshold:
-                results = self._bulk(todo)
-                if on_batch:
-                    on_batch(results)
-                return results
+                return self._bulk(todo, on_batch)
             return self._collections(todo, on_batch)
         except SalesforceExpiredSession as exc:
-            raise SinkAuthError(f"Salesforce session expired or invalid ({_first(exc)}); check Airflow Connection "
-                                f"'{self.settings.connection_id}'") from None
+            # the session renewed itself once for this request and Salesforce still refused it
+            raise SinkAuthError(f"Salesforce refused the renewed session ({_first(exc)}); check the integration "
+                                f"user and Airflow Connection '{self.settings.connection_id}'") from None
+
+    def _upsert_batch(self, batch: list[PlannedPush], path: str, headers: dict) -> list[PushResult]:
+        """One collection PATCH; records refused with UNABLE_TO_LOCK_ROW are sent again under the retry policy."""
+        done: dict[str, PushResult] = {}
+        pending = list(batch)
+
+        def attempt() -> int:
+            nonlocal pending
+            body = {"allOrNone": False,
+                    "records": [{"attributes": {"type": self.settings.sobject}, **self._row(p)} for p in pending]}
+            answers = self.sf.restful(path, method="PATCH", json=body, headers=headers)
+            locked = []
+            for p, a in zip(pending, answers, strict=True):
+                errors = a.get("errors") or []
+                if a.get("success"):
+                    done[p.person_id] = PushResult(p.person_id, p.action, a["id"], None, "confirmed", a.get("created"))
+                elif errors and all(e.get("statusCode") == "UNABLE_TO_LOCK_ROW" for e in errors):
+                    locked.append(p)
+                else:
+                    reason = "; ".join(_reason(e) for e in errors) or "no reason given"
+                    done[p.person_id] = PushResult(p.person_id, p.action, None, f"Salesforce refused: {reason}",
+                                                   "refused")
+            pending = locked
+            return len(locked)
+
+        self.retry.run(attempt, lambda n: Verdict(isinstance(n, int) and n > 0, f"UNABLE_TO_LOCK_ROW on {n} "
+                                                  "record(s)"), what=f"Salesforce PATCH {path}")
+        for p in pending:
+            done[p.person_id] = PushResult(p.person_id, p.action, None, "Salesforce record locked "
+                                           "(UNABLE_TO_LOCK_ROW) after retries; left for the next run", "deferred")
+        return [done[p.person_id] for p in batch]
 
     def _collections(self, todo: list[PlannedPush], on_batch: OnBatch | None) -> list[PushResult]:
         path = f"composite/sobjects/{self.settings.sobject}/{self.settings.external_id_field}"
@@ -120,77 +189,149 @@ class SalesforceSink(Sink):
         results: list[PushResult] = []
         batches = chunks(todo, self.settings.collection_size)
         for i, batch in enumerate(batches):
-            body = {"allOrNone": False,
-                    "records": [{"attributes": {"type": self.settings.sobject}, **self._row(p)} for p in batch]}
             try:
-                answers = self.sf.restful(path, method="PATCH", json=body, headers=headers)
-            except SalesforceGeneralError as exc:
-                if exc.status < 500:
+                batch_results = self._upsert_batch(batch, path, headers)
+            except SalesforceMalformedRequest as exc:
+                raise SinkError(f"Salesforce refused the upsert request ({_first(exc)})") from None
+            except (SalesforceGeneralError, requests.ConnectionError, requests.Timeout) as exc:
+                status = getattr(exc, "status", None)
+                if isinstance(exc, SalesforceGeneralError) and status is not None and status < 500:
                     raise SinkError(f"Salesforce refused the upsert ({_first(exc)})") from None
-                # unavailable for now: this batch and the rest wait for the next run (upserts are keyed)
-                left = [p for b in batches[i:] for p in b]
-                deferred = [PushResult(p.person_id, p.action, None, f"Salesforce unavailable ({exc.status}); left "
-                                       "for the next run", "deferred") for p in left]
-                if on_batch:
-                    on_batch(deferred)
-                log.warning("Salesforce answered %s; %d records left for the next run", exc.status, len(left))
-                return results + deferred
+                # still unavailable after the retries: this batch and the rest wait for the next run
+                what = f"answered {status}" if status else f"unreachable ({type(exc).__name__})"
+                return results + self._defer([p for b in batches[i:] for p in b], on_batch,
+                                             f"Salesforce {what} after retries; left for the next run")
             except SalesforceRefusedRequest as exc:
                 if _code(exc) != "REQUEST_LIMIT_EXCEEDED":
                     raise SinkAuthError(f"Salesforce refused the request ({_first(exc)})") from None
-                left = [p for b in batches[i:] for p in b]
-                deferred = [PushResult(p.person_id, p.action, None, "Salesforce daily API limit reached "
-                                       "(REQUEST_LIMIT_EXCEEDED); left for the next run", "deferred") for p in left]
-                if on_batch:
-                    on_batch(deferred)
-                log.warning("Salesforce daily API limit reached; %d records left for the next run", len(left))
-                return results + deferred
-            batch_results = []
-            for p, a in zip(batch, answers, strict=True):
-                if a.get("success"):
-                    batch_results.append(PushResult(p.person_id, p.action, a["id"], None, "confirmed",
-                                                    a.get("created")))
-                else:
-                    reason = "; ".join(_reason(e) for e in a.get("errors") or []) or "no reason given"
-                    batch_results.append(PushResult(p.person_id, p.action, None, f"Salesforce refused: {reason}",
-                                                    "refused"))
+                return results + self._defer([p for b in batches[i:] for p in b], on_batch, "Salesforce daily API "
+                                             "limit reached (REQUEST_LIMIT_EXCEEDED); left for the next run")
             results.extend(batch_results)
             if on_batch:
                 on_batch(batch_results)
         return results
 
-    def _bulk(self, todo: list[PlannedPush]) -> list[PushResult]:
-        by_pid = {p.person_id: p for p in todo}
-        ext = self.settings.external_id_field
-        rows = [self._row(p) for p in todo]
-        fields = sorted({k for r in rows for k in r})
-        rows = [{f: r.get(f, "") for f in fields} for r in rows]  # empty cell = leave the field as it is
-        api = getattr(self.sf.bulk2, self.settings.sobject)
+    @staticmethod
+    def _defer(left: list[PlannedPush], on_batch: OnBatch | None, reason: str) -> list[PushResult]:
+        deferred = [PushResult(p.person_id, p.action, None, reason, "deferred") for p in left]
+        if on_batch:
+            on_batch(deferred)
+        log.warning("%s (%d records)", reason, len(left))
+        return deferred
+
+    # ---- Bulk API 2.0 ----------------------------------------------------------------------------------
+    def _bulk_call(self, method: str, path: str, **kwargs) -> requests.Response:
+        """One Bulk API 2.0 call on the renewing, retrying session; a refusal raises simple-salesforce's error."""
+        headers = {**self.sf.headers, **kwargs.pop("headers", {})}
+        resp = self.sf.session.request(method, f"{self.sf.base_url}jobs/ingest{path}", headers=headers,
+                                       timeout=120, **kwargs)
+        if resp.status_code >= 300:
+            exception_handler(resp, name="bulk2")
+        return resp
+
+    def _bulk(self, todo: list[PlannedPush], on_batch: OnBatch | None) -> list[PushResult]:
+        """One ingest job per BULK_JOB_RECORDS records (an upload stays far below the 150 MB per job)."""
+        results: list[PushResult] = []
         try:
-            jobs = api.upsert(records=rows, external_id_field=ext, wait=self.settings.bulk_poll_seconds)
+            for part in chunks(todo, BULK_JOB_RECORDS):
+                done = self._bulk_job(part)
+                results.extend(done)
+                if on_batch:
+                    on_batch(done)
+            return results
         except SalesforceRefusedRequest as exc:
             if _code(exc) != "REQUEST_LIMIT_EXCEEDED":
                 raise SinkAuthError(f"Salesforce refused the request ({_first(exc)})") from None
             raise SinkQuotaExhausted("Salesforce daily API limit reached (REQUEST_LIMIT_EXCEEDED)") from None
-        except SalesforceOperationError as exc:
-            raise SinkError(f"Salesforce Bulk API job failed: {exc}") from None
+        except (SalesforceMalformedRequest, SalesforceGeneralError) as exc:
+            raise SinkError(f"Salesforce Bulk API refused the job ({_first(exc)})") from None
+
+    def _bulk_job(self, todo: list[PlannedPush]) -> list[PushResult]:
+        by_pid = {p.person_id: p for p in todo}
+        ext = self.settings.external_id_field
+        rows = [self._row(p) for p in todo]
+        fields = sorted({k for r in rows for k in r})
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n", restval="")  # "" = leave as is
+        writer.writeheader()
+        writer.writerows(rows)
+        job = self._bulk_call("POST", "", json={
+            "object": self.settings.sobject, "operation": "upsert", "externalIdFieldName": ext,
+            "contentType": "CSV", "lineEnding": "LF", "columnDelimiter": "COMMA"}).json()
+        jid = job["id"]
+        self._bulk_call("PUT", f"/{jid}/batches", data=out.getvalue().encode("utf-8"),
+                        headers={"Content-Type": "text/csv"})
+        self._bulk_call("PATCH", f"/{jid}", json={"state": "UploadComplete"})
+        state, deadline, pause = "UploadComplete", time.monotonic() + self.settings.bulk_timeout_seconds, \
+            self.settings.bulk_poll_seconds
+        while state not in ("JobComplete", "Failed", "Aborted"):
+            if time.monotonic() > deadline:
+                log.warning("Bulk API job still %s after %.0f s; %d records left for the next run", state,
+                            self.settings.bulk_timeout_seconds, len(todo))
+                return [PushResult(p.person_id, p.action, None, f"Salesforce Bulk API job {jid} still running; "
+                                   "left for the next run", "deferred") for p in todo]
+            time.sleep(pause)
+            pause = min(pause * 1.5, 30.0)
+            info = self._bulk_call("GET", f"/{jid}").json()
+            state = info["state"]
+        if state != "JobComplete":
+            log.warning("Bulk API job %s ended %s (%s); reading what it did", jid, state, info.get("errorMessage"))
         results: dict[str, PushResult] = {}
-        for job in jobs:
-            jid = job["job_id"]
-            for row in csv.DictReader(io.StringIO(api.get_successful_records(jid))):
-                p = by_pid[row[ext]]
-                results[p.person_id] = PushResult(p.person_id, p.action, row["sf__Id"], None, "confirmed",
-                                                  row.get("sf__Created") == "true")
-            for row in csv.DictReader(io.StringIO(api.get_failed_records(jid))):
-                p = by_pid[row[ext]]
-                results[p.person_id] = PushResult(p.person_id, p.action, None,
-                                                  f"Salesforce refused: {row['sf__Error']}", "refused")
-            for row in csv.DictReader(io.StringIO(api.get_unprocessed_records(jid))):
-                p = by_pid[row[ext]]
-                results[p.person_id] = PushResult(p.person_id, p.action, None, "Salesforce did not process it "
-                                                  "(Bulk API unprocessed record); retried next run", "deferred")
-        return [results.get(p.person_id) or PushResult(p.person_id, p.action, None, "Salesforce gave no result "
-                                                       "for this record", "refused") for p in todo]
+        locked: list[PlannedPush] = []
+        for row in self._bulk_rows(jid, "successfulResults"):
+            p = by_pid[row[ext]]
+            results[p.person_id] = PushResult(p.person_id, p.action, row["sf__Id"], None, "confirmed",
+                                              row.get("sf__Created") == "true")
+        for row in self._bulk_rows(jid, "failedResults"):
+            p = by_pid[row[ext]]
+            if row["sf__Error"].startswith("UNABLE_TO_LOCK_ROW"):
+                locked.append(p)
+                continue
+            results[p.person_id] = PushResult(p.person_id, p.action, None, f"Salesforce refused: {row['sf__Error']}",
+                                              "refused")
+        for row in self._bulk_rows(jid, "unprocessedrecords"):
+            p = by_pid[row[ext]]
+            results[p.person_id] = PushResult(p.person_id, p.action, None, "Salesforce did not process it "
+                                              "(Bulk API unprocessed record); retried next run", "deferred")
+        if locked:  # a lock is transient: send those again through collections, which retry it
+            results.update({r.person_id: r for r in self._collections(locked, None)})
+        why = f"Salesforce Bulk API job {jid} ended {state}: {info.get('errorMessage') or 'no result'}; " \
+              "left for the next run" if state != "JobComplete" else None
+        return [results.get(p.person_id) or (PushResult(p.person_id, p.action, None, why, "deferred") if why else
+                PushResult(p.person_id, p.action, None, "Salesforce gave no result for this record", "refused"))
+                for p in todo]
+
+    def _bulk_rows(self, jid: str, kind: str) -> list[dict]:
+        """A result CSV at its documented path: successfulResults, failedResults, unprocessedrecords."""
+        text = self._bulk_call("GET", f"/{jid}/{kind}", headers={"Accept": "text/csv"}).content.decode("utf-8")
+        return list(csv.DictReader(io.StringIO(text)))
+
+
+_PICKLIST = {"Country": "CountryCode", "State": "StateCode"}
+
+
+def picklist_row(row: dict, states: set[str] | None = None) -> dict:
+    """Country/State codes moved to CountryCode/StateCode (orgs with State and Country picklists).
+
+    Our country is ISO 3166-1 alpha-2 and our state ISO 3166-2 ("US-CA"); Salesforce's StateCode is the part
+    after the hyphen. A state the org's picklist does not offer (states are switched on per country), or one
+    of another country, is left out rather than have Salesforce refuse the whole Lead for it.
+    """
+    out = dict(row)
+    country = (out.pop("Country", None) or "").strip().upper()
+    if country:
+        out["CountryCode"] = country
+    state = (out.pop("State", None) or "").strip().upper()
+    prefix, dash, sub = state.partition("-")
+    code = sub if dash else state
+    if state and (not dash or prefix == country) and country and (states is None or code in states):
+        out["StateCode"] = code
+    return out
+
+
+def retry_policy(settings: SalesforceSettings) -> RetryPolicy:
+    return RetryPolicy(attempts=settings.retry_attempts, base=settings.retry_base_seconds,
+                       cap=max(settings.retry_base_seconds, 30.0), total=settings.retry_max_seconds)
 
 
 def sync_campaign(sink: SalesforceSink, name: str, lead_ids: list[str]) -> tuple[str, int, int]:
@@ -229,18 +370,20 @@ def _code(exc: SalesforceError) -> str:
     return (content[0] or {}).get("errorCode", "") if content and isinstance(content[0], dict) else ""
 
 
-def salesforce_sink(settings, session: requests.Session | None = None) -> SalesforceSink:
-    """Build the sink from the Airflow Connection: host = My Domain URL, login/password = consumer key/secret."""
-    conn = connection(settings.salesforce.connection_id)
-    if not conn.get("host") or not conn.get("login") or not conn.get("password"):
-        raise ValueError(f"Salesforce needs the Airflow Connection '{settings.salesforce.connection_id}' with host "
-                         "(My Domain URL), login (consumer key) and password (consumer secret)")
-    session = session or requests.Session()
-    if (conn.get("extra") or {}).get("ca_bundle"):
-        # a private CA (test emulator, TLS-inspecting proxy): requests lets REQUESTS_CA_BUNDLE override
-        # session.verify unless the environment is ignored
-        session.verify = conn["extra"]["ca_bundle"]
-        session.trust_env = False
-    token, instance = client_credentials_session(conn["host"], conn["login"], conn["password"], session)
-    sf = Salesforce(instance_url=instance, session_id=token, session=session, version=settings.salesforce.api_version)
-    return SalesforceSink(settings.salesforce, sf, settings.mapping_for("salesforce"), dict(settings.write_policy))
+def salesforce_sink(settings, session: SalesforceSession | None = None) -> SalesforceSink:
+    """Build the sink from the Airflow Connection (JWT bearer or client credentials; see auth.py) and log in."""
+    own = settings.salesforce
+    try:
+        cfg = oauth_config(own.connection_id)
+    except ValueError as exc:
+        raise SinkAuthError(str(exc)) from None
+    session = session or SalesforceSession(cfg, retry_policy(own))
+    token, instance = session.login()
+    sf = Salesforce(instance_url=instance, session_id=token, session=session, version=own.api_version)
+
+    def renewed(new_token: str) -> None:  # keep simple-salesforce's own copy current too
+        sf.session_id = new_token
+        sf.headers["Authorization"] = f"Bearer {new_token}"
+
+    session.on_renew = renewed
+    return SalesforceSink(own, sf, settings.mapping_for("salesforce"), dict(settings.write_policy), session.policy)
