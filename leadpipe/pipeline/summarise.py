@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 
+from leadpipe.core.redact import mask_secrets, mask_url
 from leadpipe.core.schema import OUTCOMES
 from leadpipe.pipeline import requalify
 from leadpipe.pipeline.context import RunContext
@@ -45,10 +46,11 @@ def summarise(ctx: RunContext) -> dict:
         "outputs": {
             "run_folder": str(folder),
             "crm_import_csv": str(folder / "crm_import.csv") if (folder / "crm_import.csv").exists() else None,
-            "warehouse": ctx.cfg.warehouse_url.split("@")[-1],  # never the password part of a URL
+            "warehouse": mask_url(ctx.cfg.warehouse_url),  # password and secret query parameters as ***
             "report_html": str(folder / "report.html"),  # linked before writing: one summary.json
         },
     }
+    summary = mask_secrets(summary)  # URLs in paths and error messages too: summary, report and warehouse
     write_run_report(ctx.cfg, run_id, summary)
     path = ledger.write_json(folder / "summary.json", summary)
     failed = summary["source_errors"] or summary["rejected_batches"]
