@@ -63,8 +63,8 @@ def mask_text(text: str) -> str:
     `password=...` pairs too."""
     if "=" not in text and "@" not in text:
         return text  # nothing to mask: the common case, kept cheap
-    text = _URL_IN_TEXT.sub(lambda m: _mask_one(m.group(0)), text)
-    return _KEY_VALUE.sub(lambda m: m.group(1) + m.group(2) + MASK, text)
+    text = _URL_IN_TEXT.sub(_mask_match, text)
+    return _KEY_VALUE.sub(_mask_key_value, text)
 
 
 def mask_secrets(value: Any) -> Any:
@@ -82,7 +82,13 @@ def mask_secrets(value: Any) -> Any:
 def url_secrets(url: str | URL) -> list[str]:
     """The secret values inside `url` (its password, secret query parameters), for a log masker such as
     Airflow's `mask_secret` that hides values wherever they appear."""
-    text = url.render_as_string(hide_password=False) if hasattr(url, "render_as_string") else str(url)
+    if hasattr(url, "render_as_string"):  # a sqlalchemy.engine.URL: its parts, as the driver gets them
+        values = [url.password or ""]
+        for name, value in url.query.items():
+            if is_secret_name(name):
+                values += [value] if isinstance(value, str) else list(value)
+        return [s for s in dict.fromkeys(values) if s]
+    text = str(url)
     found = []
     rest = text[text.find("://") + 3:] if "://" in text else text
     at = _userinfo_end(rest)
@@ -90,6 +96,21 @@ def url_secrets(url: str | URL) -> list[str]:
         found.append(rest[:at].partition(":")[2])
     found += [m.group(3) for m in _PARAM.finditer(text) if is_secret_name(m.group(2))]
     return [s for s in dict.fromkeys(found) if s and s != MASK]
+
+
+def _mask_key_value(m: re.Match[str]) -> str:
+    value = m.group(3)
+    if value.startswith(MASK):
+        return m.group(0)  # masked already (inside a URL)
+    body = value if value[0] in "'\"" else value.rstrip(".,:!?)]}")
+    return m.group(1) + m.group(2) + MASK + value[len(body):]
+
+
+def _mask_match(m: re.Match[str]) -> str:
+    """A URL found in text, without the punctuation that ends the sentence around it (`see <url>.`)."""
+    url = m.group(0)
+    body = url.rstrip(".,;:!?)]}'\"")
+    return _mask_one(body) + url[len(body):]
 
 
 def _mask_one(url: str) -> str:
