@@ -31,10 +31,12 @@ _DROP_TABLE = str.maketrans("", "", _DROP)
 
 def clean_text(text: str) -> str:
     """`text` without control characters: tabs and line breaks (with the blanks around them) become one
-    space; C0, DEL, C1, the bidi controls and a stray BOM (U+FEFF) are removed."""
+    space, or nothing at either end; C0, DEL, C1, the bidi controls and a stray BOM (U+FEFF) are removed."""
     if text.isprintable():  # the common case: no control, format or separator character at all
         return text
-    return _BREAK_RUN.sub(" ", text).translate(_DROP_TABLE)
+    end = len(text)
+    spaced = _BREAK_RUN.sub(lambda m: "" if m.start() == 0 or m.end() == end else " ", text)
+    return spaced.translate(_DROP_TABLE)
 
 
 def _unsafe(c: str, keep_newlines: bool) -> bool:
