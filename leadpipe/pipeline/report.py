@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from leadpipe.core.redact import mask_text
 from leadpipe.pipeline.rebuild import persona_of
 from leadpipe.pipeline.settings import Config
 from leadpipe.store.run_paths import at
@@ -189,7 +190,7 @@ def render_run_report(summary: dict, data: dict) -> str:
 def write_run_report(cfg: Config, run_id: str, summary: dict) -> Path:
     """Write report.html next to summary.json and return its path."""
     out = at(cfg, summary["outputs"]["run_folder"]) / "report.html"
-    out.write_text(render_run_report(summary, run_report_data(cfg, run_id)), encoding="utf-8")
+    out.write_text(mask_text(render_run_report(summary, run_report_data(cfg, run_id))), encoding="utf-8")
     log.info("run report: %s", out)
     return out
 
@@ -234,6 +235,6 @@ def render_rebuild_report(plan: dict, crm: dict | None, approval: str) -> str:
 
 def write_rebuild_report(folder: Path, plan: dict, crm: dict | None, approval: str) -> Path:
     out = folder / "report.html"
-    out.write_text(render_rebuild_report(plan, crm, approval), encoding="utf-8")
+    out.write_text(mask_text(render_rebuild_report(plan, crm, approval)), encoding="utf-8")  # CRM errors may hold URLs
     log.info("rebuild report: %s", out)
     return out

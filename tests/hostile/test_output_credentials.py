@@ -132,3 +132,29 @@ def test_task_logs_mask_the_url_secrets_through_airflow() -> None:
     assert found == [USER_SECRET, QUERY_SECRET]
     line = _secrets_masker().redact(f"connecting with {USER_SECRET} and {QUERY_SECRET}")
     assert USER_SECRET not in line and QUERY_SECRET not in line
+
+
+def test_run_files_mask_urls_in_source_errors(tmp_path: Path) -> None:
+    """Every run file written through the ledger (notes, summary, CRM results) masks what an error quoted."""
+    from leadpipe.store.ledger import write_json
+
+    path = write_json(tmp_path / "notes.json", {"messages": [
+        f"vendor_x: cannot read s3://AKIAEXAMPLE:{USER_SECRET}@bucket/lists/a.csv (403)",
+        f"partner_db: invalid dsn: host=db password={QUERY_SECRET} user=lp"]})
+    text = path.read_text(encoding="utf-8")
+    assert USER_SECRET not in text and QUERY_SECRET not in text
+    assert "s3://AKIAEXAMPLE:***@bucket/lists/a.csv (403)" in text
+
+
+def test_the_rebuild_report_masks_a_crm_error_that_quotes_a_url(tmp_path: Path) -> None:
+    from leadpipe.pipeline.report import write_rebuild_report
+
+    counts = dict.fromkeys(("create", "update", "skip", "suppressed", "already_pushed_left_out", "no_email",
+                            "in_segment", "people_in_warehouse"), 0)
+    segment = {"list_name": "Q1", "crm_target": "hubspot", "markets": [], "personas": [], "countries": [],
+               "min_score": 0, "tier": "any", "dry_run": False, "include_already_pushed": False}
+    crm = {"written": 0, "failed": 1, "unchanged": 0, "target": "hubspot", "members_csv": None,
+           "errors": [f"HTTP 401 from https://api.hubapi.com/crm/v3/objects/contacts?hapikey={USER_SECRET}"]}
+    out = write_rebuild_report(tmp_path, {"counts": counts, "segment": segment}, crm, "approved")
+    html = out.read_text(encoding="utf-8")
+    assert USER_SECRET not in html and "hapikey=***" in html
