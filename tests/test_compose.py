@@ -16,12 +16,14 @@ import re
 import shutil
 import subprocess
 import tomllib
+import uuid
 from importlib import resources
 from pathlib import Path
 
 import jsonschema
 import pytest
 import yaml
+from sqlalchemy.engine import make_url
 
 REPO = Path(__file__).resolve().parents[1]
 COMPOSE = REPO / "docker-compose.yml"
@@ -271,8 +273,6 @@ def test_the_init_script_makes_exactly_those_roles_and_is_mounted(compose: dict)
 
 
 def _psql(url: str, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    from sqlalchemy.engine import make_url
-
     u = make_url(url)
     return subprocess.run(["psql", "-X", "-q", "-h", u.host or "127.0.0.1", "-p", str(u.port or 5432), "-U",
                            u.username or "postgres", "-d", u.database or "postgres", "-v", "ON_ERROR_STOP=1",
@@ -283,8 +283,6 @@ def _psql(url: str, *args: str, env: dict[str, str] | None = None) -> subprocess
 @pytest.mark.postgres
 def test_the_role_script_gives_a_role_its_database_and_nothing_more(pg_server: str) -> None:
     """Runs deploy/postgres/owned-database.sql on the real server (psql, as the init script does) for two roles."""
-    import uuid
-
     if shutil.which("psql") is None:
         pytest.fail("psql (the PostgreSQL client) is needed to run the init script")
     tag = uuid.uuid4().hex[:8]
