@@ -100,10 +100,13 @@ def _all(values) -> list:  # noqa: ANN001
 
 def _ctx():  # noqa: ANN202 - a RunContext
     """This task's run: the full config (validated here, not at parse time) and Airflow's run id."""
+    from leadpipe.airflow_app.log_masking import mask_url_secrets  # parse time: see _stage
     from leadpipe.pipeline.context import RunContext  # parse time: see _stage
     from leadpipe.pipeline.settings import load_config  # parse time: see _stage
 
-    return RunContext(load_config(), get_current_context()["run_id"])
+    cfg = load_config()
+    mask_url_secrets(cfg.warehouse_url, cfg.runs_url)  # a password in these URLs never reaches the task log
+    return RunContext(cfg, get_current_context()["run_id"])
 
 
 def _label(source_name: str) -> str:

@@ -83,9 +83,12 @@ PARAMS = {
 
 
 def _cfg():  # noqa: ANN202 - a Config
+    from leadpipe.airflow_app.log_masking import mask_url_secrets  # parse time: see above
     from leadpipe.pipeline.settings import load_config  # parse time: see above
 
-    return load_config()
+    cfg = load_config()
+    mask_url_secrets(cfg.warehouse_url, cfg.runs_url)  # a password in these URLs never reaches the task log
+    return cfg
 
 
 def _folder() -> Path:

@@ -39,6 +39,7 @@ from enrichment._legal_forms import LEGAL_FORMS, LONGEST_FORM_WORDS
 from enrichment._name_case import MAC_EXCEPTIONS
 from enrichment._role_addresses import ROLE_LOCAL_PARTS
 from enrichment._shared_domains import SHARED_SITE_DOMAINS
+from leadpipe.core.controls import clean_text
 from leadpipe.core.schema import MAPPABLE_FIELDS
 
 __all__ = [
@@ -80,10 +81,12 @@ _CACHE = 1 << 16  # distinct values kept per lru cache; a lead batch rarely has 
 
 
 def _text(value: object) -> str:
-    """A cell as stripped text; missing cells (None, NaN, pd.NA) become "".
+    """A cell as stripped text without control characters; missing cells (None, NaN, pd.NA) become "".
 
     Spreadsheet sources hand over integral floats (4930123456.0, 250.0) for number-like columns,
-    and the ".0" would break phone and count parsing, so those lose it.
+    and the ".0" would break phone and count parsing, so those lose it. Control characters (ESC, NUL, C1,
+    bidi overrides) go (leadpipe.core.controls.clean_text): they would reach the CRM and the operator's
+    terminal; a tab or line break inside the value becomes a space.
     """
     if value is None or value is pd.NA:
         return ""
@@ -92,7 +95,12 @@ def _text(value: object) -> str:
             return ""
         if value.is_integer():
             return str(int(value))
-    return str(value).strip()
+    return clean_text(str(value)).strip()
+
+
+def _pass_through(value: object) -> object:
+    """A field normalise_frame does not otherwise touch: text loses its control characters, the rest stays."""
+    return clean_text(value) if isinstance(value, str) else value
 
 
 def _is_placeholder(text: str) -> bool:
@@ -767,7 +775,7 @@ def _consent(value: object) -> bool | None:
 # the stage
 
 
-# Canonical columns this stage writes; the other mappable fields pass through untouched
+# Canonical columns this stage writes; the other mappable fields pass through (text without control characters)
 # (created empty when a source lacks them).
 # fmt: off
 _NORMALISED: frozenset[str] = frozenset({
@@ -828,6 +836,8 @@ def normalise_frame(df: pd.DataFrame) -> pd.DataFrame:
     for name in _PASS_THROUGH:
         if name not in out.columns:
             out[name] = text(np.full(len(out), "", dtype=object))
+        elif out[name].dtype == object or pd.api.types.is_string_dtype(out[name].dtype):
+            out[name] = pd.Series(_map([out[name]], _pass_through), index=index, dtype=out[name].dtype)
     return out
 
 

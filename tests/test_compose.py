@@ -13,18 +13,22 @@ import copy
 import json
 import os
 import re
+import shutil
 import subprocess
 import tomllib
+import uuid
 from importlib import resources
 from pathlib import Path
 
 import jsonschema
 import pytest
 import yaml
+from sqlalchemy.engine import make_url
 
 REPO = Path(__file__).resolve().parents[1]
 COMPOSE = REPO / "docker-compose.yml"
-SECRET_NAME = re.compile(r"PASSWORD|SECRET|FERNET|TOKEN|API_KEY|^AIRFLOW_CONN_", re.IGNORECASE)
+SECRET_NAME = re.compile(r"PASSWORD|SECRET|FERNET|TOKEN|API_KEY|TOMBSTONE_KEY|BASIC_AUTH|^AIRFLOW_CONN_",
+                         re.IGNORECASE)
 ENV_REF = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)(?:(:?[-?])([^}]*))?\}")
 AIRFLOW_SERVICES = ("airflow-apiserver", "airflow-scheduler", "airflow-dag-processor", "airflow-worker",
                     "airflow-triggerer", "airflow-init")
@@ -81,11 +85,14 @@ def test_the_official_topology_is_there(compose: dict) -> None:
         env = env_of(services[name])
         assert env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor", name
         assert env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == "http://airflow-apiserver:8080/execution/", name
-        assert env["AIRFLOW__CELERY__BROKER_URL"].startswith("redis://") and "@redis:6379" in env[
-            "AIRFLOW__CELERY__BROKER_URL"], name
-        assert "@postgres/airflow" in env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"], name
-        assert env["LEADPIPE_WAREHOUSE_URL"].startswith("postgresql") and "@postgres/leadpipe" in env[
-            "LEADPIPE_WAREHOUSE_URL"], name
+        if "AIRFLOW__CELERY__BROKER_URL" in env:  # who gets which credentials: test_each_service_gets_only_...
+            assert env["AIRFLOW__CELERY__BROKER_URL"].startswith("redis://") and "@redis:6379" in env[
+                "AIRFLOW__CELERY__BROKER_URL"], name
+        if "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN" in env:
+            assert "@postgres/airflow" in env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"], name
+        if "LEADPIPE_WAREHOUSE_URL" in env:
+            assert env["LEADPIPE_WAREHOUSE_URL"].startswith("postgresql") and "@postgres/leadpipe" in env[
+                "LEADPIPE_WAREHOUSE_URL"], name
         assert services[name].get("build", {}).get("context") == ".", f"{name} must run the project image"
     assert env_of(services["airflow-init"])["_AIRFLOW_DB_MIGRATE"] == "true"
 
@@ -196,3 +203,184 @@ def test_the_locked_requirements_export_offline_with_runtime_deps_only() -> None
     assert re.search(r"^great-expectations==1\.24\.1 ", out.stdout, re.MULTILINE)
     assert "--hash=sha256:" in out.stdout
     assert not re.search(r"^pytest==", out.stdout, re.MULTILINE)
+
+
+# ---------------------------------------------------------------- least privilege (issue #17)
+
+# What each service uses, and so the only credentials it may hold. Airflow 3 tasks reach Airflow through the
+# Execution API, so workers need no metadata DB; only tasks and the form webhook touch the warehouse.
+USES = {
+    "airflow-apiserver": {"metadata-db", "warehouse", "erasure-key"},  # UI, APIs, the form webhook
+    "airflow-scheduler": {"metadata-db", "celery"},
+    "airflow-dag-processor": {"metadata-db"},
+    "airflow-triggerer": {"metadata-db"},
+    "airflow-worker": {"celery", "warehouse", "erasure-key", "task-connections"},
+    "airflow-init": {"metadata-db", "warehouse"},  # migrates both
+    "airflow-cli": {"metadata-db", "warehouse", "erasure-key", "task-connections"},  # admin: leadpipe forget
+    "flower": {"celery", "flower-login"},
+    "postgres": {"superuser", "role-passwords"},
+    "redis": {"broker-password"},
+}
+CREDENTIALS = {  # what marks a credential in a service's environment
+    "metadata-db": lambda k, v: k == "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN" or "AIRFLOW_DB_PASSWORD}" in v,
+    "celery": lambda k, v: k.startswith("AIRFLOW__CELERY__") and k.endswith(("BROKER_URL", "RESULT_BACKEND")),
+    "warehouse": lambda k, v: k == "LEADPIPE_WAREHOUSE_URL",
+    "erasure-key": lambda k, v: k == "LEADPIPE_TOMBSTONE_KEY",
+    "task-connections": lambda k, v: k.startswith("AIRFLOW_CONN_"),
+    "flower-login": lambda k, v: k == "AIRFLOW__CELERY__FLOWER_BASIC_AUTH",
+    "superuser": lambda k, v: "{POSTGRES_PASSWORD" in v,
+    "role-passwords": lambda k, v: k in ("AIRFLOW_DB_PASSWORD", "WAREHOUSE_PASSWORD", "CELERY_DB_PASSWORD"),
+    "broker-password": lambda k, v: k == "REDIS_PASSWORD",
+}
+ROLES = {"AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": ("airflow", "airflow", "AIRFLOW_DB_PASSWORD"),
+         "LEADPIPE_WAREHOUSE_URL": ("leadpipe", "leadpipe", "WAREHOUSE_PASSWORD"),
+         "AIRFLOW__CELERY__RESULT_BACKEND": ("celery", "celery_results", "CELERY_DB_PASSWORD")}
+DB_URL = re.compile(r"^(?:db\+)?postgresql(?:\+psycopg2)?://(\w+):\$\{(\w+):\?[^}]*\}@postgres/(\w+)$")
+INIT_SH = REPO / "deploy" / "postgres" / "10-leadpipe-roles.sh"
+ROLE_SQL = REPO / "deploy" / "postgres" / "owned-database.sql"
+
+
+def test_each_service_gets_only_the_credentials_it_uses(compose: dict) -> None:
+    held = {name: {kind for kind, marks in CREDENTIALS.items() for k, v in env_of(service).items() if marks(k, v)}
+            for name, service in compose["services"].items()}
+    assert held == USES
+
+
+def test_every_database_has_its_own_non_superuser_role(compose: dict) -> None:
+    postgres = env_of(compose["services"]["postgres"])
+    assert postgres["POSTGRES_USER"] == "postgres"  # the superuser, known only inside the postgres container
+    seen: dict[str, set[tuple[str, str, str]]] = {key: set() for key in ROLES}
+    for service in compose["services"].values():
+        for key, value in env_of(service).items():
+            if key in ROLES:
+                m = DB_URL.match(value)
+                assert m, f"{key}: {value}"
+                seen[key].add((m.group(1), m.group(3), m.group(2)))
+    assert seen == {key: {want} for key, want in ROLES.items()}  # one role, database and password each
+    for role, db, password in ROLES.values():
+        assert role != postgres["POSTGRES_USER"] and password != "POSTGRES_PASSWORD"
+        assert ENV_REF.fullmatch(postgres[password]), f"the postgres service needs {password} for its init script"
+
+
+def test_the_init_script_makes_exactly_those_roles_and_is_mounted(compose: dict) -> None:
+    specs = set(re.findall(r"\b(\w+):(\w+):([A-Z_]+)\b", INIT_SH.read_text(encoding="utf-8")))
+    assert specs == set(ROLES.values())
+    assert os.access(INIT_SH, os.X_OK)  # the postgres entrypoint runs executable scripts in their own shell
+    mounts = compose["services"]["postgres"]["volumes"]
+    assert "./deploy/postgres/10-leadpipe-roles.sh:/docker-entrypoint-initdb.d/10-leadpipe-roles.sh:ro" in mounts
+    assert "./deploy/postgres/owned-database.sql:/leadpipe-initdb/owned-database.sql:ro" in mounts
+    assert "/leadpipe-initdb/owned-database.sql" in INIT_SH.read_text(encoding="utf-8")
+
+
+def _psql(url: str, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    u = make_url(url)
+    return subprocess.run(["psql", "-X", "-q", "-h", u.host or "127.0.0.1", "-p", str(u.port or 5432), "-U",
+                           u.username or "postgres", "-d", u.database or "postgres", "-v", "ON_ERROR_STOP=1",
+                           *args], env={**os.environ, **(env or {})}, capture_output=True, text=True, timeout=60,
+                          check=False)
+
+
+@pytest.mark.postgres
+def test_the_role_script_gives_a_role_its_database_and_nothing_more(pg_server: str) -> None:
+    """Runs deploy/postgres/owned-database.sql on the real server (psql, as the init script does) for two roles."""
+    if shutil.which("psql") is None:
+        pytest.fail("psql (the PostgreSQL client) is needed to run the init script")
+    tag = uuid.uuid4().hex[:8]
+    pairs = [(f"lp_role_a_{tag}", f"lp_db_a_{tag}"), (f"lp_role_b_{tag}", f"lp_db_b_{tag}")]
+    try:
+        for role, db in pairs:
+            for _ in range(2):  # a second run (an existing volume, run by hand) changes nothing and does not fail
+                done = _psql(pg_server, "-v", f"role={role}", "-v", f"db={db}", "-v", "password_env=LP_TEST_PW",
+                             "-f", str(ROLE_SQL), env={"LP_TEST_PW": f"pw-{tag}"})
+                assert done.returncode == 0, done.stderr
+        (a_role, a_db), (_, b_db) = pairs
+        facts = _psql(pg_server, "-At", "-c", f"SELECT rolsuper, rolcreatedb, rolcreaterole, rolreplication, "
+                      f"rolbypassrls, rolcanlogin, pg_get_userbyid(d.datdba) FROM pg_roles r, pg_database d "
+                      f"WHERE r.rolname = '{a_role}' AND d.datname = '{a_db}'")
+        assert facts.stdout.strip() == f"f|f|f|f|f|t|{a_role}"
+        as_a = pg_server.replace("://postgres@", f"://{a_role}@")
+        own = _psql(as_a.rsplit("/", 1)[0] + f"/{a_db}", "-c", "CREATE TABLE t (x int); INSERT INTO t VALUES (1)")
+        assert own.returncode == 0, own.stderr  # the owner works in its own database
+        other = _psql(as_a.rsplit("/", 1)[0] + f"/{b_db}", "-c", "SELECT 1")
+        assert other.returncode != 0 and "permission denied for database" in other.stderr
+        grab = _psql(as_a.rsplit("/", 1)[0] + f"/{a_db}", "-c", f"CREATE DATABASE lp_grab_{tag}")
+        assert grab.returncode != 0 and "permission denied" in grab.stderr
+        empty = _psql(pg_server, "-v", f"role={a_role}", "-v", f"db={a_db}", "-v", "password_env=LP_UNSET_PW",
+                      "-f", str(ROLE_SQL))
+        assert empty.returncode != 0 and "LP_UNSET_PW is empty" in empty.stderr
+    finally:
+        for role, db in pairs:
+            _psql(pg_server, "-c", f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+            _psql(pg_server, "-c", f'DROP ROLE IF EXISTS "{role}"')
+
+
+def _flower_script(compose: dict) -> str:
+    command = compose["services"]["flower"]["command"]
+    assert command[:2] == ["bash", "-c"]
+    return command[2].replace("$$", "$")  # compose's escape for a literal $
+
+
+@pytest.mark.parametrize(("login", "starts"), [("", False), ("ops:correct-horse-battery", True)])
+def test_flower_refuses_to_start_without_a_login(compose: dict, login: str, starts: bool) -> None:
+    flower = compose["services"]["flower"]
+    assert flower["profiles"] == ["flower"]  # not started by a plain `docker compose up`
+    assert env_of(flower)["AIRFLOW__CELERY__FLOWER_BASIC_AUTH"] == "${FLOWER_BASIC_AUTH:-}"
+    script = _flower_script(compose)
+    assert script.endswith("exec airflow celery flower")
+    ran = subprocess.run(["bash", "-c", script.replace("exec airflow celery flower", "echo flower-started")],
+                         env={"PATH": os.environ["PATH"], "AIRFLOW__CELERY__FLOWER_BASIC_AUTH": login},
+                         capture_output=True, text=True, timeout=30, check=False)
+    assert (ran.returncode == 0 and "flower-started" in ran.stdout) == starts
+    if not starts:
+        assert "FLOWER_BASIC_AUTH" in ran.stderr
+
+
+def test_the_erasure_key_and_new_secrets_are_in_env_example(compose: dict) -> None:
+    example = (REPO / ".env.example").read_text(encoding="utf-8")
+    for var in ("LEADPIPE_TOMBSTONE_KEY", "AIRFLOW_DB_PASSWORD", "CELERY_DB_PASSWORD", "FLOWER_BASIC_AUTH"):
+        assert re.search(rf"^{var}=$", example, re.MULTILINE), var
+    for name in ("airflow-apiserver", "airflow-worker", "airflow-cli"):
+        assert env_of(compose["services"][name])["LEADPIPE_TOMBSTONE_KEY"] == (
+            "${LEADPIPE_TOMBSTONE_KEY:?set LEADPIPE_TOMBSTONE_KEY in .env}")
+
+
+def _nginx_locations(conf: str) -> dict[str, str]:
+    """`location PATH { ... }` blocks of an nginx config, nested braces included: path -> body."""
+    blocks = {}
+    for m in re.finditer(r"location\s+(?:=\s+)?(\S+)\s*\{", conf):
+        depth, i = 1, m.end()
+        while depth:
+            depth += {"{": 1, "}": -1}.get(conf[i], 0)
+            i += 1
+        blocks[m.group(1)] = conf[m.end():i - 1]
+    return blocks
+
+
+def test_the_deployment_guide_exposes_only_the_form_webhook() -> None:
+    """docs/deployment.md's reverse-proxy example: the only location passed to Airflow is /leadpipe-forms/."""
+    doc = (REPO / "docs" / "deployment.md").read_text(encoding="utf-8")
+    nginx = re.search(r"```nginx\n(.*?)```", doc, re.DOTALL)
+    assert nginx, "docs/deployment.md needs an nginx example"
+    conf = nginx.group(1)
+    blocks = _nginx_locations(conf)
+    proxied = sorted(path for path, body in blocks.items() if "proxy_pass" in body)
+    assert proxied == ["/leadpipe-forms/"]
+    assert re.search(r"proxy_pass\s+http://127\.0\.0\.1:8080/leadpipe-forms/;", blocks["/leadpipe-forms/"])
+    assert re.search(r"return\s+404", blocks["/"])  # everything else, the UI and the APIs included, is refused
+    assert "limit_except POST" in blocks["/leadpipe-forms/"] and "client_max_body_size" in conf
+    assert "ssl_certificate" in conf and "listen 443 ssl" in conf
+
+
+def test_docker_compose_config_accepts_the_file_when_docker_is_installed(tmp_path: Path) -> None:
+    """`docker compose config` with every required variable set; the Compose CLI is optional on a dev box."""
+    probe = subprocess.run(["docker", "compose", "version"], capture_output=True, text=True, check=False) \
+        if shutil.which("docker") else None
+    if probe is None or probe.returncode != 0:
+        pytest.skip("the docker compose plugin is not installed; the schema test above covers the file")
+    text = COMPOSE.read_text(encoding="utf-8")
+    required = {m.group(1) for m in ENV_REF.finditer(text) if m.group(2) == ":?"}
+    env = {**os.environ, **{var: "x" * 20 for var in required}}
+    done = subprocess.run(["docker", "compose", "-f", str(COMPOSE), "--profile", "flower", "--profile", "debug",
+                           "config", "--quiet"], cwd=REPO, env=env, capture_output=True, text=True, timeout=60,
+                          check=False)
+    assert done.returncode == 0, done.stderr

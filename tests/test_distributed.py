@@ -18,6 +18,7 @@ import secrets
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -36,6 +37,7 @@ REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 REDIS_URL = os.environ.get("LEADPIPE_TEST_REDIS", "redis://127.0.0.1:6379/0")
 DAG_ID = "leads_nightly"
+METADATA_DB = "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"
 STARTUP_TIMEOUT = 150  # api-server answering and the DAG parsed, on a busy 2-core machine
 RUN_TIMEOUT = 600  # the DAG run on the demo inputs; each task is a fresh process (~15-30 s here under load)
 PROSPECT_COLUMNS = [c.name for c in prospects.columns if c.name not in ("run_id", "updated_at")]
@@ -72,9 +74,11 @@ class Cluster:
     queue: str
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
 
-    def start(self, name: str, *args: str, env: dict[str, str] | None = None) -> None:
+    def start(self, name: str, *args: str, env: dict[str, str] | None = None, without: tuple[str, ...] = ()) -> None:
+        """Start one Airflow process with the cluster's environment, plus `env`, minus the keys in `without`."""
         log = (self.home / "logs" / f"{name}.log").open("wb")
-        self.procs[name] = subprocess.Popen([str(BIN / "airflow"), *args], env={**self.env, **(env or {})},
+        environ = {k: v for k, v in {**self.env, **(env or {})}.items() if k not in without}
+        self.procs[name] = subprocess.Popen([str(BIN / "airflow"), *args], env=environ,
                                             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                             start_new_session=True, cwd=self.home)
 
@@ -135,6 +139,7 @@ def cluster(pg_server: str, redis_server: str, demo_inputs: Path,
     base = pg_server.rsplit("/", 1)[0]
     meta_db = _fresh_database(pg_server, "leadpipe_af")
     warehouse_db = _fresh_database(pg_server, "leadpipe_wh")
+    results_db = _fresh_database(pg_server, "leadpipe_cr")  # the Celery result store, apart as in the compose file
     port = _free_port()
     queue = f"leadpipe_test_{uuid.uuid4().hex[:8]}"
     meta_url = f"{base}/{meta_db}"
@@ -157,7 +162,7 @@ def cluster(pg_server: str, redis_server: str, demo_inputs: Path,
         "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_urlsafe(48),  # one secret for every process
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": meta_url,
         "AIRFLOW__CELERY__BROKER_URL": redis_server,
-        "AIRFLOW__CELERY__RESULT_BACKEND": "db+" + meta_url.replace("postgresql+psycopg2", "postgresql"),
+        "AIRFLOW__CELERY__RESULT_BACKEND": "db+postgresql://" + f"{base}/{results_db}".split("://", 1)[1],
         "AIRFLOW__CELERY__WORKER_CONCURRENCY": "2",
         "AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS": "leadpipe.airflow_app.celery_config.CELERY_CONFIG",  # as docker-compose.yml
         "AIRFLOW__OPERATORS__DEFAULT_QUEUE": queue,
@@ -173,20 +178,25 @@ def cluster(pg_server: str, redis_server: str, demo_inputs: Path,
         migrate = subprocess.run([str(BIN / "airflow"), "db", "migrate"], env=env, capture_output=True,
                                  text=True, timeout=240, stdin=subprocess.DEVNULL, check=False)
         assert migrate.returncode == 0, migrate.stdout[-3000:] + migrate.stderr[-3000:]
-        c.start("api-server", "api-server")
-        c.start("scheduler", "scheduler")
-        c.start("dag-processor", "dag-processor")
-        c.start("triggerer", "triggerer")
+        # Each process gets only the credentials docker-compose.yml gives it (tests/test_compose.py USES):
+        # workers never the metadata DB, the scheduler and the rest never the warehouse.
+        celery = ("AIRFLOW__CELERY__BROKER_URL", "AIRFLOW__CELERY__RESULT_BACKEND")
+        c.start("api-server", "api-server", without=celery)
+        c.start("scheduler", "scheduler", without=("LEADPIPE_WAREHOUSE_URL",))
+        c.start("dag-processor", "dag-processor", without=("LEADPIPE_WAREHOUSE_URL", *celery))
+        c.start("triggerer", "triggerer", without=("LEADPIPE_WAREHOUSE_URL", *celery))
         for n in (1, 2):
             c.start(f"worker-{n}", "celery", "worker", "--queues", queue, "--concurrency", "2",
                     "--celery-hostname", f"leadpipe-w{n}-{queue}@%h",
-                    env={"AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(_free_port())})
+                    env={"AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(_free_port())},
+                    without=(METADATA_DB,))
         yield c
     finally:
         c.stop()
         _purge_queue(redis_server, queue)
         _drop_database(pg_server, meta_db)
         _drop_database(pg_server, warehouse_db)
+        _drop_database(pg_server, results_db)
 
 
 def _purge_queue(redis_url: str, queue: str) -> None:
@@ -302,6 +312,20 @@ def test_the_dag_runs_on_two_celery_workers_against_postgres(runs: Runs, cluster
         assert re.search(r"Task execute_workload\[[^]]+\] succeeded", log), f"{name} ran no task"
         # each worker imported the pipeline's modules before forking its pool, so tasks inherit them
         assert re.search(r"leadpipe preload: \d{3,} modules imported", log), f"{name} did not preload"
+
+
+def test_workers_run_every_task_without_the_metadata_db(runs: Runs, cluster: Cluster) -> None:
+    """As in docker-compose.yml, the workers had no AIRFLOW__DATABASE__SQL_ALCHEMY_CONN, so Airflow pointed them
+    at its default, an SQLite file in AIRFLOW_HOME that nothing ever migrated: a worker opens it once at start-up
+    (an empty file appears), but any read of Airflow's tables there would have failed the task."""
+    assert METADATA_DB in cluster.env and runs.run["state"] == "success"
+    default_db = cluster.home / "airflow" / "airflow.db"
+    if default_db.exists():
+        with contextlib.closing(sqlite3.connect(default_db)) as db:
+            assert db.execute("SELECT name FROM sqlite_master").fetchall() == []
+    with create_engine(cluster.env["AIRFLOW__CELERY__RESULT_BACKEND"].removeprefix("db+")).connect() as conn:
+        stored = conn.execute(text("SELECT count(*) FROM celery_taskmeta")).scalar()
+    assert stored >= len([t for t in runs.task_instances if t["state"] == "success"])  # results in their own DB
 
 
 def test_every_row_is_counted_once_and_grouped_into_the_same_people(runs: Runs) -> None:

@@ -33,6 +33,7 @@ from connectors.sources.base import (
     source_prefix,
     text,
 )
+from leadpipe.core.redact import mask_text
 from leadpipe.core.settings import Strict
 
 # Airflow connection types -> SQLAlchemy drivers installed with leadpipe.
@@ -217,6 +218,7 @@ class SqlSource:
 
 
 def _safe(exc: Exception) -> str:
-    """The database's first message line, never the URL (it may carry a password)."""
+    """The database's first message line, never the URL (it may carry a password), any URL or `password=` in
+    it masked."""
     orig = getattr(exc, "orig", None) or exc
-    return str(orig).splitlines()[0][:300] if str(orig) else type(orig).__name__
+    return mask_text(str(orig).splitlines()[0])[:300] if str(orig) else type(orig).__name__

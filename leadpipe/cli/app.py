@@ -12,6 +12,8 @@ import sys
 
 import click
 
+from leadpipe.core.redact import MaskingFormatter
+
 # command name -> "module:attribute" of its click command or group
 COMMANDS: dict[str, str] = {
     "run": "leadpipe.cli.run:run_command",
@@ -51,8 +53,10 @@ class LazyGroup(click.Group):
 
 
 def setup_logging(verbose: bool) -> None:
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    """Log to stderr; a URL in a message or traceback is shown with its credentials masked."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(MaskingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, handlers=[handler])
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
 
 

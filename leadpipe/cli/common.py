@@ -1,17 +1,41 @@
-"""What every command shares: the config with the friendly message, and known user errors as plain messages.
+"""What every command shares: the config with the friendly message, known user errors as plain messages, and
+`echo`, the one way a command prints.
 
 A user's mistake (a YAML typo, an unknown source name, a file with no usable columns) ends the command with
-its message and exit code 1, never a traceback.
+its message and exit code 1, never a traceback. Whatever a command prints may name values from hostile
+files (a header, a file name, a person's name), so `echo` escapes control characters (an ESC sequence would
+act on the operator's terminal) and masks credentials in URLs.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import click
 
+from leadpipe.core.controls import printable
+from leadpipe.core.redact import mask_text
 from leadpipe.pipeline.settings import Config, ConfigError, load_config
+
+
+def safe_message(text: str) -> str:
+    """`text` fit for the terminal: URLs' credentials masked, control characters escaped, our own line
+    breaks kept."""
+    return printable(mask_text(text), keep_newlines=True)
+
+
+def echo(text: str = "", err: bool = False) -> None:
+    """Print a command's text output (see safe_message)."""
+    click.echo(safe_message(text), err=err)
+
+
+def echo_json(data: Any, **dumps: Any) -> None:
+    """Print JSON output: credentials masked, control characters in its strings as JSON escapes (\\u001b)."""
+    text = json.dumps(data, **{"indent": 2, "default": str, **dumps})
+    click.echo(printable(mask_text(text), keep_newlines=True, json=True))
 
 
 def settings(ctx: click.Context) -> Config:
@@ -26,4 +50,4 @@ def user_errors(*kinds: type[Exception]) -> Iterator[None]:
     try:
         yield
     except (ConfigError, *kinds) as exc:
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(safe_message(str(exc))) from None

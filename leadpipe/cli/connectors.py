@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from connectors.sources.base import SourceError
-from leadpipe.cli.common import settings, user_errors
+from leadpipe.cli.common import echo, safe_message, settings, user_errors
 from leadpipe.pipeline.source_check import check_source, describe_connectors, format_source_check
 
 
@@ -18,7 +18,7 @@ def connectors_command() -> None:
 @click.pass_context
 def list_command(ctx: click.Context) -> None:
     """Installed connector types and the sources configured with them."""
-    click.echo("\n".join(describe_connectors(settings(ctx))))
+    echo("\n".join(describe_connectors(settings(ctx))))
 
 
 @connectors_command.command("check")
@@ -31,7 +31,7 @@ def check_command(ctx: click.Context, name: str, rows: int, max_units: int) -> N
     cfg = settings(ctx)
     with user_errors(SourceError):
         check = check_source(cfg, name, rows=rows, max_units=max_units)
-    click.echo(format_source_check(check))
+    echo(format_source_check(check))
     if check.problem_count:
-        raise click.ClickException(f"source {name}: {check.problem_count} problem(s) found")
-    click.echo("\nno problems found")
+        raise click.ClickException(safe_message(f"source {name}: {check.problem_count} problem(s) found"))
+    echo("\nno problems found")

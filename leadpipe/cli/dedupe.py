@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from leadpipe.cli.common import user_errors
+from leadpipe.cli.common import echo, user_errors
 from leadpipe.pipeline.dedupe_file import NothingToMatchOn, dedupe_csv
 
 
@@ -18,4 +18,4 @@ def dedupe_command(in_path: Path, out_path: Path) -> None:
     with user_errors(NothingToMatchOn):
         done = dedupe_csv(in_path, out_path)
     mapped = ", ".join(f"{f}<-{h!r}" for f, h in done.mapping.items())
-    click.echo(f"{done.rows} rows -> {done.clusters} people; written to {done.out_path}\ncolumns: {mapped}")
+    echo(f"{done.rows} rows -> {done.clusters} people; written to {done.out_path}\ncolumns: {mapped}")

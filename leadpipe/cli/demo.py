@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from leadpipe.cli.common import settings
+from leadpipe.cli.common import echo, settings
 from leadpipe.pipeline.demo_inputs import ensure_demo_inputs
 
 
@@ -15,4 +15,4 @@ from leadpipe.pipeline.demo_inputs import ensure_demo_inputs
 def demo_command(ctx: click.Context, people: int, seed: int) -> None:
     """Generate the demo inputs (two purchased lists, form submissions) if they are missing."""
     inputs = ensure_demo_inputs(settings(ctx), people=people, seed=seed)
-    click.echo(f"demo inputs {'written to' if inputs.created else 'already in'} {inputs.folder}")
+    echo(f"demo inputs {'written to' if inputs.created else 'already in'} {inputs.folder}")

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
 import click
 
-from leadpipe.cli.common import settings
+from leadpipe.cli.common import echo, echo_json, settings
 from leadpipe.pipeline.explain import UnusableQuery, format_explanation, found_one
 from leadpipe.pipeline.person_requests import explain_person
 
@@ -26,8 +25,11 @@ def explain_command(ctx: click.Context, identifier: str, as_json: bool) -> None:
     try:
         info = explain_person(settings(ctx), identifier)
     except UnusableQuery as exc:
-        click.echo(f"explain: {exc}", err=True)
+        echo(f"explain: {exc}", err=True)
         sys.exit(2)
-    click.echo(json.dumps(info, indent=2, default=str) if as_json else format_explanation(info))
+    if as_json:
+        echo_json(info)
+    else:
+        echo(format_explanation(info))
     if not found_one(info):
         sys.exit(1)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
-from leadpipe.cli.common import settings
+from leadpipe.cli.common import echo, echo_json, settings
 from leadpipe.pipeline.forget import ForgetRefused
 from leadpipe.pipeline.person_requests import forget_person, format_erasure
 
@@ -28,6 +26,9 @@ def forget_command(ctx: click.Context, identifier: str, person_id: str | None, d
     try:
         erasure = forget_person(cfg, identifier, person_id=person_id, reason=reason, dry_run=dry_run)
     except ForgetRefused as exc:
-        click.echo(f"Error: {exc}", err=True)
+        echo(f"Error: {exc}", err=True)
         ctx.exit(2)
-    click.echo(json.dumps(erasure.as_json(), indent=2) if as_json else format_erasure(erasure))
+    if as_json:
+        echo_json(erasure.as_json())
+    else:
+        echo(format_erasure(erasure))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from leadpipe.cli.common import settings, user_errors
+from leadpipe.cli.common import echo, settings, user_errors
 from leadpipe.pipeline.push_preview import CannotPreview, format_preview, preview_push
 
 
@@ -20,4 +20,4 @@ def push_command(ctx: click.Context, dry_run: bool, run_id: str | None, show: in
     cfg = settings(ctx)
     with user_errors(CannotPreview):
         preview = preview_push(cfg, run_id)
-    click.echo(format_preview(preview, show=show))
+    echo(format_preview(preview, show=show))

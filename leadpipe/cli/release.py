@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from leadpipe.cli.common import settings
+from leadpipe.cli.common import echo, settings
 from leadpipe.pipeline.release import ReleaseRefused, release_batch
 
 
@@ -22,7 +22,7 @@ def release_command(ctx: click.Context, batch: str, dry_run: bool) -> None:
     try:
         verdict = release_batch(cfg, batch, dry_run=dry_run)
     except ReleaseRefused as exc:
-        click.echo(f"Error: {exc}", err=True)
+        echo(f"Error: {exc}", err=True)
         ctx.exit(2)
-    click.echo(verdict.describe())
+    echo(verdict.describe())
     ctx.exit(0 if verdict.passes else 1)

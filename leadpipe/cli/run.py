@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from leadpipe.cli.common import settings, user_errors
+from leadpipe.cli.common import echo, settings, user_errors
 from leadpipe.pipeline.funnel import format_funnel
 from leadpipe.pipeline.run import RunIdTaken, run_pipeline
 from leadpipe.pipeline.run_summaries import NoFinishedRun, finished_run_summary
@@ -19,7 +19,7 @@ def run_command(ctx: click.Context, run_id: str | None) -> None:
     """Run the whole pipeline once, in this process. An existing run id is refused (exit 1)."""
     with user_errors(RunIdTaken):
         summary = run_pipeline(settings(ctx), run_id)
-    click.echo(format_funnel(summary))
+    echo(format_funnel(summary))
     if summary["status"] == "failed":
         sys.exit(1)
 
@@ -32,4 +32,4 @@ def funnel_command(ctx: click.Context, run_id: str | None) -> None:
     cfg = settings(ctx)
     with user_errors(NoFinishedRun):
         summary = finished_run_summary(cfg.runs_dir, run_id)
-    click.echo(format_funnel(summary))
+    echo(format_funnel(summary))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from connectors.sinks.base import SinkError
-from leadpipe.cli.common import settings
+from leadpipe.cli.common import echo, safe_message, settings
 from leadpipe.pipeline.push import check_sink, installed_sinks
 from leadpipe.store.warehouse import engine_for
 
@@ -21,8 +21,8 @@ def list_sinks(ctx: click.Context) -> None:
     """Installed sink types (from the leadpipe.sinks entry points) and what each declares it can do."""
     configured = settings(ctx).sink.type
     for name, caps in installed_sinks().items():
-        click.echo(f"{name}{'  (configured)' if name == configured else ''}")
-        click.echo(f"  {caps.describe()}")
+        echo(f"{name}{'  (configured)' if name == configured else ''}")
+        echo(f"  {caps.describe()}")
 
 
 @sinks_command.command("check")
@@ -35,5 +35,5 @@ def check_sink_command(ctx: click.Context, name: str | None) -> None:
     try:
         said = check_sink(cfg.sink, name, engine_for(cfg.warehouse_url), cfg.runs_dir)
     except (SinkError, ValueError, NotImplementedError) as exc:
-        raise click.ClickException(f"sink {name}: {exc}") from None
-    click.echo(f"sink {name}: ok - {said}")
+        raise click.ClickException(safe_message(f"sink {name}: {exc}")) from None
+    echo(f"sink {name}: ok - {said}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -10,7 +9,7 @@ import click
 
 from connectors.sources.base import SourceError
 from connectors.sources.presets import PRESETS
-from leadpipe.cli.common import settings, user_errors
+from leadpipe.cli.common import echo, echo_json, settings, user_errors
 from leadpipe.pipeline.check_file import check_file_for_source, format_report
 
 
@@ -30,6 +29,9 @@ def validate_command(ctx: click.Context, file: Path, source_name: str | None, pr
     cfg = settings(ctx)
     with user_errors(SourceError):
         report = check_file_for_source(cfg, file, source_name=source_name, preset=preset, docs_dir=docs_dir)
-    click.echo(json.dumps(report.as_json(), indent=2) if as_json else format_report(report))
+    if as_json:
+        echo_json(report.as_json())
+    else:
+        echo(format_report(report))
     if report.stopped:
         sys.exit(1)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import click
 
-from leadpipe.cli.common import settings
+from leadpipe.cli.common import echo, echo_json, settings
 from leadpipe.pipeline.web_preview import enrich_site, extract_pages
 
 
@@ -19,7 +18,7 @@ from leadpipe.pipeline.web_preview import enrich_site, extract_pages
 def enrich_site_command(ctx: click.Context, domain: str, no_cache: bool) -> None:
     """Fetch one company's website (politely, with the configured limits) and print what it says as JSON."""
     found = enrich_site(settings(ctx), domain, use_cache=not no_cache)
-    click.echo(json.dumps(found, ensure_ascii=False, indent=2, default=str))
+    echo_json(found, ensure_ascii=False)
     if found["enrichment_status"] != "ok":
         sys.exit(1)
 
@@ -32,9 +31,9 @@ def extract_pages_command(manifest: Path) -> None:
     problems = 0
     for page in extract_pages(manifest):
         if page.problem:
-            click.echo(page.problem, err=True)
+            echo(page.problem, err=True)
             problems += 1
         else:
-            click.echo(json.dumps(page.fields, ensure_ascii=False, default=str))
+            echo_json(page.fields, ensure_ascii=False, indent=None)
     if problems:
         sys.exit(1)

@@ -17,6 +17,7 @@ from connectors.sources.mapping import map_headers
 from enrichment.dedupe import DedupeConfig, features, match
 from enrichment.normalise import normalise_frame
 from leadpipe.core.schema import MAPPABLE_FIELDS
+from leadpipe.core.spreadsheet import neutralise_frame
 
 # Without one of these there is nothing to tell people apart by.
 NAME_OR_EMAIL = ("email", "last_name", "full_name")
@@ -58,5 +59,5 @@ def dedupe_csv(in_path: Path, out_path: Path) -> DedupedFile:
     if not set(NAME_OR_EMAIL) & set(mapping):
         raise NothingToMatchOn(f"{in_path}: no name or email column recognised among headers {list(raw.columns)}")
     out = pd.concat([raw, dedupe_frame(raw, mapping)], axis=1)
-    out.to_csv(out_path, index=False)
+    neutralise_frame(out).to_csv(out_path, index=False)  # the vendor's cells, opened in a spreadsheet next
     return DedupedFile(len(raw), int(out["cluster_id"].nunique()), mapping, out_path)

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine, String, cast, func, or_, select
 from enrichment.normalise import normalise_email, normalise_phone
 from enrichment.personas import classify_title
 from expectations.messages import place
+from leadpipe.core.controls import printable_values
 from leadpipe.store.warehouse import membership, outcomes, people, push_ledger, raw_rows, requalifications
 
 QueryKind = Literal["email", "phone", "person_id"]
@@ -219,6 +220,10 @@ def found_one(info: dict) -> bool:
 
 
 def format_explanation(info: dict) -> str:
+    """The explanation as text for the terminal. Every string from the data is escaped first (names, titles,
+    file names and reasons may hold ESC sequences or bidi overrides: leadpipe.core.controls.printable), so
+    a value can neither act on the terminal nor start a line of its own."""
+    info = printable_values(info)
     query = info.get("query") or {"kind": "email", "value": info["email"]}
     what = f"{query['kind'].replace('_', ' ')} {query['value']}"
     if info.get("candidates"):

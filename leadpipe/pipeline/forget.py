@@ -40,6 +40,7 @@ from sqlalchemy import Connection, Engine, Text, cast, delete, func, insert, or_
 
 from enrichment.normalise import country_code, normalise_email, normalise_phone
 from enrichment.suppress import tombstone_hash
+from leadpipe.core.spreadsheet import neutralise_frame
 from leadpipe.pipeline.forget_caches import CacheErasure, apply_cache_erasure, plan_cache_erasure
 from leadpipe.pipeline.tombstone_key import tombstone_key
 from leadpipe.store.run_files import read_frame, write_frame
@@ -510,7 +511,7 @@ def scrub_run_files(runs_dir: Path, plan: ErasurePlan, *, dry_run: bool = False)
                 write_frame(kept, path)
             else:
                 with path.open("w", encoding="utf-8", newline="") as fh:
-                    kept.to_csv(fh, index=False)
+                    neutralise_frame(kept).to_csv(fh, index=False)
     return changed
 
 

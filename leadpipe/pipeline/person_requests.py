@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from leadpipe.core.controls import printable
 from leadpipe.pipeline.explain import explain, parse_query
 from leadpipe.pipeline.forget import ErasurePlan, ErasureReport, apply_erasure, plan_erasure
 from leadpipe.pipeline.forget_inputs import InputFiles, find_in_input_files
@@ -55,32 +56,42 @@ def forget_person(cfg: Config, identifier: str, *, person_id: str | None = None,
     return Erasure(plan, report, inputs)
 
 
+def _p(value: object) -> str:
+    """A value from the data (a name, a file name, a URL) as one escaped line: it may hold control characters."""
+    return printable(str(value))
+
+
+def _joined(values: list[str]) -> str:
+    return ", ".join(_p(v) for v in values) or "none"
+
+
 def format_erasure(erasure: Erasure) -> str:
-    """What was (or, in a dry run, would be) erased, and the CRM records someone still has to delete by hand."""
+    """What was (or, in a dry run, would be) erased, and the CRM records someone still has to delete by hand.
+    Every value from the data is escaped (`_p`): this text goes to the operator's terminal."""
     plan, r = erasure.plan, erasure.report
     verb = "would erase" if r is None else "erased"
     if plan.people:
-        who = "; ".join(f"{p['person_id']} {p['name'] or '(no name)'} <{p['email'] or 'no email'}>"
+        who = "; ".join(f"{_p(p['person_id'])} {_p(p['name'] or '(no name)')} <{_p(p['email'] or 'no email')}>"
                         for p in plan.people)
     else:
         who = "no person record matches (rows and files carrying the identifier are still cleared)"
     rows = plan.rows if r is None else r.rows_scrubbed
     files = plan.run_files if r is None else r.run_files
     lines = [f"{verb}: {len(plan.people)} person record(s): {who}",
-             (f"identifiers: emails {', '.join(plan.emails) or 'none'}; phones {', '.join(plan.phones) or 'none'}; "
-              f"names {', '.join(plan.names) or 'none'}"),
+             (f"identifiers: emails {_joined(plan.emails)}; phones {_joined(plan.phones)}; "
+              f"names {_joined(plan.names)}"),
              f"rows per table: {', '.join(f'{t} {n}' for t, n in sorted(rows.items())) or 'none'}",
-             f"run files: {len(files)}" + "".join(f"\n  {path} ({n} rows)" for path, n in sorted(files.items())),
+             f"run files: {len(files)}" + "".join(f"\n  {_p(path)} ({n} rows)" for path, n in sorted(files.items())),
              _web_cache_line(plan, r)]
     if plan.shared:
-        lines.append(f"kept (other people have them too, not personal): {', '.join(plan.shared)}")
+        lines.append(f"kept (other people have them too, not personal): {_joined(plan.shared)}")
     if r is None:
         lines.append(f"tombstones to add: {len(plan.tombstones)}")
     else:
         lines.append(f"tombstones added: {r.tombstones_added} (the person stays suppressed in later lists)")
     if plan.crm_records:
         lines.append("delete these CRM records:" if r is not None else "CRM records to delete:")
-        lines += [f"  {c['sink']}: {c['crm_id']}" for c in plan.crm_records]
+        lines += [f"  {_p(c['sink'])}: {_p(c['crm_id'])}" for c in plan.crm_records]
     else:
         lines.append("no CRM records were written for this person")
     lines += _input_file_lines(erasure.inputs)
@@ -95,12 +106,12 @@ def _input_file_lines(inputs: InputFiles) -> list[str]:
     if inputs.files:
         lines.append("input files that still contain this person — leadpipe does not change them: "
                      "delete them or ask the vendor")
-        lines += [f"  {path} ({n} rows)" for path, n in sorted(inputs.files.items())]
+        lines += [f"  {_p(path)} ({n} rows)" for path, n in sorted(inputs.files.items())]
     else:
         lines.append("input files that still contain this person: none")
     if inputs.unreadable:
         lines.append("input files that could not be checked:")
-        lines += [f"  {name}: {error}" for name, error in sorted(inputs.unreadable.items())]
+        lines += [f"  {_p(name)}: {_p(error)}" for name, error in sorted(inputs.unreadable.items())]
     return lines
 
 
@@ -112,4 +123,4 @@ def _web_cache_line(plan: ErasurePlan, report: ErasureReport | None) -> str:
     else:
         pages, memo = report.web_cache.get("web_cache_pages", 0), report.web_cache.get("web_memo_entries", 0)
     return (f"web cache: {pages} cached pages, {memo} memo entries"
-            + "".join(f"\n  {p['url']}" for p in planned.pages))
+            + "".join(f"\n  {_p(p['url'])}" for p in planned.pages))

@@ -20,6 +20,7 @@ from enrichment.normalise import normalise_email
 from enrichment.revenue import parse_revenue
 from enrichment.suppress import suppression_reason
 from leadpipe.core.schema import PROSPECT_FIELDS
+from leadpipe.core.spreadsheet import neutralise_row
 from leadpipe.pipeline.dag_settings import crm_labels
 from leadpipe.pipeline.push import make_sink, record_confirmed, sink_settings_for
 from leadpipe.pipeline.settings import Config
@@ -231,7 +232,7 @@ def write_list(cfg: Config, run_id: str, folder: Path) -> dict:
     with members.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(["list_name", "person_id", "action"])
-        writer.writerows([seg.list_name, p.person_id, p.action] for p in planned)
+        writer.writerows(neutralise_row([seg.list_name, p.person_id, p.action]) for p in planned)
     failed = [r for r in results if r.outcome != "confirmed"]
     crm = {"target": seg.crm_target, "written": len(confirmed), "failed": len(failed),
            "unchanged": sum(p.action == "skip" for p in planned), "members_csv": str(members),

@@ -16,6 +16,7 @@ from urllib.parse import quote
 from sqlalchemy import func, select
 
 from expectations.messages import SUITE_TITLES, place, title_of_check_name, verdict
+from leadpipe.core.redact import mask_text
 from leadpipe.pipeline.rebuild import persona_of
 from leadpipe.pipeline.settings import Config
 from leadpipe.store.run_paths import at
@@ -273,7 +274,7 @@ def _quarantined_rows(rows: list[tuple[str, str, str]], total: int) -> str:
 def write_run_report(cfg: Config, run_id: str, summary: dict) -> Path:
     """Write report.html next to summary.json and return its path."""
     out = at(cfg, summary["outputs"]["run_folder"]) / "report.html"
-    out.write_text(render_run_report(summary, run_report_data(cfg, run_id)), encoding="utf-8")
+    out.write_text(mask_text(render_run_report(summary, run_report_data(cfg, run_id))), encoding="utf-8")
     log.info("run report: %s", out)
     return out
 
@@ -326,5 +327,6 @@ def write_rebuild_report(folder: Path, plan: dict, crm: dict | None, approval: s
     if crm and (folder / "crm_import.csv").exists():  # the local sink's file
         crm = {**crm, "crm_import_csv": str(folder / "crm_import.csv")}
     out.write_text(render_rebuild_report(plan, crm, approval, str(folder)), encoding="utf-8")
+    out.write_text(mask_text(render_rebuild_report(plan, crm, approval)), encoding="utf-8")  # CRM errors may hold URLs
     log.info("rebuild report: %s", out)
     return out

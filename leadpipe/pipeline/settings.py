@@ -25,6 +25,7 @@ from enrichment.settings import MarketRule, SuppressionConfig
 from enrichment.web.settings import EnrichmentConfig
 from expectations.settings import ValidationConfig
 from leadpipe.core.errors import ConfigError
+from leadpipe.core.redact import mask_url
 from leadpipe.core.schema import MAPPABLE_FIELDS
 from leadpipe.core.settings import Strict, load_yaml, validate_settings
 from leadpipe.pipeline.dag_settings import AirflowSettings
@@ -163,7 +164,7 @@ class Config(Strict):
     def _runs_url_is_a_url(self) -> Config:
         if self.runs_url and "://" not in self.runs_url:
             raise ValueError(f"LEADPIPE_RUNS_URL must be a URL such as s3://bucket/leadpipe/runs or "
-                             f"file:///mnt/shared/runs, not {self.runs_url!r}")
+                             f"file:///mnt/shared/runs, not {mask_url(self.runs_url)!r}")
         return self
 
     @model_validator(mode="after")

@@ -13,6 +13,7 @@ import json
 from sqlalchemy import Engine, func, select
 
 from expectations.messages import title_of_check_name
+from leadpipe.core.redact import mask_secrets, mask_url
 from leadpipe.core.schema import OUTCOMES
 from leadpipe.pipeline import requalify
 from leadpipe.pipeline.context import RunContext
@@ -70,10 +71,11 @@ def summarise(ctx: RunContext) -> dict:
         "outputs": {
             "run_folder": str(folder),
             "crm_import_csv": str(folder / "crm_import.csv") if (folder / "crm_import.csv").exists() else None,
-            "warehouse": ctx.cfg.warehouse_url.split("@")[-1],  # never the password part of a URL
+            "warehouse": mask_url(ctx.cfg.warehouse_url),  # password and secret query parameters as ***
             "report_html": str(folder / "report.html"),  # linked before writing: one summary.json
         },
     }
+    summary = mask_secrets(summary)  # URLs in paths and error messages too: summary, report and warehouse
     write_run_report(ctx.cfg, run_id, summary)
     path = ledger.write_json(folder / "summary.json", summary)
     ledger.finish_run(engine, run_id, summary, "failed" if status == "failed" else "success")

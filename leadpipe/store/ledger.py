@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, delete, func, insert, or_, select, update
 
+from leadpipe.core.redact import mask_secrets
 from leadpipe.core.schema import OUTCOMES
 from leadpipe.store.bulk_write import write_many
 from leadpipe.store.warehouse import (
@@ -162,14 +163,16 @@ def check_adds_up(by_source: dict[str, dict[str, int]]) -> None:
 def finish_run(engine: Engine, run_id: str, summary: dict, status: str) -> None:
     with engine.begin() as conn:
         conn.execute(
-            update(runs).where(runs.c.run_id == run_id).values(finished_at=now(), status=status, summary=summary)
+            update(runs).where(runs.c.run_id == run_id).values(finished_at=now(), status=status,
+                                                                summary=mask_secrets(summary))
         )
 
 
 def write_json(path: Path, data: dict) -> Path:
+    """Write a run file atomically; every URL and `password=` in it masked (run files are read by people)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=True, default=str), encoding="utf-8")
+    tmp.write_text(json.dumps(mask_secrets(data), indent=2, sort_keys=True, default=str), encoding="utf-8")
     tmp.replace(path)
     return path
 

@@ -2,8 +2,9 @@
 
 The push stage injects the engine, the table and the run folder (SinkContext), so this module imports
 sqlalchemy only, never the store. A record without a field the table cannot do without is refused with
-a reason instead of failing the whole insert. The CSV is opened by people in spreadsheets, so any cell that
-a spreadsheet would run as a formula (starting with = + - @ tab or CR) is prefixed with a quote.
+a reason instead of failing the whole insert. The CSV is opened by people in spreadsheets, so every cell goes
+through `leadpipe.core.spreadsheet.neutralise_formula` (OWASP CSV injection: a formula, even after leading
+blanks, gets a leading quote; a plain E.164 phone stays as it is).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from connectors.sinks.base import (
     execute_many,
 )
 from leadpipe.core.schema import PROSPECT_FIELDS
+from leadpipe.core.spreadsheet import neutralise_formula, neutralise_row
 
 if TYPE_CHECKING:
     from connectors.sinks.settings import CommonSinkSettings
@@ -35,16 +37,12 @@ if TYPE_CHECKING:
 CSV_COLUMNS = PROSPECT_FIELDS  # every prospect field, in the prospects table and the CRM-import CSV
 REQUIRED = ("person_id", "email", "score")  # NOT NULL in the `prospects` table
 IN_CHUNK = 5_000  # ids per DELETE ... IN (...): SQLite caps bound parameters per statement
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+__all__ = ["CAPABILITIES", "CSV_COLUMNS", "LocalSink", "from_settings", "neutralise_formula"]
 
 CAPABILITIES = SinkCapabilities(upsert_keys=("person_id",), named_lists=False, batch_size=IN_CHUNK,
                                 lookup_existing=False, writable_fields=frozenset(CSV_COLUMNS),
                                 required_fields=REQUIRED)
-
-
-def neutralise_formula(value: object) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def _missing(record: dict) -> list[str]:
@@ -102,7 +100,7 @@ class LocalSink(Sink):
             writer = csv.writer(fh)
             writer.writerow(CSV_COLUMNS)
             for p in todo:
-                writer.writerow([neutralise_formula(p.record.get(c)) for c in CSV_COLUMNS])
+                writer.writerow(neutralise_row(p.record.get(c) for c in CSV_COLUMNS))
 
 
 def from_settings(settings: CommonSinkSettings, context: SinkContext) -> LocalSink:

@@ -1,0 +1,69 @@
+"""Cells for CSV files people open in a spreadsheet: no cell may start a formula (CSV injection).
+
+Every CSV we write (the CRM import, list members, `leadpipe dedupe` output, files rewritten by `forget`) goes
+through `neutralise_formula`, following the OWASP CSV Injection guidance: a cell that Excel, LibreOffice or
+Google Sheets would read as a formula gets a leading apostrophe, which makes it text. A cell is a formula when
+its first character is = + - @ (Excel skips leading blanks before deciding, so ` =1+1` and `\\u00a0=1+1`
+count) or when it starts with a tab or a line break. The fullwidth forms (＝ ＋ － ＠) are treated the same,
+as some spreadsheet locales fold them to ASCII.
+
+One exception keeps phone numbers usable: a value of digits and spaces with at most one leading `+`
+(`+4930123456`, `+49 30 123456`) is written as it is. Such a value cannot call a function, refer to a cell
+or reach the network: a formula needs a letter (a function name or cell reference) or an operator such as
+`|` `!` `(` to do anything, and this value has none; at worst a spreadsheet shows it as the number it is. A
+CRM import, which reads the file as text, keeps `'+4930123456` with its apostrophe, so prefixing phone
+numbers would spoil every one of them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["FORMULA_START", "neutralise_formula", "neutralise_frame", "neutralise_row", "starts_formula"]
+
+FORMULA_START = frozenset("=+-@\uff1d\uff0b\uff0d\uff20")
+_BREAK_START = ("\t", "\r", "\n")
+_PLAIN_NUMBER = re.compile(r"\+?\d[\d ]*")
+
+
+def _blank(c: str) -> bool:
+    """Skipped before a spreadsheet looks for a formula: white space, control and invisible format chars."""
+    return c.isspace() or unicodedata.category(c) in ("Cc", "Cf", "Zs", "Zl", "Zp")
+
+
+def starts_formula(text: str) -> bool:
+    """True when a spreadsheet could read `text` as a formula (see the module docstring)."""
+    if text.startswith(_BREAK_START):
+        return True
+    first = next((c for c in text if not _blank(c)), "")
+    return first in FORMULA_START
+
+
+def neutralise_formula(value: object) -> str:
+    """The cell to write for `value`: None is empty; a formula-like text gets a leading `'`, except a plain
+    number such as an E.164 phone, which is written as it is."""
+    text = "" if value is None else str(value)
+    if not starts_formula(text) or _PLAIN_NUMBER.fullmatch(text):
+        return text
+    return "'" + text
+
+
+def neutralise_row(values: Iterable[object]) -> list[str]:
+    """A CSV row with every cell neutralised."""
+    return [neutralise_formula(v) for v in values]
+
+
+def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of `frame` for `to_csv`: text cells and column names neutralised; numbers, booleans and empty
+    cells left alone (they cannot be formulas, and pandas writes them as it always has)."""
+    out = frame.rename(columns=lambda c: neutralise_formula(c) if isinstance(c, str) else c)
+    for col in out.columns:
+        if out[col].dtype.kind == "O":  # object and string columns; pandas is not imported here
+            out[col] = out[col].map(lambda v: neutralise_formula(v) if isinstance(v, str) else v)
+    return out
