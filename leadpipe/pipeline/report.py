@@ -326,7 +326,7 @@ def write_rebuild_report(folder: Path, plan: dict, crm: dict | None, approval: s
     out = folder / "report.html"
     if crm and (folder / "crm_import.csv").exists():  # the local sink's file
         crm = {**crm, "crm_import_csv": str(folder / "crm_import.csv")}
-    out.write_text(render_rebuild_report(plan, crm, approval, str(folder)), encoding="utf-8")
-    out.write_text(mask_text(render_rebuild_report(plan, crm, approval)), encoding="utf-8")  # CRM errors may hold URLs
+    # CRM errors may hold URLs
+    out.write_text(mask_text(render_rebuild_report(plan, crm, approval, str(folder))), encoding="utf-8")
     log.info("rebuild report: %s", out)
     return out

@@ -11,6 +11,8 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 
+from leadpipe.core.spreadsheet import neutralise_formula, neutralise_row
+
 NUMERIC_COLUMNS = frozenset({"score", "annual_revenue"})
 
 
@@ -57,8 +59,10 @@ def xlsx_bytes(headers: Sequence[str], rows: Iterable[Sequence[object]], sheet: 
 def csv_bytes(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(headers)
-    writer.writerows(["" if v is None else v for v in row] for row in rows)
+    writer.writerow(neutralise_row(headers))
+    # text cells from people's data are formula-safe (OWASP CSV injection); numbers stay numbers
+    writer.writerows([neutralise_formula(v) if isinstance(v, str) else "" if v is None else v for v in row]
+                     for row in rows)
     return out.getvalue().encode("utf-8")
 
 

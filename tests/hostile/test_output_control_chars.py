@@ -103,7 +103,7 @@ def test_explain_escapes_what_the_data_holds(hostile_run: tuple[Path, str, str])
     result = _cli(config, "explain", email)
     assert result.exit_code == 0, result.output
     assert unsafe_chars(result.output) == []
-    assert "vendor_apollo_\\x1b[2J\\x07\\u202egpj.csv row 4" in result.output  # the file, named and escaped
+    assert "row 5 of vendor_apollo_\\x1b[2J\\x07\\u202egpj.csv" in result.output  # the file, named and escaped
     assert ": David Dietrich, CTO Berlin]8;;http://evil.example\\ at Acme GmbH (DE)" in result.output
 
     as_json = _cli(config, "explain", email, "--json")
