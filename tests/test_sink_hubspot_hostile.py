@@ -10,15 +10,25 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from leadpipe.pipeline.push import run_push
 from leadpipe.store import ledger
-from leadpipe.store.warehouse import push_ledger
-from tests.emulators.hubspot import HubSpotEmulator, Hostile
-from tests.test_sink_hubspot import TOKEN, engine, make_sink, outcome_of, prospects  # noqa: F401 - fixture
+from leadpipe.store.warehouse import engine_for, migrate, push_ledger
+from tests.emulators.httpbase import Fault
+from tests.emulators.hubspot import Hostile, HubSpotEmulator
+from tests.test_sink_hubspot import TOKEN, make_sink, outcome_of, prospects
+
+
+@pytest.fixture
+def engine(tmp_path: Path):
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    migrate(url)
+    return engine_for(url)
+
 
 HOSTILE = {
     "whole-400": Hostile(whole_batch=400, echo=False),
@@ -129,6 +139,25 @@ def test_failed_company_links_are_reported_on_each_record(engine, in_200: bool) 
         assert len(emu.assocs) == 120 - len(unlinked) and len(unlinked) == 6
         if in_200:
             assert emu.calls("batch/associate/default", 200)
+    finally:
+        emu.stop()
+
+
+def test_a_refusal_every_record_gets_alone_stops_the_splitting(engine) -> None:
+    # e.g. an admin deleted a property we write: every batch and every record alone is refused the same way
+    emu = HubSpotEmulator(token=TOKEN, hostile=Hostile(echo=False)).start()
+    try:
+        emu.inject(Fault(r"contacts/batch/upsert", 400, {
+            "status": "error", "category": "VALIDATION_ERROR", "correlationId": "c0ffee",
+            "message": 'Property values were not valid: [{"isValid":false,"message":"Property \\"lp_tier\\" does '
+                       'not exist","error":"PROPERTY_DOESNT_EXIST","name":"lp_tier"}]'}, times=None))
+        records, primary = prospects(engine, 500)
+        counts = run_push(engine, "r1", make_sink(emu), records, primary)
+        assert counts["failed"] == 500 and emu.objects["contacts"] == {}
+        reasons = {reason for _, reason in outcome_of(engine).values()}
+        assert all("PROPERTY_DOESNT_EXIST" in r and "lp_tier" in r for r in reasons)
+        # the first batch is split down to single records; after 10 alike, the rest are not split
+        assert len(emu.calls("contacts/batch/upsert")) < 60
     finally:
         emu.stop()
 

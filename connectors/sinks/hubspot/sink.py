@@ -13,7 +13,7 @@ import itertools
 import json
 import logging
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 TRANSIENT = {423, 477, 500, 502, 503, 504, 524}
+SYSTEMIC = 10  # a refusal given to this many records sent alone is about the request, not a record
 
 
 class BatchRefused(SinkError):
@@ -104,6 +105,7 @@ class HubSpotSink(Sink):
         self.api = HubSpot(access_token=token, host=settings.host.rstrip("/"),
                            retry=Retry(total=0, raise_on_status=False))
         self.stats = CallStats()
+        self._alone: Counter[str] = Counter()  # reason -> records refused with it when sent alone
         self._props_checked = False
         # the client imports each sub-API lazily (~1 s for associations v4); do it once, up front
         for api in (self.api.crm.contacts, self.api.crm.companies, self.api.crm.associations.v4):
@@ -357,8 +359,13 @@ class HubSpotSink(Sink):
         try:
             raw = self._call(f"upsert {otype}", api.batch_api.upsert, body, _preload_content=False)
         except BatchRefused as exc:
+            why = str(exc)
             if len(items) == 1:
-                return {items[0][0]: Answer(None, reason=str(exc))}
+                self._alone[why] += 1
+                return {items[0][0]: Answer(None, reason=why)}
+            if self._alone[why] >= SYSTEMIC:  # not about one record: splitting would cost ~2 calls per record
+                return {k: Answer(None, reason=f"{why} (HubSpot gave this answer for every record alone too)")
+                        for k, _ in items}
             self.stats.splits += 1
             half = len(items) // 2
             return {**self._upsert(otype, id_prop, items[:half], known),
@@ -389,7 +396,8 @@ class HubSpotSink(Sink):
             for item in failed:
                 out.update(self._upsert(otype, id_prop, [item], known))
             return out
-        why = reasons[0] if len(reasons) == 1 else ("; ".join(reasons) or "HubSpot gave no result for it")
+        why = reasons[0] if len(reasons) == 1 else (
+            "; ".join(reasons) or "HubSpot answered without a result the read-back could match to it")
         out.update({k: Answer(None, reason=why) for k, _ in failed})
         return out
 
@@ -401,7 +409,11 @@ class HubSpotSink(Sink):
             self.stats.read_backs += 1
             body = {"idProperty": id_prop, "properties": [id_prop], "propertiesWithHistory": [],
                     "inputs": [{"id": k} for k in batch]}
-            raw = self._call(f"read back {otype}", api.batch_api.read, body, _preload_content=False)
+            try:
+                raw = self._call(f"read back {otype}", api.batch_api.read, body, _preload_content=False)
+            except BatchRefused as exc:  # written but unmatched: reported, and the next run's upsert matches them
+                log.warning("HubSpot refused reading back %d %s: %s", len(batch), otype, exc)
+                continue
             for r in json.loads(raw.data or b"{}").get("results") or []:
                 value = str((r.get("properties") or {}).get(id_prop) or "")
                 found[value.lower() if id_prop == "email" else value] = str(r["id"])
