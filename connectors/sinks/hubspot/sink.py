@@ -329,19 +329,18 @@ class HubSpotSink(Sink):
     def _upsert_contacts(self, batch: list[PlannedPush]) -> list[PushResult]:
         # The body is the documented JSON as a plain dict and the answer is read raw (_preload_content=False):
         # the generated models cost more CPU per 100 records than the whole HTTP round trip.
-        items, known, by_key = [], {}, {}
+        items, known = [], {}
         for p in batch:
-            email = str(p.record["email"]).strip().lower()
+            email = _email(p)
             props = self.mapping.payload(p.record, p.existing)
             props.pop("email", None)  # the idProperty value is the `id`; HubSpot sets the property from it
             items.append((email, props))
-            by_key[email] = p
             if (p.existing or {}).get("id"):
                 known[email] = str(p.existing["id"])
         answers = self._upsert("contacts", "email", items, known)
         out = []
-        for email, p in by_key.items():
-            a = answers[email]
+        for p in batch:
+            a = answers[_email(p)]
             out.append(PushResult(p.person_id, p.action, a.crm_id, None, "confirmed", a.created) if a.crm_id else
                        PushResult(p.person_id, p.action, None, f"HubSpot refused it: {a.reason}", "refused"))
         return out
@@ -461,6 +460,10 @@ def _note_link(r: PushResult, why: str | None) -> PushResult:
     if not why or r.outcome != "confirmed":
         return r
     return replace(r, error=f"not linked to its company: HubSpot said {why}")
+
+
+def _email(p: PlannedPush) -> str:
+    return str(p.record["email"]).strip().lower()
 
 
 def _domain(record: dict) -> str:
