@@ -8,6 +8,7 @@ inside a 200 association answer. With each, no record may be lost or wrongly rep
 from __future__ import annotations
 
 import json
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -15,6 +16,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from connectors.sinks.hubspot.settings import HubSpotSettings
+from connectors.sinks.hubspot.sink import HubSpotSink
+from connectors.sinks.kit import SinkCase, check_sink
+from connectors.sinks.settings import SinkSettings
 from leadpipe.pipeline.push import run_push
 from leadpipe.store import ledger
 from leadpipe.store.warehouse import engine_for, migrate, push_ledger
@@ -105,6 +110,49 @@ def test_results_without_echoes_are_matched_by_read_back_not_guessed(engine) -> 
         assert {o for o, _ in outcome_of(engine).values()} == {"pushed"}
         again = run_push(engine, "r1", make_sink(emu), records, primary)
         assert (again["skip"], again["confirmed"]) == (250, 0) and len(emu.objects["contacts"]) == 250
+    finally:
+        emu.stop()
+
+
+def test_a_read_back_that_lags_behind_the_write_is_asked_again(engine) -> None:
+    emu = HubSpotEmulator(token=TOKEN, search_lag=0.5, hostile=Hostile(echo=False)).start()
+    try:
+        records, primary = prospects(engine, 150)
+        waits: list[float] = []
+        sink = make_sink(emu, match_existing=False, associate_companies=False,
+                         sleep=lambda s: (waits.append(s), time.sleep(s)))
+        counts = run_push(engine, "r1", sink, records, primary)
+        assert counts["confirmed"] == 150 and waits and sink.stats.read_backs > 2
+        by_pid = {r["person_id"]: r for r in records}
+        for pid, cid in crm_ids(engine).items():
+            assert emu.objects["contacts"][cid]["properties"]["email"] == by_pid[pid]["email"].lower()
+    finally:
+        emu.stop()
+
+
+def test_the_contract_kit_holds_against_the_hostile_answers() -> None:
+    emu = HubSpotEmulator(token=TOKEN, hostile=Hostile(whole_batch=400, echo=False, assoc_errors_in_200=True))
+    emu.start()
+    settings = HubSpotSettings(host=emu.url, concurrency=1, max_retries=3)
+
+    def spoil(rec: dict) -> dict:
+        emu.reject[rec["email"].lower()] = ("INVALID_EMAIL", f"Email address {rec['email'].lower()} is invalid")
+        return rec
+
+    def read_list(name: str) -> set[str]:
+        [lid] = [lid for lid, lst in emu.lists.items() if lst["name"] == name]
+        return set(emu.members[lid])
+
+    try:
+        check_sink(SinkCase(
+            make_sink=lambda: HubSpotSink(settings, TOKEN, SinkSettings().mapping_for("hubspot"), sleep=lambda s: None),
+            read_back=lambda: [{"person_id": c["properties"].get("lp_person_id"), "email": c["properties"].get("email"),
+                                "score": c["properties"].get("lp_score")} for c in emu.objects["contacts"].values()],
+            spoil=spoil, read_list=read_list,
+            inject_transient=lambda: emu.inject(Fault(r"contacts/batch/upsert", 503, {"status": "error",
+                                                                                       "message": "unavailable"})),
+        ))
+        assert emu.calls("contacts/batch/upsert", 400)  # the spoiled record's batch was refused whole
     finally:
         emu.stop()
 

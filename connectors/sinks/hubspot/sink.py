@@ -381,11 +381,18 @@ class HubSpotSink(Sink):
         if len(left) == 1 and len(unclaimed) == 1 and not errors:  # all succeeded, one result left: it is this one
             rid = unclaimed.pop()
             out[left[0]] = Answer(rid, new[rid])
-        elif left and unclaimed:
-            found = self._read_back(otype, id_prop, left)
-            for k in left:
-                if found.get(k) in unclaimed:
-                    out[k] = Answer(found[k], new[found[k]])
+        else:
+            for pause in (0.0, 1.0, 3.0):  # a read right after the write may not see it yet: ask again
+                if not (left and unclaimed):
+                    break
+                if pause:
+                    self.sleep(pause)
+                found = self._read_back(otype, id_prop, left)
+                for k in left:
+                    if found.get(k) in unclaimed:
+                        out[k] = Answer(found[k], new[found[k]])
+                        unclaimed.discard(found[k])
+                left = [k for k in left if k not in out]
         failed = [(k, props) for k, props in items if k not in out]
         if not failed:
             return out
