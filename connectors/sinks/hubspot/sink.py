@@ -5,6 +5,11 @@ normalised domain (HubSpot cannot upsert by `domain`), and linked with v4 defaul
 goes through one shared rolling-window budget and one retry policy, because the client's own urllib3
 retry never retries POST: 429 TEN_SECONDLY_ROLLING waits out the window (or Retry-After), 429 DAILY stops
 cleanly, 423/477/5xx back off and retry, 401/403 fail fast.
+
+What HubSpot refuses is never lost or misreported: a batch refused whole (400/409, which integrators see on
+upsert when one input is bad) is split until the bad inputs stand alone; results are matched to records by ids
+we know or a read-back by the idProperty values we sent (HubSpot need not echo keys or trace ids, nor keep
+order); 207 reasons and failed company links (also inside a 200 association answer) are reported per record.
 """
 
 from __future__ import annotations
