@@ -182,8 +182,9 @@ def run_push(engine: Engine, run_id: str, sink: Sink, records: list[dict], prima
                 held.append((p.person_id, "crm_refused", f"{sink.name} gave no answer; retried next run"))
             elif r.outcome == "confirmed":
                 verb = {True: "created", False: "updated"}.get(r.created, f"{p.action}d")
-                outcomes.append(Outcome(primary[p.person_id], "pushed", f"{verb} in {sink.name} CRM as {r.crm_id}",
-                                        p.person_id))
+                note = f"; {r.error}" if r.error else ""  # e.g. written, but its company link failed
+                outcomes.append(Outcome(primary[p.person_id], "pushed",
+                                        f"{verb} in {sink.name} CRM as {r.crm_id}{note}", p.person_id))
             elif r.outcome == "deferred":
                 held.append((p.person_id, "crm_deferred", f"not pushed to {sink.name} yet: {r.error}"))
             else:
@@ -212,7 +213,7 @@ def _requalified_result(p: PlannedPush, r: PushResult | None, sink: str) -> str:
         return f"held: {sink} gave no answer"
     if r.outcome == "confirmed":
         verb = {True: "created", False: "updated"}.get(r.created, f"{p.action}d")
-        return f"{verb} in {sink} CRM as {r.crm_id}"
+        return f"{verb} in {sink} CRM as {r.crm_id}" + (f"; {r.error}" if r.error else "")
     return f"held: {sink} did not take it: {r.error}"
 
 
