@@ -51,7 +51,7 @@ log = logging.getLogger("leadpipe.forms")
 FORM_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")  # used with fullmatch: no trailing newline slips through
 SIGNATURE_HEADER = "X-Leadpipe-Signature"
 DEFAULT_MAX_BYTES = 64 * 1024
-STARTUP_WAIT_SECONDS = 30.0  # how long start-up waits for the first migration before serving 503s meanwhile
+STARTUP_WAIT_SECONDS = 30.0  # start-up waits this long at most for the first migration attempt (a hung database)
 RETRY_AFTER_SECONDS = 30  # what a sender is told to wait while the warehouse is not ready or not reachable
 _MAX_BACKOFF_SECONDS = 60.0
 
@@ -95,6 +95,7 @@ class Warehouse:
     url: str
     engine: Engine | None = None
     ready: threading.Event = field(default_factory=threading.Event)
+    tried: threading.Event = field(default_factory=threading.Event)  # the first attempt is over, either way
     stop: threading.Event = field(default_factory=threading.Event)
 
     def prepare(self) -> None:
@@ -107,11 +108,13 @@ class Warehouse:
                 detail = str(exc) if isinstance(exc, RetiredRevision) else type(exc).__name__
                 log.error("form webhook: warehouse not ready (%s); posts get 503 until it is; retry in %.0f s",
                           detail, wait)
+                self.tried.set()
                 self.stop.wait(wait)
                 wait = min(wait * 2, _MAX_BACKOFF_SECONDS)
                 continue
             self.engine = engine_for(self.url)
             self.ready.set()
+            self.tried.set()
             log.info("form webhook: warehouse ready")
             return
 
@@ -153,7 +156,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         log.info("form webhook: rate limit %s per form (%s)", state.rate_limit.item,
                  "shared by all workers" if state.rate_limit.shared else "counted per worker process")
         threading.Thread(target=state.warehouse.prepare, name="leadpipe-forms-migrate", daemon=True).start()
-        await asyncio.to_thread(state.warehouse.ready.wait, STARTUP_WAIT_SECONDS)
+        await asyncio.to_thread(state.warehouse.tried.wait, STARTUP_WAIT_SECONDS)
     try:
         yield
     finally:
