@@ -248,7 +248,7 @@ def blank_if_erased(engine: Engine, payload: dict) -> dict:
     is searched too, so "E_Mail" or "Mail" are checked like "email"; values nested in objects or lists are
     searched under dotted names ("contact.email"). Tombstones are looked up by hash, never loaded whole.
     """
-    batch = [RawRecord(1, _flat_fields(payload))]
+    batch = [RawRecord(1, flat_fields(payload))]
     with engine.connect() as conn:
         guard = ErasureGuard.lookup(conn)
         if not guard:
@@ -258,14 +258,14 @@ def blank_if_erased(engine: Engine, payload: dict) -> dict:
     return {**{k: "" for k in payload}, **erased_marker()} if erased else payload
 
 
-def _flat_fields(payload: dict, prefix: str = "") -> dict[str, str]:
+def flat_fields(payload: dict, prefix: str = "") -> dict[str, str]:
     """Every text or number of a (possibly nested) submission under its dotted field name, as text."""
     out: dict[str, str] = {}
     items = payload.items() if isinstance(payload, dict) else enumerate(payload)
     for k, v in items:
         name = f"{prefix}{k}"
         if isinstance(v, dict | list):
-            out.update(_flat_fields(v, f"{name}."))
+            out.update(flat_fields(v, f"{name}."))
         elif isinstance(v, str | int | float) and not isinstance(v, bool):
             out[name] = v if isinstance(v, str) else str(v)
     return out
