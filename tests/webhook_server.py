@@ -116,9 +116,12 @@ def inbox_payloads(url: str) -> list[dict]:
         return [dict(p) for p in conn.execute(select(form_inbox.c.payload).order_by(form_inbox.c.id)).scalars()]
 
 
+MARIADB_ADMIN = os.environ.get("LEADPIPE_TEST_MARIADB", "mysql+pymysql://root@127.0.0.1:3306/")
+
+
 @contextmanager
 def fresh_warehouse(backend: str, tmp: Path, pg_admin_url: str | None = None) -> Iterator[str]:
-    """A warehouse URL nobody has used: a new SQLite file, or a new PostgreSQL database dropped afterwards."""
+    """A warehouse URL nobody has used: a new SQLite file, or a new PostgreSQL / MariaDB database dropped after."""
     if backend == "sqlite":
         yield f"sqlite:///{tmp / 'warehouse.db'}"
         return
@@ -126,18 +129,29 @@ def fresh_warehouse(backend: str, tmp: Path, pg_admin_url: str | None = None) ->
 
     from sqlalchemy import create_engine, text
 
-    assert pg_admin_url, "pass the pg_server fixture's URL"
     name = f"leadpipe_webhook_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(pg_admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = pg_admin_url.rsplit("/", 1)[0] + f"/{name}"
+    if backend == "mariadb":
+        from tests.conftest import require_service
+
+        admin = create_engine(MARIADB_ADMIN, isolation_level="AUTOCOMMIT")
+        try:
+            with admin.connect() as conn:
+                conn.execute(text(f"CREATE DATABASE {name}"))
+        except Exception as exc:  # noqa: BLE001 - any failure means "no usable server"
+            require_service("MariaDB", str(exc).splitlines()[0])
+        url, drop = f"{MARIADB_ADMIN}{name}?charset=utf8mb4", f"DROP DATABASE IF EXISTS {name}"
+    else:
+        assert pg_admin_url, "pass the pg_server fixture's URL"
+        admin = create_engine(pg_admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        url, drop = pg_admin_url.rsplit("/", 1)[0] + f"/{name}", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
     try:
         yield url
     finally:
         engine_for(url).dispose()
         with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(drop))
         admin.dispose()
 
 
