@@ -50,6 +50,7 @@ REFUSED = {
     "nested 11 levels": (_nested(11), None, 422, "too_deep"),
     "nested 30000 levels": (b"[" * 30000 + b"]" * 30000, None, 422, "too_deep"),
     "nested 30000 levels, unclosed": (b'{"a":' + b"[" * 30000, None, 422, "too_deep"),
+    "a string that never ends, 20000 escaped quotes": (b'{"a": "' + b'\\"' * 20000, None, 400, "not_json"),
     "field twice": (b'{"email": "jane@acme.de", "email": "other@evil.example"}', None, 422, "duplicate_field"),
     "unpaired surrogate": (b'{"email": "jane@acme.de", "name": "\\ud800"}', None, 400, "unpaired_surrogate"),
     "not UTF-8": ('{"email": "jane@acme.de", "name": "Jörg"}'.encode("latin-1"), None, 400, "not_utf8"),

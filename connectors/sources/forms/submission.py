@@ -35,8 +35,10 @@ RENDERED_AT_FIELD = "_rendered_at"  # epoch seconds (or ISO time) when the page 
 TOO_FAST_SECONDS = 3.0
 _MAX_PLAUSIBLE_SECONDS = 366 * 24 * 3600.0  # a form rendered longer ago than this is a bad clock or a forgery
 
-# A JSON string token, or one bracket: strings are skipped whole so brackets inside them are not counted.
-_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
+# What the depth check looks for: a bracket, or the quote that opens a string (skipped whole, so brackets
+# inside text are not counted). The string body pattern cannot backtrack: its two branches never overlap.
+_STRUCTURAL = re.compile(r'["\[\]{}]')
+_STRING_BODY = re.compile(r'(?:[^"\\]|\\.)*', re.DOTALL)
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
@@ -133,17 +135,22 @@ def _seconds_since(rendered: Any, now: float) -> float | None:
 def _check_depth(text: str) -> None:
     """Refuse deep nesting before the parser sees it (Python's parser recurses once per level).
 
-    Up to the first syntax error the tokens here are the parser's tokens, so the parser never goes deeper
-    than what is counted.
+    Up to the first syntax error these are the parser's tokens, so the parser never goes deeper than what is
+    counted; one pass, linear in the body (each string is scanned once).
     """
-    depth = 0
-    for token in _TOKENS.finditer(text):
-        ch = token.group()
-        if ch in "[{":
+    depth, pos = 0, 0
+    while found := _STRUCTURAL.search(text, pos):
+        ch, pos = found.group(), found.end()
+        if ch == '"':
+            pos = _STRING_BODY.match(text, pos).end()
+            if pos >= len(text) or text[pos] != '"':  # unterminated: the parser stops at this string
+                return
+            pos += 1  # the closing quote
+        elif ch in "[{":
             depth += 1
             if depth > MAX_DEPTH:
                 raise BodyRefused(422, "too_deep", f"body is nested deeper than {MAX_DEPTH} levels")
-        elif ch in "]}":
+        else:
             depth -= 1
 
 
