@@ -63,6 +63,8 @@ REFUSED = {
     "JSON null": (b"null", None, 422, "not_object"),
     "empty object": (b"{}", None, 422, "empty"),
     "201 fields": (json.dumps({f"f{i}": "x" for i in range(201)}).encode(), None, 422, "too_many_fields"),
+    "1001 values in a list": (json.dumps({"email": "jane@acme.de", "tags": list(range(1000))}).encode(), None, 422,
+                              "too_many_values"),
     "empty field name": (b'{"email": "jane@acme.de", "": "x"}', None, 422, "empty_field_name"),
     "field name of 201 characters": (json.dumps({"email": "jane@acme.de", "n" * 201: "x"}).encode(), None, 422,
                                      "field_name_too_long"),
@@ -98,6 +100,7 @@ ACCEPTED = {
     "emoji, right-to-left and combining marks": ({"full_name": "Zoë 👩‍💻 \u202eevil\u202c e\u0301"}, False),
     "brackets inside a string are not nesting": ({"message": "[" * 5000 + "{" * 5000}, False),
     "nested 10 levels (the limit)": ({"answers": json.loads(_nested(10))["answers"]}, False),
+    "1000 values (the limit)": ({"tags": list(range(1000 - len(BASE) - 1))}, False),
     "byte order mark": ({}, True),
 }
 
@@ -178,5 +181,6 @@ def test_the_limits_are_documented_for_form_vendors() -> None:
     doc = (Path(__file__).resolve().parents[2] / "docs" / "connectors.md").read_text()
     for code in {c for *_, c in REFUSED.values()} | {"rate_limited", "signature", "unknown_form"}:
         assert f"`{code}`" in doc, f"docs/connectors.md does not explain the refusal code {code}"
-    for limit in (submission.MAX_DEPTH, submission.MAX_FIELDS, submission.MAX_INT_DIGITS, submission.MAX_NAME_CHARS):
+    for limit in (submission.MAX_DEPTH, submission.MAX_FIELDS, submission.MAX_INT_DIGITS, submission.MAX_NAME_CHARS,
+                  submission.MAX_VALUES):
         assert str(limit) in doc

@@ -25,6 +25,7 @@ from typing import Any
 
 MAX_DEPTH = 10  # {"a": {"b": 1}} is 2 deep; form tools nest answers 4-5 deep
 MAX_FIELDS = 200  # top-level fields of one submission
+MAX_VALUES = 1000  # values in all (inside lists and objects too): each is searched for erased people's emails
 MAX_INT_DIGITS = 40  # 2**128 has 39 digits: any numeric id fits; longer numbers must be sent as strings
 MAX_NAME_CHARS = 200  # a field name longer than this is not a form field
 
@@ -79,6 +80,9 @@ def parse_submission(body: bytes) -> dict[str, Any]:
             raise BodyRefused(422, "empty_field_name", "a field has an empty name")
         if len(name) > MAX_NAME_CHARS:
             raise BodyRefused(422, "field_name_too_long", f"a field name is longer than {MAX_NAME_CHARS} characters")
+    if _count_values(payload) > MAX_VALUES:
+        raise BodyRefused(422, "too_many_values", f"body holds more than {MAX_VALUES} values (lists and objects "
+                                                  "included)")
     if _SURROGATE.search(_raw_strings(payload)):
         raise BodyRefused(400, "unpaired_surrogate", "body has an unpaired UTF-16 surrogate escape (e.g. \\ud800): "
                                                      "not valid Unicode")
@@ -179,6 +183,15 @@ def _unique_fields(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     if len(out) != len(pairs):
         raise BodyRefused(422, "duplicate_field", "a field name appears twice in one object; each must be unique")
     return out
+
+
+def _count_values(value: Any) -> int:
+    """How many values a parsed body holds, counting inside lists and objects."""
+    if isinstance(value, dict):
+        return sum(_count_values(v) for v in value.values())
+    if isinstance(value, list):
+        return sum(_count_values(v) for v in value)
+    return 1
 
 
 def _raw_strings(value: Any) -> str:
