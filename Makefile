@@ -17,7 +17,7 @@ export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__LOGGING__LOGGING_LEVEL ?= WARNING
 export PATH := $(BIN):$(PATH)
 
-.PHONY: install run test test-e2e test-e2e-deps airflow lint clean-run bench bench-normalise bench-enrich bench-dedupe bench-validate bench-push bench-sql bench-titles title-model bench-append
+.PHONY: install run test test-e2e test-e2e-deps airflow lint clean-run bench bench-normalise bench-enrich bench-dedupe bench-validate bench-push bench-sql bench-titles title-model bench-append bench-forms
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -117,6 +117,13 @@ PUSH_RECORDS ?= 60000
 PUSH_WINDOW ?= 10
 bench-push: install
 	$(BIN)/python bench/push_bench.py --records $(PUSH_RECORDS) --window $(PUSH_WINDOW)
+
+# Form webhook erasure check (bench/form_erasure_bench.py): ms per post at 300,000 tombstones, loading them all vs
+# the indexed lookup, on SQLite and PostgreSQL; results in bench/results/.
+FORM_TOMBSTONES ?= 300000
+bench-forms: install
+	$(BIN)/python bench/form_erasure_bench.py --tombstones $(FORM_TOMBSTONES) --backend sqlite
+	$(BIN)/python bench/form_erasure_bench.py --tombstones $(FORM_TOMBSTONES) --backend postgresql
 
 lint: install
 	$(BIN)/ruff check .
