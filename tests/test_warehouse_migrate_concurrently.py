@@ -19,7 +19,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, event, inspect, text
 
-from leadpipe.store.warehouse import engine_for, metadata, migrate
+from leadpipe.store.warehouse import engine_for, head_revision, metadata, migrate
 from tests.webhook_server import (
     REPO,
     form_env,
@@ -30,7 +30,7 @@ from tests.webhook_server import (
     webhook_on,
 )
 
-HEAD = "0001_baseline"
+HEAD = head_revision()  # the newest migration, whichever it is
 
 
 def _migrate_after(url: str, barrier: threading.Barrier | None) -> str:

@@ -83,7 +83,7 @@ raw_rows = Table(
     Column("ingested_at", DateTime(timezone=True), nullable=False),
     # 0002: SHA-256 of the payload (leadpipe.store.row_hashes), so a grown file is ingested for its new rows only
     Column("row_hash", String(64)),
-    Index("ix_raw_rows_source_file_hash", "source", "source_file", "row_hash"),
+    Index("ix_raw_rows_source_hash", "source", "row_hash"),  # source_file is TEXT: MariaDB cannot index it whole
 )
 
 people = Table(
@@ -474,6 +474,14 @@ def _migration_lock(conn: Connection) -> Iterator[None]:
             conn.commit()
     else:
         yield
+
+
+def head_revision() -> str:
+    """The newest migration's revision id: what a migrated warehouse is stamped with."""
+    # Alembic only when asked: the CLI and the webhook import this module for its tables.
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory(str(Path(__file__).parent / "migrations")).get_current_head()
 
 
 def _restamp_retired_head(conn: Connection, url: str) -> None:
