@@ -25,6 +25,8 @@ from pydantic import BaseModel
 from sqlalchemy import Connection, Engine, Table
 from sqlalchemy.sql.dml import Insert
 
+from connectors.sinks.ratelimit import LimiterFactory, local_limiter
+
 Action = Literal["create", "update", "skip", "review"]
 Status = Literal["confirmed", "refused", "deferred"]
 WritePolicy = Literal["overwrite", "fill_blank", "never"]
@@ -188,6 +190,9 @@ class SinkContext:
     engine: Engine | None = None
     table: Table | None = None  # the `prospects` table
     insert_many: InsertMany = execute_many  # the store's fast many-row INSERT, when the stage has one
+    # the CRM request budget, shared by every process calling the same CRM account when the stage hands in
+    # the store's (Redis or warehouse); a CRM sink takes its limiter from here, never builds a shared one
+    limiter: LimiterFactory = local_limiter
 
 
 class Sink:

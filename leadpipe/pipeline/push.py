@@ -38,6 +38,7 @@ from leadpipe.pipeline.requalify import record_push_results
 from leadpipe.store import ledger
 from leadpipe.store.bulk_write import write_many
 from leadpipe.store.ledger import Outcome, QuarantinedRow
+from leadpipe.store.request_budget import shared_limiter_factory
 from leadpipe.store.run_files import read_frame
 from leadpipe.store.warehouse import crm_lists, in_chunks, lineage_of, prospects, push_ledger, push_plans
 
@@ -56,7 +57,7 @@ def push(ctx: RunContext, path: str | None) -> dict[str, int]:
         # re-qualified after a config change: no raw row of this run, so no outcome (leadpipe.pipeline.requalify)
         again = set(df.loc[df["requalified"].fillna(False).astype(bool), "person_id"]) \
             if "requalified" in df.columns else set()
-        sink = make_sink(ctx.cfg.sink, ctx.engine, ctx.folder)
+        sink = make_sink(ctx.cfg.sink, ctx.engine, ctx.folder, ctx.cfg.redis_url)
         return run_push(ctx.engine, ctx.run_id, sink, prospect_records(df), primary, requalified=again)
 
 
@@ -71,14 +72,16 @@ def _value(v: object) -> object:
     return v.item() if hasattr(v, "item") else v
 
 
-def sink_context(engine: Engine, folder: Path) -> SinkContext:
-    """What a sink may need from the store, handed in so that sinks never import it."""
-    return SinkContext(folder=folder, engine=engine, table=prospects, insert_many=write_many)
+def sink_context(engine: Engine, folder: Path, redis_url: str = "") -> SinkContext:
+    """What a sink may need from the store, handed in so that sinks never import it; the CRM request budget
+    is shared with every other process calling the same CRM account (Redis when configured, else the warehouse)."""
+    return SinkContext(folder=folder, engine=engine, table=prospects, insert_many=write_many,
+                       limiter=shared_limiter_factory(engine, redis_url))
 
 
-def make_sink(settings: SinkSettings, engine: Engine, folder: Path) -> Sink:
+def make_sink(settings: SinkSettings, engine: Engine, folder: Path, redis_url: str = "") -> Sink:
     """The configured sink, built through the registry; credentials come from Airflow Connections / env only."""
-    return build_sink(settings, sink_context(engine, folder))
+    return build_sink(settings, sink_context(engine, folder, redis_url))
 
 
 def sink_settings_for(settings: SinkSettings, sink_type: str) -> SinkSettings:
