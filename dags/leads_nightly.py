@@ -32,6 +32,7 @@ from airflow.sdk import (
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 from leadpipe.airflow_app.policies import default_args
+from leadpipe.airflow_app.pools import crm_pool
 from leadpipe.pipeline.dag_settings import read_dag_settings
 
 DAG_SETTINGS = read_dag_settings()  # reads the YAML only: no database, no network, no pandas
@@ -154,7 +155,7 @@ def leads_nightly() -> None:
         """The last gate before any CRM write: a critical failure stops the push, with the reason."""
         return _gate("validate_prospects", path)
 
-    @task
+    @task(pool=crm_pool(DAG_SETTINGS.sink_type))  # one CRM's tasks queue for its pool (leadpipe.airflow_app.pools)
     def push(path: str | None) -> dict:
         return _stage("push")(_ctx(), path)
 

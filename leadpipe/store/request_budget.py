@@ -21,9 +21,10 @@ from functools import partial
 from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from connectors.sinks.ratelimit import LimiterFactory, RequestLimiter
 from leadpipe.store.warehouse import crm_budgets, crm_requests, engine_for
 
+# The limiters here satisfy connectors.sinks.ratelimit.RequestLimiter by shape (slot, pause, waited); the store
+# does not import the plug-in layer above it.
 STALE_S = 120.0  # an unanswered slot older than this belongs to a process that died mid-request
 POLL_S = 0.02  # every slot in flight: look again this soon
 
@@ -173,17 +174,20 @@ class RedisWindowLimiter:
         self._pause(keys=self._keys[1:], args=[max(_us(seconds), 1)])
 
 
-def _warehouse_limiter(engine: Engine, key: str, max_requests: int, window: float) -> RequestLimiter:
+Limiter = WarehouseWindowLimiter | RedisWindowLimiter
+
+
+def _warehouse_limiter(engine: Engine, key: str, max_requests: int, window: float) -> Limiter:
     return WarehouseWindowLimiter(engine, key, max_requests, window)
 
 
-def _redis_limiter(redis_url: str, key: str, max_requests: int, window: float) -> RequestLimiter:
+def _redis_limiter(redis_url: str, key: str, max_requests: int, window: float) -> Limiter:
     import redis  # only when Redis holds the budget
 
     return RedisWindowLimiter(redis.Redis.from_url(redis_url), key, max_requests, window)
 
 
-def shared_limiter_factory(engine: Engine | str, redis_url: str = "") -> LimiterFactory:
+def shared_limiter_factory(engine: Engine | str, redis_url: str = "") -> Callable[[str, int, float], Limiter]:
     """The factory a sink gets through SinkContext.limiter: Redis when configured, else the warehouse."""
     if redis_url:
         return partial(_redis_limiter, redis_url)
