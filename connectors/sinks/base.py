@@ -195,6 +195,15 @@ class SinkContext:
     limiter: LimiterFactory = local_limiter
 
 
+@dataclass(frozen=True)
+class CheckItem:
+    """One thing `leadpipe sinks check` looked at: what, whether it is fine, and what was found or what to do."""
+
+    what: str  # e.g. "token", "scope crm.lists.write", "contact property lp_score"
+    ok: bool
+    detail: str  # ok: what was found; not ok: what a CRM admin should do, in their words
+
+
 class Sink:
     """Base class of every sink: a name, declared capabilities, and `write`.
 
@@ -221,6 +230,16 @@ class Sink:
     def check(self) -> str:
         """Check credentials and access without writing; return what was checked, raise SinkError if not ok."""
         return "nothing to check"
+
+    def check_setup(self) -> list[CheckItem]:
+        """Everything a push needs from the CRM (credentials, permissions, custom fields), read-only.
+
+        A sink with more to check overrides this; the default runs `check`.
+        """
+        try:
+            return [CheckItem("access", True, self.check())]
+        except SinkError as exc:
+            return [CheckItem("access", False, str(exc))]
 
 
 @dataclass(frozen=True)

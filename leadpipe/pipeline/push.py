@@ -22,11 +22,13 @@ import pandas as pd
 from sqlalchemy import Engine, delete, insert, select
 
 from connectors.sinks.base import (
+    CheckItem,
     PlannedPush,
     PushResult,
     Sink,
     SinkCapabilities,
     SinkContext,
+    SinkError,
     content_hash,
     plan_pushes,
 )
@@ -40,7 +42,16 @@ from leadpipe.store.bulk_write import write_many
 from leadpipe.store.ledger import Outcome, QuarantinedRow
 from leadpipe.store.request_budget import shared_limiter_factory
 from leadpipe.store.run_files import read_frame
-from leadpipe.store.warehouse import crm_lists, in_chunks, lineage_of, prospects, push_ledger, push_plans
+from leadpipe.store.warehouse import (
+    crm_lists,
+    engine_for,
+    in_chunks,
+    lineage_of,
+    migrate,
+    prospects,
+    push_ledger,
+    push_plans,
+)
 
 log = logging.getLogger(__name__)
 
@@ -100,11 +111,18 @@ def installed_sinks() -> dict[str, SinkCapabilities]:
     return {name: load_sink_factory(name).capabilities for name in sink_types()}
 
 
-def check_sink(settings: SinkSettings, sink_type: str, engine: Engine, folder: Path) -> str:
-    """Build the sink of `sink_type` from the config and check credentials/access; writes nothing to the CRM."""
+def check_sink(settings: SinkSettings, sink_type: str, warehouse_url: str, folder: Path,
+               redis_url: str = "") -> list[CheckItem]:
+    """Build the sink of `sink_type` from the config and check credentials, permissions and the custom fields
+    it writes; nothing is written to the CRM. A sink that cannot even be built (no credentials, login
+    refused) is one failed item saying why. The checks' requests count against the shared budget."""
     load_sink_factory(sink_type)  # an unknown type: UnknownSink names the installed ones
-    sink = make_sink(sink_settings_for(settings, sink_type), engine, folder)
-    return sink.check()
+    migrate(warehouse_url)  # the shared request budget lives in the warehouse (unless Redis holds it)
+    try:
+        sink = make_sink(sink_settings_for(settings, sink_type), engine_for(warehouse_url), folder, redis_url)
+    except (SinkError, ValueError) as exc:
+        return [CheckItem("credentials", False, str(exc))]
+    return sink.check_setup()
 
 
 def confirmed_hashes(engine: Engine, sink_name: str) -> dict[str, str]:

@@ -25,7 +25,7 @@ from leadpipe.pipeline.push import make_sink, record_confirmed, sink_settings_fo
 from leadpipe.pipeline.settings import Config
 from leadpipe.pipeline.suppression_files import load_lists
 from leadpipe.store import ledger
-from leadpipe.store.warehouse import engine_for, membership, outcomes, people, push_ledger, raw_rows
+from leadpipe.store.warehouse import engine_for, membership, migrate, outcomes, people, push_ledger, raw_rows
 
 log = logging.getLogger("leadpipe")
 
@@ -217,6 +217,7 @@ def write_list(cfg: Config, run_id: str, folder: Path) -> dict:
     """
     plan, planned = load_plan(folder)
     seg = Segment(**plan["segment"])
+    migrate(cfg.warehouse_url)  # the shared CRM request budget's tables (a warehouse from an older version)
     sink = sink_for(cfg, seg.crm_target, folder)
     engine = engine_for(cfg.warehouse_url)
     hashes = {p.person_id: p.content_hash for p in planned}

@@ -146,6 +146,11 @@ class HubSpotSink(Sink):
     def sync_list(self, list_name: str, crm_ids: list[str], list_id: str | None = None) -> tuple[str, int, int]:
         return sync_hubspot_list(self, list_name, crm_ids, list_id)
 
+    def check_setup(self) -> list:  # crmlists: `leadpipe sinks check hubspot` (connectors/sinks/hubspot/check.py)
+        from connectors.sinks.hubspot.check import check_hubspot  # only the check command needs it
+
+        return check_hubspot(self)
+
     # ---- setup ---------------------------------------------------------------------------------------------
     def ensure_properties(self) -> list[str]:
         """Create our custom properties if missing (idempotent); returns the ones created."""
