@@ -50,16 +50,22 @@ def test_hubspot_set_up_for_leadpipe_passes(home: Path, tmp_path: Path, monkeypa
 
 
 def test_hubspot_missing_property_is_named(home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    emu = _hubspot(monkeypatch)
-    del emu.props["contacts"]["lp_score"]  # an admin deleted it
+    emu = _hubspot(monkeypatch, scopes=tuple(s for s in ALL_SCOPES if s != "crm.schemas.contacts.write"))
+    del emu.props["contacts"]["lp_score"]  # an admin deleted it, and the token may not create properties
     before = emu.writes()
     result = _check(home, tmp_path, "hubspot", emu.url)
-    emu.stop()
     assert result.exit_code == 1
-    [line] = [ln for ln in result.output.splitlines() if "PROBLEM" in ln]
-    assert "contact property lp_score: missing" in line and "internal name 'lp_score'" in line
-    assert "1 problem(s)" in result.output
+    problems = [ln for ln in result.output.splitlines() if "PROBLEM" in ln]
+    assert any("contact property lp_score: missing" in ln and "internal name 'lp_score'" in ln for ln in problems)
+    assert any("scope crm.schemas.contacts.write: missing" in ln for ln in problems)
+    assert len(problems) == 2
     assert emu.writes() == before and "lp_score" not in emu.props["contacts"]  # the check created nothing
+    # with the scope, the first push creates it: named, but nothing to fix
+    emu.scopes = list(ALL_SCOPES)
+    result = _check(home, tmp_path, "hubspot", emu.url)
+    emu.stop()
+    assert result.exit_code == 0, result.output
+    assert "contact property lp_score: missing; the first push creates it" in result.output
 
 
 def test_hubspot_missing_scope_is_named(home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

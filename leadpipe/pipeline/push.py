@@ -32,6 +32,7 @@ from connectors.sinks.base import (
     content_hash,
     plan_pushes,
 )
+from connectors.sinks.ratelimit import local_limiter
 from connectors.sinks.registry import build_sink, load_sink_factory, sink_types
 from connectors.sinks.settings import SinkSettings
 from leadpipe.core.schema import PROSPECT_FIELDS
@@ -47,7 +48,6 @@ from leadpipe.store.warehouse import (
     engine_for,
     in_chunks,
     lineage_of,
-    migrate,
     prospects,
     push_ledger,
     push_plans,
@@ -115,11 +115,12 @@ def check_sink(settings: SinkSettings, sink_type: str, warehouse_url: str, folde
                redis_url: str = "") -> list[CheckItem]:
     """Build the sink of `sink_type` from the config and check credentials, permissions and the custom fields
     it writes; nothing is written to the CRM. A sink that cannot even be built (no credentials, login
-    refused) is one failed item saying why. The checks' requests count against the shared budget."""
+    refused) is one failed item saying why. A check sends a handful of reads on a budget of its own, so it
+    writes nothing anywhere, not even the shared budget's rows into the warehouse."""
     load_sink_factory(sink_type)  # an unknown type: UnknownSink names the installed ones
-    migrate(warehouse_url)  # the shared request budget lives in the warehouse (unless Redis holds it)
     try:
-        sink = make_sink(sink_settings_for(settings, sink_type), engine_for(warehouse_url), folder, redis_url)
+        sink = build_sink(sink_settings_for(settings, sink_type),
+                          replace(sink_context(engine_for(warehouse_url), folder, redis_url), limiter=local_limiter))
     except (SinkError, ValueError) as exc:
         return [CheckItem("credentials", False, str(exc))]
     return sink.check_setup()

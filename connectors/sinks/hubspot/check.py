@@ -21,7 +21,7 @@ TOKEN_INFO = "/oauth/v2/private-apps/get/access-token-info"
 APP_SETTINGS = "HubSpot Settings > Integrations > Private Apps > your leadpipe app > Scopes"
 
 
-def required_scopes(sink: HubSpotSink, props_missing: bool) -> dict[str, str]:
+def required_scopes(sink: HubSpotSink, props_missing: bool, key_missing: bool) -> dict[str, str]:
     """scope -> why leadpipe needs it, for this sink's settings."""
     need = {"crm.objects.contacts.read": "to find existing contacts and read list members",
             "crm.objects.contacts.write": "to create and update contacts",
@@ -32,6 +32,8 @@ def required_scopes(sink: HubSpotSink, props_missing: bool) -> dict[str, str]:
         need["crm.objects.companies.write"] = "to create companies and link contacts to them"
     if props_missing:
         need["crm.schemas.contacts.write"] = "to create the missing lp_* contact properties on the first push"
+    if key_missing:
+        need["crm.schemas.companies.write"] = "to create the unique company key property on the first push"
     return need
 
 
@@ -66,44 +68,44 @@ def check_hubspot(sink: HubSpotSink) -> list[CheckItem]:
                                            f"({sink.settings.host}) and the network")]
     items.append(CheckItem("token", True, f"HubSpot at {sink.settings.host} accepted the token from Airflow "
                                           f"Connection '{conn}' (or LEADPIPE_HUBSPOT_TOKEN)"))
+    scopes = token_scopes(sink)
     mapped = sorted(set(sink.mapping.properties.values()))
     missing_custom = [p for p in mapped if p not in contact_props and p in CUSTOM_CONTACT_PROPS]
     for prop in mapped:
         if prop in contact_props:
             continue
         if prop in CUSTOM_CONTACT_PROPS:
-            items.append(CheckItem(f"contact property {prop}", False,
-                                   f"missing: the first push creates it when the token has the "
-                                   f"crm.schemas.contacts.write scope; or create it in HubSpot (Settings > "
-                                   f"Properties > Contact properties > Create property: single-line text, "
-                                   f"internal name '{prop}', label '{CUSTOM_CONTACT_PROPS[prop]}')"))
+            items.append(_creatable(f"contact property {prop}", scopes, "crm.schemas.contacts.write",
+                                    f"create it in HubSpot (Settings > Properties > Contact properties > Create "
+                                    f"property: single-line text, internal name '{prop}', label "
+                                    f"'{CUSTOM_CONTACT_PROPS[prop]}')"))
         else:
             items.append(CheckItem(f"contact property {prop}", False,
                                    f"missing: sink.field_map writes to '{prop}', which this HubSpot account does "
                                    "not have; fix the internal name in sink.field_map or create the property"))
-    if not [i for i in items if not i.ok]:
+    if all(p in contact_props for p in mapped):
         items.append(CheckItem("contact properties", True, f"all {len(mapped)} mapped properties exist"))
+    key_missing = False
     if sink.settings.associate_companies:
         key = sink.settings.company_key_property
         company_props = _property_names(sink, "companies")
         if key not in company_props:
-            items.append(CheckItem(f"company property {key}", False,
-                                   f"missing: the first push creates it (unique values) when the token has the "
-                                   f"crm.schemas.companies.write scope; or create a single-line text company "
-                                   f"property '{key}' with 'Require unique values' ticked"))
+            key_missing = True
+            items.append(_creatable(f"company property {key}", scopes, "crm.schemas.companies.write",
+                                    f"create a single-line text company property '{key}' with 'Require unique "
+                                    "values' ticked"))
         elif not company_props[key]["unique"]:
             items.append(CheckItem(f"company property {key}", False,
-                                   f"exists but does not require unique values, so companies cannot be upserted "
-                                   f"on it (HubSpot cannot make an existing property unique): create a new "
-                                   f"unique property and set sink.hubspot.company_key_property to its name"))
+                                   "exists but does not require unique values, so companies cannot be upserted "
+                                   "on it (HubSpot cannot make an existing property unique): create a new "
+                                   "unique property and set sink.hubspot.company_key_property to its name"))
         else:
             items.append(CheckItem(f"company property {key}", True, "exists with unique values"))
-    scopes = token_scopes(sink)
     if scopes is None:
         items.append(CheckItem("scopes", True, "HubSpot did not list the token's scopes (not a private-app "
                                                "token); the reads above passed"))
     else:
-        need = required_scopes(sink, bool(missing_custom))
+        need = required_scopes(sink, bool(missing_custom), key_missing)
         for scope, why in need.items():
             if scope not in scopes:
                 items.append(CheckItem(f"scope {scope}", False, f"missing ({why}): tick it in {APP_SETTINGS}, "
@@ -111,3 +113,14 @@ def check_hubspot(sink: HubSpotSink) -> list[CheckItem]:
         if all(s in scopes for s in need):
             items.append(CheckItem("scopes", True, f"the token has every scope leadpipe needs ({len(need)})"))
     return items
+
+
+def _creatable(what: str, scopes: list[str] | None, scope: str, by_hand: str) -> CheckItem:
+    """A missing lp_* property is created by the first push when the token may create properties."""
+    if scopes is not None and scope in scopes:
+        return CheckItem(what, True, f"missing; the first push creates it (the token has {scope})")
+    if scopes is None:
+        return CheckItem(what, True, f"missing; the first push tries to create it, which needs the {scope} "
+                                     f"scope; without it, {by_hand}")
+    return CheckItem(what, False, f"missing, and the token lacks {scope} to create it: {by_hand}, or tick "
+                                  f"{scope} in {APP_SETTINGS}")
