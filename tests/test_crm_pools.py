@@ -15,7 +15,7 @@ def test_start_up_creates_one_pool_per_crm_with_the_configured_slots(airflow_db:
 
     from leadpipe.pipeline.settings import DEFAULT_CONFIG
 
-    text = DEFAULT_CONFIG.read_text().replace("  rebuild:\n", "  crm_pool_slots: 3\n  rebuild:\n", 1)
+    text = DEFAULT_CONFIG.read_text().replace("crm_pool_slots: 2", "crm_pool_slots: 3")
     assert "crm_pool_slots: 3" in text
     (tmp_path / "cfg.yaml").write_text(text)
     out = subprocess.run([sys.executable, "-m", "leadpipe.airflow_app.pools"], check=True, capture_output=True,
