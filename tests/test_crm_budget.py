@@ -150,3 +150,26 @@ def test_threads_on_one_budget_never_exceed_it(budget_store: tuple[str, str]) ->
     most = max(sum(1 for s2 in starts if s - 0.5 < s2 <= s) for s in starts)
     assert most <= 4
     assert starts[-1] - starts[0] >= 0.5 * (16 / 4 - 1) - 0.05  # 16 requests need at least 3 further windows
+
+
+def test_the_push_stage_hands_crm_sinks_the_shared_budget(emu: HubSpotEmulator, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The nightly push and rebuilds build sinks through make_sink: their requests land in the warehouse window."""
+    from sqlalchemy import select
+
+    from connectors.sinks.base import plan_pushes
+    from connectors.sinks.settings import SinkSettings
+    from leadpipe.pipeline.push import make_sink
+    from leadpipe.store.warehouse import crm_requests, engine_for, migrate
+
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    migrate(url)
+    monkeypatch.setenv("LEADPIPE_HUBSPOT_TOKEN", TOKEN)
+    settings = SinkSettings.model_validate({"type": "hubspot", "hubspot": {"host": emu.url}})
+    sink = make_sink(settings, engine_for(url), tmp_path)
+    results = sink.write(plan_pushes([{"person_id": "p1", "email": "a@b.example", "score": 50}], {}), "r1")
+    assert [r.outcome for r in results] == ["confirmed"]
+    with engine_for(url).connect() as conn:
+        keys = conn.execute(select(crm_requests.c.budget_key, crm_requests.c.answered_us)).all()
+    assert {k for k, _ in keys} == {f"hubspot:hubspot_default@{emu.url}"}
+    assert len(keys) == len(emu.accepted_times) and all(a is not None for _, a in keys)  # every request, answered
