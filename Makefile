@@ -41,6 +41,7 @@ run: install
 	@mkdir -p $(AIRFLOW_HOME)
 	@$(BIN)/leadpipe demo
 	@$(BIN)/airflow db migrate > $(AIRFLOW_HOME)/db-migrate.log 2>&1 || (cat $(AIRFLOW_HOME)/db-migrate.log; exit 1)
+	@$(BIN)/python -m leadpipe.airflow_app.pools  # one pool per CRM (docs/crm-sinks.md)
 	@LEADPIPE_NO_DEADLINE=1 $(BIN)/airflow dags test leads_nightly > $(AIRFLOW_HOME)/last-run.log 2>&1 \
 		|| ($(BIN)/leadpipe funnel; echo "the run failed; Airflow log: $(AIRFLOW_HOME)/last-run.log"; exit 1)
 	@$(BIN)/leadpipe funnel
@@ -68,6 +69,8 @@ AIRFLOW_PORT ?= 8080
 airflow: install
 	@mkdir -p $(AIRFLOW_HOME)
 	@echo "leadpipe Airflow: http://127.0.0.1:$(AIRFLOW_PORT)/  (starting takes about half a minute; Ctrl-C stops it)"
+	@$(BIN)/airflow db migrate > $(AIRFLOW_HOME)/db-migrate.log 2>&1 || (cat $(AIRFLOW_HOME)/db-migrate.log; exit 1)
+	@$(BIN)/python -m leadpipe.airflow_app.pools  # one pool per CRM (docs/crm-sinks.md)
 	@AIRFLOW__API__HOST=127.0.0.1 AIRFLOW__API__PORT=$(AIRFLOW_PORT) \
 	 AIRFLOW__API__BASE_URL=http://127.0.0.1:$(AIRFLOW_PORT) \
 	 AIRFLOW__CORE__EXECUTION_API_SERVER_URL=http://127.0.0.1:$(AIRFLOW_PORT)/execution/ \

@@ -370,6 +370,25 @@ erasures = Table(
 )
 
 
+# 0004_crm_request_budget: one CRM request budget shared by every process (leadpipe.store.request_budget).
+# A row per budget (its lock row and a shared "paused until" after a 429), and a row per request in the
+# rolling window (started_us while in flight, answered_us once answered; times are epoch microseconds).
+crm_budgets = Table(
+    "crm_budgets",
+    metadata,
+    Column("budget_key", String(200), primary_key=True),
+    Column("paused_until_us", BigInteger, nullable=False),
+    Column("touched", BigInteger, nullable=False),
+)
+crm_requests = Table(
+    "crm_requests",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("budget_key", String(200), nullable=False, index=True),
+    Column("started_us", BigInteger, nullable=False),
+    Column("answered_us", BigInteger),
+)
+
 IN_CHUNK = 5_000  # SQLite caps bound parameters per statement; keep every IN (...) list below it
 
 

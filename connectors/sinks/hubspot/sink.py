@@ -42,7 +42,7 @@ from connectors.sinks.base import (
 )
 from connectors.sinks.credentials import hubspot_token
 from connectors.sinks.hubspot.settings import CAPABILITIES, CUSTOM_CONTACT_PROPS, HubSpotSettings
-from connectors.sinks.ratelimit import RollingWindowLimiter
+from connectors.sinks.ratelimit import RequestLimiter, RollingWindowLimiter
 
 if TYPE_CHECKING:
     from connectors.sinks.settings import CommonSinkSettings
@@ -98,14 +98,15 @@ class HubSpotSink(Sink):
 
     def __init__(self, settings: HubSpotSettings, token: str, mapping: dict[str, str],
                  policies: dict | None = None, window: float = 10.0,
-                 sleep: Callable[[float], None] = time.sleep):
+                 sleep: Callable[[float], None] = time.sleep, limiter: RequestLimiter | None = None):
         self.settings = settings
         self.mapping = FieldMapping(mapping, policies or {})
         self.capabilities = replace(CAPABILITIES, batch_size=settings.batch_size,
                                     lookup_existing=settings.match_existing, writable_fields=frozenset(mapping))
         self.window = window
         self.sleep = sleep
-        self.limiter = RollingWindowLimiter(settings.requests_per_10s, window, sleep=sleep)
+        # crmlists: the budget shared across processes when the push stage hands one in (SinkContext.limiter)
+        self.limiter = limiter or RollingWindowLimiter(settings.requests_per_10s, window, sleep=sleep)
         # retry=0: urllib3 must not retry behind our back; _call owns retries (it knows POST upsert is safe).
         self.api = HubSpot(access_token=token, host=settings.host.rstrip("/"),
                            retry=Retry(total=0, raise_on_status=False))
@@ -169,6 +170,11 @@ class HubSpotSink(Sink):
 
     def sync_list(self, list_name: str, crm_ids: list[str], list_id: str | None = None) -> tuple[str, int, int]:
         return sync_hubspot_list(self, list_name, crm_ids, list_id)
+
+    def check_setup(self) -> list:  # crmlists: `leadpipe sinks check hubspot` (connectors/sinks/hubspot/check.py)
+        from connectors.sinks.hubspot.check import check_hubspot  # only the check command needs it
+
+        return check_hubspot(self)
 
     # ---- setup ---------------------------------------------------------------------------------------------
     def ensure_properties(self) -> list[str]:
@@ -527,5 +533,12 @@ def sync_hubspot_list(sink: HubSpotSink, list_name: str, contact_ids: list[str],
 def build(settings: CommonSinkSettings, context: SinkContext) -> HubSpotSink:
     """The sink from the `sink:` section; the token comes from the Airflow Connection or the environment."""
     hs = settings.hubspot
+    # crmlists: one request budget per HubSpot app (token's Connection) and host, shared by every process
+    limiter = context.limiter(budget_key(hs), hs.requests_per_10s, 10.0)
     return HubSpotSink(hs, hubspot_token(hs.connection_id), settings.mapping_for("hubspot"),
-                       dict(settings.write_policy))
+                       dict(settings.write_policy), limiter=limiter)
+
+
+def budget_key(hs: HubSpotSettings) -> str:
+    """Names the shared budget: HubSpot's burst limit is per app, i.e. per private-app token (Connection)."""
+    return f"hubspot:{hs.connection_id}@{hs.host.rstrip('/')}"

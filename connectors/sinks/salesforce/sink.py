@@ -130,6 +130,11 @@ class SalesforceSink(Sink):
     def sync_list(self, list_name: str, crm_ids: list[str], list_id: str | None = None) -> tuple[str, int, int]:
         return sync_campaign(self, list_name, crm_ids)
 
+    def check_setup(self) -> list:  # crmlists: `leadpipe sinks check salesforce` (connectors/sinks/salesforce/check.py)
+        from connectors.sinks.salesforce.check import check_salesforce  # only the check command needs it
+
+        return check_salesforce(self)
+
     def _row(self, p: PlannedPush) -> dict:
         row = self.mapping.payload(p.record, p.existing)
         if self.picklists:
