@@ -155,5 +155,5 @@ def test_salesforce_refused_login(sf, home: Path, tmp_path: Path) -> None:
     sf(secret="cs-wrong")
     result = _check(home, tmp_path, "salesforce")
     assert result.exit_code == 1
-    assert "credentials" in result.output and "consumer key/secret" in result.output
+    assert "credentials" in result.output and "consumer key and secret" in result.output
     assert "cs-wrong" not in result.output and "Traceback" not in result.output

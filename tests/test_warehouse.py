@@ -61,9 +61,6 @@ def _migrate_to(url: str, revision: str) -> None:
 def test_a_dev_warehouse_at_the_retired_head_is_restamped_to_the_baseline(warehouse_url: str) -> None:
     _migrate_to(warehouse_url, "0001_baseline")
     ids = _store_rows(engine_for(warehouse_url), "r1", 3)
-    with engine_for(warehouse_url).begin() as conn:  # the tables of revisions after the baseline
-        conn.execute(text("DROP TABLE crm_requests"))
-        conn.execute(text("DROP TABLE crm_budgets"))
     _restamp(warehouse_url, "0009")  # the old chain's head produced exactly the baseline schema
     migrate(warehouse_url)
     assert _stamped(warehouse_url) == {HEAD}  # re-stamped to the baseline, then upgraded from there
