@@ -8,6 +8,7 @@ of its own, except the few that pace or poll on purpose (named below, each with 
 from __future__ import annotations
 
 import ast
+import threading
 import time
 from pathlib import Path
 
@@ -61,21 +62,31 @@ def upsert_statuses(emu: HubSpotEmulator) -> list:
 # ---------------------------------------------------------------- HubSpot sink
 
 
-def test_hubspot_429_waits_its_retry_after_with_every_thread_paused_then_finishes(emu, engine) -> None:
-    # the 2nd batch is answered 429 with Retry-After: 1; two threads share the budget
+def test_hubspot_429_with_retry_after_is_waited_out_then_the_push_finishes(emu, engine) -> None:
     emu.inject(Fault(UPSERT, 429, RATE_LIMITED, headers={"Retry-After": "1"}, skip=1, times=1))
-    waits: list[float] = []
-    sink = hubspot(emu, lambda s: (waits.append(s), time.sleep(s)), concurrency=2)
-    records, primary = prospects(engine, 600)
+    records, primary = prospects(engine, 300)
+    sink = hubspot(emu, time.sleep)
     counts = run_push(engine, "r1", sink, records, primary)
-    assert counts["confirmed"] == 600 and len(emu.objects["contacts"]) == 600
-    assert sink.stats.rate_limited == 1 and upsert_statuses(emu).count(429) == 1
-    assert 1.0 in waits  # HubSpot's Retry-After, not our backoff
+    assert counts["confirmed"] == 300 and len(emu.objects["contacts"]) == 300
+    assert sink.stats.rate_limited == 1 and upsert_statuses(emu) == [200, 429, 200, 200]
+    upserts = [e["t"] for e in emu.log if e["path"].endswith("/contacts/batch/upsert")]
+    assert upserts[2] - upserts[1] >= 0.95  # the refused batch went again after HubSpot's Retry-After
+
+
+def test_hubspot_429_pauses_the_other_threads_too(emu) -> None:
+    # thread A is answered 429 (Retry-After: 1); thread B calls 0.1 s later and must wait for the same second
+    emu.inject(Fault(r"/crm/v3/properties/contacts", 429, RATE_LIMITED, headers={"Retry-After": "1"}, times=1))
+    sink = hubspot(emu, time.sleep, concurrency=2)
+    first = threading.Thread(target=sink.check)
+    first.start()
+    while not any(e.get("status") == 429 for e in emu.log):
+        time.sleep(0.01)
     limited_at = next(e["t"] for e in emu.log if e.get("status") == 429)
-    # the limiter was paused too: once what was already in flight had arrived, nobody sent for the second
-    quiet = [e for e in emu.log if limited_at + 0.2 < e["t"] < limited_at + 0.95]
-    assert quiet == []
-    assert any(e["t"] >= limited_at + 0.95 for e in emu.log)
+    time.sleep(0.1)
+    sink.check()
+    first.join(5)
+    after = sorted(e["t"] - limited_at for e in emu.log if e["t"] > limited_at)
+    assert len(after) == 2 and after[0] >= 0.95  # nobody sent during the pause HubSpot asked for
 
 
 def test_hubspot_503_is_retried_with_backoff_and_retry_after_then_finishes(emu, engine) -> None:
