@@ -1,5 +1,5 @@
-"""Compatibility: the shared retry policy moved to leadpipe/core/retry.py so the web fetcher (enrichment/, which
-may not import connectors/) uses the very same one. Import it from there in new code."""
+"""Compatibility: the shared retry policy moved to leadpipe/core/retry.py, a neutral place the web fetcher
+(enrichment/) uses too without depending on the CRM sinks. Import it from there in new code."""
 
 from __future__ import annotations
 

@@ -6,9 +6,10 @@ body says UNABLE_TO_LOCK_ROW) are retried too. The policy adds what every caller
 write again: exponential backoff with jitter (so parallel workers do not retry in lock-step), a server's
 Retry-After honoured, a bounded number of tries and a bounded total time (a retry whose wait would end
 past the bound is not started; a caller with its own time budget also passes that budget's end as `deadline`).
-It lives in the core because sinks (connectors/) and the web fetcher (enrichment/) may not import each other.
-When the policy gives up, the last answer is returned (or the last
-exception re-raised) unchanged, so the caller's own error handling sees what the service really said.
+It lives in the core, not under connectors/sinks/, because it is about HTTP calls, not CRMs: the web fetcher
+(enrichment/) uses it too, and should not depend on the CRM sink package to do so. When the policy gives up,
+the last answer is returned (or the last exception re-raised) unchanged, so the caller's own error handling
+sees what the service really said.
 """
 
 from __future__ import annotations
