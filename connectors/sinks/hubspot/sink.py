@@ -2,8 +2,8 @@
 
 Contacts are batch-upserted by email (100 per call), companies by a unique custom property holding the
 normalised domain (HubSpot cannot upsert by `domain`), and linked with v4 default associations. Every call
-goes through one shared rolling-window budget and one retry policy, because the client's own urllib3
-retry never retries POST: 429 TEN_SECONDLY_ROLLING waits out the window (or Retry-After), 429 DAILY stops
+goes through one shared rolling-window budget and the project's one retry policy (leadpipe/core/retry.py,
+tenacity), because the client's own urllib3 retry never retries POST: 429 TEN_SECONDLY_ROLLING waits out the window (or Retry-After), 429 DAILY stops
 cleanly, 423/477/5xx back off and retry, 401/403 fail fast.
 
 What HubSpot refuses is never lost or misreported: a batch refused whole (400/409, which integrators see on
@@ -43,12 +43,15 @@ from connectors.sinks.base import (
 from connectors.sinks.credentials import hubspot_token
 from connectors.sinks.hubspot.settings import CAPABILITIES, CUSTOM_CONTACT_PROPS, HubSpotSettings
 from connectors.sinks.ratelimit import RequestLimiter, RollingWindowLimiter
+from leadpipe.core.retry import GIVE_UP, RetryPolicy, Verdict, retry_after_seconds
 
 if TYPE_CHECKING:
     from connectors.sinks.settings import CommonSinkSettings
 
 log = logging.getLogger(__name__)
 TRANSIENT = {423, 477, 500, 502, 503, 504, 524}
+# HubSpot's search/read index may lag a write by a second or two: a read-back is asked again after ~1 s and ~2 s.
+READ_BACK = RetryPolicy(attempts=3, base=1.0, cap=3.0, total=30.0, jitter=0.0)
 SYSTEMIC = 10  # a refusal given to this many records sent alone is about the request, not a record
 
 
@@ -63,6 +66,17 @@ class CallStats:
     transient: int = 0
     splits: int = 0  # refused batches split in two to isolate the bad inputs
     read_backs: int = 0  # batch reads that matched upsert results to inputs
+
+
+@dataclass(frozen=True)
+class _Failed:
+    """A call HubSpot did not answer with success: what it said and whether another try is worth it."""
+
+    status: int  # 0: the connection failed before an answer
+    reason: str
+    data: dict
+    wait: float | None = None  # seconds HubSpot asked for (or a 429's window); None: the policy's backoff
+    retry: bool = True
 
 
 @dataclass(frozen=True)
@@ -107,6 +121,11 @@ class HubSpotSink(Sink):
         self.sleep = sleep
         # crmlists: the budget shared across processes when the push stage hands one in (SinkContext.limiter)
         self.limiter = limiter or RollingWindowLimiter(settings.requests_per_10s, window, sleep=sleep)
+        # 429s are HubSpot's pacing signal and are waited out more often than 5xx/423 (each has its own count);
+        # the policy's own bounds are set so that only these counts and the total time stop a call.
+        self._max_rate_limited = max(settings.max_retries * 5, 20)
+        self.retry = RetryPolicy(attempts=settings.max_retries + self._max_rate_limited + 1, base=0.5, cap=10.0,
+                                 total=settings.retry_max_seconds)
         # retry=0: urllib3 must not retry behind our back; _call owns retries (it knows POST upsert is safe).
         self.api = HubSpot(access_token=token, host=settings.host.rstrip("/"),
                            retry=Retry(total=0, raise_on_status=False))
@@ -119,49 +138,69 @@ class HubSpotSink(Sink):
 
     # ---- the one place that talks to HubSpot -------------------------------------------------------------
     def _call(self, what: str, fn: Callable, *args: object, **kwargs: object) -> object:
-        attempt = limited = 0
-        while True:
+        """One API call under the shared retry policy (leadpipe/core/retry.py) and the shared rate budget.
+
+        The policy does the waiting and counting; this sink only says what each answer means. A 429 also
+        pauses the limiter, so every thread of this sink stops sending until HubSpot's window has passed.
+        """
+        tally: Counter[str] = Counter()  # failures of this call so far: "limited" (429) and "transient"
+
+        def attempt() -> object:
             self.stats.calls += 1
             try:
                 with self.limiter.slot():
                     return fn(*args, **kwargs)
             except Exception as exc:  # noqa: BLE001 - each generated sub-package has its own ApiException
-                status = getattr(exc, "status", None)
-                if status == 0:  # the client could not parse HubSpot's answer: retrying will not help
-                    raise SinkError(f"HubSpot {what}: unreadable answer ({getattr(exc, 'reason', exc)})") from None
-                if status is None:  # connection dropped / reset: transient, upserts are idempotent
-                    reason, data, status = f"connection problem: {type(exc).__name__}", {}, 0
-                else:
-                    reason, data = error_reason(status, getattr(exc, "body", None))
-                headers = getattr(exc, "headers", None) or {}
-            if status in (401, 403):
-                raise SinkAuthError(f"HubSpot refused the credentials on {what} ({status} {reason}); check the "
-                                    f"private-app token in Airflow Connection '{self.settings.connection_id}' "
-                                    "and its scopes") from None
-            retry_after = _float(headers.get("Retry-After"))
-            if status == 429:
-                policy = data.get("policyName", "")
-                if policy == "DAILY":
-                    raise SinkQuotaExhausted("HubSpot daily API limit reached") from None
-                limited += 1
-                self.stats.rate_limited += 1
-                if limited > max(self.settings.max_retries * 5, 20):
-                    raise SinkError(f"HubSpot kept answering 429 on {what} after {limited} waits") from None
-                wait = retry_after if retry_after is not None else (
-                    self.window if policy != "SECONDLY" else 1.0)
-                log.info("HubSpot 429 %s on %s: pausing %.1fs", policy or "(no policy)", what, wait)
-                self.limiter.pause(wait)
-                continue
-            if status in TRANSIENT or status == 0:
-                attempt += 1
-                self.stats.transient += 1
-                if attempt > self.settings.max_retries:
-                    raise SinkError(f"HubSpot {what} still failing after {attempt} tries: {reason}") from None
-                wait = retry_after if retry_after is not None else (
-                    2.0 * attempt if status == 423 else min(0.25 * 2 ** attempt, 10.0))
-                self.sleep(wait)
-                continue
-            raise BatchRefused(reason)
+                failed = self._failure(what, exc, tally)
+            if failed.status == 429 and failed.retry:
+                self.limiter.pause(failed.wait or 0.0)
+            return failed
+
+        def classify(outcome: object) -> Verdict:
+            if not isinstance(outcome, _Failed) or not outcome.retry:
+                return GIVE_UP
+            return Verdict(True, outcome.reason, outcome.wait)
+
+        out = self.retry.run(attempt, classify, what=f"HubSpot {what}", sleep=self.sleep)
+        if not isinstance(out, _Failed):
+            return out
+        if out.status == 429:
+            if out.data.get("policyName") == "DAILY":
+                raise SinkQuotaExhausted("HubSpot daily API limit reached")
+            raise SinkError(f"HubSpot kept answering 429 on {what} after {tally['limited']} waits")
+        if out.status in TRANSIENT or out.status == 0:
+            raise SinkError(f"HubSpot {what} still failing after {tally['transient']} tries: {out.reason}")
+        raise BatchRefused(out.reason)
+
+    def _failure(self, what: str, exc: Exception, tally: Counter[str]) -> _Failed:
+        """What a failed call means: fail fast (raised here), retry after some wait, or give up (`retry` False)."""
+        status = getattr(exc, "status", None)
+        if status == 0:  # the client could not parse HubSpot's answer: retrying will not help
+            raise SinkError(f"HubSpot {what}: unreadable answer ({getattr(exc, 'reason', exc)})") from None
+        if status is None:  # connection dropped / reset: transient, upserts are idempotent
+            reason, data, status = f"connection problem: {type(exc).__name__}", {}, 0
+        else:
+            reason, data = error_reason(status, getattr(exc, "body", None))
+        if status in (401, 403):
+            raise SinkAuthError(f"HubSpot refused the credentials on {what} ({status} {reason}); check the "
+                                f"private-app token in Airflow Connection '{self.settings.connection_id}' "
+                                "and its scopes") from None
+        retry_after = retry_after_seconds(str((getattr(exc, "headers", None) or {}).get("Retry-After") or ""))
+        if status == 429:
+            tally["limited"] += 1
+            self.stats.rate_limited += 1
+            policy = data.get("policyName", "")
+            if policy == "DAILY" or tally["limited"] > self._max_rate_limited:
+                return _Failed(status, reason, data, retry=False)
+            wait = retry_after if retry_after is not None else (self.window if policy != "SECONDLY" else 1.0)
+            return _Failed(status, f"HTTP 429 {policy or '(no policy)'}", data, wait=wait)
+        if status in TRANSIENT or status == 0:
+            tally["transient"] += 1
+            self.stats.transient += 1
+            if status == 423 and retry_after is None:
+                retry_after = 2.0 * tally["transient"]  # HubSpot: wait at least 2 s after a 423 LOCKED
+            return _Failed(status, reason, data, wait=retry_after, retry=tally["transient"] <= self.settings.max_retries)
+        return _Failed(status, reason, data, retry=False)
 
     def check(self) -> str:
         """One read call (contact properties): proves the token and its CRM schema scope, writes nothing."""
@@ -392,18 +431,21 @@ class HubSpotSink(Sink):
         if len(left) == 1 and len(unclaimed) == 1 and not errors:  # all succeeded, one result left: it is this one
             rid = unclaimed.pop()
             out[left[0]] = Answer(rid, new[rid])
-        else:
-            for pause in (0.0, 1.0, 3.0):  # a read right after the write may not see it yet: ask again
-                if not (left and unclaimed):
-                    break
-                if pause:
-                    self.sleep(pause)
+        elif left and unclaimed:
+            def read_back() -> int:
+                """Match what a read by idProperty finds; how many results are still unmatched (0: done)."""
+                nonlocal left
                 found = self._read_back(otype, id_prop, left)
                 for k in left:
                     if found.get(k) in unclaimed:
                         out[k] = Answer(found[k], new[found[k]])
                         unclaimed.discard(found[k])
                 left = [k for k in left if k not in out]
+                return len(left) if unclaimed else 0
+
+            # a read right after the write may not see it yet: ask again, under the shared policy
+            READ_BACK.run(read_back, lambda n: Verdict(isinstance(n, int) and n > 0, f"{n} written records not "
+                          "readable yet"), what=f"HubSpot read-back of {otype}", sleep=self.sleep)
         failed = [(k, props) for k, props in items if k not in out]
         if not failed:
             return out
@@ -486,13 +528,6 @@ def _email(p: PlannedPush) -> str:
 
 def _domain(record: dict) -> str:
     return str(record.get("domain") or "").strip().lower()
-
-
-def _float(value: object) -> float | None:
-    try:
-        return float(value) if value is not None else None
-    except (TypeError, ValueError):
-        return None
 
 
 def sync_hubspot_list(sink: HubSpotSink, list_name: str, contact_ids: list[str],
