@@ -185,6 +185,27 @@ class Features:
         domain, email_domain = self.joint_codes("domain", "email_domain")
         return domain != email_domain
 
+    @cached_property
+    def phone_names(self) -> np.ndarray:
+        """Per record, how many different names carry its phone number (1 when no other name does).
+
+        A number many different people give is a company line (switchboard, reception), not a person's own:
+        the phone comparison weighs it down by this count (fellegi_sunter). Names are compared as the unordered
+        (canonical first name, last name) pair, so 'Bill Smith', 'William Smith' and 'Smith William' are one.
+        """
+        phone = self.codes("phone")
+        jf, jl = self.joint_codes("fn_canon", "ln")
+        a, b = np.minimum(jf, jl), np.maximum(jf, jl)
+        named = (phone >= 0) & (b >= 0)
+        out = np.ones(len(phone), np.int64)
+        if not named.any():
+            return out
+        distinct = pd.DataFrame({"p": phone[named], "a": a[named], "b": b[named]}).drop_duplicates()
+        per_phone = np.bincount(distinct["p"].to_numpy(), minlength=int(phone.max()) + 1)
+        has = phone >= 0
+        out[has] = np.maximum(per_phone[phone[has]], 1)
+        return out
+
     @classmethod
     def concat(cls, parts: list[Features]) -> Features:
         """Records of several feature sets, one after another, with their vocabularies merged."""
