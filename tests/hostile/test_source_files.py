@@ -187,7 +187,7 @@ def test_header_only_and_random_bytes_fail_whole_and_are_not_recorded(run: Run, 
     assert_others_went_on(run)
 
 
-def test_a_fixed_header_only_file_is_ingested_by_the_next_run(home: Path) -> None:
+def test_a_fixed_header_only_file_is_ingested_by_the_next_run_and_bytes_fail_again(home: Path) -> None:
     make_home(home)
     cfg = load_config(home / "leadpipe.yaml")
     stages.start(stages.RunContext(cfg, "r1"))
@@ -196,10 +196,15 @@ def test_a_fixed_header_only_file_is_ingested_by_the_next_run(home: Path) -> Non
     assert "no data rows" in message
     with (home / "inputs" / "hostile" / "header_only.csv").open("a") as fh:
         fh.write("Ann,Lee,ann@lee.de,Lee GmbH\r\n")
+    assert stages.ingest_source(stages.RunContext(cfg, "r1"), "random_bytes") is None
     stages.start(stages.RunContext(cfg, "r2"))
     df = pd.read_parquet(stages.ingest_source(stages.RunContext(cfg, "r2"), "header_only"))
     assert list(df["email"]) == ["ann@lee.de"]
-    assert stages.RunContext(cfg, "r2").notes("source_errors") == {}
+    # the unchanged undecodable file is tried again and fails again by name: never skipped as "seen"
+    assert stages.ingest_source(stages.RunContext(cfg, "r2"), "random_bytes") is None
+    [again] = stages.RunContext(cfg, "r2").notes("source_errors")["random_bytes"]
+    assert again.startswith("random_bytes.csv: not readable as text")
+    assert list(stages.RunContext(cfg, "r2").notes("source_errors")) == ["random_bytes"]
 
 
 # ------------------------------------------------------------------ files that must read right
