@@ -171,3 +171,21 @@ def test_the_log_formatter_escapes_the_message_and_keeps_a_traceback_readable() 
     text = MaskingFormatter("%(levelname)s %(message)s").format(record)
     assert text.startswith("ERROR file a\\u202e.csv\\x0a\\u202d\nTraceback (most recent call last):\n")
     assert unsafe_chars(text) == [] and "s3cret" not in text and "\\x1b[2J" in text
+
+
+def test_the_funnel_escapes_reasons_and_warnings_for_the_terminal_and_the_task_log() -> None:
+    """The summarise task prints the funnel into its task log (`airflow dags test` shows it on a terminal)
+    and `leadpipe run` prints it: a file name's ESC sequence or line break stays inside its own line."""
+    from leadpipe.pipeline.funnel import format_funnel
+
+    bad = f"h{ESC_CLEAR}\nstatus: succeeded\u202e.csv"
+    summary = {"run_id": "r1", "raw_rows": 0, "outcomes": {"pushed": 0},
+               "funnel": {"rows_in": {}, "valid": 0, "unique_people": 0, "qualified": 0, "pushed": 0},
+               "status": "failed", "reasons": [f"v could not be read: {bad}: no data rows"],
+               "reasons_for_logs": [f"v could not be read: {bad}: no data rows"],
+               "source_warnings": {"w": [f"no file matches {bad!s}"]}, "outputs": {}}
+    for for_logs in (False, True):
+        text = format_funnel(summary, for_logs=for_logs)
+        assert unsafe_chars(text) == []
+        assert "  why: v could not be read: h\\x1b[2J\\x0astatus: succeeded\\u202e.csv: no data rows" in text
+        assert [line for line in text.splitlines() if line.lstrip().startswith("status:")] == ["  status: FAILED"]
