@@ -74,6 +74,11 @@ def test_a_grown_file_ingests_only_its_new_rows_and_pushes_no_unchanged_person(h
     assert second["by_source"]["vendor"]["already_ingested"] == 700
     assert second["funnel"]["already_ingested"] == {"vendor": 700}
     assert "skipped  vendor" in format_funnel(second) and "700" in format_funnel(second)
+    report = Path(second["outputs"]["report_html"]).read_text(encoding="utf-8")
+    assert "already ingested (skipped)</th></tr></thead>" in report  # the by-source table's last column
+    [vendor_row] = [r for r in report.split("<tr>") if r.startswith("<td>vendor</td>")]
+    assert vendor_row.startswith('<td>vendor</td><td class="n">10</td>')
+    assert vendor_row.split("</tr>")[0].endswith('<td class="n">700</td>')  # 700 rows skipped, shown
     # no CRM update for anyone who was there before: only the new people are planned at all
     actions = _actions(engine, "r2")
     assert actions.get("update", 0) == 0, actions

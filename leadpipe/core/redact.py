@@ -19,6 +19,8 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from leadpipe.core.controls import printable
+
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL  # only for the hints: logging setup imports this module, keep it light
 
@@ -148,7 +150,13 @@ def _mask_params(text: str) -> str:
 
 
 class MaskingFormatter(logging.Formatter):
-    """A log formatter that masks URLs' credentials in the whole record, traceback included (`leadpipe -v`)."""
+    """The log formatter of the command line (`leadpipe -v`, stderr on the operator's terminal): URLs'
+    credentials masked in the whole record, traceback included, and control characters escaped (`\\x1b`,
+    `\\u202e`). Log lines name files and columns from hostile uploads; a line break inside the message is
+    escaped too, so a file name cannot forge a log line of its own (a traceback keeps its lines)."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        return printable(super().formatMessage(record))
 
     def format(self, record: logging.LogRecord) -> str:
-        return mask_text(super().format(record))
+        return printable(mask_text(super().format(record)), keep_newlines=True)

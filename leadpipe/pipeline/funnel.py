@@ -2,10 +2,14 @@
 
 Then the people a config change qualified anew and pushed (they bring no row into the run, so they are not
 in "pushed to the CRM"), the run's status and, when it failed, why. `for_logs` prints the reasons without
-the offending values (the summarise task prints the funnel into its task log).
+the offending values (the summarise task prints the funnel into its task log). Reasons and warnings quote
+file names from hostile uploads: their control characters are escaped here, once for every place the funnel
+is printed (the terminal, the task log), so one cannot act on a terminal or start a line of its own.
 """
 
 from __future__ import annotations
+
+from leadpipe.core.controls import printable
 
 
 def format_funnel(summary: dict, *, for_logs: bool = False) -> str:
@@ -33,7 +37,7 @@ def format_funnel(summary: dict, *, for_logs: bool = False) -> str:
     lines.append("  outcomes: " + ", ".join(f"{k} {v:,}" for k, v in summary["outcomes"].items()))
     lines += _status_lines(summary, for_logs)
     for source, messages in sorted(summary.get("source_warnings", {}).items()):
-        lines += [f"  WARNING  {source}: {m}" for m in messages]
+        lines += [f"  WARNING  {source}: {printable(m)}" for m in messages]
     out = summary.get("outputs", {})
     lines.append(f"  summary:    {summary.get('summary_path') or out.get('run_folder', '') + '/summary.json'}")
     if out.get("report_html"):
@@ -48,8 +52,8 @@ def format_funnel(summary: dict, *, for_logs: bool = False) -> str:
 def _status_lines(summary: dict, for_logs: bool) -> list[str]:
     if "status" not in summary:  # a summary.json written before runs carried a status
         old = {**summary.get("source_errors", {}), **summary.get("rejected_batches", {})}
-        return [f"  PROBLEM  {source}: {m}" for source, messages in old.items() for m in messages]
+        return [f"  PROBLEM  {source}: {printable(m)}" for source, messages in old.items() for m in messages]
     reasons = summary.get("reasons_for_logs" if for_logs else "reasons") or []
     if summary["status"] == "succeeded":
         return ["  status: succeeded"]
-    return ["  status: FAILED", *[f"  why: {r}" for r in reasons]]
+    return ["  status: FAILED", *[f"  why: {printable(r)}" for r in reasons]]

@@ -31,10 +31,19 @@ def xlsx_bytes(headers: Sequence[str], rows: Iterable[Sequence[object]], sheet: 
     # openpyxl costs a few hundred ms to import: only a download or a rebuild's plan task pays for it
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title=sheet[:31] or "list")
-    ws.append(list(headers))
+
+    def text_cell(value: object) -> WriteOnlyCell:
+        # control characters (normalisation removes them; older rows may still hold some) cannot be stored in
+        # a worksheet, openpyxl would refuse the whole download; data_type "s": a leading "=" stays text
+        cell = WriteOnlyCell(ws, value=ILLEGAL_CHARACTERS_RE.sub("", str(value)))
+        cell.data_type = "s"
+        return cell
+
+    ws.append([text_cell(h) for h in headers])
     numeric = [h in NUMERIC_COLUMNS for h in headers]
     for row in rows:
         cells = []
@@ -47,9 +56,7 @@ def xlsx_bytes(headers: Sequence[str], rows: Iterable[Sequence[object]], sheet: 
                 if not isinstance(value, str):
                     cells.append(value)
                     continue
-            cell = WriteOnlyCell(ws, value=str(value))
-            cell.data_type = "s"  # a leading "=" stays text: openpyxl would otherwise store a formula
-            cells.append(cell)
+            cells.append(text_cell(value))
         ws.append(cells)
     out = io.BytesIO()
     wb.save(out)

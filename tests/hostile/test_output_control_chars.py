@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import subprocess
+import sys
 import unicodedata
 from pathlib import Path
 
@@ -112,7 +115,7 @@ def test_explain_escapes_what_the_data_holds(hostile_run: tuple[Path, str, str])
 
 
 def test_forget_dry_run_escapes_file_names_and_values(hostile_run: tuple[Path, str, str]) -> None:
-    config, name, email = hostile_run
+    config, _, email = hostile_run
     result = _cli(config, "forget", email, "--dry-run")
     assert result.exit_code == 0, result.output
     assert unsafe_chars(result.output) == []
@@ -135,3 +138,54 @@ def test_connectors_check_escapes_headers_and_file_names(hostile_run: tuple[Path
     result = _cli(config, "connectors", "check", "vendor_apollo")
     assert unsafe_chars(result.output) == []
     assert "Indu\\x1b[2Jstry\\u202e" in result.output and "\\x1b[2J\\x07\\u202egpj.csv" in result.output
+
+
+def test_the_log_on_the_terminal_escapes_file_names(hostile_run: tuple[Path, str, str]) -> None:
+    """`leadpipe -v run` logs each file it reads (and which rows of it failed a check) to stderr, the operator's
+    terminal: the hostile file name appears escaped, and a line break in it cannot start a log line."""
+    config, name, _ = hostile_run
+    folder = Path(load_config(config).home) / "inputs" / "demo"
+    grown = (folder / name).read_text(encoding="utf-8") + "Mia,Maier,CTO,Acme GmbH,mia.maier@acme-gmbh.de,,acme-gmbh.de," \
+        "Berlin,,DE,100,Software\r\n"
+    (folder / name).unlink()
+    (folder / name.replace("gpj.csv", "gpj\nERROR forged.csv")).write_text(grown, encoding="utf-8")
+    env = {**os.environ, "LEADPIPE_CONFIG": str(config)}
+    done = subprocess.run([str(Path(sys.executable).with_name("leadpipe")), "-v", "run", "--run-id", "log-run"],
+                          env=env, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL, check=False)
+    assert "Traceback" not in done.stderr, done.stderr[-3000:]
+    assert "vendor_apollo_\\x1b[2J\\x07\\u202egpj\\x0aERROR forged.csv" in done.stderr  # it was logged, escaped
+    assert unsafe_chars(done.stderr) == [] and unsafe_chars(done.stdout) == []
+    assert not any(line.startswith("ERROR forged") for line in done.stderr.splitlines())
+
+
+def test_the_log_formatter_escapes_the_message_and_keeps_a_traceback_readable() -> None:
+    import logging
+
+    from leadpipe.core.redact import MaskingFormatter
+
+    try:
+        raise ValueError(f"cannot open postgresql://lp:s3cret@db/x {ESC_CLEAR}")
+    except ValueError:
+        record = logging.LogRecord("leadpipe", logging.ERROR, __file__, 1, "file %s\n%s", ("a\u202e.csv", BIDI[1]),
+                                   sys.exc_info())
+    text = MaskingFormatter("%(levelname)s %(message)s").format(record)
+    assert text.startswith("ERROR file a\\u202e.csv\\x0a\\u202d\nTraceback (most recent call last):\n")
+    assert unsafe_chars(text) == [] and "s3cret" not in text and "\\x1b[2J" in text
+
+
+def test_the_funnel_escapes_reasons_and_warnings_for_the_terminal_and_the_task_log() -> None:
+    """The summarise task prints the funnel into its task log (`airflow dags test` shows it on a terminal)
+    and `leadpipe run` prints it: a file name's ESC sequence or line break stays inside its own line."""
+    from leadpipe.pipeline.funnel import format_funnel
+
+    bad = f"h{ESC_CLEAR}\nstatus: succeeded\u202e.csv"
+    summary = {"run_id": "r1", "raw_rows": 0, "outcomes": {"pushed": 0},
+               "funnel": {"rows_in": {}, "valid": 0, "unique_people": 0, "qualified": 0, "pushed": 0},
+               "status": "failed", "reasons": [f"v could not be read: {bad}: no data rows"],
+               "reasons_for_logs": [f"v could not be read: {bad}: no data rows"],
+               "source_warnings": {"w": [f"no file matches {bad!s}"]}, "outputs": {}}
+    for for_logs in (False, True):
+        text = format_funnel(summary, for_logs=for_logs)
+        assert unsafe_chars(text) == []
+        assert "  why: v could not be read: h\\x1b[2J\\x0astatus: succeeded\\u202e.csv: no data rows" in text
+        assert [line for line in text.splitlines() if line.lstrip().startswith("status:")] == ["  status: FAILED"]

@@ -11,6 +11,7 @@ Calc and Google Sheets could evaluate.
 from __future__ import annotations
 
 import csv
+import io
 import re
 import unicodedata
 from pathlib import Path
@@ -133,3 +134,53 @@ def test_a_list_name_typed_in_the_rebuild_form_is_written_as_text(home: Path) ->
     write_list(cfg, "rebuild_1", home / "rb")
     members = _read(home / "rb" / "list_members.csv")
     assert members and {m["list_name"] for m in members} == {"'" + name}
+
+
+def test_the_list_preview_downloads_write_text_as_text_and_phones_as_they_are() -> None:
+    """The Reports tab's list preview, as CSV and as Excel (leadpipe.pipeline.spreadsheets)."""
+    from openpyxl import load_workbook
+
+    from leadpipe.pipeline.spreadsheets import csv_bytes, xlsx_bytes
+
+    headers = ["person_id", "company", "phone", "score", " =HYPERLINK(\"http://evil\")", "=1+1"]
+    rows = [[f"p{i}", value, "+4930123456", 70 + i, value, value] for i, value in enumerate(HOSTILE + PLAIN)]
+    cells = list(csv.reader(io.StringIO(csv_bytes(headers, rows).decode("utf-8"))))
+    assert cells[0][4] == "' =HYPERLINK(\"http://evil\")"
+    for row in cells:
+        for cell in row:
+            assert is_safe(cell), repr(cell)
+    body = cells[1:]
+    assert [r[2] for r in body] == ["+4930123456"] * len(rows)
+    assert [r[3] for r in body] == [str(70 + i) for i in range(len(rows))]
+    assert [r[1] for r in body[len(HOSTILE):]] == PLAIN  # plain values untouched
+    sheet = load_workbook(io.BytesIO(xlsx_bytes(headers, rows))).active
+    assert [c.value for c in sheet[1]] == headers and {c.data_type for c in sheet[1]} == {"s"}
+    for row in sheet.iter_rows(min_row=2):
+        for cell in (row[1], row[4], row[5]):
+            assert cell.value is None or cell.data_type == "s", cell.value  # text, never a formula ("f")
+        assert row[2].value == "+4930123456" and row[3].data_type == "n"
+    assert sheet["B3"].value == " =1+1" and sheet.cell(row=2 + HOSTILE.index("\x00=1+1"), column=2).value == "=1+1"
+
+
+def test_forget_rewrites_a_run_folder_csv_without_adding_or_losing_an_apostrophe(tmp_path: Path) -> None:
+    """`leadpipe forget` rewrites CSV files of run folders without the person's rows; the other rows' cells
+    stay exactly as written: neutralised once (no second `'`), E.164 phones as they are."""
+    import pandas as pd
+
+    from leadpipe.pipeline.forget import ErasurePlan, scrub_run_files
+
+    folder = tmp_path / "runs" / "r1"
+    folder.mkdir(parents=True)
+    written = pd.DataFrame({"person_id": ["p1", "p2", "p3"], "email": ["a@x.de", "b@x.de", "c@x.de"],
+                            "company": [" =1+1", "Acme", "\t@SUM(A1)"], "phone": ["+4930123456"] * 3})
+    from leadpipe.core.spreadsheet import neutralise_frame
+
+    neutralise_frame(written).to_csv(folder / "crm_import.csv", index=False)
+    before = _read(folder / "crm_import.csv")
+    assert before[0]["company"] == "' =1+1"
+    changed = scrub_run_files(tmp_path / "runs", ErasurePlan(identifier=None, people=[{"person_id": "p2"}]))
+    assert changed == {str(folder / "crm_import.csv"): 1}
+    after = _read(folder / "crm_import.csv")
+    assert after == [before[0], before[2]]
+    for row in after:
+        assert all(is_safe(cell) for cell in row.values())

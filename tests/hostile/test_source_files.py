@@ -8,6 +8,7 @@ every source ends in exactly one outcome.
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -135,8 +136,34 @@ def test_a_glob_matching_nothing_is_a_warning_not_an_error(run: Run) -> None:
     assert errors(run, "empty_glob") == []
     [warning] = run.summary["source_warnings"]["empty_glob"]
     assert "no file matches" in warning and "vendor_*.csv" in warning
-    assert "empty_glob" in (run.home / "runs" / "hostile-1" / "report.html").read_text()
+    report = (run.home / "runs" / "hostile-1" / "report.html").read_text()
+    warnings = report.split("Source warnings (the run did not fail for these):")[1].split("</ul>")[0]
+    assert "<b>empty_glob</b>: no file matches" in warnings and "vendor_*.csv" in warnings
+    assert "no_such_list.csv" not in warnings  # a missing path is an error, not among the warnings
     assert_others_went_on(run)
+
+
+def test_leadpipe_run_with_a_typo_in_a_path_exits_1_and_says_which(home: Path) -> None:
+    """The issue's first case as the user meets it: `leadpipe run` used to exit 0 with 0 rows and say nothing."""
+    inputs = home / "inputs"
+    (inputs / "apollo").mkdir(parents=True)
+    (inputs / "apollo" / "apollo_1.csv").write_text(APOLLO_HEADER + apollo_rows(4))
+    data = yaml.safe_load((Path(__file__).resolve().parents[2] / "config" / "leadpipe.yaml").read_text())
+    data["sources"] = [source("good_apollo", "{home}/inputs/apollo/*.csv", preset="apollo"),
+                       source("typo", "{home}/inputs/apolo/leads.csv", preset="apollo"),
+                       source("later", "{home}/inputs/apollo/vendor_*.csv", preset="apollo")]
+    data["suppression"]["do_not_contact_files"] = []
+    (home / "leadpipe.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    result = CliRunner().invoke(main, ["--config", str(home / "leadpipe.yaml"), "run", "--run-id", "typo-1"])
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert "  status: FAILED" in result.output
+    [why] = [line for line in result.output.splitlines() if line.startswith("  why: ")]
+    assert why.startswith("  why: typo could not be read: ") and "inputs/apolo/leads.csv' does not exist" in why
+    assert "no file matches" in result.output and "vendor_*.csv" in result.output  # the glob: a warning line
+    summary = json.loads((home / "runs" / "typo-1" / "summary.json").read_text())
+    assert summary["status"] == "failed" and summary["funnel"]["rows_in"]["good_apollo"] == 4  # the others went on
+    assert list(summary["source_warnings"]) == ["later"]
 
 
 # ------------------------------------------------------------------ files failing as a whole
@@ -160,7 +187,7 @@ def test_header_only_and_random_bytes_fail_whole_and_are_not_recorded(run: Run, 
     assert_others_went_on(run)
 
 
-def test_a_fixed_header_only_file_is_ingested_by_the_next_run(home: Path) -> None:
+def test_a_fixed_header_only_file_is_ingested_by_the_next_run_and_bytes_fail_again(home: Path) -> None:
     make_home(home)
     cfg = load_config(home / "leadpipe.yaml")
     stages.start(stages.RunContext(cfg, "r1"))
@@ -169,10 +196,15 @@ def test_a_fixed_header_only_file_is_ingested_by_the_next_run(home: Path) -> Non
     assert "no data rows" in message
     with (home / "inputs" / "hostile" / "header_only.csv").open("a") as fh:
         fh.write("Ann,Lee,ann@lee.de,Lee GmbH\r\n")
+    assert stages.ingest_source(stages.RunContext(cfg, "r1"), "random_bytes") is None
     stages.start(stages.RunContext(cfg, "r2"))
     df = pd.read_parquet(stages.ingest_source(stages.RunContext(cfg, "r2"), "header_only"))
     assert list(df["email"]) == ["ann@lee.de"]
-    assert stages.RunContext(cfg, "r2").notes("source_errors") == {}
+    # the unchanged undecodable file is tried again and fails again by name: never skipped as "seen"
+    assert stages.ingest_source(stages.RunContext(cfg, "r2"), "random_bytes") is None
+    [again] = stages.RunContext(cfg, "r2").notes("source_errors")["random_bytes"]
+    assert again.startswith("random_bytes.csv: not readable as text")
+    assert list(stages.RunContext(cfg, "r2").notes("source_errors")) == ["random_bytes"]
 
 
 # ------------------------------------------------------------------ files that must read right
