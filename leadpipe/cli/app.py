@@ -51,6 +51,19 @@ class LazyGroup(click.Group):
             self.add_command(command)
         return super().get_command(ctx, cmd_name)
 
+    def invoke(self, ctx: click.Context) -> object:
+        """Any command: a warehouse URL SQLAlchemy cannot use, or a server it cannot reach, is a plain error."""
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            # here, not at the top: common imports the settings (pydantic), which `leadpipe --help` need not pay
+            from leadpipe.cli.common import safe_message, warehouse_problem
+
+            message = warehouse_problem(exc)
+            if message is None:
+                raise
+            raise click.ClickException(safe_message(message)) from None
+
 
 def setup_logging(verbose: bool) -> None:
     """Log to stderr; a URL in a message or traceback is shown with its credentials masked."""

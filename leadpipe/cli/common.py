@@ -44,6 +44,34 @@ def settings(ctx: click.Context) -> Config:
         return load_config((ctx.obj or {}).get("config"))
 
 
+def warehouse_problem(exc: BaseException) -> str | None:
+    """SQLAlchemy saying it cannot use the warehouse URL or reach the server, in the user's words; else None.
+
+    These are configuration mistakes (`postgres://` instead of `postgresql://`, a server that is down), so the
+    command ends with what to change rather than a traceback."""
+    if not type(exc).__module__.startswith("sqlalchemy"):
+        return None
+    from sqlalchemy import exc as sa_exc  # already loaded: the exception came from SQLAlchemy
+
+    where = "warehouse_url in the config, or LEADPIPE_WAREHOUSE_URL"
+    if isinstance(exc, (sa_exc.NoSuchModuleError, sa_exc.ArgumentError)):
+        return (f"the warehouse URL is not one leadpipe can use ({exc}); write it as "
+                "postgresql://user@host/db, mysql+pymysql://user@host/db or sqlite:////path/to/warehouse.db "
+                f"({where})")
+    if isinstance(exc, sa_exc.OperationalError) and exc.connection_invalidated is False and _cannot_connect(exc):
+        reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+        return f"cannot reach the warehouse: {reason}; check that the database server is running and {where}"
+    return None
+
+
+def _cannot_connect(exc: BaseException) -> bool:
+    text = str(getattr(exc, "orig", exc)).lower()
+    return any(s in text for s in ("could not connect", "connection refused", "can't connect",
+                                   "unable to open database file", "could not translate host name",
+                                   "unknown database", "does not exist", "name or service not known",
+                                   "timeout expired"))
+
+
 @contextmanager
 def user_errors(*kinds: type[Exception]) -> Iterator[None]:
     """Turn ConfigError and the given exception types into click's plain `Error: message` and exit 1."""
