@@ -157,6 +157,18 @@ def test_leadpipe_run_prints_the_status_and_the_reasons(failed_run: dict) -> Non
     assert "  status: FAILED" in result.output
     for source, sentence in STOPPED.items():
         assert f"  why: {source}: the batch was stopped before any CRM write: {sentence}" in result.output
+    # row-level checks: each quarantined row's whole reason, with the file's row number and the value
+    assert "  quarantined 1 row: email is not a valid address" in result.output
+    for reason in ROW_REASONS:
+        assert f"    - {reason}" in result.output, reason
+
+
+def test_the_funnel_in_the_task_log_names_checks_but_never_the_values(failed_run: dict) -> None:
+    from leadpipe.pipeline.funnel import format_funnel
+
+    logged = format_funnel(failed_run["summary"], for_logs=True)
+    assert "  quarantined 1 row: no first or last name" in logged and "(rows 9-11 of bad_emails.csv)" in logged
+    assert not any(value in logged for value in PERSONAL)
 
 
 def test_logs_name_rows_but_never_the_values(failed_run: dict) -> None:
