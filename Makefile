@@ -17,7 +17,7 @@ export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__LOGGING__LOGGING_LEVEL ?= WARNING
 export PATH := $(BIN):$(PATH)
 
-.PHONY: install run test test-e2e test-e2e-deps airflow lint clean-run bench bench-normalise bench-enrich bench-dedupe bench-validate bench-push bench-sql bench-titles title-model bench-append
+.PHONY: install run test test-e2e test-e2e-deps airflow lint clean-run bench bench-normalise bench-enrich bench-dedupe bench-validate bench-push bench-sql bench-titles title-model bench-append bench-forms
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -41,6 +41,7 @@ run: install
 	@mkdir -p $(AIRFLOW_HOME)
 	@$(BIN)/leadpipe demo
 	@$(BIN)/airflow db migrate > $(AIRFLOW_HOME)/db-migrate.log 2>&1 || (cat $(AIRFLOW_HOME)/db-migrate.log; exit 1)
+	@$(BIN)/python -m leadpipe.airflow_app.pools  # one pool per CRM (docs/crm-sinks.md)
 	@LEADPIPE_NO_DEADLINE=1 $(BIN)/airflow dags test leads_nightly > $(AIRFLOW_HOME)/last-run.log 2>&1 \
 		|| ($(BIN)/leadpipe funnel; echo "the run failed; Airflow log: $(AIRFLOW_HOME)/last-run.log"; exit 1)
 	@$(BIN)/leadpipe funnel
@@ -68,6 +69,8 @@ AIRFLOW_PORT ?= 8080
 airflow: install
 	@mkdir -p $(AIRFLOW_HOME)
 	@echo "leadpipe Airflow: http://127.0.0.1:$(AIRFLOW_PORT)/  (starting takes about half a minute; Ctrl-C stops it)"
+	@$(BIN)/airflow db migrate > $(AIRFLOW_HOME)/db-migrate.log 2>&1 || (cat $(AIRFLOW_HOME)/db-migrate.log; exit 1)
+	@$(BIN)/python -m leadpipe.airflow_app.pools  # one pool per CRM (docs/crm-sinks.md)
 	@AIRFLOW__API__HOST=127.0.0.1 AIRFLOW__API__PORT=$(AIRFLOW_PORT) \
 	 AIRFLOW__API__BASE_URL=http://127.0.0.1:$(AIRFLOW_PORT) \
 	 AIRFLOW__CORE__EXECUTION_API_SERVER_URL=http://127.0.0.1:$(AIRFLOW_PORT)/execution/ \
@@ -117,6 +120,13 @@ PUSH_RECORDS ?= 60000
 PUSH_WINDOW ?= 10
 bench-push: install
 	$(BIN)/python bench/push_bench.py --records $(PUSH_RECORDS) --window $(PUSH_WINDOW)
+
+# Form webhook erasure check (bench/form_erasure_bench.py): ms per post at 300,000 tombstones, loading them all vs
+# the indexed lookup, on SQLite and PostgreSQL; results in bench/results/.
+FORM_TOMBSTONES ?= 300000
+bench-forms: install
+	$(BIN)/python bench/form_erasure_bench.py --tombstones $(FORM_TOMBSTONES) --backend sqlite
+	$(BIN)/python bench/form_erasure_bench.py --tombstones $(FORM_TOMBSTONES) --backend postgresql
 
 lint: install
 	$(BIN)/ruff check .

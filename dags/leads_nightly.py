@@ -32,6 +32,7 @@ from airflow.sdk import (
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 from leadpipe.airflow_app.policies import default_args
+from leadpipe.airflow_app.pools import crm_pool
 from leadpipe.pipeline.dag_settings import read_dag_settings
 
 DAG_SETTINGS = read_dag_settings()  # reads the YAML only: no database, no network, no pandas
@@ -196,7 +197,7 @@ def leads_nightly() -> None:
         """The last gate before any CRM write: a critical failure stops the push, with the reason."""
         return _out(_gate("validate_prospects", _in(path)))
 
-    @task
+    @task(pool=crm_pool(DAG_SETTINGS.sink_type))  # one CRM's tasks queue for its pool (leadpipe.airflow_app.pools)
     def push(path: str | None) -> dict:
         return _run("push", _in(path))
 

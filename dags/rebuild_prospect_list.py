@@ -23,6 +23,7 @@ from airflow.providers.standard.operators.hitl import ApprovalOperator
 from airflow.sdk import Param, TriggerRule, dag, get_current_context, task
 
 from leadpipe.airflow_app.policies import default_args
+from leadpipe.airflow_app.pools import crm_pool
 from leadpipe.airflow_app.report_links import run_file_url
 from leadpipe.pipeline.dag_settings import crm_labels, read_dag_settings
 
@@ -148,18 +149,29 @@ def rebuild_prospect_list() -> None:
         retries=0,
     )
 
-    @task(trigger_rule=TriggerRule.NONE_FAILED_MIN_ONE_SUCCESS)
-    def write_to_crm() -> dict:
+    @task.branch(trigger_rule=TriggerRule.NONE_FAILED_MIN_ONE_SUCCESS)
+    def choose_crm(params: dict) -> str:
         """Runs after an approval or when none is needed; skipped on a dry run or a rejection.
 
-        The plan is pulled, not passed: as an argument it would make `plan` an upstream task, and its
-        success alone would satisfy the trigger rule on a dry run.
+        One write task per offered CRM, each in its CRM's pool, so a rebuild queues with the nightly push
+        and other rebuilds for the same CRM account (leadpipe.airflow_app.pools).
         """
-        from leadpipe.pipeline.rebuild import write_list  # parse time: see above
+        return f"write_to_{params['crm_target']}"
 
-        ctx = get_current_context()
-        planned = ctx["ti"].xcom_pull(task_ids="plan")
-        return write_list(_cfg(), ctx["run_id"], Path(planned["folder"]))
+    def write_to(target: str):  # noqa: ANN202 - an Airflow task
+        @task(task_id=f"write_to_{target}", pool=crm_pool(target))
+        def write() -> dict:
+            """Write the plan to the CRM and keep the named list in sync (leadpipe.pipeline.rebuild.write_list).
+
+            The plan is pulled, not passed: as an argument it would make `plan` an upstream task.
+            """
+            from leadpipe.pipeline.rebuild import write_list  # parse time: see above
+
+            ctx = get_current_context()
+            planned = ctx["ti"].xcom_pull(task_ids="plan")
+            return write_list(_cfg(), ctx["run_id"], Path(planned["folder"]))
+
+        return write()
 
     @task(trigger_rule=TriggerRule.NONE_FAILED, retries=0)
     def report(planned: dict) -> str:
@@ -184,9 +196,11 @@ def rebuild_prospect_list() -> None:
     branch = gate(planned)
     no_approval = EmptyOperator(task_id="no_approval_needed")
     dry_run = EmptyOperator(task_id="dry_run_no_write")
-    written = write_to_crm()
+    chosen = choose_crm()
+    written = [write_to(target) for target in REBUILD.crm_targets]
     branch >> [approve, no_approval, dry_run]
-    [approve, no_approval] >> written
+    [approve, no_approval] >> chosen
+    chosen >> written
     reported = report(planned)
     written >> reported
     dry_run >> reported

@@ -40,12 +40,14 @@ from enrichment._name_case import MAC_EXCEPTIONS
 from enrichment._role_addresses import ROLE_LOCAL_PARTS
 from enrichment._shared_domains import SHARED_SITE_DOMAINS
 from leadpipe.core.controls import clean_text
+from leadpipe.core.placeholders import blank_placeholder, is_placeholder
 from leadpipe.core.schema import MAPPABLE_FIELDS
 
 __all__ = [
     "EMAIL_FLAG_COLUMNS",
     "EmailResult",
     "company_key",
+    "company_key_text",
     "country_code",
     "is_role_local_part",
     "mail_provider_kind",
@@ -68,10 +70,6 @@ EMAIL_FLAG_COLUMNS: tuple[str, ...] = (
     "email_disposable",
 )
 
-# What people type into a contact field when they have nothing to give.
-_PLACEHOLDERS: frozenset[str] = frozenset(
-    {"-", "--", "---", ".", "?", "n/a", "n.a.", "na", "none", "null", "nil", "nan", "unknown", "k.a."}
-)
 
 _CACHE = 1 << 16  # distinct values kept per lru cache; a lead batch rarely has more per field
 
@@ -103,8 +101,30 @@ def _pass_through(value: object) -> object:
     return clean_text(value) if isinstance(value, str) else value
 
 
-def _is_placeholder(text: str) -> bool:
-    return not text or text.casefold() in _PLACEHOLDERS
+def _is_placeholder(text: str, field: str = "") -> bool:
+    """Empty, or only saying "no value" (`#N/A`, `n/a`, `unknown`, `-`: leadpipe.core.placeholders)."""
+    return not text or is_placeholder(text, field)
+
+
+def _field_text(field: str) -> Callable[[object], str]:
+    """A cell as `_text`, blank when it is a placeholder for `field` (company, job_title, city...)."""
+
+    def clean(value: object) -> str:
+        return blank_placeholder(_text(value), field)
+
+    return clean
+
+
+def _pass_through_field(field: str) -> Callable[[object], object]:
+    """`_pass_through` for one field, with that field's placeholders blanked."""
+
+    def clean(value: object) -> object:
+        if isinstance(value, str):
+            text = clean_text(value)
+            return "" if is_placeholder(text, field) else text
+        return value
+
+    return clean
 
 
 def _fold(text: str) -> str:
@@ -476,11 +496,11 @@ def company_key(name: str | None) -> str:
     the legal form, then case, punctuation and a leading "The" are ignored.
     """
     text = _text(name)
-    return _company_key_text(text) if text else ""
+    return company_key_text(text) if not _is_placeholder(text, "company") else ""
 
 
 @functools.lru_cache(maxsize=_CACHE)
-def _company_key_text(text: str) -> str:
+def company_key_text(text: str) -> str:
     """The shorter of: cleanco's basename, and our own legal-form strip of the whole name.
 
     Both only ever remove trailing legal forms, so the shorter one has removed more of them;
@@ -672,7 +692,7 @@ def state_code(value: str | None, country: str | None) -> str:
     ("Bavaria"). Unknown values are kept (trimmed): a region the standard lacks is still useful.
     """
     text = _text(value)
-    if not text:
+    if _is_placeholder(text, "state"):  # "N/A", "-"; not "NA", Navarra's code (ES-NA)
         return ""
     iso = country_code(country)
     return _state_code_text(text, iso) or text
@@ -784,6 +804,9 @@ _NORMALISED: frozenset[str] = frozenset({
 })
 # fmt: on
 _PASS_THROUGH: tuple[str, ...] = tuple(f for f in MAPPABLE_FIELDS if f not in _NORMALISED)
+# Pass-through fields kept exactly as given: the raw name for audit (a placeholder name is quarantined by the
+# normalised-leads suite instead) and the capture time. Every other text field loses its placeholders.
+_KEPT_AS_GIVEN: frozenset[str] = frozenset({"full_name", "submitted_at"})
 
 
 def normalise_frame(df: pd.DataFrame) -> pd.DataFrame:
@@ -819,17 +842,18 @@ def normalise_frame(df: pd.DataFrame) -> pd.DataFrame:
     out["first_name"] = text(np.array([n[0] for n in names], dtype=object))
     out["last_name"] = text(np.array([n[1] for n in names], dtype=object))
 
-    out["company"] = text(_map([col("company")], _text))
+    out["company"] = text(_map([col("company")], _field_text("company")))
     out["company_key"] = text(_map([col("company")], company_key))
-    out["website"] = text(_map([col("website")], _text))
-    site = _map([col("website"), col("domain")], lambda w, d: _text(w) or _text(d))
+    out["website"] = text(_map([col("website")], _field_text("website")))
+    site = _map([col("website"), col("domain")],
+                lambda w, d: blank_placeholder(_text(w), "website") or blank_placeholder(_text(d), "domain"))
     domain = _map([pd.Series(site), pd.Series(email_domain)], lambda s, m: registrable_domain(s, f"@{m}"))
     out["domain"] = text(domain)
 
     region = _map([pd.Series(country), pd.Series(domain)], phone_region)
     out["phone"] = text(_map([col("phone"), pd.Series(region)], normalise_phone))
     out["state"] = text(_map([col("state"), pd.Series(country)], state_code))
-    out["job_title"] = text(_map([col("job_title")], _text))
+    out["job_title"] = text(_map([col("job_title")], _field_text("job_title")))
     out["employees"] = pd.array(_map([col("employees")], _employees), dtype="Int64")
     out["email_consent"] = pd.array(_map([col("email_consent")], _consent), dtype="boolean")
 
@@ -837,7 +861,8 @@ def normalise_frame(df: pd.DataFrame) -> pd.DataFrame:
         if name not in out.columns:
             out[name] = text(np.full(len(out), "", dtype=object))
         elif out[name].dtype == object or pd.api.types.is_string_dtype(out[name].dtype):
-            out[name] = pd.Series(_map([out[name]], _pass_through), index=index, dtype=out[name].dtype)
+            clean = _pass_through if name in _KEPT_AS_GIVEN else _pass_through_field(name)
+            out[name] = pd.Series(_map([out[name]], clean), index=index, dtype=out[name].dtype)
     return out
 
 

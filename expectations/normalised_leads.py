@@ -28,6 +28,7 @@ from pandas.api.types import is_object_dtype, is_string_dtype
 from pydantic import BaseModel, Field
 
 from expectations.suite_spec import Check, SuiteSpec
+from leadpipe.core.placeholders import NAME_PLACEHOLDERS
 
 SUITE_NAME = "normalised_leads"
 
@@ -41,7 +42,9 @@ EMAIL_REGEX = rf"^[^@{_SPACE}]+@[^@{_SPACE}.]+(?:\.[^@{_SPACE}.]+)+\Z"
 # E.164: "+", a non-zero country digit, 7 to 15 ASCII digits in all (= ^\+[1-9]\d{6,14}$ for ASCII data).
 E164_REGEX = r"^\+[1-9][0-9]{6,14}\Z"
 # Names people type into forms to get past them; compared case-insensitively, ignoring surrounding space.
-PLACEHOLDER_NAMES: tuple[str, ...] = ("test", "asdf", "xxx", "n/a", "unknown", "none", "null", "dummy")
+# The one list of leadpipe.core.placeholders, so a name the normaliser would blank elsewhere ('#N/A', 'n/a',
+# 'unknown') is quarantined here like 'asdf'.
+PLACEHOLDER_NAMES: tuple[str, ...] = tuple(sorted(NAME_PLACEHOLDERS))
 PLACEHOLDER_REGEX = rf"(?i)^[{_SPACE}]*(?:{'|'.join(map(re.escape, PLACEHOLDER_NAMES))})[{_SPACE}]*\Z"
 ISO_COUNTRY_CODES: tuple[str, ...] = tuple(sorted(c.alpha_2 for c in pycountry.countries))
 

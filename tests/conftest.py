@@ -107,3 +107,6 @@ def airflow_db() -> None:
     """Airflow's metadata DB (SQLite in the session's AIRFLOW_HOME), migrated once."""
     subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], check=True, capture_output=True,
                    env={**os.environ})
+    # the CRM pools the push and rebuild write tasks queue in (leadpipe.airflow_app.pools)
+    subprocess.run([sys.executable, "-m", "leadpipe.airflow_app.pools"], check=True, capture_output=True,
+                   env={**os.environ})

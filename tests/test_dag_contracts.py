@@ -105,9 +105,35 @@ def test_rebuild_writes_only_after_approval_or_when_none_is_needed(dags: dict) -
     dag = dags["rebuild_prospect_list"]
     assert dag.get_task("gate").downstream_task_ids == {"approve_crm_write", "no_approval_needed", "dry_run_no_write"}
     # Only these two may let the write run: a successful `plan` upstream would make a dry run write.
-    assert dag.get_task("write_to_crm").upstream_task_ids == {"approve_crm_write", "no_approval_needed"}
-    assert dag.get_task("write_to_crm").trigger_rule == "none_failed_min_one_success"
+    assert dag.get_task("choose_crm").upstream_task_ids == {"approve_crm_write", "no_approval_needed"}
+    assert dag.get_task("choose_crm").trigger_rule == "none_failed_min_one_success"
+    from leadpipe.pipeline.dag_settings import read_dag_settings
+
+    writes = {t.task_id for t in dag.tasks if t.task_id.startswith("write_to_")}
+    assert writes == {f"write_to_{t}" for t in read_dag_settings().airflow.rebuild.crm_targets}
+    for w in writes:  # only the CRM chosen in the form is written to, and only after the gate above
+        assert dag.get_task(w).upstream_task_ids == {"choose_crm"}
     assert dag.get_task("report").trigger_rule == "none_failed"
+
+
+def test_crm_calling_tasks_queue_in_their_crm_pool(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every task that calls a CRM names that CRM's pool, so overlapping runs share one budget."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    from leadpipe.pipeline.settings import DEFAULT_CONFIG
+
+    text = DEFAULT_CONFIG.read_text().replace("crm_targets: [local]", "crm_targets: [local, hubspot, salesforce]")
+    text = text.replace("sink:\n  type: local\n", "sink:\n  type: hubspot\n")
+    assert "type: hubspot" in text and "crm_targets: [local, hubspot, salesforce]" in text
+    (tmp_path / "cfg.yaml").write_text(text)
+    monkeypatch.setenv("LEADPIPE_CONFIG", str(tmp_path / "cfg.yaml"))
+    bag = DagBag(dag_folder=str(Path(__file__).resolve().parents[1] / "dags"))
+    assert not bag.import_errors
+    rebuild, nightly = bag.dags["rebuild_prospect_list"], bag.dags["leads_nightly"]
+    assert rebuild.get_task("write_to_hubspot").pool == "crm_hubspot"
+    assert rebuild.get_task("write_to_salesforce").pool == "crm_salesforce"
+    assert rebuild.get_task("write_to_local").pool == "default_pool"  # the warehouse is no CRM
+    assert nightly.get_task("push").pool == "crm_hubspot"
 
 
 def _http_error(status: int):

@@ -1,4 +1,4 @@
-"""The shared retry policy (connectors/sinks/retry.py): what is retried, how long it waits, when it gives up."""
+"""The shared retry policy (leadpipe/core/retry.py): what is retried, how long it waits, when it gives up."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import email.utils
 
 import pytest
 
-from connectors.sinks.retry import GIVE_UP, RetryPolicy, Verdict, classify_status, retry_after_seconds
+from leadpipe.core.retry import GIVE_UP, RetryPolicy, Verdict, classify_status, retry_after_seconds
 
 
 class Answer:

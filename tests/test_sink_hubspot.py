@@ -288,3 +288,5 @@ def test_emulator_refuses_upsert_by_domain_and_oversized_batches(emu: HubSpotEmu
         api.crm.companies.batch_api.upsert(Batch(inputs=[Input(id=f"x{i}", id_property="domain", properties={})
                                                          for i in range(101)]))
     assert err.value.status == 400 and "exceeds the limit of 100" in err.value.body
+    assert len(emu.violations) == 1 and "exceeds the limit of 100" in emu.violations[0]
+    emu.violations.clear()  # sent on purpose; any other violation fails the test when the emulator stops

@@ -15,6 +15,7 @@ from leadpipe.store.row_hashes import row_hash
 from leadpipe.store.warehouse import (
     RetiredRevision,
     engine_for,
+    head_revision,
     metadata,
     migrate,
     outcomes,
@@ -22,7 +23,7 @@ from leadpipe.store.warehouse import (
     raw_rows,
 )
 
-HEAD = "0003_batch_releases"
+HEAD = head_revision()  # the newest migration, whichever it is
 REQUIRED_TABLES = {"raw_rows", "people", "membership", "outcomes", "quarantine", "push_ledger", "runs",
                    "source_files", "prospects", "validation_results"}
 

@@ -25,6 +25,8 @@ from pydantic import BaseModel
 from sqlalchemy import Connection, Engine, Table
 from sqlalchemy.sql.dml import Insert
 
+from connectors.sinks.ratelimit import LimiterFactory, local_limiter
+
 Action = Literal["create", "update", "skip", "review"]
 Status = Literal["confirmed", "refused", "deferred"]
 WritePolicy = Literal["overwrite", "fill_blank", "never"]
@@ -188,6 +190,18 @@ class SinkContext:
     engine: Engine | None = None
     table: Table | None = None  # the `prospects` table
     insert_many: InsertMany = execute_many  # the store's fast many-row INSERT, when the stage has one
+    # the CRM request budget, shared by every process calling the same CRM account when the stage hands in
+    # the store's (Redis or warehouse); a CRM sink takes its limiter from here, never builds a shared one
+    limiter: LimiterFactory = local_limiter
+
+
+@dataclass(frozen=True)
+class CheckItem:
+    """One thing `leadpipe sinks check` looked at: what, whether it is fine, and what was found or what to do."""
+
+    what: str  # e.g. "token", "scope crm.lists.write", "contact property lp_score"
+    ok: bool
+    detail: str  # ok: what was found; not ok: what a CRM admin should do, in their words
 
 
 class Sink:
@@ -216,6 +230,16 @@ class Sink:
     def check(self) -> str:
         """Check credentials and access without writing; return what was checked, raise SinkError if not ok."""
         return "nothing to check"
+
+    def check_setup(self) -> list[CheckItem]:
+        """Everything a push needs from the CRM (credentials, permissions, custom fields), read-only.
+
+        A sink with more to check overrides this; the default runs `check`.
+        """
+        try:
+            return [CheckItem("access", True, self.check())]
+        except SinkError as exc:
+            return [CheckItem("access", False, str(exc))]
 
 
 @dataclass(frozen=True)

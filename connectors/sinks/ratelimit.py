@@ -13,7 +13,31 @@ import math
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
+from typing import Protocol
+
+
+class RequestLimiter(Protocol):
+    """What a sink needs from a request budget: hold a slot per request, and pause everyone after a 429.
+
+    The push stage hands a sink a factory for these (SinkContext.limiter): a budget shared by every process
+    through Redis or the warehouse (leadpipe.store.request_budget), or this module's per-process one.
+    """
+
+    waited: float  # seconds this process spent waiting for the budget
+
+    def slot(self) -> AbstractContextManager[None]: ...
+
+    def pause(self, seconds: float) -> None: ...
+
+
+# (budget key naming the CRM account/app, max requests, window seconds) -> a limiter for that budget
+LimiterFactory = Callable[[str, int, float], RequestLimiter]
+
+
+def local_limiter(key: str, max_requests: int, window: float) -> RequestLimiter:
+    """A budget for this process only (tests, one-off CLI use): nothing shared with other processes."""
+    return RollingWindowLimiter(max_requests, window)
 
 
 class RollingWindowLimiter:

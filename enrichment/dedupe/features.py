@@ -18,16 +18,19 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from enrichment.dedupe.parallel import thread_map
-from enrichment.normalise import company_key
+from enrichment.normalise import company_key, company_key_text
+from leadpipe.core.placeholders import COMPANY_PLACEHOLDERS, NAME_PLACEHOLDERS, TEXT_PLACEHOLDERS
 
 NICKNAMES_FILE = Path(__file__).with_name("nicknames.csv")
 ROLE_LOCAL_PARTS = frozenset({
     "info", "kontakt", "contact", "sales", "vertrieb", "office", "hello", "hallo", "admin", "support", "team",
     "marketing", "hr", "jobs", "mail", "service", "empfang", "reception", "enquiries", "inquiries", "bonjour",
 })
-# placeholder values typed into forms and test rows: they identify nobody, so they count as blank
-JUNK = frozenset({"test", "testing", "asdf", "qwerty", "xxx", "x", "n/a", "na", "none", "unknown", "dummy",
-                  "example", "sample", "foo", "bar", "mustermann", "musterfrau", "noreply", "no-reply", "nobody"})
+# placeholder values typed into forms and test rows: they identify nobody, so they count as blank (names and
+# email parts); the shared list (leadpipe.core.placeholders) plus the mailbox and sample names only forms see
+JUNK = NAME_PLACEHOLDERS | frozenset({
+    "test", "testing", "asdf", "qwerty", "xxx", "x", "n/a", "na", "none", "unknown", "dummy", "example", "sample",
+    "foo", "bar", "mustermann", "musterfrau", "noreply", "no-reply", "nobody"})
 COLUMNS = ("first_name", "last_name", "email", "phone", "company_key", "domain", "job_title", "city", "postcode")
 
 
@@ -182,6 +185,27 @@ class Features:
         domain, email_domain = self.joint_codes("domain", "email_domain")
         return domain != email_domain
 
+    @cached_property
+    def phone_names(self) -> np.ndarray:
+        """Per record, how many different names carry its phone number (1 when no other name does).
+
+        A number many different people give is a company line (switchboard, reception), not a person's own:
+        the phone comparison weighs it down by this count (fellegi_sunter). Names are compared as the unordered
+        (canonical first name, last name) pair, so 'Bill Smith', 'William Smith' and 'Smith William' are one.
+        """
+        phone = self.codes("phone")
+        jf, jl = self.joint_codes("fn_canon", "ln")
+        a, b = np.minimum(jf, jl), np.maximum(jf, jl)
+        named = (phone >= 0) & (b >= 0)
+        out = np.ones(len(phone), np.int64)
+        if not named.any():
+            return out
+        distinct = pd.DataFrame({"p": phone[named], "a": a[named], "b": b[named]}).drop_duplicates()
+        per_phone = np.bincount(distinct["p"].to_numpy(), minlength=int(phone.max()) + 1)
+        has = phone >= 0
+        out[has] = np.maximum(per_phone[phone[has]], 1)
+        return out
+
     @classmethod
     def concat(cls, parts: list[Features]) -> Features:
         """Records of several feature sets, one after another, with their vocabularies merged."""
@@ -232,17 +256,41 @@ def _phones(frame: pd.DataFrame) -> dict[str, ArrowField]:
     return {"phone": intern(pc_, pc.replace_substring_regex(pu, r"[^0-9+]", ""))}
 
 
+@lru_cache(maxsize=1)
+def placeholder_company_keys() -> frozenset[str]:
+    """Company keys that name no employer: those of '#N/A', 'N/A', 'Self-employed'... (and the words themselves).
+
+    Golden records stored before placeholders were blanked still carry such keys; read as a company they merge
+    namesakes ("John Smith at N/A"), so they count as no company.
+    """
+    keys = {company_key_text(p) for p in COMPANY_PLACEHOLDERS} | COMPANY_PLACEHOLDERS
+    return frozenset(fold(k) for k in keys if k.strip())
+
+
+@lru_cache(maxsize=1)
+def _folded_text_placeholders() -> frozenset[str]:
+    return frozenset(fold(w) for w in TEXT_PLACEHOLDERS)
+
+
+def _blank_listed(codes: np.ndarray, uniques: pa.Array, words: frozenset[str]) -> tuple[np.ndarray, pa.Array]:
+    """Codes with the values in `words` (folded placeholders) turned blank (-1)."""
+    return np.where(np.r_[_isin(uniques, words), False][codes], -1, codes), uniques
+
+
 def _companies(frame: pd.DataFrame) -> dict[str, ArrowField]:
     if "company_key" not in frame.columns and "company" in frame.columns:
         cc, cu = _column(frame, "company")
         keys = pa.array([company_key(v) for v in cu.to_pylist()], type=pa.large_string())
         return {"company": intern(cc, _fold(keys))}
-    return {"company": intern(*_column(frame, "company_key"))}
+    return {"company": _blank_listed(*intern(*_column(frame, "company_key")), placeholder_company_keys())}
 
 
 def _plain_fields(frame: pd.DataFrame) -> dict[str, ArrowField]:
-    return {name: intern(*_column(frame, col)) for name, col in
-            (("domain", "domain"), ("title", "job_title"), ("city", "city"), ("postcode", "postcode"))}
+    out = {name: intern(*_column(frame, col)) for name, col in
+           (("domain", "domain"), ("title", "job_title"), ("city", "city"), ("postcode", "postcode"))}
+    for name in ("title", "city", "postcode"):  # stored records from before placeholders were blanked
+        out[name] = _blank_listed(*out[name], _folded_text_placeholders())
+    return out
 
 
 def build(frame: pd.DataFrame) -> Features:

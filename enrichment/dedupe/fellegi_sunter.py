@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from enrichment.dedupe.comparators import COMPANY, COMPARATORS, EMAIL, FIRST, LAST, Comparison, compare
+from enrichment.dedupe.comparators import COMPANY, COMPARATORS, EMAIL, FIRST, LAST, PHONE, Comparison, compare
 from enrichment.dedupe.features import Features
 from enrichment.dedupe.parallel import on_slices
 
@@ -44,6 +44,11 @@ DEFAULT_PRIOR = 1e-4  # chance two random leads are one person, when it cannot b
 MIN_RECORDS_TO_TRAIN = 2000
 RANDOM_PAIRS = 150_000
 EM_PAIRS = 400_000  # candidate pairs EM learns from; above this a deterministic sample
+# A phone number given by this many different names is a person's own (one person's rows spell the name two
+# ways: 'Jon'/'John Smyth'); from there on its agreement weight halves per doubling of the names, and at twice
+# this many (a switchboard) agreeing on it says nothing about being one person.
+PERSONAL_LINE_NAMES = 2
+DOMAIN, POSTCODE = 5, 8  # comparator columns (comparators.COMPARATORS)
 
 
 @dataclass
@@ -203,6 +208,7 @@ class Scores:
     probability: np.ndarray
     bits: np.ndarray  # (pairs, comparators) contribution of each comparator, tf adjustment included
     cannot_link: np.ndarray  # bool: a hard rule says these are two people
+    unidentified: np.ndarray  # bool: no company and nothing personal agrees: never merged on this link alone
 
 
 def score(model: Model, f: Features, left: np.ndarray, right: np.ndarray, cmp: Comparison) -> Scores:
@@ -227,6 +233,15 @@ def _score(model: Model, f: Features, left: np.ndarray, right: np.ndarray, cmp: 
                 tf = np.r_[per_value, floor][codes[left[exact]]]
                 adj = np.log2(model.u[k][1] / np.maximum(tf, floor))
                 bits[exact, k] += np.clip(adj, -10, 10).astype(np.float32)
+    # Term frequency of the phone over distinct names: a number shared by many different names at one company
+    # is its switchboard. Its u rises with the count, so its agreement weighs less and less (never below 0:
+    # sharing a line is no evidence of being two people either).
+    phone_exact = cmp.gamma[:, PHONE] == 1
+    shared = f.phone_names[left]
+    personal_phone = phone_exact & (shared <= PERSONAL_LINE_NAMES)
+    if phone_exact.any():
+        keep = np.clip(1.0 - np.log2(np.maximum(shared, 1) / PERSONAL_LINE_NAMES), 0.0, 1.0).astype(np.float32)
+        bits[:, PHONE] = np.where(phone_exact & (bits[:, PHONE] > 0), bits[:, PHONE] * keep, bits[:, PHONE])
     weight = bits.sum(axis=1) + np.log2(model.prior / (1 - model.prior))
     # Two different email addresses belong to one person only when the names agree too (Anna vs Anne Meyer
     # at one company are colleagues); a weak name match cannot be outvoted by a shared company and phone.
@@ -234,10 +249,20 @@ def _score(model: Model, f: Features, left: np.ndarray, right: np.ndarray, cmp: 
         & (cmp.gamma[:, LAST] <= 3)
     # First or last name clearly different: two people, whatever company, domain or switchboard they share.
     names_differ = (cmp.gamma[:, FIRST] == 5) | (cmp.gamma[:, LAST] == 4)
+    # Namesakes: when neither record names a company (missing, or a placeholder such as '#N/A' or 'Self-employed',
+    # which features blank), the same name is not enough. Something that identifies the person must agree too:
+    # the email (or its local part at a private address), their own phone, the company domain, or the postcode.
+    # (A web-form row with a private address and no company still joins the work record of a rarely named
+    # person: that record names the company.) Not a cannot-link: such a pair may still become one person
+    # through a third record that links both.
+    identified = (cmp.gamma[:, EMAIL] == 1) | (cmp.gamma[:, EMAIL] == 2) | personal_phone \
+        | (cmp.gamma[:, DOMAIN] == 1) | (cmp.gamma[:, POSTCODE] == 1)
+    company = f.codes("company")
+    unidentified = (company[left] < 0) & (company[right] < 0) & ~identified
     cannot = (cmp.emails_differ & ~names_agree) | (names_differ & (cmp.gamma[:, 2] != 1))
     probability = 1.0 / (1.0 + np.exp2(-weight.astype(np.float64)))
     probability[cannot] = 0.0
     # The same personal address is the same person, whatever name a vendor typed (role addresses such as
     # info@ never reach level 1): a deterministic rule on top of the model, as in v1.
     probability[cmp.gamma[:, 2] == 1] = 1.0
-    return Scores(weight.astype(np.float32), probability, bits, cannot)
+    return Scores(weight.astype(np.float32), probability, bits, cannot, unidentified)

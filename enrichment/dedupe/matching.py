@@ -72,7 +72,8 @@ def finish(f: Features, cfg: DedupeConfig, model: Model, is_existing: np.ndarray
     """
     n = len(f)
     s = score(model, f, left, right, cmp)
-    is_match = s.probability >= cfg.match_probability
+    # a name alone, with no company to agree on, is a namesake: kept for review at most, never merged directly
+    is_match = (s.probability >= cfg.match_probability) & ~s.unidentified
     in_review = ~is_match & (s.probability >= cfg.review_probability)
 
     def clearly_different(a: np.ndarray, b: np.ndarray) -> np.ndarray:

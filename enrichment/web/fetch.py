@@ -9,7 +9,6 @@ in the company's `enrichment_reason`, never as a failed run.
 
 from __future__ import annotations
 
-import email.utils
 import logging
 import socket
 import threading
@@ -31,11 +30,18 @@ from enrichment.web.deadline import Budget, PageClock, Watchdog, tightest
 from enrichment.web.politeness import DomainGate, SiteBusy
 from enrichment.web.safety import ResolveTimeout, SafetyPolicy, UnsafeURL
 from enrichment.web.settings import WebEnrichmentConfig
+from leadpipe.core.retry import (
+    GIVE_UP,
+    TRANSIENT_STATUSES,
+    RetryPolicy,
+    Verdict,
+    classify_status,
+    retry_after_seconds,
+)
 
 log = logging.getLogger("leadpipe.enrichment.web")
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
-RETRY_STATUSES = {429, 500, 502, 503, 504}
 REDIRECT_STATUSES = {301, 302, 303, 307, 308}
 
 
@@ -208,19 +214,6 @@ def _short(exc: BaseException) -> str:
     return exc.__class__.__name__
 
 
-def _retry_after(value: str | None) -> float | None:
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
-
-
 class SafeFetcher:
     """GET pages politely; one instance is shared by the worker threads of an enrichment run."""
 
@@ -230,6 +223,10 @@ class SafeFetcher:
         self.policy = policy or SafetyPolicy()
         self.gate = DomainGate(settings.min_delay_seconds, settings.jitter_seconds)
         self._sleep = sleep
+        # the project's one retry policy; a request's site/run budget is passed per call as its deadline
+        self._retry = RetryPolicy(attempts=settings.retries + 1, base=settings.retry_base_seconds,
+                                  cap=settings.max_retry_after_seconds, total=settings.site_budget_seconds,
+                                  jitter=settings.retry_base_seconds / 4)
         if cache_path is not None:
             import requests_cache  # ~0.14 s; only runs with a page cache need it
 
@@ -254,7 +251,7 @@ class SafeFetcher:
         self.session.mount("https://", self._adapter)
 
     def get(self, url: str, budget: Budget | None = None) -> Page:
-        """Follow up to max_redirects hops by hand (each hop re-checked); retry 429/5xx honouring Retry-After.
+        """Follow up to max_redirects hops by hand (each hop re-checked); retry 429/5xx (shared retry policy).
 
         Each request has its own page deadline; `budget` (a site's or run's) bounds all of them and every wait.
         """
@@ -284,10 +281,20 @@ class SafeFetcher:
         return page
 
     def _get_with_retries(self, url: str, budget: Budget | None) -> requests.Response:
+        """One GET under the shared retry policy: 408/425/429/5xx are tried again, Retry-After honoured.
+
+        A Retry-After longer than `max_retry_after_seconds` gives up at once; a wait that would end past the
+        caller's budget is never started (the policy's `deadline`), so the page fails with the budget's reason.
+        Connection failures are not retried: a site that refuses or drops us is tried again next run.
+        """
         s = self.settings
-        for attempt in range(s.retries + 1):
+        tries = 0
+
+        def attempt() -> requests.Response:
+            nonlocal tries
+            tries += 1
             try:
-                resp = self.session.get(url, allow_redirects=False, timeout=(s.connect_timeout_seconds,
+                return self.session.get(url, allow_redirects=False, timeout=(s.connect_timeout_seconds,
                                                                              s.read_timeout_seconds))
             except UnsafeURL as exc:
                 raise FetchError(f"refused: {exc}") from None
@@ -295,19 +302,25 @@ class SafeFetcher:
                 raise
             except requests.RequestException as exc:
                 raise FetchError(f"request failed ({_short(exc)})") from None
-            if resp.status_code not in RETRY_STATUSES or attempt == s.retries:
-                return resp
-            wait = _retry_after(resp.headers.get("Retry-After"))
-            if wait is None:
-                wait = min(2.0 ** attempt, s.max_retry_after_seconds)
-            if wait > s.max_retry_after_seconds:
-                raise FetchError(f"HTTP {resp.status_code}, Retry-After {wait:.0f}s is too long", resp.status_code)
-            if budget is not None and wait >= budget.remaining():
-                raise FetchError(f"HTTP {resp.status_code}, no time left to retry ({budget.reason})",
-                                 resp.status_code)
-            log.debug("HTTP %s from %s, retrying in %.1fs", resp.status_code, urlsplit(url).hostname, wait)
-            self._sleep(wait)
-        raise AssertionError("unreachable")
+
+        def classify(outcome: object) -> Verdict:
+            if not isinstance(outcome, requests.Response):
+                return GIVE_UP  # FetchError: refused, deadline, body too large... none gets better by asking again
+            verdict = classify_status(outcome.status_code, outcome.headers)
+            if verdict.after is not None and verdict.after > s.max_retry_after_seconds:
+                return GIVE_UP
+            return verdict
+
+        resp = self._retry.run(attempt, classify, what="web page fetch", sleep=self._sleep,
+                               deadline=budget.until if budget is not None else None)
+        status = resp.status_code
+        if status in TRANSIENT_STATUSES and tries < self._retry.attempts:  # stopped early: say why
+            after = retry_after_seconds(resp.headers.get("Retry-After"))
+            if after is not None and after > s.max_retry_after_seconds:
+                raise FetchError(f"HTTP {status}, Retry-After {after:.0f}s is too long", status)
+            why = budget.reason if budget is not None else f"retries end {s.site_budget_seconds:g}s after the first"
+            raise FetchError(f"HTTP {status}, no time left to retry ({why})", status)
+        return resp
 
     def close(self) -> None:
         self.session.close()

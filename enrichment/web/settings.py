@@ -34,7 +34,10 @@ class WebEnrichmentConfig(Strict):
         "execution_timeout is set a little above this.")
     max_body_bytes: int = Field(3_000_000, ge=10_000, le=50_000_000, description="Decoded HTML size limit.")
     max_redirects: int = Field(5, ge=0, le=10)
-    retries: int = Field(2, ge=0, le=5, description="Extra tries after 429/5xx answers, with backoff.")
+    retries: int = Field(2, ge=0, le=5, description="Extra tries after 408/425/429/5xx answers, with backoff "
+                         "(never past the site's or run's time budget).")
+    retry_base_seconds: float = Field(1.0, ge=0, le=60, description="First backoff before a retry; doubles each "
+                                      "retry (a server's Retry-After wins).")
     max_retry_after_seconds: float = Field(60, ge=0, le=3600, description="A longer Retry-After gives up.")
     cache_path: str = Field("{home}/cache/web_http.sqlite", description="HTTP cache (requests-cache, SQLite).")
     cache_ttl_days: float = Field(14, gt=0, le=365)

@@ -7,7 +7,6 @@ import click
 from connectors.sinks.base import SinkError
 from leadpipe.cli.common import echo, safe_message, settings
 from leadpipe.pipeline.push import check_sink, installed_sinks
-from leadpipe.store.warehouse import engine_for
 
 
 @click.group("sinks")
@@ -29,11 +28,18 @@ def list_sinks(ctx: click.Context) -> None:
 @click.argument("name", required=False)
 @click.pass_context
 def check_sink_command(ctx: click.Context, name: str | None) -> None:
-    """Build sink NAME (default: the configured one) from the config and check its credentials; sends nothing."""
+    """Check that CRM NAME (default: the configured sink) is set up for leadpipe: credentials, scopes or
+    permissions, and the custom properties/fields it writes. Reads only; sends nothing. Exit code 1 and one
+    line per problem, saying what to do, when something is missing."""
     cfg = settings(ctx)
     name = name or cfg.sink.type
     try:
-        said = check_sink(cfg.sink, name, engine_for(cfg.warehouse_url), cfg.runs_dir)
+        items = check_sink(cfg.sink, name, cfg.warehouse_url, cfg.runs_dir, cfg.redis_url)
     except (SinkError, ValueError, NotImplementedError) as exc:
         raise click.ClickException(safe_message(f"sink {name}: {exc}")) from None
-    echo(f"sink {name}: ok - {said}")
+    problems = [i for i in items if not i.ok]
+    for item in items:
+        echo(f"  {'ok     ' if item.ok else 'PROBLEM'}  {item.what}: {item.detail}")
+    if problems:
+        raise click.ClickException(f"sink {name}: {len(problems)} problem(s) to fix before pushing; see above")
+    echo(f"sink {name}: ok - ready to push")

@@ -57,6 +57,10 @@ class AirflowSettings(Strict):
         240, ge=1, description="Alert when a nightly run is not finished this long after it was queued."
     )
     rebuild: RebuildSettings = RebuildSettings()
+    crm_pool_slots: int = Field(
+        2, ge=1, le=32, description="Tasks that may call one CRM at once (its Airflow pool crm_<type>); they "
+                                    "share one request budget, so more slots do not mean more requests.",
+    )
     batch_rows: int = Field(
         100_000, ge=1_000,
         description="A source with more new rows than this is normalised in batches of about this many rows, "
@@ -81,6 +85,7 @@ class DagSettings:
     personas: dict[str, str]  # name -> label
     qualify_at: int
     tiers: dict[str, int]
+    sink_type: str = "local"  # the nightly push's CRM (the `sink.type` of the config)
     enrich_run_budget_seconds: float = WebEnrichmentConfig().run_budget_seconds
 
     @property
@@ -114,6 +119,7 @@ def read_dag_settings(path: str | Path | None = None) -> DagSettings:
     return DagSettings(airflow=airflow, markets=markets, countries=countries, personas=personas,
                        qualify_at=int(scoring.get("qualify_at", 40)),
                        tiers=dict(scoring.get("tiers") or {"A": 70, "B": 55, "C": 40}),
+                       sink_type=str((data.get("sink") or {}).get("type") or "local"),
                        enrich_run_budget_seconds=web.run_budget_seconds)
 
 

@@ -15,16 +15,18 @@ parses as one (read with the row's region), is checked the same way, so a column
 "Private Mobile" cannot carry an erased person in.
 
 Cost: only with tombstones present; each distinct value is normalised and hashed once per batch, and phones
-are parsed only when phone tombstones exist.
+are parsed only when phone tombstones exist. A batch loads the tombstone hashes once (`ErasureGuard.load`); a
+single web-form post instead looks each of its few values up through the index on (kind, value_hash)
+(`ErasureGuard.lookup`), so its cost does not grow with the number of erased people.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -59,6 +61,37 @@ def is_erased(payload: dict) -> bool:
     return "erased" in payload and str(payload.get("reason") or "").startswith("erased on request")
 
 
+class Tombstones(Protocol):
+    """One kind's tombstone hashes: a frozenset, or `IndexedTombstones` asking the warehouse."""
+
+    def __bool__(self) -> bool: ...
+
+    def isdisjoint(self, digests: Iterable[str], /) -> bool: ...
+
+
+class IndexedTombstones:
+    """One kind's tombstones, looked up in `suppression_entries` per value through its unique (kind, value_hash)
+    index instead of being loaded: for a caller checking a handful of values (one form post)."""
+
+    def __init__(self, conn: Connection, kind: str):
+        self._conn = conn
+        self._kind = kind
+        self._any = conn.execute(select(suppression_entries.c.id)
+                                 .where(suppression_entries.c.kind == kind).limit(1)).first() is not None
+
+    def __bool__(self) -> bool:
+        return self._any
+
+    def __repr__(self) -> str:
+        return f"IndexedTombstones({self._kind!r})"
+
+    def isdisjoint(self, digests: Iterable[str], /) -> bool:
+        wanted = list(digests)
+        return self._conn.execute(select(suppression_entries.c.id).where(
+            suppression_entries.c.kind == self._kind, suppression_entries.c.value_hash.in_(wanted)).limit(1)
+        ).first() is None
+
+
 @dataclass(frozen=True)
 class ErasureGuard:
     """The tombstone hashes of erased people, split by kind, and the key to hash incoming values with.
@@ -67,8 +100,8 @@ class ErasureGuard:
     every value is checked under both (see `enrichment.suppress.tombstone_digests`).
     """
 
-    emails: frozenset[str] = frozenset()
-    phones: frozenset[str] = frozenset()
+    emails: Tombstones = frozenset()
+    phones: Tombstones = frozenset()
     key: bytes | None = field(default=None, repr=False)  # a secret: never in a log line
 
     def __bool__(self) -> bool:
@@ -80,6 +113,17 @@ class ErasureGuard:
         rows = conn.execute(select(suppression_entries.c.kind, suppression_entries.c.value_hash)).all()
         emails = frozenset(h for k, h in rows if k == "email")
         phones = frozenset(h for k, h in rows if k == "phone")
+        if not (emails or phones):
+            return cls()
+        return cls(emails, phones, key if key is not None else tombstone_key())
+
+    @classmethod
+    def lookup(cls, conn: Connection, key: bytes | None = None) -> ErasureGuard:
+        """A guard that asks the warehouse about each value (indexed) instead of loading every tombstone.
+
+        For a few rows only (one form post): `conn` must stay open while the guard is used.
+        """
+        emails, phones = IndexedTombstones(conn, "email"), IndexedTombstones(conn, "phone")
         if not (emails or phones):
             return cls()
         return cls(emails, phones, key if key is not None else tombstone_key())
@@ -149,7 +193,7 @@ class ErasureGuard:
                                              self.phones)
         return hit
 
-    def _hits(self, values: list, kind: str, tombstones: frozenset[str]) -> np.ndarray:
+    def _hits(self, values: list, kind: str, tombstones: Tombstones) -> np.ndarray:
         """Which values (normalised; a tuple: any of them) have a keyed or legacy tombstone; each hashed once."""
         seen: dict[str, bool] = {}
         out = np.zeros(len(values), dtype=bool)
@@ -201,14 +245,27 @@ def blank_if_erased(engine: Engine, payload: dict) -> dict:
     """One web-form submission: blanked (field names kept, so the source still maps) if its sender was erased.
 
     Mapped as the form inbox source maps it (the `web_form` preset plus auto-mapping), and every other field
-    is searched too, so "E_Mail" or "Mail" are checked like "email".
+    is searched too, so "E_Mail" or "Mail" are checked like "email"; values nested in objects or lists are
+    searched under dotted names ("contact.email"). Tombstones are looked up by hash, never loaded whole.
     """
-    batch = [RawRecord(1, {k: v if isinstance(v, str) else str(v) for k, v in payload.items()
-                           if isinstance(v, str | int | float)})]
+    batch = [RawRecord(1, flat_fields(payload))]
     with engine.connect() as conn:
-        guard = ErasureGuard.load(conn)
-    if not guard:
-        return payload
-    fields = map_headers(record_headers(batch), WEB_FORM_PRESET, None, automap=True).fields
-    _, (erased,) = guard.scrub(batch, fields)
+        guard = ErasureGuard.lookup(conn)
+        if not guard:
+            return payload
+        fields = map_headers(record_headers(batch), WEB_FORM_PRESET, None, automap=True).fields
+        _, (erased,) = guard.scrub(batch, fields)
     return {**{k: "" for k in payload}, **erased_marker()} if erased else payload
+
+
+def flat_fields(payload: dict, prefix: str = "") -> dict[str, str]:
+    """Every text or number of a (possibly nested) submission under its dotted field name, as text."""
+    out: dict[str, str] = {}
+    items = payload.items() if isinstance(payload, dict) else enumerate(payload)
+    for k, v in items:
+        name = f"{prefix}{k}"
+        if isinstance(v, dict | list):
+            out.update(flat_fields(v, f"{name}."))
+        elif isinstance(v, str | int | float) and not isinstance(v, bool):
+            out[name] = v if isinstance(v, str) else str(v)
+    return out

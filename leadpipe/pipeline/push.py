@@ -22,14 +22,17 @@ import pandas as pd
 from sqlalchemy import Engine, delete, insert, select
 
 from connectors.sinks.base import (
+    CheckItem,
     PlannedPush,
     PushResult,
     Sink,
     SinkCapabilities,
     SinkContext,
+    SinkError,
     content_hash,
     plan_pushes,
 )
+from connectors.sinks.ratelimit import local_limiter
 from connectors.sinks.registry import build_sink, load_sink_factory, sink_types
 from connectors.sinks.settings import SinkSettings
 from leadpipe.core.schema import PROSPECT_FIELDS
@@ -38,8 +41,17 @@ from leadpipe.pipeline.requalify import record_push_results
 from leadpipe.store import ledger
 from leadpipe.store.bulk_write import write_many
 from leadpipe.store.ledger import Outcome, QuarantinedRow
+from leadpipe.store.request_budget import shared_limiter_factory
 from leadpipe.store.run_files import read_frame
-from leadpipe.store.warehouse import crm_lists, in_chunks, lineage_of, prospects, push_ledger, push_plans
+from leadpipe.store.warehouse import (
+    crm_lists,
+    engine_for,
+    in_chunks,
+    lineage_of,
+    prospects,
+    push_ledger,
+    push_plans,
+)
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +68,7 @@ def push(ctx: RunContext, path: str | None) -> dict[str, int]:
         # re-qualified after a config change: no raw row of this run, so no outcome (leadpipe.pipeline.requalify)
         again = set(df.loc[df["requalified"].fillna(False).astype(bool), "person_id"]) \
             if "requalified" in df.columns else set()
-        sink = make_sink(ctx.cfg.sink, ctx.engine, ctx.folder)
+        sink = make_sink(ctx.cfg.sink, ctx.engine, ctx.folder, ctx.cfg.redis_url)
         return run_push(ctx.engine, ctx.run_id, sink, prospect_records(df), primary, requalified=again)
 
 
@@ -71,14 +83,16 @@ def _value(v: object) -> object:
     return v.item() if hasattr(v, "item") else v
 
 
-def sink_context(engine: Engine, folder: Path) -> SinkContext:
-    """What a sink may need from the store, handed in so that sinks never import it."""
-    return SinkContext(folder=folder, engine=engine, table=prospects, insert_many=write_many)
+def sink_context(engine: Engine, folder: Path, redis_url: str = "") -> SinkContext:
+    """What a sink may need from the store, handed in so that sinks never import it; the CRM request budget
+    is shared with every other process calling the same CRM account (Redis when configured, else the warehouse)."""
+    return SinkContext(folder=folder, engine=engine, table=prospects, insert_many=write_many,
+                       limiter=shared_limiter_factory(engine, redis_url))
 
 
-def make_sink(settings: SinkSettings, engine: Engine, folder: Path) -> Sink:
+def make_sink(settings: SinkSettings, engine: Engine, folder: Path, redis_url: str = "") -> Sink:
     """The configured sink, built through the registry; credentials come from Airflow Connections / env only."""
-    return build_sink(settings, sink_context(engine, folder))
+    return build_sink(settings, sink_context(engine, folder, redis_url))
 
 
 def sink_settings_for(settings: SinkSettings, sink_type: str) -> SinkSettings:
@@ -97,11 +111,19 @@ def installed_sinks() -> dict[str, SinkCapabilities]:
     return {name: load_sink_factory(name).capabilities for name in sink_types()}
 
 
-def check_sink(settings: SinkSettings, sink_type: str, engine: Engine, folder: Path) -> str:
-    """Build the sink of `sink_type` from the config and check credentials/access; writes nothing to the CRM."""
+def check_sink(settings: SinkSettings, sink_type: str, warehouse_url: str, folder: Path,
+               redis_url: str = "") -> list[CheckItem]:
+    """Build the sink of `sink_type` from the config and check credentials, permissions and the custom fields
+    it writes; nothing is written to the CRM. A sink that cannot even be built (no credentials, login
+    refused) is one failed item saying why. A check sends a handful of reads on a budget of its own, so it
+    writes nothing anywhere, not even the shared budget's rows into the warehouse."""
     load_sink_factory(sink_type)  # an unknown type: UnknownSink names the installed ones
-    sink = make_sink(sink_settings_for(settings, sink_type), engine, folder)
-    return sink.check()
+    try:
+        sink = build_sink(sink_settings_for(settings, sink_type),
+                          replace(sink_context(engine_for(warehouse_url), folder, redis_url), limiter=local_limiter))
+    except (SinkError, ValueError) as exc:
+        return [CheckItem("credentials", False, str(exc))]
+    return sink.check_setup()
 
 
 def confirmed_hashes(engine: Engine, sink_name: str) -> dict[str, str]:
@@ -182,8 +204,9 @@ def run_push(engine: Engine, run_id: str, sink: Sink, records: list[dict], prima
                 held.append((p.person_id, "crm_refused", f"{sink.name} gave no answer; retried next run"))
             elif r.outcome == "confirmed":
                 verb = {True: "created", False: "updated"}.get(r.created, f"{p.action}d")
-                outcomes.append(Outcome(primary[p.person_id], "pushed", f"{verb} in {sink.name} CRM as {r.crm_id}",
-                                        p.person_id))
+                note = f"; {r.error}" if r.error else ""  # e.g. written, but its company link failed
+                outcomes.append(Outcome(primary[p.person_id], "pushed",
+                                        f"{verb} in {sink.name} CRM as {r.crm_id}{note}", p.person_id))
             elif r.outcome == "deferred":
                 held.append((p.person_id, "crm_deferred", f"not pushed to {sink.name} yet: {r.error}"))
             else:
@@ -212,7 +235,7 @@ def _requalified_result(p: PlannedPush, r: PushResult | None, sink: str) -> str:
         return f"held: {sink} gave no answer"
     if r.outcome == "confirmed":
         verb = {True: "created", False: "updated"}.get(r.created, f"{p.action}d")
-        return f"{verb} in {sink} CRM as {r.crm_id}"
+        return f"{verb} in {sink} CRM as {r.crm_id}" + (f"; {r.error}" if r.error else "")
     return f"held: {sink} did not take it: {r.error}"
 
 

@@ -54,7 +54,7 @@ def preview_push(cfg: Config, run_id: str | None = None) -> PushPreview:
     engine = engine_for(cfg.warehouse_url)
     records = prospect_records(pd.read_parquet(path))
     try:
-        sink = make_sink(cfg.sink, engine, path.parent)
+        sink = make_sink(cfg.sink, engine, path.parent, cfg.redis_url)  # the lookups share the CRM budget
         plan = make_plan(sink, engine, records)
     except (ValueError, NotImplementedError, RuntimeError) as exc:  # what sinks raise for setup problems
         raise SinkNotReady(str(exc)) from exc

@@ -22,11 +22,11 @@ from enrichment.suppress import suppression_reason
 from leadpipe.core.schema import PROSPECT_FIELDS
 from leadpipe.core.spreadsheet import neutralise_row
 from leadpipe.pipeline.dag_settings import crm_labels
-from leadpipe.pipeline.push import make_sink, record_confirmed, sink_settings_for
+from leadpipe.pipeline.push import make_sink, record_confirmed, sink_settings_for, sync_named_list
 from leadpipe.pipeline.settings import Config
 from leadpipe.pipeline.suppression_files import load_lists
 from leadpipe.store import ledger
-from leadpipe.store.warehouse import engine_for, membership, outcomes, people, push_ledger, raw_rows
+from leadpipe.store.warehouse import engine_for, membership, migrate, outcomes, people, push_ledger, raw_rows
 
 log = logging.getLogger("leadpipe")
 
@@ -213,21 +213,36 @@ def sink_for(cfg: Config, target: str, folder: Path) -> Sink:
     """Turn a CRM target into a sink through the same registry as the push stage (the `sink:` section's
     mapping and per-sink settings, with the target's type)."""
     try:
-        return make_sink(sink_settings_for(cfg.sink, target), engine_for(cfg.warehouse_url), folder)
+        return make_sink(sink_settings_for(cfg.sink, target), engine_for(cfg.warehouse_url), folder, cfg.redis_url)
     except (ValueError, NotImplementedError) as exc:
         raise RebuildError(f"CRM target '{target}' cannot be used: {exc}; configured targets: "
                            f"{cfg.airflow.rebuild.crm_targets}") from None
 
 
 def write_list(cfg: Config, run_id: str, folder: Path) -> dict:
-    """Write the planned creates/updates to the CRM, record what it confirmed, and save the list members."""
+    """Write the planned creates/updates to the CRM, record what it confirmed, save the list members, and
+    make the CRM's named list (HubSpot static list, Salesforce Campaign) hold exactly this list's people.
+
+    Called by the DAG's write task after the approval step, with the folder the plan task wrote; the sink
+    comes from the same registry and credentials (Airflow Connection / environment) as the nightly push.
+    """
     plan, planned = load_plan(folder)
     seg = Segment(**plan["segment"])
+    migrate(cfg.warehouse_url)  # the shared CRM request budget's tables (a warehouse from an older version)
     sink = sink_for(cfg, seg.crm_target, folder)
-    results = sink.write(planned, run_id)
-    confirmed = [r for r in results if r.outcome == "confirmed"]
+    engine = engine_for(cfg.warehouse_url)
     hashes = {p.person_id: p.content_hash for p in planned}
-    record_confirmed(engine_for(cfg.warehouse_url), sink.name, run_id, confirmed, hashes)
+    # the ledger is written batch by batch, so a failure later (e.g. in the list sync) loses no confirmation
+    reported: set[str] = set()
+
+    def on_batch(batch: list) -> None:
+        done = [r for r in batch if r.outcome == "confirmed"]
+        record_confirmed(engine, sink.name, run_id, done, hashes)
+        reported.update(r.person_id for r in done)
+
+    results = sink.write(planned, run_id, on_batch)
+    confirmed = [r for r in results if r.outcome == "confirmed"]
+    record_confirmed(engine, sink.name, run_id, [r for r in confirmed if r.person_id not in reported], hashes)
     members = folder / "list_members.csv"
     with members.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)
@@ -237,6 +252,10 @@ def write_list(cfg: Config, run_id: str, folder: Path) -> dict:
     crm = {"target": seg.crm_target, "written": len(confirmed), "failed": len(failed),
            "unchanged": sum(p.action == "skip" for p in planned), "members_csv": str(members),
            "errors": sorted({r.error for r in failed if r.error})[:10]}
+    if sink.capabilities.named_lists:
+        # the list's people are the plan's (created, updated or unchanged); anyone the CRM has not confirmed
+        # is left off and counted as not_in_crm; people who left the segment are removed from the list
+        crm["named_list"] = sync_named_list(sink, seg.list_name, [p.person_id for p in planned], engine)
     ledger.write_json(folder / "crm_result.json", crm)
     log.info("rebuild %s: %d written to %s, %d failed, %d unchanged", seg.list_name, len(confirmed),
              seg.crm_target, len(failed), crm["unchanged"])

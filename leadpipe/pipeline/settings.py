@@ -151,6 +151,7 @@ class Config(Strict):
     warehouse_url: str = ""
     runs_url: str = ""  # LEADPIPE_RUNS_URL: run files on object storage (leadpipe.store.run_files); "" = {home}/runs
     runs_conn_id: str = ""  # LEADPIPE_RUNS_CONN_ID: the Airflow Connection with that storage's credentials
+    redis_url: str = ""  # LEADPIPE_REDIS_URL: where the shared CRM request budget lives; "" = the warehouse
 
     @model_validator(mode="after")
     def _unique_sources(self) -> Config:
@@ -199,4 +200,5 @@ def load_config(path: str | Path | None = None) -> Config:
     data["warehouse_url"] = os.environ.get("LEADPIPE_WAREHOUSE_URL") or f"sqlite:///{home / 'warehouse.db'}"
     data["runs_url"] = os.environ.get("LEADPIPE_RUNS_URL", "")
     data["runs_conn_id"] = os.environ.get("LEADPIPE_RUNS_CONN_ID", "")
+    data["redis_url"] = os.environ.get("LEADPIPE_REDIS_URL", "")
     return validate_settings(Config, data, path)

@@ -8,7 +8,9 @@ objects must match them, which a test checks.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -81,7 +83,7 @@ raw_rows = Table(
     Column("ingested_at", DateTime(timezone=True), nullable=False),
     # 0002: SHA-256 of the payload (leadpipe.store.row_hashes), so a grown file is ingested for its new rows only
     Column("row_hash", String(64)),
-    Index("ix_raw_rows_source_file_hash", "source", "source_file", "row_hash"),
+    Index("ix_raw_rows_source_hash", "source", "row_hash"),  # source_file is TEXT: MariaDB cannot index it whole
 )
 
 people = Table(
@@ -368,6 +370,25 @@ erasures = Table(
 )
 
 
+# 0004_crm_request_budget: one CRM request budget shared by every process (leadpipe.store.request_budget).
+# A row per budget (its lock row and a shared "paused until" after a 429), and a row per request in the
+# rolling window (started_us while in flight, answered_us once answered; times are epoch microseconds).
+crm_budgets = Table(
+    "crm_budgets",
+    metadata,
+    Column("budget_key", String(200), primary_key=True),
+    Column("paused_until_us", BigInteger, nullable=False),
+    Column("touched", BigInteger, nullable=False),
+)
+crm_requests = Table(
+    "crm_requests",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("budget_key", String(200), nullable=False, index=True),
+    Column("started_us", BigInteger, nullable=False),
+    Column("answered_us", BigInteger),
+)
+
 IN_CHUNK = 5_000  # SQLite caps bound parameters per statement; keep every IN (...) list below it
 
 
@@ -418,18 +439,68 @@ class RetiredRevision(RuntimeError):
     """The warehouse was made by a pre-release schema revision that no migration leads on from."""
 
 
+# Several processes may migrate one warehouse at once (API-server workers starting together, a CLI run next
+# to Airflow tasks). Each migration runs whole under a lock, so the second one finds the schema at head.
+MIGRATION_LOCK_ID = 7_366_188_043_617_329  # PostgreSQL advisory lock key: any constant no other code uses
+MIGRATION_LOCK_NAME = "leadpipe_warehouse_migrate"  # MariaDB/MySQL GET_LOCK name
+MIGRATION_LOCK_WAIT_SECONDS = 300
+_in_process = threading.Lock()  # Alembic's command API keeps global state: one migration per process at a time
+
+
 def migrate(url: str) -> None:
-    """Bring the warehouse schema to the newest Alembic revision (safe to call every run)."""
+    """Bring the warehouse schema to the newest Alembic revision (safe to call every run, from many processes).
+
+    Atomic and serialised: on SQLite the whole upgrade is one `BEGIN IMMEDIATE` transaction (SQLite's own
+    write lock, so no process sees a half-made schema and a crash leaves none); on PostgreSQL it runs in one
+    transaction holding an advisory lock; on MariaDB/MySQL (DDL is not transactional there) under GET_LOCK.
+    """
     # Alembic only when migrating: the CLI and the webhook import this module for its tables.
     from alembic import command
     from alembic.config import Config as AlembicConfig
 
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
-    with engine_for(url).begin() as conn:
+    with _in_process, engine_for(url).connect() as conn, _migration_lock(conn):
         _restamp_retired_head(conn, url)
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+        conn.commit()
+
+
+@contextmanager
+def _migration_lock(conn: Connection) -> Iterator[None]:
+    """Hold the backend's cross-process migration lock for the body; the transaction is begun here."""
+    dialect = conn.dialect.name
+    if dialect == "sqlite":
+        # pysqlite would run DDL outside any transaction; an explicit BEGIN IMMEDIATE makes it one, and waits
+        # (the connect timeout) while another process holds the write lock.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        yield
+    elif dialect == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_ID})
+        yield  # released with the transaction
+    elif dialect in ("mysql", "mariadb"):
+        got = conn.execute(text("SELECT GET_LOCK(:name, :wait)"),
+                           {"name": MIGRATION_LOCK_NAME, "wait": MIGRATION_LOCK_WAIT_SECONDS}).scalar()
+        if got != 1:
+            raise TimeoutError(f"another process has been migrating the warehouse for over "
+                               f"{MIGRATION_LOCK_WAIT_SECONDS} s (lock {MIGRATION_LOCK_NAME}); try again later")
+        try:
+            yield
+        finally:
+            conn.rollback()  # nothing if the body committed; a failed body's open transaction otherwise
+            conn.execute(text("SELECT RELEASE_LOCK(:name)"), {"name": MIGRATION_LOCK_NAME})
+            conn.commit()
+    else:
+        yield
+
+
+def head_revision() -> str:
+    """The newest migration's revision id: what a migrated warehouse is stamped with."""
+    # Alembic only when asked: the CLI and the webhook import this module for its tables.
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory(str(Path(__file__).parent / "migrations")).get_current_head()
 
 
 def _restamp_retired_head(conn: Connection, url: str) -> None:

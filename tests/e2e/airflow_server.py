@@ -138,6 +138,9 @@ def start_airflow(airflow_home: Path, env_extra: dict[str, str],
     server = AirflowServer(url, proc, log_path)
     try:
         server.wait_for("Airflow API", lambda: server.api("GET", "/version")[0] == 200, timeout=420)
+        # the CRM pools the push and rebuild write tasks queue in, as `make airflow` creates them
+        subprocess.run([sys.executable, "-m", "leadpipe.airflow_app.pools"], env=env, check=True,
+                       capture_output=True, timeout=120)
         if users:
             name, (_, password) = next(iter(users.items()))
             server.token = server.login(name, password)

@@ -117,6 +117,12 @@ class EmulatorServer:
 
     def _dispatch(self, method: str, path: str, query: str, headers: dict, raw: bytes) -> Response | None:
         entry = {"method": method, "path": path, "query": query, "t": time.monotonic()}
+        refused = self.check_request(method, path, query, headers, raw)  # before faults: every request is checked
+        if refused is not None:
+            entry["status"] = refused.status
+            with self.lock:
+                self.log.append(entry)
+            return refused
         with self.lock:
             for f in self.faults:
                 if (f.method in (None, method)) and re.search(f.path, path) and (f.times is None or f.times > 0):
@@ -141,6 +147,10 @@ class EmulatorServer:
 
     def handle(self, method: str, path: str, query: str, headers: dict, raw: bytes) -> Response:
         raise NotImplementedError
+
+    def check_request(self, method: str, path: str, query: str, headers: dict, raw: bytes) -> Response | None:
+        """A request the API specification does not allow gets this answer (None: it is allowed)."""
+        return None
 
     def calls(self, pattern: str, status: int | None = None) -> list[dict]:
         with self.lock:

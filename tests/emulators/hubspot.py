@@ -5,19 +5,30 @@ sources in /work/shared/notes/crm-apis.md: bearer tokens, 100-input batches, ups
 the `new` flag, 207 multi-status with per-input errors, 400 for unknown properties or a non-unique idProperty,
 429 with policyName TEN_SECONDLY_ROLLING / DAILY (Retry-After optional), rate-limit headers, and injectable
 faults (423, 5xx, dropped connections) per test.
+
+Every request body is checked against hubspot-api-client's generated models first (tests/emulators/hubspot_spec.py):
+a body the spec does not allow gets HubSpot's 400 and is kept in `violations`, and `stop()` then fails the test.
+
+Spec-valid hostile answers, switched on per test (`Hostile`): a whole batch refused 400/409 when one input is bad
+(as integrators report for batch upsert: airbytehq/airbyte#76340), results that echo neither the trace id nor the
+idProperty value and come back in any order, errors inside a 200 association answer. Errors never carry the
+input ids: HubSpot documents no such field.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import random
 import re
 import time
 import uuid
 from collections import deque
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from tests.emulators.httpbase import EmulatorServer, Response
+from tests.emulators.hubspot_spec import SpecError, check_body
 
 STANDARD_PROPS = {
     "contacts": {"email", "firstname", "lastname", "company", "jobtitle", "phone", "country", "website",
@@ -37,10 +48,25 @@ def _err(status: int, category: str, message: str, **extra: object) -> Response:
                              "category": category, **extra})
 
 
+@dataclass
+class Hostile:
+    """Answers the real API gives that a reading of the docs would not expect (all spec-valid)."""
+
+    whole_batch: int | None = None  # 400 or 409: a batch upsert holding one rejected input is refused whole
+    echo: bool = True  # False: results carry no objectWriteTraceId, no idProperty value, and come in any order
+    assoc_errors_in_200: bool = False  # association failures answered 200 (status COMPLETE) with errors[]
+
+
 class HubSpotEmulator(EmulatorServer):
     def __init__(self, token: str = "pat-na1-test", burst: int = 190, window: float = 10.0,
-                 daily: int = 625_000, retry_after: bool = False, search_lag: float = 0.0):
+                 daily: int = 625_000, retry_after: bool = False, search_lag: float = 0.0,
+                 hostile: Hostile | None = None):
         super().__init__()
+        self.hostile = hostile or Hostile()
+        self.violations: list[str] = []  # requests the official models refuse; stop() fails the test on any
+        self.shuffle = random.Random(7)
+        self.reject_companies: dict[str, tuple[str, str]] = {}  # company key -> (category, message)
+        self.refuse_links: dict[str, str] = {}  # company id -> message: associations to it fail
         self.tokens = {token}
         self.burst, self.window, self.daily = burst, window, daily
         self.retry_after = retry_after
@@ -60,6 +86,22 @@ class HubSpotEmulator(EmulatorServer):
         self._indexes: dict[tuple[str, str], tuple[int, dict[str, dict]]] = {}
 
     # ---- plumbing -----------------------------------------------------------------------------------------
+    def check_request(self, method: str, path: str, query: str, headers: dict, raw: bytes) -> Response | None:
+        try:
+            body = json.loads(raw) if raw else None
+            check_body(method, path, body)
+        except (SpecError, ValueError) as exc:
+            with self.lock:
+                self.violations.append(f"{method} {path}: {exc}")
+            return _err(400, "VALIDATION_ERROR", f"Invalid input JSON: {exc}")
+        return None
+
+    def stop(self) -> None:
+        super().stop()
+        if self.violations:
+            raise AssertionError(f"{len(self.violations)} request(s) the HubSpot API spec does not allow: "
+                                 + "; ".join(self.violations[:3]))
+
     def handle(self, method: str, path: str, query: str, headers: dict, raw: bytes) -> Response:
         auth = headers.get("Authorization") or headers.get("authorization") or ""
         if auth.removeprefix("Bearer ") not in self.tokens:
@@ -180,14 +222,21 @@ class HubSpotEmulator(EmulatorServer):
         keys = [str(i["id"]).lower() if i["idProperty"] == "email" else str(i["id"]) for i in inputs]
         if len(set(keys)) != len(keys):
             return _err(400, "VALIDATION_ERROR", "Duplicate IDs found in batch input")
-        results, errors = [], []
         indexes = {p: self._index(otype, p) for p in id_props}
-        for inp in inputs:
-            email = str(inp["id"]).lower() if inp["idProperty"] == "email" else (inp["properties"] or {}).get("email")
-            if otype == "contacts" and email and email.lower() in self.reject:
-                category, message = self.reject[email.lower()]
-                errors.append({"status": "error", "category": category, "message": message,
-                               "context": {"ids": [str(inp["id"])]}, "errors": [], "links": {}})
+        refused = {i: self._rejected(otype, inp) for i, inp in enumerate(inputs)}
+        refused = {i: why for i, why in refused.items() if why}
+        if refused and self.hostile.whole_batch:  # one bad input sinks the whole batch; nothing is written
+            category, message = next(iter(refused.values()))
+            if self.hostile.whole_batch == 409:
+                return _err(409, "CONFLICT", message)
+            detail = [{"isValid": False, "message": message, "error": category, "name": "email"}]
+            return _err(400, "VALIDATION_ERROR", f"Property values were not valid: {json.dumps(detail)}")
+        results, errors = [], []
+        for n, inp in enumerate(inputs):
+            if n in refused:
+                category, message = refused[n]
+                errors.append({"status": "error", "category": category, "message": message, "errors": [],
+                               "links": {}})
                 continue
             prop = inp["idProperty"]
             key = str(inp["id"]).lower() if prop == "email" else str(inp["id"])
@@ -204,16 +253,26 @@ class HubSpotEmulator(EmulatorServer):
             self._indexed(otype, obj, new)
             if otype == "contacts":
                 self.upsert_flags.append(new)
-            res = {"id": obj["id"], "new": new, "properties": dict(obj["properties"]), "createdAt": obj["createdAt"],
+            props = dict(obj["properties"]) if self.hostile.echo else {
+                "hs_object_id": obj["id"], "createdate": obj["createdAt"], "lastmodifieddate": obj["updatedAt"]}
+            res = {"id": obj["id"], "new": new, "properties": props, "createdAt": obj["createdAt"],
                    "updatedAt": obj["updatedAt"], "archived": False}
-            if inp.get("objectWriteTraceId"):
+            if inp.get("objectWriteTraceId") and self.hostile.echo:
                 res["objectWriteTraceId"] = inp["objectWriteTraceId"]
             results.append(res)
+        if not self.hostile.echo:
+            self.shuffle.shuffle(results)
         out = {"status": "COMPLETE", "results": results, "requestedAt": _now(), "startedAt": _now(),
                "completedAt": _now()}
         if errors:
             out.update(numErrors=len(errors), errors=errors)
         return Response(207 if errors else 200, out)
+
+    def _rejected(self, otype: str, inp: dict) -> tuple[str, str] | None:
+        if otype == "contacts":
+            email = str(inp["id"]).lower() if inp["idProperty"] == "email" else (inp["properties"] or {}).get("email")
+            return self.reject.get((email or "").lower())
+        return self.reject_companies.get(str(inp["id"]))
 
     def _batch_read(self, otype: str, body: dict) -> Response:
         inputs = (body or {}).get("inputs") or []
@@ -272,7 +331,11 @@ class HubSpotEmulator(EmulatorServer):
             c, co = str(inp["from"]["id"]), str(inp["to"]["id"])
             if c not in self.objects["contacts"] or co not in self.objects["companies"]:
                 errors.append({"status": "error", "category": "VALIDATION_ERROR",
-                               "message": f"No contacts or companies with ids {c}, {co}", "context": {"ids": [c]}})
+                               "message": f"No contacts or companies with ids {c}, {co}", "errors": [], "links": {}})
+                continue
+            if co in self.refuse_links:
+                errors.append({"status": "error", "category": "VALIDATION_ERROR", "message": self.refuse_links[co],
+                               "errors": [], "links": {}})
                 continue
             self.assocs.add((c, co))
             results.append({"from": {"id": c}, "to": {"id": co},
@@ -280,7 +343,7 @@ class HubSpotEmulator(EmulatorServer):
         out = {"status": "COMPLETE", "results": results, "startedAt": _now(), "completedAt": _now()}
         if errors:
             out.update(numErrors=len(errors), errors=errors)
-        return Response(207 if errors else 200, out)
+        return Response(207 if errors and not self.hostile.assoc_errors_in_200 else 200, out)
 
     def _list_view(self, lid: str) -> dict:
         lst = self.lists[lid]

@@ -55,7 +55,8 @@ def test_check_hubspot_reads_once_and_writes_nothing(home: Path, tmp_path: Path,
         monkeypatch.setenv("LEADPIPE_HUBSPOT_TOKEN", "pat-na1-revoked-secret")
         out = run(cfg, "check", "hubspot")
         assert out.exit_code == 1
-        assert out.output.startswith("Error: sink hubspot: HubSpot refused the credentials")
+        assert "PROBLEM  token: HubSpot refused the credentials" in out.output
+        assert out.output.rstrip().endswith("Error: sink hubspot: 1 problem(s) to fix before pushing; see above")
         assert "Traceback" not in out.output and "revoked-secret" not in out.output
         assert out.exception is None or isinstance(out.exception, SystemExit)
     finally:

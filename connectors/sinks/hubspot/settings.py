@@ -40,7 +40,10 @@ class HubSpotSettings(Strict):
     batch_size: int = Field(100, ge=1, le=100, description="Contacts per batch upsert (HubSpot allows 100).")
     association_batch_size: int = Field(1000, ge=1, le=2000)
     concurrency: int = Field(2, ge=1, le=8, description="Parallel requests sharing the one rate budget.")
-    max_retries: int = Field(8, ge=0, le=50, description="Retries of one call on 429/423/5xx before giving up.")
+    max_retries: int = Field(8, ge=0, le=50, description="Retries of one call on 423/5xx or a dropped connection "
+                             "before giving up; 429s are waited out up to 5 times as often (at least 20).")
+    retry_max_seconds: float = Field(600, ge=0, le=3600, description="No retry of one call starts later than "
+                                     "this after its first try (shared retry policy).")
     company_key_property: str = Field("lp_domain_key", description="Unique company property holding the domain.")
     associate_companies: bool = True
     match_existing: bool = Field(True, description="Read matching CRM contacts by email before pushing new "

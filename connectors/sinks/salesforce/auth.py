@@ -28,7 +28,7 @@ import requests
 
 from connectors.sinks.base import SinkAuthError
 from connectors.sinks.credentials import connection
-from connectors.sinks.retry import GIVE_UP, RetryPolicy, Verdict, classify_status
+from leadpipe.core.retry import GIVE_UP, RetryPolicy, Verdict, classify_status
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from `duplicateResult` or the real, misspelt `duplicateResut` key.
 
 Every request goes through `SalesforceSession` (auth.py): an expired session (401 INVALID_SESSION_ID) is
 renewed once per request; 5xx, 429 and UNABLE_TO_LOCK_ROW are retried with backoff by the shared policy
-(connectors/sinks/retry.py). Records refused per record with UNABLE_TO_LOCK_ROW are sent again under the
+(leadpipe/core/retry.py). Records refused per record with UNABLE_TO_LOCK_ROW are sent again under the
 same policy; what is still locked or unavailable after it is left for the next run (deferred). 403
 REQUEST_LIMIT_EXCEEDED (Salesforce's daily limit: no 429, no Retry-After) stops cleanly.
 
@@ -46,9 +46,9 @@ from connectors.sinks.base import (
     SinkQuotaExhausted,
     chunks,
 )
-from connectors.sinks.retry import RetryPolicy, Verdict
 from connectors.sinks.salesforce.auth import SalesforceSession, oauth_config
 from connectors.sinks.salesforce.settings import CAPABILITIES, SalesforceSettings
+from leadpipe.core.retry import RetryPolicy, Verdict
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +129,11 @@ class SalesforceSink(Sink):
 
     def sync_list(self, list_name: str, crm_ids: list[str], list_id: str | None = None) -> tuple[str, int, int]:
         return sync_campaign(self, list_name, crm_ids)
+
+    def check_setup(self) -> list:  # crmlists: `leadpipe sinks check salesforce` (connectors/sinks/salesforce/check.py)
+        from connectors.sinks.salesforce.check import check_salesforce  # only the check command needs it
+
+        return check_salesforce(self)
 
     def _row(self, p: PlannedPush) -> dict:
         row = self.mapping.payload(p.record, p.existing)

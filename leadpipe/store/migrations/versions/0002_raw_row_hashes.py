@@ -35,7 +35,9 @@ def _erased(payload: dict) -> bool:
 
 def upgrade() -> None:
     op.add_column("raw_rows", sa.Column("row_hash", sa.String(64)))
-    op.create_index("ix_raw_rows_source_file_hash", "raw_rows", ["source", "source_file", "row_hash"])
+    # (source, row_hash), not the file name too: source_file is TEXT, which MariaDB cannot index whole; a
+    # SHA-256 is selective enough that the file name is checked on the few rows the index finds
+    op.create_index("ix_raw_rows_source_hash", "raw_rows", ["source", "row_hash"])
     op.add_column("source_files", sa.Column("rows_already_ingested", sa.Integer, nullable=False,
                                             server_default="0"))
     _backfill()
@@ -61,5 +63,5 @@ def _backfill() -> None:
 
 def downgrade() -> None:
     op.drop_column("source_files", "rows_already_ingested")
-    op.drop_index("ix_raw_rows_source_file_hash", table_name="raw_rows")
+    op.drop_index("ix_raw_rows_source_hash", table_name="raw_rows")
     op.drop_column("raw_rows", "row_hash")
