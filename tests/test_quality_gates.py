@@ -395,3 +395,14 @@ def test_a_vendor_whose_weekly_list_shrinks_by_90_percent_is_stopped_in_the_run(
     assert "the batch has only 10 rows, fewer than the 20 expected: the export looks truncated or wrong" in why
     assert "vendor_x usually sends about 99 rows (median of the last 3 runs: 98, 99, 100)" in why
     assert summary["outcomes"]["quarantined"] == 10 and summary["funnel"]["pushed"] == 0
+    # the same plain sentence as the run's status in summary.json, the report and the CLI
+    stored = json.loads((Path(summary["outputs"]["run_folder"]) / "summary.json").read_text(encoding="utf-8"))
+    assert stored["status"] == "failed"
+    [reason] = stored["reasons"]
+    assert reason.startswith("vendor_x: the batch was stopped before any CRM write: ") and why in reason
+    assert "the batch has only 10 rows, fewer than the 20 expected" in reason
+    page = " ".join(Path(summary["outputs"]["report_html"]).read_text(encoding="utf-8").split())
+    assert "The run failed:" in page and "the batch has only 10 rows, fewer than the 20 expected: the export looks " \
+        "truncated or wrong" in page
+    shown = CliRunner().invoke(main, ["--config", str(home / "leadpipe.yaml"), "funnel", "week-3"])
+    assert "  status: FAILED" in shown.output and f"  why: {reason}" in shown.output

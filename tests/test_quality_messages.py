@@ -157,6 +157,18 @@ def test_leadpipe_run_prints_the_status_and_the_reasons(failed_run: dict) -> Non
     assert "  status: FAILED" in result.output
     for source, sentence in STOPPED.items():
         assert f"  why: {source}: the batch was stopped before any CRM write: {sentence}" in result.output
+    # row-level checks: each quarantined row's whole reason, with the file's row number and the value
+    assert "  quarantined 1 row: email is not a valid address" in result.output
+    for reason in ROW_REASONS:
+        assert f"    - {reason}" in result.output, reason
+
+
+def test_the_funnel_in_the_task_log_names_checks_but_never_the_values(failed_run: dict) -> None:
+    from leadpipe.pipeline.funnel import format_funnel
+
+    logged = format_funnel(failed_run["summary"], for_logs=True)
+    assert "  quarantined 1 row: no first or last name" in logged and "(rows 9-11 of bad_emails.csv)" in logged
+    assert not any(value in logged for value in PERSONAL)
 
 
 def test_logs_name_rows_but_never_the_values(failed_run: dict) -> None:
@@ -202,3 +214,60 @@ def test_a_failed_step_marks_the_run_failed_until_a_retry_succeeds(tmp_path: Pat
     assert run_status(ctx)[:2] == ("failed", ["the step push failed: ConnectionError, see the task's log"])
     ctx.forget_note("stage_errors", "push")  # the retry went through
     assert run_status(ctx)[0] == "succeeded"
+
+
+def _every_check():
+    """Every check of every suite, built with every option that adds checks (volume history, CRM-required
+    fields, each do-not-contact list)."""
+    from expectations.normalised_leads import build_normalised_leads_suite
+    from expectations.prospects import CrmFields, DoNotContact, build_prospects_suite
+    from expectations.raw_batch import VolumeHistory, build_raw_batch_suite
+    from expectations.settings import ValidationConfig
+
+    thresholds = ValidationConfig(required_columns=["email", "company"]).for_source("vendor_x")
+    suites = [
+        build_raw_batch_suite(thresholds, VolumeHistory((100, 100, 100))),
+        build_normalised_leads_suite(),
+        build_prospects_suite(CrmFields(("email", "last_name", "company"), ("email", "last_name", "company")), 40, 85,
+                              DoNotContact(frozenset({"a@b.de"}), frozenset({"b.de"}), frozenset({"+4930123456"}))),
+    ]
+    return [check for suite in suites for check in suite.checks]
+
+
+GX_WORDS = ("expect_", "min_value", "max_value", "strict_min", "observed", "raw_row_id", "unexpected", "_status",
+            "any_name_given", "has_name", "email_domain", "failed the check", "check '")
+
+
+def test_every_check_of_every_suite_has_a_plain_sentence_with_rows_and_value() -> None:
+    """No check falls back to Great Expectations' terms: each row-level sentence names the file's row (as a
+    spreadsheet numbers it) and the offending value; each table-level sentence says what is wrong in words."""
+    from expectations.messages import _TABLE_TITLES, Example, Finding, place, row_sentence, title
+
+    checks = _every_check()
+    assert len({c.name for c in checks}) >= 20  # the three suites' checks, not a subset
+    for check in checks:
+        exp = check.expectation
+        kind, column = exp.expectation_type, getattr(exp, "column", None)
+        kwargs = {k: getattr(exp, k) for k in ("min_value", "max_value", "mostly") if getattr(exp, k, None) is not None}
+        heading = title(kind, column)
+        assert not any(w in heading for w in GX_WORDS), (check.name, heading)
+        if kind in _TABLE_TITLES:
+            for observed in (0, 3, 10_000):
+                said = Finding(check.name, check.severity, kind, column, kwargs, observed=observed).text()
+                assert said and not any(w in said for w in GX_WORDS), (check.name, said)
+            continue
+        # no value to quote: the failing value is the empty cell itself, or our own row link (a pipeline bug)
+        missing = kind == "expect_column_values_to_not_be_null" or column == "raw_row_id"
+        value = None if missing else "bad value 1"
+        one = row_sentence(kind, column, place("vendor_x.csv", 56), value, kwargs=kwargs)
+        assert "row 57 of vendor_x.csv" in one and (missing or "'bad value 1'" in one), (check.name, one)
+        assert not any(w in one for w in GX_WORDS), (check.name, one)
+        logged = row_sentence(kind, column, place("vendor_x.csv", 56), value, values=False, kwargs=kwargs)
+        assert "bad value 1" not in logged and "row 57 of vendor_x.csv" in logged, (check.name, logged)
+        batch = Finding(check.name, check.severity, kind, column, kwargs, failed=4, checked=10,
+                        examples=tuple(Example("vendor_x.csv", n, None if missing else f"bad value {n}")
+                                       for n in (5, 6, 7, 8)))
+        said = batch.text()
+        assert "rows 6-9 of vendor_x.csv" in said and (missing or "'bad value 5'" in said), (check.name, said)
+        assert not any(w in said for w in GX_WORDS), (check.name, said)
+        assert "bad value" not in batch.text(values=False) and "rows 6-9" in batch.text(values=False)

@@ -9,6 +9,7 @@ is answered here by the test (no Airflow metadata DB); the e2e test answers it f
 from __future__ import annotations
 
 import csv
+import html
 import io
 from pathlib import Path
 
@@ -305,6 +306,13 @@ def test_every_link_in_a_nightly_report_works_through_the_ui(airflow_auth, demo_
     # one Data Docs site per validated source and one for the prospects before the push
     assert sum("data_docs/" in h for h in links) == len(summary["data_docs"]) == 4
     report = _get(client, urljoin(run_url, "report.html"), admin)
+    # the report as served says the run's status and every quarantined row in plain words, with the value
+    shown = html.unescape(report.text)
+    assert summary["status"] == "succeeded" and "The run succeeded." in shown
+    examples = [e for q in summary["quarantine"] for e in q["examples"]]
+    assert examples and all(e in shown for e in examples)
+    assert re.search(r"lead values \(\w+\)</td><td class='warn'>passed, \d+ rows? quarantined", shown)
+    assert "failed" not in re.sub(r"<[^>]+>", " ", shown)
     report_links = re.findall(r'href="([^"]+)"', report.text)
     assert report_links and any("data_docs/" in h for h in report_links)
     for href in {*links, *report_links}:
@@ -347,3 +355,32 @@ def test_no_requested_path_reaches_outside_the_run_folder(home: Path) -> None:
             assert real != (home / "secret.html").resolve()
 
     check()
+
+
+def test_every_nightly_report_url_refuses_strangers(airflow_auth, client, home: Path) -> None:
+    """Each file a nightly run serves (report, summary, CRM import as CSV and Excel, Data Docs): no login is
+    401 (a browser goes to the login page), a user who may not read the DAG gets 403, a viewer gets the file."""
+    from leadpipe.pipeline.context import run_folder
+    from leadpipe.pipeline.run_outputs import OUTPUTS
+    from leadpipe.pipeline.settings import load_config
+
+    folder = run_folder(load_config(), RUN)
+    site = folder / "data_docs" / "vendor" / "site"
+    site.mkdir(parents=True)
+    (site / "index.html").write_text("<p>Anna Berg anna@kunde.de</p>", encoding="utf-8")
+    (folder / "report.html").write_text("<p>Anna Berg anna@kunde.de</p>", encoding="utf-8")
+    (folder / "summary.json").write_text('{"reasons": ["anna@kunde.de"]}', encoding="utf-8")
+    (folder / "crm_import.csv").write_text("email\nanna@kunde.de\n", encoding="utf-8")
+    paths = ["", *(o.path for o in OUTPUTS[NIGHTLY]), "data_docs/vendor/site/index.html"]
+    assert {"report.html", "summary.json", "crm_import.csv", "crm_import.xlsx"} <= set(paths)
+    outsider = _token(airflow_auth, "outsider", "")
+    viewer = _token(airflow_auth, "viewer", "viewer")
+    for path in paths:
+        url = f"/dags/{NIGHTLY}/runs/{RUN_URL}/{path}"
+        anonymous = _get(client, url)
+        assert anonymous.status_code == 401 and "anna" not in anonymous.text, path
+        browser = _get(client, url, Accept="text/html")
+        assert browser.status_code == 302 and browser.headers["location"].startswith("/auth/login?next="), path
+        refused = _get(client, url, outsider)
+        assert refused.status_code == 403 and "anna" not in refused.text, path
+        assert _get(client, url, viewer).status_code == 200, path

@@ -1,10 +1,11 @@
 """The run funnel as a person reads it: rows in per source -> valid -> people -> qualified -> pushed.
 
 Then the people a config change qualified anew and pushed (they bring no row into the run, so they are not
-in "pushed to the CRM"), the run's status and, when it failed, why. `for_logs` prints the reasons without
-the offending values (the summarise task prints the funnel into its task log). Reasons and warnings quote
-file names from hostile uploads: their control characters are escaped here, once for every place the funnel
-is printed (the terminal, the task log), so one cannot act on a terminal or start a line of its own.
+in "pushed to the CRM"), why rows were quarantined (the first rows' reasons), the run's status and, when it
+failed, why. `for_logs` prints the reasons without the offending values (the summarise task prints the funnel
+into its task log). Reasons and warnings quote file names from hostile uploads: their control characters are
+escaped here, once for every place the funnel is printed (the terminal, the task log), so one cannot act on a
+terminal or start a line of its own.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ def format_funnel(summary: dict, *, for_logs: bool = False) -> str:
                      f"{requal.get('newly_disqualified', 0):,} no longer qualified)")
         lines.append(f"  -> pushed after re-qualification {f.get('pushed_requalified', 0):>8,}")
     lines.append("  outcomes: " + ", ".join(f"{k} {v:,}" for k, v in summary["outcomes"].items()))
+    lines += _quarantine_lines(summary, for_logs)
     lines += _status_lines(summary, for_logs)
     for source, messages in sorted(summary.get("source_warnings", {}).items()):
         lines += [f"  WARNING  {source}: {printable(m)}" for m in messages]
@@ -47,6 +49,17 @@ def format_funnel(summary: dict, *, for_logs: bool = False) -> str:
     for source, docs in sorted(summary.get("data_docs", {}).items()):
         lines.append(f"  Data Docs ({source}): {docs}")
     return "\n".join(lines)
+
+
+def _quarantine_lines(summary: dict, for_logs: bool) -> list[str]:
+    """Why rows were quarantined, per check, with the first rows' whole reasons (the file's row and the value);
+    `for_logs`: the check and the count only (the reasons quote the offending values)."""
+    lines = []
+    for q in summary.get("quarantine") or []:
+        lines.append(f"  quarantined {q['rows']:,} row{'' if q['rows'] == 1 else 's'}: {q['title']}")
+        if not for_logs:
+            lines += [f"    - {printable(reason)}" for reason in q.get("examples", [])]  # values from the files
+    return lines
 
 
 def _status_lines(summary: dict, for_logs: bool) -> list[str]:

@@ -94,8 +94,16 @@ def _pick(dialog, field: str, text: str) -> None:
     dialog.page.keyboard.press("Tab")  # closes the menu; Escape would close the whole dialog
 
 
+def _open_dag(page) -> None:
+    """From wherever the person is: the Dags list in the navigation, then the DAG by name (by clicking)."""
+    page.get_by_role("link", name=re.compile("^Dags$", re.IGNORECASE)).first.click()
+    page.get_by_role("link", name=DAG_ID, exact=True).first.click()
+    page.wait_for_url(re.compile(rf"/dags/{DAG_ID}(/|$|\?)"))
+    page.get_by_role("link", name="Overview", exact=True).wait_for()  # the DAG's page, not the list any more
+
+
 def _fill_form(page, server: AirflowServer, list_name: str, dry_run: bool) -> None:
-    page.goto(f"{server.url}/dags/{DAG_ID}")
+    _open_dag(page)
     page.get_by_role("button", name="Trigger").first.click()
     dialog = page.get_by_role("dialog")
     dialog.get_by_text("The list", exact=True).click()
@@ -142,14 +150,21 @@ def test_dry_run_from_the_form_shows_the_plan(stack, page) -> None:
     assert run["conf"]["dry_run"] is True
     _wait_state(server, run["dag_run_id"], {"success"}, timeout=600)
 
-    page.goto(f"{server.url}/dags/{DAG_ID}/runs/{run['dag_run_id']}")
+    # the run's page by clicking: the DAG, its Runs tab, then the run
+    _open_dag(page)
+    page.get_by_role("link", name="Runs", exact=True).first.click()
+    page.get_by_role("link", name=run["dag_run_id"], exact=True).first.click()
+    page.wait_for_url(re.compile(r"/runs/[^/]+/?$"))
     page.get_by_text("success", exact=False).first.wait_for()
-    report = _report_path(home, run["dag_run_id"])
-    page.goto(report.as_uri())
-    assert page.locator("#plan-summary").inner_text() == (
+    # the plan in the rebuild report, opened from the run's Reports tab (not from the server's run folder)
+    page.get_by_role("link", name="Reports", exact=True).click()
+    frame = page.frame_locator('iframe[title="Reports"]')
+    frame.get_by_role("link", name=re.compile("^Rebuild report")).click()
+    assert frame.locator("#plan-summary").inner_text() == (
         "In segment: 4 of 9 people. Plan: 2 creates, 0 updates, 0 skips, 2 suppressions.")
-    assert page.locator("#approval").inner_text() == "dry run: nothing was written"
-    assert page.locator("#crm-result").inner_text() == "nothing was written to a CRM"
+    assert frame.locator("#approval").inner_text() == "dry run: nothing was written"
+    assert frame.locator("#crm-result").inner_text() == "nothing was written to a CRM"
+    assert _report_path(home, run["dag_run_id"]).exists()  # the same page is in the run folder
 
 
 def test_large_list_waits_for_approval_in_the_ui_then_lands_in_the_local_sink(stack, page) -> None:
@@ -173,7 +188,13 @@ def test_large_list_waits_for_approval_in_the_ui_then_lands_in_the_local_sink(st
     with engine.connect() as conn:
         assert conn.execute(select(prospects.c.person_id)).all() == []  # nothing written before approval
 
-    page.goto(f"{server.url}/dags/{DAG_ID}/runs/{run_id}/tasks/approve_crm_write/required_actions")
+    # to the approval by clicking: the run page's "1 Required Actions" (shown while one is pending; the UI
+    # opened the run's page on Trigger) lists it; its task, then the task's Required Action tab
+    page.reload()
+    page.get_by_role("button", name=re.compile("Required Actions")).first.click()
+    page.get_by_role("dialog").get_by_role("link", name="approve_crm_write", exact=True).click()
+    page.get_by_role("link", name=re.compile("^Required Action")).click()
+    page.wait_for_url(re.compile(r"/tasks/approve_crm_write/required_actions"))
     page.get_by_text("Write the prospect list 'DACH buyers live' to local?").first.wait_for()
     IMAGES.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(IMAGES / "approval.png"))
