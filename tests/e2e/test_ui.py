@@ -71,7 +71,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory, hubspot: HubSpotEmulator) ->
     (base / "leadpipe.yaml").write_text(text, encoding="utf-8")
     env = {"LEADPIPE_HOME": str(home), "LEADPIPE_CONFIG": str(base / "leadpipe.yaml"),
            "LEADPIPE_WAREHOUSE_URL": f"sqlite:///{home / 'warehouse.db'}",
-           "AIRFLOW_CONN_HUBSPOT_DEFAULT": json.dumps({"conn_type": "http", "password": HUBSPOT_TOKEN})}
+           "AIRFLOW_CONN_HUBSPOT_DEFAULT": json.dumps({"conn_type": "http", "password": HUBSPOT_TOKEN}),
+           "LEADPIPE_HUBSPOT_TOKEN": ""}  # empty: a developer's own token must not shadow the Connection
     server = start_airflow(base / "airflow", env, users=USERS)
     try:
         server.wait_for(f"{DAG_ID} parsed", lambda: server.api("GET", f"/dags/{DAG_ID}")[0] == 200, timeout=300)
