@@ -3,6 +3,10 @@ read the plan in the report, then write a list that needs approval: open the lis
 page, approve, open the run's report from the DAG run page and download the members, all by clicking.
 The report URLs refuse anonymous requests (401) and a user who may not read the DAG (403).
 The same test saves the screenshots in docs/images/ that docs/airflow-ui.md shows.
+Last, a rebuild with CRM "HubSpot" picked in the form goes through the HubSpot emulator
+(tests/emulators/hubspot.py): the host comes from the config file and the token from the Airflow Connection
+`hubspot_default` (`AIRFLOW_CONN_HUBSPOT_DEFAULT`), as in a deployment, and the emulator's static list then
+holds exactly the people in that run's plan.
 
 Starts its own `airflow standalone` (own AIRFLOW_HOME, free port) over a small hand-checked warehouse
 (tests/rebuild_seed.py): DACH Economic Buyers with score >= 40 are 4 people, 2 of them suppressed (one on
@@ -12,6 +16,8 @@ Screenshots and the page HTML go to test-artifacts/ when a step fails.
 
 from __future__ import annotations
 
+import csv
+import json
 import os
 import re
 import shutil
@@ -21,6 +27,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.airflow_server import REPO, AirflowServer, start_airflow
+from tests.emulators.hubspot import HubSpotEmulator
 from tests.rebuild_seed import seed_warehouse
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1500)]
@@ -32,10 +39,21 @@ DAG_ID = "rebuild_prospect_list"
 # the simple auth manager's users: sales-ops log in as admin here; "outsider" has no role, so the auth
 # manager lets them read no DAG at all (the simple auth manager has no per-DAG permissions)
 USERS = {"admin": ("admin", "e2e-admin-pw"), "outsider": ("", "e2e-outsider-pw")}
+HUBSPOT_TOKEN = "pat-na1-e2e-rebuild"
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[AirflowServer, Path]]:
+def hubspot() -> Iterator[HubSpotEmulator]:
+    """The HubSpot emulator the Airflow tasks write to; it outlives the Airflow server (stack uses it)."""
+    emu = HubSpotEmulator(token=HUBSPOT_TOKEN).start()
+    try:
+        yield emu
+    finally:
+        emu.stop()  # fails the test on any request the official HubSpot models refuse
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory, hubspot: HubSpotEmulator) -> Iterator[tuple[AirflowServer, Path]]:
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} missing: run `make test-e2e-deps` (installs Debian's chromium)")
     base = tmp_path_factory.mktemp("e2e")
@@ -44,10 +62,17 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[AirflowSer
     seed_warehouse(home)
     # Approval is asked for above 1 write here, so the 2-create list needs a person to approve it.
     text = (REPO / "config" / "leadpipe.yaml").read_text(encoding="utf-8")
-    assert "approval_above: 500" in text
-    (base / "leadpipe.yaml").write_text(text.replace("approval_above: 500", "approval_above: 1"), encoding="utf-8")
+    # The form offers HubSpot too; its host is the emulator's (config), its token is in the Connection.
+    for old, new in (("approval_above: 500", "approval_above: 1"),
+                     ("crm_targets: [local]", "crm_targets: [local, hubspot]"),
+                     ("sink:\n  type: local\n", f"sink:\n  type: local\n  hubspot:\n    host: {hubspot.url}\n")):
+        assert old in text, old
+        text = text.replace(old, new)
+    (base / "leadpipe.yaml").write_text(text, encoding="utf-8")
     env = {"LEADPIPE_HOME": str(home), "LEADPIPE_CONFIG": str(base / "leadpipe.yaml"),
-           "LEADPIPE_WAREHOUSE_URL": f"sqlite:///{home / 'warehouse.db'}"}
+           "LEADPIPE_WAREHOUSE_URL": f"sqlite:///{home / 'warehouse.db'}",
+           "AIRFLOW_CONN_HUBSPOT_DEFAULT": json.dumps({"conn_type": "http", "password": HUBSPOT_TOKEN}),
+           "LEADPIPE_HUBSPOT_TOKEN": ""}  # empty: a developer's own token must not shadow the Connection
     server = start_airflow(base / "airflow", env, users=USERS)
     try:
         server.wait_for(f"{DAG_ID} parsed", lambda: server.api("GET", f"/dags/{DAG_ID}")[0] == 200, timeout=300)
@@ -102,12 +127,15 @@ def _open_dag(page) -> None:
     page.get_by_role("link", name="Overview", exact=True).wait_for()  # the DAG's page, not the list any more
 
 
-def _fill_form(page, server: AirflowServer, list_name: str, dry_run: bool) -> None:
+def _fill_form(page, server: AirflowServer, list_name: str, dry_run: bool, crm: str | None = None) -> None:
+    """Fill in and submit the trigger form; ``crm``: the CRM option's label to pick (None: the default)."""
     _open_dag(page)
     page.get_by_role("button", name="Trigger").first.click()
     dialog = page.get_by_role("dialog")
     dialog.get_by_text("The list", exact=True).click()
     dialog.locator("#element_list_name").fill(list_name)
+    if crm:
+        _pick(dialog, "crm_target", crm)
     box = dialog.get_by_role("checkbox", name=re.compile("Dry run"))
     if box.is_checked() != dry_run:
         dialog.get_by_text("Dry run (plan only, write nothing)").click()
@@ -266,3 +294,47 @@ def _report_urls_refuse_strangers(server: AirflowServer, run_id: str) -> None:
         assert status == 302, path  # to Airflow's login page
         status, body = server.request("GET", base + path, token=outsider)
         assert status == 403 and "DACH" not in str(body), path
+
+
+def test_rebuild_into_hubspot_from_the_form_fills_the_static_list(stack, page, hubspot: HubSpotEmulator) -> None:
+    """HubSpot picked in the form: after the approval the emulator's static list holds exactly the plan's people."""
+    server, home = stack
+    name = "DACH buyers HubSpot"
+    _fill_form(page, server, name, dry_run=False, crm="HubSpot")
+    run = _latest_run(server, name)
+    run_id = run["dag_run_id"]
+    assert run["conf"]["crm_target"] == "hubspot"
+
+    def next_step() -> str | None:
+        state = server.api("GET", f"/dags/{DAG_ID}/dagRuns/{run_id}")[1].get("state")
+        if state in ("success", "failed"):
+            return state
+        ti = server.api("GET", f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/approve_crm_write")[1]
+        if ti.get("state") in ("failed", "upstream_failed"):
+            raise AssertionError(f"approval task ended as {ti.get('state')}")
+        return "approve" if ti.get("state") in ("awaiting_input", "deferred") else None
+
+    if server.wait_for("approval request or the end of the run", next_step, timeout=600) == "approve":
+        # by clicking, as in the approval test: the run page's Required Actions, the task, its Required Action tab
+        page.reload()
+        page.get_by_role("button", name=re.compile("Required Actions")).first.click()
+        page.get_by_role("dialog").get_by_role("link", name="approve_crm_write", exact=True).click()
+        page.get_by_role("link", name=re.compile("^Required Action")).click()
+        page.wait_for_url(re.compile(r"/tasks/approve_crm_write/required_actions"))
+        page.get_by_text(f"Write the prospect list '{name}' to hubspot?").first.wait_for()
+        page.get_by_role("button", name="Approve").click()
+    _wait_state(server, run_id, {"success"}, timeout=600)
+
+    folder = _report_path(home, run_id).parent
+    planned = {p["person_id"]: p["record"] for p in json.loads((folder / "plan_records.json").read_text())}
+    with (folder / "list_members.csv").open(encoding="utf-8", newline="") as fh:
+        members = {row["person_id"] for row in csv.DictReader(fh)}
+    assert members and members == set(planned)  # the run wrote what it planned; an empty plan proves nothing
+    crm = json.loads((folder / "crm_result.json").read_text())
+    assert (crm["target"], crm["failed"]) == ("hubspot", 0)
+
+    [list_id] = [lid for lid, lst in hubspot.lists.items() if lst["name"] == name]
+    assert hubspot.lists[list_id]["processingType"] == "MANUAL"  # a static list: members change only when we say
+    on_list = [hubspot.objects["contacts"][cid]["properties"] for cid in hubspot.members[list_id]]
+    assert sorted(c["lp_person_id"] for c in on_list) == sorted(members)
+    assert {c["email"].lower() for c in on_list} == {planned[p]["email"].lower() for p in members}
