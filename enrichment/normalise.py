@@ -39,6 +39,7 @@ from enrichment._legal_forms import LEGAL_FORMS, LONGEST_FORM_WORDS
 from enrichment._name_case import MAC_EXCEPTIONS
 from enrichment._role_addresses import ROLE_LOCAL_PARTS
 from enrichment._shared_domains import SHARED_SITE_DOMAINS
+from enrichment.address import house_number, normalise_postcode, normalise_street, street_with_number
 from leadpipe.core.controls import clean_text
 from leadpipe.core.placeholders import blank_placeholder, is_placeholder
 from leadpipe.core.schema import MAPPABLE_FIELDS
@@ -801,6 +802,7 @@ def _consent(value: object) -> bool | None:
 _NORMALISED: frozenset[str] = frozenset({
     "first_name", "last_name", "email", "phone", "company", "company_key", "website", "domain",
     "country", "state", "job_title", "employees", "email_consent",
+    "street", "address_line2", "house_number", "postcode",
 })
 # fmt: on
 _PASS_THROUGH: tuple[str, ...] = tuple(f for f in MAPPABLE_FIELDS if f not in _NORMALISED)
@@ -854,6 +856,7 @@ def normalise_frame(df: pd.DataFrame) -> pd.DataFrame:
     out["phone"] = text(_map([col("phone"), pd.Series(region)], normalise_phone))
     out["state"] = text(_map([col("state"), pd.Series(country)], state_code))
     out["job_title"] = text(_map([col("job_title")], _field_text("job_title")))
+    _address(out, col, pd.Series(country, index=index), text)
     out["employees"] = pd.array(_map([col("employees")], _employees), dtype="Int64")
     out["email_consent"] = pd.array(_map([col("email_consent")], _consent), dtype="boolean")
 
@@ -864,6 +867,20 @@ def normalise_frame(df: pd.DataFrame) -> pd.DataFrame:
             clean = _pass_through if name in _KEPT_AS_GIVEN else _pass_through_field(name)
             out[name] = pd.Series(_map([out[name]], clean), index=index, dtype=out[name].dtype)
     return out
+
+
+def _address(out: pd.DataFrame, col: Callable[[str], pd.Series], country: pd.Series,
+             text: Callable[[np.ndarray], pd.Series]) -> None:
+    """Street lines, house number and postcode (enrichment.address): line 1 gets a separately given house
+    number joined in, and the number is split back out of line 1 into its own field for matching."""
+    line1 = _map([col("street"), col("house_number"), country],
+                 lambda s, n, c: normalise_street(street_with_number(_field_text("street")(s),
+                                                                      _field_text("house_number")(n), c), c))
+    out["street"] = text(line1)
+    out["house_number"] = text(_map([pd.Series(line1)], house_number))
+    out["address_line2"] = text(_map([col("address_line2"), country],
+                                     lambda s, c: normalise_street(_field_text("address_line2")(s), c)))
+    out["postcode"] = text(_map([col("postcode")], lambda p: normalise_postcode(_field_text("postcode")(p))))
 
 
 def _distinct(columns: Sequence[pd.Series], fn: Callable[..., Any]) -> tuple[np.ndarray, list[Any]]:

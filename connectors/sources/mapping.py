@@ -21,7 +21,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from connectors.sources.base import RawRecord
-from connectors.sources.presets import PRESETS, detect_preset
+from connectors.sources.presets import PRESET_OPTIONAL, PRESETS, detect_preset
+from leadpipe.core.schema import ADDRESS_FIELDS
 
 AUTO_MAP_MIN_SCORE = 90.0
 
@@ -41,9 +42,18 @@ ALIASES: dict[str, tuple[str, ...]] = {
                   "staff count", "employees count"),
     "industry": ("industry", "company industry", "sector", "branche"),
     "job_title": ("job title", "title", "position", "role", "job role", "designation"),
+    # the person's postal address; "stra e" is "Straße" after _norm. A company's address column never feeds
+    # these (see _COMPANY_COLUMN).
+    "street": ("street", "street address", "address", "address line 1", "address 1", "address1", "street 1",
+               "street line 1", "person street", "contact street", "mailing street", "mailing address",
+               "home address", "strasse", "stra e", "adresse", "direccion"),
+    "address_line2": ("address line 2", "address 2", "address2", "street 2", "street line 2",
+                      "street address 2", "person street 2", "adresszusatz", "apartment suite"),
+    "house_number": ("house number", "hausnummer", "street number", "building number", "house no", "hnr"),
     "city": ("city", "town", "person city", "contact city", "stadt"),
     "state": ("state", "region", "state region", "province", "county"),
-    "postcode": ("postcode", "postal code", "zip", "zip code", "plz"),
+    "postcode": ("postcode", "postal code", "zip", "zip code", "plz", "person zip code", "contact zip",
+                 "contact postal code", "person postal code", "postleitzahl"),
     "country": ("country", "country region", "country code", "nation", "land"),
     "email_consent": ("email consent", "consent email", "marketing consent", "opt in", "newsletter opt in",
                       "gdpr consent"),
@@ -51,6 +61,13 @@ ALIASES: dict[str, tuple[str, ...]] = {
                      "timestamp"),
 }
 
+
+# A header naming the company's (or account's, HQ's) address: "Company Street Address", "Company City",
+# "Account Postal Code", "HQ Address". Auto-mapping never feeds it to the person's address fields, however
+# close its wording: a person's street taken from their employer's head office is wrong in the CRM.
+_COMPANY_COLUMN = re.compile(r"^(company|organi[sz]ation|account|employer|firma|firmen|hq|headquarters?|office"
+                             r"|business|corporate)\b")
+_ADDRESS_TARGETS = frozenset(ADDRESS_FIELDS)
 
 _DUPLICATE = re.compile(r"^(?P<base>.+) \((?P<n>[2-9]|[1-9]\d+)\)$")
 
@@ -133,16 +150,17 @@ def map_headers(headers: list[str], preset: str | None = None, overrides: dict[s
     def find(header: str) -> str | None:
         return header if header in headers else by_norm.get(_norm(header))
 
-    for origin, wanted in (("override", overrides or {}), ("preset", PRESETS.get(preset or "", {}))):
+    for origin, wanted in (("override", overrides or {}), ("preset", PRESETS.get(preset or "", {})),
+                           ("preset (optional)", PRESET_OPTIONAL.get(preset or "", {}))):
         for fld, header in wanted.items():
             if fld in fields:
                 continue
             found = find(header)
             if found is None:
-                if not (detected and origin == "preset"):
+                if origin == "override" or (origin == "preset" and not detected):
                     missing.append(header)
             elif found not in fields.values():
-                fields[fld], how[fld] = found, origin
+                fields[fld], how[fld] = found, origin.split(" ")[0]
     if automap:
         choices = [(fld, alias) for fld, aliases in ALIASES.items() for alias in aliases]
         alias_texts = [a for _, a in choices]
@@ -153,6 +171,8 @@ def map_headers(headers: list[str], preset: str | None = None, overrides: dict[s
             if best is None:
                 continue
             fld = choices[best[2]][0]
+            if fld in _ADDRESS_TARGETS and _COMPANY_COLUMN.match(_norm(h)):
+                continue  # the company's address, not the person's
             if fld not in fields:
                 fields[fld], how[fld] = h, f"auto (score {best[1]:.0f})"
     fallbacks, same_as = _repeated_columns(headers, fields, rows)

@@ -124,9 +124,28 @@ PRESETS: dict[str, dict[str, str]] = {
 }
 
 
+# Columns a vendor's export carries only in some variants (the person's postal address): used when present,
+# never counted by detect_preset nor reported missing. The company's address columns these exports also have
+# ("Company Street Address", "Company Address", "Company City") are never the person's (mapping.py).
+PRESET_OPTIONAL: dict[str, dict[str, str]] = {
+    "zoominfo": {
+        "street": "Person Street",
+        "postcode": "Person Zip Code",
+    },
+    "seamless_ai": {
+        "street": "Contact Street",
+        "postcode": "Contact Zip",
+    },
+    "hubspot": {
+        "street": "Street Address",
+        "address_line2": "Street Address 2",
+    },
+}
+
+
 def column_mapping(preset: str | None, overrides: dict[str, str]) -> dict[str, str]:
     """Canonical field -> header, preset first, explicit overrides winning (no look at the file)."""
-    return {**PRESETS.get(preset or "", {}), **overrides}
+    return {**PRESET_OPTIONAL.get(preset or "", {}), **PRESETS.get(preset or "", {}), **overrides}
 
 
 def _header_key(header: str) -> str:

@@ -47,7 +47,14 @@ LEAD_FIELDS: tuple[LeadField, ...] = (
               "'$25 mil. - $50 mil.'); read as a number, a range's lower bound, by enrichment.revenue."),
     # job
     LeadField("job_title", "job", "Job title as given, trimmed."),
-    # geography
+    # geography: the person's postal address (never the company's: see connectors.sources.mapping)
+    LeadField("street", "geography", "Street address line 1 (street and house number), normalised by "
+              "enrichment.address: one case, common abbreviations written out (St. -> Street, Str. -> Straße).",
+              personal=True),
+    LeadField("address_line2", "geography", "Address line 2 (apartment, suite, floor, c/o), normalised as line 1.",
+              personal=True),
+    LeadField("house_number", "geography", "House number split from line 1 (or given in its own column), "
+              "for matching; line 1 keeps it too.", personal=True),
     LeadField("city", "geography", "City as given.", personal=True),
     LeadField("state", "geography", "State / region, ISO 3166-2 subdivision code where known."),
     LeadField("postcode", "geography", "Postal code as given.", personal=True),
@@ -71,6 +78,12 @@ PROSPECT_FIELDS: tuple[str, ...] = (
     "person_id", "email", "first_name", "last_name", "company", "job_title", "phone", "country", "domain",
     "annual_revenue", "market", "seniority", "department", "persona", "score", "tier", "owner", "lead_source",
     "lawful_basis", "consent_evidence", "lia_ref", "dnc_status", "dnc_checked_at",
+    # the postal address (0005_prospect_address), last so that older CRM-import readers keep their columns
+    "street", "address_line2", "city", "state", "postcode",
 )
+
+# The postal address: survivorship takes these from one record as a unit (never the street of one row with
+# the postcode of another). Country stays its own field: it drives market, phone region and compliance.
+ADDRESS_FIELDS: tuple[str, ...] = ("street", "address_line2", "house_number", "city", "state", "postcode")
 
 OUTCOMES: tuple[str, ...] = ("pushed", "merged", "suppressed", "disqualified", "quarantined")

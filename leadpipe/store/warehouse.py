@@ -200,6 +200,12 @@ prospects = Table(
     Column("lia_ref", String(64)),
     Column("dnc_status", String(16)),
     Column("dnc_checked_at", String(10)),
+    # 0005_prospect_address: the postal address
+    Column("street", String(300)),
+    Column("address_line2", String(300)),
+    Column("city", String(200)),
+    Column("state", String(100)),
+    Column("postcode", String(32)),
 )
 
 # 0009: the qualification config fingerprint each run used; a change re-qualifies every person.
