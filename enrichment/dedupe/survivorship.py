@@ -5,6 +5,12 @@ Strategies (config `dedupe.survivorship`): fill_blanks keeps what the golden rec
 row; source_priority from the most trusted source. Every chosen value remembers the raw row it came from.
 A value already in a golden record counts as older than this run's rows and, for source_priority, as coming
 from a source ranked just after the listed ones.
+
+The postal address (leadpipe.core.schema.ADDRESS_FIELDS: street, line 2, house number, city, state, postcode)
+survives as a unit: one row per person gives all of it, blanks included, so a golden record never holds the
+street of one row and the postcode of another. That row is chosen by the strategy configured for `address`
+(else for `street`, else the default) among the rows with the fullest kind of address: a row with a street
+beats one with only a city or postcode, whatever the strategy; rows with no address field take no part.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from enrichment.dedupe.settings import SurvivorshipConfig
+from leadpipe.core.schema import ADDRESS_FIELDS
 
 
 def filled(frame: pd.DataFrame) -> pd.DataFrame:
@@ -59,10 +66,14 @@ def choose(cand: pd.DataFrame, fields: list[str], cfg: SurvivorshipConfig,
     present = filled(cand[fields]).to_numpy() if present is None else present
     values, prov = {}, {}
     by_strategy: dict[str, list[str]] = {}
+    unit = [f for f in fields if f in ADDRESS_FIELDS]
     for f in fields:
-        by_strategy.setdefault(cfg.fields.get(f, cfg.default), []).append(f)
+        if f not in unit:
+            by_strategy.setdefault(cfg.fields.get(f, cfg.default), []).append(f)
     cand = cand.reset_index(drop=True)  # positions below are row numbers
     label = cand["label"].to_numpy()
+    if unit:
+        _address_unit(cand, fields, unit, present, keys, cfg, values, prov)
     for strategy, group in by_strategy.items():
         cols, asc = keys[strategy]
         order = cand.sort_values(cols, ascending=asc, kind="stable").index.to_numpy()
@@ -74,7 +85,32 @@ def choose(cand: pd.DataFrame, fields: list[str], cfg: SurvivorshipConfig,
             lab = pd.Index(label[rows], name="label")
             values[f] = cand[f].take(rows).set_axis(lab)
             prov[f] = cand[f"prov_{f}"].take(rows).set_axis(lab)
-    return pd.DataFrame(values), pd.DataFrame(prov)
+    order = [f for f in fields if f in values]
+    return pd.DataFrame(values)[order] if values else pd.DataFrame(values), \
+        pd.DataFrame(prov)[order] if prov else pd.DataFrame(prov)
+
+
+def _address_unit(cand: pd.DataFrame, fields: list[str], unit: list[str], present: np.ndarray,
+                  keys: dict[str, tuple[list[str], list[bool]]], cfg: SurvivorshipConfig,
+                  values: dict[str, pd.Series], prov: dict[str, pd.Series]) -> None:
+    """The address fields of one row per label, whole (see the module docstring)."""
+    cols = [fields.index(f) for f in unit]
+    has_any = present[:, cols].any(axis=1)
+    has_street = present[:, fields.index("street")] if "street" in unit else np.zeros(len(cand), bool)
+    strategy = cfg.fields.get("address", cfg.fields.get("street", cfg.default))
+    sort_cols, asc = keys[strategy]
+    ranked = cand.assign(no_street=~has_street)
+    order = ranked.sort_values([sort_cols[0], "no_street", *sort_cols[1:]], ascending=[asc[0], True, *asc[1:]],
+                               kind="stable").index.to_numpy()
+    idx = order[has_any[order]]
+    label = cand["label"].to_numpy()
+    _, first_pos = np.unique(label[idx], return_index=True)
+    rows = idx[np.sort(first_pos)]
+    lab = pd.Index(label[rows], name="label")
+    for f in unit:
+        filled_here = present[rows, fields.index(f)]
+        values[f] = cand[f].take(rows).where(filled_here).set_axis(lab)  # the row's blank stays blank
+        prov[f] = cand[f"prov_{f}"].take(rows).where(filled_here).set_axis(lab)
 
 
 def completeness(frame: pd.DataFrame, fields: list[str]) -> np.ndarray:
