@@ -87,4 +87,5 @@ def test_crm_mappings_send_the_qualification_and_compliance_fields() -> None:
     salesforce = FieldMapping(settings.mapping_for("salesforce")).payload(record)
     assert salesforce["LP_Persona__c"] == "Champion" and salesforce["LP_Seniority__c"] == "director"
     assert salesforce["LP_DNC_Checked_At__c"] == "2026-10-01" and salesforce["AnnualRevenue"] == "25000000.0"
-    assert set(settings.mapping_for("hubspot")) == set(PROSPECT_FIELDS)  # HubSpot gets every prospect field
+    # HubSpot gets every prospect field; address line 2 travels inside `address` (connectors.sinks.address)
+    assert set(settings.mapping_for("hubspot")) | {"address_line2"} == set(PROSPECT_FIELDS)

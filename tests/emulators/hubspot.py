@@ -32,7 +32,7 @@ from tests.emulators.hubspot_spec import SpecError, check_body
 
 STANDARD_PROPS = {
     "contacts": {"email", "firstname", "lastname", "company", "jobtitle", "phone", "country", "website",
-                 "lifecyclestage", "annualrevenue", "hs_object_id"},
+                 "lifecyclestage", "annualrevenue", "hs_object_id", "address", "city", "state", "zip"},
     "companies": {"name", "domain", "website", "country", "hs_object_id"},
 }
 UNIQUE_STANDARD = {"contacts": {"email"}, "companies": set()}

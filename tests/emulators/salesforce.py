@@ -88,7 +88,7 @@ class SalesforceEmulator(EmulatorServer):
                        "LeadSource", "AnnualRevenue", "LP_Score__c", "LP_Tier__c", "LP_Market__c", "LP_Persona__c",
                        "LP_Seniority__c", "LP_Department__c", "LP_Owner__c", "LP_Lawful_Basis__c",
                        "LP_Consent_Evidence__c", "LP_LIA_Ref__c", "LP_DNC_Status__c", "LP_DNC_Checked_At__c",
-                       "State", ext_field} | ({"CountryCode", "StateCode"} if picklists else set())
+                       "State", "Street", "City", "PostalCode", ext_field} | ({"CountryCode", "StateCode"} if picklists else set())
         self.jobs: dict[str, dict] = {}
         self.created_flags: list[bool] = []
         self.unprocessed_after: int | None = None  # bulk: leave records after this many unprocessed

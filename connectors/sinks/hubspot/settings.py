@@ -24,6 +24,8 @@ DEFAULT_MAP = {
     "email": "email", "first_name": "firstname", "last_name": "lastname", "company": "company",
     "job_title": "jobtitle", "phone": "phone", "country": "country", "domain": "website",
     "annual_revenue": "annualrevenue",
+    # HubSpot's default contact address properties; line 2 goes into `address` after line 1
+    "street": "address", "city": "city", "state": "state", "postcode": "zip",
     "person_id": "lp_person_id", "score": "lp_score", "tier": "lp_tier", "market": "lp_market",
     "persona": "lp_persona", "seniority": "lp_seniority", "department": "lp_department", "owner": "lp_owner",
     "lead_source": "lp_lead_source", "lawful_basis": "lp_lawful_basis", "consent_evidence": "lp_consent_evidence",

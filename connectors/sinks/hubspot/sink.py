@@ -28,6 +28,7 @@ from hubspot import HubSpot
 from hubspot.crm.properties import PropertyCreate
 from urllib3.util.retry import Retry
 
+from connectors.sinks.address import crm_address
 from connectors.sinks.base import (
     FieldMapping,
     OnBatch,
@@ -382,7 +383,8 @@ class HubSpotSink(Sink):
         items, known = [], {}
         for p in batch:
             email = _email(p)
-            props = self.mapping.payload(p.record, p.existing)
+            # `address` is one line: line 2 follows line 1 after a comma (connectors.sinks.address)
+            props = self.mapping.payload(crm_address(p.record, ", "), p.existing)
             props.pop("email", None)  # the idProperty value is the `id`; HubSpot sets the property from it
             items.append((email, props))
             if (p.existing or {}).get("id"):

@@ -18,6 +18,9 @@ DEFAULT_MAP = {
     "email": "Email", "first_name": "FirstName", "last_name": "LastName", "company": "Company",
     "job_title": "Title", "phone": "Phone", "country": "Country", "state": "State", "domain": "Website",
     "annual_revenue": "AnnualRevenue",
+    # standard Lead address fields; Street carries line 1 and line 2 on two lines. With State and Country
+    # picklists on, State/Country go to StateCode/CountryCode (sink.picklist_row).
+    "street": "Street", "city": "City", "postcode": "PostalCode",
     "score": "LP_Score__c", "tier": "LP_Tier__c", "market": "LP_Market__c", "persona": "LP_Persona__c",
     "seniority": "LP_Seniority__c", "department": "LP_Department__c", "owner": "LP_Owner__c",
     "lead_source": "LeadSource", "lawful_basis": "LP_Lawful_Basis__c", "consent_evidence": "LP_Consent_Evidence__c",

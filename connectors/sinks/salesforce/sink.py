@@ -35,6 +35,7 @@ from simple_salesforce.exceptions import (
 )
 from simple_salesforce.util import exception_handler
 
+from connectors.sinks.address import crm_address
 from connectors.sinks.base import (
     FieldMapping,
     OnBatch,
@@ -136,7 +137,8 @@ class SalesforceSink(Sink):
         return check_salesforce(self)
 
     def _row(self, p: PlannedPush) -> dict:
-        row = self.mapping.payload(p.record, p.existing)
+        # Street is a text area: line 1, a line break, line 2 (connectors.sinks.address)
+        row = self.mapping.payload(crm_address(p.record, "\n"), p.existing)
         if self.picklists:
             row = picklist_row(row, self._states)
         row[self.settings.external_id_field] = p.person_id
