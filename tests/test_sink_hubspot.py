@@ -290,3 +290,16 @@ def test_emulator_refuses_upsert_by_domain_and_oversized_batches(emu: HubSpotEmu
     assert err.value.status == 400 and "exceeds the limit of 100" in err.value.body
     assert len(emu.violations) == 1 and "exceeds the limit of 100" in emu.violations[0]
     emu.violations.clear()  # sent on purpose; any other violation fails the test when the emulator stops
+
+
+def test_contacts_get_the_postal_address_in_hubspots_default_properties(emu: HubSpotEmulator, engine) -> None:
+    records, primary = prospects(engine, 2)
+    records[0] = {**records[0], "street": "123 Main Street", "address_line2": "Suite 200", "city": "Springfield",
+                  "state": "US-IL", "postcode": "62701", "country": "US"}
+    counts = run_push(engine, "r1", make_sink(emu), records, primary)
+    assert counts["confirmed"] == 2
+    by_email = {o["properties"]["email"]: o["properties"] for o in emu.objects["contacts"].values()}
+    c = by_email["person0@company0.example"]
+    assert (c["address"], c["city"], c["state"], c["zip"], c["country"]) == \
+        ("123 Main Street, Suite 200", "Springfield", "IL", "62701", "US")
+    assert not {"address", "city", "zip"} & set(by_email["person1@company1.example"])

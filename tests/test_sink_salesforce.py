@@ -418,3 +418,22 @@ def test_the_emulator_refuses_requests_outside_the_documented_shapes(emu: Salesf
 
 def emu_ca(emu: SalesforceEmulator) -> str:
     return json.loads(os.environ["AIRFLOW_CONN_SALESFORCE_DEFAULT"])["extra"]["ca_bundle"]
+
+
+@pytest.mark.parametrize("bulk_threshold", [2000, 1])  # sObject Collections, then Bulk API 2.0 (CSV)
+def test_leads_get_street_lines_city_state_and_postcode(emu: SalesforceEmulator, engine,
+                                                        bulk_threshold: int) -> None:
+    records, primary = prospects(engine, 2)
+    records[0] = {**records[0], "street": "Hauptstraße 5", "address_line2": "Hinterhaus, 3. OG", "city": "Berlin",
+                  "postcode": "10115", "state": "US-CA", "country": "DE"}  # a state of another country stays out
+    records[1] = {**records[1], "street": "123 Main Street", "city": "Springfield", "state": "US-IL",
+                  "postcode": "62701", "country": "US"}
+    counts = run_push(engine, "r1", make_sink(settings(bulk_threshold=bulk_threshold, bulk_poll_seconds=0.05),
+                                              engine, Path(".")), records, primary)
+    assert counts["confirmed"] == 2
+    held = {r["Prospect_Ext_Id__c"]: r for r in emu.leads.values()}
+    de, us = held["p00000"], held["p00001"]
+    assert (de["Street"], de["City"], de["PostalCode"]) == ("Hauptstraße 5\nHinterhaus, 3. OG", "Berlin", "10115")
+    assert "State" not in de and de["Country"] == "DE"
+    assert (us["Street"], us["City"], us["State"], us["PostalCode"]) == ("123 Main Street", "Springfield", "IL",
+                                                                          "62701")

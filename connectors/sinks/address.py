@@ -3,7 +3,8 @@
 CRMs keep one street field: Salesforce's Lead `Street` is a text area whose lines are the address lines
 (line 1, newline, line 2), HubSpot's contact `address` is one line ("Street address"), so line 2 follows
 line 1 after a comma there. Our state is an ISO 3166-2 code ("US-CA", "DE-BE"); a CRM's state field holds
-the subdivision part ("CA"), which is also what Salesforce's StateCode picklist takes.
+the subdivision part ("CA"), which is also what Salesforce's StateCode picklist takes; a subdivision of
+another country than the record's is left out rather than shown next to the wrong country.
 """
 
 from __future__ import annotations
@@ -18,11 +19,11 @@ def crm_address(record: dict, line_separator: str) -> dict:
     state = str(record.get("state") or "").strip()
     country = str(record.get("country") or "").strip().upper()
     prefix, dash, sub = state.partition("-")
-    if not (line2 or (dash and prefix.upper() == country)):
+    if not (line2 or dash):
         return record
     out = dict(record)
     if line2:
         out["street"] = f"{line1}{line_separator}{line2}" if line1 else line2
-    if dash and prefix.upper() == country:
-        out["state"] = sub
+    if dash:
+        out["state"] = sub if prefix.upper() == country else ""
     return out
