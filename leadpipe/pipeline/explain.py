@@ -168,6 +168,18 @@ def title_reason(title: str | None) -> dict | None:
             "department_by": got.department_by, "confidence": got.confidence, "evidence": got.evidence}
 
 
+def _address_lines(rec: dict, provenance: dict) -> list[str]:
+    """The postal address, on one line with the row it came from (one row gives the whole address)."""
+    parts = [str(rec.get(f) or "").strip() for f in ("street", "address_line2")]
+    town = " ".join(x for x in (str(rec.get("postcode") or "").strip(), str(rec.get("city") or "").strip()) if x)
+    parts += [town, str(rec.get("state") or "").strip()]
+    shown = ", ".join(x for x in parts if x)
+    if not shown:
+        return []
+    row = next((provenance[f] for f in ("street", "postcode", "city", "state") if provenance.get(f)), None)
+    return [f"  address: {shown}" + (f" (row {row:.0f})" if isinstance(row, int | float) else "")]
+
+
 def _title_lines(t: dict | None) -> list[str]:
     if not t:
         return []
@@ -242,6 +254,7 @@ def format_explanation(info: dict) -> str:
         rec = p["record"]
         lines.append(f"  person {p['person_id']}: {rec.get('first_name') or ''} {rec.get('last_name') or ''}, "
                      f"{rec.get('job_title') or '-'} at {rec.get('company') or '-'} ({rec.get('country') or '-'})")
+        lines += _address_lines(rec, p.get("provenance") or {})
         seg = p.get("segments") or {}
         lines.append(f"  market: {', '.join(seg.get('markets') or []) or '-'}; seniority: {seg.get('seniority') or '-'}"
                      f"; department: {seg.get('department') or '-'}; persona: {seg.get('persona') or '-'}")
