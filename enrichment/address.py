@@ -98,10 +98,16 @@ def _word(token: str, position: int, words: dict[str, str], country: str, one_ca
             full = "Strasse"
         return full + trail
     if one_case and any(ch.isalpha() for ch in core):
-        core = core.lower() if any(ch.isdigit() for ch in core) else core.capitalize()
-        # "-" joined words ("Karl-Marx-Allee") are capitalised part by part
-        core = "-".join(p[:1].upper() + p[1:] if p and p[0].isalpha() else p for p in core.split("-"))
+        # lower case, then each "-" joined part capitalised ("KARL-MARX-ALLEE" -> "Karl-Marx-Allee"); "5TH" -> "5th"
+        core = "-".join(_capital(p) for p in core.lower().split("-"))
     return core + trail
+
+
+def _capital(part: str) -> str:
+    """First letter upper case, unless it has no one-letter capital ("ß" -> "SS" would change the word)."""
+    if not part or not part[0].isalpha() or len(part[0].upper()) != 1:
+        return part
+    return part[0].upper() + part[1:]
 
 
 # countries that write the house number after the street name ("Hauptstraße 5")

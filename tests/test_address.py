@@ -130,3 +130,26 @@ def test_a_row_with_a_street_beats_one_with_only_a_city() -> None:
     g = res.golden[pid]
     assert (g["street"], g["postcode"], g["city"]) == ("Hauptstraße 5", "10115", "Berlin")
     assert not g.get("state")  # row 1's state does not join row 2's address
+
+
+APOLLO = ["First Name", "Last Name", "Title", "Company", "Email", "Corporate Phone", "Website", "City", "State",
+          "Country", "# Employees", "Industry", "Annual Revenue", "Company Address", "Company City",
+          "Company State", "Company Country", "Company Postal Code", "Company Phone"]
+
+
+def test_apollo_export_person_city_kept_company_address_unused() -> None:
+    m = map_headers(APOLLO)
+    assert m.preset == "apollo" and m.fields["city"] == "City"
+    assert not {"street", "address_line2", "postcode", "house_number"} & set(m.fields)
+    assert {"Company Address", "Company City", "Company Postal Code"} <= set(m.unmapped)
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="abcdeStrR.ñß- 0123456789,AVEPlav/", max_size=30),
+       st.sampled_from(["US", "GB", "DE", "CH", "FR", "ES", "BR", "NL", ""]))
+def test_normalising_twice_changes_nothing(raw: str, country: str) -> None:
+    once = normalise_street(raw, country)
+    assert normalise_street(once, country) == once
