@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from connectors.sources.mapping import map_headers
 from enrichment.address import house_number, normalise_postcode, normalise_street, street_with_number
@@ -143,8 +145,6 @@ def test_apollo_export_person_city_kept_company_address_unused() -> None:
     assert not {"street", "address_line2", "postcode", "house_number"} & set(m.fields)
     assert {"Company Address", "Company City", "Company Postal Code"} <= set(m.unmapped)
 
-
-from hypothesis import given, settings, strategies as st  # noqa: E402
 
 
 @settings(max_examples=300, deadline=None)
