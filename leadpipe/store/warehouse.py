@@ -8,11 +8,13 @@ objects must match them, which a test checks.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -39,6 +41,8 @@ from sqlalchemy import (
     select,
     text,
 )
+
+from leadpipe.core.retry import GIVE_UP, RetryPolicy, Verdict
 
 # SQLite only autoincrements an INTEGER PRIMARY KEY; PostgreSQL gets a real 64-bit id.
 RowId = BigInteger().with_variant(Integer, "sqlite")
@@ -414,6 +418,23 @@ def lineage_of(conn: Connection, raw_row_ids: list[int]) -> dict[int, Row]:
     return found
 
 
+# Switching a new database file to WAL needs an exclusive lock, and SQLite answers "database is locked" there
+# at once instead of waiting out the busy timeout; several processes opening a fresh warehouse together (the
+# webhook's API-server workers, the first tasks of a run) try again for a while. WAL is kept in the file, so
+# later connections only read the mode.
+_WAL_RETRY = RetryPolicy(attempts=200, base=0.02, cap=0.5, total=60.0)
+
+
+def _wal(cur: Any) -> None:
+    if str(cur.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+        cur.execute("PRAGMA journal_mode=WAL")
+
+
+def _locked(outcome: object) -> Verdict:
+    locked = isinstance(outcome, sqlite3.OperationalError) and "locked" in str(outcome)
+    return Verdict(True, "database locked") if locked else GIVE_UP
+
+
 @lru_cache(maxsize=8)
 def engine_for(url: str) -> Engine:
     """One engine per URL per process; SQLite gets WAL so readers do not block the writer."""
@@ -424,7 +445,7 @@ def engine_for(url: str) -> Engine:
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001
             cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
+            _WAL_RETRY.run(lambda: _wal(cur), _locked, what="sqlite journal mode")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA cache_size=-65536")  # 64 MiB: bulk upserts keyed by random uuids thrash the default 2 MiB
             cur.close()
