@@ -67,7 +67,7 @@ class Page:
         return self.body.decode(self.encoding or "utf-8", errors="replace")
 
 
-class _GuardedHTTPConnection(HTTPConnection):
+class _HandsSocketToClock:
     """Hands its socket to the request's PageClock the moment it exists (before TLS), so the watchdog can cut it."""
 
     def __init__(self, *args, clock: PageClock, **kwargs) -> None:
@@ -80,15 +80,12 @@ class _GuardedHTTPConnection(HTTPConnection):
         return sock
 
 
-class _GuardedHTTPSConnection(HTTPSConnection):
-    def __init__(self, *args, clock: PageClock, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._clock = clock
+class _GuardedHTTPConnection(_HandsSocketToClock, HTTPConnection):
+    pass
 
-    def _new_conn(self) -> socket.socket:
-        sock = super()._new_conn()
-        self._clock.attach(sock)
-        return sock
+
+class _GuardedHTTPSConnection(_HandsSocketToClock, HTTPSConnection):
+    pass
 
 
 class _GuardedHTTPPool(HTTPConnectionPool):
