@@ -17,7 +17,7 @@ export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__LOGGING__LOGGING_LEVEL ?= WARNING
 export PATH := $(BIN):$(PATH)
 
-.PHONY: install run test test-e2e test-e2e-deps airflow lint clean-run bench bench-normalise bench-enrich bench-dedupe bench-validate bench-push bench-sql bench-titles title-model bench-append bench-forms
+.PHONY: install run test test-e2e test-e2e-deps airflow lint clean-run bench bench-normalise bench-enrich bench-dedupe bench-validate bench-push bench-sql bench-titles bench-contacts title-model bench-append bench-forms
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -87,6 +87,13 @@ bench: install
 # Title classification throughput (bench/title_bench.py): distinct titles, cold cache, one core (target >= 10,000/s).
 bench-titles: install
 	$(BIN)/python bench/title_bench.py --titles $(or $(TITLE_BENCH_TITLES),50000)
+
+# Company emails/phones found on the frozen, hand-labelled set of 236 real company pages
+# (tests/data/contact_eval/README.md): fetches the pages into bench/data/contact_pages/ once (hash-checked;
+# CONTACT_PAGES_FROM_GIT=path/to/webstruct-clone reads them from a local clone), then prints the figures.
+bench-contacts: install
+	$(BIN)/python scripts/fetch_contact_pages.py $(if $(CONTACT_PAGES_FROM_GIT),--from-git $(CONTACT_PAGES_FROM_GIT))
+	$(BIN)/python scripts/contact_accuracy.py $(CONTACT_ARGS)
 
 # Re-train the title -> department model from the committed O*NET titles (enrichment/data/onet_titles.csv;
 # rebuild those first with `python scripts/build_title_data.py ONET_DIR`). Deterministic; needs the dev group.
