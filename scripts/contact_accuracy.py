@@ -24,7 +24,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from enrichment.web.extract import extract  # noqa: E402
+from enrichment.web.extract import extract
 
 SET = REPO / "tests" / "data" / "contact_eval"
 CACHE = REPO / "bench" / "data" / "contact_pages"

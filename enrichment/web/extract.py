@@ -1,8 +1,8 @@
 """What a company's web page says about the company: a pure function of (url, html) -> fields.
 
 Structured sources win over guesses: JSON-LD Organization, then OpenGraph, then <title>. Emails and phones
-are kept only when they belong to the company (email on the site's domain; phones that parse as valid
-numbers). Industry is a keyword score with a confidence and may stay empty: a wrong label is worse than none.
+are kept only when they belong to the company (enrichment/web/contacts.py: the site's own addresses, valid
+numbers read in the company's country, fax lines apart). Industry is a keyword score with a confidence and may stay empty: a wrong label is worse than none.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-import phonenumbers
 from bs4 import BeautifulSoup, Tag
 
 from enrichment.normalise import registrable_domain
+from enrichment.web.contacts import Structured, find_contacts, region_for
 from enrichment.web.industry import classify_industry
 from enrichment.web.tech import tech_hints
 
@@ -31,9 +31,7 @@ _SOCIAL_NOISE = re.compile(r"/(sharer|share|intent|watch|embed|hashtag|search|di
                            re.IGNORECASE)
 FOLLOW_WORDS = ("impressum", "imprint", "legal-notice", "contact", "kontakt", "about", "ueber-uns", "uber-uns",
                 "über-uns", "unternehmen", "company", "team", "who-we-are", "mentions-legales", "contacto")
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}")
 _SPACE = re.compile(r"\s+")
-_PHONE_CANDIDATE = re.compile(r"(?<![\w+])(?:\+|00)?\d[\d ()./\u00a0-]{5,22}\d(?!\w)")
 _ORG_TYPES = {"organization", "corporation", "localbusiness", "ngo", "educationalorganization",
               "governmentorganization", "medicalorganization", "sportsorganization", "onlinebusiness",
               "onlinestore", "store", "professionalservice", "restaurant", "airline", "newsmediaorganization",
@@ -48,8 +46,12 @@ def site_domain(url_or_host: str) -> str:
     return registrable_domain(host) or host.removeprefix("www.")
 
 
-def extract(url: str, html: str | bytes) -> dict[str, Any]:
-    """All fields found on one page; missing ones are None or empty lists."""
+def extract(url: str, html: str | bytes, country: str | None = None) -> dict[str, Any]:
+    """All fields found on one page; missing ones are None or empty lists.
+
+    `country` is the company's country (ISO alpha-2, e.g. the lead's): national phone numbers are read in it;
+    without it the site's ccTLD is used, and on .com sites only numbers written with a country code count.
+    """
     soup = BeautifulSoup(html, "lxml")
     tags = _by_name(soup)
     domain = site_domain(url)
@@ -61,6 +63,8 @@ def extract(url: str, html: str | bytes) -> dict[str, Any]:
     markup = _markup(tags)
     headings = " ".join(h.get_text(" ") for h in (tags.get("h1", []) + tags.get("h2", []))[:30])
     links = [(a.get("href") or "").strip() for a in tags.get("a", []) if a.get("href")]
+    structured = _structured_contacts(orgs, tags)
+    cf_hex = _cloudflare_hex(tags)
     logo = _first(_logo(org.get("logo")), _link_icon(tags, ("apple-touch-icon",)),
                   meta.get("og:image"), _img_logo(tags), _link_icon(tags, ("icon", "shortcut icon")))
     for name in ("script", "style", "noscript", "template", "svg"):
@@ -74,9 +78,8 @@ def extract(url: str, html: str | bytes) -> dict[str, Any]:
     description = _first(_str(org.get("description")), meta.get("description"), meta.get("og:description"),
                          meta.get("twitter:description"))
     socials = _social_links(links + _as_list(org.get("sameAs")), base)
-    emails = _emails(links, text, _as_list(org.get("email")), domain)
-    region = _region_for(domain, meta.get("lang"))
-    phones = _phones(links, text, _as_list(org.get("telephone")), region)
+    contacts = find_contacts(links=links, text=text, structured=structured, cf_hex=cf_hex, domain=domain,
+                             region=region_for(domain, country))
     industry, confidence = classify_industry(" ".join(filter(None, [title, description, _str(org.get("description")),
                                                                        headings])), text)
     return {
@@ -86,8 +89,11 @@ def extract(url: str, html: str | bytes) -> dict[str, Any]:
         "description": _cap(description, 500),
         "logo": urljoin(base, logo) if logo else None,
         "social_links": socials,
-        "emails": emails,
-        "phones": phones,
+        "emails": contacts.emails,
+        "phones": contacts.phones,
+        "fax": contacts.fax,
+        "company_email": contacts.company_email,
+        "company_phone": contacts.company_phone,
         "address": _address(org.get("address")),
         "organization": _org_facts(org),
         "language": meta.get("lang"),
@@ -131,12 +137,52 @@ def _as_list(value: object) -> list:
 
 
 def _by_name(soup: BeautifulSoup) -> dict[str, list[Tag]]:
-    """Every element grouped by tag name, in one walk (bs4's find_all per question costs a walk each)."""
+    """Every element grouped by tag name, in one walk (bs4's find_all per question costs a walk each);
+    elements with a microdata `itemprop` also under "[itemprop]"."""
     out: dict[str, list[Tag]] = {}
     for node in soup.descendants:
         if isinstance(node, Tag):
             out.setdefault(node.name, []).append(node)
+            if "itemprop" in node.attrs:
+                out.setdefault("[itemprop]", []).append(node)
     return out
+
+
+_CONTACT_KEYS = {"telephone": "phones", "email": "emails", "faxnumber": "fax"}
+
+
+def _structured_contacts(orgs: list[dict], tags: dict[str, list[Tag]]) -> Structured:
+    """telephone/email/faxNumber of the page's organisations and their contactPoints (JSON-LD), and microdata
+    `itemprop` values (a `content` attribute, a tel:/mailto: link, or the element's text)."""
+    found = Structured()
+    nodes = list(orgs)
+    for org in orgs:
+        nodes.extend(p for p in _as_list(org.get("contactPoint"))[:20] if isinstance(p, dict))
+    for node in nodes[:100]:
+        for key, bucket in _CONTACT_KEYS.items():
+            value = next((v for k, v in node.items() if k.lower() == key), None)
+            getattr(found, bucket).extend(v.strip() for v in _as_list(value)[:10] if isinstance(v, str))
+    for tag in tags.get("[itemprop]", [])[:500]:
+        bucket = _CONTACT_KEYS.get(" ".join(_as_list(tag.get("itemprop"))).lower())
+        if not bucket:
+            continue
+        value = tag.get("content") or tag.get("href") or tag.get_text(" ")
+        if isinstance(value, str) and value.strip():
+            value = re.sub(r"^(tel|mailto|callto):", "", value.strip(), flags=re.IGNORECASE)
+            getattr(found, bucket).append(value[:100])
+    return found
+
+
+def _cloudflare_hex(tags: dict[str, list[Tag]]) -> list[str]:
+    """Cloudflare-protected addresses: `data-cfemail` attributes and `.../email-protection#HEX` links."""
+    out: list[str] = []
+    for tag in tags.get("a", []) + tags.get("span", []):
+        if tag.get("data-cfemail"):
+            out.append(str(tag["data-cfemail"]))
+        href = tag.get("href") or ""
+        if isinstance(href, str) and "email-protection#" in href:
+            out.append(href.rsplit("#", 1)[1])
+    return out[:50]
 
 
 def _base_url(tags: dict[str, list[Tag]], url: str) -> str:
@@ -188,7 +234,8 @@ def _walk_orgs(node: object, depth: int) -> Iterable[dict]:
         types = {str(t).rsplit("/", 1)[-1].lower() for t in _as_list(node.get("@type"))}
         if types & _ORG_TYPES:
             yield node
-        for key in ("@graph", "publisher", "provider", "author", "brand", "organizer", "mainEntity"):
+        for key in ("@graph", "publisher", "provider", "author", "brand", "organizer", "mainEntity", "department",
+                    "subOrganization"):
             if key in node:
                 yield from _walk_orgs(node[key], depth + 1)
 
@@ -251,58 +298,6 @@ def _social_links(links: Iterable[object], base: str) -> dict[str, str]:
             continue
         found[network] = f"https://{parts.hostname}{parts.path.rstrip('/')}"
     return dict(sorted(found.items()))
-
-
-def _emails(links: list[str], text: str, extra: list, domain: str) -> list[str]:
-    candidates: list[str] = []
-    for href in links:
-        if href.lower().startswith("mailto:"):
-            candidates.append(href[7:].split("?", 1)[0])
-    candidates += [e for e in extra if isinstance(e, str)]
-    candidates += _EMAIL.findall(text)
-    out: list[str] = []
-    for raw in candidates:
-        email = raw.strip().strip(".").lower().removeprefix("mailto:")
-        host = email.rpartition("@")[2]
-        if "@" in email and (host == domain or host.endswith("." + domain)) and email not in out:
-            out.append(email)
-    return out[:MAX_LIST]
-
-
-def _region_for(domain: str, lang: str | None) -> str | None:
-    tld = domain.rsplit(".", 1)[-1].upper()
-    if len(tld) == 2 and tld not in {"IO", "AI", "CO", "TV", "ME", "CC", "FM", "LY"}:
-        return "GB" if tld == "UK" else tld
-    return None
-
-
-def _phones(links: list[str], text: str, extra: list, region: str | None) -> list[str]:
-    out: list[str] = []
-
-    def add(number: phonenumbers.PhoneNumber) -> None:
-        if phonenumbers.is_valid_number(number):
-            e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-            if e164 not in out:
-                out.append(e164)
-
-    for raw in [h[4:] for h in links if h.lower().startswith("tel:")] + [e for e in extra if isinstance(e, str)]:
-        try:
-            add(phonenumbers.parse(raw.replace("(0)", ""), region))
-        except phonenumbers.NumberParseException:
-            continue
-    # Numbers in running text only when written with a country code or the site's own country known.
-    # A cheap pattern finds candidates first; phonenumbers judges only those.
-    for n, match in enumerate(_PHONE_CANDIDATE.finditer(text[:200_000])):
-        if n >= 200 or len(out) >= MAX_LIST:
-            break
-        raw = match.group(0)
-        if sum(ch.isdigit() for ch in raw) < 7 or (region is None and not raw.startswith("+")):
-            continue
-        try:
-            add(phonenumbers.parse(raw.replace("(0)", ""), region))
-        except phonenumbers.NumberParseException:
-            continue
-    return out[:MAX_LIST]
 
 
 def _address(value: object) -> dict[str, str] | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,10 +28,10 @@ from enrichment.web.settings import WebEnrichmentConfig
 log = logging.getLogger("leadpipe.enrichment.web")
 
 _DOMAIN = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$")
-LIST_FIELDS = ("emails", "phones")
 SKIPPED = "skipped"
 FIRST_WINS = ("name", "description", "logo", "address", "organization", "language", "industry",
-              "industry_confidence")
+              "industry_confidence", "company_phone", "company_email")
+LIST_FIELDS = ("emails", "phones", "fax")
 
 
 @dataclass
@@ -61,22 +61,25 @@ class SiteEnricher:
         page = self.fetcher.get(url, budget)
         return page.status, page.text
 
-    def enrich(self, domain: str, run_budget: Budget | None = None) -> SiteResult:
-        """One site within its own time budget (`site_budget_seconds`) and what is left of the run's."""
+    def enrich(self, domain: str, run_budget: Budget | None = None, country: str | None = None) -> SiteResult:
+        """One site within its own time budget (`site_budget_seconds`) and what is left of the run's.
+
+        `country`: the company's country (ISO alpha-2, from its leads); national phone numbers are read in it.
+        """
         start = time.perf_counter()
         domain = domain.strip().lower().rstrip(".")
         if run_budget is not None and run_budget.spent:
             return SiteResult(domain, SKIPPED, f"{run_budget.reason}: not fetched, retried next run")
         seconds = self.settings.site_budget_seconds
         site = tightest(Budget.of(seconds, f"site budget spent ({seconds:g}s)"), run_budget)
-        result = self._enrich(domain, site)
+        result = self._enrich(domain, site, country)
         if (run_budget is not None and result.status in ("failed", "blocked")
                 and run_budget.reason in (result.reason or "")):  # cut short by the run's end, not by the site
             result = SiteResult(result.domain, SKIPPED, f"{run_budget.reason}: not finished, retried next run")
         result.seconds = round(time.perf_counter() - start, 3)
         return result
 
-    def _enrich(self, domain: str, site: Budget) -> SiteResult:
+    def _enrich(self, domain: str, site: Budget, country: str | None = None) -> SiteResult:
         try:
             domain = domain.encode("idna").decode("ascii")
         except UnicodeError:
@@ -101,7 +104,7 @@ class SiteEnricher:
             status = "blocked" if errors and all("robots.txt disallows" in e or "off-limits" in e
                                                  for e in errors) else "failed"
             return SiteResult(domain, status, "; ".join(errors)[:500])
-        fields = self._extract(home.url, home.body)
+        fields = self._extract(home.url, home.body, country)
         pages, cached = [home.url], home.from_cache
         for link in fields.pop("follow_links"):
             if len(pages) >= self.settings.max_pages or site.spent:  # keep what the homepage gave
@@ -115,24 +118,27 @@ class SiteEnricher:
                 continue
             pages.append(page.url)
             cached = cached and page.from_cache
-            merge(fields, self._extract(page.url, page.body))
+            merge(fields, self._extract(page.url, page.body, country))
         return SiteResult(domain, "ok", None, fields, pages, from_cache=cached)
 
-    def _extract(self, url: str, body: bytes) -> dict[str, Any]:
-        return self.memo.extract(url, body) if self.memo else extract(url, body)
+    def _extract(self, url: str, body: bytes, country: str | None = None) -> dict[str, Any]:
+        return self.memo.extract(url, body, country) if self.memo else extract(url, body, country)
 
-    def enrich_many(self, domains: Iterable[str], run_budget: Budget | None = None) -> Iterator[SiteResult]:
+    def enrich_many(self, domains: Iterable[str], run_budget: Budget | None = None,
+                    countries: Mapping[str, str] | None = None) -> Iterator[SiteResult]:
         """One result per domain, in order. Once `run_budget` is spent the remaining domains come back at once
-        as skipped (and sites still being fetched are cut at its end), so the caller can record every one."""
+        as skipped (and sites still being fetched are cut at its end), so the caller can record every one.
+        `countries` maps a domain to its company's country (see `enrich`)."""
+        countries = countries or {}
         pool = ThreadPoolExecutor(max_workers=self.settings.workers, thread_name_prefix="enrich")
         try:
-            yield from pool.map(lambda d: self._safe_enrich(d, run_budget), domains)
+            yield from pool.map(lambda d: self._safe_enrich(d, run_budget, countries.get(d)), domains)
         finally:  # also when the caller stops early (e.g. Airflow's execution_timeout): start nothing new
             pool.shutdown(wait=True, cancel_futures=True)
 
-    def _safe_enrich(self, domain: str, run_budget: Budget | None = None) -> SiteResult:
+    def _safe_enrich(self, domain: str, run_budget: Budget | None = None, country: str | None = None) -> SiteResult:
         try:
-            return self.enrich(domain, run_budget)
+            return self.enrich(domain, run_budget, country)
         except Exception as exc:  # noqa: BLE001 - one broken site (or parser bug) must not end the run
             log.warning("enrichment of one domain failed unexpectedly: %s", exc.__class__.__name__)
             return SiteResult(domain, "failed", f"internal error ({exc.__class__.__name__})")
@@ -144,7 +150,8 @@ class SiteEnricher:
 
 
 def merge(into: dict[str, Any], other: dict[str, Any]) -> None:
-    """Homepage values win; later pages fill gaps and add emails, phones, social links and tech hints."""
+    """Homepage values win (also the company phone and email); later pages fill gaps and add emails, phones,
+    fax numbers, social links and tech hints."""
     for key in FIRST_WINS:
         if into.get(key) in (None, "", {}) and other.get(key) not in (None, "", {}):
             into[key] = other[key]

@@ -66,7 +66,7 @@ def _enrich_websites(ctx: RunContext, df: pd.DataFrame, policy: SafetyPolicy | N
     enricher = SiteEnricher(settings, cfg.resolve(settings.cache_path), policy)
     results = []
     try:
-        for result in enricher.enrich_many(todo, run_budget):
+        for result in enricher.enrich_many(todo, run_budget, company_countries(df)):
             results.append(result)
             if len(results) % 200 == 0:  # keep progress if the task is killed mid-way
                 save_results(engine, results[-200:], run_id)
@@ -82,24 +82,46 @@ def _enrich_websites(ctx: RunContext, df: pd.DataFrame, policy: SafetyPolicy | N
     return fill_from_companies(df, load_companies(engine, domains))
 
 
+def company_countries(df: pd.DataFrame) -> dict[str, str]:
+    """Each domain's company country: the most common country of its people (national phone numbers on the
+    company's site are read in it)."""
+    if "domain" not in df.columns or "country" not in df.columns:
+        return {}
+    pairs = df[["domain", "country"]].dropna().astype(str)
+    pairs = pairs[(pairs["domain"].str.strip() != "") & pairs["country"].str.fullmatch(r"[A-Za-z]{2}")]
+    if pairs.empty:
+        return {}
+    counts = pairs.groupby(["domain", "country"]).size().reset_index(name="n")
+    counts = counts.sort_values(["domain", "n", "country"], ascending=[True, False, True])
+    return {d: c.upper() for d, c in counts.drop_duplicates("domain")[["domain", "country"]].itertuples(index=False)}
+
+
 def fill_from_companies(df: pd.DataFrame, known: dict[str, dict]) -> pd.DataFrame:
-    """Fill only what is empty: the purchased list's own values are never overwritten by a guess."""
+    """Fill only what is empty: the purchased list's own values are never overwritten by a guess.
+
+    The website's switchboard and general address land in `company_phone` / `company_email`, company fields:
+    a person's own `phone` and `email` are never filled from the company's website.
+    """
     df = df.copy()
     for col in ("company", "industry"):
         if col not in df.columns:
             df[col] = pd.Series([None] * len(df), dtype="object")
-    statuses, companies, industries = [], [], []
+    statuses, companies, industries, phones, emails = [], [], [], [], []
     for domain, company, industry in zip(df.get("domain", [None] * len(df)), df["company"], df["industry"],
                                          strict=True):
         row = known.get(domain) if isinstance(domain, str) else None
         statuses.append(row["enrichment_status"] if row else None)
         ok = row is not None and row["enrichment_status"] == "ok"
+        phones.append((row.get("company_phone") or None) if ok else None)
+        emails.append((row.get("company_email") or None) if ok else None)
         companies.append(company if _filled(company) or not ok else row.get("name"))
         usable = ok and row.get("industry") and (row.get("industry_confidence") or 0) >= MIN_INDUSTRY_CONFIDENCE
         industries.append(industry if _filled(industry) or not usable else row["industry"])
     df["company"] = pd.array(companies, dtype="string")
     df["industry"] = pd.array(industries, dtype="string")
     df["enrichment_status"] = pd.array(statuses, dtype="string")
+    df["company_phone"] = pd.array(phones, dtype="string")
+    df["company_email"] = pd.array(emails, dtype="string")
     return df
 
 

@@ -12,7 +12,7 @@ from enrichment.web.site import SKIPPED, SiteResult
 from leadpipe.store.warehouse import companies
 
 FIELDS = ("name", "description", "logo", "industry", "industry_confidence", "language", "emails", "phones",
-          "social_links", "address", "organization", "tech")
+          "fax", "company_phone", "company_email", "social_links", "address", "organization", "tech")
 RETRY_FAILED_AFTER = timedelta(days=1)  # a site that was down yesterday may be up today
 
 

@@ -30,7 +30,7 @@ from bs4 import BeautifulSoup
 
 from enrichment.normalise import normalise_email, normalise_phone, phone_region
 from enrichment.web.extract import extract, site_domain
-from enrichment.web.memo import memo_key
+from enrichment.web.memo import memo_key, page_part
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}")
 # "an.ott [at] acme.de", "an.ott (at) acme.de", "an.ott{at}acme.de", "an.ott [@] acme [dot] de"
@@ -189,7 +189,7 @@ def plan_cache_erasure(cache_path: Path | None, emails: Iterable[str], phones: I
         # Read with an ordinary connection: a read-only one cannot remove the WAL side files it opens.
         with contextlib.closing(sqlite3.connect(str(memo))) as db:
             for key, fields_json in db.execute("SELECT key, fields FROM memo"):
-                if key in memo_of_pages or _memo_carries(fields_json, emails, phones, regions):
+                if page_part(key) in memo_of_pages or _memo_carries(fields_json, emails, phones, regions):
                     out.memo_keys.append(key)
     out.pages.sort(key=lambda p: (p["url"], p["key"]))
     out.memo_keys.sort()

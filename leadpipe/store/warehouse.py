@@ -345,6 +345,9 @@ companies = Table(
     Column("language", String(8)),
     Column("emails", JSON),
     Column("phones", JSON),
+    Column("fax", JSON),  # 0006: fax lines, apart from the voice numbers
+    Column("company_phone", String(32)),  # 0006: the switchboard: a company field, never a person's phone
+    Column("company_email", String(320)),  # 0006: the company's general address, never a person's email
     Column("social_links", JSON),
     Column("address", JSON),
     Column("organization", JSON),
