@@ -44,8 +44,9 @@ _DOT_SPLIT = re.compile(_DOT, re.IGNORECASE)
 _PHONE_CANDIDATE = re.compile(r"(?<![\w+])(?:\+|00)?\(?\d[\d ()./\u00a0\u2010-\u2013-]{5,24}\d(?!\w)")
 _FAX_BEFORE = re.compile(r"(?:\b(?:fax|telefax|facsimile|fx)\b|\bf\b)[\s.:#-]*(?:\w+\s*[:.-]?\s*){0,2}\(?$",
                          re.IGNORECASE)
-# "(Fax)" after the number, or a bare "fax" that does not label the next number ("... 1148 fax", not "Fax: 2...")
-_FAX_AFTER = re.compile(r"^\s*(?:\(\s*(?:fax|telefax)\s*\)|(?:fax|telefax)\b(?!\s*[:#.]?\s*[\d(+]))", re.IGNORECASE)
+# "(Fax)" after the number, or a bare "fax" that does not label the next number ("... 1148 fax Visit us",
+# not "2860 Fax: 0845 ..." nor "2860 Fax us on 0845 ...")
+_FAX_AFTER = re.compile(r"^\s*(?:\(\s*(?:fax|telefax)\s*\)|(?:fax|telefax)\b(?![^\d]{0,14}[\d(+]))", re.IGNORECASE)
 _ID_BEFORE = re.compile(r"(?:\b(?:vat|ust|steuer|tax|reg|registration|registered|company|handelsregister|hrb|hra|"
                         r"abn|acn|ein|duns|iban|bic|licen[cs]e|nmls|dre|cfl|no|nr|number|id|isbn|order|invoice)\b"
                         r"[\w\s.:/-]{0,12}|#\s*)$", re.IGNORECASE)
@@ -248,7 +249,7 @@ def _phones(links: list[str], text: str, structured: Structured,
             break
         raw = match.group(0)
         before = scanned[max(previous_end, match.start() - 30):match.start()]
-        after = scanned[match.end():match.end() + 12]
+        after = scanned[match.end():match.end() + 30]
         previous_end = match.end()
         if sum(ch.isdigit() for ch in raw) < 7 or _looks_like_a_list(raw) or _is_identifier(before):
             continue
