@@ -93,7 +93,7 @@ bench-titles: install
 # CONTACT_PAGES_FROM_GIT=path/to/webstruct-clone reads them from a local clone), then prints the figures.
 bench-contacts: install
 	$(BIN)/python scripts/fetch_contact_pages.py $(if $(CONTACT_PAGES_FROM_GIT),--from-git $(CONTACT_PAGES_FROM_GIT))
-	$(BIN)/python scripts/contact_accuracy.py $(CONTACT_ARGS)
+	$(BIN)/python scripts/contact_accuracy.py --hostile $(CONTACT_ARGS)
 
 # Re-train the title -> department model from the committed O*NET titles (enrichment/data/onet_titles.csv;
 # rebuild those first with `python scripts/build_title_data.py ONET_DIR`). Deterministic; needs the dev group.

@@ -5,7 +5,7 @@ correct value; `precision` = share of all emitted values that are correct (a fax
 a date read as a phone counts against it). Also the single company switchboard (`company_phone`,
 `company_email`) where the extractor names one, and pages per second.
 
-Usage: .venv/bin/python scripts/contact_accuracy.py [--split all|dev|heldout] [--misses] [--json PATH]
+Usage: .venv/bin/python scripts/contact_accuracy.py [--split all|dev|heldout] [--misses] [--hostile] [--json PATH]
        make bench-contacts
 The pages must be in bench/data/contact_pages/ first: .venv/bin/python scripts/fetch_contact_pages.py
 """
@@ -52,6 +52,26 @@ def run_extractor(pages: list[dict[str, str]]) -> tuple[list[dict], float]:
     return out, time.perf_counter() - start
 
 
+# Hostile pages (web pages are untrusted input): runs that make careless regular expressions retry from every
+# position. Timed here, not in tests; before the contact rewrite the first took minutes.
+HOSTILE = {
+    "200k chars of 'a.'": "<p>" + "a." * 100_000 + "</p>",
+    "30k '(dot)' runs": "<p>" + "a (dot) " * 30_000 + "b</p>",
+    "20k '[at] (dot)' pairs": "<p>" + "a [at] b (dot) " * 20_000 + "</p>",
+    "200k digits and spaces": "<p>" + "1 " * 100_000 + "</p>",
+    "20k tel: links": "".join(f"<a href='tel:+1 617 555 {i % 10000:04d}'>x</a>" for i in range(20_000)),
+}
+
+
+def hostile_seconds() -> dict[str, float]:
+    out = {}
+    for name, html in HOSTILE.items():
+        start = time.perf_counter()
+        extract("https://acme.example/", html)
+        out[name] = round(time.perf_counter() - start, 3)
+    return out
+
+
 def score(pages: list[dict[str, str]], got: list[dict]) -> dict:
     result: dict = {"pages": len(pages)}
     for field, (key, single) in FIELDS.items():
@@ -94,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--split", choices=("all", "dev", "heldout"), default="all")
     parser.add_argument("--misses", action="store_true", help="list wrong and missed values (use on dev only)")
+    parser.add_argument("--hostile", action="store_true", help="also time synthetic hostile pages")
     parser.add_argument("--json", type=Path, help="where to write the results (default: bench/results/)")
     args = parser.parse_args(argv)
     pages = load_set()
@@ -117,6 +138,9 @@ def main(argv: list[str] | None = None) -> int:
                   f"({(f['found_share'] or 0):.1%}); precision {f['correct']}/{f['emitted']} "
                   f"({(f['precision'] or 0):.1%})")
     print(f"speed: {report['pages_per_second']} pages/s ({len(pages)} pages, one core)")
+    if args.hostile:
+        report["hostile_seconds"] = hostile_seconds()
+        print("hostile pages: " + ", ".join(f"{k} {v:.2f} s" for k, v in report["hostile_seconds"].items()))
     if args.misses:
         idx = [i for i, p in enumerate(pages) if args.split == "all" or p["split"] == args.split]
         print("\n".join(misses([pages[i] for i in idx], [got[i] for i in idx])))

@@ -31,15 +31,19 @@ from enrichment.normalise import is_role_local_part, mail_provider_kind, registr
 MAX_LIST = 20
 MAX_TEXT = 200_000  # characters of visible text scanned for numbers (pages are hostile input)
 MAX_CANDIDATES = 300
+MAX_LINKS = 300  # tel:/mailto: links read per page
 
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}")
+# Bounded runs and a token start: "a.a.a.a..." (200k characters of it) took minutes with an unbounded
+# `[...]+@`, retried from every position.
+_EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,6}"
+                    r"\.[A-Za-z]{2,24}")
 _VALID_EMAIL = re.compile(r"[a-z0-9._%+-]{1,64}@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}")
 # "info [at] acme [dot] de", "info(at)acme.de", "info {at} acme {dot} co {dot} uk"
 _AT = r"\s*[\[({]\s*(?:at|@)\s*[\])}]\s*"
 _DOT = r"(?:\s*[\[({]\s*(?:dot|punkt|\.)\s*[\])}]\s*|\.)"
 # the local part may be obfuscated too ("a (dot) li [at] acme [dot] com" is a.li@, never li@)
-_OBFUSCATED = re.compile(rf"(?<![\w.%+-])([A-Za-z0-9_%+-]+(?:{_DOT}[A-Za-z0-9_%+-]+)*){_AT}"
-                         rf"([A-Za-z0-9-]+(?:{_DOT}[A-Za-z0-9-]+)+)", re.IGNORECASE)
+_OBFUSCATED = re.compile(rf"(?<![\w.%+-])([A-Za-z0-9_%+-]{{1,64}}(?:{_DOT}[A-Za-z0-9_%+-]{{1,64}}){{0,4}}){_AT}"
+                         rf"([A-Za-z0-9-]{{1,63}}(?:{_DOT}[A-Za-z0-9-]{{1,63}}){{1,5}})", re.IGNORECASE)
 _DOT_SPLIT = re.compile(_DOT, re.IGNORECASE)
 _PHONE_CANDIDATE = re.compile(r"(?<![\w+])(?:\+|00)?\(?\d[\d ()./\u00a0\u2010-\u2013-]{5,24}\d(?!\w)")
 _FAX_BEFORE = re.compile(r"(?:\b(?:fax|telefax|facsimile|fx)\b|\bf\b)[\s.:#-]*(?:\w+\s*[:.-]?\s*){0,2}\(?$",
@@ -123,6 +127,8 @@ def _mailto_addresses(href: str) -> list[str]:
 
 
 def _normal_email(raw: str) -> str | None:
+    if len(raw) > 320:  # longer than any address can be
+        return None
     email = raw.strip().strip(".,;:<>()[]\"'").lower().removeprefix("mailto:")
     return email if _VALID_EMAIL.fullmatch(email) else None
 
@@ -149,9 +155,9 @@ def _sister_domain(host: str, domain: str) -> bool:
 
 def _emails(links: list[str], text: str, structured: Structured, cf_hex: Iterable[str], domain: str) -> _Emails:
     marked: list[str] = list(structured.emails)  # stated as a contact: structured data and mailto: links
-    for href in links:
-        if href[:7].lower() == "mailto:":
-            marked.extend(_mailto_addresses(href))
+    mailto = [href for href in links if href[:7].lower() == "mailto:"]
+    for href in mailto[:MAX_LINKS]:
+        marked.extend(_mailto_addresses(href))
     marked.extend(filter(None, (decode_cloudflare(h) for h in cf_hex)))
     visible = _EMAIL.findall(text[:MAX_TEXT]) + _deobfuscated(text[:MAX_TEXT])
     own: list[str] = []
@@ -231,13 +237,13 @@ def _phones(links: list[str], text: str, structured: Structured,
         return e164
 
     first_linked = None
-    for raw in structured.phones + [h.split(":", 1)[1] for h in links if h[:4].lower() == "tel:" or
-                                     h[:7].lower() == "callto:"]:
+    tel = [h.split(":", 1)[1] for h in links if h[:4].lower() == "tel:" or h[:7].lower() == "callto:"]
+    for raw in structured.phones[:MAX_LIST * 5] + tel[:MAX_LINKS]:
         number = _parse(unquote(raw).split(";", 1)[0], region)
         if number is not None:
             e164 = add(voice, number)
             first_linked = first_linked or e164
-    for raw in structured.fax:
+    for raw in structured.fax[:MAX_LIST * 5]:
         number = _parse(raw, region)
         if number is not None:
             add(fax, number)

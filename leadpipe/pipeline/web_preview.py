@@ -39,16 +39,19 @@ class ExtractedPage:
 
 
 def extract_pages(manifest: Path) -> Iterator[ExtractedPage]:
-    """Run extraction on saved pages. MANIFEST.jsonl has lines {"url": ..., "path": ...}; relative paths are
-    read from the manifest's folder. No network. Yields one item per non-blank line, in order."""
+    """Run extraction on saved pages. MANIFEST.jsonl has lines {"url": ..., "path": ...} and optionally
+    "country" (the company's, ISO alpha-2: national phone numbers are read in it); relative paths are read from
+    the manifest's folder. No network. Yields one item per non-blank line, in order."""
     for lineno, line in enumerate(manifest.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
         try:
             entry = json.loads(line)
-            url, path = entry["url"], Path(entry["path"])
+            url, path, country = entry["url"], Path(entry["path"]), entry.get("country")
             if not isinstance(url, str) or not url.startswith(("http://", "https://")):
                 raise ValueError("'url' must be an http(s) URL")
+            if country is not None and not (isinstance(country, str) and len(country.strip()) == 2):
+                raise ValueError("'country' must be a two-letter country code such as \"DE\"")
         except (ValueError, KeyError, TypeError) as exc:
             yield ExtractedPage(None, f"{manifest}: line {lineno}: needs {{\"url\": ..., \"path\": ...}} ({exc})")
             continue
@@ -58,6 +61,6 @@ def extract_pages(manifest: Path) -> Iterator[ExtractedPage]:
         except OSError as exc:
             yield ExtractedPage(None, f"{manifest}: line {lineno}: cannot read {path}: {exc.strerror}")
             continue
-        fields = extract(url, html)
+        fields = extract(url, html, country)
         fields.pop("follow_links", None)
         yield ExtractedPage({**fields, "url": url, "path": str(path)})
