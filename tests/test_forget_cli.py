@@ -87,3 +87,29 @@ def test_a_phone_of_several_people_requires_person_id(loaded) -> None:
 
     wrong = _forget(config, written, "--person-id", persons[0].pid if persons[0] not in sharing else "nope")
     assert wrong.exit_code == 2
+
+
+def test_forget_clears_a_company_email_that_is_the_persons_own(loaded) -> None:
+    """Web enrichment may name a person's address as the company email (a small firm with no info@): erasing
+    the person takes it out of the company's `emails` and clears `company_email`, and leaves other companies'."""
+    from datetime import UTC, datetime
+
+    from enrichment.web.site import SiteResult
+    from leadpipe.pipeline.enrich_store import load_companies, save_results
+    from leadpipe.store.warehouse import engine_for
+
+    config, cfg, persons, _ = loaded
+    target = next(p for p in persons if len(p.emails) == 1)
+    email = target.emails[0]
+    domain = email.rpartition("@")[2]
+    now = datetime.now(UTC)
+    engine = engine_for(cfg.warehouse_url)
+    save_results(engine, [
+        SiteResult(domain, "ok", None, {"emails": [email, f"sales@{domain}"], "company_email": email}, [], now),
+        SiteResult("other-firm.example", "ok", None, {"emails": ["info@other-firm.example"],
+                                                      "company_email": "info@other-firm.example"}, [], now)], "r")
+    result = _forget(config, email)
+    assert result.exit_code == 0, result.output
+    rows = load_companies(engine, [domain, "other-firm.example"])
+    assert (rows[domain]["emails"], rows[domain]["company_email"]) == ([f"sales@{domain}"], None)
+    assert rows["other-firm.example"]["company_email"] == "info@other-firm.example"

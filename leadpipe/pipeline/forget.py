@@ -12,7 +12,7 @@ What is erased, per table (decided table by table, see docs/qualification-and-co
   their personal identifiers, keeps its id and lineage but its payload becomes an erasure marker;
 - outcomes: kept (the run ledger must add up), the person id is cleared;
 - form_inbox: submissions carrying a personal identifier are blanked (field names kept);
-- companies: their email is taken out of the scraped `emails` lists;
+- companies: their email is taken out of the scraped `emails` lists (and `company_email` when it is theirs);
 - suppression_entries: a hashed tombstone per personal email and phone; `erasures`: the audit row.
 An identifier another person also carries (a company switchboard, a shared role mailbox) is a company
 identifier: it is neither erased from the others nor tombstoned. Run folders (Parquet, CSV) lose the rows whose
@@ -311,8 +311,9 @@ def _plan(conn: Connection, pids: list[str], ident: Identifier | None) -> Erasur
     for _rid, pid, row_seen in carrying:
         if pid is not None and pid not in mine:
             shared |= (row_seen.emails & seen.emails) | (row_seen.phones & seen.phones)
-    for phones_json in conn.execute(select(companies.c.phones).where(companies.c.phones.is_not(None))).scalars():
-        shared |= {p for p in _normalised_phones(phones_json) if p in seen.phones}
+    for phones_json, fax_json in conn.execute(select(companies.c.phones, companies.c.fax)
+                                              .where(companies.c.phones.is_not(None) | companies.c.fax.is_not(None))):
+        shared |= {p for p in _normalised_phones(phones_json) | _normalised_phones(fax_json) if p in seen.phones}
     emails, phones = seen.emails - shared, seen.phones - shared
 
     # Unmerged rows (quarantined, suppressed) carrying a personal email, or a personal phone and no one else's email.
@@ -322,9 +323,10 @@ def _plan(conn: Connection, pids: list[str], ident: Identifier | None) -> Erasur
     plan.emails, plan.phones, plan.shared = sorted(emails), sorted(phones), sorted(shared)
     plan.names = sorted(seen.names)
     plan.form_inbox_ids = _forms_carrying(conn, emails, phones)
-    plan.company_domains = [d for d, lst in conn.execute(select(companies.c.domain, companies.c.emails)
-                                                         .where(companies.c.emails.is_not(None)))
-                            if any(normalise_email(e).email in emails for e in _strings(lst))]
+    plan.company_domains = [d for d, lst, own in conn.execute(
+                                select(companies.c.domain, companies.c.emails, companies.c.company_email)
+                                .where(companies.c.emails.is_not(None) | companies.c.company_email.is_not(None)))
+                            if any(normalise_email(e).email in emails for e in [*_strings(lst), *_strings(own)])]
     plan.tombstones = [("email", e) for e in plan.emails] + [("phone", p) for p in plan.phones]
     plan.crm_records = [{"sink": r.sink, "crm_id": r.crm_id} for chunk in in_chunks(pids) for r in conn.execute(
         select(push_ledger.c.sink, push_ledger.c.crm_id).where(push_ledger.c.person_id.in_(chunk))
@@ -438,10 +440,12 @@ def apply_erasure(engine: Engine, plan: ErasurePlan, *, reason: str = "erasure r
             add("form_inbox", conn.execute(update(form_inbox).where(form_inbox.c.id == fid)
                                            .values(payload=blank)).rowcount)
         for domain in plan.company_domains:
-            listed = conn.execute(select(companies.c.emails).where(companies.c.domain == domain)).scalar()
+            listed, own = conn.execute(select(companies.c.emails, companies.c.company_email)
+                                       .where(companies.c.domain == domain)).one()
             kept = [e for e in _strings(listed) if normalise_email(e).email not in set(plan.emails)]
+            theirs = own is not None and normalise_email(own).email in set(plan.emails)
             add("companies", conn.execute(update(companies).where(companies.c.domain == domain)
-                                          .values(emails=kept)).rowcount)
+                                          .values(emails=kept, company_email=None if theirs else own)).rowcount)
         secret = tombstone_key()
         for kind, value in plan.tombstones:
             h = tombstone_hash(kind, value, key=secret)
