@@ -285,3 +285,16 @@ def test_stage_reads_national_numbers_in_the_leads_country_and_keeps_them_compan
     assert (row["phones"], row["fax"], row["company_phone"]) == (["+14132334660"], ["+14132334669"], "+14132334660")
     assert [None if pd.isna(v) else v for v in out["phone"]] == [None, "+16175550111"]
     assert out["company_phone"].tolist() == ["+14132334660", "+14132334660"]
+
+
+def test_extract_pages_reads_the_manifest_country_and_names_a_bad_one(tmp_path):
+    from leadpipe.pipeline.web_preview import extract_pages
+
+    (tmp_path / "p.html").write_text(page("<p>Phone: 505-326-2222</p>"))
+    manifest = tmp_path / "m.jsonl"
+    manifest.write_text('{"url": "https://w-example.com/", "path": "p.html", "country": "US"}\n'
+                        '{"url": "https://w-example.com/", "path": "p.html"}\n'
+                        '{"url": "https://w-example.com/", "path": "p.html", "country": "United States"}\n')
+    first, second, third = list(extract_pages(manifest))
+    assert first.fields["phones"] == ["+15053262222"] and second.fields["phones"] == []
+    assert third.fields is None and "line 3" in third.problem and "two-letter country code" in third.problem
