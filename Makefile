@@ -90,10 +90,13 @@ bench-titles: install
 
 # Company emails/phones found on the frozen, hand-labelled set of 236 real company pages
 # (tests/data/contact_eval/README.md): fetches the pages into bench/data/contact_pages/ once (hash-checked;
-# CONTACT_PAGES_FROM_GIT=path/to/webstruct-clone reads them from a local clone), then prints the figures.
+# CONTACT_PAGES_FROM_GIT=path/to/webstruct-clone reads them from a local clone), then prints the figures;
+# then the same for the supplementary set (trafilatura's test pages, labelled after the change; CONTACT_EXTRA_FROM_GIT).
 bench-contacts: install
 	$(BIN)/python scripts/fetch_contact_pages.py $(if $(CONTACT_PAGES_FROM_GIT),--from-git $(CONTACT_PAGES_FROM_GIT))
 	$(BIN)/python scripts/contact_accuracy.py --hostile $(CONTACT_ARGS)
+	$(BIN)/python scripts/fetch_contact_pages.py --set extra $(if $(CONTACT_EXTRA_FROM_GIT),--from-git $(CONTACT_EXTRA_FROM_GIT))
+	$(BIN)/python scripts/contact_accuracy.py --set extra
 
 # Re-train the title -> department model from the committed O*NET titles (enrichment/data/onet_titles.csv;
 # rebuild those first with `python scripts/build_title_data.py ONET_DIR`). Deterministic; needs the dev group.

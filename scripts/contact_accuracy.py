@@ -32,11 +32,12 @@ RESULTS = REPO / "bench" / "results"
 FIELDS = {"emails": ("emails", "company_email"), "phones": ("phones", "company_phone")}
 
 
-def load_set() -> list[dict[str, str]]:
+def load_set(name: str = "main") -> list[dict[str, str]]:
     """Manifest rows joined with their labels, in manifest order."""
-    with (SET / "manifest.csv").open(encoding="utf-8", newline="") as fh:
+    suffix = "" if name == "main" else f"_{name}"
+    with (SET / f"manifest{suffix}.csv").open(encoding="utf-8", newline="") as fh:
         pages = list(csv.DictReader(fh))
-    with (SET / "labels.csv").open(encoding="utf-8", newline="") as fh:
+    with (SET / f"labels{suffix}.csv").open(encoding="utf-8", newline="") as fh:
         labels = {row["page_id"]: row for row in csv.DictReader(fh)}
     return [{**page, **labels[page["page_id"]]} for page in pages]
 
@@ -112,25 +113,30 @@ def misses(pages: list[dict[str, str]], got: list[dict]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--set", choices=("main", "extra"), default="main",
+                        help="extra: the supplementary trafilatura pages, labelled after the change")
     parser.add_argument("--split", choices=("all", "dev", "heldout"), default="all")
     parser.add_argument("--misses", action="store_true", help="list wrong and missed values (use on dev only)")
     parser.add_argument("--hostile", action="store_true", help="also time synthetic hostile pages")
     parser.add_argument("--json", type=Path, help="where to write the results (default: bench/results/)")
     args = parser.parse_args(argv)
-    pages = load_set()
+    pages = load_set(args.set)
     absent = [p["page_id"] for p in pages if not (CACHE / f"{p['page_id']}.html").exists()]
     if absent:
         print(f"{len(absent)} of {len(pages)} pages are not in {CACHE} (first: {absent[0]}); "
-              "run .venv/bin/python scripts/fetch_contact_pages.py first", file=sys.stderr)
+              f"run .venv/bin/python scripts/fetch_contact_pages.py --set {args.set} first", file=sys.stderr)
         return 2
     got, seconds = run_extractor(pages)
-    report: dict = {"set": "tests/data/contact_eval (scrapinghub/webstruct business_pages, MIT)",
+    source = ("scrapinghub/webstruct business_pages, MIT" if args.set == "main"
+              else "adbar/trafilatura tests/cache, Apache-2.0, labelled after the change")
+    report: dict = {"set": f"tests/data/contact_eval {args.set} ({source})",
                     "when": datetime.now(UTC).isoformat(timespec="seconds"),
                     "pages_per_second": round(len(pages) / seconds, 1)}
-    for part in ("all", "dev", "heldout"):
+    parts = ("all", "dev", "heldout") if args.set == "main" else ("all",)
+    for part in parts:
         idx = [i for i, p in enumerate(pages) if part == "all" or p["split"] == part]
         report[part] = score([pages[i] for i in idx], [got[i] for i in idx])
-    for part in ("all", "dev", "heldout"):
+    for part in parts:
         r = report[part]
         for field in FIELDS:
             f = r[field]
@@ -144,7 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.misses:
         idx = [i for i, p in enumerate(pages) if args.split == "all" or p["split"] == args.split]
         print("\n".join(misses([pages[i] for i in idx], [got[i] for i in idx])))
-    target = args.json or RESULTS / f"contacts_{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
+    target = args.json or RESULTS / f"contacts_{'' if args.set == 'main' else args.set + '_'}" \
+                           f"{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(report, indent=2) + "\n")
     print(f"results: {target.relative_to(REPO) if target.is_relative_to(REPO) else target}")

@@ -7,6 +7,7 @@ commit, path, sha256), the hand labels and this script, never the pages themselv
 Usage:
     .venv/bin/python scripts/fetch_contact_pages.py                      # download from GitHub at the pinned commit
     .venv/bin/python scripts/fetch_contact_pages.py --from-git PATH      # read from a local clone of the source repo
+    .venv/bin/python scripts/fetch_contact_pages.py --set extra [--from-git PATH-TO-TRAFILATURA-CLONE]
 Pages land in bench/data/contact_pages/<page_id>.html (bench/data/ is git-ignored); a page whose bytes do not
 match the manifest's sha256 is refused, so the evaluation always runs on exactly the labelled bytes.
 """
@@ -22,7 +23,9 @@ import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-MANIFEST = REPO / "tests" / "data" / "contact_eval" / "manifest.csv"
+SETS = {"main": REPO / "tests" / "data" / "contact_eval" / "manifest.csv",
+        "extra": REPO / "tests" / "data" / "contact_eval" / "manifest_extra.csv"}
+MANIFEST = SETS["main"]
 CACHE = REPO / "bench" / "data" / "contact_pages"
 MAX_BYTES = 4_000_000
 
@@ -72,9 +75,11 @@ def fetch_all(rows: list[dict[str, str]], clone: Path | None, cache: Path = CACH
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--from-git", type=Path, help="a local clone of the source repository (scrapinghub/webstruct)")
+    parser.add_argument("--from-git", type=Path, help="a local clone of the source repository (scrapinghub/webstruct;"
+                                                       " adbar/trafilatura for --set extra)")
+    parser.add_argument("--set", choices=sorted(SETS), default="main")
     args = parser.parse_args(argv)
-    rows = read_manifest()
+    rows = read_manifest(SETS[args.set])
     cached, fetched, problems = fetch_all(rows, args.from_git)
     print(f"{len(rows)} pages: {cached} already cached, {fetched} fetched, {len(problems)} problems -> {CACHE}")
     for problem in problems:
