@@ -9,6 +9,7 @@ written by hand (E.164 worked out from the number as printed), not read from the
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -97,10 +98,22 @@ def test_a_fax_line_is_the_phone_only_when_the_page_shows_no_other_number():
     "Supreme Spares (Mark 1 140/155/170) Pre 96",  # ws-bp-131
     "Department of Financial Institutions #0911115; CFL #6054270",  # ws-bp-030
     "Last updated: 15/04/2014",
+    # the supplementary set (trafilatura's German article pages): a date with its time, a year range, a
+    # date in a URL path written as text, a bare article id after "Kontakt"
+    "11.09.2011 23:31 Uhr von Stefan",
+    "Die Zeit vor 1938 Österreich 1918-1933 Ausschaltung",
+    "https://www.modepilot.de/2015/10/28/ueber-den",
+    "Impressum Kontakt 2699544 Content Management",
 ])
 def test_identifiers_lists_sizes_and_dates_are_not_phones(text):
-    country = "AU" if "ABN" in text else "GB" if "England" in text else "US"
+    country = ("AU" if "ABN" in text else "GB" if "England" in text
+               else "AT" if "Österreich" in text else "DE" if re.search(r"Uhr|Kontakt|modepilot", text) else "US")
     assert extract("http://www.example-firm.com/", page(f"<p>{text}</p>"), country=country)["phones"] == []
+
+
+def test_bare_digits_count_only_after_a_phone_label():
+    fields = extract("https://www.alpha-tools.de/", page("<p>Tel. 07111234567</p><p>Artikel 07111234568</p>"))
+    assert fields["phones"] == ["+497111234567"]
 
 
 def test_a_phone_number_label_is_not_an_identifier():

@@ -56,6 +56,13 @@ _ID_BEFORE = re.compile(r"(?:\b(?:vat|ust|steuer|tax|reg|registration|registered
                         r"[\w\s.:/-]{0,12}|#\s*)$", re.IGNORECASE)
 _PHONE_NO = re.compile(r"(?:phone|tel|telephone|call|mobile|cell|fax|fon)\w*\.?\s*(?:no|nr|number|#)", re.IGNORECASE)
 _DATE = re.compile(r"^\d{1,4}[./-]\d{1,2}[./-]\d{1,4}$")
+# a date inside the run ("22.07.2014 14:09", "2015/10/28", "05/18/2014") and year ranges ("1918-1933", "2016 / 2017")
+_DATE_INSIDE = re.compile(r"\b\d{1,2}\.\d{1,2}\.(?:19|20)\d{2}\b|\b(?:19|20)\d{2}[-/.]\d{1,2}[-/.]\d{1,2}\b"
+                          r"|\b\d{1,2}/\d{1,2}/(?:19|20)\d{2}\b")
+_YEAR_RANGE = re.compile(r"^\(?(?:19|20)\d{2}\s*[-\u2013/]\s*(?:19|20)?\d{2}\)?$")
+# digits with no separator at all ("2699544") count only right after a phone label ("Tel. 07111234567")
+_PHONE_LABEL = re.compile(r"(?:\b(?:tel|telefon|telephone|phone|fon|call|mobile|mobil|cell|ph|t)\b\.?|\u260e)"
+                          r"[\s.:#-]*(?:\w+\s*[:.-]?\s*){0,2}$", re.IGNORECASE)
 
 
 @dataclass
@@ -199,10 +206,10 @@ def _e164(number: phonenumbers.PhoneNumber) -> str:
 
 
 def _looks_like_a_list(raw: str) -> bool:
-    """"1 2 3 4 5 6 7 8 9 10" (a pager, a calendar), "140/155/170" and dates are not phone numbers."""
+    """"1 2 3 4 5 6 7 8 9 10" (a pager, a calendar), "140/155/170", dates and year ranges are not phone numbers."""
     groups = re.findall(r"\d+", raw)
     return (sum(len(g) == 1 for g in groups) >= 3 or raw.count("/") >= 2  # "140/155/170": sizes, not a phone
-            or bool(_DATE.match(raw.strip("() "))))
+            or bool(_DATE.match(raw.strip("() ")) or _DATE_INSIDE.search(raw) or _YEAR_RANGE.match(raw.strip())))
 
 
 def _is_identifier(before: str) -> bool:
@@ -258,6 +265,8 @@ def _phones(links: list[str], text: str, structured: Structured,
         after = scanned[match.end():match.end() + 30]
         previous_end = match.end()
         if sum(ch.isdigit() for ch in raw) < 7 or _looks_like_a_list(raw) or _is_identifier(before):
+            continue
+        if raw.isdigit() and not _PHONE_LABEL.search(before):  # an id or a count, unless labelled as a phone
             continue
         is_fax = bool(_FAX_BEFORE.search(before) or _FAX_AFTER.match(after))
         for number in _numbers_in(raw, region):
