@@ -11,6 +11,7 @@ import subprocess
 from pathlib import Path
 
 import phonenumbers
+import pytest
 
 SET = Path(__file__).parent / "data" / "contact_eval"
 SCRIPT = Path(__file__).parents[1] / "scripts" / "fetch_contact_pages.py"
@@ -21,12 +22,13 @@ def _rows(name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-def test_every_page_has_a_source_a_licence_a_hash_and_labels():
-    manifest, labels = _rows("manifest.csv"), {r["page_id"]: r for r in _rows("labels.csv")}
-    assert len(manifest) >= 200 and set(labels) == {r["page_id"] for r in manifest}
+@pytest.mark.parametrize(("suffix", "at_least", "splits"), [("", 200, ("dev", "heldout")), ("_extra", 100, ("extra",))])
+def test_every_page_has_a_source_a_licence_a_hash_and_labels(suffix, at_least, splits):
+    manifest, labels = _rows(f"manifest{suffix}.csv"), {r["page_id"]: r for r in _rows(f"labels{suffix}.csv")}
+    assert len(manifest) >= at_least and set(labels) == {r["page_id"] for r in manifest}
     for row in manifest:
         assert row["source_repo"] and re.fullmatch(r"[0-9a-f]{40}", row["source_commit"])
-        assert re.fullmatch(r"[0-9a-f]{64}", row["sha256"]) and row["licence"] and row["split"] in ("dev", "heldout")
+        assert re.fullmatch(r"[0-9a-f]{64}", row["sha256"]) and row["licence"] and row["split"] in splits
         label = labels[row["page_id"]]
         assert (label["shows_email"] == "yes") == bool(label["emails"].split())
         assert (label["shows_phone"] == "yes") == bool(label["phones"].split())
