@@ -58,7 +58,7 @@ _SENIORITY_RULES: tuple[tuple[str, str], ...] = (
               r"|(co)?fundador(a)?|gesellschafter(in)?|socio)\b"
               r"|^(managing |senior |equity |name )?partner$|\bmanaging partner\b")),
     ("c_level", (r"\bchief\b.*\bofficer\b|(?<!vice )\bpresident\b|\bchair(man|woman)?\b.*\bboard\b"
-                r"|\bchair(man|woman|person)\b|\bchief executive\b|\btrustee\b"
+                r"|\bchair(man|woman|person)\b|\bchief (\w+ )?executive\b|\btrustee\b"
                 r"|\bboard (member|of directors|of trustees)\b|\bmember of the board\b"
                 r"|\bmanaging director\b|\bgeschaftsfuhr(er|erin|end)|\bvorstand"
                 r"|\bdirect(eur|rice) general(e)?\b"
@@ -75,7 +75,7 @@ _SENIORITY_RULES: tuple[tuple[str, str], ...] = (
     ("director", (r"\bdirector(a)?\b|\bhead of\b|\bhead\b$|\bdirect(eur|rice)\b|(?<!beg)leiter(in)?\b"
                  r"|\bprokurist(in)?\b|\bjef[ea]\b|\bchief\b"
                  r"|\b(department|division|unit|section|group|practice|branch|area|office) head\b"
-                 r"|^head (sales|marketing|finance|hr|human|legal|it|information|engineering|product|operations"
+                 r"|\bhead (sales|marketing|finance|hr|human|legal|it|information|engineering|product|operations"
                  r"|people|talent|design|data|growth|customer|content|procurement|partnerships|business|technology"
                  r"|security|compliance|communications|research|strategy|digital|brand)\b")),
     ("manager", (r"manager(in)?\b|\bresponsable\b|\bchef de (projet|produit)\b|\bchef d(e|es|u)\b|\bgerente\b"
@@ -91,13 +91,19 @@ _SENIORITY_RULES: tuple[tuple[str, str], ...] = (
 # Where a title names a trade or a profession, the business words in it are used in another sense ("Locomotive
 # Engineer", "Floral Designer", "Professor of Marketing", "Emergency Room Nurse"): the department rules stay out and
 # the O*NET lookup and model decide (they know "Locomotive Engineer" as a rail occupation).
-_DEFER = (r"\b(cnc|numerical(ly)? control(led)?|machine tool|pattern maker)\b|\b(locomotive|railroad|rail|yard|train|freight|ferry|tug|tugboat|towboat|barge|harbor|port|deckhand"
-          r"|stationary|operating|sound|audio|recording|mixing|mastering|studio|broadcast|fire|flight) engineer\b"
+# Two of these never work in the business function their words name, so the model is not asked either (it would
+# read "marketing" in "Professor of Marketing"): the engineer trades and academic teaching. Unless the O*NET lookup
+# knows the exact title, they are `other` by rule.
+_TRADE = (r"\b(locomotive|railroad|rail|yard|train|freight|ferry|tug|tugboat|towboat|barge|harbor|port|deckhand"
+          r"|stationary|operating|sound|audio|recording|mixing|mastering|studio|broadcast|fire|flight|steam|boiler"
+          r"|building|utilities) engineer\b|\b(stationary|steam|boiler) \w+ engineer\b"
+          r"|\b(professor|lecturer|teacher|faculty|tutor|docent|lehrer(in)?|professeur|enseignant(e)?"
+          r"|profesor(a)?|maestr[oa]|docente)\b")
+_DEFER = (_TRADE + r"|\b(cnc|numerical(ly)? control(led)?|machine tool|pattern maker)\b"
           r"|\b(floral|interior|fashion|jewelry|jewellery|costume|set|exhibit|landscape|kitchen|lighting|stage"
           r"|textile|furniture|tattoo|hair|nail|cake|cabinet|tool|pattern|die|mold|mould|shoe|garden|window"
           r"|display|sign|scenic|theatrical) design(er)?\b"
-          r"|\b(professor|lecturer|teacher|instructor|faculty|tutor|docent|lehrer(in)?|professeur|enseignant(e)?"
-          r"|profesor(a)?|maestr[oa]|docente)\b"
+          r"|\binstructor\b"
           r"|\b(nurse|nursing|physician|surgeon|surgical|veterinar(y|ian)|vet|dental|dentist|pharmacy|pharmacist"
           r"|medical|clinical|patient|therapist|paramedic|emt|police|sheriff|firefighter|correctional|clergy"
           r"|pastor|cook)\b")
@@ -125,7 +131,9 @@ _DEPARTMENT_RULES: tuple[tuple[str, str, str], ...] = (
                     r"|\bforschung und entwicklung\b"
                     r"|\bcadd?\b|\bdrafters?\b|\bdraftsm[ae]n\b|\bdrafting\b|\bcomputer aided (design|drafting)\b"
                     r"|\barchitectural designer\b|\bergonomist|\bphotogrammetr|\bcartograph|\bnon destructive"
-                    r"|\binstrumentation\b|\bmechatronic|\brobotics\b"), ""),  # before "information systems" reads it as IT
+                    r"|\binstrumentation\b|\bmechatronic|\brobotics\b"
+                    r"|\b(electrical|electronics?|mechanical|civil|structural|piping|hvac|automation|circuit board|pcb"
+                    r"|layout|tool and die|mold) designer\b"), ""),  # before "information systems" reads it as IT
     ("sales", (r"\b(sales|revenue) operations\b|\btechnico commercial|\bsales enablement\b"
               r"|\b(sales|solutions) engineer"
               r"|\bpre ?sales\b|\bsales (manager|director|supervisor|representatives?|reps?|agents?|associates?"
@@ -136,6 +144,7 @@ _DEPARTMENT_RULES: tuple[tuple[str, str, str], ...] = (
     ("marketing", r"\bproduct marketing\b|\bmarketing operations\b", ""),
     ("hr", r"\bpeople operations\b|\bpeople partner\b|\bhr business partner\b", ""),
     ("product", r"\bproduct owner\b", ""),
+    ("operations", r"\bdata (entry|capture|input)\b", ""),  # clerical work, before "data" reads as engineering
     ("it", (r"\bit\b|\btecnologias? de la informacion\b"
            r"|\binformation technology\b|(?<!geographic )\binformation systems?\b|\binfrastructure\b"
            r"|\b(enterprise|electronic) content\b|\bsystems? (analyst|specialist|consultant)\b"
@@ -165,7 +174,7 @@ _DEPARTMENT_RULES: tuple[tuple[str, str, str], ...] = (
                     r"|\bcomputer scientist\b|\bscrum master\b|\bautomation tester\b"
                     r"|\bresearch and development\b"
                     r"|\br and d\b|\btelecom(munications?)?\b.*\bdesign"), ""),
-    ("legal", (r"\blegal\b|\bcounsel\b|\blawyer|\battorney|\bparalegal|\bcompliance\b|\bdata protection\b"
+    ("legal", (r"\blegal\b|\blaw\b(?! (enforcement|librar|officer))|\bcounsel\b|\blawyer|\battorney|\bparalegal|\bcompliance\b|\bdata protection\b"
               r"|\bcontract manager\b|\bregulatory\b|\baccreditation\b|\bjudge\b|\bjudicial\b|\bcourt\b"
               r"|\blitigation\b|\bmagistrate\b|\bjudges\b|\bhearings? officers?\b|\badjudicat|\barbitrat"
               r"|\bmediator|\btitle (examiner|abstractor|searcher)|\bequal (employment )?opportunity\b|\beeo\b"
@@ -309,6 +318,14 @@ _GUARD_RX = tuple((_compile(p), s, d) for p, s, d in _GUARDS)
 _SENIORITY_RX = tuple((level, _compile(p)) for level, p in _SENIORITY_RULES)
 _DEPARTMENT_RX = tuple((dept, _compile(p), role) for dept, p, role in _DEPARTMENT_RULES)
 _DEFER_RX = _compile(_DEFER)
+_TRADE_RX = _compile(_TRADE)
+
+
+def trade_words(text: str) -> str | None:
+    """The words by which a normalised title names an engineer trade or academic teaching: `other`, whatever
+    business word follows ("Sound Engineer", "Professor of Marketing"); None when it names neither."""
+    found = _TRADE_RX.search(text)
+    return found.group(0) if found else None
 _ROLE_RX = {"office": _compile(_OFFICE_ROLE), "managing": _compile(_MANAGING_ROLE)}
 
 # Words the typo repair may correct towards: the rules' own vocabulary, spelled out.
@@ -382,6 +399,26 @@ def _repair_typos(text: str) -> str:
     return " ".join(out)
 
 
+# Titles that join two roles ("Partner & Head of Legal", "VP and General Counsel", "Owner / Operator"): the
+# highest level any one role names wins, as the rubric's "highest level named" says. Commas are not role
+# separators ("Assistant, Office of the President" is one role), nor are words joined inside a role's name
+# when no role on either side names a level ("Research and Development Director").
+_ROLE_SEPARATOR = re.compile(r"\s*(?:&|/|\||\+|\band\b)\s*", re.IGNORECASE)
+_RANK = {level: rank for rank, level in enumerate(SENIORITIES)}  # 0 is the highest
+
+
+def _multi_role_level(title: str, text: str, level: str | None) -> str | None:
+    """The highest level among the roles of a title that joins several; `level` when it names one role, when
+    an entry word settles it ("Junior Sales and Marketing Associate") or when a guard phrase read it whole."""
+    if level == "entry" or not _ROLE_SEPARATOR.search(title) or any(rx.search(text) for rx, _, _ in _GUARD_RX):
+        return level
+    parts = [normalise_title(p) for p in _ROLE_SEPARATOR.split(title)]
+    levels = [found for p in parts if p and (found := _by_rules(p)[0]) is not None]
+    if "entry" in levels:  # an entry word in any role settles it, as in the whole title
+        return "entry"
+    return min([*levels, *([level] if level else [])], key=_RANK.__getitem__, default=None)
+
+
 @lru_cache(maxsize=65_536)
 def classify_title(title: str | None) -> TitleClass:
     """Seniority and department of a job title (cached: purchased lists repeat titles a lot).
@@ -402,6 +439,7 @@ def classify_title(title: str | None) -> TitleClass:
                 if dept is None and fixed_dept:
                     why = f"{fixed_why} (typo repaired: {repaired})"
                 level, dept, method = level or fixed_level, dept or fixed_dept, "fuzzy"
+    level = _multi_role_level(title, text, level)
     if level is None and dept is None:
         method = "default"
     level = level or DEFAULT_SENIORITY
@@ -410,10 +448,13 @@ def classify_title(title: str | None) -> TitleClass:
     hit = title_lookup(text)
     if hit is not None:
         return TitleClass(level, hit.department, method, "lookup", None, f"O*NET {hit.soc_code} {hit.title!r}")
+    if trade := trade_words(text):
+        return TitleClass(level, DEFAULT_DEPARTMENT, method, "rule", None,
+                          f"{trade} (a trade or teaching title: its business words name no department)")
     guess = title_guess(text)
     if guess.confidence >= guess.threshold:
         return TitleClass(level, guess.department, method, "model", guess.confidence,
-                          f"character n-gram model, threshold {guess.threshold:.2f}")
+                          f"O*NET title model (character and word n-grams), threshold {guess.threshold:.2f}")
     return TitleClass(level, DEFAULT_DEPARTMENT, method, "unknown", guess.confidence,
                       f"best guess {guess.department} below the threshold {guess.threshold:.2f}")
 

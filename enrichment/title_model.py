@@ -1,8 +1,9 @@
-"""Department of a job title from O*NET 27.0: an exact-title lookup and a character n-gram model.
+"""Department of a job title from O*NET 27.0: an exact-title lookup and a character + word n-gram model.
 
 Both are built from the O*NET 27.0 database (USDOL/ETA, CC BY 4.0; see enrichment/data/README.md) and ship
 in the package: `onet_titles.csv` (titles of the O*NET-SOC occupations with their department by the documented
-SOC mapping) and `title_model.npz` (a scikit-learn TF-IDF character n-gram logistic regression, trained by
+SOC mapping) and `title_model.npz` (a scikit-learn logistic regression over TF-IDF character n-grams within words and TF-IDF word
+uni- and bigrams, each part l2-normalised on its own as scikit-learn's FeatureUnion does, trained by
 `scripts/train_title_model.py` and exported as plain arrays). Nothing is downloaded and scikit-learn is not
 needed at run time: the model's arithmetic is done here with numpy, exactly as scikit-learn does it (a test
 compares the two). `enrichment.personas` asks these only where no rule names a department.
@@ -62,24 +63,37 @@ def lookup(text: str) -> OnetTitle | None:
 
 @dataclass(frozen=True)
 class _Model:
-    index: dict[str, int]
+    index: dict[str, int]  # character n-gram -> feature
     idf: np.ndarray  # (features,)
     weights: np.ndarray  # (features, classes)
     intercept: np.ndarray  # (classes,)
     classes: tuple[str, ...]
     ngram_range: tuple[int, int]
     threshold: float
+    word_index: dict[str, int]  # word or "word word" -> feature (empty: a character-only model)
+    word_idf: np.ndarray
+    word_weights: np.ndarray
+    word_ngram_range: tuple[int, int]
 
 
 @lru_cache(maxsize=1)
 def _model() -> _Model:
     with np.load(MODEL_FILE, allow_pickle=False) as z:
         vocab = z["vocabulary"].tolist()
+        has_words = "word_vocabulary" in z.files
+        words = z["word_vocabulary"].tolist() if has_words else []
+        classes = tuple(z["classes"].tolist())
         return _Model(index={g: i for i, g in enumerate(vocab)}, idf=z["idf"].astype(np.float64),
                       weights=z["weights"].astype(np.float64), intercept=z["intercept"].astype(np.float64),
-                      classes=tuple(z["classes"].tolist()),
+                      classes=classes,
                       ngram_range=(int(z["ngram_range"][0]), int(z["ngram_range"][1])),
-                      threshold=float(z["threshold"]))
+                      threshold=float(z["threshold"]),
+                      word_index={g: i for i, g in enumerate(words)},
+                      word_idf=z["word_idf"].astype(np.float64) if has_words else np.zeros(0),
+                      word_weights=(z["word_weights"].astype(np.float64) if has_words
+                                    else np.zeros((0, len(classes)))),
+                      word_ngram_range=((int(z["word_ngram_range"][0]), int(z["word_ngram_range"][1]))
+                                        if has_words else (1, 1)))
 
 
 def char_wb_ngrams(text: str, low: int, high: int) -> list[str]:
@@ -105,17 +119,35 @@ def _word_features(word: str) -> tuple[int, ...]:
     return tuple(i for i in map(get, char_wb_ngrams(word, *m.ngram_range)) if i is not None)
 
 
+def _part_scores(counts: Counter, idf: np.ndarray, weights: np.ndarray) -> np.ndarray | None:
+    """One TF-IDF part's contribution: sublinear tf times idf, l2-normalised, times the part's weights."""
+    if not counts:
+        return None
+    idx = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
+    tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
+    x = tf * idf[idx]
+    x /= math.sqrt(float(x @ x))
+    return x @ weights[idx]
+
+
+def _word_ngrams(words: list[str], low: int, high: int) -> list[str]:
+    """scikit-learn's `analyzer="word"` n-grams of already split words ("a b c", 1-2: a, b, c, "a b", "b c")."""
+    return [" ".join(words[i:i + n]) for n in range(low, high + 1) for i in range(len(words) - n + 1)]
+
+
 def _probabilities(text: str) -> np.ndarray:
     m = _model()
-    counts = Counter([i for word in text.split() for i in _word_features(word)])
-    if not counts:
-        scores = m.intercept
-    else:
-        idx = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
-        tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
-        x = tf * m.idf[idx]
-        x /= math.sqrt(float(x @ x))
-        scores = x @ m.weights[idx] + m.intercept
+    words = text.split()
+    scores = m.intercept.copy()
+    char = _part_scores(Counter([i for word in words for i in _word_features(word)]), m.idf, m.weights)
+    if char is not None:
+        scores += char
+    if m.word_index:
+        get = m.word_index.get
+        found = [i for i in map(get, _word_ngrams(words, *m.word_ngram_range)) if i is not None]
+        word = _part_scores(Counter(found), m.word_idf, m.word_weights)
+        if word is not None:
+            scores += word
     e = np.exp(scores - scores.max())
     return e / e.sum()
 
