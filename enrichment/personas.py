@@ -19,7 +19,7 @@ from pydantic import Field, field_validator
 from enrichment.title_model import DATA as _DATA
 from enrichment.title_model import guess as title_guess
 from enrichment.title_model import lookup as title_lookup
-from enrichment.title_text import normalise_title
+from enrichment.title_text import normalise_roles, normalise_title
 from leadpipe.core.settings import Strict
 
 SENIORITIES = ("owner", "c_level", "vp", "director", "manager", "senior", "individual", "entry")
@@ -349,6 +349,14 @@ _NOT_TYPOS = frozenset({"trainer", "training", "trainers", "control", "controle"
 _KNOWN = frozenset(_VOCABULARY) | _NOT_TYPOS
 
 
+def _seniority_by_rules(text: str) -> str | None:
+    """The seniority `_by_rules` gives, without reading the department."""
+    for rx, level, _ in _GUARD_RX:
+        if rx.search(text):
+            return level
+    return next((lvl for lvl, rx in _SENIORITY_RX if rx.search(text)), None)
+
+
 def _by_rules(text: str) -> tuple[str | None, str | None, str]:
     """(seniority, department, the words that decided the department) by the rules; None where none fits."""
     for rx, level, dept in _GUARD_RX:
@@ -404,16 +412,40 @@ def _repair_typos(text: str) -> str:
 # separators ("Assistant, Office of the President" is one role), nor are words joined inside a role's name
 # when no role on either side names a level ("Research and Development Director").
 _ROLE_SEPARATOR = re.compile(r"\s*(?:&|/|\||\+|\band\b)\s*", re.IGNORECASE)
+_SEPARATOR_CHARS = frozenset("&/|+")
+
+
+def _names_roles(title: str) -> bool:
+    """Whether a title may join roles (a cheap test first: most titles have no separator)."""
+    return not _SEPARATOR_CHARS.isdisjoint(title) or (
+        ("and" in title or "AND" in title or "And" in title) and _ROLE_SEPARATOR.search(title) is not None)
+
+
+# A role's level can differ from the whole title's only through the order of the rules (the whole title takes the
+# first rule that fits: "Team Lead / Director" is a team lead first) or through the rules anchored at the start or
+# end of a title ("^partner$", "head$", "^head", "principal$"): words every other rule would have found in the
+# whole title too. So a title with no level, or already at c_level (only "partner" can still rise: to owner),
+# and none of those words, needs no splitting (most titles, and cheaper).
+_ANCHORED_WORDS = re.compile(r"\b(partner|head|principal)\b")
+
+
+def _could_rise(text: str, level: str | None) -> bool:
+    if level is None:
+        return _ANCHORED_WORDS.search(text) is not None
+    if level == "c_level":
+        return "partner" in text
+    return True
+
+
 _RANK = {level: rank for rank, level in enumerate(SENIORITIES)}  # 0 is the highest
 
 
 def _multi_role_level(title: str, text: str, level: str | None) -> str | None:
     """The highest level among the roles of a title that joins several; `level` when it names one role, when
     an entry word settles it ("Junior Sales and Marketing Associate") or when a guard phrase read it whole."""
-    if level == "entry" or not _ROLE_SEPARATOR.search(title) or any(rx.search(text) for rx, _, _ in _GUARD_RX):
+    if level in ("entry", "owner") or not _could_rise(text, level) or not _names_roles(title) or any(rx.search(text) for rx, _, _ in _GUARD_RX):
         return level
-    parts = [normalise_title(p) for p in _ROLE_SEPARATOR.split(title)]
-    levels = [found for p in parts if p and (found := _by_rules(p)[0]) is not None]
+    levels = [found for p in normalise_roles(title) if (found := _seniority_by_rules(p)) is not None]
     if "entry" in levels:  # an entry word in any role settles it, as in the whole title
         return "entry"
     return min([*levels, *([level] if level else [])], key=_RANK.__getitem__, default=None)

@@ -55,3 +55,15 @@ def normalise_title(title: str) -> str:
     text = "".join(c for c in text if not unicodedata.combining(c)).replace("&", " and ")
     words = _TOKEN.findall(text)
     return _V_P.sub("vice president", " ".join(_ABBREVIATIONS.get(w, w) for w in words))
+
+
+_ROLE_MARK = "zzrolezz"  # survives normalisation as a token of its own
+_SEPARATORS = re.compile(r"[&/|+]")
+_ROLE_SPLIT = re.compile(rf"\b(?:{_ROLE_MARK}|and)\b")
+
+
+def normalise_roles(title: str) -> list[str]:
+    """The normal form of each role of a title that joins several with "&", "/", "|", "+" or "and"
+    ("Partner & Head of Legal" -> ["partner", "head of legal"]), normalised in one pass."""
+    text = normalise_title(_SEPARATORS.sub(f" {_ROLE_MARK} ", title))
+    return [p for p in (part.strip() for part in _ROLE_SPLIT.split(text)) if p]
