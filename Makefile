@@ -88,7 +88,8 @@ bench: install
 bench-titles: install
 	$(BIN)/python bench/title_bench.py --titles $(or $(TITLE_BENCH_TITLES),50000)
 
-# Re-train the title -> department model from the committed O*NET titles (enrichment/data/onet_titles.csv;
+# Re-train the title -> department model from the committed O*NET titles (enrichment/data/onet_titles.csv, which
+# leaves out the occupations of both evaluation draws in tests/data/title_eval/;
 # rebuild those first with `python scripts/build_title_data.py ONET_DIR`). Deterministic; needs the dev group.
 title-model: install
 	$(BIN)/python scripts/train_title_model.py
