@@ -19,7 +19,7 @@ from pydantic import Field, field_validator
 from enrichment.title_model import DATA as _DATA
 from enrichment.title_model import guess as title_guess
 from enrichment.title_model import lookup as title_lookup
-from enrichment.title_text import normalise_title
+from enrichment.title_text import normalise_roles, normalise_title
 from leadpipe.core.settings import Strict
 
 SENIORITIES = ("owner", "c_level", "vp", "director", "manager", "senior", "individual", "entry")
@@ -58,7 +58,7 @@ _SENIORITY_RULES: tuple[tuple[str, str], ...] = (
               r"|(co)?fundador(a)?|gesellschafter(in)?|socio)\b"
               r"|^(managing |senior |equity |name )?partner$|\bmanaging partner\b")),
     ("c_level", (r"\bchief\b.*\bofficer\b|(?<!vice )\bpresident\b|\bchair(man|woman)?\b.*\bboard\b"
-                r"|\bchair(man|woman|person)\b|\bchief executive\b|\btrustee\b"
+                r"|\bchair(man|woman|person)\b|\bchief (\w+ )?executive\b|\btrustee\b"
                 r"|\bboard (member|of directors|of trustees)\b|\bmember of the board\b"
                 r"|\bmanaging director\b|\bgeschaftsfuhr(er|erin|end)|\bvorstand"
                 r"|\bdirect(eur|rice) general(e)?\b"
@@ -75,7 +75,7 @@ _SENIORITY_RULES: tuple[tuple[str, str], ...] = (
     ("director", (r"\bdirector(a)?\b|\bhead of\b|\bhead\b$|\bdirect(eur|rice)\b|(?<!beg)leiter(in)?\b"
                  r"|\bprokurist(in)?\b|\bjef[ea]\b|\bchief\b"
                  r"|\b(department|division|unit|section|group|practice|branch|area|office) head\b"
-                 r"|^head (sales|marketing|finance|hr|human|legal|it|information|engineering|product|operations"
+                 r"|\bhead (sales|marketing|finance|hr|human|legal|it|information|engineering|product|operations"
                  r"|people|talent|design|data|growth|customer|content|procurement|partnerships|business|technology"
                  r"|security|compliance|communications|research|strategy|digital|brand)\b")),
     ("manager", (r"manager(in)?\b|\bresponsable\b|\bchef de (projet|produit)\b|\bchef d(e|es|u)\b|\bgerente\b"
@@ -91,13 +91,19 @@ _SENIORITY_RULES: tuple[tuple[str, str], ...] = (
 # Where a title names a trade or a profession, the business words in it are used in another sense ("Locomotive
 # Engineer", "Floral Designer", "Professor of Marketing", "Emergency Room Nurse"): the department rules stay out and
 # the O*NET lookup and model decide (they know "Locomotive Engineer" as a rail occupation).
-_DEFER = (r"\b(cnc|numerical(ly)? control(led)?|machine tool|pattern maker)\b|\b(locomotive|railroad|rail|yard|train|freight|ferry|tug|tugboat|towboat|barge|harbor|port|deckhand"
-          r"|stationary|operating|sound|audio|recording|mixing|mastering|studio|broadcast|fire|flight) engineer\b"
+# Two of these never work in the business function their words name, so the model is not asked either (it would
+# read "marketing" in "Professor of Marketing"): the engineer trades and academic teaching. Unless the O*NET lookup
+# knows the exact title, they are `other` by rule.
+_TRADE = (r"\b(locomotive|railroad|rail|yard|train|freight|ferry|tug|tugboat|towboat|barge|harbor|port|deckhand"
+          r"|stationary|operating|sound|audio|recording|mixing|mastering|studio|broadcast|fire|flight|steam|boiler"
+          r"|building|utilities) engineer\b|\b(stationary|steam|boiler) \w+ engineer\b"
+          r"|\b(professor|lecturer|teacher|faculty|tutor|docent|lehrer(in)?|professeur|enseignant(e)?"
+          r"|profesor(a)?|maestr[oa]|docente)\b")
+_DEFER = (_TRADE + r"|\b(cnc|numerical(ly)? control(led)?|machine tool|pattern maker)\b"
           r"|\b(floral|interior|fashion|jewelry|jewellery|costume|set|exhibit|landscape|kitchen|lighting|stage"
           r"|textile|furniture|tattoo|hair|nail|cake|cabinet|tool|pattern|die|mold|mould|shoe|garden|window"
           r"|display|sign|scenic|theatrical) design(er)?\b"
-          r"|\b(professor|lecturer|teacher|instructor|faculty|tutor|docent|lehrer(in)?|professeur|enseignant(e)?"
-          r"|profesor(a)?|maestr[oa]|docente)\b"
+          r"|\binstructor\b"
           r"|\b(nurse|nursing|physician|surgeon|surgical|veterinar(y|ian)|vet|dental|dentist|pharmacy|pharmacist"
           r"|medical|clinical|patient|therapist|paramedic|emt|police|sheriff|firefighter|correctional|clergy"
           r"|pastor|cook)\b")
@@ -125,7 +131,9 @@ _DEPARTMENT_RULES: tuple[tuple[str, str, str], ...] = (
                     r"|\bforschung und entwicklung\b"
                     r"|\bcadd?\b|\bdrafters?\b|\bdraftsm[ae]n\b|\bdrafting\b|\bcomputer aided (design|drafting)\b"
                     r"|\barchitectural designer\b|\bergonomist|\bphotogrammetr|\bcartograph|\bnon destructive"
-                    r"|\binstrumentation\b|\bmechatronic|\brobotics\b"), ""),  # before "information systems" reads it as IT
+                    r"|\binstrumentation\b|\bmechatronic|\brobotics\b"
+                    r"|\b(electrical|electronics?|mechanical|civil|structural|piping|hvac|automation|circuit board|pcb"
+                    r"|layout|tool and die|mold) designer\b"), ""),  # before "information systems" reads it as IT
     ("sales", (r"\b(sales|revenue) operations\b|\btechnico commercial|\bsales enablement\b"
               r"|\b(sales|solutions) engineer"
               r"|\bpre ?sales\b|\bsales (manager|director|supervisor|representatives?|reps?|agents?|associates?"
@@ -136,6 +144,7 @@ _DEPARTMENT_RULES: tuple[tuple[str, str, str], ...] = (
     ("marketing", r"\bproduct marketing\b|\bmarketing operations\b", ""),
     ("hr", r"\bpeople operations\b|\bpeople partner\b|\bhr business partner\b", ""),
     ("product", r"\bproduct owner\b", ""),
+    ("operations", r"\bdata (entry|capture|input)\b", ""),  # clerical work, before "data" reads as engineering
     ("it", (r"\bit\b|\btecnologias? de la informacion\b"
            r"|\binformation technology\b|(?<!geographic )\binformation systems?\b|\binfrastructure\b"
            r"|\b(enterprise|electronic) content\b|\bsystems? (analyst|specialist|consultant)\b"
@@ -165,7 +174,7 @@ _DEPARTMENT_RULES: tuple[tuple[str, str, str], ...] = (
                     r"|\bcomputer scientist\b|\bscrum master\b|\bautomation tester\b"
                     r"|\bresearch and development\b"
                     r"|\br and d\b|\btelecom(munications?)?\b.*\bdesign"), ""),
-    ("legal", (r"\blegal\b|\bcounsel\b|\blawyer|\battorney|\bparalegal|\bcompliance\b|\bdata protection\b"
+    ("legal", (r"\blegal\b|\blaw\b(?! (enforcement|librar|officer))|\bcounsel\b|\blawyer|\battorney|\bparalegal|\bcompliance\b|\bdata protection\b"
               r"|\bcontract manager\b|\bregulatory\b|\baccreditation\b|\bjudge\b|\bjudicial\b|\bcourt\b"
               r"|\blitigation\b|\bmagistrate\b|\bjudges\b|\bhearings? officers?\b|\badjudicat|\barbitrat"
               r"|\bmediator|\btitle (examiner|abstractor|searcher)|\bequal (employment )?opportunity\b|\beeo\b"
@@ -309,6 +318,14 @@ _GUARD_RX = tuple((_compile(p), s, d) for p, s, d in _GUARDS)
 _SENIORITY_RX = tuple((level, _compile(p)) for level, p in _SENIORITY_RULES)
 _DEPARTMENT_RX = tuple((dept, _compile(p), role) for dept, p, role in _DEPARTMENT_RULES)
 _DEFER_RX = _compile(_DEFER)
+_TRADE_RX = _compile(_TRADE)
+
+
+def trade_words(text: str) -> str | None:
+    """The words by which a normalised title names an engineer trade or academic teaching: `other`, whatever
+    business word follows ("Sound Engineer", "Professor of Marketing"); None when it names neither."""
+    found = _TRADE_RX.search(text)
+    return found.group(0) if found else None
 _ROLE_RX = {"office": _compile(_OFFICE_ROLE), "managing": _compile(_MANAGING_ROLE)}
 
 # Words the typo repair may correct towards: the rules' own vocabulary, spelled out.
@@ -330,6 +347,14 @@ _VOCABULARY = tuple(sorted({
 _NOT_TYPOS = frozenset({"trainer", "training", "trainers", "control", "controle", "controleur", "audio",
                         "video"})
 _KNOWN = frozenset(_VOCABULARY) | _NOT_TYPOS
+
+
+def _seniority_by_rules(text: str) -> str | None:
+    """The seniority `_by_rules` gives, without reading the department."""
+    for rx, level, _ in _GUARD_RX:
+        if rx.search(text):
+            return level
+    return next((lvl for lvl, rx in _SENIORITY_RX if rx.search(text)), None)
 
 
 def _by_rules(text: str) -> tuple[str | None, str | None, str]:
@@ -382,6 +407,50 @@ def _repair_typos(text: str) -> str:
     return " ".join(out)
 
 
+# Titles that join two roles ("Partner & Head of Legal", "VP and General Counsel", "Owner / Operator"): the
+# highest level any one role names wins, as the rubric's "highest level named" says. Commas are not role
+# separators ("Assistant, Office of the President" is one role), nor are words joined inside a role's name
+# when no role on either side names a level ("Research and Development Director").
+_ROLE_SEPARATOR = re.compile(r"\s*(?:&|/|\||\+|\band\b)\s*", re.IGNORECASE)
+_SEPARATOR_CHARS = frozenset("&/|+")
+
+
+def _names_roles(title: str) -> bool:
+    """Whether a title may join roles (a cheap test first: most titles have no separator)."""
+    return not _SEPARATOR_CHARS.isdisjoint(title) or (
+        ("and" in title or "AND" in title or "And" in title) and _ROLE_SEPARATOR.search(title) is not None)
+
+
+# A role's level can differ from the whole title's only through the order of the rules (the whole title takes the
+# first rule that fits: "Team Lead / Director" is a team lead first) or through the rules anchored at the start or
+# end of a title ("^partner$", "head$", "^head", "principal$"): words every other rule would have found in the
+# whole title too. So a title with no level, or already at c_level (only "partner" can still rise: to owner),
+# and none of those words, needs no splitting (most titles, and cheaper).
+_ANCHORED_WORDS = re.compile(r"\b(partner|head|principal)\b")
+
+
+def _could_rise(text: str, level: str | None) -> bool:
+    if level is None:
+        return _ANCHORED_WORDS.search(text) is not None
+    if level == "c_level":
+        return "partner" in text
+    return True
+
+
+_RANK = {level: rank for rank, level in enumerate(SENIORITIES)}  # 0 is the highest
+
+
+def _multi_role_level(title: str, text: str, level: str | None) -> str | None:
+    """The highest level among the roles of a title that joins several; `level` when it names one role, when
+    an entry word settles it ("Junior Sales and Marketing Associate") or when a guard phrase read it whole."""
+    if level in ("entry", "owner") or not _could_rise(text, level) or not _names_roles(title) or any(rx.search(text) for rx, _, _ in _GUARD_RX):
+        return level
+    levels = [found for p in normalise_roles(title) if (found := _seniority_by_rules(p)) is not None]
+    if "entry" in levels:  # an entry word in any role settles it, as in the whole title
+        return "entry"
+    return min([*levels, *([level] if level else [])], key=_RANK.__getitem__, default=None)
+
+
 @lru_cache(maxsize=65_536)
 def classify_title(title: str | None) -> TitleClass:
     """Seniority and department of a job title (cached: purchased lists repeat titles a lot).
@@ -402,6 +471,7 @@ def classify_title(title: str | None) -> TitleClass:
                 if dept is None and fixed_dept:
                     why = f"{fixed_why} (typo repaired: {repaired})"
                 level, dept, method = level or fixed_level, dept or fixed_dept, "fuzzy"
+    level = _multi_role_level(title, text, level)
     if level is None and dept is None:
         method = "default"
     level = level or DEFAULT_SENIORITY
@@ -410,10 +480,13 @@ def classify_title(title: str | None) -> TitleClass:
     hit = title_lookup(text)
     if hit is not None:
         return TitleClass(level, hit.department, method, "lookup", None, f"O*NET {hit.soc_code} {hit.title!r}")
+    if trade := trade_words(text):
+        return TitleClass(level, DEFAULT_DEPARTMENT, method, "rule", None,
+                          f"{trade} (a trade or teaching title: its business words name no department)")
     guess = title_guess(text)
     if guess.confidence >= guess.threshold:
         return TitleClass(level, guess.department, method, "model", guess.confidence,
-                          f"character n-gram model, threshold {guess.threshold:.2f}")
+                          f"O*NET title model (character and word n-grams), threshold {guess.threshold:.2f}")
     return TitleClass(level, DEFAULT_DEPARTMENT, method, "unknown", guess.confidence,
                       f"best guess {guess.department} below the threshold {guess.threshold:.2f}")
 

@@ -1,8 +1,9 @@
-"""Department of a job title from O*NET 27.0: an exact-title lookup and a character n-gram model.
+"""Department of a job title from O*NET 27.0: an exact-title lookup and a character + word n-gram model.
 
 Both are built from the O*NET 27.0 database (USDOL/ETA, CC BY 4.0; see enrichment/data/README.md) and ship
 in the package: `onet_titles.csv` (titles of the O*NET-SOC occupations with their department by the documented
-SOC mapping) and `title_model.npz` (a scikit-learn TF-IDF character n-gram logistic regression, trained by
+SOC mapping) and `title_model.npz` (a scikit-learn logistic regression over TF-IDF character n-grams within words and TF-IDF word
+uni- and bigrams, each part l2-normalised on its own as scikit-learn's FeatureUnion does, trained by
 `scripts/train_title_model.py` and exported as plain arrays). Nothing is downloaded and scikit-learn is not
 needed at run time: the model's arithmetic is done here with numpy, exactly as scikit-learn does it (a test
 compares the two). `enrichment.personas` asks these only where no rule names a department.
@@ -15,6 +16,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -62,12 +64,14 @@ def lookup(text: str) -> OnetTitle | None:
 
 @dataclass(frozen=True)
 class _Model:
-    index: dict[str, int]
-    idf: np.ndarray  # (features,)
-    weights: np.ndarray  # (features, classes)
+    index: dict[str, int]  # character n-gram -> feature
+    word_index: dict[str, int]  # word or "word word" -> feature (empty: a character-only model)
+    idf: np.ndarray  # character features, then word features
+    weights: np.ndarray  # (character + word features, classes)
     intercept: np.ndarray  # (classes,)
     classes: tuple[str, ...]
     ngram_range: tuple[int, int]
+    word_ngram_range: tuple[int, int]
     threshold: float
 
 
@@ -75,11 +79,20 @@ class _Model:
 def _model() -> _Model:
     with np.load(MODEL_FILE, allow_pickle=False) as z:
         vocab = z["vocabulary"].tolist()
-        return _Model(index={g: i for i, g in enumerate(vocab)}, idf=z["idf"].astype(np.float64),
-                      weights=z["weights"].astype(np.float64), intercept=z["intercept"].astype(np.float64),
+        idf, weights = z["idf"].astype(np.float64), z["weights"].astype(np.float64)
+        words: list[str] = []
+        word_range = (1, 1)
+        if "word_vocabulary" in z.files:
+            words = z["word_vocabulary"].tolist()
+            idf = np.concatenate([idf, z["word_idf"].astype(np.float64)])
+            weights = np.vstack([weights, z["word_weights"].astype(np.float64)])
+            word_range = (int(z["word_ngram_range"][0]), int(z["word_ngram_range"][1]))
+        return _Model(index={g: i for i, g in enumerate(vocab)},
+                      word_index={g: len(vocab) + i for i, g in enumerate(words)},
+                      idf=idf, weights=weights, intercept=z["intercept"].astype(np.float64),
                       classes=tuple(z["classes"].tolist()),
                       ngram_range=(int(z["ngram_range"][0]), int(z["ngram_range"][1])),
-                      threshold=float(z["threshold"]))
+                      word_ngram_range=word_range, threshold=float(z["threshold"]))
 
 
 def char_wb_ngrams(text: str, low: int, high: int) -> list[str]:
@@ -105,16 +118,30 @@ def _word_features(word: str) -> tuple[int, ...]:
     return tuple(i for i in map(get, char_wb_ngrams(word, *m.ngram_range)) if i is not None)
 
 
+def _word_ngrams(words: list[str], low: int, high: int) -> list[str]:
+    """scikit-learn's `analyzer="word"` n-grams of already split words ("a b c", 1-2: a, b, c, "a b", "b c")."""
+    return [" ".join(words[i:i + n]) for n in range(low, high + 1) for i in range(len(words) - n + 1)]
+
+
 def _probabilities(text: str) -> np.ndarray:
+    """Sublinear tf times idf for the character part and the word part, each l2-normalised on its own (as each
+    part of scikit-learn's FeatureUnion), then one product with the weights of both parts and a softmax."""
     m = _model()
-    counts = Counter([i for word in text.split() for i in _word_features(word)])
-    if not counts:
+    words = text.split()
+    chars = Counter([i for word in words for i in _word_features(word)])
+    found: Counter = Counter()
+    if m.word_index and words:
+        get = m.word_index.get
+        found = Counter([i for i in map(get, _word_ngrams(words, *m.word_ngram_range)) if i is not None])
+    n, size = len(chars), len(chars) + len(found)
+    if not size:
         scores = m.intercept
     else:
-        idx = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
-        tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
-        x = tf * m.idf[idx]
-        x /= math.sqrt(float(x @ x))
+        idx = np.fromiter(chain(chars, found), dtype=np.intp, count=size)
+        x = (1.0 + np.log(np.fromiter(chain(chars.values(), found.values()), dtype=np.float64, count=size))) * m.idf[idx]
+        for part in (x[:n], x[n:]):
+            if len(part):
+                part /= math.sqrt(float(part @ part))
         scores = x @ m.weights[idx] + m.intercept
     e = np.exp(scores - scores.max())
     return e / e.sum()

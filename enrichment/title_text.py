@@ -1,7 +1,7 @@
 """The normal form of a job title that the rules, the O*NET lookup and the title model all read.
 
-Lower-case ASCII words, accents dropped, "&" as "and", and whole-word abbreviations spelled out ("VP Eng",
-"Sr Acct Exec", "HRBP", "V.P."), so that "Sr. Acct Exec" and "Senior Account Executive" are one title.
+Lower-case ASCII words, accents dropped, "&" as "and", a bracketed acronym of words the title spells out
+dropped, and whole-word abbreviations spelled out ("VP Eng", "Sr Acct Exec", "HRBP", "V.P."), so that "Sr. Acct Exec" and "Senior Account Executive" are one title.
 """
 
 from __future__ import annotations
@@ -26,12 +26,44 @@ _ABBREVIATIONS = {
 }
 
 _TOKEN = re.compile(r"[a-z0-9]+")
+_PARENTHESES = re.compile(r"\(([^()]*)\)")
+_LETTERS = re.compile(r"[A-Za-z]+")
+
+
+def _drop_spelled_out_acronyms(title: str) -> str:
+    """Drop a bracket whose acronyms abbreviate words the title already has: "Continuous Miner Operator (CMO)" is
+    no chief marketing officer, "Quality Assurance Inspector (QA Inspector)" says it twice. A bracket that adds
+    something ("Director (IT)", "Sales Manager (EMEA)") stays."""
+    outside = _PARENTHESES.sub(" ", title)
+    initials = "".join(w[0] for w in _LETTERS.findall(outside)).casefold()
+    if not initials:
+        return title
+
+    def spelled_out(found: re.Match[str]) -> str:
+        acronyms = [w for w in _LETTERS.findall(found.group(1)) if len(w) >= 2 and w.isupper()]
+        return " " if acronyms and all(a.casefold() in initials for a in acronyms) else found.group(0)
+
+    return _PARENTHESES.sub(spelled_out, title)
 _V_P = re.compile(r"\bv p\b")  # "V.P." and "V. P." split into two words
 
 
 def normalise_title(title: str) -> str:
     """Lower-case ASCII words with abbreviations spelled out: the form every rule reads."""
+    if "(" in title:
+        title = _drop_spelled_out_acronyms(title)
     text = unicodedata.normalize("NFKD", title.casefold())
     text = "".join(c for c in text if not unicodedata.combining(c)).replace("&", " and ")
     words = _TOKEN.findall(text)
     return _V_P.sub("vice president", " ".join(_ABBREVIATIONS.get(w, w) for w in words))
+
+
+_ROLE_MARK = "zzrolezz"  # survives normalisation as a token of its own
+_SEPARATORS = re.compile(r"[&/|+]")
+_ROLE_SPLIT = re.compile(rf"\b(?:{_ROLE_MARK}|and)\b")
+
+
+def normalise_roles(title: str) -> list[str]:
+    """The normal form of each role of a title that joins several with "&", "/", "|", "+" or "and"
+    ("Partner & Head of Legal" -> ["partner", "head of legal"]), normalised in one pass."""
+    text = normalise_title(_SEPARATORS.sub(f" {_ROLE_MARK} ", title))
+    return [p for p in (part.strip() for part in _ROLE_SPLIT.split(text)) if p]

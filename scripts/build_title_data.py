@@ -7,8 +7,8 @@ Usage: .venv/bin/python scripts/build_title_data.py ONET_DIR      (then: make ti
 
 Writes, deterministically (sorted, no timestamps):
 - enrichment/data/onet_titles.csv: title, soc_code, department, source for every reported title and occupation
-  title of the O*NET-SOC codes that are NOT held out (tests/data/title_eval/heldout_soc_codes.txt), minus every
-  title of the frozen evaluation set. This is the lookup and the model's training data.
+  title of the O*NET-SOC codes that are NOT held out (tests/data/title_eval/heldout_soc_codes.txt and fresh_soc_codes.txt),
+  minus every title of both evaluation sets. This is the lookup and the model's training data.
 - enrichment/data/title_words.txt: the words (5+ letters) of those codes' titles, descriptions and task
   statements: real words the typo repair must never rewrite ("layer" is no typo of "lawyer").
 """
@@ -31,6 +31,8 @@ from enrichment.personas import normalise_title
 DATA = REPO / "enrichment" / "data"
 _NAMES_A_FUNCTION = re.compile(r"\bchief (?!executive)\w+ officer\b|\bvice president\b")
 EVAL = REPO / "tests" / "data" / "title_eval"
+# Both evaluation draws (tests/data/title_eval/README.md): their codes and titles never reach the lookup or model.
+EVALUATION_SETS = (("heldout_soc_codes.txt", "onet_heldout_titles.csv"), ("fresh_soc_codes.txt", "onet_fresh_titles.csv"))
 
 
 def _read(path: Path) -> list[dict]:
@@ -40,10 +42,12 @@ def _read(path: Path) -> list[dict]:
 
 def main() -> None:
     onet = Path(sys.argv[1])
-    held_out = {line.split("\t")[0] for line in (EVAL / "heldout_soc_codes.txt").read_text().splitlines()
-                if line and not line.startswith("#")}
-    with (EVAL / "onet_heldout_titles.csv").open(encoding="utf-8", newline="") as fh:
-        frozen = {normalise_title(r["title"]) for r in csv.DictReader(fh)}
+    held_out, frozen = set(), set()
+    for codes, titles in EVALUATION_SETS:
+        held_out |= {line.split("\t")[0] for line in (EVAL / codes).read_text().splitlines()
+                     if line and not line.startswith("#")}
+        with (EVAL / titles).open(encoding="utf-8", newline="") as fh:
+            frozen |= {normalise_title(r["title"]) for r in csv.DictReader(fh)}
     rows: dict[tuple[str, str], dict] = {}
     words: set[str] = set()
 

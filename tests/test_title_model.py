@@ -24,20 +24,39 @@ def _rows(path: Path) -> list[dict]:
         return list(csv.DictReader(fh))
 
 
-def test_no_held_out_occupation_or_frozen_title_is_in_the_shipped_lookup_data() -> None:
-    held_out = {line.split("\t")[0] for line in (EVAL / "heldout_soc_codes.txt").read_text().splitlines()
-                if line and not line.startswith("#")}
-    frozen = {normalise_title(r["title"]) for r in _rows(EVAL / "onet_heldout_titles.csv")}
+SETS = (("heldout_soc_codes.txt", "onet_heldout_titles.csv"), ("fresh_soc_codes.txt", "onet_fresh_titles.csv"))
+
+
+def _codes(name: str) -> set[str]:
+    return {line.split("\t")[0] for line in (EVAL / name).read_text().splitlines() if line and not line.startswith("#")}
+
+
+@pytest.mark.parametrize(("codes", "titles"), SETS)
+def test_no_held_out_occupation_or_frozen_title_is_in_the_shipped_lookup_data(codes: str, titles: str) -> None:
+    held_out = _codes(codes)
+    frozen = {normalise_title(r["title"]) for r in _rows(EVAL / titles)}
     shipped = _rows(title_model.TITLES_FILE)
-    assert len(held_out) >= 100 and len(frozen) >= 1000 and len(shipped) >= 5000
+    assert len(held_out) >= 100 and len(frozen) >= 1000 and len(shipped) >= 4000
     assert not {r["soc_code"] for r in shipped} & held_out
     assert not {normalise_title(r["title"]) for r in shipped} & frozen
 
 
-def test_the_frozen_set_is_labelled_by_the_documented_soc_mapping() -> None:
+def test_the_two_draws_share_no_occupation_and_no_title() -> None:
+    (old_codes, old_titles), (new_codes, new_titles) = SETS
+    assert not _codes(old_codes) & _codes(new_codes)
+    from build_title_eval import _words  # the draw's own key (brackets kept)
+
+    old = {_words(r["title"]) for r in _rows(EVAL / old_titles)}
+    new = {_words(r["title"]) for r in _rows(EVAL / new_titles)}
+    assert not old & new
+    assert {r["soc_code"] for r in _rows(EVAL / new_titles)} <= _codes(new_codes)
+
+
+@pytest.mark.parametrize("titles", [t for _, t in SETS])
+def test_the_frozen_set_is_labelled_by_the_documented_soc_mapping(titles: str) -> None:
     from onet_departments import department_for_soc
 
-    rows = _rows(EVAL / "onet_heldout_titles.csv")
+    rows = _rows(EVAL / titles)
     assert all(r["department"] == department_for_soc(r["soc_code"]) for r in rows)
     assert all(r["business_function"] == ("no" if r["department"] == "other" else "yes") for r in rows)
     assert department_for_soc("41-2031.00") == "sales" and department_for_soc("11-2021.00") == "marketing"
@@ -71,6 +90,17 @@ def test_the_numpy_model_computes_what_scikit_learn_computes(tmp_path: Path) -> 
         title_model.MODEL_FILE = saved
         title_model._model.cache_clear()
         title_model._word_features.cache_clear()
+
+
+def test_the_development_set_does_not_fall_back() -> None:
+    """The first O*NET draw (seed 18), a development set since it was looked at while tuning: a regression floor
+    just under the figures of the second round (seniority 99.3%, department 74.0%, business-function 54.2%)."""
+    from title_accuracy import accuracy
+
+    result = accuracy(EVAL / "onet_heldout_titles.csv")
+    assert result["seniority_accuracy"] >= 0.99
+    assert result["department_accuracy"] >= 0.735
+    assert result["by_business_function"]["yes"]["department_accuracy"] >= 0.535
 
 
 def test_the_model_answers_only_where_no_rule_fits_and_only_above_its_threshold() -> None:
@@ -120,18 +150,59 @@ def test_the_model_answers_only_where_no_rule_fits_and_only_above_its_threshold(
         ("Judge", "legal"),
         ("Landscape Architect", "other"),
         ("Solutions Architect", "engineering"),
+        ("Data Entry Clerk", "operations"),  # clerical: "data" is no data engineering here
+        ("Law Clerk", "legal"),  # "clerk" alone is office work, a law clerk works for a court
+        ("Electrical Designer", "engineering"),  # a designer of an engineering discipline drafts
+        ("PCB Designer", "engineering"),
+        ("Product Designer", "product"),
+        ("Continuous Miner Operator (CMO)", "other"),  # the bracket abbreviates the title: no marketing chief
     ],
 )
 def test_over_broad_words_and_vocabulary_gaps(title: str, department: str) -> None:
     assert classify_title(title).department == department
 
 
-@pytest.mark.parametrize("title", ["Stationary Engineer", "Tugboat Engineer", "Floral Designer",
+@pytest.mark.parametrize("title", ["Stationary Engineer", "Stationary Steam Engineer", "Building Engineer",
+                                   "Tugboat Engineer", "Floral Designer",
                                    "Professor of Software Engineering", "Pediatric Nurse Manager"])
 def test_trade_and_profession_titles_are_left_to_the_lookup_and_model(title: str) -> None:
-    """The rules no longer read the business word in a trade's title; the O*NET lookup or model decides."""
+    """The rules no longer read the business word in a trade's title; the O*NET lookup or model decides, except
+    for engineer trades and teaching, which are `other` by rule when the lookup does not know the title."""
     assert _by_rules(normalise_title(title))[1] is None
-    assert classify_title(title).department_by in ("lookup", "model", "unknown")
+    got = classify_title(title)
+    assert got.department_by in ("lookup", "model", "unknown", "rule")
+    assert got.department == "other"
+
+
+@pytest.mark.parametrize("title", ["Sound Engineer", "Professor of Marketing", "Lecturer in Accounting",
+                                   "Stationary Steam Engineer", "Teacher of Sales"])
+def test_engineer_trades_and_teaching_never_reach_the_model(title: str) -> None:
+    """A class-balanced model reads "marketing" in "Professor of Marketing" as the marketing department."""
+    got = classify_title(title)
+    assert (got.department, got.confidence) == ("other", None)
+    assert got.department_by in ("rule", "lookup")
+
+
+def test_a_business_role_in_a_medical_company_still_reaches_the_model() -> None:
+    assert classify_title("Medical Sales Representative").department == "sales"
+
+
+def test_law_enforcement_is_no_legal_department() -> None:
+    assert classify_title("Law Enforcement Officer").department != "legal"
+
+
+@pytest.mark.parametrize(
+    ("title", "normal"),
+    [
+        ("Continuous Miner Operator (CMO)", "continuous miner operator"),
+        ("Quality Assurance Inspector (QA Inspector)", "quality assurance inspector"),
+        ("Director (IT)", "director it"),  # the bracket adds the function: kept
+        ("Sales Manager (EMEA)", "sales manager emea"),
+        ("(CEO)", "chief executive officer"),
+    ],
+)
+def test_a_bracketed_acronym_of_the_title_itself_is_dropped(title: str, normal: str) -> None:
+    assert normalise_title(title) == normal
 
 
 @pytest.mark.parametrize(
@@ -146,6 +217,15 @@ def test_trade_and_profession_titles_are_left_to_the_lookup_and_model(title: str
         ("V.P. Marketing", "vp"),
         ("GM", "manager"),
         ("Owner / General Manager", "owner"),  # several roles: the highest named
+        ("Partner & Head of Legal", "owner"),
+        ("VP and General Counsel", "c_level"),
+        ("Founder + Managing Director", "owner"),
+        ("Research and Development Director", "director"),  # one role with "and" in its name
+        ("Junior Sales and Marketing Associate", "entry"),  # an entry word settles it
+        ("Assistant to the CEO and Founder", "entry"),  # a guard phrase reads the title whole
+        ("Chief Nursing Executive", "c_level"),  # "chief ... executive", like "chief ... officer"
+        ("Global Head, Marketing", "director"),  # "head" before a function, not at the start
+        ("EMEA Head Sales", "director"),
     ],
 )
 def test_seniority_gaps(title: str, seniority: str) -> None:
