@@ -8,13 +8,17 @@ proves that the same profile without feedback is still pushed, so the "never pus
 from __future__ import annotations
 
 import csv
+import functools
 import json
+import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from connectors.sinks.base import FeedbackRecord
@@ -247,7 +251,8 @@ def test_the_salesforce_watermark_asks_only_for_records_modified_since(
     salesforce.touch_lead("lead2@example.org", "2026-12-06T08:00:00.000+0000", HasOptedOutOfEmail=True)
     salesforce.queries.clear()
     second = pull(engine, "r2", "salesforce", sink)
-    assert sum(n for _, n in salesforce.queries) == 1 and second["new"] == 6
+    assert sum(n for _, n in salesforce.queries) == 1  # one Lead changed since the watermark; no Contact
+    assert second["pulled"] == 6 and second["new"] == 1 and second["set"] == {"email_opt_out": 1}  # the rest held
     assert any("WHERE SystemModstamp > 2026-12-05T08:00:00Z" in q for q, _ in salesforce.queries)
     flags = latest_crm_flags(engine).set_index("email")
     assert flags.loc["lead2@example.org", "email_opted_out_at"] == datetime(2026, 12, 6, 8, 0, tzinfo=UTC)
@@ -283,12 +288,14 @@ def test_latest_flags_date_each_flag_from_when_it_was_first_seen_set_and_forget_
                          _record("do_not_call", "true", t), _record("do_not_call", "false", t + timedelta(days=3)),
                          _record("owner", "17", t), _record("owner", "42", t + timedelta(days=2))])
     assert store(engine, "r2", [_record("email_opt_out", "true", t + timedelta(days=2))]) == []  # already held
+    assert store(engine, "r2", [_record("owner", "42", t + timedelta(days=5))]) == []  # no news: same owner
     [row] = latest_crm_flags(engine).to_dict("records")
     assert row["email_opted_out_at"] == t + timedelta(days=1)  # first seen set, not the later re-report
     assert pd.isna(row["do_not_call_at"])  # switched off again in the CRM
     assert row["owner"] == "42" and row["email"] == "a@example.org" and row["crm"] == "hubspot"
     with engine.connect() as conn:
-        assert conn.execute(select(crm_feedback.c.id)).all().__len__() == 7
+        kept = conn.execute(select(crm_feedback.c.kind, crm_feedback.c.value)).all()
+    assert len(kept) == 6  # the opt-out reported again on day 2 said nothing new
 
 
 def test_the_local_feedback_file_is_read_incrementally_and_a_bad_row_is_named(tmp_path: Path) -> None:
@@ -316,3 +323,42 @@ def test_a_lead_status_the_config_marks_down_lowers_the_score() -> None:
     assert base.total == 50 and base.qualified
     assert marked.total == 20 and not marked.qualified
     assert marked.breakdown[-1] == {"rule": "CRM lead status UNQUALIFIED", "points": -30}
+
+
+@functools.cache
+def _empty_warehouse() -> Path:
+    import tempfile
+
+    path = Path(tempfile.mkdtemp()) / "empty.db"
+    migrate(f"sqlite:///{path}")
+    with engine_for(f"sqlite:///{path}").connect() as conn:  # WAL: everything into the file we copy
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path
+
+
+FACTS = st.lists(st.tuples(st.sampled_from(["1", "2"]), st.sampled_from(["email_opt_out", "do_not_call", "owner"]),
+                           st.sampled_from(["true", "false", None]), st.integers(0, 20)), max_size=25,
+                 unique_by=lambda f: (f[0], f[1], f[3]))  # one value per CRM record, kind and time
+
+
+@settings(max_examples=60, deadline=None)
+@given(facts=FACTS, cut=st.integers(0, 25))
+def test_storing_pulls_in_any_batches_and_again_gives_the_same_flags(facts: list[tuple], cut: int) -> None:
+    import tempfile
+
+    t = datetime(2026, 12, 1, tzinfo=UTC)
+    # a CRM reports changes oldest first (FeedbackSource); pulls may overlap and repeat them
+    records = sorted((_record(kind, value, t + timedelta(hours=h), crm_id) for crm_id, kind, value, h in facts),
+                     key=lambda r: r.changed_at)
+    with tempfile.TemporaryDirectory() as d:
+        once, twice = f"sqlite:///{d}/a.db", f"sqlite:///{d}/b.db"
+        for name in ("a.db", "b.db"):  # migrating takes seconds: copy a migrated empty warehouse
+            shutil.copy(_empty_warehouse(), Path(d) / name)
+        store(engine_for(once), "r1", records)
+        split = engine_for(twice)
+        store(split, "r1", records[:cut])
+        store(split, "r2", records[cut:])
+        assert store(split, "r3", records) == []  # a pull read again adds nothing
+        a = latest_crm_flags(engine_for(once)).sort_values(["crm", "crm_id"]).reset_index(drop=True)
+        b = latest_crm_flags(split).sort_values(["crm", "crm_id"]).reset_index(drop=True)
+        pd.testing.assert_frame_equal(a.drop(columns=["person_id"]), b.drop(columns=["person_id"]))

@@ -15,6 +15,7 @@ checks read: the current flags per CRM record, with the date each flag was first
 
 from __future__ import annotations
 
+import bisect
 import json
 import logging
 from collections import Counter
@@ -128,14 +129,24 @@ def write_watermark(engine: Engine, crm: str, watermark: datetime, run_id: str) 
 
 
 def store(engine: Engine, run_id: str, records: list[FeedbackRecord]) -> list[FeedbackRecord]:
-    """Append the records the warehouse does not hold yet (same crm, crm_id, kind, changed_at); return them."""
+    """Append the facts that are news: not held yet (same crm, crm_id, kind, changed_at) and not a repeat of the
+    latest value held for that CRM record and kind (a contact edited for another reason reports its unchanged
+    opt-out again): the fact held just before it in time has the same value. Returns what was appended."""
     if not records:
         return []
-    unique = list({_key(r): r for r in records}.values())
+    unique = sorted({_key(r): r for r in records}.values(), key=_key)
     now = datetime.now(UTC)
     with engine.begin() as conn:
-        known = _known_keys(conn, unique)
-        fresh = [r for r in unique if _key(r) not in known]
+        known, held = _known_keys(conn, unique)
+        fresh = []
+        for r in unique:  # oldest first: a fact repeating the value held just before it says nothing new
+            key = _key(r)
+            history = held.setdefault(key[:3], [])
+            before = bisect.bisect_right(history, (key[3],), key=lambda h: h[:1]) - 1
+            if key in known or (before >= 0 and history[before][1] == r.value):
+                continue
+            bisect.insort(history, (key[3], r.value), key=lambda h: h[:1])
+            fresh.append(r)
         if not fresh:
             return []
         owners = _people_of(conn, fresh)
@@ -163,18 +174,26 @@ def _utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _known_keys(conn: Connection, records: list[FeedbackRecord]) -> set[tuple]:
+def _known_keys(conn: Connection, records: list[FeedbackRecord]) -> tuple[set[tuple], dict[tuple, list[tuple]]]:
+    """The keys already held for these CRM records, and per (crm, crm_id, kind) the (changed_at, value) held,
+    oldest first."""
     t = feedback_table
     known: set[tuple] = set()
+    held: dict[tuple, list[tuple]] = {}
     by_crm: dict[str, list[str]] = {}
     for r in records:
         by_crm.setdefault(r.crm, []).append(r.crm_id)
     for crm, ids in by_crm.items():
         for chunk in in_chunks(sorted(set(ids))):
-            rows = conn.execute(select(t.c.crm, t.c.crm_id, t.c.kind, t.c.changed_at)
+            rows = conn.execute(select(t.c.crm, t.c.crm_id, t.c.kind, t.c.changed_at, t.c.id, t.c.value)
                                 .where(t.c.crm == crm, t.c.crm_id.in_(chunk)))
-            known |= {(a, b, c, _utc(d)) for a, b, c, d in rows}
-    return known
+            for a, b, c, d, _, value in rows:
+                at = _utc(d)
+                known.add((a, b, c, at))
+                held.setdefault((a, b, c), []).append((at, value))
+    for history in held.values():
+        history.sort(key=lambda h: h[0])
+    return known, held
 
 
 def _people_of(conn: Connection, records: list[FeedbackRecord]) -> dict[tuple, str]:
