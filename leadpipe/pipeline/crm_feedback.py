@@ -27,8 +27,9 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
 
-from connectors.sinks.base import FeedbackRecord, FeedbackSource, SinkError
+from connectors.sinks.base import FeedbackRecord, FeedbackSource
 from connectors.sinks.registry import build_sink
 from leadpipe.pipeline.context import RunContext
 from leadpipe.pipeline.push import sink_context, sink_settings_for
@@ -70,7 +71,9 @@ def crm_feedback(ctx: RunContext) -> str:
                     continue
                 result[crm] = pull(engine, ctx.run_id, crm, sink, settings.overlap_seconds)
                 ctx.forget_note("crm_feedback_errors", crm)
-            except (SinkError, ValueError, OSError) as exc:
+            except SQLAlchemyError:
+                raise  # the warehouse, not the CRM: the stage fails and the summary says so
+            except Exception as exc:  # noqa: BLE001 - any CRM/client failure: noted, the run goes on
                 message = f"{type(exc).__name__}: {exc}"
                 log.error("crm_feedback: could not read %s: %s", crm, message)
                 ctx.note("crm_feedback_errors", crm, message)

@@ -53,7 +53,7 @@ def _ms(value: object) -> int:
     text = str(value or "0").strip()
     if text.lstrip("-").isdigit():
         return int(text)
-    return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000)
+    return int(datetime.fromisoformat(text).timestamp() * 1000)
 
 
 def _err(status: int, category: str, message: str, **extra: object) -> Response:

@@ -41,7 +41,7 @@ def parse_time(text: str | None) -> datetime | None:
     text = str(text).strip()
     if text.isdigit():
         return datetime.fromtimestamp(int(text) / 1000, UTC)
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+    return datetime.fromisoformat(text).astimezone(UTC)
 
 
 def _flag(value: object) -> str:

@@ -135,7 +135,7 @@ def read_feedback_file(path: Path, watermark: datetime | None) -> Iterator[Feedb
             if not (row["crm_id"] or "").strip():
                 raise SinkError(f"{path.name} row {n}: crm_id is empty")
             try:
-                changed = datetime.fromisoformat((row["changed_at"] or "").strip().replace("Z", "+00:00"))
+                changed = datetime.fromisoformat((row["changed_at"] or "").strip())
             except ValueError:
                 raise SinkError(f"{path.name} row {n}: changed_at {row['changed_at']!r} is not an ISO 8601 "
                                 "date and time (2026-12-05T09:30:00Z)") from None

@@ -42,7 +42,7 @@ def parse_time(text: str | None) -> datetime | None:
     text = str(text)
     if len(text) > 5 and text[-5] in "+-" and text[-3] != ":":
         text = text[:-2] + ":" + text[-2:]
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+    return datetime.fromisoformat(text).astimezone(UTC)
 
 
 def soql(sobject: str, watermark: datetime | None) -> str:
