@@ -127,6 +127,9 @@ def test_an_unsubscribed_hubspot_contact_is_suppressed_next_run_and_never_pushed
                               .where(requalifications.c.run_id == "run-2")).all()
     assert [(c.change, c.reason) for c in change] == [("newly_disqualified", reason)]
     assert len(hubspot.upsert_flags) == upserts_before  # nobody sent again
+    html = (cfg.runs_dir / "run-2" / "report.html").read_text(encoding="utf-8")
+    feedback = html[html.index('id="crm-feedback"'):]
+    assert "<td>hubspot</td>" in feedback and "<td>1 of 2</td>" in feedback  # 1 opt-out among 2 new facts
 
     # A later purchased list re-sells the leaver (spelled differently): still suppressed, never pushed.
     _write_list(cfg.home / "inputs" / "fb" / "list_2.csv", [LEAVER, CONTROL], shout=True)
