@@ -281,8 +281,9 @@ def _record(kind: str, value: str | None, at: datetime, crm_id: str = "1") -> Fe
     return FeedbackRecord("hubspot", crm_id, "a@example.org", "+13125550100", kind, value, at)
 
 
-def test_latest_flags_date_each_flag_from_when_it_was_first_seen_set_and_forget_a_cleared_one(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'w.db'}"
+def test_latest_flags_date_each_flag_from_when_it_was_first_seen_set_and_forget_a_cleared_one(
+        warehouse_url: str) -> None:
+    url = warehouse_url  # SQLite and the real PostgreSQL server
     migrate(url)
     engine = engine_for(url)
     t = datetime(2026, 12, 1, 9, tzinfo=UTC)
