@@ -5,7 +5,7 @@ Wiring only: every task calls one stage function from `leadpipe.pipeline.stages.
 Group `prepare`: ingest mapped per configured source, big sources cut into batches (airflow.batch_rows)
 that are normalised as mapped tasks on any worker, then validate mapped per source; one bad source does
 not stop the others. Then one task group per stage over all sources: resolve people (dedupe), qualify
-(segment, score, suppress), deliver (push, then publish the `leadpipe.prospect_list` asset when the
+(the CRM feedback pull, then segment, score, suppress), deliver (push, then publish the `leadpipe.prospect_list` asset when the
 list changed, with counts) and report (summary.json and report.html, run whatever happened upstream so
 every row's outcome is counted), then the retention teardown deletes old run folders' files.
 
@@ -188,6 +188,13 @@ def leads_nightly() -> None:
         """
         return _out(_run("enrich", _in(path)))
 
+    # one CRM's tasks queue for its pool; a CRM that cannot be read is noted for the summary, not raised
+    @task(pool=crm_pool(DAG_SETTINGS.sink_type))
+    def crm_feedback() -> str:
+        """What the CRM reported back since the last pull (opt-outs, bounces, do-not-call, status, owner):
+        into the warehouse before qualify, which suppresses and scores with it."""
+        return _run("crm_feedback")
+
     @task
     def qualify(path: str | None) -> str:  # NOTHING: no file
         return _out(_run("qualify", _in(path)))
@@ -247,7 +254,9 @@ def leads_nightly() -> None:
     with TaskGroup("resolve_people", prefix_group_id=False) as resolve_people:
         people = enrich(cluster_people(score_pairs.expand(partition=dedupe())))
     with TaskGroup("qualify_leads", prefix_group_id=False) as qualify_leads:
-        prospects = validate_prospects(qualify(people))
+        qualified = qualify(people)
+        crm_feedback() >> qualified
+        prospects = validate_prospects(qualified)
     with TaskGroup("deliver_to_crm", prefix_group_id=False) as deliver_to_crm:
         publish_prospect_list(push(prospects))
     with TaskGroup("report_run", prefix_group_id=False) as report_run:

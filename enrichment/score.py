@@ -46,6 +46,9 @@ class ScoringConfig(Strict):
     intent_half_life_days: float | None = Field(
         90, gt=0, description="intent points halve every N days since the lead was captured; null = no decay."
     )
+    crm_lead_status_points: dict[str, int] = Field(
+        default_factory=dict, description="CRM feedback: the lead status the CRM reports (HubSpot hs_lead_status, "
+        "Salesforce Lead Status; any case) -> points, e.g. {Unqualified: -30, BAD_TIMING: -10}.")
     qualify_at: int = Field(40, description="Minimum score for a lead to be pushed to the CRM.")
     tiers: dict[str, int] = Field(default_factory=lambda: {"A": 70, "B": 55, "C": 40})
 
@@ -70,6 +73,7 @@ class LeadFacts:
     from_form: bool = False
     source: str | None = None
     captured_at: datetime | None = None  # form time or vendor export date
+    crm_lead_status: str | None = None  # the lead status the CRM reported back (CRM feedback)
 
 
 @dataclass(frozen=True)
@@ -139,12 +143,13 @@ def _intent(facts: LeadFacts, cfg: ScoringConfig, now: datetime) -> list[dict]:
 def score_lead(facts: LeadFacts, cfg: ScoringConfig, now: datetime | None = None) -> Score:
     now = now or datetime.now(UTC)
     fit, intent = _fit(facts, cfg), _intent(facts, cfg, now)
-    fit_total = sum(p["points"] for p in fit)
+    status = [p for p in (lead_status_part(facts.crm_lead_status, cfg),) if p]  # after intent, as score_frame
+    fit_total = sum(p["points"] for p in fit + status)
     intent_total = round(sum(p["points"] for p in intent))
     total = int(fit_total + intent_total)
     qualified = total >= cfg.qualify_at
     tier = _tier(total, _tiers_high_first(cfg)) if qualified else ""
-    return Score(total, tier, qualified, int(fit_total), int(intent_total), fit + intent)
+    return Score(total, tier, qualified, int(fit_total), int(intent_total), fit + intent + status)
 
 
 def _tiers_high_first(cfg: ScoringConfig) -> list[tuple[str, int]]:
@@ -154,6 +159,21 @@ def _tiers_high_first(cfg: ScoringConfig) -> list[tuple[str, int]]:
 def _tier(total: int, tiers_high_first: list[tuple[str, int]]) -> str:
     """The highest tier whose floor the total reaches ("" if none)."""
     return next((name for name, floor in tiers_high_first if total >= floor), "")
+
+
+def lead_status_part(status: str | None, cfg: ScoringConfig) -> dict | None:
+    """The score part for the lead status a CRM reported back (crm_lead_status_points, any case), or None.
+
+    A small, documented rule: sales-ops says what a status is worth (an 'Unqualified' lead loses points and
+    usually its place on the list); statuses not listed count nothing.
+    """
+    if not status or not cfg.crm_lead_status_points:
+        return None
+    wanted = status.strip().casefold()
+    for name, points in cfg.crm_lead_status_points.items():
+        if name.strip().casefold() == wanted:
+            return {"rule": f"CRM lead status {status}", "points": points}
+    return None
 
 
 def max_score(cfg: ScoringConfig) -> int:
@@ -181,7 +201,8 @@ class FrameScores:
 def score_frame(markets: list[list[str]], seniority: list[str], persona: list[str | None],
                 employees: list[int | None], has_work_email: list[bool], has_phone: list[bool],
                 filled: dict[str, list[bool]], from_form: list[bool], source: list[str | None],
-                captured_at: list[datetime | None], cfg: ScoringConfig, now: datetime | None = None) -> FrameScores:
+                captured_at: list[datetime | None], cfg: ScoringConfig, now: datetime | None = None,
+                crm_lead_status: list[str | None] | None = None) -> FrameScores:
     """Score many leads with exactly `score_lead`'s rules, doing the work once per distinct set of facts.
 
     Fit depends on a handful of values (market, seniority, persona, size band, work email, phone, filled
@@ -219,6 +240,10 @@ def score_frame(markets: list[list[str]], seniority: list[str], persona: list[st
             if intent:
                 parts = fit_parts + intent
                 intent_total = round(sum(p["points"] for p in intent))
+        status_part = lead_status_part(crm_lead_status[i] if crm_lead_status else None, cfg)
+        if status_part:
+            parts = [*parts, status_part]
+            fit_total += status_part["points"]
         total = int(fit_total + intent_total)
         out.total[i], out.fit[i], out.intent[i], out.breakdown[i] = total, int(fit_total), int(intent_total), parts
         if total >= cfg.qualify_at:

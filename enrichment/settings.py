@@ -59,6 +59,11 @@ class SuppressionConfig(Strict):
     legitimate_interest_ref: str | None = Field(
         None, description="Id of the legitimate-interest assessment (LIA) carried on each record."
     )
+    crm_customer_stages: list[str] = Field(
+        default_factory=lambda: ["customer", "converted"],
+        description="CRM feedback: lifecycle stages (HubSpot lifecyclestage; 'converted' = a converted Salesforce "
+        "lead) meaning the person is already a customer, so never pushed as a prospect again.",
+    )
 
     @field_validator("email_rules")
     @classmethod

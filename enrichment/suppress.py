@@ -368,3 +368,74 @@ def _or(value: object, default: str) -> object:
     """`value or default` with pandas' missing values counted as missing."""
     return default if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)) or not value \
         else value
+
+
+# ---- CRM feedback: what a CRM reported back after the push (leadpipe.pipeline.crm_feedback) ----------------
+
+CRM_LABELS = {"hubspot": "HubSpot", "salesforce": "Salesforce", "local": "the local CRM"}
+
+
+def combine_crm_flags(records: Iterable[dict], customer_stages: Iterable[str]) -> dict | None:
+    """One person's CRM flags from the CRM records that are theirs (rows of `latest_crm_flags`), or None.
+
+    Each flag keeps the CRM and the earliest date it is set in any of them: an opt-out in one CRM counts for
+    all. A lifecycle stage in `customer_stages` (any case) or a conversion makes the person a customer. The
+    lead status and owner are the most recently changed record's. Values are JSON-ready (dates as ISO text).
+    """
+    stages = {s.strip().casefold() for s in customer_stages}
+    out: dict = {}
+    latest: dict[str, tuple] = {}
+    for r in records:
+        crm = CRM_LABELS.get(r.get("crm") or "", r.get("crm") or "the CRM")
+        changed = _when(r.get("changed_at"))
+        for kind, column, detail in (("email_opt_out", "email_opted_out_at", None),
+                                     ("email_hard_bounce", "email_bounced_at", r.get("email_bounce_reason")),
+                                     ("do_not_call", "do_not_call_at", None)):
+            at = _when(r.get(column))
+            if at and (kind not in out or at < out[kind]["at"]):
+                out[kind] = {"crm": crm, "at": at, **({"reason": detail} if detail else {})}
+        lifecycle = (r.get("lifecycle") or "").strip()
+        converted = _when(r.get("converted_at"))
+        if converted or (lifecycle and lifecycle.casefold() in stages):
+            at = converted or changed
+            what = "converted" if converted else f"lifecycle stage {lifecycle}"
+            if "customer" not in out or (at or "") < (out["customer"]["at"] or ""):
+                out["customer"] = {"crm": crm, "at": at, "what": what}
+        for kind in ("lead_status", "owner"):
+            value = r.get(kind)
+            if value and (kind not in latest or (changed or "") > latest[kind][0]):
+                latest[kind] = (changed or "", {"crm": crm, "value": str(value), "at": changed})
+    out.update({kind: v for kind, (_, v) in latest.items()})
+    return out or None
+
+
+def _when(value: object) -> str | None:
+    """A timestamp as ISO text (None for missing values, pandas' NaT included)."""
+    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def crm_suppression_reason(flags: dict | None) -> str | None:
+    """Why CRM feedback keeps this person off the prospect list (with the CRM and the date), or None.
+
+    An unsubscribe from all email and a hard bounce block the email channel, which every pushed prospect
+    needs; a customer (HubSpot lifecycle stage, Salesforce conversion) is no prospect any more.
+    """
+    if not flags:
+        return None
+    if f := flags.get("email_opt_out"):
+        return f"unsubscribed from all email in {f['crm']} on {f['at'][:10]} (CRM feedback)"
+    if f := flags.get("email_hard_bounce"):
+        reason = f" ({f['reason']})" if f.get("reason") else ""
+        return f"email hard-bounced in {f['crm']} on {f['at'][:10]}{reason} (CRM feedback)"
+    if f := flags.get("customer"):
+        on = f" on {f['at'][:10]}" if f.get("at") else ""
+        return f"already a customer in {f['crm']} ({f['what']}{on}): not pushed as a prospect again"
+    return None
+
+
+def crm_phone_note(flags: dict | None) -> str | None:
+    """Why CRM feedback makes the phone not callable (do-not-call with the CRM and date), or None."""
+    f = (flags or {}).get("do_not_call")
+    return f"do-not-call in {f['crm']} since {f['at'][:10]} (CRM feedback)" if f else None

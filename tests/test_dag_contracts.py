@@ -61,7 +61,9 @@ def test_nightly_stages_are_task_groups_in_order(dags: dict) -> None:
     assert groups["dedupe"] == "resolve_people" and groups["qualify"] == "qualify_leads"
     assert groups["push"] == groups["publish_prospect_list"] == "deliver_to_crm"
     assert groups["summarise"] == "report_run" and groups["prepare.ingest"] == "prepare"
-    assert groups[next(iter(dag.get_task("qualify").upstream_task_ids))] == "resolve_people"
+    # qualify takes the resolved people and, before deciding, what the CRMs reported back (crm_feedback)
+    assert dag.get_task("qualify").upstream_task_ids == {"enrich", "crm_feedback"}
+    assert groups["enrich"] == "resolve_people" and groups["crm_feedback"] == "qualify_leads"
     # the prospects gate sits between qualify and push: nothing reaches a CRM without passing it
     assert dag.get_task("validate_prospects").upstream_task_ids == {"qualify"}
     assert groups["validate_prospects"] == "qualify_leads"
@@ -134,6 +136,7 @@ def test_crm_calling_tasks_queue_in_their_crm_pool(tmp_path, monkeypatch: pytest
     assert rebuild.get_task("write_to_salesforce").pool == "crm_salesforce"
     assert rebuild.get_task("write_to_local").pool == "default_pool"  # the warehouse is no CRM
     assert nightly.get_task("push").pool == "crm_hubspot"
+    assert nightly.get_task("crm_feedback").pool == "crm_hubspot"  # the nightly pull reads the same CRM account
 
 
 def _http_error(status: int):

@@ -16,10 +16,11 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel
 from sqlalchemy import Connection, Engine, Table
@@ -57,6 +58,51 @@ class PushResult:
         if self.status is not None:
             return self.status
         return "confirmed" if self.crm_id else "refused"
+
+
+# What a CRM tells us back about a record after the push (connectors.sinks.base.FeedbackSource):
+# - email_opt_out: unsubscribed from all email (HubSpot hs_email_optout, Salesforce HasOptedOutOfEmail); "true"/"false"
+# - email_hard_bounce: the address hard-bounced; value = the CRM's reason ("" when it gives none)
+# - do_not_call: the CRM's do-not-call flag (Salesforce DoNotCall, a configured HubSpot property); "true"/"false"
+# - lead_status: HubSpot hs_lead_status / Salesforce Lead Status, as the CRM spells it
+# - lifecycle: HubSpot lifecyclestage ("customer", ...); Salesforce: "converted" once IsConverted
+# - converted: "true" once the CRM turned the lead into a customer record (Salesforce IsConverted)
+# - owner: the CRM's owner id (HubSpot hubspot_owner_id, Salesforce OwnerId)
+FeedbackKind = Literal["email_opt_out", "email_hard_bounce", "do_not_call", "lead_status", "lifecycle", "converted",
+                       "owner"]
+FEEDBACK_KINDS: tuple[str, ...] = ("email_opt_out", "email_hard_bounce", "do_not_call", "lead_status", "lifecycle",
+                                   "converted", "owner")
+
+
+@dataclass(frozen=True)
+class FeedbackRecord:
+    """One fact the CRM holds about one of its records, as of `changed_at` (the CRM's modification time, UTC).
+
+    A changed CRM record yields one FeedbackRecord per kind it carries (a snapshot: a flag that was switched
+    off comes back as "false"), so the stage can store them append-only, idempotent on
+    (crm, crm_id, kind, changed_at), and tell when a flag was first seen set.
+    """
+
+    crm: str  # the sink type: hubspot, salesforce, local
+    crm_id: str  # the CRM's own record id (HubSpot contact id, Salesforce Lead/Contact id)
+    email: str | None
+    phone: str | None
+    kind: FeedbackKind
+    value: str | None
+    changed_at: datetime  # timezone-aware UTC
+
+
+@runtime_checkable
+class FeedbackSource(Protocol):
+    """Optional capability of a sink: read back what changed in the CRM since a watermark.
+
+    Pure of the warehouse: the caller (leadpipe.pipeline.crm_feedback) owns the watermark and the storage.
+    `changes_since(None)` reads everything the CRM holds; otherwise only records the CRM modified after
+    `watermark` (its own modification stamp: HubSpot lastmodifieddate, Salesforce SystemModstamp).
+    Raises SinkError (or a subclass) when the CRM cannot be read.
+    """
+
+    def changes_since(self, watermark: datetime | None) -> Iterator[FeedbackRecord]: ...
 
 
 class SinkError(RuntimeError):
@@ -193,6 +239,8 @@ class SinkContext:
     # the CRM request budget, shared by every process calling the same CRM account when the stage hands in
     # the store's (Redis or warehouse); a CRM sink takes its limiter from here, never builds a shared one
     limiter: LimiterFactory = local_limiter
+    # a config path (with {home}) -> an absolute path: how a sink setting naming a file is read
+    resolve: Callable[[str], Path] = Path
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,8 @@ It checks, in this order, on one target:
 - partial failure (`spoil`): one bad record is refused with a reason, the rest land;
 - retry (`inject_transient`): a transient failure is retried or reported as deferred (or stops the push with
   a SinkError), never lost: a second write lands everything exactly once;
-- named list (when the sink declares `named_lists`): the list holds exactly the ids asked for, twice over.
+- named list (when the sink declares `named_lists`): the list holds exactly the ids asked for, twice over;
+- CRM feedback (when the sink is a `FeedbackSource`): well-formed facts, honouring the watermark.
 """
 
 from __future__ import annotations
@@ -26,8 +27,19 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
-from connectors.sinks.base import PlannedPush, PushResult, Sink, SinkCapabilities, SinkError, plan_pushes
+from connectors.sinks.base import (
+    FEEDBACK_KINDS,
+    FeedbackRecord,
+    FeedbackSource,
+    PlannedPush,
+    PushResult,
+    Sink,
+    SinkCapabilities,
+    SinkError,
+    plan_pushes,
+)
 
 
 class ContractViolation(AssertionError):
@@ -228,6 +240,27 @@ def check_named_list(case: SinkCase) -> None:
     _require((added, removed) == (1, 1), f"named list: second sync reported {added} added, {removed} removed")
 
 
+def check_feedback(case: SinkCase) -> None:
+    """A sink that reports CRM feedback (FeedbackSource): every fact names this CRM, a record id, a known kind
+    and a timezone-aware time; asking again from the newest time returns nothing older than that second (a CRM
+    whose query language has whole seconds, like SOQL, repeats that second's changes; the store drops them)."""
+    sink = case.make_sink()
+    if not isinstance(sink, FeedbackSource):
+        return
+    facts = list(sink.changes_since(None))
+    for f in facts:
+        _require(isinstance(f, FeedbackRecord), f"feedback: {sink.name} returned {type(f).__name__}, not FeedbackRecord")
+        _require(f.crm == sink.name and bool(f.crm_id), f"feedback: a fact must name crm {sink.name!r} and a record id")
+        _require(f.kind in FEEDBACK_KINDS, f"feedback: unknown kind {f.kind!r}")
+        _require(f.changed_at.tzinfo is not None, f"feedback: changed_at of {f.crm_id} has no time zone")
+    times = [f.changed_at for f in facts if f.kind != "email_hard_bounce"]  # a bounce is dated by the bounce
+    if times:
+        newest = max(times)
+        later = list(sink.changes_since(newest))
+        _require(all(f.changed_at > newest - timedelta(seconds=1) or f.kind == "email_hard_bounce" for f in later),
+                 "feedback: changes_since(t) returned a change made well before t")
+
+
 def check_sink(case: SinkCase) -> None:
     """Run every contract check; raise ContractViolation naming the first broken rule."""
     written = check_plan_and_write(case)
@@ -235,6 +268,7 @@ def check_sink(case: SinkCase) -> None:
     check_partial_failure(case)
     check_retry(case)
     check_named_list(case)
+    check_feedback(case)
 
 
 __all__ = ["ContractViolation", "SinkCase", "check_sink", "sample_records"]

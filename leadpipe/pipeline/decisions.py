@@ -21,6 +21,7 @@ from enrichment.personas import classify_title, persona_for
 from enrichment.revenue import parse_revenue
 from enrichment.score import score_frame
 from enrichment.segment import markets_frame
+from enrichment.suppress import crm_phone_note, crm_suppression_reason
 from enrichment.suppress import decide_frame as compliance_frame
 from leadpipe.pipeline.settings import Config
 
@@ -32,6 +33,8 @@ class Context:
     lists: object  # enrichment.suppress.SuppressionLists
     registry: set[str] | None
     now: datetime
+    # per person (df's order): what the CRMs reported back (enrichment.suppress.combine_crm_flags), or None
+    crm_flags: list[dict | None] | None = None
 
 
 def _column(df: pd.DataFrame, name: str) -> pd.Series:
@@ -120,6 +123,7 @@ def decide_frame(df: pd.DataFrame, cfg: Config, ctx: Context) -> pd.DataFrame:
     employees = [None if math.isnan(v) else int(v) for v in employees_f.tolist()]
     phone_col = _column(df, "phone")
     from_form = [bool(v) for v in _column(df, "from_form").tolist()]
+    crm_flags = ctx.crm_flags if ctx.crm_flags is not None else [None] * n
     score = score_frame(
         markets, seniority, persona, employees,
         has_work_email=[h and not f for h, f in zip(has_email, free, strict=True)],
@@ -127,9 +131,20 @@ def decide_frame(df: pd.DataFrame, cfg: Config, ctx: Context) -> pd.DataFrame:
         filled={c: _filled(df, c) for c in cfg.scoring.completeness_points},
         from_form=from_form, source=_column(df, "lead_source").tolist(),
         captured_at=captured_at(_column(df, "submitted_at")), cfg=cfg.scoring, now=ctx.now,
+        crm_lead_status=[(f or {}).get("lead_status", {}).get("value") for f in crm_flags],
     )
     verdict = compliance_frame(df, role, disposable, ctx.lists, cfg.suppression, registry=ctx.registry,
                                today=ctx.now.date())
+    phones = phone_col.tolist()
+    for i, flags in enumerate(crm_flags):  # CRM feedback, after the lists and tombstones (their reasons win)
+        if not flags:
+            continue
+        if verdict.suppressed[i] is None:
+            verdict.suppressed[i] = crm_suppression_reason(flags)
+        note = crm_phone_note(flags)
+        if note and phones[i]:
+            verdict.phone_callable[i] = False
+            verdict.phone_note[i] = f"{verdict.phone_note[i]}; {note}" if verdict.phone_note[i] else note
 
     outcome, reason = [], []
     qualify_at = cfg.scoring.qualify_at
@@ -164,6 +179,7 @@ def decide_frame(df: pd.DataFrame, cfg: Config, ctx: Context) -> pd.DataFrame:
         "dnc_checked_at": [d.isoformat() if d else None for d in verdict.dnc_checked_at],
         "phone_withheld": verdict.phone_note, "phone_callable": verdict.phone_callable,
         "suppressed": verdict.suppressed, "is_role_based": role, "is_disposable": disposable,
+        "crm_feedback": crm_flags,
         "outcome": outcome, "reason": reason,
     }
     numeric = {"annual_revenue", "score", "fit_score", "intent_score", "phone_callable", "is_role_based",
@@ -185,9 +201,9 @@ def stored_json(dec: pd.DataFrame, checked_at: str) -> tuple[list[str], list[str
     segments, breakdowns, compliance = [], [], []
     cols = dec[["markets_list", "seniority", "department", "persona", "title_method", "fit_score", "intent_score",
                 "parts", "suppressed", "lawful_basis", "consent_evidence", "lia_ref", "is_role_based",
-                "is_disposable", "dnc_status", "dnc_checked_at", "phone_callable", "phone_withheld"]]
+                "is_disposable", "dnc_status", "dnc_checked_at", "phone_callable", "phone_withheld", "crm_feedback"]]
     for (markets, sen, dept, persona, method, fit, intent, parts, supp, basis, evidence, lia, role, disp, dnc,
-         dnc_at, callable_, note) in cols.itertuples(index=False, name=None):
+         dnc_at, callable_, note, crm) in cols.itertuples(index=False, name=None):
         key = (tuple(markets), sen, dept, persona, method)
         text = seg_cache.get(key)
         if text is None:
@@ -202,13 +218,16 @@ def stored_json(dec: pd.DataFrame, checked_at: str) -> tuple[list[str], list[str
             if not intent:
                 parts_cache[pkey] = ptext
         breakdowns.append(ptext)
-        ckey = (supp, basis, evidence, lia, role, disp, dnc, dnc_at, callable_, note)
+        crm = crm if isinstance(crm, dict) else None
+        ckey = (supp, basis, evidence, lia, role, disp, dnc, dnc_at, callable_, note,
+                json.dumps(crm, sort_keys=True) if crm else None)
         ctext = comp_cache.get(ckey)
         if ctext is None:
             ctext = json.dumps({"suppressed": supp, "lawful_basis": basis, "consent_evidence": evidence,
                                 "lia_ref": lia, "is_role_based": bool(role), "is_disposable": bool(disp),
                                 "dnc_status": dnc, "dnc_checked_at": dnc_at, "phone_callable": bool(callable_),
-                                "phone_note": note, "checked_at": checked_at})
+                                "phone_note": note, "checked_at": checked_at,
+                                **({"crm_feedback": crm} if crm else {})})
             if evidence is None:
                 comp_cache[ckey] = ctext
         compliance.append(ctext)

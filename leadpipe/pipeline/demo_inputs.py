@@ -1,11 +1,12 @@
-"""The demo inputs in the configured home (`leadpipe demo`): two purchased lists, form submissions and a
-do-not-contact list, generated once."""
+"""The demo inputs in the configured home (`leadpipe demo`): two purchased lists, form submissions, a
+do-not-contact list and the local CRM's feedback file, generated once."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
+from leadpipe.demo.crm_feedback import write_demo_crm_feedback
 from leadpipe.demo.do_not_contact import write_demo_do_not_contact
 from leadpipe.demo.generator import generate
 from leadpipe.pipeline.settings import Config
@@ -24,4 +25,5 @@ def ensure_demo_inputs(cfg: Config, *, people: int = 400, seed: int = 7) -> Demo
         return DemoInputs(out, created=False)
     files = generate(out, people=people, seed=seed)
     write_demo_do_not_contact(Path(files.zoominfo), out / "do_not_contact.csv")
+    write_demo_crm_feedback(Path(files.zoominfo), out / "crm_feedback.csv")
     return DemoInputs(out, created=True)

@@ -221,9 +221,26 @@ def _compliance_lines(p: dict) -> list[str]:
     if c.get("dnc_status") or c.get("phone_note"):
         lines.append(f"  phone: DNC {c.get('dnc_status') or '-'} (checked {c.get('dnc_checked_at') or '-'})"
                      + (f"; withheld: {c['phone_note']}" if c.get("phone_note") else ""))
+    lines += _crm_feedback_lines(c.get("crm_feedback") or {})
     if p.get("owner"):
         lines.append(f"  owner: {p['owner']}")
     return lines
+
+
+def _crm_feedback_lines(crm: dict) -> list[str]:
+    """What a CRM reported back about the person, each fact with the CRM and its date."""
+    said = []
+    for kind, label in (("email_opt_out", "unsubscribed from all email"), ("email_hard_bounce", "email hard-bounced"),
+                        ("do_not_call", "do-not-call")):
+        if f := crm.get(kind):
+            reason = f" ({f['reason']})" if f.get("reason") else ""
+            said.append(f"{label} in {f['crm']} since {str(f['at'])[:10]}{reason}")
+    if f := crm.get("customer"):
+        said.append(f"a customer in {f['crm']} ({f['what']}" + (f" on {str(f['at'])[:10]})" if f.get("at") else ")"))
+    for kind, label in (("lead_status", "lead status"), ("owner", "CRM owner")):
+        if f := crm.get(kind):
+            said.append(f"{label} {f['value']} in {f['crm']} (as of {str(f.get('at') or '-')[:10]})")
+    return [f"  CRM feedback: {'; '.join(said)}"] if said else []
 
 
 def found_one(info: dict) -> bool:

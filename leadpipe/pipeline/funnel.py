@@ -29,9 +29,11 @@ def format_funnel(summary: dict, *, for_logs: bool = False) -> str:
         f"  -> qualified prospects           {f['qualified']:>8,}",
         f"  -> pushed to the CRM             {f['pushed']:>8,}",
     ]
+    lines += crm_feedback_lines(summary)
     requal = summary.get("requalification") or {}
     if requal.get("people") or f.get("pushed_requalified"):
-        lines.append(f"  re-qualified after a config change: {requal.get('people', 0):,} people "
+        why = "CRM feedback" if requal.get("crm_feedback") else "a config change"
+        lines.append(f"  re-qualified after {why}: {requal.get('people', 0):,} people "
                      f"({requal.get('newly_qualified', 0):,} newly qualified, "
                      f"{requal.get('newly_disqualified', 0):,} no longer qualified)")
         lines.append(f"  -> pushed after re-qualification {f.get('pushed_requalified', 0):>8,}")
@@ -70,3 +72,18 @@ def _status_lines(summary: dict, for_logs: bool) -> list[str]:
     if summary["status"] == "succeeded":
         return ["  status: succeeded"]
     return ["  status: FAILED", *[f"  why: {printable(r)}" for r in reasons]]
+
+
+def crm_feedback_lines(summary: dict) -> list[str]:
+    """What each CRM reported back this run: facts read, new ones by kind; a CRM not read says why."""
+    lines = []
+    for crm, r in (summary.get("crm_feedback") or {}).items():
+        if r.get("error"):
+            lines.append(f"  CRM feedback from {crm}: NOT READ ({r['error']})")
+        elif r.get("skipped"):
+            lines.append(f"  CRM feedback from {crm}: skipped ({r['skipped']})")
+        else:
+            kinds = ", ".join(f"{k} {n:,}" for k, n in (r.get("set") or {}).items()) or "nothing set"
+            lines.append(f"  CRM feedback from {crm}: {r.get('pulled', 0):,} facts read, {r.get('new', 0):,} new "
+                         f"({kinds})")
+    return lines

@@ -38,8 +38,10 @@ from sqlalchemy import (
 )
 
 from enrichment.routing import assign_owners
+from enrichment.suppress import combine_crm_flags
 from leadpipe.pipeline import requalify
 from leadpipe.pipeline.context import RunContext
+from leadpipe.pipeline.crm_feedback import latest_crm_flags, people_with_new_feedback
 from leadpipe.pipeline.decisions import Context, decide_frame, stored_json
 from leadpipe.pipeline.forget import forget_people
 from leadpipe.pipeline.settings import Config
@@ -66,14 +68,16 @@ def qualify(ctx: RunContext, path: str | None) -> str | None:
     now = datetime.now(UTC)
     fingerprint = requalify.config_fingerprint(cfg)
     again, previous = requalify.needs_requalification(engine, run_id, fingerprint)
-    if path is None and not again:
+    told = people_with_new_feedback(engine, run_id)  # what a CRM reported back this run changes their decision
+    if path is None and not again and not told:
         requalify.record_run(engine, run_id, fingerprint, previous, [], 0)
         return None
     with ctx.timed("qualify"):
         df = read_frame(ctx.file(path)) if path is not None else pd.DataFrame(columns=["person_id"])
         df = df.assign(requalified=False)
-        if again:  # the config changed: everyone else in the warehouse is decided again
-            others = requalify.load_people(engine, cfg, run_id, exclude=set(df["person_id"]))
+        if again or told:  # the config changed: everyone else in the warehouse is decided again; else those
+            others = requalify.load_people(engine, cfg, run_id, exclude=set(df["person_id"]),  # the CRM told about
+                                           only=None if again else told)
             df = pd.concat([df, others.assign(requalified=True)], ignore_index=True)
         df = df.reset_index(drop=True)
         if df.empty:
@@ -89,7 +93,8 @@ def qualify(ctx: RunContext, path: str | None) -> str | None:
         if sup.national_dnc_registry is not None:
             registry = load_dnc_registry(cfg.resolve(sup.national_dnc_registry.path),
                                          sup.national_dnc_registry.country_code)
-        dec = decide_frame(df, cfg, Context(lists, registry, now))
+        flags = crm_flags_of(engine, df, sup.crm_customer_stages)
+        dec = decide_frame(df, cfg, Context(lists, registry, now, flags))
         requalified = df["requalified"].to_numpy(dtype=bool)
         keep = (dec["outcome"] == "prospect").to_numpy()
         owners = _route(engine, cfg, df, keep)
@@ -103,8 +108,9 @@ def qualify(ctx: RunContext, path: str | None) -> str | None:
             df.loc[in_run, "primary_raw_row_id"], dec.loc[in_run, "outcome"], dec.loc[in_run, "reason"],
             df.loc[in_run, "person_id"], strict=True) if kind != "prospect"]
         ledger.record_outcomes(engine, run_id, outcomes)
-        changes = _changes(df, dec, keep) if again else []
-        counts = requalify.record_run(engine, run_id, fingerprint, previous, changes, int(requalified.sum()))
+        changes = _changes(df, dec, keep) if again or told else []
+        counts = requalify.record_run(engine, run_id, fingerprint, previous, changes, int(requalified.sum()),
+                                      crm_feedback=bool(told) and not again)
         erased = [pid for pid, why in zip(df.loc[in_run, "person_id"], dec.loc[in_run, "suppressed"], strict=True)
                   if why and why.startswith("erased on request")]
         if erased:  # re-bought after an erasure: take their data out again, by person id, this run's files too
@@ -116,8 +122,30 @@ def qualify(ctx: RunContext, path: str | None) -> str | None:
                  "(%d erased people re-bought), %d disqualified; re-qualification changes: %s",
                  len(df), int(requalified.sum()), int(keep.sum()), sum(o.outcome == "suppressed" for o in outcomes),
                  len(erased), sum(o.outcome == "disqualified" for o in outcomes),
-                 {k: v for k, v in counts.items() if k not in ("people", "config_changed")} or "none")
+                 {k: v for k, v in counts.items() if k not in ("people", "config_changed", "crm_feedback")} or "none")
         return str(out)
+
+
+def crm_flags_of(engine: Engine, df: pd.DataFrame, customer_stages: list[str]) -> list[dict | None] | None:
+    """Per person (df's order), what the CRMs reported back about them: the CRM records pushed as them (push
+    ledger) or carrying their email (leadpipe.pipeline.crm_feedback). None when no CRM reported anything."""
+    flags = latest_crm_flags(engine)
+    if flags.empty:
+        return None
+    rows = flags.astype(object).where(flags.notna(), None).to_dict("records")
+    by_pid: dict[str, list[dict]] = {}
+    by_email: dict[str, list[dict]] = {}
+    for r in rows:
+        if r["person_id"]:
+            by_pid.setdefault(r["person_id"], []).append(r)
+        if r["email"]:
+            by_email.setdefault(r["email"], []).append(r)
+    emails = df["email"].astype(object).where(df["email"].notna(), "") if "email" in df.columns else [""] * len(df)
+    out: list[dict | None] = []
+    for pid, email in zip(df["person_id"].tolist(), emails, strict=True):
+        mine = {(r["crm"], r["crm_id"]): r for r in by_pid.get(pid, []) + by_email.get(str(email).lower(), [])}
+        out.append(combine_crm_flags(mine.values(), customer_stages) if mine else None)
+    return out
 
 
 def _prospects(df: pd.DataFrame, dec: pd.DataFrame, owners: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:

@@ -197,6 +197,7 @@ def render_run_report(summary: dict, data: dict) -> str:
         "<h2>CRM results</h2>",
         _table(["CRM", "created or updated in this run"], [[k, v] for k, v in sorted(data["pushed_by_sink"].items())])
         if data["pushed_by_sink"] else '<p class="muted">nothing was written to a CRM in this run</p>',
+        "<h2>CRM feedback</h2>", _crm_feedback(summary.get("crm_feedback")),
         (f"<p>prospects pushed: {f['pushed']:,}; pushed after re-qualification: {f.get('pushed_requalified', 0):,}; "
          f"CRM import file: {_link(summary.get('outputs', {}).get('crm_import_csv'), 'crm_import.csv', base)}</p>"),
     ]
@@ -218,11 +219,35 @@ def _status(summary: dict) -> str:
 def _requalified(requal: dict, f: dict) -> str:
     if not (requal.get("people") or f.get("pushed_requalified")):
         return ""
-    return (f'<p id="requalified">A qualification config change re-decided {requal.get("people", 0):,} people who '
+    what = "What a CRM reported back" if requal.get("crm_feedback") else "A qualification config change"
+    return (f'<p id="requalified">{what} re-decided {requal.get("people", 0):,} people who '
             f'brought no new row: {requal.get("newly_qualified", 0):,} newly qualified, '
             f'{requal.get("newly_disqualified", 0):,} no longer qualified; '
             f'{f.get("pushed_requalified", 0):,} of them pushed to the CRM (counted on their own line, not in '
             '"pushed to the CRM").</p>')
+
+
+FEEDBACK_KINDS = ("email_opt_out", "email_hard_bounce", "do_not_call", "lead_status", "lifecycle", "converted",
+                  "owner")
+
+
+def _crm_feedback(result: dict | None) -> str:
+    """What each CRM reported back this run: per kind, the new facts and how many of them set something
+    (an opt-out, a bounce, a status ...); a CRM that could not be read says why."""
+    if not result:
+        return '<p class="muted">no CRM feedback was read in this run</p>'
+    rows, notes = [], []
+    for crm, r in sorted(result.items()):
+        if r.get("error") or r.get("skipped"):
+            notes.append(f"<li><b>{_e(crm)}</b>: {'not read: ' if r.get('error') else 'skipped: '}"
+                         f"{_e(r.get('error') or r.get('skipped'))}</li>")
+            continue
+        new, set_ = r.get("by_kind") or {}, r.get("set") or {}
+        rows.append([crm, r.get("pulled", 0), r.get("new", 0)] + [f"{set_.get(k, 0):,} of {new.get(k, 0):,}"
+                                                                 for k in FEEDBACK_KINDS])
+    table = _table(["CRM", "facts read", "new"] + [f"{k} (set of new)" for k in FEEDBACK_KINDS], rows,
+                   numeric_from=1) if rows else ""
+    return f'<div id="crm-feedback">{table}{"<ul>" + "".join(notes) + "</ul>" if notes else ""}</div>'
 
 
 def _quality(checks: list[dict], docs: dict, base: str | None = None) -> str:

@@ -62,8 +62,10 @@ def needs_requalification(engine: Engine, run_id: str, fingerprint: str) -> tupl
     return anyone, previous
 
 
-def load_people(engine: Engine, cfg: Config, run_id: str, exclude: set[str]) -> pd.DataFrame:
-    """Every person this run's dedupe did not touch (and not in `exclude`), as the qualify stage reads resolved people, plus their last decision.
+def load_people(engine: Engine, cfg: Config, run_id: str, exclude: set[str],
+                only: set[str] | None = None) -> pd.DataFrame:
+    """Every person this run's dedupe did not touch (and not in `exclude`; only those in `only` when given: the
+    people a CRM reported back about), as the qualify stage reads resolved people, plus their last decision.
 
     Columns: the golden record's fields, person_id, primary_raw_row_id, lead_source, from_form, and old_score,
     old_tier, old_prospect, old_owner. People qualified before these columns existed (old dev warehouses) have no stored facts: their lead source is
@@ -73,8 +75,12 @@ def load_people(engine: Engine, cfg: Config, run_id: str, exclude: set[str]) -> 
             people.c.compliance, people.c.lead_source, people.c.from_form, people.c.primary_raw_row_id,
             people.c.prospect]
     with engine.connect() as conn:
-        rows = [r for r in conn.execute(select(*cols).where(people.c.updated_run_id != run_id))
-                if r.person_id not in exclude]
+        query = select(*cols).where(people.c.updated_run_id != run_id)
+        if only is not None:
+            rows = [r for chunk in in_chunks(sorted(only)) for r in conn.execute(query.where(people.c.person_id.in_(chunk)))
+                    if r.person_id not in exclude]
+        else:
+            rows = [r for r in conn.execute(query) if r.person_id not in exclude]
         legacy = [r.person_id for r in rows if r.lead_source is None or r.primary_raw_row_id is None]
         newest, forms = _legacy_facts(conn, cfg, legacy) if legacy else ({}, set())
     records = []
@@ -129,9 +135,12 @@ def change_of(old_prospect: bool, new_prospect: bool, old_score: int | None, new
 
 
 def record_run(engine: Engine, run_id: str, fingerprint: str, previous: str | None, changes: list[dict],
-               requalified_people: int) -> dict:
-    """Store this run's fingerprint and the re-qualification changes; return the counts for the summary."""
+               requalified_people: int, crm_feedback: bool = False) -> dict:
+    """Store this run's fingerprint and the re-qualification changes; return the counts for the summary.
+    `crm_feedback`: the people were decided again because a CRM reported back about them, not for the config."""
     counts = {"people": requalified_people, "config_changed": previous is not None and previous != fingerprint}
+    if crm_feedback:
+        counts["crm_feedback"] = True
     for c in changes:
         counts[c["change"]] = counts.get(c["change"], 0) + 1
     with engine.begin() as conn:

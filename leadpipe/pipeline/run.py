@@ -38,6 +38,7 @@ def run_pipeline(cfg: Config, run_id: str | None = None) -> dict:
             log.error("%s", exc)
     pairs = [STAGE["score_pairs"](ctx, p) for p in STAGE["dedupe"](ctx)]
     resolved = STAGE["enrich"](ctx, STAGE["cluster_people"](ctx, pairs))
+    STAGE["crm_feedback"](ctx)  # a CRM that cannot be read is noted for the summary, never raised
     prospects = STAGE["qualify"](ctx, resolved)
     try:
         prospects = STAGE["validate_prospects"](ctx, prospects)

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, SerializeAsAny, field_validator, model_validator
 
 from connectors.registry import BUILT_IN, connector_types, settings_model
+from connectors.sinks.registry import sink_types
 from connectors.sinks.settings import SinkSettings as SinkConfig
 from connectors.sources.presets import PRESETS
 from enrichment.dedupe.settings import DedupeConfig
@@ -133,6 +134,25 @@ class RetentionSettings(Strict):
         "report.html are kept."))
 
 
+class CrmFeedbackSettings(Strict):
+    """What the nightly CRM feedback pull reads back (leadpipe.pipeline.crm_feedback)."""
+
+    enabled: bool = Field(True, description="Read opt-outs, bounces, do-not-call flags, lead status, lifecycle "
+                          "and owner changes back from the CRM before qualifying.")
+    crms: list[str] = Field(default_factory=list, description="CRM sink types to read from; empty = the "
+                            "configured sink (sink.type).")
+    overlap_seconds: int = Field(300, ge=0, le=86_400, description="Each pull starts this long before the last "
+                                 "change already stored, for changes a CRM indexes late; repeats are ignored.")
+
+    @field_validator("crms")
+    @classmethod
+    def _known_crms(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - set(sink_types()))
+        if unknown:
+            raise ValueError(f"crm_feedback.crms names unknown CRM(s) {unknown}; installed: {', '.join(sink_types())}")
+        return value
+
+
 class Config(Strict):
     sources: list[SourceConfig]
     validation: ValidationConfig = ValidationConfig()
@@ -146,6 +166,7 @@ class Config(Strict):
     airflow: AirflowSettings = AirflowSettings()
     enrichment: EnrichmentConfig = EnrichmentConfig()
     retention: RetentionSettings = RetentionSettings()
+    crm_feedback: CrmFeedbackSettings = CrmFeedbackSettings()
     # Filled in by load_config, not by the YAML.
     home: Path = Path(".")
     warehouse_url: str = ""

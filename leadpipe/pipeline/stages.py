@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from leadpipe.pipeline.context import BatchRejected, RunContext, run_folder
+from leadpipe.pipeline.crm_feedback import crm_feedback
 from leadpipe.pipeline.dedupe import dedupe_merge, dedupe_plan, dedupe_score
 from leadpipe.pipeline.enrich import enrich
 from leadpipe.pipeline.gate import PROSPECTS_GATE, validate_prospects
@@ -38,6 +39,7 @@ __all__ = [
     "RunContext",
     "Stage",
     "batch_label",
+    "crm_feedback",
     "dedupe_merge",
     "dedupe_plan",
     "dedupe_score",
@@ -91,6 +93,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("score_pairs", dedupe_score, "partition"),
     Stage("cluster_people", dedupe_merge, "run"),
     Stage("enrich", enrich, "run"),
+    Stage("crm_feedback", crm_feedback, "run"),
     Stage("qualify", qualify, "run"),
     Stage("validate_prospects", validate_prospects, "run"),
     Stage("push", push, "run"),

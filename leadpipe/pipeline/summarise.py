@@ -17,6 +17,7 @@ from leadpipe.core.redact import mask_secrets, mask_url
 from leadpipe.core.schema import OUTCOMES
 from leadpipe.pipeline import requalify
 from leadpipe.pipeline.context import RunContext
+from leadpipe.pipeline.crm_feedback import crm_label, run_result
 from leadpipe.pipeline.report import write_run_report
 from leadpipe.store import ledger
 from leadpipe.store.run_files import parquet_file, read_frame
@@ -62,6 +63,7 @@ def summarise(ctx: RunContext) -> dict:
         },
         "stage_seconds": _stage_seconds(folder),
         "requalification": requalification,
+        "crm_feedback": (run_result(ctx) or {}).get("crms"),  # per CRM: facts read, new ones by kind, errors
         "source_errors": ctx.notes("source_errors"),
         "source_warnings": ctx.notes("source_warnings"),  # shown, not failing: a glob matching no file yet
         "rejected_batches": ctx.notes("rejected_batches"),
@@ -97,6 +99,9 @@ def run_status(ctx: RunContext) -> tuple[str, list[str], list[str]]:
         what = "the push to the CRM was stopped" if name == PROSPECTS_GATE else f"{name}: the batch was stopped"
         reasons += [f"{what} before any CRM write: {m}" for m in messages]
         logged += [f"{what} before any CRM write: {m}" for m in stopped_for_logs.get(name, [])]
+    for crm, messages in ctx.notes("crm_feedback_errors").items():  # the rest of the run went on
+        reasons += [f"CRM feedback could not be read from {crm_label(crm)}: {m}" for m in messages]
+        logged += [f"CRM feedback could not be read from {crm_label(crm)}" for _ in messages]
     for step, messages in ctx.notes("stage_errors").items():
         reasons += [f"the step {step} failed: {m}" for m in messages]
         logged += [f"the step {step} failed: {m}" for m in messages]

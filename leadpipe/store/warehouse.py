@@ -402,6 +402,33 @@ crm_requests = Table(
     Column("answered_us", BigInteger),
 )
 
+# 0006_crm_feedback: what each CRM reported back (append-only, one row per fact as of the CRM's change time),
+# and per CRM the latest change already stored (leadpipe.pipeline.crm_feedback).
+crm_feedback = Table(
+    "crm_feedback",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("crm", String(32), nullable=False),
+    Column("crm_id", String(64), nullable=False),
+    Column("email", String(320), index=True),
+    Column("phone", String(32)),
+    Column("kind", String(32), nullable=False),
+    Column("value", Text),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+    Column("person_id", String(36), index=True),
+    Column("run_id", String(250), nullable=False, index=True),
+    Column("pulled_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("crm", "crm_id", "kind", "changed_at", name="uq_crm_feedback_change"),
+)
+crm_watermarks = Table(
+    "crm_watermarks",
+    metadata,
+    Column("crm", String(32), primary_key=True),
+    Column("watermark", DateTime(timezone=True), nullable=False),
+    Column("run_id", String(250), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
 IN_CHUNK = 5_000  # SQLite caps bound parameters per statement; keep every IN (...) list below it
 
 

@@ -32,15 +32,28 @@ from tests.emulators.hubspot_spec import SpecError, check_body
 
 STANDARD_PROPS = {
     "contacts": {"email", "firstname", "lastname", "company", "jobtitle", "phone", "country", "website",
-                 "lifecyclestage", "annualrevenue", "hs_object_id", "address", "city", "state", "zip"},
+                 "lifecyclestage", "annualrevenue", "hs_object_id", "address", "city", "state", "zip",
+                 "mobilephone", "hs_lead_status", "hubspot_owner_id", "hs_email_optout",
+                 "hs_email_hard_bounce_reason_enum", "lastmodifieddate", "createdate"},
     "companies": {"name", "domain", "website", "country", "hs_object_id"},
 }
 UNIQUE_STANDARD = {"contacts": {"email"}, "companies": set()}
 TYPE_IDS = {"contacts": "0-1", "companies": "0-2"}
 
 
+DATETIME_PROPS = {"lastmodifieddate", "createdate", "hs_lastmodifieddate"}
+
+
 def _now() -> str:
-    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _ms(value: object) -> int:
+    """A HubSpot datetime (epoch milliseconds or ISO 8601) as epoch milliseconds; search filters take either."""
+    text = str(value or "0").strip()
+    if text.lstrip("-").isdigit():
+        return int(text)
+    return int(datetime.fromisoformat(text).timestamp() * 1000)
 
 
 def _err(status: int, category: str, message: str, **extra: object) -> Response:
@@ -83,6 +96,7 @@ class HubSpotEmulator(EmulatorServer):
         self.accepted_times: list[float] = []
         self.daily_used = 0
         self.upsert_flags: list[bool] = []  # every `new` flag returned by contact upserts
+        self.searches: list[dict] = []  # every search body accepted, with the number of results it answered
         self._indexes: dict[tuple[str, str], tuple[int, dict[str, dict]]] = {}
 
     # ---- plumbing -----------------------------------------------------------------------------------------
@@ -156,6 +170,9 @@ class HubSpotEmulator(EmulatorServer):
         m = re.fullmatch(r"/crm/v3/objects/(contacts|companies)/batch/(upsert|read)", path)
         if m and method == "POST":
             return self._batch_upsert(m[1], body) if m[2] == "upsert" else self._batch_read(m[1], body)
+        m = re.fullmatch(r"/crm/v3/objects/(contacts|companies)/search", path)
+        if m and method == "POST":
+            return self._search(m[1], body)
         m = re.fullmatch(r"/crm/v3/properties/(contacts|companies)", path)
         if m:
             return self._props_list(m[1]) if method == "GET" else self._prop_create(m[1], body)
@@ -299,6 +316,75 @@ class HubSpotEmulator(EmulatorServer):
                                             "message": "Could not get some objects, they may be deleted or not exist.",
                                             "context": {"ids": missing}, "errors": [], "links": {}}])
         return Response(207 if missing else 200, out)
+
+    # ---- search (CRM feedback reads contacts changed since a watermark) ----------------------------------
+    def _search(self, otype: str, body: dict) -> Response:
+        """POST /crm/v3/objects/{type}/search: filter groups OR'ed, filters AND'ed; sorted by the first sort
+        property (ascending); `limit` <= 200 and `after` page through at most 10,000 results (past that: 400).
+        Every result carries hs_object_id, createdate and lastmodifieddate besides the properties asked for."""
+        body = body or {}
+        limit = int(body.get("limit") or 10)
+        after = int(body.get("after") or 0)
+        if after + limit > 10_000:
+            return _err(400, "VALIDATION_ERROR", "There was a problem with the request.",
+                        errors=[{"message": "Paging past 10,000 results is not supported for search"}])
+        groups = body.get("filterGroups") or []
+        hits = [o for o in self.objects[otype].values()
+                if not groups or any(all(self._matches(o, f) for f in g.get("filters") or []) for g in groups)]
+        sort = (body.get("sorts") or ["hs_object_id"])[0]
+        key = sort.lstrip("-")
+        hits.sort(key=lambda o: (self._sort_value(o, key), int(o["id"])), reverse=sort.startswith("-"))
+        page = hits[after : after + limit]
+        wanted = body.get("properties") or ["email", "firstname", "lastname"]
+        results = [{"id": o["id"], "properties": {**{p: self._prop(o, p) for p in wanted},
+                                                  "hs_object_id": o["id"], "createdate": o["createdAt"],
+                                                  "lastmodifieddate": o.get("updatedAt", o["createdAt"])},
+                    "createdAt": o["createdAt"], "updatedAt": o.get("updatedAt", o["createdAt"]), "archived": False}
+                   for o in page]
+        out: dict = {"total": len(hits), "results": results}
+        if after + limit < len(hits):
+            out["paging"] = {"next": {"after": str(after + limit), "link": "?after=" + str(after + limit)}}
+        self.searches.append({**body, "answered": len(results)})
+        return Response(200, out)
+
+    @staticmethod
+    def _prop(obj: dict, prop: str) -> str | None:
+        if prop == "lastmodifieddate":
+            return obj.get("updatedAt", obj["createdAt"])
+        if prop == "createdate":
+            return obj["createdAt"]
+        return obj["properties"].get(prop)
+
+    def _sort_value(self, obj: dict, prop: str) -> object:
+        value = self._prop(obj, prop)
+        return _ms(value) if prop in DATETIME_PROPS else (value or "")
+
+    def _matches(self, obj: dict, f: dict) -> bool:
+        prop, op = f["propertyName"], f["operator"]
+        value = self._prop(obj, prop)
+        if op == "HAS_PROPERTY":
+            return value not in (None, "")
+        if op == "NOT_HAS_PROPERTY":
+            return value in (None, "")
+        if value in (None, ""):
+            return False
+        if prop in DATETIME_PROPS:
+            have, want = _ms(value), _ms(f.get("value"))
+        else:
+            have, want = str(value).lower(), str(f.get("value") or "").lower()
+        if op == "IN":
+            return str(value).lower() in {str(v).lower() for v in f.get("values") or []}
+        return {"EQ": have == want, "NEQ": have != want, "GT": have > want, "GTE": have >= want,
+                "LT": have < want, "LTE": have <= want}.get(op, False)
+
+    def touch(self, email: str, when: datetime | None = None, **props: str) -> dict:
+        """A change made in HubSpot (a person unsubscribing, a rep setting a status): new property values and
+        a new lastmodifieddate, as HubSpot records them. Returns the contact."""
+        obj = self._index("contacts", "email")[email.lower()]
+        obj["properties"].update(props)
+        obj["updatedAt"] = (when or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="milliseconds") \
+            .replace("+00:00", "Z")
+        return obj
 
     # ---- properties ----------------------------------------------------------------------------------------
     def _props_list(self, otype: str) -> Response:

@@ -19,6 +19,8 @@ ROUTES: list[tuple[str, str, str, str, int | None]] = [
     ("POST", r"/crm/v3/objects/(contacts|companies)/batch/read", "hubspot.crm.{0}.models",
      "BatchReadInputSimplePublicObjectId", 100),
     ("POST", r"/crm/v3/properties/(contacts|companies)", "hubspot.crm.properties.models", "PropertyCreate", None),
+    ("POST", r"/crm/v3/objects/(contacts|companies)/search", "hubspot.crm.{0}.models", "PublicObjectSearchRequest",
+     None),
     ("POST", r"/crm/v4/associations/contacts/companies/batch/associate/default",
      "hubspot.crm.associations.v4.models", "BatchInputPublicDefaultAssociationMultiPost", 2000),
     ("POST", r"/crm/v3/lists/?", "hubspot.crm.lists.models", "ListCreateRequest", None),
@@ -70,6 +72,22 @@ def check_body(method: str, path: str, body: object) -> None:
     inputs = body.get("inputs") if isinstance(body, dict) else None
     if model.max_inputs is not None and isinstance(inputs, list) and len(inputs) > model.max_inputs:
         raise SpecError(f"$.inputs: Batch input size {len(inputs)} exceeds the limit of {model.max_inputs}")
+    if model.name == "PublicObjectSearchRequest":
+        _search_limits(body)
+
+
+def _search_limits(body: dict) -> None:
+    """The CRM search guide's caps (developers.hubspot.com/docs/api-reference/latest/crm/search-the-crm and the
+    2024-08 filter changelog): <= 200 per page, <= 5 filterGroups, <= 10 filters per group, <= 25 in all."""
+    if (body.get("limit") or 0) > 200:
+        raise SpecError(f"$.limit: {body['limit']} exceeds the maximum page size of 200")
+    groups = body.get("filterGroups") or []
+    if len(groups) > 5:
+        raise SpecError(f"$.filterGroups: {len(groups)} filter groups exceed the limit of 5")
+    if any(len(g.get("filters") or []) > 10 for g in groups):
+        raise SpecError("$.filterGroups: a filter group holds more than 10 filters")
+    if sum(len(g.get("filters") or []) for g in groups) > 25:
+        raise SpecError("$.filterGroups: more than 25 filters in all")
 
 
 def _documented(body: object, fields: dict[str, type], where: str) -> None:

@@ -32,6 +32,7 @@ import json
 import re
 import secrets
 import time
+from datetime import UTC, datetime
 from urllib.parse import parse_qs
 
 import jwt
@@ -53,6 +54,32 @@ COUNTRY_PROBLEM = ("There's a problem with this country, even though it may appe
 STATE_COUNTRIES = ("AU", "BR", "CA", "CN", "IE", "IN", "IT", "MX", "US")
 STATE_PROBLEM = ("There's a problem with this state, even though it may appear correct. Please select a state "
                  "from the list of valid states.")
+
+
+# CRM feedback fields (standard on Lead and Contact, developer.salesforce.com object reference)
+FEEDBACK_COMMON = {"Id", "Email", "Phone", "HasOptedOutOfEmail", "DoNotCall", "OwnerId", "EmailBouncedDate",
+                   "EmailBouncedReason", "SystemModstamp", "LastModifiedDate", "FirstName", "LastName"}
+FEEDBACK_FIELDS = {"Lead": FEEDBACK_COMMON | {"Status", "IsConverted", "ConvertedDate", "Company"},
+                   "Contact": FEEDBACK_COMMON | {"AccountId"}}
+LEAD_DEFAULTS = {"HasOptedOutOfEmail": False, "DoNotCall": False, "Status": "Open - Not Contacted",
+                 "IsConverted": False, "OwnerId": "005000000000001AAA", "EmailBouncedDate": None,
+                 "EmailBouncedReason": None, "Phone": None}
+CONTACT_DEFAULTS = {k: v for k, v in LEAD_DEFAULTS.items() if k not in ("Status", "IsConverted")}
+# SOQL dateTime literals: YYYY-MM-DDThh:mm:ss(.sss)(Z|+hh:mm|-hh:mm), unquoted
+SOQL_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?(Z|[+-]\d{2}:\d{2})")
+
+
+def _sf_now() -> str:
+    """Now as the REST API writes datetimes: 2026-12-05T10:00:00.000+0000."""
+    now = datetime.now(UTC)
+    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}+0000"
+
+
+def _sf_time(text: str) -> datetime:
+    text = text.replace("Z", "+00:00")
+    if re.search(r"[+-]\d{4}$", text):
+        text = text[:-2] + ":" + text[-2:]
+    return datetime.fromisoformat(text)
 
 
 def _sf_error(status: int, code: str, message: str, fields: list | None = None) -> Response:
@@ -91,7 +118,13 @@ class SalesforceEmulator(EmulatorServer):
                        "State", "Street", "City", "PostalCode", ext_field} | ({"CountryCode", "StateCode"} if picklists else set())
         self.jobs: dict[str, dict] = {}
         self.created_flags: list[bool] = []
+        self.upserted: list[str] = []  # external id of every record written, in order
         self.unprocessed_after: int | None = None  # bulk: leave records after this many unprocessed
+        self.modstamps: dict[str, str] = {}  # record Id -> SystemModstamp (Salesforce's "2026-12-05T10:00:00.000+0000")
+        self.sf_contacts: dict[str, dict] = {}  # Contact Id -> record (CRM feedback reads them)
+        self.query_page = 2000  # records per query page (Salesforce's default batch size)
+        self.cursors: dict[str, tuple[str, list[dict]]] = {}  # query locator -> (sobject, the rows left)
+        self.queries: list[tuple[str, int]] = []  # every SOQL query and query_more: (text, records answered)
         self.campaigns: dict[str, dict] = {}
         self.members: dict[str, dict] = {}  # CampaignMember Id -> {CampaignId, LeadId}
 
@@ -184,6 +217,9 @@ class SalesforceEmulator(EmulatorServer):
     def _route(self, method: str, path: str, headers: dict, raw: bytes, query: str = "") -> Response:
         if re.fullmatch(API + r"/query/?", path) and method == "GET":
             return self._soql(query)
+        m = re.fullmatch(API + r"/query/([\w-]+)", path)
+        if m and method == "GET":
+            return self._query_more(m[2])
         if re.fullmatch(API + r"/sobjects/Lead/describe/?", path) and method == "GET":
             return Response(200, self._describe())
         if re.fullmatch(API + r"/sobjects/Campaign/?", path) and method == "POST":
@@ -289,8 +325,11 @@ class SalesforceEmulator(EmulatorServer):
         return Response(200, self._job_view(jid))
 
     def _soql(self, query: str) -> Response:
-        """The two queries the list sync needs (a real org runs full SOQL)."""
+        """The two queries the list sync needs and the CRM feedback query (a real org runs full SOQL)."""
         q = (parse_qs(query).get("q") or [""])[0]
+        m = re.fullmatch(r"SELECT (.+?) FROM (Lead|Contact)(?: WHERE SystemModstamp > (\S+))? ORDER BY SystemModstamp", q)
+        if m:
+            return self._changes_query(q, [f.strip() for f in m[1].split(",")], m[2], m[3])
         m = re.fullmatch(r"SELECT Id FROM Campaign WHERE Name = '((?:[^'\\]|\\.)*)'", q)
         if m:
             name = re.sub(r"\\(.)", r"\1", m[1])
@@ -303,6 +342,63 @@ class SalesforceEmulator(EmulatorServer):
                     for mid, v in self.members.items() if v["CampaignId"] == m[1]]
             return Response(200, {"totalSize": len(rows), "done": True, "records": rows})
         return _sf_error(400, "MALFORMED_QUERY", f"unsupported query in the emulator: {q}")
+
+    # ---- CRM feedback: records changed since a watermark (SOQL on SystemModstamp, paged by nextRecordsUrl) ----
+    def _changes_query(self, q: str, fields: list[str], sobject: str, since: str | None) -> Response:
+        known = FEEDBACK_FIELDS[sobject]
+        unknown = [f for f in fields if f not in known]
+        if unknown:
+            return _sf_error(400, "INVALID_FIELD", f"No such column '{unknown[0]}' on entity '{sobject}'. If you are "
+                             "attempting to use a custom field, be sure to append the '__c' after the custom field "
+                             "name. Please reference your WSDL or the describe call for the appropriate names.")
+        after = None
+        if since is not None:
+            if not SOQL_DATETIME.fullmatch(since):
+                return _sf_error(400, "MALFORMED_QUERY", f"line 1:{q.find(since)} no viable alternative at "
+                                 f"character '{since[:1]}'")
+            after = _sf_time(since)
+        records = self._feedback_records(sobject)
+        rows = sorted((r for r in records if after is None or _sf_time(r["SystemModstamp"]) > after),
+                      key=lambda r: _sf_time(r["SystemModstamp"]))
+        out = [{"attributes": {"type": sobject, "url": f"/services/data/v59.0/sobjects/{sobject}/{r['Id']}"},
+                **{f: r.get(f) for f in fields}} for r in rows]
+        return self._query_page(q, sobject, out)
+
+    def _query_page(self, what: str, sobject: str, rows: list[dict]) -> Response:
+        page, rest = rows[: self.query_page], rows[self.query_page :]
+        body: dict = {"totalSize": len(rows), "done": not rest, "records": page}
+        if rest:
+            locator = f"01g{next(self.ids):015d}-{len(page)}"
+            self.cursors[locator] = (sobject, rest)
+            body["nextRecordsUrl"] = f"/services/data/v59.0/query/{locator}"
+        self.queries.append((what, len(page)))
+        return Response(200, body)
+
+    def _query_more(self, locator: str) -> Response:
+        if locator not in self.cursors:
+            return _sf_error(400, "INVALID_QUERY_LOCATOR", "invalid query locator")
+        sobject, rows = self.cursors.pop(locator)
+        return self._query_page(f"query_more {locator}", sobject, rows)
+
+    def _feedback_records(self, sobject: str) -> list[dict]:
+        """Leads (with the defaults a new Lead gets) or Contacts, each with its SystemModstamp."""
+        if sobject == "Contact":
+            return [{**CONTACT_DEFAULTS, **c} for c in self.sf_contacts.values()]
+        return [{**LEAD_DEFAULTS, **lead, "SystemModstamp": self.modstamps.get(lead["Id"], _sf_now())}
+                for lead in self.leads.values()]
+
+    def touch_lead(self, email: str, when: str | None = None, **fields: object) -> dict:
+        """A change made in Salesforce (DoNotCall ticked, a conversion, a bounce): new values, new SystemModstamp."""
+        [lead] = [v for v in self.leads.values() if str(v.get("Email") or "").lower() == email.lower()]
+        lead.update(fields)
+        self.modstamps[lead["Id"]] = when or _sf_now()
+        return lead
+
+    def add_contact(self, email: str, when: str | None = None, **fields: object) -> dict:
+        cid = f"003{next(self.ids):015d}"
+        self.sf_contacts[cid] = {"Id": cid, "Email": email, "SystemModstamp": when or _sf_now(), **fields}
+        self.contacts[email.lower()] = cid
+        return self.sf_contacts[cid]
 
     def _member_create(self, rec: dict) -> dict:
         if (rec.get("attributes") or {}).get("type") != "CampaignMember":
@@ -380,8 +476,10 @@ class SalesforceEmulator(EmulatorServer):
         created = existing is None
         if created:
             merged["Id"] = f"00Q{next(self.ids):015d}"
+        self.modstamps[merged["Id"]] = _sf_now()
         self.leads[ext.lower()] = merged
         self.created_flags.append(created)
+        self.upserted.append(ext.lower())
         return {"id": merged["Id"], "success": True, "errors": [], "created": created}
 
     def _collection_upsert(self, ext_field: str, headers: dict, body: dict) -> Response:

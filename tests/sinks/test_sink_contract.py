@@ -167,6 +167,40 @@ def test_the_kit_catches_a_sink_that_loses_a_transient_failure() -> None:
                             inject_transient=lambda: fail_next.append(1)))
 
 
+@pytest.mark.parametrize(("broken", "message"), [
+    ("ignores_watermark", "changes_since\\(t\\) returned a change made well before t"),
+    ("naive_time", "has no time zone"),
+    ("unknown_kind", "unknown kind 'unsubscribed'"),
+])
+def test_the_kit_catches_a_broken_feedback_source(broken: str, message: str) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from connectors.sinks.base import FeedbackRecord
+
+    store: dict[str, dict] = {}
+
+    class Reporting(MemorySink):
+        """Reports each stored record as opted out, an hour apart; `broken` picks one way to get it wrong."""
+
+        def changes_since(self, watermark):
+            t0 = datetime(2026, 12, 1, tzinfo=UTC)
+            for n, pid in enumerate(sorted(store)):
+                at = t0 + timedelta(hours=n)
+                if watermark is not None and at <= watermark and self.broken != "ignores_watermark":
+                    continue
+                kind = "unsubscribed" if self.broken == "unknown_kind" else "email_opt_out"
+                yield FeedbackRecord("memory", pid, store[pid].get("email"), None, kind, "true",
+                                     at.replace(tzinfo=None) if self.broken == "naive_time" else at)
+
+    case = SinkCase(make_sink=lambda: Reporting(store), read_back=lambda: list(store.values()),
+                    spoil=lambda rec: {**rec, "last_name": ""})
+    check_sink(case)  # the same source without the fault passes
+    store.clear()
+    with pytest.raises(ContractViolation, match=message):
+        check_sink(SinkCase(make_sink=lambda: Reporting(store, broken), read_back=lambda: list(store.values()),
+                            spoil=lambda rec: {**rec, "last_name": ""}))
+
+
 def test_the_registry_builds_each_sink_and_names_the_allowed_types(tmp_path: Path) -> None:
     from importlib.metadata import entry_points
 

@@ -48,6 +48,11 @@ class HubSpotSettings(Strict):
                                      "this after its first try (shared retry policy).")
     company_key_property: str = Field("lp_domain_key", description="Unique company property holding the domain.")
     associate_companies: bool = True
+    do_not_call_property: str | None = Field(None, pattern=r"^[a-z][a-z0-9_]*$", description="CRM feedback: "
+                                             "the contact property holding your do-not-call flag (HubSpot has "
+                                             "no standard one); unset: no do-not-call flags come from HubSpot.")
+    feedback_page_size: int = Field(200, ge=1, le=200, description="CRM feedback: contacts per search page "
+                                    "(HubSpot allows 200).")
     match_existing: bool = Field(True, description="Read matching CRM contacts by email before pushing new "
                                  "prospects, so the plan shows updates and conflicts.")
 

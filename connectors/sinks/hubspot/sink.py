@@ -19,9 +19,10 @@ import json
 import logging
 import time
 from collections import Counter, deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from hubspot import HubSpot
@@ -30,6 +31,7 @@ from urllib3.util.retry import Retry
 
 from connectors.sinks.address import crm_address
 from connectors.sinks.base import (
+    FeedbackRecord,
     FieldMapping,
     OnBatch,
     PlannedPush,
@@ -42,6 +44,7 @@ from connectors.sinks.base import (
     chunks,
 )
 from connectors.sinks.credentials import hubspot_token
+from connectors.sinks.hubspot import feedback
 from connectors.sinks.hubspot.settings import CAPABILITIES, CUSTOM_CONTACT_PROPS, HubSpotSettings
 from connectors.sinks.ratelimit import RequestLimiter, RollingWindowLimiter
 from leadpipe.core.retry import GIVE_UP, RetryPolicy, Verdict, retry_after_seconds
@@ -243,6 +246,10 @@ class HubSpotSink(Sink):
         return created
 
     # ---- planning help: what HubSpot already holds -------------------------------------------------------
+    def changes_since(self, watermark: datetime | None) -> Iterator[FeedbackRecord]:
+        """CRM feedback (connectors.sinks.base.FeedbackSource): contacts modified after `watermark`."""
+        return feedback.changes_since(self, watermark)
+
     def lookup(self, emails: list[str]) -> dict[str, list[dict]]:
         """email (lower-case) -> [{'id', 'person_id', **properties}] for contacts HubSpot already has."""
         props = sorted(set(self.mapping.properties.values()))

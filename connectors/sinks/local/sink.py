@@ -10,6 +10,7 @@ blanks, gets a leading quote; a plain E.164 phone stays as it is).
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,6 +18,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine, Table, delete, inspect, select
 
 from connectors.sinks.base import (
+    FEEDBACK_KINDS,
+    FeedbackRecord,
     InsertMany,
     OnBatch,
     PlannedPush,
@@ -53,11 +56,22 @@ class LocalSink(Sink):
     name = "local"
     capabilities = CAPABILITIES
 
-    def __init__(self, engine: Engine, table: Table, csv_path: Path, insert_many: InsertMany | None = None):
+    def __init__(self, engine: Engine, table: Table, csv_path: Path, insert_many: InsertMany | None = None,
+                 feedback_path: Path | None = None):
         self.engine = engine
         self.table = table
         self.csv_path = csv_path
         self.insert_many = insert_many or execute_many
+        self.feedback_path = feedback_path
+
+    def changes_since(self, watermark: datetime | None) -> Iterator[FeedbackRecord]:
+        """CRM feedback (connectors.sinks.base.FeedbackSource) from `sink.local.feedback_file`: its rows
+        changed after `watermark`. No file configured or none there yet: nothing. A bad row is an error
+        naming the file, row and field, since a half-read unsubscribe file would let people through."""
+        path = self.feedback_path
+        if path is None or not path.exists():
+            return iter(())
+        return read_feedback_file(path, watermark)
 
     def write(self, plan: list[PlannedPush], run_id: str, on_batch: OnBatch | None = None) -> list[PushResult]:
         todo = [p for p in plan if p.action in ("create", "update")]
@@ -103,8 +117,41 @@ class LocalSink(Sink):
                 writer.writerow(neutralise_row(p.record.get(c) for c in CSV_COLUMNS))
 
 
+FEEDBACK_COLUMNS = ("crm_id", "email", "phone", "kind", "value", "changed_at")
+
+
+def read_feedback_file(path: Path, watermark: datetime | None) -> Iterator[FeedbackRecord]:
+    """The rows of a local feedback CSV changed after `watermark`, oldest first."""
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        missing = [c for c in FEEDBACK_COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise SinkError(f"{path.name}: the CRM feedback file needs the column(s) {', '.join(missing)}")
+        rows = []
+        for n, row in enumerate(reader, 2):
+            kind = (row["kind"] or "").strip()
+            if kind not in FEEDBACK_KINDS:
+                raise SinkError(f"{path.name} row {n}: kind {kind!r} is not one of {', '.join(FEEDBACK_KINDS)}")
+            if not (row["crm_id"] or "").strip():
+                raise SinkError(f"{path.name} row {n}: crm_id is empty")
+            try:
+                changed = datetime.fromisoformat((row["changed_at"] or "").strip())
+            except ValueError:
+                raise SinkError(f"{path.name} row {n}: changed_at {row['changed_at']!r} is not an ISO 8601 "
+                                "date and time (2026-12-05T09:30:00Z)") from None
+            changed = (changed if changed.tzinfo else changed.replace(tzinfo=UTC)).astimezone(UTC)
+            if watermark is None or changed > watermark:
+                rows.append(FeedbackRecord("local", row["crm_id"].strip(), (row["email"] or "").strip().lower() or None,
+                                           (row["phone"] or "").strip() or None, kind,  # type: ignore[arg-type]
+                                           (row["value"] or "").strip() or None, changed))
+    return iter(sorted(rows, key=lambda r: r.changed_at))
+
+
 def from_settings(settings: CommonSinkSettings, context: SinkContext) -> LocalSink:
-    """Build the local sink from what the push stage injects (the `sink:` section has nothing for it)."""
+    """Build the local sink from what the push stage injects (and `sink.local.feedback_file`, if set)."""
     if context.engine is None or context.table is None:
         raise ValueError("the local sink needs the warehouse engine and the prospects table from the push stage")
-    return LocalSink(context.engine, context.table, context.folder / "crm_import.csv", context.insert_many)
+    own = settings.options("local")
+    feedback = getattr(own, "feedback_file", None)
+    return LocalSink(context.engine, context.table, context.folder / "crm_import.csv", context.insert_many,
+                     context.resolve(feedback) if feedback else None)

@@ -43,6 +43,10 @@ class SalesforceSettings(Strict):
                                        "do not block; 'block' rules still refuse the record.")
     bulk_timeout_seconds: float = Field(3600, gt=0, description="A Bulk API job still running after this long "
                                         "leaves its records for the next run (the upsert is keyed).")
+    feedback_objects: list[Literal["Lead", "Contact"]] = Field(["Lead", "Contact"], min_length=1,
+                                                               description="CRM feedback: the objects whose "
+                                                               "opt-outs, bounces, DoNotCall, status and owner "
+                                                               "are read back each night.")
     retry_attempts: int = Field(6, ge=1, le=20, description="Tries per request on 5xx, 429, UNABLE_TO_LOCK_ROW.")
     retry_base_seconds: float = Field(0.5, ge=0, description="First backoff; doubles each retry, with jitter.")
     retry_max_seconds: float = Field(120, ge=0, description="No retry starts later than this after the first try.")

@@ -22,7 +22,9 @@ import csv
 import io
 import logging
 import time
+from collections.abc import Iterator
 from dataclasses import replace
+from datetime import datetime
 
 import requests
 from simple_salesforce import Salesforce, format_soql
@@ -37,6 +39,7 @@ from simple_salesforce.util import exception_handler
 
 from connectors.sinks.address import crm_address
 from connectors.sinks.base import (
+    FeedbackRecord,
     FieldMapping,
     OnBatch,
     PlannedPush,
@@ -47,6 +50,7 @@ from connectors.sinks.base import (
     SinkQuotaExhausted,
     chunks,
 )
+from connectors.sinks.salesforce import feedback
 from connectors.sinks.salesforce.auth import SalesforceSession, oauth_config
 from connectors.sinks.salesforce.settings import CAPABILITIES, SalesforceSettings
 from leadpipe.core.retry import RetryPolicy, Verdict
@@ -130,6 +134,10 @@ class SalesforceSink(Sink):
 
     def sync_list(self, list_name: str, crm_ids: list[str], list_id: str | None = None) -> tuple[str, int, int]:
         return sync_campaign(self, list_name, crm_ids)
+
+    def changes_since(self, watermark: datetime | None) -> Iterator[FeedbackRecord]:
+        """CRM feedback (connectors.sinks.base.FeedbackSource): Leads and Contacts modified after `watermark`."""
+        return feedback.changes_since(self, watermark)
 
     def check_setup(self) -> list:  # crmlists: `leadpipe sinks check salesforce` (connectors/sinks/salesforce/check.py)
         from connectors.sinks.salesforce.check import check_salesforce  # only the check command needs it
