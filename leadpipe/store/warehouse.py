@@ -402,7 +402,7 @@ crm_requests = Table(
     Column("answered_us", BigInteger),
 )
 
-# 0006_crm_feedback: what each CRM reported back (append-only, one row per fact as of the CRM's change time),
+# 0007_crm_feedback: what each CRM reported back (append-only, one row per fact as of the CRM's change time),
 # and per CRM the latest change already stored (leadpipe.pipeline.crm_feedback).
 crm_feedback = Table(
     "crm_feedback",

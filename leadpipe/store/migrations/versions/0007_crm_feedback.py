@@ -1,7 +1,7 @@
 """CRM feedback read back from each CRM, and the watermark of each CRM's last pull.
 
-Revision ID: 0006_crm_feedback
-Revises: 0005_prospect_address
+Revision ID: 0007_crm_feedback
+Revises: 0006_company_contacts
 
 `crm_feedback` is append-only: one row per fact a CRM reported (kind, value) about one of its records as of the
 CRM's modification time; a pull that reads the same change again adds nothing (unique on crm, crm_id, kind,
@@ -12,8 +12,8 @@ only for records changed after it (leadpipe.pipeline.crm_feedback).
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_crm_feedback"
-down_revision = "0005_prospect_address"
+revision = "0007_crm_feedback"
+down_revision = "0006_company_contacts"
 branch_labels = None
 depends_on = None
 
