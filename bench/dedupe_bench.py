@@ -37,7 +37,7 @@ DATA = ROOT / "bench" / "data"
 RESULTS = ROOT / "bench" / "results"
 ROWS_PER_PERSON = 1.39  # demo_data: ~416k rows per 300k people
 COLUMNS = ["first_name", "last_name", "email", "phone", "company", "company_key", "domain", "job_title", "city",
-           "postcode", "country"]
+           "postcode", "state", "country"]
 
 
 def prepare(rows: int, seed: int) -> Path:
@@ -46,7 +46,7 @@ def prepare(rows: int, seed: int) -> Path:
     if out.exists():
         return out
     sys.path.insert(0, str(ROOT))
-    from connectors.sources.presets import PRESETS
+    from connectors.sources.mapping import map_headers
     from enrichment.normalise import normalise_frame
     from leadpipe.demo.generator import generate
 
@@ -56,7 +56,10 @@ def prepare(rows: int, seed: int) -> Path:
     frames = []
     for path, preset in ((files.apollo, "apollo"), (files.zoominfo, "zoominfo"), (files.web_forms, "web_form")):
         raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        mapped = pd.DataFrame({f: raw[h] for f, h in PRESETS[preset].items() if h in raw.columns})
+        # the pipeline's own header mapping (preset, optional address columns, aliases): ZoomInfo's "Zip Code"
+        # is the person's postcode only through the aliases since the address fields came in
+        fields = map_headers(list(raw.columns), preset).fields
+        mapped = pd.DataFrame({f: raw[h] for f, h in fields.items()})
         mapped["file"], mapped["row"] = path.name, np.arange(1, len(raw) + 1).astype(str)
         frames.append(mapped)
     leads = pd.concat(frames, ignore_index=True)
