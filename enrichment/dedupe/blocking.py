@@ -41,6 +41,10 @@ def _personal_email(f: Features) -> np.ndarray:
     return np.where(f.email_role, -1, f.codes("email"))
 
 
+# fields paired up into the address keys below (feature names)
+ADDRESS_KEY_FIELDS = {"first_name": "fn_canon", "last_name": "ln", "street": "street", "house_number": "house",
+                      "address_line2": "line2", "city": "city", "postcode": "postcode"}
+
 # name -> key function; every pass is a conjunction of exact values (integer key codes, -1 = no key)
 PASSES: dict[str, Callable[[Features], np.ndarray]] = {
     "email": _personal_email,
@@ -55,6 +59,19 @@ PASSES: dict[str, Callable[[Features], np.ndarray]] = {
     "last_name+postcode": lambda f: _cat(f.codes("ln"), f.codes("postcode")),
     # a typo in the surname ("Schmidt"/"Schmitd") at one address: name prefixes with the postcode
     "name_prefixes+postcode": lambda f: _cat(f.prefix("fn_canon", 2), f.prefix("ln", 3), f.codes("postcode")),
+    # Address lists (no email, no company): every field of a pair may carry a typo, so the name and address
+    # fields are paired up into keys (a pair is found while any two of its fields are typed alike), names also
+    # meet by their sound (metaphone), and street and line 2 by their first five letters. A name with a whole
+    # town (first or last name + city) is left out: on B2B files it quadruples the pairs for a few more found.
+    "names_phonetic": lambda f: _cat(f.phonetic("fn"), f.phonetic("ln")),
+    "last_name_phonetic+postcode": lambda f: _cat(f.phonetic("ln"), f.codes("postcode")),
+    **{f"{a}+{b}": (lambda f, a=a, b=b: _cat(f.codes(ADDRESS_KEY_FIELDS[a]), f.codes(ADDRESS_KEY_FIELDS[b])))
+       for i, a in enumerate(ADDRESS_KEY_FIELDS) for b in list(ADDRESS_KEY_FIELDS)[i + 1:]
+       if (a, b) not in (("first_name", "last_name"), ("last_name", "postcode"),  # those two are above
+                         ("first_name", "city"), ("last_name", "city"))},
+    "street[:5]+postcode": lambda f: _cat(f.prefix("street", 5), f.codes("postcode")),
+    "street[:5]+city": lambda f: _cat(f.prefix("street", 5), f.codes("city")),
+    "address_line2[:5]+city": lambda f: _cat(f.prefix("line2", 5), f.codes("city")),
 }
 
 

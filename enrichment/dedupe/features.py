@@ -31,7 +31,11 @@ ROLE_LOCAL_PARTS = frozenset({
 JUNK = NAME_PLACEHOLDERS | frozenset({
     "test", "testing", "asdf", "qwerty", "xxx", "x", "n/a", "na", "none", "unknown", "dummy", "example", "sample",
     "foo", "bar", "mustermann", "musterfrau", "noreply", "no-reply", "nobody"})
-COLUMNS = ("first_name", "last_name", "email", "phone", "company_key", "domain", "job_title", "city", "postcode")
+COLUMNS = ("first_name", "last_name", "email", "phone", "company_key", "domain", "job_title", "city", "postcode",
+           "street", "house_number", "address_line2", "state")
+# a house number at either end of street line 1 ("12 Main Street", "Hauptstraße 5", "12-14 Rue X"): the street
+# comparator and blocking keys read the street's name, house_number is compared on its own
+_HOUSE_AT_ENDS = r"^[0-9][0-9a-z/-]*\s+|\s+[0-9][0-9a-z/-]*$"
 
 
 @dataclass(frozen=True)
@@ -129,7 +133,7 @@ def intern(codes: np.ndarray, uniques: pa.Array | np.ndarray) -> tuple[np.ndarra
 Field = tuple[np.ndarray, np.ndarray]  # (codes per record, -1 = blank; distinct values as an object array)
 ArrowField = tuple[np.ndarray, pa.Array]  # the same, distinct values kept in Arrow
 FIELDS = ("fn", "fn_canon", "ln", "email", "email_local", "email_domain", "phone", "company", "domain", "title",
-          "city", "postcode")
+          "city", "postcode", "street", "house", "line2", "state")
 
 
 @dataclass
@@ -171,6 +175,18 @@ class Features:
         if key not in self.derived:
             codes, uniques = self.arrow[name]
             self.derived[key] = intern(codes, pc.utf8_slice_codeunits(uniques, 0, n))
+        return self.derived[key][0]
+
+    def phonetic(self, name: str) -> np.ndarray:
+        """Codes of a name field's sound (jellyfish metaphone), once per distinct value: 'Schnieder' and
+        'Schneider', 'Meyer' and 'Maier' share a key, so a typo in a name does not hide a duplicate."""
+        key = f"{name}~metaphone"
+        if key not in self.derived:
+            import jellyfish  # only blocking asks: feature building for tools stays light
+
+            codes, uniques = self.arrow[name]
+            sounds = [jellyfish.metaphone(u) if u else "" for u in uniques.to_pylist()]
+            self.derived[key] = intern(codes, pa.array(sounds, type=pa.large_string()))
         return self.derived[key][0]
 
     def joint_codes(self, a: str, b: str) -> tuple[np.ndarray, np.ndarray]:
@@ -293,13 +309,27 @@ def _plain_fields(frame: pd.DataFrame) -> dict[str, ArrowField]:
     return out
 
 
+def _address(frame: pd.DataFrame) -> dict[str, ArrowField]:
+    """Street name (line 1 without its house number), house number, line 2 and state, folded.
+
+    A file without these columns gets blank fields: a blank never agrees or disagrees (level 0, no weight).
+    """
+    sc, su = _column(frame, "street")
+    street = intern(sc, pc.utf8_trim(pc.replace_substring_regex(su, _HOUSE_AT_ENDS, ""), " ,.;"))
+    out = {"street": street, "house": intern(*_column(frame, "house_number")),
+           "line2": intern(*_column(frame, "address_line2")), "state": intern(*_column(frame, "state"))}
+    for name in ("street", "line2", "state"):
+        out[name] = _blank_listed(*out[name], _folded_text_placeholders())
+    return out
+
+
 def build(frame: pd.DataFrame) -> Features:
     """Features of a frame with (some of) the canonical columns; missing columns count as blank.
 
     The field groups are independent and their work is in Arrow kernels and numpy, so they run on threads.
     """
     fields: dict[str, ArrowField] = {}
-    for part in thread_map(lambda g: g(frame), (_emails, _names, _phones, _companies, _plain_fields)):
+    for part in thread_map(lambda g: g(frame), (_emails, _names, _phones, _companies, _plain_fields, _address)):
         fields.update(part)
     if "email_role" in frame.columns:
         role = frame["email_role"].fillna(False).astype(bool).to_numpy()
