@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from enrichment.dedupe.features import Features
 from enrichment.dedupe.parallel import thread_map
@@ -41,6 +42,11 @@ def _personal_email(f: Features) -> np.ndarray:
     return np.where(f.email_role, -1, f.codes("email"))
 
 
+def _without_company(f: Features, key: np.ndarray) -> np.ndarray:
+    """The key only for records that name no company: on B2B rows the company keys do this job."""
+    return np.where(f.codes("company") < 0, key, -1)
+
+
 # fields paired up into the address keys below (feature names)
 ADDRESS_KEY_FIELDS = {"first_name": "fn_canon", "last_name": "ln", "street": "street", "house_number": "house",
                       "address_line2": "line2", "city": "city", "postcode": "postcode"}
@@ -69,9 +75,52 @@ PASSES: dict[str, Callable[[Features], np.ndarray]] = {
        for i, a in enumerate(ADDRESS_KEY_FIELDS) for b in list(ADDRESS_KEY_FIELDS)[i + 1:]
        if (a, b) not in (("first_name", "last_name"), ("last_name", "postcode"),  # those two are above
                          ("first_name", "city"), ("last_name", "city"))},
+    # ... except for records with no company (consumer lists, web forms), where a town is all there is to go by
+    "first_name+city (no company)": lambda f: _without_company(f, _cat(f.codes("fn_canon"), f.codes("city"))),
+    "last_name+city (no company)": lambda f: _without_company(f, _cat(f.codes("ln"), f.codes("city"))),
     "street[:5]+postcode": lambda f: _cat(f.prefix("street", 5), f.codes("postcode")),
+    "street[:5]+house_number": lambda f: _cat(f.prefix("street", 5), f.codes("house")),
+    "last_name+street[:5]": lambda f: _cat(f.codes("ln"), f.prefix("street", 5)),
     "street[:5]+city": lambda f: _cat(f.prefix("street", 5), f.codes("city")),
     "address_line2[:5]+city": lambda f: _cat(f.prefix("line2", 5), f.codes("city")),
+}
+
+
+SN_WINDOW = 4  # sorted neighbourhood: each record meets the next SN_WINDOW - 1 in sort order
+
+
+def _rank(f: Features, name: str) -> np.ndarray:
+    """Per record, the alphabetical rank of its value of a field (blank last)."""
+    codes, uniques = f.arrow[name] if name in f.arrow else f.derived[name]
+    order = pc.sort_indices(uniques).to_numpy()
+    rank = np.empty(len(uniques) + 1, np.int64)
+    rank[order] = np.arange(len(order))
+    rank[-1] = len(order)  # code -1 (blank) picks the last slot
+    return rank[codes]
+
+
+def sorted_neighbourhood(f: Features, fields: tuple[str, ...], window: int = SN_WINDOW
+                         ) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of records that sit within `window` of each other when sorted by `fields` (records that name no
+    company only, and have the first field): 'Muehlberg' meets 'Muehlbserg', whatever their other fields hold.
+    """
+    rows = np.nonzero((f.codes("company") < 0) & (f.codes(fields[0]) >= 0))[0]
+    if len(rows) < 2:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    keys = [_rank(f, name)[rows] for name in reversed(fields)]
+    order = rows[np.lexsort(keys)]
+    left, right = [], []
+    for step in range(1, window):
+        left.append(order[:-step])
+        right.append(order[step:])
+    a, b = np.concatenate(left), np.concatenate(right)
+    return np.minimum(a, b).astype(np.int64), np.maximum(a, b).astype(np.int64)
+
+
+# Sorted-neighbourhood passes: a typo late in a name or street keeps the records next to each other.
+NEIGHBOURHOODS: dict[str, tuple[str, ...]] = {
+    "sorted last name, first name (no company)": ("ln", "fn"),
+    "sorted street, house number (no company)": ("street", "house"),
 }
 
 
@@ -109,6 +158,7 @@ def candidate_pairs(f: Features, max_block: int, only_touching: np.ndarray | Non
     two already-resolved golden records are never compared again.
     """
     n = len(f)
+    default = passes is None
     passes = passes or PASSES
 
     def one(name: str) -> np.ndarray:
@@ -118,8 +168,16 @@ def candidate_pairs(f: Features, max_block: int, only_touching: np.ndarray | Non
             a, b = a[keep], b[keep]
         return a * n + b
 
-    codes_all = thread_map(one, list(passes))  # passes are independent; their union is sorted below
-    counts = {name: len(c) for name, c in zip(passes, codes_all, strict=True)}
+    def sorted_pass(name: str) -> np.ndarray:
+        a, b = sorted_neighbourhood(f, NEIGHBOURHOODS[name])
+        if only_touching is not None:
+            keep = only_touching[a] | only_touching[b]
+            a, b = a[keep], b[keep]
+        return a * n + b
+
+    jobs = [(one, name) for name in passes] + ([(sorted_pass, name) for name in NEIGHBOURHOODS] if default else [])
+    codes_all = thread_map(lambda job: job[0](job[1]), jobs)  # independent; their union is sorted below
+    counts = {name: len(c) for (_, name), c in zip(jobs, codes_all, strict=True)}
     code = np.sort(np.concatenate(codes_all)) if codes_all else np.zeros(0, np.int64)
     code = code[np.r_[True, code[1:] != code[:-1]]] if len(code) else code  # sort-based unique: fast on int64
     return code // max(n, 1), code % max(n, 1), counts

@@ -202,6 +202,12 @@ class Features:
         return domain != email_domain
 
     @cached_property
+    def is_address_list(self) -> bool:
+        """Most records carry a street line: a postal list (consumers, directories), where the address, not a
+        company or an email, tells people apart (fellegi_sunter weighs names against it there)."""
+        return len(self) > 0 and float((self.codes("street") >= 0).mean()) >= 0.5
+
+    @cached_property
     def phone_names(self) -> np.ndarray:
         """Per record, how many different names carry its phone number (1 when no other name does).
 

@@ -327,28 +327,31 @@ def _score(model: Model, f: Features, left: np.ndarray, right: np.ndarray, cmp: 
     # person: that record names the company.) Not a cannot-link: such a pair may still become one person
     # through a third record that links both.
     # A postal address identifies too: the same street (a typo at most) with no different house number and
-    # the house number, line 2 or postcode agreeing; or three of street, house number, line 2, postcode
-    # and city agreeing (a typo at most each). A file without street addresses has only postcode and city:
-    # for it, only the same postcode identifies, as before.
+    # the house number, line 2 or postcode agreeing; or two of street, house number, line 2, postcode and
+    # city agreeing (a typo at most each), one of them from the street lines unless the file is an address
+    # list. A B2B file without street lines has only postcode and city: there, only the same postcode
+    # identifies, as before.
     g = cmp.gamma
 
     def near(k: int, top: int = 2) -> np.ndarray:
         return (g[:, k] >= 1) & (g[:, k] <= top)
 
     street_address = near(STREET) & (g[:, HOUSE] != 2) & ((g[:, HOUSE] == 1) | near(LINE2) | near(POSTCODE))
-    address_facts = near(STREET).astype(np.int8) + (g[:, HOUSE] == 1) + near(LINE2) + near(POSTCODE) + near(CITY)
+    line_facts = near(STREET).astype(np.int8) + (g[:, HOUSE] == 1) + near(LINE2)
+    address_facts = np.where((line_facts > 0) | f.is_address_list, line_facts + near(POSTCODE) + near(CITY), 0)
     # Or the same job title in the same town: a namesake rarely shares both (a typo in the town at most).
     title_and_town = (g[:, TITLE] == 1) & near(CITY)
     identified = (g[:, EMAIL] == 1) | (g[:, EMAIL] == 2) | personal_phone \
-        | (g[:, DOMAIN] == 1) | (g[:, POSTCODE] == 1) | street_address | (address_facts >= 3) | title_and_town
+        | (g[:, DOMAIN] == 1) | (g[:, POSTCODE] == 1) | street_address | (address_facts >= 2) | title_and_town
     company = f.codes("company")
     no_company = (company[left] < 0) & (company[right] < 0)
     unidentified = no_company & ~identified
     # A clearly different name is two people where people are told apart by company and email (colleagues;
-    # a household at one postcode). On an address list (street lines on both records, no company, no two
-    # emails), a name typed quite differently is evidence the weights set against the address, not a veto:
+    # a household at one postcode). On an address list (street, house number or line 2 on both records, no
+    # company, no two emails), a name typed quite differently is evidence the weights set against the address, not a veto:
     # such lists corrupt names (FEBRL's duplicates change a whole first name in about one pair in ten).
-    address_list = no_company & (g[:, STREET] > 0) & ~cmp.emails_differ
+    address_list = no_company & (f.is_address_list | (g[:, STREET] > 0) | (g[:, HOUSE] > 0) | (g[:, LINE2] > 0)) \
+        & ~cmp.emails_differ
     name_veto = names_differ & ~address_list
     cannot = (cmp.emails_differ & ~names_agree) | (name_veto & (g[:, EMAIL] != 1))
     probability = 1.0 / (1.0 + np.exp2(-weight.astype(np.float64)))
