@@ -208,6 +208,25 @@ class Features:
         return len(self) > 0 and float((self.codes("street") >= 0).mean()) >= 0.5
 
     @cached_property
+    def name_companies(self) -> np.ndarray:
+        """Per record, at how many different companies its full name (first + last) appears (0 or 1 mostly).
+
+        'Pierre Bernard' at six companies is six namesakes more likely than one person: agreeing on that
+        name says less (fellegi_sunter weighs it down by this count), on top of each name's own frequency.
+        """
+        fn, ln, company = self.codes("fn"), self.codes("ln"), self.codes("company")
+        out = np.zeros(len(fn), np.int64)
+        named = (fn >= 0) & (ln >= 0)
+        has = named & (company >= 0)
+        if not has.any():
+            return out
+        frame = pd.DataFrame({"f": fn[has], "l": ln[has], "c": company[has]}).drop_duplicates()
+        per_name = frame.groupby(["f", "l"]).size()
+        keys = pd.MultiIndex.from_arrays([fn[named], ln[named]])
+        out[named] = per_name.reindex(keys).fillna(0).to_numpy(np.int64)
+        return out
+
+    @cached_property
     def phone_names(self) -> np.ndarray:
         """Per record, how many different names carry its phone number (1 when no other name does).
 

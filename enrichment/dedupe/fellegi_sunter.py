@@ -304,6 +304,12 @@ def _score(model: Model, f: Features, left: np.ndarray, right: np.ndarray, cmp: 
                 tf = np.r_[per_value, floor][codes[left[exact]]]
                 adj = np.log2(model.u[k][1] / np.maximum(tf, floor))
                 bits[exact, k] += np.clip(adj, -10, 10).astype(np.float32)
+    # A full name found at several companies is a namesake-prone name: its agreement weighs down by the
+    # log of that count (two companies: one bit), whatever else the pair shares.
+    both_names = (cmp.gamma[:, FIRST] == 1) & (cmp.gamma[:, LAST] == 1)
+    if both_names.any():
+        spread = np.maximum(f.name_companies[left], f.name_companies[right])
+        bits[:, LAST] -= np.where(both_names, np.log2(np.maximum(spread, 1)), 0).astype(np.float32)
     # Term frequency of the phone over distinct names: a number shared by many different names at one company
     # is its switchboard. Its u rises with the count, so its agreement weighs less and less (never below 0:
     # sharing a line is no evidence of being two people either).
