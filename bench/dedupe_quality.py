@@ -36,7 +36,8 @@ LEAD_FROM_FEBRL = {"given_name": "first_name", "surname": "last_name", "street_n
 RAW_PREFIX = "raw_"  # the FEBRL columns as the Splink examples read them, kept beside the lead fields
 NO_EMAIL_SHARE = 0.5
 NO_EMAIL_COLUMNS = ("email", "phone", "company", "company_key", "domain")
-THRESHOLDS = (0.01, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999, 0.9999)
+THRESHOLDS = (0.01, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999, 0.9999, 0.99999,
+              0.999999, 0.9999999)
 
 
 def prepare_febrl(name: str) -> Path:
