@@ -124,8 +124,12 @@ NEIGHBOURHOODS: dict[str, tuple[str, ...]] = {
 }
 
 
-def pairs_for_key(key: np.ndarray, max_block: int) -> tuple[np.ndarray, np.ndarray]:
-    """All (i, j), i < j, of rows sharing a key (integer codes, -1 = none), skipping blocks above max_block."""
+def pairs_for_key(key: np.ndarray, max_block: int, need: np.ndarray | None = None
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """All (i, j), i < j, of rows sharing a key (integer codes, -1 = none), skipping blocks above max_block.
+
+    `need` (bool per row): only pairs with at least one such row, and only blocks holding one are expanded.
+    """
     if key.dtype == object:  # a string key (tools and tests): blank means none
         codes = pd.factorize(pd.Series(key, dtype=object))[0]
         key = np.where(key == "", -1, codes)
@@ -136,9 +140,10 @@ def pairs_for_key(key: np.ndarray, max_block: int) -> tuple[np.ndarray, np.ndarr
     sorted_codes = key[order]
     starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])
     sizes = np.diff(np.r_[starts, len(order)])
+    wanted = np.ones(len(starts), bool) if need is None else np.add.reduceat(need[order].astype(np.int64), starts) > 0
     left, right = [], []
-    for s in np.unique(sizes[(sizes >= 2) & (sizes <= max_block)]):
-        g = starts[sizes == s]
+    for s in np.unique(sizes[(sizes >= 2) & (sizes <= max_block) & wanted]):
+        g = starts[(sizes == s) & wanted]
         rows = order[g[:, None] + np.arange(s)]  # (groups, s)
         iu, ju = np.triu_indices(s, k=1)
         left.append(rows[:, iu].ravel())
@@ -146,6 +151,8 @@ def pairs_for_key(key: np.ndarray, max_block: int) -> tuple[np.ndarray, np.ndarr
     if not left:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     a, b = np.concatenate(left), np.concatenate(right)
+    if need is not None:
+        a, b = a[need[a] | need[b]], b[need[a] | need[b]]
     return np.minimum(a, b).astype(np.int64), np.maximum(a, b).astype(np.int64)
 
 
@@ -164,10 +171,7 @@ def candidate_pairs(f: Features, max_block: int, only_touching: np.ndarray | Non
     no_company = f.codes("company") < 0
 
     def one(name: str) -> np.ndarray:
-        a, b = pairs_for_key(passes[name](f), max_block)
-        if name in NO_COMPANY_PASSES:
-            keep = no_company[a] | no_company[b]
-            a, b = a[keep], b[keep]
+        a, b = pairs_for_key(passes[name](f), max_block, no_company if name in NO_COMPANY_PASSES else None)
         if only_touching is not None:
             keep = only_touching[a] | only_touching[b]
             a, b = a[keep], b[keep]

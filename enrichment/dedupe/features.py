@@ -146,6 +146,7 @@ class Features:
     fn_hi: np.ndarray  # nickname group bits 64..127
     derived: dict[str, ArrowField] = field(default_factory=dict, repr=False)  # prefixes
     _objects: dict[str, np.ndarray] = field(default_factory=dict, repr=False)  # distinct values as Python strings
+    tf_cache: dict = field(default_factory=dict, repr=False)  # fellegi_sunter: term frequency per distinct value
 
     def __len__(self) -> int:
         return len(self.email_role)
@@ -220,10 +221,10 @@ class Features:
         has = named & (company >= 0)
         if not has.any():
             return out
-        frame = pd.DataFrame({"f": fn[has], "l": ln[has], "c": company[has]}).drop_duplicates()
-        per_name = frame.groupby(["f", "l"]).size()
-        keys = pd.MultiIndex.from_arrays([fn[named], ln[named]])
-        out[named] = per_name.reindex(keys).fillna(0).to_numpy(np.int64)
+        name = pd.factorize(fn * (int(ln.max()) + 2) + ln)[0]  # one code per (first, last) name
+        pairs = np.unique(name[has] * (int(company.max()) + 1) + company[has])  # distinct (name, company)
+        per_name = np.bincount(pairs // (int(company.max()) + 1), minlength=int(name.max()) + 1)
+        out[named] = per_name[name[named]]
         return out
 
     @cached_property

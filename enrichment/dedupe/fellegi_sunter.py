@@ -282,6 +282,19 @@ class Scores:
     unidentified: np.ndarray  # bool: no company and nothing personal agrees: never merged on this link alone
 
 
+def _tf_per_value(model: Model, f: Features, k: int, name: str, floor: float) -> np.ndarray:
+    """The model's term frequency of each distinct value of a field (and `floor` for blank, last), built once
+    per model and feature set: scoring runs several times per run (prior, clusters, partitions)."""
+    share = model.tf[COMPARATORS[k].name]
+    key = (name, id(share), len(f))
+    cached = f.tf_cache.get(key)
+    if cached is None or cached[0] is not share:
+        _, uniques = f.code(name)
+        per_value = pd.Series(uniques, dtype=object).map(share).fillna(floor).to_numpy(np.float64)
+        cached = f.tf_cache[key] = (share, np.r_[per_value, floor])
+    return cached[1]
+
+
 def score(model: Model, f: Features, left: np.ndarray, right: np.ndarray, cmp: Comparison) -> Scores:
     """Match weight and probability per pair; big pair lists are scored in slices on threads."""
     return on_slices(len(left), lambda s: _score(model, f, left[s], right[s], cmp.take(s)))
@@ -297,11 +310,9 @@ def _score(model: Model, f: Features, left: np.ndarray, right: np.ndarray, cmp: 
         for k, name in TF_FIELDS.items():
             exact = cmp.gamma[:, k] == 1
             if exact.any() and COMPARATORS[k].name in model.tf:
-                share = model.tf[COMPARATORS[k].name]
                 floor = 1.0 / max(len(f), 1)
-                codes, uniques = f.code(name)
-                per_value = pd.Series(uniques, dtype=object).map(share).fillna(floor).to_numpy(np.float64)
-                tf = np.r_[per_value, floor][codes[left[exact]]]
+                codes = f.codes(name)
+                tf = _tf_per_value(model, f, k, name, floor)[codes[left[exact]]]
                 adj = np.log2(model.u[k][1] / np.maximum(tf, floor))
                 bits[exact, k] += np.clip(adj, -10, 10).astype(np.float32)
     # A full name found at several companies is a namesake-prone name: its agreement weighs down by the
