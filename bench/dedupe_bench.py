@@ -250,6 +250,18 @@ def run_incremental(path: str, new_rows: int = 10_000) -> dict:
             "increment": "key lookup + resolve(new rows, people found, saved model)"}
 
 
+def _peak_rss_mb() -> float:
+    """This process's peak RSS. Linux's ru_maxrss survives exec, so a child started by a parent that had
+    just generated 1M rows reported the parent's 2 GB; VmHWM belongs to the child's own memory."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _child(tool: str, path: str, out: str) -> None:
     from dedupe_quality import run_splink_febrl
 
@@ -257,7 +269,7 @@ def _child(tool: str, path: str, out: str) -> None:
                "splink_febrl": lambda p: run_splink_febrl(p, all_fields=False),
                "splink_febrl_all_fields": lambda p: run_splink_febrl(p, all_fields=True)}
     res = runners[tool](path)
-    res["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    res["peak_rss_mb"] = _peak_rss_mb()
     Path(out).write_text(json.dumps(res))
 
 

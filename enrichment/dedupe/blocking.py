@@ -69,11 +69,9 @@ PASSES: dict[str, Callable[[Features], np.ndarray]] = {
        for i, a in enumerate(ADDRESS_KEY_FIELDS) for b in list(ADDRESS_KEY_FIELDS)[i + 1:]
        if (a, b) not in (("first_name", "last_name"), ("last_name", "postcode"),  # those two are above
                          ("first_name", "city"), ("last_name", "city"))},
-    # A name with a whole town: only for pairs where a record names no company (NO_COMPANY_PASSES; city +
-    # postcode too): on B2B rows they quadruple the pairs for a few more found, on rows without a company a
-    # town is all there is to go by.
-    "first_name+city": lambda f: _cat(f.codes("fn_canon"), f.codes("city")),
-    "last_name+city": lambda f: _cat(f.codes("ln"), f.codes("city")),
+    # A name with a whole town (first or last name + city) is left out: on B2B rows it quadrupled the pairs
+    # for a few more found, and on a consumer list of 1M rows it made 20M pairs (names by sound and city +
+    # postcode are kept for pairs where a record names no company: NO_COMPANY_PASSES).
     "street[:5]+postcode": lambda f: _cat(f.prefix("street", 5), f.codes("postcode")),
     "street[:5]+house_number": lambda f: _cat(f.prefix("street", 5), f.codes("house")),
     "last_name+street[:5]": lambda f: _cat(f.codes("ln"), f.prefix("street", 5)),
@@ -83,9 +81,10 @@ PASSES: dict[str, Callable[[Features], np.ndarray]] = {
 
 
 # Passes whose pairs are kept only when a record of the pair names no company: on B2B rows the company and
-# domain keys find the same people in a quarter of the pairs (at 100k generated leads, names by sound alone
-# gave 84k pairs for 92 more true ones), on rows without a company these keys are all there is.
-NO_COMPANY_PASSES = frozenset({"names_phonetic", "first_name+city", "last_name+city", "city+postcode"})
+# domain keys find the same people in a fraction of the pairs (at 100k generated leads, names by sound alone
+# gave 84k pairs for 92 more true ones, city + postcode 99k), on rows without a company they are all there is.
+NO_COMPANY_PASSES = frozenset({"names_phonetic", "city+postcode"})
+BROAD_BLOCK = 20  # block cap of those passes: one sound or one town holds many people, not one
 SN_WINDOW = 4  # sorted neighbourhood: each record meets the next SN_WINDOW - 1 in sort order
 
 
@@ -171,7 +170,10 @@ def candidate_pairs(f: Features, max_block: int, only_touching: np.ndarray | Non
     no_company = f.codes("company") < 0
 
     def one(name: str) -> np.ndarray:
-        a, b = pairs_for_key(passes[name](f), max_block, no_company if name in NO_COMPANY_PASSES else None)
+        if name in NO_COMPANY_PASSES:  # broad keys: smaller blocks only
+            a, b = pairs_for_key(passes[name](f), min(max_block, BROAD_BLOCK), no_company)
+        else:
+            a, b = pairs_for_key(passes[name](f), max_block)
         if only_touching is not None:
             keep = only_touching[a] | only_touching[b]
             a, b = a[keep], b[keep]
