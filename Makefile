@@ -114,11 +114,15 @@ bench-enrich: install
 
 # Dedupe benchmark (bench/dedupe_bench.py): leadpipe vs Splink 5 (DuckDB) on generated leads with ground truth.
 DEDUPE_SIZES ?= 10000 100000 1000000
+# outside truth (FEBRL1/2 as lead fields) and the generator with email, phone and company blanked in half the rows
+DEDUPE_FEBRL ?= febrl1 febrl2
+DEDUPE_NO_EMAIL ?= 10000 100000
 # Splink lives in its own environment (.venv-bench, same lock + the bench group): a plain `uv sync` of .venv
 # removes groups it was not asked for.
 bench-dedupe: install
 	UV_PROJECT_ENVIRONMENT=$(CURDIR)/.venv-bench $(UV) sync --frozen --group bench --quiet
-	$(CURDIR)/.venv-bench/bin/python bench/dedupe_bench.py --sizes $(DEDUPE_SIZES) --incremental $(lastword $(DEDUPE_SIZES))
+	$(CURDIR)/.venv-bench/bin/python bench/dedupe_bench.py --sizes $(DEDUPE_SIZES) --incremental $(lastword $(DEDUPE_SIZES)) \
+		--febrl $(DEDUPE_FEBRL) --no-email $(DEDUPE_NO_EMAIL)
 
 # Validation benchmark (bench/validate_bench.py): each GX suite on 1M synthetic leads, import excluded (target < 3 s).
 VALIDATE_ROWS ?= 1000000

@@ -1,12 +1,18 @@
 """Dedupe benchmark: leadpipe's matcher vs Splink 5 (DuckDB) on the same generated leads with ground truth.
 
-Usage: python bench/dedupe_bench.py [--sizes 10000 100000 1000000] [--skip-splink] [--seed 11]
+Usage: python bench/dedupe_bench.py [--sizes 10000 100000 1000000] [--febrl febrl1 febrl2] [--no-email 100000]
+       [--skip-splink] [--seed 11]
 
 Data: leadpipe.demo.generator (two vendor lists + web forms: nicknames, typos, swapped names, missing fields,
 shared company domains and switchboard phones, colleagues with one surname, namesakes), mapped with the
 vendor presets and normalised once; both tools get the same normalised table. Each tool runs in its own
 subprocess so wall time and peak RSS (ru_maxrss) are its own. Reported: pairwise precision/recall/F1,
-cluster F1 (exact cluster match), blocking recall (ours), wall time, peak RSS.
+cluster F1 (exact cluster match), blocking recall (ours), wall time, peak RSS. Splink is timed at match
+probability 0.95 and then given its best threshold: its clusters at each threshold of a sweep over the same
+predictions, the best pairwise F1 reported (`best_threshold`, `sweep` in the results JSON).
+
+Outside truth and the no-email variant: bench/dedupe_quality.py (FEBRL1/FEBRL2 reduced to lead fields, Splink
+configured as its documentation's FEBRL examples).
 """
 
 from __future__ import annotations
@@ -22,13 +28,16 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from dedupe_quality import FEBRL_SETS, pair_counts, prepare_febrl, prepare_no_email
+from dedupe_quality import NO_EMAIL_SHARE as NO_EMAIL
+from dedupe_quality import THRESHOLDS as SWEEP
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "bench" / "data"
 RESULTS = ROOT / "bench" / "results"
 ROWS_PER_PERSON = 1.39  # demo_data: ~416k rows per 300k people
 COLUMNS = ["first_name", "last_name", "email", "phone", "company", "company_key", "domain", "job_title", "city",
-           "postcode", "country"]
+           "postcode", "state", "country"]
 
 
 def prepare(rows: int, seed: int) -> Path:
@@ -37,7 +46,7 @@ def prepare(rows: int, seed: int) -> Path:
     if out.exists():
         return out
     sys.path.insert(0, str(ROOT))
-    from connectors.sources.presets import PRESETS
+    from connectors.sources.mapping import map_headers
     from enrichment.normalise import normalise_frame
     from leadpipe.demo.generator import generate
 
@@ -47,7 +56,10 @@ def prepare(rows: int, seed: int) -> Path:
     frames = []
     for path, preset in ((files.apollo, "apollo"), (files.zoominfo, "zoominfo"), (files.web_forms, "web_form")):
         raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        mapped = pd.DataFrame({f: raw[h] for f, h in PRESETS[preset].items() if h in raw.columns})
+        # the pipeline's own header mapping (preset, optional address columns, aliases): ZoomInfo's "Zip Code"
+        # is the person's postcode only through the aliases since the address fields came in
+        fields = map_headers(list(raw.columns), preset).fields
+        mapped = pd.DataFrame({f: raw[h] for f, h in fields.items()})
         mapped["file"], mapped["row"] = path.name, np.arange(1, len(raw) + 1).astype(str)
         frames.append(mapped)
     leads = pd.concat(frames, ignore_index=True)
@@ -130,8 +142,16 @@ def run_splink(path: str) -> dict:
     clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(pred, threshold_match_probability=0.95)
     cdf = clusters.as_pandas_dataframe()[["unique_id", "cluster_id"]]
     wall, cpu = time.perf_counter() - t, time.process_time() - c
-    lab = pd.Series(pd.factorize(cdf["cluster_id"])[0], index=cdf["unique_id"].to_numpy()).sort_index()
-    return {"labels": lab.to_numpy().tolist(), "wall_s": wall, "cpu_s": cpu}
+    # the peer's best threshold (not timed): clusters at each threshold from the same predictions
+    from dedupe_quality import sweep
+
+    p = pred.as_pandas_dataframe()[["unique_id_l", "unique_id_r", "match_probability"]]
+    truth = pd.factorize(pd.read_parquet(path, columns=["person"])["person"])[0]
+    best, labels, table = sweep(len(df), p["unique_id_l"].to_numpy(), p["unique_id_r"].to_numpy(),
+                                p["match_probability"].to_numpy(), truth,
+                                thresholds=tuple(t for t in SWEEP if t >= 0.5))
+    assert len(cdf) == len(df)
+    return {"labels": labels.tolist(), "wall_s": wall, "cpu_s": cpu, "best_threshold": best, "sweep": table}
 
 
 def _true_pairs(groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -152,12 +172,9 @@ def _true_pairs(groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def quality(pred: np.ndarray, truth: np.ndarray) -> dict:
     n = len(truth)
-    pl, pr = _true_pairs(pred)
-    tl, tr = _true_pairs(truth)
-    p_codes, t_codes = pl * n + pr, tl * n + tr
-    tp = int(np.isin(p_codes, t_codes).sum())
-    precision = tp / len(p_codes) if len(p_codes) else 1.0
-    recall = tp / len(t_codes) if len(t_codes) else 1.0
+    tp, n_pred, n_true = pair_counts(pred, truth)  # from the contingency table: no pair lists
+    precision = tp / n_pred if n_pred else 1.0
+    recall = tp / n_true if n_true else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     # cluster F1: a predicted cluster counts when it equals a true cluster exactly
     key = lambda labels: set(pd.Series(np.arange(n)).groupby(labels).apply(lambda s: tuple(s)).tolist())
@@ -233,10 +250,26 @@ def run_incremental(path: str, new_rows: int = 10_000) -> dict:
             "increment": "key lookup + resolve(new rows, people found, saved model)"}
 
 
+def _peak_rss_mb() -> float:
+    """This process's peak RSS. Linux's ru_maxrss survives exec, so a child started by a parent that had
+    just generated 1M rows reported the parent's 2 GB; VmHWM belongs to the child's own memory."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _child(tool: str, path: str, out: str) -> None:
-    runners = {"leadpipe": run_ours, "splink": run_splink, "incremental": run_incremental}
+    from dedupe_quality import run_splink_febrl
+
+    runners = {"leadpipe": run_ours, "splink": run_splink, "incremental": run_incremental,
+               "splink_febrl": lambda p: run_splink_febrl(p, all_fields=False),
+               "splink_febrl_all_fields": lambda p: run_splink_febrl(p, all_fields=True)}
     res = runners[tool](path)
-    res["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    res["peak_rss_mb"] = _peak_rss_mb()
     Path(out).write_text(json.dumps(res))
 
 
@@ -259,25 +292,34 @@ def measure(tool: str, path: Path, truth: np.ndarray) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--sizes", nargs="+", type=int, default=[10_000, 100_000, 1_000_000])
+    ap.add_argument("--sizes", nargs="*", type=int, default=[10_000, 100_000, 1_000_000])
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--skip-splink", action="store_true")
     ap.add_argument("--child", nargs=3)
     ap.add_argument("--incremental", type=int, default=0,
                     help="also time adding 10k rows to the resolved rest of a dataset of this many rows, "
                          "against a full resolve of all of it")
+    ap.add_argument("--febrl", nargs="*", default=[], choices=FEBRL_SETS,
+                    help="also FEBRL1/FEBRL2 reduced to lead fields (bench/dedupe_quality.py)")
+    ap.add_argument("--no-email", nargs="*", type=int, default=[],
+                    help="also the generator at these sizes with email, phone and company blanked in half the rows")
     a = ap.parse_args()
     if a.child:
         _child(*a.child)
         return
     RESULTS.mkdir(parents=True, exist_ok=True)
     rows = []
-    for size in a.sizes:
-        path = prepare(size, a.seed)
+    peers = () if a.skip_splink else ("splink",)
+    febrl_peers = () if a.skip_splink else ("splink_febrl", "splink_febrl_all_fields")
+    datasets = [*((f"generator {size}", prepare(size, a.seed), peers) for size in a.sizes),
+                *((f"{name} (lead fields)", prepare_febrl(name), febrl_peers) for name in a.febrl),
+                *((f"generator {size} no-email {round(100 * NO_EMAIL)}%", prepare_no_email(prepare(size, a.seed)), peers)
+                  for size in a.no_email)]
+    for dataset, path, tools in datasets:
         truth = pd.factorize(pd.read_parquet(path, columns=["person"])["person"])[0]
-        print(f"== {len(truth)} rows ({truth.max() + 1} true people)", flush=True)
-        for tool in ("leadpipe", *(() if a.skip_splink else ("splink",))):
-            r = {"rows": len(truth), **measure(tool, path, truth)}
+        print(f"== {dataset}: {len(truth)} rows ({truth.max() + 1} true people)", flush=True)
+        for tool in ("leadpipe", *tools):
+            r = {"dataset": dataset, "rows": len(truth), **measure(tool, path, truth)}
             rows.append(r)
             print("  " + json.dumps(r), flush=True)
     if a.incremental:
@@ -292,7 +334,7 @@ def main() -> None:
               f"({r['candidates_loaded']} loaded as candidates): {r['increment_cpu_s']} s CPU / "
               f"{r['increment_s']} s wall = {r['increment_cpu_share']:.1%} of the full run's CPU "
               f"({r['increment_share']:.1%} wall)", flush=True)
-    table = pd.DataFrame(rows)
+    table = pd.DataFrame(rows).drop(columns=["sweep"], errors="ignore")  # the sweeps stay in the JSON
     print(table.to_string(index=False))
     stamp = time.strftime("%Y%m%dT%H%M%S")
     (RESULTS / f"dedupe_{stamp}.json").write_text(json.dumps(rows, indent=1))

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from rapidfuzz import process
-from rapidfuzz.distance import JaroWinkler
+from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 from rapidfuzz.fuzz import token_set_ratio
 
 from enrichment.dedupe.features import Features
@@ -32,11 +32,17 @@ COMPARATORS: tuple[Comparator, ...] = (
     Comparator("company", ("exact", "jaro_winkler>=0.90", "different")),
     Comparator("domain", ("exact", "different")),
     Comparator("job_title", ("exact", "token_set>=80", "different")),
-    Comparator("city", ("exact", "different")),
-    Comparator("postcode", ("exact", "different")),
+    Comparator("city", ("exact", "jaro_winkler>=0.90", "different")),
+    Comparator("postcode", ("exact", "one edit", "different")),
+    # the postal address (a file without it leaves these at level 0: neutral, never 'different')
+    Comparator("street", ("exact", "jaro_winkler>=0.90", "jaro_winkler>=0.80", "different")),
+    Comparator("house_number", ("exact", "different")),
+    Comparator("address_line2", ("exact", "jaro_winkler>=0.90", "different")),
+    Comparator("state", ("exact", "different")),
 )
 NAMES = tuple(c.name for c in COMPARATORS)
-FIRST, LAST, EMAIL, PHONE, COMPANY = 0, 1, 2, 3, 4
+FIRST, LAST, EMAIL, PHONE, COMPANY, DOMAIN, TITLE, CITY, POSTCODE = range(9)
+STREET, HOUSE, LINE2, STATE = 9, 10, 11, 12
 
 
 @dataclass
@@ -136,20 +142,67 @@ def _compare(f: Features, left: np.ndarray, right: np.ndarray) -> Comparison:
     score[:, EMAIL] = np.where(missing, np.nan, (ea == eb).astype(np.float32))
     emails_differ = ~missing & (ea != eb)
 
-    gamma[:, 3], score[:, 3] = _exact(f, "phone", left, right)
+    gamma[:, PHONE], score[:, PHONE] = _exact(f, "phone", left, right)
     cc, cu = f.code("company")
     ca, cb = cc[left], cc[right]
     c_sim = _sim(ca, cb, cu, cu)
     missing = (ca < 0) | (cb < 0)
-    gamma[:, 4] = np.where(missing, 0, np.select([ca == cb, c_sim >= 0.90], [1, 2], 3))
-    score[:, 4] = np.where(missing, np.nan, c_sim)
-    gamma[:, 5], score[:, 5] = _exact(f, "domain", left, right)
+    gamma[:, COMPANY] = np.where(missing, 0, np.select([ca == cb, c_sim >= 0.90], [1, 2], 3))
+    score[:, COMPANY] = np.where(missing, np.nan, c_sim)
+    gamma[:, DOMAIN], score[:, DOMAIN] = _exact(f, "domain", left, right)
     tc, tu = f.code("title")
     ta, tb = tc[left], tc[right]
     t_sim = _sim(ta, tb, tu, tu, token_set_ratio, 100.0)
     missing = (ta < 0) | (tb < 0)
-    gamma[:, 6] = np.where(missing, 0, np.select([ta == tb, t_sim >= 0.80], [1, 2], 3))
-    score[:, 6] = np.where(missing, np.nan, t_sim)
-    gamma[:, 7], score[:, 7] = _exact(f, "city", left, right)
-    gamma[:, 8], score[:, 8] = _exact(f, "postcode", left, right)
+    gamma[:, TITLE] = np.where(missing, 0, np.select([ta == tb, t_sim >= 0.80], [1, 2], 3))
+    score[:, TITLE] = np.where(missing, np.nan, t_sim)
+    gamma[:, CITY], score[:, CITY] = _graded(f, "city", left, right, (0.90,))
+    _street_lines(f, left, right, gamma, score)
+    # postcodes: one typed digit wrong or two swapped (Damerau-Levenshtein 1) is a level of its own
+    pc_, pu = f.code("postcode")
+    a, b = pc_[left], pc_[right]
+    dist = _sim(a, b, pu, pu, DamerauLevenshtein.distance)
+    missing = (a < 0) | (b < 0)
+    gamma[:, POSTCODE] = np.where(missing, 0, np.select([a == b, dist <= 1], [1, 2], 3))
+    score[:, POSTCODE] = np.where(missing, np.nan, (a == b).astype(np.float32))
+    gamma[:, HOUSE], score[:, HOUSE] = _exact(f, "house", left, right)
+    gamma[:, STATE], score[:, STATE] = _exact(f, "state", left, right)
     return Comparison(gamma, score, swapped, emails_differ)
+
+
+def _graded(f: Features, name: str, left: np.ndarray, right: np.ndarray,
+            cuts: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Levels exact, then Jaro-Winkler at or above each cut (highest first), then different; 0 = missing."""
+    codes, uniques = f.code(name)
+    a, b = codes[left], codes[right]
+    return _levels(a, b, _sim(a, b, uniques, uniques), cuts)
+
+
+def _levels(a: np.ndarray, b: np.ndarray, sim: np.ndarray, cuts: tuple[float, ...],
+            exact: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    missing = (a < 0) | (b < 0)
+    exact = (a == b) if exact is None else exact
+    g = np.select([exact, *(sim >= c for c in cuts)], list(range(1, len(cuts) + 2)), len(cuts) + 2)
+    return np.where(missing, 0, g).astype(np.int8), np.where(missing, np.nan, sim)
+
+
+STREET_CUTS, LINE2_CUTS = (0.90, 0.80), (0.90,)
+
+
+def _street_lines(f: Features, left: np.ndarray, right: np.ndarray, gamma: np.ndarray, score: np.ndarray) -> None:
+    """Street and line 2, straight and crosswise: one list's line 1 is another's line 2 ('Bega Flats' /
+    '60 Wilkins Street' vs '60 Wilkins Street' / 'Bega Flats'), as names come swapped."""
+    sc, su = f.code("street")
+    lc, lu = f.code("line2")
+    sa, sb, la, lb = sc[left], sc[right], lc[left], lc[right]
+    s_sim, l_sim = _sim(sa, sb, su, su), _sim(la, lb, lu, lu)
+    x1, x2 = np.zeros(len(left), np.float32), np.zeros(len(left), np.float32)
+    maybe = np.nonzero((sa >= 0) & (sb >= 0) & (la >= 0) & (lb >= 0) & (s_sim + l_sim < 1.8))[0]
+    if len(maybe):
+        x1[maybe] = _sim(sa[maybe], lb[maybe], su, lu, same_vocab=False)
+        x2[maybe] = _sim(la[maybe], sb[maybe], lu, su, same_vocab=False)
+    crossed = (x1 + x2 > s_sim + l_sim + 0.2) & (x1 >= 0.9) & (x2 >= 0.9)
+    gamma[:, STREET], score[:, STREET] = _levels(sa, sb, np.where(crossed, x1, s_sim), STREET_CUTS,
+                                                 (sa == sb) | (crossed & (x1 == 1.0)))
+    gamma[:, LINE2], score[:, LINE2] = _levels(la, lb, np.where(crossed, x2, l_sim), LINE2_CUTS,
+                                               (la == lb) | (crossed & (x2 == 1.0)))

@@ -31,7 +31,11 @@ ROLE_LOCAL_PARTS = frozenset({
 JUNK = NAME_PLACEHOLDERS | frozenset({
     "test", "testing", "asdf", "qwerty", "xxx", "x", "n/a", "na", "none", "unknown", "dummy", "example", "sample",
     "foo", "bar", "mustermann", "musterfrau", "noreply", "no-reply", "nobody"})
-COLUMNS = ("first_name", "last_name", "email", "phone", "company_key", "domain", "job_title", "city", "postcode")
+COLUMNS = ("first_name", "last_name", "email", "phone", "company_key", "domain", "job_title", "city", "postcode",
+           "street", "house_number", "address_line2", "state")
+# a house number at either end of street line 1 ("12 Main Street", "Hauptstraße 5", "12-14 Rue X"): the street
+# comparator and blocking keys read the street's name, house_number is compared on its own
+_HOUSE_AT_ENDS = r"^[0-9][0-9a-z/-]*\s+|\s+[0-9][0-9a-z/-]*$"
 
 
 @dataclass(frozen=True)
@@ -129,7 +133,7 @@ def intern(codes: np.ndarray, uniques: pa.Array | np.ndarray) -> tuple[np.ndarra
 Field = tuple[np.ndarray, np.ndarray]  # (codes per record, -1 = blank; distinct values as an object array)
 ArrowField = tuple[np.ndarray, pa.Array]  # the same, distinct values kept in Arrow
 FIELDS = ("fn", "fn_canon", "ln", "email", "email_local", "email_domain", "phone", "company", "domain", "title",
-          "city", "postcode")
+          "city", "postcode", "street", "house", "line2", "state")
 
 
 @dataclass
@@ -142,6 +146,7 @@ class Features:
     fn_hi: np.ndarray  # nickname group bits 64..127
     derived: dict[str, ArrowField] = field(default_factory=dict, repr=False)  # prefixes
     _objects: dict[str, np.ndarray] = field(default_factory=dict, repr=False)  # distinct values as Python strings
+    tf_cache: dict = field(default_factory=dict, repr=False)  # fellegi_sunter: term frequency per distinct value
 
     def __len__(self) -> int:
         return len(self.email_role)
@@ -173,6 +178,18 @@ class Features:
             self.derived[key] = intern(codes, pc.utf8_slice_codeunits(uniques, 0, n))
         return self.derived[key][0]
 
+    def phonetic(self, name: str) -> np.ndarray:
+        """Codes of a name field's sound (jellyfish metaphone), once per distinct value: 'Schnieder' and
+        'Schneider', 'Meyer' and 'Maier' share a key, so a typo in a name does not hide a duplicate."""
+        key = f"{name}~metaphone"
+        if key not in self.derived:
+            import jellyfish  # only blocking asks: feature building for tools stays light
+
+            codes, uniques = self.arrow[name]
+            sounds = [jellyfish.metaphone(u) if u else "" for u in uniques.to_pylist()]
+            self.derived[key] = intern(codes, pa.array(sounds, type=pa.large_string()))
+        return self.derived[key][0]
+
     def joint_codes(self, a: str, b: str) -> tuple[np.ndarray, np.ndarray]:
         """Codes of two fields over one shared vocabulary: equal codes are equal strings across the fields."""
         (ac, au), (bc, bu) = self.arrow[a], self.arrow[b]
@@ -184,6 +201,31 @@ class Features:
         """Per record: the email's domain is not the company domain (private or other-company address)."""
         domain, email_domain = self.joint_codes("domain", "email_domain")
         return domain != email_domain
+
+    @cached_property
+    def is_address_list(self) -> bool:
+        """Most records carry a street line: a postal list (consumers, directories), where the address, not a
+        company or an email, tells people apart (fellegi_sunter weighs names against it there)."""
+        return len(self) > 0 and float((self.codes("street") >= 0).mean()) >= 0.5
+
+    @cached_property
+    def name_companies(self) -> np.ndarray:
+        """Per record, at how many different companies its full name (first + last) appears (0 or 1 mostly).
+
+        'Pierre Bernard' at six companies is six namesakes more likely than one person: agreeing on that
+        name says less (fellegi_sunter weighs it down by this count), on top of each name's own frequency.
+        """
+        fn, ln, company = self.codes("fn"), self.codes("ln"), self.codes("company")
+        out = np.zeros(len(fn), np.int64)
+        named = (fn >= 0) & (ln >= 0)
+        has = named & (company >= 0)
+        if not has.any():
+            return out
+        name = pd.factorize(fn * (int(ln.max()) + 2) + ln)[0]  # one code per (first, last) name
+        pairs = np.unique(name[has] * (int(company.max()) + 1) + company[has])  # distinct (name, company)
+        per_name = np.bincount(pairs // (int(company.max()) + 1), minlength=int(name.max()) + 1)
+        out[named] = per_name[name[named]]
+        return out
 
     @cached_property
     def phone_names(self) -> np.ndarray:
@@ -293,13 +335,27 @@ def _plain_fields(frame: pd.DataFrame) -> dict[str, ArrowField]:
     return out
 
 
+def _address(frame: pd.DataFrame) -> dict[str, ArrowField]:
+    """Street name (line 1 without its house number), house number, line 2 and state, folded.
+
+    A file without these columns gets blank fields: a blank never agrees or disagrees (level 0, no weight).
+    """
+    sc, su = _column(frame, "street")
+    street = intern(sc, pc.utf8_trim(pc.replace_substring_regex(su, _HOUSE_AT_ENDS, ""), " ,.;"))
+    out = {"street": street, "house": intern(*_column(frame, "house_number")),
+           "line2": intern(*_column(frame, "address_line2")), "state": intern(*_column(frame, "state"))}
+    for name in ("street", "line2", "state"):
+        out[name] = _blank_listed(*out[name], _folded_text_placeholders())
+    return out
+
+
 def build(frame: pd.DataFrame) -> Features:
     """Features of a frame with (some of) the canonical columns; missing columns count as blank.
 
     The field groups are independent and their work is in Arrow kernels and numpy, so they run on threads.
     """
     fields: dict[str, ArrowField] = {}
-    for part in thread_map(lambda g: g(frame), (_emails, _names, _phones, _companies, _plain_fields)):
+    for part in thread_map(lambda g: g(frame), (_emails, _names, _phones, _companies, _plain_fields, _address)):
         fields.update(part)
     if "email_role" in frame.columns:
         role = frame["email_role"].fillna(False).astype(bool).to_numpy()

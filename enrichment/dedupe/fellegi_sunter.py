@@ -13,7 +13,23 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from enrichment.dedupe.comparators import COMPANY, COMPARATORS, EMAIL, FIRST, LAST, PHONE, Comparison, compare
+from enrichment.dedupe.comparators import (
+    CITY,
+    COMPANY,
+    COMPARATORS,
+    DOMAIN,
+    EMAIL,
+    FIRST,
+    HOUSE,
+    LAST,
+    LINE2,
+    PHONE,
+    POSTCODE,
+    STREET,
+    TITLE,
+    Comparison,
+    compare,
+)
 from enrichment.dedupe.features import Features
 from enrichment.dedupe.parallel import on_slices
 
@@ -26,8 +42,12 @@ DEFAULT_M = (
     (0.85, 0.10, 0.05),
     (0.90, 0.10),
     (0.60, 0.20, 0.20),
-    (0.80, 0.20),
-    (0.80, 0.20),
+    (0.80, 0.08, 0.12),  # city
+    (0.80, 0.08, 0.12),  # postcode
+    (0.75, 0.12, 0.05, 0.08),  # street
+    (0.85, 0.15),  # house number
+    (0.70, 0.15, 0.15),  # address line 2
+    (0.95, 0.05),  # state
 )
 DEFAULT_U = (
     (0.004, 0.002, 0.004, 0.03, 0.96),
@@ -37,18 +57,26 @@ DEFAULT_U = (
     (0.001, 0.004, 0.995),
     (0.002, 0.998),
     (0.02, 0.05, 0.93),
+    (0.02, 0.005, 0.975),
+    (0.001, 0.01, 0.989),
+    (0.001, 0.001, 0.005, 0.993),
     (0.02, 0.98),
-    (0.001, 0.999),
+    (0.001, 0.002, 0.997),
+    (0.2, 0.8),
 )
+# the comparators of models saved before the postal address (city and postcode then exact/different only)
+LEGACY_NAMES = ("first_name", "last_name", "email", "phone", "company", "domain", "job_title", "city", "postcode")
 DEFAULT_PRIOR = 1e-4  # chance two random leads are one person, when it cannot be estimated
-MIN_RECORDS_TO_TRAIN = 2000
+MIN_RECORDS_TO_TRAIN = 1000
+MIN_PAIRS_TO_TRAIN = 300
+MIN_SESSION_PAIRS = 100  # an EM session needs this many pairs, and a comparator this many present in it
 RANDOM_PAIRS = 150_000
 EM_PAIRS = 400_000  # candidate pairs EM learns from; above this a deterministic sample
 # A phone number given by this many different names is a person's own (one person's rows spell the name two
 # ways: 'Jon'/'John Smyth'); from there on its agreement weight halves per doubling of the names, and at twice
 # this many (a switchboard) agreeing on it says nothing about being one person.
 PERSONAL_LINE_NAMES = 2
-DOMAIN, POSTCODE = 5, 8  # comparator columns (comparators.COMPARATORS)
+TF_FIELDS = {FIRST: "fn", LAST: "ln", CITY: "city"}  # comparator -> feature whose exact agreement is tf-adjusted
 
 
 @dataclass
@@ -74,13 +102,20 @@ class Model:
         return out
 
     def to_json(self) -> dict:
-        return {"m": [x.tolist() for x in self.m], "u": [x.tolist() for x in self.u], "prior": self.prior,
-                "tf": self.tf, "trained": self.trained}
+        return {"comparators": [c.name for c in COMPARATORS], "m": [x.tolist() for x in self.m],
+                "u": [x.tolist() for x in self.u], "prior": self.prior, "tf": self.tf, "trained": self.trained}
 
     @classmethod
     def from_json(cls, data: dict) -> Model:
-        return cls([np.array(x) for x in data["m"]], [np.array(x) for x in data["u"]], float(data["prior"]),
-                   data.get("tf", {}), bool(data.get("trained", True)))
+        """A saved model; comparators it lacks, or whose levels have changed since, get the defaults."""
+        names = data.get("comparators", LEGACY_NAMES)
+        saved = {n: (np.array(m), np.array(u)) for n, m, u in zip(names, data["m"], data["u"], strict=True)}
+        base = cls.default()
+        for k, c in enumerate(COMPARATORS):
+            m, u = saved.get(c.name, (None, None))
+            if m is not None and len(m) == len(c.levels) + 1 == len(u):
+                base.m[k], base.u[k] = m, u
+        return cls(base.m, base.u, float(data["prior"]), data.get("tf", {}), bool(data.get("trained", True)))
 
     def as_dict(self) -> dict:
         return {"prior": self.prior, "trained": self.trained, "em_iterations": self.em_iterations,
@@ -131,37 +166,73 @@ def train_sample(left: np.ndarray, right: np.ndarray, n_records: int) -> np.ndar
     return pair_hash(left, right) % np.uint64(step) == 0
 
 
+# EM sessions, as Splink trains: each runs on the candidate pairs that agree exactly on its blocking fields and
+# learns m for every other comparator (the blocking fields cannot be learned where they always agree). A
+# comparator takes m from the first session, in this order, that saw it filled in often enough.
+SESSIONS: tuple[tuple[str, tuple[int, ...]], ...] = (
+    ("same email", (EMAIL,)),
+    ("same company and last name", (COMPANY, LAST)),
+    ("same postcode", (POSTCODE,)),
+    ("same first and last name", (FIRST, LAST)),
+)
+
+
 def train(f: Features, comparison: Comparison, seed: int = 0, max_iter: int = 40,
           total_pairs: int | None = None) -> Model:
-    """m by EM in two sessions (as Splink does), u from random pairs, then the overall prior.
+    """m by EM in sessions (as Splink does), u from random pairs, then the overall prior.
 
     EM over all candidate pairs learns the wrong class: namesakes ("Pierre Bernard" at six companies) are so
     common among name-blocked pairs that "same name" becomes the match class. So m is learned where the
-    blocking field itself is left out: on pairs with the same email for every other field, and on pairs at
-    the same company with the same last name for the email field.
+    blocking field itself is left out (SESSIONS): on pairs with the same email for every other field, on pairs
+    at the same company with the same last name for the email field; a file without emails or companies (a
+    consumer list) learns from pairs with the same postcode, and its postcode from pairs with the same name.
+    A comparator no session saw filled in (a field the file lacks) keeps its default m; it is missing in
+    every pair anyway, so it weighs nothing.
     """
     model = Model.default()
     n = len(f)
-    if n < MIN_RECORDS_TO_TRAIN or len(comparison.gamma) < 500:
+    if n < MIN_RECORDS_TO_TRAIN or len(comparison.gamma) < MIN_PAIRS_TO_TRAIN:
         return model
     model.u = estimate_u(f, np.random.default_rng(seed))
     g = comparison.gamma
-    email_session = g[g[:, EMAIL] == 1]
-    company_session = g[(g[:, COMPANY] == 1) & (g[:, LAST] == 1)]
-    others = [k for k in range(len(COMPARATORS)) if k != EMAIL]
-    if len(email_session) >= 100:
-        m, _ = _em(model, email_session, frozen={EMAIL}, max_iter=max_iter)
-        for k in others:
-            model.m[k] = m[k]
-    if len(company_session) >= 100:
-        m, _ = _em(model, company_session, frozen={COMPANY, LAST}, max_iter=max_iter)
-        model.m[EMAIL] = m[EMAIL]
+    learned: set[int] = set()
+    for _, fields in SESSIONS:
+        todo = [k for k in range(len(COMPARATORS)) if k not in learned and k not in fields]
+        if not todo:
+            continue
+        session = g[np.logical_and.reduce([g[:, k] == 1 for k in fields])]
+        if len(session) < MIN_SESSION_PAIRS:
+            continue
+        m, _ = _em(model, session, frozen=set(fields), max_iter=max_iter)
+        for k in todo:
+            if (session[:, k] > 0).sum() >= MIN_SESSION_PAIRS:
+                model.m[k] = m[k]
+                learned.add(k)
     # the prior: expected matches among all candidate pairs, over all possible pairs
     _, lam = _em(model, g, frozen=set(range(len(COMPARATORS))), max_iter=max_iter)
     pairs = len(g) if total_pairs is None else total_pairs  # `comparison` may be a sample of the pairs
     model.prior = float(np.clip(lam * pairs / (n * (n - 1) / 2), 1e-12, 0.5))
-    model.tf = {"first_name": _shares(*f.code("fn")), "last_name": _shares(*f.code("ln"))}
+    model.tf = {COMPARATORS[k].name: _shares(*f.code(name)) for k, name in TF_FIELDS.items()}
     model.trained = True
+    return model
+
+
+def refine_prior(model: Model, f: Features, left: np.ndarray, right: np.ndarray, comparison: Comparison,
+                 total_pairs: int, rounds: int = 3) -> Model:
+    """The prior again, from the probabilities the full score gives (term frequencies, vetoes, namesakes).
+
+    EM over agreement patterns counts every pair with the same name as a likely match, namesakes at other
+    companies included, so its prior grows with every name-based blocking pass. The expected number of
+    matches under the score actually used to decide is a fixed point a few rounds reach.
+    """
+    if not model.trained or len(left) == 0:
+        return model
+    n = len(f)
+    for _ in range(rounds):
+        s = score(model, f, left, right, comparison)
+        p = np.where(s.unidentified, 0.0, s.probability)
+        expected = float(p.sum()) * total_pairs / len(left)
+        model.prior = float(np.clip(expected / (n * (n - 1) / 2), 1e-12, 0.5))
     return model
 
 
@@ -211,6 +282,19 @@ class Scores:
     unidentified: np.ndarray  # bool: no company and nothing personal agrees: never merged on this link alone
 
 
+def _tf_per_value(model: Model, f: Features, k: int, name: str, floor: float) -> np.ndarray:
+    """The model's term frequency of each distinct value of a field (and `floor` for blank, last), built once
+    per model and feature set: scoring runs several times per run (prior, clusters, partitions)."""
+    share = model.tf[COMPARATORS[k].name]
+    key = (name, id(share), len(f))
+    cached = f.tf_cache.get(key)
+    if cached is None or cached[0] is not share:
+        _, uniques = f.code(name)
+        per_value = pd.Series(uniques, dtype=object).map(share).fillna(floor).to_numpy(np.float64)
+        cached = f.tf_cache[key] = (share, np.r_[per_value, floor])
+    return cached[1]
+
+
 def score(model: Model, f: Features, left: np.ndarray, right: np.ndarray, cmp: Comparison) -> Scores:
     """Match weight and probability per pair; big pair lists are scored in slices on threads."""
     return on_slices(len(left), lambda s: _score(model, f, left[s], right[s], cmp.take(s)))
@@ -223,16 +307,20 @@ def _score(model: Model, f: Features, left: np.ndarray, right: np.ndarray, cmp: 
         table[k, :len(b)] = b
     bits = table[np.arange(len(bb)), cmp.gamma]  # (pairs, comparators): level -> bits, one gather
     if model.trained:
-        for k, name in ((FIRST, "fn"), (LAST, "ln")):
+        for k, name in TF_FIELDS.items():
             exact = cmp.gamma[:, k] == 1
-            if exact.any():
-                share = model.tf[COMPARATORS[k].name]
+            if exact.any() and COMPARATORS[k].name in model.tf:
                 floor = 1.0 / max(len(f), 1)
-                codes, uniques = f.code(name)
-                per_value = pd.Series(uniques, dtype=object).map(share).fillna(floor).to_numpy(np.float64)
-                tf = np.r_[per_value, floor][codes[left[exact]]]
+                codes = f.codes(name)
+                tf = _tf_per_value(model, f, k, name, floor)[codes[left[exact]]]
                 adj = np.log2(model.u[k][1] / np.maximum(tf, floor))
                 bits[exact, k] += np.clip(adj, -10, 10).astype(np.float32)
+    # A full name found at several companies is a namesake-prone name: its agreement weighs down by the
+    # log of that count (two companies: one bit), whatever else the pair shares.
+    both_names = (cmp.gamma[:, FIRST] == 1) & (cmp.gamma[:, LAST] == 1)
+    if both_names.any():
+        spread = np.maximum(f.name_companies[left], f.name_companies[right])
+        bits[:, LAST] -= np.where(both_names, np.log2(np.maximum(spread, 1)), 0).astype(np.float32)
     # Term frequency of the phone over distinct names: a number shared by many different names at one company
     # is its switchboard. Its u rises with the count, so its agreement weighs less and less (never below 0:
     # sharing a line is no evidence of being two people either).
@@ -255,11 +343,34 @@ def _score(model: Model, f: Features, left: np.ndarray, right: np.ndarray, cmp: 
     # (A web-form row with a private address and no company still joins the work record of a rarely named
     # person: that record names the company.) Not a cannot-link: such a pair may still become one person
     # through a third record that links both.
-    identified = (cmp.gamma[:, EMAIL] == 1) | (cmp.gamma[:, EMAIL] == 2) | personal_phone \
-        | (cmp.gamma[:, DOMAIN] == 1) | (cmp.gamma[:, POSTCODE] == 1)
+    # A postal address identifies too: the same street (a typo at most) with no different house number and
+    # the house number, line 2 or postcode agreeing; or two of street, house number, line 2, postcode and
+    # city agreeing (a typo at most each), one of them from the street lines unless the file is an address
+    # list. A B2B file without street lines has only postcode and city: there, only the same postcode
+    # identifies, as before.
+    g = cmp.gamma
+
+    def near(k: int, top: int = 2) -> np.ndarray:
+        return (g[:, k] >= 1) & (g[:, k] <= top)
+
+    street_address = near(STREET) & (g[:, HOUSE] != 2) & ((g[:, HOUSE] == 1) | near(LINE2) | near(POSTCODE))
+    line_facts = near(STREET).astype(np.int8) + (g[:, HOUSE] == 1) + near(LINE2)
+    address_facts = np.where((line_facts > 0) | f.is_address_list, line_facts + near(POSTCODE) + near(CITY), 0)
+    # Or the same job title in the same town: a namesake rarely shares both (a typo in the town at most).
+    title_and_town = (g[:, TITLE] == 1) & near(CITY)
+    identified = (g[:, EMAIL] == 1) | (g[:, EMAIL] == 2) | personal_phone \
+        | (g[:, DOMAIN] == 1) | (g[:, POSTCODE] == 1) | street_address | (address_facts >= 2) | title_and_town
     company = f.codes("company")
-    unidentified = (company[left] < 0) & (company[right] < 0) & ~identified
-    cannot = (cmp.emails_differ & ~names_agree) | (names_differ & (cmp.gamma[:, 2] != 1))
+    no_company = (company[left] < 0) & (company[right] < 0)
+    unidentified = no_company & ~identified
+    # A clearly different name is two people where people are told apart by company and email (colleagues;
+    # a household at one postcode). On an address list (street, house number or line 2 on both records, no
+    # company, no two emails), a name typed quite differently is evidence the weights set against the address, not a veto:
+    # such lists corrupt names (FEBRL's duplicates change a whole first name in about one pair in ten).
+    address_list = no_company & (f.is_address_list | (g[:, STREET] > 0) | (g[:, HOUSE] > 0) | (g[:, LINE2] > 0)) \
+        & ~cmp.emails_differ
+    name_veto = names_differ & ~address_list
+    cannot = (cmp.emails_differ & ~names_agree) | (name_veto & (g[:, EMAIL] != 1))
     probability = 1.0 / (1.0 + np.exp2(-weight.astype(np.float64)))
     probability[cannot] = 0.0
     # The same personal address is the same person, whatever name a vendor typed (role addresses such as

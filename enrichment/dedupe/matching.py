@@ -12,7 +12,7 @@ from enrichment.dedupe.blocking import candidate_pairs
 from enrichment.dedupe.clustering import cluster
 from enrichment.dedupe.comparators import COMPARATORS, Comparison, compare
 from enrichment.dedupe.features import Features
-from enrichment.dedupe.fellegi_sunter import Model, score, train, train_sample
+from enrichment.dedupe.fellegi_sunter import Model, refine_prior, score, train, train_sample
 from enrichment.dedupe.settings import DedupeConfig
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,8 @@ def fit(f: Features, cfg: DedupeConfig, left: np.ndarray, right: np.ndarray,
         return Model.default()
     keep = train_sample(left, right, len(f))
     sample = cmp.take(keep) if cmp is not None else compare(f, left[keep], right[keep])
-    return train(f, sample, total_pairs=len(left))
+    model = train(f, sample, total_pairs=len(left))
+    return refine_prior(model, f, left[keep], right[keep], sample, total_pairs=len(left))
 
 
 def match(f: Features, cfg: DedupeConfig, is_existing: np.ndarray | None = None,
