@@ -64,6 +64,13 @@ class CallingWindow(Strict):
         default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"], min_length=1,
         description="Local weekdays calls may be placed on.")
 
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _quoted(cls, v: object) -> object:
+        if isinstance(v, int):  # YAML 1.1 reads an unquoted 09:00 as the number 540 (base 60)
+            raise ValueError("write the time in quotes, e.g. \"09:00\" (YAML reads 09:00 without quotes as a number)")
+        return v
+
     @model_validator(mode="after")
     def _start_before_end(self) -> CallingWindow:
         if self.start >= self.end:
@@ -189,7 +196,12 @@ def email_readiness(email: str | None, *, country: str | None, email_rule: str, 
 
 @lru_cache(maxsize=200_000)
 def phone_facts(phone: str) -> tuple[bool, str | None, tuple[str, ...]]:
-    """(valid, line type, IANA zones) of an E.164 number; one parse per distinct number."""
+    """(valid, line type, IANA zones) of an E.164 number; one parse per distinct number.
+
+    The zones are phonenumbers' for the number's prefix, reduced to one where they all keep the same clock
+    (a UK mobile: London, Guernsey, Jersey, Isle of Man) and left as they are where they differ (a US
+    toll-free number, an Australian mobile): then no single local time is known.
+    """
     try:
         num = phonenumbers.parse(phone, None)
     except phonenumbers.NumberParseException:
@@ -198,7 +210,43 @@ def phone_facts(phone: str) -> tuple[bool, str | None, tuple[str, ...]]:
         return False, None, ()
     line = LINE_TYPES.get(phonenumbers.number_type(num), "unknown")
     zones = tuple(z for z in phone_timezones.time_zones_for_number(num) if z != phone_timezones.UNKNOWN_TIMEZONE)
-    return True, line, zones
+    return True, line, _one_clock(zones, phonenumbers.region_code_for_number(num) or "")
+
+
+_SEASONS = (datetime(2026, 1, 15, 12), datetime(2026, 7, 15, 12))  # winter and summer offsets tell zones apart
+
+
+def _one_clock(zones: tuple[str, ...], region: str) -> tuple[str, ...]:
+    """One zone for zones that keep the same clock all year (the region's main zone when it is one of them)."""
+    if len(zones) < 2:
+        return zones
+    try:
+        offsets = {tuple(ZoneInfo(z).utcoffset(t) for t in _SEASONS) for z in zones}
+    except (ZoneInfoNotFoundError, ValueError):
+        return zones
+    if len(offsets) != 1:
+        return zones
+    main = _main_zones().get(region.upper())
+    return (main,) if main in zones else (sorted(zones)[0],)
+
+
+@lru_cache(maxsize=1)
+def _main_zones() -> dict[str, str]:
+    """Country code -> its first zone in the tz database's zone1970.tab (GB -> Europe/London)."""
+    from importlib.resources import files  # only for numbers with several zones; tzdata ships the table
+
+    out: dict[str, str] = {}
+    try:
+        text = files("tzdata").joinpath("zoneinfo", "zone1970.tab").read_text(encoding="utf-8")
+    except (OSError, ModuleNotFoundError):
+        return out
+    for line in text.splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        codes, _, zone = line.split("\t")[:3]
+        for code in codes.split(","):
+            out.setdefault(code, zone)
+    return out
 
 
 def phone_readiness(phone: str | None, *, dnc_status: str | None, dnc_checked_at: date | str | None,
