@@ -228,3 +228,58 @@ def test_quota_config_errors_name_the_key(home: Path) -> None:
 
     with pytest.raises(ConfigError, match=r"call_lists.team_quotas names unknown team\(s\) \['no_such_team'\]"):
         load_config(write_config(home / "bad.yaml", edit))
+
+
+def test_each_owners_list_is_a_named_list_in_hubspot_and_a_do_not_call_leaves_it_next_day(
+        home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """HubSpot keeps static lists (Lists v3, through the official client against the emulator): each owner gets
+    "Call list <owner>" holding exactly today's people; the next day's list drops a lead the CRM flagged."""
+    from connectors.sinks.base import plan_pushes
+    from connectors.sinks.hubspot.settings import HubSpotSettings
+    from connectors.sinks.hubspot.sink import HubSpotSink
+    from connectors.sinks.settings import SinkSettings
+    from leadpipe.pipeline.push import record_confirmed
+    from tests.emulators.hubspot import HubSpotEmulator
+
+    emu = HubSpotEmulator(token="pat-na1-calls").start()
+    try:
+        monkeypatch.setenv("LEADPIPE_HUBSPOT_TOKEN", "pat-na1-calls")
+        url = f"sqlite:///{home / 'warehouse.db'}"
+
+        def edit(data: dict) -> None:
+            data["sink"] = {"type": "hubspot", "hubspot": {"host": emu.url, "concurrency": 1}}
+            data["call_lists"].update({"cooldown_days": 0, "owner_quotas": {JAMES: 2}})
+
+        monkeypatch.setenv("LEADPIPE_WAREHOUSE_URL", url)
+        cfg = load_config(write_config(home / "leadpipe.yaml", edit))
+        migrate(url)
+        seeded = [_person("flagged", JAMES, 90, NEW_YORK), _person("second", JAMES, 80, NEW_YORK),
+                  _person("third", JAMES, 70, NEW_YORK), _person("annas", ANNA, 60, BERLIN)]
+        _seed(url, *seeded)
+        # the nightly push put them into HubSpot (confirmed ones are in the push ledger with their contact ids)
+        sink = HubSpotSink(HubSpotSettings(host=emu.url, concurrency=1), "pat-na1-calls",
+                           SinkSettings().mapping_for("hubspot"), sleep=lambda s: None)
+        records = [{"person_id": p["person_id"], "email": p["email"], "first_name": p["first_name"],
+                    "last_name": p["last_name"], "company": p["company"], "score": p["score"]} for p in seeded]
+        plan = plan_pushes(records, {})
+        results = sink.write(plan, "nightly", None)
+        record_confirmed(engine_for(url), "hubspot", "nightly", results, {p.person_id: p.content_hash for p in plan})
+        ids = {r.person_id: str(r.crm_id) for r in results}
+
+        def members(owner: str) -> set[str]:
+            [lid] = [lid for lid, lst in emu.lists.items() if lst["name"] == f"Call list {owner}"]
+            return set(emu.members[lid])
+
+        first = build_call_lists(cfg, "cl-hs-1", NOW)
+        assert first["crm"]["status"] == "synced"
+        assert members(JAMES) == {ids["flagged"], ids["second"]}  # quota 2, best scores
+        assert members(ANNA) == {ids["annas"]}
+
+        monkeypatch.setattr(crm_flags, "crm_flags_for", lambda engine, pids: {
+            "flagged": CrmFlags(do_not_call=CrmFlag("hubspot", date(2026, 12, 7)))})
+        second = build_call_lists(cfg, "cl-hs-2", NOW + timedelta(days=1))
+        assert members(JAMES) == {ids["second"], ids["third"]}
+        assert second["crm"]["lists"][JAMES] == {"list_id": second["crm"]["lists"][JAMES]["list_id"], "members": 2,
+                                                 "added": 1, "removed": 1, "not_in_crm": 0}
+    finally:
+        emu.stop()

@@ -79,3 +79,16 @@ def channels_frame(df: pd.DataFrame, dec: pd.DataFrame, cfg: Config, flags: dict
         }))
     out = pd.DataFrame({k: pd.Series(v, index=df.index, dtype=object) for k, v in rows.items()}, index=df.index)
     return out
+
+
+def stored_channel_fields(channels: dict | None) -> dict:
+    """The CHANNEL_FIELDS from a person's stored `channels` JSON (all None for people decided before 0006),
+    for pushes that start from the warehouse (the list rebuild)."""
+    c = channels or {}
+    email, phone = c.get("email") or {}, c.get("phone") or {}
+    social, pref = c.get("linkedin") or {}, c.get("preferred") or {}
+    return {"email_sendable": email.get("sendable"), "email_reason": email.get("reason"),
+            "phone_callable": phone.get("callable"), "phone_reason": phone.get("reason"),
+            "phone_line_type": phone.get("line_type"), "phone_timezone": phone.get("timezone"),
+            "linkedin_url": social.get("url"), "preferred_channel": pref.get("channel"),
+            "preferred_channel_reason": pref.get("reason")}
