@@ -206,20 +206,25 @@ def phone_facts(phone: str) -> tuple[bool, str | None, tuple[str, ...]]:
         num = phonenumbers.parse(phone, None)
     except phonenumbers.NumberParseException:
         return False, None, ()
-    if not phonenumbers.is_valid_number(num):
+    kind = phonenumbers.number_type(num)  # UNKNOWN exactly when is_valid_number is False (same helper inside)
+    if kind == PhoneNumberType.UNKNOWN:
         return False, None, ()
-    line = LINE_TYPES.get(phonenumbers.number_type(num), "unknown")
-    zones = tuple(z for z in phone_timezones.time_zones_for_number(num) if z != phone_timezones.UNKNOWN_TIMEZONE)
-    return True, line, _one_clock(zones, phonenumbers.region_code_for_number(num) or "")
+    # time_zones_for_number would work the type out again; a geographical number's zones go by its prefix
+    found = (phone_timezones.time_zones_for_geographical_number(num)
+             if phonenumbers.is_number_type_geographical(kind, num.country_code)
+             else phone_timezones.time_zones_for_number(num))
+    zones = tuple(z for z in found if z != phone_timezones.UNKNOWN_TIMEZONE)
+    return True, LINE_TYPES.get(kind, "unknown"), _one_clock(zones, num)
 
 
 _SEASONS = (datetime(2026, 1, 15, 12), datetime(2026, 7, 15, 12))  # winter and summer offsets tell zones apart
 
 
-def _one_clock(zones: tuple[str, ...], region: str) -> tuple[str, ...]:
+def _one_clock(zones: tuple[str, ...], num: phonenumbers.PhoneNumber) -> tuple[str, ...]:
     """One zone for zones that keep the same clock all year (the region's main zone when it is one of them)."""
     if len(zones) < 2:
         return zones
+    region = phonenumbers.region_code_for_number(num) or ""
     try:
         offsets = {tuple(ZoneInfo(z).utcoffset(t) for t in _SEASONS) for z in zones}
     except (ZoneInfoNotFoundError, ValueError):
@@ -260,12 +265,12 @@ def phone_readiness(phone: str | None, *, dnc_status: str | None, dnc_checked_at
     """
     if not phone:
         return PhoneReadiness(False, "no phone number")
+    if suppressed:
+        return PhoneReadiness(False, f"person is suppressed: {suppressed}")
     valid, line, zones = phone_facts(phone)
     zone = zones[0] if len(zones) == 1 else None
     if not valid:
         return PhoneReadiness(False, "not a valid phone number")
-    if suppressed:
-        return PhoneReadiness(False, f"person is suppressed: {suppressed}", line, zone)
     if line in cfg.not_callable_line_types:
         return PhoneReadiness(False, f"{line.replace('_', ' ')} number: not called", line, zone)
     if flags.do_not_call is not None:
@@ -300,6 +305,7 @@ def in_calling_window(zone: str | None, now: datetime, window: CallingWindow) ->
 
 # ---- LinkedIn ------------------------------------------------------------------------------------------------
 
+_BLANK_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")
 _SLUG = re.compile(r"^[A-Za-z0-9\u00C0-\u024F\-_.]{3,100}$")
 _LINKEDIN_HOST = re.compile(r"^(?:[a-z]{2,3}\.|www\.)?linkedin\.com$")
 
@@ -316,7 +322,7 @@ def normalise_linkedin_url(value: object) -> str | None:
     if not isinstance(value, str):
         return None
     text = value.strip()
-    if not text or len(text) > 500 or any(c.isspace() or ord(c) < 32 for c in text):
+    if not text or len(text) > 500 or _BLANK_OR_CONTROL.search(text):
         return None
     if text.lower().startswith(("linkedin.com/", "www.linkedin.com/")) or re.match(r"^[a-z]{2}\.linkedin\.com/",
                                                                                    text.lower()):

@@ -10,6 +10,7 @@ come from there. The result has one row per person with the fields every sink re
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import date
 
 import pandas as pd
@@ -35,18 +36,28 @@ def _values(df: pd.DataFrame, name: str) -> list:
 
 
 def channels_frame(df: pd.DataFrame, dec: pd.DataFrame, cfg: Config, flags: dict[str, CrmFlags],
-                   today: date, checked_at: str) -> pd.DataFrame:
-    """Per person (same index as `df`): the CHANNEL_FIELDS and `channels` (JSON text)."""
+                   today: date, checked_at: str, only: Sequence[bool] | None = None) -> pd.DataFrame:
+    """Per person (same index as `df`): the CHANNEL_FIELDS and `channels` (JSON text).
+
+    `only` picks who is decided (the qualify stage: the prospects, the people anyone will reach out to); the
+    others get None everywhere. Parsing a phone for its type and zone is the costly part (phonenumbers walks
+    every region sharing a calling code), so it is not done for people nobody will call.
+    """
     sup = cfg.suppression
     rows: dict[str, list] = {c: [] for c in (*CHANNEL_FIELDS, "channels")}
+    wanted = [True] * len(df) if only is None else [bool(x) for x in only]
     columns = zip(
         _values(df, "person_id"), _values(df, "email"), _values(df, "phone"), _values(df, "country"),
         _values(df, "linkedin_url"), _values(df, "preferred_channel"), _values(df, "email_deliverability"),
         _values(df, "email_deliverability_reason"), _values(dec, "suppressed"), _values(dec, "lawful_basis"),
         _values(dec, "lia_ref"), _values(dec, "dnc_status"), _values(dec, "dnc_checked_at"),
-        _values(dec, "is_role_based"), _values(dec, "is_disposable"), strict=True)
+        _values(dec, "is_role_based"), _values(dec, "is_disposable"), wanted, strict=True)
     for (pid, email, phone, country, linkedin, stated, mx, mx_reason, suppressed, basis, lia, dnc, dnc_at, role,
-         disposable) in columns:
+         disposable, decide) in columns:
+        if not decide:
+            for values in rows.values():
+                values.append(None)
+            continue
         crm = flags.get(pid, NO_FLAGS)
         rule = sup.email_rules.get((country or "").upper(), sup.default_email_rule)
         mail = email_readiness(email, country=country, email_rule=rule, consented=basis == "consent",

@@ -229,8 +229,8 @@ def _compliance_lines(p: dict) -> list[str]:
 def _channel_lines(p: dict) -> list[str]:
     """Each channel's state with its reason (enrichment.channels), as the last qualification decided it."""
     c = p.get("channels") or {}
-    if not c:
-        return []
+    if not c:  # readiness is decided for prospects (and was not before 0006_channel_readiness)
+        return ["  channels: not decided (decided for prospects only)"] if p.get("compliance") else []
     email, phone = c.get("email") or {}, c.get("phone") or {}
     social, pref = c.get("linkedin") or {}, c.get("preferred") or {}
     lines = ["  channels:"]

@@ -92,11 +92,11 @@ def qualify(ctx: RunContext, path: str | None) -> str | None:
             registry = load_dnc_registry(cfg.resolve(sup.national_dnc_registry.path),
                                          sup.national_dnc_registry.country_code)
         dec = decide_frame(df, cfg, Context(lists, registry, now))
-        # channel readiness builds on the verdict; the CRM's flags come from its feedback (crm_flags_for)
-        flags = crm_flags.crm_flags_for(engine, df["person_id"].tolist())
-        chan = channels_frame(df, dec, cfg, flags, now.date(), now.isoformat())
         requalified = df["requalified"].to_numpy(dtype=bool)
         keep = (dec["outcome"] == "prospect").to_numpy()
+        # channel readiness of the prospects builds on the verdict; the CRM's flags come from its feedback
+        flags = crm_flags.crm_flags_for(engine, df.loc[keep, "person_id"].tolist())
+        chan = channels_frame(df, dec, cfg, flags, now.date(), now.isoformat(), only=keep)
         owners = _route(engine, cfg, df, keep)
         stay = requalified & ~keep
         if stay.any():  # a re-qualified person who is no prospect keeps the owner they had
