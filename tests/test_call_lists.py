@@ -184,6 +184,9 @@ def test_a_second_build_keeps_the_days_lists_a_rebuild_replaces_them_a_dry_run_r
         conn.execute(people.update().where(people.c.person_id == "b").values(score=99))
     kept = build_call_lists(cfg, "cl-2", NOW + timedelta(hours=1))
     assert _order(kept, cfg, JAMES) == ["a"] and kept["status"].startswith("kept")
+    with monkeypatch.context() as m:  # flagged in the CRM after the morning's build: off the kept list
+        m.setattr(crm_flags, "crm_flags_for", lambda engine, pids: {"a": CrmFlags(do_not_call=CrmFlag("hubspot", NOW))})
+        assert _order(build_call_lists(cfg, "cl-2b", NOW + timedelta(hours=1)), cfg, JAMES) == []
     rebuilt = build_call_lists(cfg, "cl-3", NOW + timedelta(hours=2), rebuild=True)
     assert _order(rebuilt, cfg, JAMES) == ["b"] and rebuilt["status"] == "rebuilt"
     with engine_for(warehouse_url).connect() as conn:

@@ -73,10 +73,9 @@ def build_call_lists(cfg: Config, run_id: str, now: datetime | None = None, *, r
     quotas = {owner: quota_for(owner, cfg.call_lists, cfg.routing.teams) for owner in _owners(cfg, details)}
     if kept and not rebuild:  # the day's lists exist: keep them (a re-run of the DAG must not reshuffle them)
         lists = {}
-        for row in kept:
-            c = details.get(row["person_id"])
-            lists.setdefault(row["owner"], []).append(c or Candidate(row["person_id"], row["owner"],
-                                                                      row["score"] or 0, row["in_window"]))
+        for row in kept:  # in their order; anyone no longer callable (a CRM flag since the morning) is left off
+            if row["person_id"] in details:
+                lists.setdefault(row["owner"], []).append(details[row["person_id"]])
         status = "kept: the lists for this day were built earlier (rebuild to replace them)"
     else:
         lists = plan_call_lists(details.values(), {o: q for o, (q, _) in quotas.items()})
