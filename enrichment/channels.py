@@ -83,7 +83,7 @@ class ChannelsConfig(Strict):
 
     calling_window: CallingWindow = CallingWindow()
     not_callable_line_types: list[str] = Field(
-        default_factory=lambda: ["premium_rate", "shared_cost", "pager", "voicemail", "uan"],
+        default_factory=lambda: ["premium_rate", "shared_cost", "pager", "voicemail"],
         description="Line types never called (phonenumbers' types in lower case: mobile, fixed_line, voip, "
                     "toll_free, premium_rate, shared_cost, pager, voicemail, uan, personal_number, unknown).")
     preferred_order: list[Literal["email", "phone", "linkedin"]] = Field(
