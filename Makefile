@@ -17,7 +17,7 @@ export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__LOGGING__LOGGING_LEVEL ?= WARNING
 export PATH := $(BIN):$(PATH)
 
-.PHONY: install run test test-e2e test-e2e-deps airflow lint clean-run bench bench-normalise bench-enrich bench-dedupe bench-validate bench-push bench-sql bench-titles bench-contacts title-model bench-append bench-forms
+.PHONY: install run test test-e2e test-e2e-deps airflow lint clean-run bench bench-normalise bench-enrich bench-dedupe bench-validate bench-push bench-sql bench-titles bench-contacts title-model bench-append bench-forms bench-channels
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -160,5 +160,10 @@ bench-sql: install
 # run should store only the new rows and plan no CRM update for unchanged people.
 APPEND_ROWS ?= 70000
 APPEND_NEW ?= 1000
+
+# Channel readiness in the qualify stage (bench/channels_bench.py): its cost next to the compliance decisions, same run.
+bench-channels: install
+	$(BIN)/python bench/channels_bench.py --people $(or $(CHANNELS_PEOPLE),200000)
+
 bench-append: install
 	$(BIN)/python bench/append_bench.py --rows $(APPEND_ROWS) --append $(APPEND_NEW)

@@ -40,6 +40,7 @@ from enrichment._name_case import MAC_EXCEPTIONS
 from enrichment._role_addresses import ROLE_LOCAL_PARTS
 from enrichment._shared_domains import SHARED_SITE_DOMAINS
 from enrichment.address import house_number, normalise_postcode, normalise_street, street_with_number
+from enrichment.channels import normalise_linkedin_url
 from leadpipe.core.controls import clean_text
 from leadpipe.core.placeholders import blank_placeholder, is_placeholder
 from leadpipe.core.schema import MAPPABLE_FIELDS
@@ -802,7 +803,7 @@ def _consent(value: object) -> bool | None:
 _NORMALISED: frozenset[str] = frozenset({
     "first_name", "last_name", "email", "phone", "company", "company_key", "website", "domain",
     "country", "state", "job_title", "employees", "email_consent",
-    "street", "address_line2", "house_number", "postcode",
+    "street", "address_line2", "house_number", "postcode", "linkedin_url",
 })
 # fmt: on
 _PASS_THROUGH: tuple[str, ...] = tuple(f for f in MAPPABLE_FIELDS if f not in _NORMALISED)
@@ -859,6 +860,8 @@ def normalise_frame(df: pd.DataFrame) -> pd.DataFrame:
     _address(out, col, pd.Series(country, index=index), text)
     out["employees"] = pd.array(_map([col("employees")], _employees), dtype="Int64")
     out["email_consent"] = pd.array(_map([col("email_consent")], _consent), dtype="boolean")
+    # a vendor's or form's LinkedIn value is hostile input: only a personal profile URL on linkedin.com is kept
+    out["linkedin_url"] = text(_map([col("linkedin_url")], lambda v: normalise_linkedin_url(v) or ""))
 
     for name in _PASS_THROUGH:
         if name not in out.columns:

@@ -86,7 +86,7 @@ def test_nightly_dedupe_scores_partitions_on_mapped_tasks_then_merges(dags: dict
     assert {score.task_group.group_id, dag.get_task("cluster_people").task_group.group_id} == {"resolve_people"}
 
 
-@pytest.mark.parametrize("dag_id", ["leads_nightly", "rebuild_prospect_list"])
+@pytest.mark.parametrize("dag_id", ["leads_nightly", "rebuild_prospect_list", "call_lists_daily"])
 def test_retries_back_off_exponentially_with_a_policy(dags: dict, dag_id: str) -> None:
     from leadpipe.airflow_app.policies import HttpAwareRetryPolicy
 
@@ -100,7 +100,18 @@ def test_retries_back_off_exponentially_with_a_policy(dags: dict, dag_id: str) -
         assert t.retries >= 2, t.task_id
         assert t.retry_exponential_backoff == 2.0 and t.max_retry_delay == timedelta(minutes=30), t.task_id
         assert isinstance(t.retry_policy, HttpAwareRetryPolicy), t.task_id
-    assert dag.get_task("approve_crm_write" if dag_id != "leads_nightly" else "summarise").retries == 0
+    if dag_id != "call_lists_daily":
+        assert dag.get_task("approve_crm_write" if dag_id != "leads_nightly" else "summarise").retries == 0
+
+
+def test_call_lists_run_every_working_morning_from_config_and_offer_a_rebuild(dags: dict, cfg) -> None:
+    dag = dags["call_lists_daily"]
+    assert dag.timetable.expression == cfg.airflow.call_lists_schedule == "0 6 * * 1-5"
+    assert dag.catchup is False and dag.max_active_runs == 1 and "sales-ops" in dag.tags
+    assert [t.task_id for t in dag.tasks] == ["build_call_lists"]
+    params = dag.params
+    assert params["rebuild"] is False and params["dry_run"] is False  # a scheduled run builds and records
+    assert params.get_param("rebuild").schema["type"] == "boolean"
 
 
 def test_rebuild_writes_only_after_approval_or_when_none_is_needed(dags: dict) -> None:
@@ -137,6 +148,7 @@ def test_crm_calling_tasks_queue_in_their_crm_pool(tmp_path, monkeypatch: pytest
     assert rebuild.get_task("write_to_local").pool == "default_pool"  # the warehouse is no CRM
     assert nightly.get_task("push").pool == "crm_hubspot"
     assert nightly.get_task("crm_feedback").pool == "crm_hubspot"  # the nightly pull reads the same CRM account
+    assert bag.dags["call_lists_daily"].get_task("build_call_lists").pool == "crm_hubspot"  # syncs owners' lists
 
 
 def _http_error(status: int):

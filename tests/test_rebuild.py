@@ -75,6 +75,30 @@ def test_write_lands_in_local_sink_and_next_plan_knows_it(seeded: Path) -> None:
     assert both["skip"] == 2 and both["create"] == 0 and both["list_size"] == 2
 
 
+def test_a_rebuilt_list_sends_the_stored_channel_readiness(seeded: Path) -> None:
+    from leadpipe.pipeline.rebuild import write_list
+    from leadpipe.pipeline.settings import load_config
+    from leadpipe.store.warehouse import engine_for, people, prospects
+
+    cfg = load_config()
+    stored = {"email": {"sendable": False, "reason": "unsubscribed from email per hubspot since 2026-11-30"},
+              "phone": {"callable": True, "reason": "mobile; no national DNC registry covers this number",
+                        "line_type": "mobile", "timezone": "Europe/Berlin"},
+              "linkedin": {"ready": True, "url": "https://www.linkedin.com/in/anna-ceo", "reason": "profile URL on record"},
+              "preferred": {"channel": "phone", "reason": "asked for phone in the form"}}
+    with engine_for(cfg.warehouse_url).begin() as conn:
+        conn.execute(people.update().where(people.c.person_id == "p-dach-ceo").values(channels=stored))
+    _plan(seeded, markets=["dach_mid_market"], personas=["Economic Buyer"])
+    write_list(cfg, "rebuild_1", seeded / "rb")
+    with engine_for(cfg.warehouse_url).connect() as conn:
+        got = {r["person_id"]: r for r in conn.execute(select(prospects)).mappings()}
+    ceo, vp = got["p-dach-ceo"], got["p-dach-vp"]
+    assert (ceo["email_sendable"], ceo["email_reason"]) == (False, stored["email"]["reason"])
+    assert (ceo["phone_callable"], ceo["phone_line_type"], ceo["phone_timezone"]) == (True, "mobile", "Europe/Berlin")
+    assert (ceo["linkedin_url"], ceo["preferred_channel"]) == ("https://www.linkedin.com/in/anna-ceo", "phone")
+    assert vp["email_sendable"] is None  # decided before channel readiness existed: nothing is made up
+
+
 def test_large_list_needs_approval(seeded: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from leadpipe.pipeline.settings import DEFAULT_CONFIG
 

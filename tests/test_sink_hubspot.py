@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, insert, select
 
 from connectors.sinks.base import SinkAuthError, SinkError
-from connectors.sinks.hubspot.settings import HubSpotSettings
+from connectors.sinks.hubspot.settings import CUSTOM_CONTACT_PROPS, HubSpotSettings
 from connectors.sinks.hubspot.sink import HubSpotSink
 from connectors.sinks.settings import SinkSettings
 from leadpipe.pipeline.push import run_push, sync_named_list
@@ -157,8 +157,10 @@ def test_429_storm_slows_the_push_without_failing_or_exceeding_the_rate(engine, 
 
 
 def test_daily_limit_stops_cleanly_and_the_next_run_finishes(engine) -> None:
-    # 20 calls a day: 1 property read + 14 lp_* property creations, then 5 of the 10 contact batches
-    emu = HubSpotEmulator(token=TOKEN, daily=20).start()
+    # 1 property read + one creation per lp_* property the mapping writes, then 5 of the 10 contact batches
+    created = {p for p in SinkSettings().mapping_for("hubspot").values() if p in CUSTOM_CONTACT_PROPS}
+    assert len(created) == 22  # 14 before the channel readiness properties, 8 of those
+    emu = HubSpotEmulator(token=TOKEN, daily=1 + len(created) + 5).start()
     try:
         records, primary = prospects(engine, 1000)
         counts = run_push(engine, "r1", make_sink(emu, match_existing=False, associate_companies=False),

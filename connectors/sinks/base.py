@@ -191,7 +191,8 @@ class FieldMapping:
                 continue
             if existing is not None and policy == "fill_blank" and current not in (None, ""):
                 continue
-            out[theirs] = str(value)
+            # a yes/no goes as "true"/"false", what HubSpot and Salesforce read as a checkbox value
+            out[theirs] = ("true" if value else "false") if isinstance(value, bool) else str(value)
         return out
 
 

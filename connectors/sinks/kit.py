@@ -20,6 +20,9 @@ It checks, in this order, on one target:
   a SinkError), never lost: a second write lands everything exactly once;
 - named list (when the sink declares `named_lists`): the list holds exactly the ids asked for, twice over;
 - CRM feedback (when the sink is a `FeedbackSource`): well-formed facts, honouring the watermark.
+- channel fields: the sink declares every channel readiness field writable (leadpipe.core.schema.CHANNEL_FIELDS)
+  and each landed record holds the values sent, so `read_back` must return them under our field names
+  (a yes/no may come back as "true"/"false").
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from connectors.sinks.base import (
     SinkError,
     plan_pushes,
 )
+from leadpipe.core.schema import CHANNEL_FIELDS
 
 
 class ContractViolation(AssertionError):
@@ -47,11 +51,40 @@ class ContractViolation(AssertionError):
 
 
 def sample_records(start: int, n: int) -> list[dict]:
-    """Complete prospects (every field a CRM commonly requires), numbered from `start`."""
+    """Complete prospects (every field a CRM commonly requires, and the channel fields), numbered from `start`."""
     return [{"person_id": f"kit{i:04d}", "email": f"kit.person{i}@kit-co{i % 3}.example", "first_name": f"Kim{i}",
              "last_name": f"Kitson{i}", "company": f"Kit Co {i % 3}", "domain": f"kit-co{i % 3}.example",
              "job_title": "Head of Testing", "country": "DE", "score": 50 + i, "tier": "B", "market": "dach",
-             "seniority": "head", "lead_source": "kit"} for i in range(start, start + n)]
+             "seniority": "head", "lead_source": "kit", **_channels(i)} for i in range(start, start + n)]
+
+
+def _channels(i: int) -> dict:
+    """Channel readiness values that differ between records (yes and no, each with its reason)."""
+    sendable, callable_ = i % 2 == 0, i % 3 != 0
+    return {
+        "email_sendable": sendable,
+        "email_reason": "legitimate interest (LIA-KIT); domain accepts mail (MX)" if sendable
+        else "unsubscribed from email per kitcrm since 2026-11-02",
+        "phone_callable": callable_,
+        "phone_reason": "mobile; not on the DNC registry (checked 2026-11-20, 3 days ago); local zone Europe/Berlin"
+        if callable_ else f"DNC check of 2026-10-0{i % 9 + 1} is more than 31 days old: re-scrub before calling",
+        "phone_line_type": ("mobile", "fixed_line", "voip")[i % 3],
+        "phone_timezone": "Europe/Berlin",
+        "linkedin_url": f"https://www.linkedin.com/in/kim-kitson-{i}",
+        "preferred_channel": "email" if sendable else "phone" if callable_ else "linkedin",
+        "preferred_channel_reason": "first ready channel in channels.preferred_order (email, phone, linkedin)",
+    }
+
+
+def _same(held: object, sent: object) -> bool:
+    """A value as the target gives it back equals the one sent (blank = None; a yes/no as text or bool)."""
+    def norm(v: object) -> str:
+        if v is None:
+            return ""
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        return str(v).strip().lower() if str(v).strip().lower() in ("true", "false") else str(v)
+    return norm(held) == norm(sent)
 
 
 @dataclass
@@ -127,6 +160,12 @@ def _landed(case: SinkCase, records: list[dict], step: str) -> None:
                  f"{step}: {rec['person_id']} holds email {got.get('email')!r}, expected {rec['email']!r}")
         _require(str(got.get("score")) == str(rec["score"]),
                  f"{step}: {rec['person_id']} holds score {got.get('score')!r}, expected {rec['score']!r}")
+        for name in CHANNEL_FIELDS:
+            if name in rec:
+                _require(name in got, f"{step}: {rec['person_id']}: read_back gives no {name!r}; every sink "
+                         "receives the channel fields, so read them back under our field names")
+                _require(_same(got.get(name), rec[name]), f"{step}: {rec['person_id']} holds {name} "
+                         f"{got.get(name)!r}, expected {rec[name]!r}")
 
 
 def check_capabilities(sink: Sink) -> None:
@@ -137,6 +176,8 @@ def check_capabilities(sink: Sink) -> None:
     _require(caps.batch_size >= 1, f"{sink.name}: batch_size must be at least 1")
     _require(set(caps.required_fields) <= set(caps.writable_fields) | {"person_id"},
              f"{sink.name}: required fields {sorted(caps.required_fields)} must be among the writable fields")
+    missing = [f for f in CHANNEL_FIELDS if f not in caps.writable_fields]
+    _require(not missing, f"{sink.name}: every sink receives the channel fields; not writable: {missing}")
 
 
 def check_plan_and_write(case: SinkCase) -> list[dict]:

@@ -55,6 +55,12 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "postcode": ("postcode", "postal code", "zip", "zip code", "plz", "person zip code", "contact zip",
                  "contact postal code", "person postal code", "postleitzahl"),
     "country": ("country", "country region", "country code", "nation", "land"),
+    # a person's LinkedIn profile (Apollo "Person Linkedin Url", ZoomInfo "LinkedIn Contact Profile URL"); a
+    # company's LinkedIn page ("Company Linkedin Url") never feeds it (see _COMPANY_COLUMN)
+    "linkedin_url": ("linkedin url", "linkedin", "linkedin profile", "linkedin profile url", "person linkedin url",
+                     "linkedin contact profile url", "contact linkedin url", "linkedin link"),
+    "preferred_channel": ("preferred channel", "contact preference", "preferred contact method",
+                          "contact method", "preferred contact channel", "how to contact"),
     "email_consent": ("email consent", "consent email", "marketing consent", "opt in", "newsletter opt in",
                       "gdpr consent"),
     "submitted_at": ("submitted at", "submission date", "created at", "create date", "date submitted",
@@ -67,7 +73,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
 # close its wording: a person's street taken from their employer's head office is wrong in the CRM.
 _COMPANY_COLUMN = re.compile(r"^(company|organi[sz]ation|account|employer|firma|firmen|hq|headquarters?|office"
                              r"|business|corporate)\b")
-_ADDRESS_TARGETS = frozenset(ADDRESS_FIELDS)
+_ADDRESS_TARGETS = frozenset(ADDRESS_FIELDS) | {"linkedin_url"}  # the person's, never the company's
 
 _DUPLICATE = re.compile(r"^(?P<base>.+) \((?P<n>[2-9]|[1-9]\d+)\)$")
 

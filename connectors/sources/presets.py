@@ -128,7 +128,18 @@ PRESETS: dict[str, dict[str, str]] = {
 # never counted by detect_preset nor reported missing. The company's address columns these exports also have
 # ("Company Street Address", "Company Address", "Company City") are never the person's (mapping.py).
 PRESET_OPTIONAL: dict[str, dict[str, str]] = {
+    "apollo": {
+        "linkedin_url": "Person Linkedin Url",
+    },
+    "web_form": {
+        "linkedin_url": "linkedin_url",
+        "preferred_channel": "preferred_channel",
+    },
+    "linkedin_sales_navigator": {
+        "linkedin_url": "LinkedIn URL",
+    },
     "zoominfo": {
+        "linkedin_url": "LinkedIn Contact Profile URL",
         "street": "Person Street",
         "postcode": "Person Zip Code",
     },

@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "explain": "leadpipe.cli.explain:explain_command",
     "forget": "leadpipe.cli.forget:forget_command",
     "release": "leadpipe.cli.release:release_command",
+    "call-lists": "leadpipe.cli.call_lists:call_lists_command",
     "demo": "leadpipe.cli.demo:demo_command",
     "validate": "leadpipe.cli.validate:validate_command",
     "dedupe": "leadpipe.cli.dedupe:dedupe_command",

@@ -36,6 +36,11 @@ LEAD_FIELDS: tuple[LeadField, ...] = (
     # contact
     LeadField("email", "contact", "Email address, lower-cased; empty when missing or invalid.", personal=True),
     LeadField("phone", "contact", "Phone in E.164 (+4930123456); empty when unparseable.", personal=True),
+    LeadField("linkedin_url", "contact", "LinkedIn profile URL as a vendor column or form field gives it; "
+              "normalised to https://www.linkedin.com/in/<slug> by enrichment.channels (anything else is dropped).",
+              personal=True),
+    LeadField("preferred_channel", "contact", "The channel the person asked to be reached on in a form "
+              "(email, phone or linkedin; other words are read by enrichment.channels)."),
     # company
     LeadField("company", "company", "Company display name as given, trimmed."),
     LeadField("company_key", "company", "Matching key: legal suffixes stripped, case-folded."),
@@ -80,7 +85,14 @@ PROSPECT_FIELDS: tuple[str, ...] = (
     "lawful_basis", "consent_evidence", "lia_ref", "dnc_status", "dnc_checked_at",
     # the postal address (0005_prospect_address), last so that older CRM-import readers keep their columns
     "street", "address_line2", "city", "state", "postcode",
+    # channel readiness (0008_channel_readiness), see CHANNEL_FIELDS
+    "email_sendable", "email_reason", "phone_callable", "phone_reason", "phone_line_type", "phone_timezone",
+    "linkedin_url", "preferred_channel", "preferred_channel_reason",
 )
+
+# Which channel reaches the prospect, and why (enrichment.channels): every sink receives these, the sink
+# contract kit checks they land (connectors.sinks.kit), and `leadpipe explain` shows them.
+CHANNEL_FIELDS: tuple[str, ...] = PROSPECT_FIELDS[PROSPECT_FIELDS.index("email_sendable"):]
 
 # The postal address: survivorship takes these from one record as a unit (never the street of one row with
 # the postcode of another). Country stays its own field: it drives market, phone region and compliance.

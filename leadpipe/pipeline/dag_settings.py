@@ -67,7 +67,10 @@ class AirflowSettings(Strict):
                     "one mapped task each, so several workers share one big file.",
     )
 
-    @field_validator("nightly_schedule")
+    call_lists_schedule: str = Field("0 6 * * 1-5", description="Cron line (UTC) for call_lists_daily: build "
+                                     "each owner's call list before the callers start.")
+
+    @field_validator("nightly_schedule", "call_lists_schedule")
     @classmethod
     def _five_fields(cls, v: str) -> str:
         if len(v.split()) != 5:

@@ -92,7 +92,7 @@ def explain(engine: Engine, query: str) -> dict:
             "email": person["email"] or lookup.value,
             "person": {k: person.get(k) for k in ("person_id", "record", "provenance", "segments", "score", "tier",
                                                    "score_breakdown", "persona", "department", "owner", "compliance",
-                                                   "created_run_id", "updated_run_id")},
+                                                   "channels", "created_run_id", "updated_run_id")},
             "rows": [{**_row(conn, r), "match_rule": r.rule, "match_score": r.match_score,
                       "match_evidence": r.evidence} for r in rows],
             "pushed": [{"sink": p["sink"], "crm_id": p["crm_id"], "run_id": p["run_id"]} for p in pushed],
@@ -243,6 +243,25 @@ def _crm_feedback_lines(crm: dict) -> list[str]:
     return [f"  CRM feedback: {'; '.join(said)}"] if said else []
 
 
+def _channel_lines(p: dict) -> list[str]:
+    """Each channel's state with its reason (enrichment.channels), as the last qualification decided it."""
+    c = p.get("channels") or {}
+    if not c:  # readiness is decided for prospects (and was not before 0008_channel_readiness)
+        return ["  channels: not decided (decided for prospects only)"] if p.get("compliance") else []
+    email, phone = c.get("email") or {}, c.get("phone") or {}
+    social, pref = c.get("linkedin") or {}, c.get("preferred") or {}
+    lines = ["  channels:"]
+    lines.append(f"    email:    {'sendable' if email.get('sendable') else 'not sendable'}: {email.get('reason') or '-'}")
+    lines.append(f"    phone:    {'callable' if phone.get('callable') else 'not callable'}: {phone.get('reason') or '-'}"
+                 + (f" (line type {phone['line_type']})" if phone.get("line_type") else ""))
+    lines.append(f"    linkedin: {'ready' if social.get('ready') else 'not ready'}: "
+                 + (f"{social['url']} ({social.get('reason') or '-'})" if social.get("url") else social.get("reason") or "-"))
+    lines.append(f"    preferred: {pref.get('channel') or 'none'}: {pref.get('reason') or '-'}")
+    for flag, said in sorted((c.get("crm_flags") or {}).items()):
+        lines.append(f"    CRM flag {flag.replace('_', ' ')}: {said}")
+    return lines
+
+
 def found_one(info: dict) -> bool:
     """True when `info` explains someone: a person, or raw rows that never became one."""
     return not info.get("candidates") and (info["person"] is not None or bool(info["rows"]))
@@ -278,6 +297,7 @@ def format_explanation(info: dict) -> str:
         lines += _title_lines(info.get("title"))
         lines += _score_lines(p)
         lines += _compliance_lines(p)
+        lines += _channel_lines(p)
         lines.append("  values from: " + ", ".join(f"{k}<-row {v}" for k, v in sorted(p["provenance"].items())))
     lines.append("  source rows (numbered as in a spreadsheet, the header is row 1):")
     for r in info["rows"]:

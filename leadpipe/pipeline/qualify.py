@@ -39,7 +39,9 @@ from sqlalchemy import (
 
 from enrichment.routing import assign_owners
 from enrichment.suppress import combine_crm_flags
-from leadpipe.pipeline import requalify
+from leadpipe.core.schema import CHANNEL_FIELDS
+from leadpipe.pipeline import crm_flags, requalify
+from leadpipe.pipeline.channel_decisions import channels_frame
 from leadpipe.pipeline.context import RunContext
 from leadpipe.pipeline.crm_feedback import latest_crm_flags, people_with_new_feedback
 from leadpipe.pipeline.decisions import Context, decide_frame, stored_json
@@ -97,11 +99,14 @@ def qualify(ctx: RunContext, path: str | None) -> str | None:
         dec = decide_frame(df, cfg, Context(lists, registry, now, flags))
         requalified = df["requalified"].to_numpy(dtype=bool)
         keep = (dec["outcome"] == "prospect").to_numpy()
+        # channel readiness of the prospects builds on the verdict; the CRM's flags come from its feedback
+        flags = crm_flags.crm_flags_for(engine, df.loc[keep, "person_id"].tolist())
+        chan = channels_frame(df, dec, cfg, flags, now.date(), now.isoformat(), only=keep)
         owners = _route(engine, cfg, df, keep)
         stay = requalified & ~keep
         if stay.any():  # a re-qualified person who is no prospect keeps the owner they had
             owners.loc[stay, "owner"] = df.loc[stay, "old_owner"].to_numpy()
-        _store(engine, df, dec, owners, run_id, fingerprint, now)
+        _store(engine, df, dec, chan, owners, run_id, fingerprint, now)
 
         in_run = ~requalified
         outcomes = [Outcome(int(rid), kind, why, pid) for rid, kind, why, pid in zip(
@@ -117,11 +122,15 @@ def qualify(ctx: RunContext, path: str | None) -> str | None:
             forget_people(engine, erased, reason="re-bought after erasure", runs_dir=ctx.folder)
 
         out = ctx.folder / "prospects.parquet"
-        write_frame(_prospects(df, dec, owners, keep), out)
+        write_frame(_prospects(df, dec, chan, owners, keep), out)
         log.info("qualify: %d people (%d re-qualified after a config change), %d prospects, %d suppressed "
-                 "(%d erased people re-bought), %d disqualified; re-qualification changes: %s",
+                 "(%d erased people re-bought), %d disqualified; prospects reachable by email %d, by phone %d, "
+                 "on LinkedIn %d; re-qualification changes: %s",
                  len(df), int(requalified.sum()), int(keep.sum()), sum(o.outcome == "suppressed" for o in outcomes),
                  len(erased), sum(o.outcome == "disqualified" for o in outcomes),
+                 int(chan.loc[keep, "email_sendable"].astype(bool).sum()),
+                 int(chan.loc[keep, "phone_callable"].astype(bool).sum()),
+                 int(chan.loc[keep, "linkedin_url"].notna().sum()),
                  {k: v for k, v in counts.items() if k not in ("people", "config_changed", "crm_feedback")} or "none")
         return str(out)
 
@@ -148,15 +157,18 @@ def crm_flags_of(engine: Engine, df: pd.DataFrame, customer_stages: list[str]) -
     return out
 
 
-def _prospects(df: pd.DataFrame, dec: pd.DataFrame, owners: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
-    """The people who go on to the push, with their decision; a phone that may not be called is dropped."""
+def _prospects(df: pd.DataFrame, dec: pd.DataFrame, chan: pd.DataFrame, owners: pd.DataFrame,
+               keep: np.ndarray) -> pd.DataFrame:
+    """The people who go on to the push, with their decision and channel readiness; a phone the compliance
+    verdict withholds (DNC registered or stale) is dropped, the reason stays in `phone_reason`."""
     base = df.loc[keep].drop(columns=[c for c in df.columns if c.startswith("old_")])
     d = dec.loc[keep]
     out = base.assign(**{c: d[c] for c in _DECISION_COLUMNS}, annual_revenue=d["annual_revenue"],
-                      owner=owners.loc[keep, "owner"], owner_reason=owners.loc[keep, "owner_reason"])
+                      owner=owners.loc[keep, "owner"], owner_reason=owners.loc[keep, "owner_reason"],
+                      **{c: chan.loc[keep, c] for c in CHANNEL_FIELDS})
     if "phone" in out.columns:
         out["phone"] = out["phone"].astype(object).where(d["phone_callable"].to_numpy(dtype=bool), None)
-    columns = list(dict.fromkeys(list(base.columns) + ["annual_revenue"] + NEW_COLUMNS))
+    columns = list(dict.fromkeys(list(base.columns) + ["annual_revenue"] + NEW_COLUMNS + list(CHANNEL_FIELDS)))
     return out.reindex(columns=columns).reset_index(drop=True)
 
 
@@ -205,13 +217,14 @@ def _route(engine: Engine, cfg: Config, df: pd.DataFrame, keep: np.ndarray) -> p
 
 
 _STORED = ("segments", "score", "tier", "score_breakdown", "persona", "department", "owner", "compliance",
-           "lead_source", "from_form", "primary_raw_row_id", "prospect", "qualified_run_id", "config_fingerprint")
-_JSON = ("segments", "score_breakdown", "compliance")
+           "lead_source", "from_form", "primary_raw_row_id", "prospect", "qualified_run_id", "config_fingerprint",
+           "channels")
+_JSON = ("segments", "score_breakdown", "compliance", "channels")
 UPDATE_CHUNK = 20_000
 
 
-def _store(engine: Engine, df: pd.DataFrame, dec: pd.DataFrame, owners: pd.DataFrame, run_id: str,
-           fingerprint: str, now: datetime) -> None:
+def _store(engine: Engine, df: pd.DataFrame, dec: pd.DataFrame, chan: pd.DataFrame, owners: pd.DataFrame,
+           run_id: str, fingerprint: str, now: datetime) -> None:
     """Write every person's decision back in bulk: JSON serialised once per distinct value, one executemany
     per chunk on SQLite, a temporary table and one UPDATE ... FROM elsewhere (PostgreSQL)."""
     segments, breakdowns, compliance = stored_json(dec, now.isoformat())
@@ -223,7 +236,7 @@ def _store(engine: Engine, df: pd.DataFrame, dec: pd.DataFrame, owners: pd.DataF
         df["from_form"].fillna(False).astype(bool).tolist(),
         [None if math.isnan(v) else int(v) for v in primary.tolist()],
         (dec["outcome"] == "prospect").tolist(), [run_id] * len(df), [fingerprint] * len(df),
-        df["person_id"].tolist(), strict=True))
+        chan["channels"].tolist(), df["person_id"].tolist(), strict=True))
     with engine.begin() as conn:
         if engine.dialect.name == "sqlite":
             # in the frame's order, which is the order dedupe inserted the rows in (sorting by key was slower)

@@ -21,6 +21,7 @@ from enrichment.revenue import parse_revenue
 from enrichment.suppress import suppression_reason
 from leadpipe.core.schema import PROSPECT_FIELDS
 from leadpipe.core.spreadsheet import neutralise_row
+from leadpipe.pipeline.channel_decisions import stored_channel_fields
 from leadpipe.pipeline.dag_settings import crm_labels
 from leadpipe.pipeline.push import make_sink, record_confirmed, sink_settings_for, sync_named_list
 from leadpipe.pipeline.settings import Config
@@ -91,7 +92,7 @@ def plan_list(cfg: Config, folder: Path, seg: Segment) -> dict:
     with engine.connect() as conn:
         rows = conn.execute(select(people.c.person_id, people.c.record, people.c.segments, people.c.score,
                                    people.c.tier, people.c.persona, people.c.department, people.c.owner,
-                                   people.c.compliance)).mappings().all()
+                                   people.c.compliance, people.c.channels)).mappings().all()
         last_suppressed = _suppressed_last_run(conn)
         lead_source = _lead_sources(conn)
         done = dict(conn.execute(select(push_ledger.c.person_id, push_ledger.c.content_hash)
@@ -147,6 +148,7 @@ def plan_list(cfg: Config, folder: Path, seg: Segment) -> dict:
             "persona": row["persona"], "department": row["department"], "owner": row["owner"],
             "annual_revenue": parse_revenue(rec.get("annual_revenue")),
             "lead_source": lead_source.get(row["person_id"]),
+            **stored_channel_fields(row["channels"]),
         })
     plan = plan_pushes(records, done)
     for action in ("create", "update", "skip"):

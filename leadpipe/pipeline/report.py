@@ -355,3 +355,37 @@ def write_rebuild_report(folder: Path, plan: dict, crm: dict | None, approval: s
     out.write_text(mask_text(render_rebuild_report(plan, crm, approval, str(folder))), encoding="utf-8")
     log.info("rebuild report: %s", out)
     return out
+
+
+# ---------------------------------------------------------------- daily call lists
+
+
+def render_call_list_report(result: dict) -> str:
+    """Quota use per owner, who was left out and why, and the CRM lists (leadpipe.pipeline.call_lists)."""
+    window = result["calling_window"]
+    owners = [[o["owner"], o["quota"], o["on_list"], f"{o['on_list'] / o['quota']:.0%}" if o["quota"] else "-",
+               o["in_window"], o["available"], o["quota_from"]] for o in result["owners"]]
+    body = [f"<p>List date <b>{_e(result['list_date'])}</b> (built {_e(result['built_at'])}): {_e(result['status'])}. "
+            f"{result['people']:,} people on the lists. Calling window {_e(window['start'])}-{_e(window['end'])} "
+            f"local time, {_e(', '.join(window['days']))}; cool-down {result['cooldown_days']} days.</p>",
+            "<h2>Quota use per owner</h2>",
+            _table(["owner", "quota", "on the list", "quota used", "inside calling window now",
+                    "callable prospects", "quota from"], owners),
+            '<p><a href="call_list.csv">Call lists (CSV)</a> &middot; <a href="call_list.xlsx">(Excel)</a></p>']
+    if result["left_out"]:
+        body += ["<h2>Left out (never called)</h2>",
+                 _table(["reason", "people"], [[k, v] for k, v in result["left_out"].items()])]
+    crm = result.get("crm")
+    if crm:
+        body.append(f"<h2>CRM</h2><p>{_e(crm['target'])}: {_e(crm['status'])}</p>")
+        if crm.get("lists"):
+            body.append(_table(["owner", "members", "added", "removed", "not in the CRM yet"],
+                               [[o, v["members"], v["added"], v["removed"], v["not_in_crm"]]
+                                for o, v in crm["lists"].items()]))
+    return _page(f"Call lists {result['list_date']}", "".join(body))
+
+
+def write_call_list_report(folder: Path, result: dict) -> Path:
+    out = folder / "report.html"
+    out.write_text(mask_text(render_call_list_report(result)), encoding="utf-8")
+    return out

@@ -27,7 +27,7 @@ from leadpipe.store.ledger import now
 from leadpipe.store.warehouse import in_chunks, membership, people, qualify_runs, raw_rows, requalifications
 
 # Bump when the decision code changes in a way that must re-decide everyone (not for config changes).
-LOGIC_VERSION = 2
+LOGIC_VERSION = 3  # 3: channel readiness (0008_channel_readiness) is decided for everyone
 
 
 def config_fingerprint(cfg: Config) -> str:
@@ -39,6 +39,7 @@ def config_fingerprint(cfg: Config) -> str:
         "scoring": cfg.scoring.model_dump(mode="json"),
         "suppression": cfg.suppression.model_dump(mode="json"),
         "routing": cfg.routing.model_dump(mode="json"),
+        "channels": cfg.channels.model_dump(mode="json"),
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 

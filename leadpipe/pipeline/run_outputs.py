@@ -19,6 +19,7 @@ from leadpipe.store.run_paths import RunPath, is_local
 
 NIGHTLY_DAG = "leads_nightly"
 REBUILD_DAG = "rebuild_prospect_list"
+CALL_LISTS_DAG = "call_lists_daily"
 DATA_DOCS = "data_docs"
 # what a Data Docs site is made of; anything else under data_docs/ (GX's config, stores) is not served
 DOCS_SUFFIXES = frozenset({".html", ".css", ".js", ".png", ".svg", ".ico", ".json", ".woff", ".woff2", ".ttf",
@@ -50,6 +51,12 @@ OUTPUTS: dict[str, tuple[Output, ...]] = {
         Output("rebuild/crm_import.csv", "CRM import file (CSV)"),
         Output("rebuild/crm_import.xlsx", "CRM import file (Excel)", from_csv=True),
         Output("rebuild/plan.json", "Plan (JSON, for tools)"),
+    ),
+    CALL_LISTS_DAG: (
+        Output("call_lists/report.html", "Call lists report (quota use per owner, who was left out and why)"),
+        Output("call_lists/call_list.csv", "Call lists (CSV)"),
+        Output("call_lists/call_list.xlsx", "Call lists (Excel)", from_csv=True),
+        Output("call_lists/call_lists.json", "Call lists summary (JSON, for tools)"),
     ),
 }
 DOCS_DAGS = frozenset({NIGHTLY_DAG})
@@ -125,6 +132,7 @@ TASK_OUTPUTS: dict[str, dict[str, str]] = {
     REBUILD_DAG: {"plan": "rebuild/list_preview.html", "approve_crm_write": "rebuild/list_preview.html",
                   "gate": "rebuild/list_preview.html", "write_to_crm": "rebuild/report.html",
                   "report": "rebuild/report.html"},
+    CALL_LISTS_DAG: {"build_call_lists": "call_lists/report.html"},
 }
 
 

@@ -18,6 +18,8 @@ from connectors.registry import BUILT_IN, connector_types, settings_model
 from connectors.sinks.registry import sink_types
 from connectors.sinks.settings import SinkSettings as SinkConfig
 from connectors.sources.presets import PRESETS
+from enrichment.call_lists import CallListConfig
+from enrichment.channels import ChannelsConfig
 from enrichment.dedupe.settings import DedupeConfig
 from enrichment.personas import PersonaRule
 from enrichment.routing import RoutingConfig
@@ -167,6 +169,8 @@ class Config(Strict):
     enrichment: EnrichmentConfig = EnrichmentConfig()
     retention: RetentionSettings = RetentionSettings()
     crm_feedback: CrmFeedbackSettings = CrmFeedbackSettings()
+    channels: ChannelsConfig = ChannelsConfig()
+    call_lists: CallListConfig = CallListConfig()
     # Filled in by load_config, not by the YAML.
     home: Path = Path(".")
     warehouse_url: str = ""
@@ -195,6 +199,14 @@ class Config(Strict):
         if unknown:
             raise ValueError(f"validation.sources names unknown source(s) {unknown}; "
                              f"configured: {', '.join(s.name for s in self.sources)}")
+        return self
+
+    @model_validator(mode="after")
+    def _call_list_teams_known(self) -> Config:
+        unknown = sorted(set(self.call_lists.team_quotas) - set(self.routing.teams))
+        if unknown:
+            raise ValueError(f"call_lists.team_quotas names unknown team(s) {unknown}; teams in routing.teams: "
+                             f"{', '.join(self.routing.teams) or 'none'}")
         return self
 
     def resolve(self, path: str) -> Path:

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     Connection,
+    Date,
     DateTime,
     Engine,
     Float,
@@ -120,6 +121,8 @@ people = Table(
     Column("prospect", Boolean),
     Column("qualified_run_id", String(250)),
     Column("config_fingerprint", String(64)),
+    # 0008_channel_readiness: email / phone / LinkedIn readiness and the preferred channel, with reasons
+    Column("channels", JSON),
 )
 
 membership = Table(
@@ -210,6 +213,33 @@ prospects = Table(
     Column("city", String(200)),
     Column("state", String(100)),
     Column("postcode", String(32)),
+    # 0008_channel_readiness: the channel fields every sink receives (leadpipe.core.schema.CHANNEL_FIELDS)
+    Column("email_sendable", Boolean),
+    Column("email_reason", Text),
+    Column("phone_callable", Boolean),
+    Column("phone_reason", Text),
+    Column("phone_line_type", String(24)),
+    Column("phone_timezone", String(64)),
+    Column("linkedin_url", String(300)),
+    Column("preferred_channel", String(16)),
+    Column("preferred_channel_reason", Text),
+)
+
+# 0008_channel_readiness: who was put on which owner's daily call list, when (the cool-down reads it).
+call_list_entries = Table(
+    "call_list_entries",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("list_date", Date, nullable=False),
+    Column("owner", String(320), nullable=False),
+    Column("person_id", String(36), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("score", Integer),
+    Column("in_window", Boolean),
+    Column("run_id", String(250), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("list_date", "person_id", name="uq_call_list_entries_date_person"),
+    Index("ix_call_list_entries_person_date", "person_id", "list_date"),
 )
 
 # 0009: the qualification config fingerprint each run used; a change re-qualifies every person.

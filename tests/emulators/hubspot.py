@@ -34,7 +34,10 @@ STANDARD_PROPS = {
     "contacts": {"email", "firstname", "lastname", "company", "jobtitle", "phone", "country", "website",
                  "lifecyclestage", "annualrevenue", "hs_object_id", "address", "city", "state", "zip",
                  "mobilephone", "hs_lead_status", "hubspot_owner_id", "hs_email_optout",
-                 "hs_email_hard_bounce_reason_enum", "lastmodifieddate", "createdate"},
+                 "hs_email_hard_bounce_reason_enum", "lastmodifieddate", "createdate",
+                 # "LinkedIn URL", a default contact property (read and written as hs_linkedin_url by many
+                 # public HubSpot integrations; not in the client's models, which carry no property lists)
+                 "hs_linkedin_url"},
     "companies": {"name", "domain", "website", "country", "hs_object_id"},
 }
 UNIQUE_STANDARD = {"contacts": {"email"}, "companies": set()}

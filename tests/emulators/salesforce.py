@@ -115,7 +115,11 @@ class SalesforceEmulator(EmulatorServer):
                        "LeadSource", "AnnualRevenue", "LP_Score__c", "LP_Tier__c", "LP_Market__c", "LP_Persona__c",
                        "LP_Seniority__c", "LP_Department__c", "LP_Owner__c", "LP_Lawful_Basis__c",
                        "LP_Consent_Evidence__c", "LP_LIA_Ref__c", "LP_DNC_Status__c", "LP_DNC_Checked_At__c",
-                       "State", "Street", "City", "PostalCode", ext_field} | ({"CountryCode", "StateCode"} if picklists else set())
+                       "State", "Street", "City", "PostalCode", ext_field,
+                       # channel readiness (docs/crm-sinks.md: the admin creates these with the other LP_ fields)
+                       "LP_Email_Sendable__c", "LP_Email_Reason__c", "LP_Phone_Callable__c", "LP_Phone_Reason__c",
+                       "LP_Phone_Line_Type__c", "LP_Phone_Timezone__c", "LP_LinkedIn_URL__c",
+                       "LP_Preferred_Channel__c", "LP_Preferred_Channel_Reason__c"} | ({"CountryCode", "StateCode"} if picklists else set())
         self.jobs: dict[str, dict] = {}
         self.created_flags: list[bool] = []
         self.upserted: list[str] = []  # external id of every record written, in order

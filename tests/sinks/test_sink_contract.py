@@ -4,6 +4,7 @@ through their emulators; and the kit fails a sink that breaks the contract."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from connectors.sinks.kit import ContractViolation, SinkCase, check_sink
 from connectors.sinks.local import LocalSink
 from connectors.sinks.registry import build_sink
 from connectors.sinks.settings import SinkSettings
+from leadpipe.core.schema import CHANNEL_FIELDS
 from leadpipe.store.bulk_write import write_many
 from leadpipe.store.warehouse import engine_for, migrate, prospects
 from tests.emulators.httpbase import Fault
@@ -51,9 +53,11 @@ def hubspot():
 def test_the_hubspot_sink_keeps_the_contract(hubspot: HubSpotEmulator) -> None:
     settings = HubSpotSettings(host=hubspot.url, concurrency=1, max_retries=3)
 
-    def read_back() -> list[dict]:
-        return [{"person_id": c["properties"].get("lp_person_id"), "email": c["properties"].get("email"),
-                 "score": c["properties"].get("lp_score")} for c in hubspot.objects["contacts"].values()]
+    mapping = SinkSettings().mapping_for("hubspot")
+
+    def read_back() -> list[dict]:  # our field names back from HubSpot's properties (channel fields included)
+        return [{ours: c["properties"].get(theirs) for ours, theirs in mapping.items()}
+                for c in hubspot.objects["contacts"].values()]
 
     def spoil(rec: dict) -> dict:
         hubspot.reject[rec["email"].lower()] = ("VALIDATION_ERROR", "Property values were not valid")
@@ -85,8 +89,10 @@ def test_the_salesforce_sink_keeps_the_contract(certs, monkeypatch: pytest.Monke
             "extra": {"ca_bundle": str(certs[0])}}))
         settings = SinkSettings.model_validate({"type": "salesforce"})
 
-        def read_back() -> list[dict]:
-            return [{"person_id": r.get("Prospect_Ext_Id__c"), "email": r.get("Email"), "score": r.get("LP_Score__c")}
+        mapping = settings.mapping_for("salesforce")
+
+        def read_back() -> list[dict]:  # our field names back from the Lead's fields (channel fields included)
+            return [{"person_id": r.get("Prospect_Ext_Id__c"), **{ours: r.get(theirs) for ours, theirs in mapping.items()}}
                     for r in emu.leads.values()]
 
         def read_list(name: str) -> set[str]:
@@ -114,7 +120,8 @@ class MemorySink(Sink):
     def __init__(self, store: dict[str, dict], broken: str = "") -> None:
         from connectors.sinks.base import SinkCapabilities
 
-        self.capabilities = SinkCapabilities(upsert_keys=("person_id",), writable_fields=frozenset({"email", "score"}),
+        self.capabilities = SinkCapabilities(upsert_keys=("person_id",),
+                                             writable_fields=frozenset({"email", "score", *CHANNEL_FIELDS}),
                                              required_fields=("email",))
         self.store, self.broken = store, broken
 
@@ -129,6 +136,10 @@ class MemorySink(Sink):
                 continue
             key = f"{p.person_id}#{len(self.store)}" if self.broken == "duplicates" else p.person_id
             self.store[key] = dict(p.record)
+            if self.broken == "drops_phone_reason":  # a mapping that forgot one channel field
+                self.store[key].pop("phone_reason", None)
+            if self.broken == "flips_callable":  # a CRM checkbox written from the wrong field
+                self.store[key]["phone_callable"] = p.record.get("email_sendable")
             results.append(PushResult(p.person_id, p.action, p.person_id, status="confirmed"))
         if on_batch and results:
             on_batch(results)
@@ -138,6 +149,8 @@ class MemorySink(Sink):
 @pytest.mark.parametrize(("broken", "message"), [
     ("duplicates", "copies of"),
     ("drops_refusals", "no result for"),
+    ("drops_phone_reason", "read_back gives no 'phone_reason'"),
+    ("flips_callable", "holds phone_callable"),
 ])
 def test_the_kit_catches_a_broken_sink(broken: str, message: str) -> None:
     store: dict[str, dict] = {}
@@ -148,6 +161,18 @@ def test_the_kit_catches_a_broken_sink(broken: str, message: str) -> None:
     with pytest.raises(ContractViolation, match=message):
         check_sink(SinkCase(make_sink=lambda: MemorySink(store, broken), read_back=lambda: list(store.values()),
                             spoil=lambda rec: {**rec, "last_name": ""}))
+
+
+def test_the_kit_catches_a_sink_that_does_not_declare_the_channel_fields() -> None:
+    store: dict[str, dict] = {}
+
+    class NoChannels(MemorySink):
+        def __init__(self, store: dict[str, dict]) -> None:
+            super().__init__(store)
+            self.capabilities = replace(self.capabilities, writable_fields=frozenset({"email", "score"}))
+
+    with pytest.raises(ContractViolation, match="every sink receives the channel fields; not writable"):
+        check_sink(SinkCase(make_sink=lambda: NoChannels(store), read_back=lambda: list(store.values())))
 
 
 def test_the_kit_catches_a_sink_that_loses_a_transient_failure() -> None:

@@ -67,5 +67,5 @@ def test_the_kit_catches_the_guide_sink_when_it_forgets_the_upsert_key(tmp_path:
     crm = tmp_path / "crm.json"
     with pytest.raises(ContractViolation, match="copies of"):
         check_sink(SinkCase(make_sink=lambda: Renumbering(crm, mod.FIELD_MAP),
-                            read_back=lambda: [{"person_id": r["id"], **r}
+                            read_back=lambda: [{ours: r.get(theirs) for ours, theirs in mod.FIELD_MAP.items()}
                                                for r in json.loads(crm.read_text())["records"].values()]))

@@ -18,6 +18,13 @@ CUSTOM_CONTACT_PROPS = {
     "lp_lawful_basis": "leadpipe lawful basis", "lp_consent_evidence": "leadpipe consent evidence",
     "lp_lia_ref": "leadpipe LIA reference", "lp_dnc_status": "leadpipe DNC status",
     "lp_dnc_checked_at": "leadpipe DNC checked on",
+    # channel readiness (enrichment.channels); HubSpot's own opt-out and timezone properties are the CRM's to
+    # set (hs_email_optout, hs_timezone is an enumeration of its own), so ours are separate text properties
+    "lp_email_sendable": "leadpipe email sendable", "lp_email_reason": "leadpipe email reason",
+    "lp_phone_callable": "leadpipe phone callable", "lp_phone_reason": "leadpipe phone reason",
+    "lp_phone_line_type": "leadpipe phone line type", "lp_phone_timezone": "leadpipe phone time zone",
+    "lp_preferred_channel": "leadpipe preferred channel",
+    "lp_preferred_channel_reason": "leadpipe preferred channel reason",
 }
 
 DEFAULT_MAP = {
@@ -30,6 +37,11 @@ DEFAULT_MAP = {
     "persona": "lp_persona", "seniority": "lp_seniority", "department": "lp_department", "owner": "lp_owner",
     "lead_source": "lp_lead_source", "lawful_basis": "lp_lawful_basis", "consent_evidence": "lp_consent_evidence",
     "lia_ref": "lp_lia_ref", "dnc_status": "lp_dnc_status", "dnc_checked_at": "lp_dnc_checked_at",
+    # channel readiness; the LinkedIn URL goes to HubSpot's standard contact property "LinkedIn URL"
+    "email_sendable": "lp_email_sendable", "email_reason": "lp_email_reason", "phone_callable": "lp_phone_callable",
+    "phone_reason": "lp_phone_reason", "phone_line_type": "lp_phone_line_type", "phone_timezone": "lp_phone_timezone",
+    "linkedin_url": "hs_linkedin_url", "preferred_channel": "lp_preferred_channel",
+    "preferred_channel_reason": "lp_preferred_channel_reason",
 }
 
 

@@ -25,6 +25,13 @@ DEFAULT_MAP = {
     "seniority": "LP_Seniority__c", "department": "LP_Department__c", "owner": "LP_Owner__c",
     "lead_source": "LeadSource", "lawful_basis": "LP_Lawful_Basis__c", "consent_evidence": "LP_Consent_Evidence__c",
     "lia_ref": "LP_LIA_Ref__c", "dnc_status": "LP_DNC_Status__c", "dnc_checked_at": "LP_DNC_Checked_At__c",
+    # channel readiness (text fields like the other LP_ ones; the Lead's own HasOptedOutOfEmail and DoNotCall
+    # stay the CRM's: a stale DNC check is no do-not-call request). Lead has no standard LinkedIn field.
+    "email_sendable": "LP_Email_Sendable__c", "email_reason": "LP_Email_Reason__c",
+    "phone_callable": "LP_Phone_Callable__c", "phone_reason": "LP_Phone_Reason__c",
+    "phone_line_type": "LP_Phone_Line_Type__c", "phone_timezone": "LP_Phone_Timezone__c",
+    "linkedin_url": "LP_LinkedIn_URL__c", "preferred_channel": "LP_Preferred_Channel__c",
+    "preferred_channel_reason": "LP_Preferred_Channel_Reason__c",
 }
 
 

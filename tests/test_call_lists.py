@@ -1,0 +1,312 @@
+"""Daily call lists against the real warehouse (SQLite and PostgreSQL), with a fixed clock.
+
+People are seeded as qualified prospects with an owner, a phone and the compliance verdict the qualify stage
+stores; the lists are then built for given days. Each test has a control person who does go on the list, so
+a "left out" check can fail.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import insert, select
+
+from connectors.sinks.base import FeedbackRecord
+from enrichment.channels import CrmFlag, CrmFlags
+from leadpipe.cli import main
+from leadpipe.pipeline import crm_flags, run_outputs
+from leadpipe.pipeline.call_lists import build_call_lists
+from leadpipe.pipeline.crm_feedback import store
+from leadpipe.pipeline.context import run_folder
+from leadpipe.pipeline.settings import load_config
+from leadpipe.store.warehouse import call_list_entries, engine_for, migrate, people
+from tests.homes import write_config
+
+# Monday 7 December 2026, 15:00 UTC: 16:00 in Berlin and 10:00 in New York (inside 09:00-17:00),
+# 07:00 in Los Angeles and midnight in Tokyo (outside).
+NOW = datetime(2026, 12, 7, 15, 0, tzinfo=UTC)
+BERLIN, NEW_YORK, LOS_ANGELES, TOKYO = "+4930901820", "+12125550177", "+14155550190", "+81312345678"
+TOLL_FREE = "+18005550199"  # one number, 40-odd time zones: no local time is known
+ANNA, JAMES, EMILY = "anna.keller@example.com", "james.carter@example.com", "emily.chen@example.com"
+
+
+def _config(home: Path, monkeypatch: pytest.MonkeyPatch, url: str, **call_lists: object) -> object:
+    def edit(data: dict) -> None:
+        data["call_lists"].update(call_lists)
+        data["routing"]["teams"] = {"dach": [ANNA], "na_east": [JAMES, EMILY], "uk_ie": ["oliver.hughes@example.com"],
+                                    "na_west": ["maria.lopez@example.com"], "international": ["sofia.rossi@example.com"]}
+
+    monkeypatch.setenv("LEADPIPE_WAREHOUSE_URL", url)
+    cfg = load_config(write_config(home / "leadpipe.yaml", edit))
+    migrate(url)
+    return cfg
+
+
+def _person(pid: str, owner: str, score: int, phone: str | None, *, dnc_checked: date | None = None,
+            dnc_status: str | None = None, company: str = "Acme") -> dict:
+    checked = dnc_checked.isoformat() if dnc_checked else None
+    status = dnc_status or ("not_registered" if checked else None)
+    return {"person_id": pid, "email": f"{pid}@example.org", "first_name": pid.title(), "last_name": "Tester",
+            "company": company, "record": {"first_name": pid.title(), "last_name": "Tester", "email": f"{pid}@example.org",
+                                           "phone": phone, "company": company, "job_title": "VP Sales"},
+            "provenance": {}, "score": score, "tier": "A" if score >= 75 else "B", "owner": owner, "prospect": True,
+            "compliance": {"suppressed": None, "dnc_status": status, "dnc_checked_at": checked},
+            "created_run_id": "seed", "updated_run_id": "seed"}
+
+
+def _seed(url: str, *persons: dict) -> None:
+    with engine_for(url).begin() as conn:
+        conn.execute(insert(people), list(persons))
+
+
+def _order(result: dict, cfg, owner: str) -> list[str]:
+    with open(run_folder(cfg, result["run_id"]) / "call_lists" / "call_list.csv", encoding="utf-8") as fh:
+        return [r["person_id"] for r in csv.DictReader(fh) if r["owner"] == owner]
+
+
+def _owner(result: dict, owner: str) -> dict:
+    return next(o for o in result["owners"] if o["owner"] == owner)
+
+
+def test_people_inside_their_calling_window_come_first_then_by_score(
+        home: Path, monkeypatch: pytest.MonkeyPatch, warehouse_url: str) -> None:
+    cfg = _config(home, monkeypatch, warehouse_url)
+    _seed(warehouse_url,
+          _person("la_top", JAMES, 95, LOS_ANGELES), _person("tokyo", JAMES, 90, TOKYO),
+          _person("berlin", JAMES, 70, BERLIN), _person("ny", JAMES, 60, NEW_YORK),
+          _person("tollfree", JAMES, 99, TOLL_FREE))
+    result = build_call_lists(cfg, "cl-order", NOW)
+    # inside the window (Berlin 16:00, New York 10:00) by score, then everyone else by score: the toll-free
+    # number (zone unknown) and Los Angeles / Tokyo (outside), although they score higher
+    assert _order(result, cfg, JAMES) == ["berlin", "ny", "tollfree", "la_top", "tokyo"]
+    assert _owner(result, JAMES)["in_window"] == 2
+    with engine_for(warehouse_url).connect() as conn:
+        stored = conn.execute(select(call_list_entries.c.person_id, call_list_entries.c.position,
+                                     call_list_entries.c.in_window).order_by(call_list_entries.c.position)).all()
+    assert [(p, w) for p, _, w in stored] == [("berlin", True), ("ny", True), ("tollfree", None), ("la_top", False),
+                                              ("tokyo", False)]
+
+
+def test_no_owner_gets_more_than_their_quota_and_the_report_shows_quota_use(
+        home: Path, monkeypatch: pytest.MonkeyPatch, warehouse_url: str) -> None:
+    cfg = _config(home, monkeypatch, warehouse_url, default_quota=4, team_quotas={"na_east": 3},
+                  owner_quotas={EMILY: 2})
+    _seed(warehouse_url, *[_person(f"anna{i}", ANNA, 50 + i, BERLIN) for i in range(6)],
+          *[_person(f"james{i}", JAMES, 50 + i, NEW_YORK) for i in range(5)],
+          *[_person(f"emily{i}", EMILY, 50 + i, NEW_YORK) for i in range(5)])
+    result = build_call_lists(cfg, "cl-quota", NOW)
+    assert (_owner(result, ANNA)["quota"], _owner(result, ANNA)["quota_from"]) == (4, "default quota")
+    assert (_owner(result, JAMES)["quota"], _owner(result, JAMES)["quota_from"]) == (3, "team na_east quota")
+    assert (_owner(result, EMILY)["quota"], _owner(result, EMILY)["quota_from"]) == (2, "owner quota")
+    with engine_for(warehouse_url).connect() as conn:
+        rows = conn.execute(select(call_list_entries.c.owner, call_list_entries.c.person_id)).all()
+    counts = {o: sum(1 for owner, _ in rows if owner == o) for o in (ANNA, JAMES, EMILY)}
+    assert counts == {ANNA: 4, JAMES: 3, EMILY: 2}
+    # the highest scores make the cut
+    assert _order(result, cfg, EMILY) == ["emily4", "emily3"]
+    assert (_owner(result, ANNA)["on_list"], _owner(result, ANNA)["available"]) == (4, 6)
+    report = (run_folder(cfg, "cl-quota") / "call_lists" / "report.html").read_text(encoding="utf-8")
+    assert "Quota use per owner" in report and "100%" in report and EMILY in report
+    # an owner with nobody callable still shows, with nothing used
+    assert _owner(result, "oliver.hughes@example.com")["on_list"] == 0
+
+
+@pytest.mark.parametrize(("age_days", "callable_"), [(31, True), (32, False)])
+def test_a_dnc_check_older_than_31_days_takes_the_phone_off_the_list(
+        home: Path, monkeypatch: pytest.MonkeyPatch, warehouse_url: str, age_days: int, callable_: bool) -> None:
+    cfg = _config(home, monkeypatch, warehouse_url)
+    _seed(warehouse_url, _person("control", JAMES, 60, NEW_YORK, dnc_checked=NOW.date() - timedelta(days=3)),
+          _person("checked", JAMES, 80, NEW_YORK, dnc_checked=NOW.date() - timedelta(days=age_days)))
+    result = build_call_lists(cfg, "cl-dnc", NOW)
+    assert ("checked" in _order(result, cfg, JAMES)) is callable_
+    assert "control" in _order(result, cfg, JAMES)
+    if not callable_:
+        assert result["left_out"] == {"DNC check too old: re-scrub before calling": 1}
+
+
+def test_a_registered_number_and_a_suppressed_person_are_never_on_a_list(
+        home: Path, monkeypatch: pytest.MonkeyPatch, warehouse_url: str) -> None:
+    cfg = _config(home, monkeypatch, warehouse_url)
+    suppressed = _person("suppressed", JAMES, 90, NEW_YORK)
+    suppressed["compliance"] = {**suppressed["compliance"], "suppressed": "phone on do-not-contact list dnc.csv"}
+    _seed(warehouse_url, _person("control", JAMES, 60, NEW_YORK),
+          _person("registered", JAMES, 80, NEW_YORK, dnc_checked=NOW.date(), dnc_status="registered"),
+          _person("no_phone", JAMES, 85, None), suppressed)
+    result = build_call_lists(cfg, "cl-never", NOW)
+    assert _order(result, cfg, JAMES) == ["control"]
+    assert result["left_out"] == {"on the national DNC registry": 1, "no phone number": 1, "suppressed": 1}
+
+
+def test_a_crm_do_not_call_flag_drops_the_lead_from_the_next_days_list(
+        home: Path, monkeypatch: pytest.MonkeyPatch, warehouse_url: str) -> None:
+    cfg = _config(home, monkeypatch, warehouse_url, cooldown_days=0)
+    _seed(warehouse_url, _person("flagged", JAMES, 80, NEW_YORK), _person("control", JAMES, 60, NEW_YORK))
+    first = build_call_lists(cfg, "cl-day1", NOW)
+    assert _order(first, cfg, JAMES) == ["flagged", "control"]
+
+    # overnight the CRM feedback brings a Salesforce DoNotCall on the lead (read through crm_flags_for)
+    seen: list[list[str]] = []
+
+    def flags(engine, person_ids):  # noqa: ANN001, ANN202 - the feedback table's stand-in
+        seen.append(list(person_ids))
+        return {"flagged": CrmFlags(do_not_call=CrmFlag("salesforce", date(2026, 12, 7)))}
+
+    monkeypatch.setattr(crm_flags, "crm_flags_for", flags)
+    second = build_call_lists(cfg, "cl-day2", NOW + timedelta(days=1))
+    assert _order(second, cfg, JAMES) == ["control"]
+    assert second["left_out"] == {"do-not-call flag in the CRM": 1}
+    assert seen and "flagged" in seen[0]
+
+
+def test_a_salesforce_do_not_call_stored_by_the_feedback_pull_drops_the_lead_from_the_next_days_list(
+        home: Path, monkeypatch: pytest.MonkeyPatch, warehouse_url: str) -> None:
+    """The same, through the real feedback table: the pull's facts reach the call list by the person's email."""
+    cfg = _config(home, monkeypatch, warehouse_url, cooldown_days=0)
+    _seed(warehouse_url, _person("flagged", JAMES, 80, NEW_YORK), _person("control", JAMES, 60, NEW_YORK))
+    assert _order(build_call_lists(cfg, "cl-fb-day1", NOW), cfg, JAMES) == ["flagged", "control"]
+
+    overnight = datetime(2026, 12, 7, 3, 0, tzinfo=UTC)
+    store(engine_for(warehouse_url), "feedback-run", [
+        FeedbackRecord("salesforce", "00Q000000000001AAA", "Flagged@Example.org", None, "do_not_call", "true",
+                       overnight),
+        FeedbackRecord("salesforce", "00Q000000000002AAA", "control@example.org", None, "do_not_call", "false",
+                       overnight)])
+    second = build_call_lists(cfg, "cl-fb-day2", NOW + timedelta(days=1))
+    assert _order(second, cfg, JAMES) == ["control"]
+    assert second["left_out"] == {"do-not-call flag in the CRM": 1}
+    flags = crm_flags.crm_flags_for(engine_for(warehouse_url), ["flagged", "control"])
+    assert set(flags) == {"flagged"}
+    assert flags["flagged"].do_not_call is not None and flags["flagged"].do_not_call.source == "Salesforce"
+    assert flags["flagged"].do_not_call.on.date() == overnight.date()
+
+
+def test_the_cool_down_keeps_a_person_off_the_lists_for_the_configured_days(
+        home: Path, monkeypatch: pytest.MonkeyPatch, warehouse_url: str) -> None:
+    cfg = _config(home, monkeypatch, warehouse_url, cooldown_days=3, owner_quotas={JAMES: 1})
+    _seed(warehouse_url, _person("first", JAMES, 90, NEW_YORK), _person("second", JAMES, 50, NEW_YORK))
+    day = [build_call_lists(cfg, f"cl-cool-{i}", NOW + timedelta(days=i)) for i in range(5)]
+    # quota 1: the better score goes first; then it rests for 3 days, so the other one takes its place
+    assert [_order(d, cfg, JAMES) for d in day] == [["first"], ["second"], [], [], ["first"]]
+    assert day[2]["left_out"] == {"on a call list in the last 3 days (cool-down)": 2}
+
+
+def test_a_second_build_keeps_the_days_lists_a_rebuild_replaces_them_a_dry_run_records_nothing(
+        home: Path, monkeypatch: pytest.MonkeyPatch, warehouse_url: str) -> None:
+    cfg = _config(home, monkeypatch, warehouse_url, owner_quotas={JAMES: 1})
+    _seed(warehouse_url, _person("a", JAMES, 50, NEW_YORK), _person("b", JAMES, 40, NEW_YORK))
+    dry = build_call_lists(cfg, "cl-dry", NOW, dry_run=True)
+    assert _order(dry, cfg, JAMES) == ["a"] and dry["status"].startswith("dry run")
+    with engine_for(warehouse_url).connect() as conn:
+        assert conn.execute(select(call_list_entries)).all() == []
+    build_call_lists(cfg, "cl-1", NOW)
+    with engine_for(warehouse_url).begin() as conn:  # the scores change during the day
+        conn.execute(people.update().where(people.c.person_id == "b").values(score=99))
+    kept = build_call_lists(cfg, "cl-2", NOW + timedelta(hours=1))
+    assert _order(kept, cfg, JAMES) == ["a"] and kept["status"].startswith("kept")
+    with monkeypatch.context() as m:  # flagged in the CRM after the morning's build: off the kept list
+        m.setattr(crm_flags, "crm_flags_for", lambda engine, pids: {"a": CrmFlags(do_not_call=CrmFlag("hubspot", NOW))})
+        assert _order(build_call_lists(cfg, "cl-2b", NOW + timedelta(hours=1)), cfg, JAMES) == []
+    rebuilt = build_call_lists(cfg, "cl-3", NOW + timedelta(hours=2), rebuild=True)
+    assert _order(rebuilt, cfg, JAMES) == ["b"] and rebuilt["status"] == "rebuilt"
+    with engine_for(warehouse_url).connect() as conn:
+        assert conn.execute(select(call_list_entries.c.person_id, call_list_entries.c.run_id)).all() == [("b", "cl-3")]
+
+
+def test_the_export_is_formula_safe_and_served_like_the_other_reports(
+        home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = f"sqlite:///{home / 'warehouse.db'}"
+    cfg = _config(home, monkeypatch, url)
+    _seed(url, _person("evil", JAMES, 80, NEW_YORK, company='=HYPERLINK("http://x.example","click")'))
+    build_call_lists(cfg, "cl-export", NOW)
+    found = run_outputs.run_file(cfg, "call_lists_daily", "cl-export", "call_lists/call_list.csv")
+    assert found is not None
+    with open(found.path, encoding="utf-8") as fh:
+        [row] = list(csv.DictReader(fh))
+    assert row["company"].startswith("'=") and row["phone"] == NEW_YORK and row["in_calling_window"] == "yes"
+    xlsx = run_outputs.run_file(cfg, "call_lists_daily", "cl-export", "call_lists/call_list.xlsx")
+    assert xlsx is not None and xlsx.from_csv
+    assert {o.path for o, present in run_outputs.available(cfg, "call_lists_daily", "cl-export") if present} == {
+        "call_lists/report.html", "call_lists/call_list.csv", "call_lists/call_list.xlsx",
+        "call_lists/call_lists.json"}
+    summary = json.loads((run_folder(cfg, "cl-export") / "call_lists" / "call_lists.json").read_text())
+    assert summary["crm"]["target"] == "local"  # the local sink keeps no named lists: the table and files are
+
+
+def test_the_command_prints_quota_use_per_owner(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = f"sqlite:///{home / 'warehouse.db'}"
+    cfg = _config(home, monkeypatch, url, owner_quotas={JAMES: 5})
+    _seed(url, _person("a", JAMES, 50, NEW_YORK), _person("b", JAMES, 40, NEW_YORK))
+    out = CliRunner().invoke(main, ["--config", str(home / "leadpipe.yaml"), "call-lists", "--dry-run"])
+    assert out.exit_code == 0, out.output
+    assert f"{JAMES}" in out.output and "2 of    5 (owner quota" in out.output
+    assert cfg.call_lists.owner_quotas == {JAMES: 5}
+
+
+def test_quota_config_errors_name_the_key(home: Path) -> None:
+    from leadpipe.core.errors import ConfigError
+
+    def edit(data: dict) -> None:
+        data["call_lists"]["team_quotas"] = {"no_such_team": 5}
+
+    with pytest.raises(ConfigError, match=r"call_lists.team_quotas names unknown team\(s\) \['no_such_team'\]"):
+        load_config(write_config(home / "bad.yaml", edit))
+
+
+def test_each_owners_list_is_a_named_list_in_hubspot_and_a_do_not_call_leaves_it_next_day(
+        home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """HubSpot keeps static lists (Lists v3, through the official client against the emulator): each owner gets
+    "Call list <owner>" holding exactly today's people; the next day's list drops a lead the CRM flagged."""
+    from connectors.sinks.base import plan_pushes
+    from connectors.sinks.hubspot.settings import HubSpotSettings
+    from connectors.sinks.hubspot.sink import HubSpotSink
+    from connectors.sinks.settings import SinkSettings
+    from leadpipe.pipeline.push import record_confirmed
+    from tests.emulators.hubspot import HubSpotEmulator
+
+    emu = HubSpotEmulator(token="pat-na1-calls").start()
+    try:
+        monkeypatch.setenv("LEADPIPE_HUBSPOT_TOKEN", "pat-na1-calls")
+        url = f"sqlite:///{home / 'warehouse.db'}"
+
+        def edit(data: dict) -> None:
+            data["sink"] = {"type": "hubspot", "hubspot": {"host": emu.url, "concurrency": 1}}
+            data["call_lists"].update({"cooldown_days": 0, "owner_quotas": {JAMES: 2}})
+
+        monkeypatch.setenv("LEADPIPE_WAREHOUSE_URL", url)
+        cfg = load_config(write_config(home / "leadpipe.yaml", edit))
+        migrate(url)
+        seeded = [_person("flagged", JAMES, 90, NEW_YORK), _person("second", JAMES, 80, NEW_YORK),
+                  _person("third", JAMES, 70, NEW_YORK), _person("annas", ANNA, 60, BERLIN)]
+        _seed(url, *seeded)
+        # the nightly push put them into HubSpot (confirmed ones are in the push ledger with their contact ids)
+        sink = HubSpotSink(HubSpotSettings(host=emu.url, concurrency=1), "pat-na1-calls",
+                           SinkSettings().mapping_for("hubspot"), sleep=lambda s: None)
+        records = [{"person_id": p["person_id"], "email": p["email"], "first_name": p["first_name"],
+                    "last_name": p["last_name"], "company": p["company"], "score": p["score"]} for p in seeded]
+        plan = plan_pushes(records, {})
+        results = sink.write(plan, "nightly", None)
+        record_confirmed(engine_for(url), "hubspot", "nightly", results, {p.person_id: p.content_hash for p in plan})
+        ids = {r.person_id: str(r.crm_id) for r in results}
+
+        def members(owner: str) -> set[str]:
+            [lid] = [lid for lid, lst in emu.lists.items() if lst["name"] == f"Call list {owner}"]
+            return set(emu.members[lid])
+
+        first = build_call_lists(cfg, "cl-hs-1", NOW)
+        assert first["crm"]["status"] == "synced"
+        assert members(JAMES) == {ids["flagged"], ids["second"]}  # quota 2, best scores
+        assert members(ANNA) == {ids["annas"]}
+
+        monkeypatch.setattr(crm_flags, "crm_flags_for", lambda engine, pids: {
+            "flagged": CrmFlags(do_not_call=CrmFlag("hubspot", date(2026, 12, 7)))})
+        second = build_call_lists(cfg, "cl-hs-2", NOW + timedelta(days=1))
+        assert members(JAMES) == {ids["second"], ids["third"]}
+        assert second["crm"]["lists"][JAMES] == {"list_id": second["crm"]["lists"][JAMES]["list_id"], "members": 2,
+                                                 "added": 1, "removed": 1, "not_in_crm": 0}
+    finally:
+        emu.stop()
