@@ -10,7 +10,10 @@ from __future__ import annotations
 import socket
 
 import pandas as pd
+import phonenumbers
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from enrichment import normalise as norm
 from enrichment.normalise import (
@@ -115,6 +118,59 @@ def test_email_shortcut_agrees_with_email_validator(address: str) -> None:
 
 # --------------------------------------------------------------------------------------------------
 # phone
+
+
+def _library_phone(text: str, region: str) -> str:
+    """What the phone normaliser did before its validity shortcut: phonenumbers' own is_valid_number."""
+    if not region and text.startswith("00"):
+        text = "+" + text[2:]
+    try:
+        number = phonenumbers.parse(text, region or None)
+    except phonenumbers.NumberParseException:
+        return ""
+    if not phonenumbers.is_valid_number(number):
+        return ""
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+_CALLING_CODES = sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
+_REGIONS = sorted(phonenumbers.SUPPORTED_REGIONS)
+_TYPES = [phonenumbers.PhoneNumberType.FIXED_LINE, phonenumbers.PhoneNumberType.MOBILE,
+          phonenumbers.PhoneNumberType.TOLL_FREE, phonenumbers.PhoneNumberType.PREMIUM_RATE,
+          phonenumbers.PhoneNumberType.SHARED_COST, phonenumbers.PhoneNumberType.VOIP,
+          phonenumbers.PhoneNumberType.PERSONAL_NUMBER, phonenumbers.PhoneNumberType.PAGER,
+          phonenumbers.PhoneNumberType.UAN, phonenumbers.PhoneNumberType.VOICEMAIL]
+
+
+def test_phone_validity_shortcut_agrees_on_every_regions_example_numbers() -> None:
+    """Every region's example number of every type, and each with its last digit changed or dropped."""
+    checked = 0
+    for region in _REGIONS:
+        for kind in _TYPES:
+            example = phonenumbers.example_number_for_type(region, kind)
+            if example is None:
+                continue
+            nsn = phonenumbers.national_significant_number(example)
+            for digits in (nsn, nsn[:-1], nsn + "0", nsn[:-1] + str((int(nsn[-1]) + 1) % 10)):
+                number = phonenumbers.PhoneNumber(country_code=example.country_code, national_number=int(digits))
+                assert norm._is_valid_number(number) == phonenumbers.is_valid_number(number), (region, digits)
+                checked += 1
+    assert checked > 3000
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.sampled_from(_CALLING_CODES), st.integers(min_value=0, max_value=10**17))
+def test_phone_validity_shortcut_agrees_on_any_number(country: int, national: int) -> None:
+    number = phonenumbers.PhoneNumber(country_code=country, national_number=national)
+    assert norm._is_valid_number(number) == phonenumbers.is_valid_number(number)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet="0123456789 +-()./x", max_size=22), st.sampled_from(["", "DE", "US", "GB", "FR", "CA",
+                                                                             "IT", "CH", "AU", "IN", "BR"]))
+def test_phone_normaliser_agrees_with_the_library(text: str, region: str) -> None:
+    norm._normalise_phone_text.cache_clear()
+    assert norm._normalise_phone_text(text, region) == _library_phone(text, region)
 
 
 @pytest.mark.parametrize(
