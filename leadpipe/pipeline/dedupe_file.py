@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import gc
 import io
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -104,6 +105,7 @@ class DedupedFile:
     out_path: Path
     unreadable: int = 0  # rows written unmatched because the reader flagged them
     problems: list[str] = field(default_factory=list)  # the first few of their reasons
+    seconds: dict[str, float] = field(default_factory=dict)  # wall time per step: read, normalise, match, write
 
 
 def auto_mapping(headers: list[str]) -> dict[str, str]:
@@ -210,11 +212,23 @@ def dedupe_frame(raw: pd.DataFrame, mapping: dict[str, str] | None = None,
                          "match_weight": np.round(weight.astype(float), 2)})
 
 
-def _match(mapped: pd.DataFrame, cfg: DedupeConfig | None, pool: NormalisePool | None
-           ) -> tuple[np.ndarray, np.ndarray]:
-    normalised = pool.normalise_frame(mapped) if pool else NormalisePool(1).normalise_frame(mapped)
-    result = match(features.build(normalised), cfg or DedupeConfig())
+def _match(mapped: pd.DataFrame, cfg: DedupeConfig | None, pool: NormalisePool | None,
+           seconds: dict[str, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    seconds = {} if seconds is None else seconds
+    with _timed(seconds, "normalise"):
+        normalised = pool.normalise_frame(mapped) if pool else NormalisePool(1).normalise_frame(mapped)
+    with _timed(seconds, "match"):
+        result = match(features.build(normalised), cfg or DedupeConfig())
     return result.labels, result.weight
+
+
+@contextmanager
+def _timed(seconds: dict[str, float], step: str) -> Iterator[None]:
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        seconds[step] = round(seconds.get(step, 0.0) + time.perf_counter() - start, 2)
 
 
 def _first_row(labels: np.ndarray, row_numbers: np.ndarray) -> np.ndarray:
@@ -231,8 +245,10 @@ def dedupe_file(in_path: Path, out_path: Path, options: ReadOptions | None = Non
     """
     if out_path.resolve() == in_path.resolve():
         raise DedupeFileError(f"{out_path}: writing there would overwrite the input file; name another output")
+    seconds: dict[str, float] = {}
     with NormalisePool(workers) as pool:  # workers start before the file is read: small forks, warm tables
-        lead_file = read_lead_file(in_path, options)
+        with _timed(seconds, "read"):
+            lead_file = read_lead_file(in_path, options)
         mapping = dict(lead_file.mapping.fields)
         if not set(NAME_OR_EMAIL) & set(mapping):
             raise NothingToMatchOn(f"{in_path.name}: no name or email column recognised among headers "
@@ -243,13 +259,14 @@ def dedupe_file(in_path: Path, out_path: Path, options: ReadOptions | None = Non
         cluster_id = lead_file.source_rows.copy()
         weight = np.full(lead_file.rows, np.nan)
         if readable.any():
-            labels, w = _match(mapped[readable].reset_index(drop=True), None, pool)
+            labels, w = _match(mapped[readable].reset_index(drop=True), None, pool, seconds)
             cluster_id[readable] = _first_row(labels, lead_file.source_rows[readable])
             weight[readable] = w
-    _write(lead_file.columns, cluster_id, weight, out_path)
+    with _timed(seconds, "write"):
+        _write(lead_file.columns, cluster_id, weight, out_path)
     problems = [lead_file.problems[i] for i in sorted(lead_file.problems)[:EXAMPLE_PROBLEMS]]
     return DedupedFile(lead_file.rows, int(pd.unique(cluster_id).size), mapping, out_path,
-                       len(lead_file.problems), problems)
+                       len(lead_file.problems), problems, seconds)
 
 
 def dedupe_csv(in_path: Path, out_path: Path) -> DedupedFile:
