@@ -625,7 +625,12 @@ def _cleanco_basename(name: str) -> str:
 def _company_words(text: str) -> list[str]:
     """Case-folded words; dots and apostrophes vanish ("A.B.C.", "McDonald's"), other punctuation splits."""
     key = text.casefold().replace("'", "").replace("\u2019", "").replace(".", "")
+    if key.isascii():  # every ASCII character but a letter or digit is punctuation, symbol, space or control
+        return key.translate(_ASCII_NON_ALNUM_TO_SPACE).split()
     return "".join(" " if unicodedata.category(c)[0] in "PSZC" else c for c in key).split()
+
+
+_ASCII_NON_ALNUM_TO_SPACE = {c: " " for c in range(128) if not chr(c).isalnum()}
 
 
 def _strip_legal_forms(words: list[str]) -> list[str]:
@@ -641,6 +646,8 @@ def _strip_legal_forms(words: list[str]) -> list[str]:
 
 
 def _strip_accents(text: str) -> str:
+    if text.isascii():  # NFKD leaves ASCII as it is and it has no combining marks
+        return text
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 

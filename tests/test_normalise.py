@@ -586,3 +586,24 @@ def test_company_basename_shortcut_agrees_with_cleanco() -> None:
         names += [t, f"Foo {t}", f"Foo {t} {t}", f"Foo Bar {t.upper()}", f"Foo Ltd {t}", f"Foo {t} Inc."]
     differ = [(n, basename(n), norm._cleanco_basename(n)) for n in names if basename(n) != norm._cleanco_basename(n)]
     assert len(names) > 1500 and not differ, differ[:5]
+
+
+def test_ascii_shortcuts_of_company_words_and_accents_decide_every_ascii_character_as_unicodedata() -> None:
+    """The company key's ASCII paths replace per-character Unicode lookups; over all 128 characters they agree."""
+    import unicodedata
+
+    for code in range(128):
+        c = chr(code)
+        assert (c.translate(norm._ASCII_NON_ALNUM_TO_SPACE) == " ") == (unicodedata.category(c)[0] in "PSZC"), c
+        assert norm._strip_accents(c) == "".join(
+            x for x in unicodedata.normalize("NFKD", c) if not unicodedata.combining(x)), c
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=0x17F), max_size=30))
+def test_company_words_ascii_shortcut_agrees_with_the_unicode_rule(text: str) -> None:
+    import unicodedata
+
+    key = text.casefold().replace("'", "").replace("\u2019", "").replace(".", "")
+    assert norm._company_words(text) == "".join(
+        " " if unicodedata.category(c)[0] in "PSZC" else c for c in key).split()
