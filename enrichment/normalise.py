@@ -1056,7 +1056,7 @@ def _distinct_args(columns: Sequence[pd.Series]) -> tuple[np.ndarray, list[tuple
         codes = codes.astype(np.int64) + 1
         values = np.empty(len(uniques) + 1, dtype=object)
         values[0] = None
-        values[1:] = list(uniques)
+        values[1:] = np.asarray(uniques, dtype=object)  # one conversion, not an iteration over an Arrow array
         per_column.append((codes, values))
         key, _ = pd.factorize(key * (len(uniques) + 1) + codes)
     key = key.astype(np.int64)
