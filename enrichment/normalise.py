@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 import phonenumbers
 import phonenumbers.phonenumberutil as _pn_util
+import phonenumbers.re_util
 import pycountry
 import tldextract
 from cleanco.clean import normalized, prepare_default_terms, strip_punct, strip_tail
@@ -75,6 +76,10 @@ EMAIL_FLAG_COLUMNS: tuple[str, ...] = (
 
 
 _CACHE = 1 << 16  # distinct values kept per lru cache; a lead batch rarely has more per field
+
+# phonenumbers compiles its metadata's patterns on every use unless asked to keep them (its own switch, as
+# libphonenumber's RegexCache): a lead file's numbers come from a few dozen regions, so keep them.
+phonenumbers.re_util.enable_pattern_cache()
 
 
 # ---------------------------------------------------------------------------------------------------
