@@ -20,7 +20,7 @@ import csv
 import gc
 import io
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import zip_longest
@@ -207,18 +207,27 @@ def dedupe_frame(raw: pd.DataFrame, mapping: dict[str, str] | None = None,
     mapping = mapping if mapping is not None else auto_mapping(list(raw.columns))
     mapped = pd.DataFrame({f: raw[h] for f, h in mapping.items() if f in MAPPABLE_FIELDS and h in raw.columns},
                           index=raw.index)
-    labels, weight = _match(mapped, cfg, pool)
+    labels, weight = _match(lambda: mapped, cfg, pool)
     return pd.DataFrame({"cluster_id": _first_row(labels, np.arange(1, len(labels) + 1)),
                          "match_weight": np.round(weight.astype(float), 2)})
 
 
-def _match(mapped: pd.DataFrame, cfg: DedupeConfig | None, pool: NormalisePool | None,
+def _readable_rows(mapped: pd.DataFrame, readable: np.ndarray) -> pd.DataFrame:
+    return mapped if readable.all() else mapped[readable].reset_index(drop=True)
+
+
+def _match(mapped: Callable[[], pd.DataFrame], cfg: DedupeConfig | None, pool: NormalisePool | None,
            seconds: dict[str, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(labels, weights) of the mapped rows `mapped()` builds. Each table is let go as soon as the next one is
+    built (mapped -> normalised -> features), so the peak holds two of them, not all three."""
     seconds = {} if seconds is None else seconds
+    pool = pool or NormalisePool(1)
     with _timed(seconds, "normalise"):
-        normalised = pool.normalise_frame(mapped) if pool else NormalisePool(1).normalise_frame(mapped)
+        normalised = pool.normalise_frame(mapped())
     with _timed(seconds, "match"):
-        result = match(features.build(normalised), cfg or DedupeConfig())
+        found = features.build(normalised)
+        del normalised
+        result = match(found, cfg or DedupeConfig())
     return result.labels, result.weight
 
 
@@ -253,13 +262,12 @@ def dedupe_file(in_path: Path, out_path: Path, options: ReadOptions | None = Non
         if not set(NAME_OR_EMAIL) & set(mapping):
             raise NothingToMatchOn(f"{in_path.name}: no name or email column recognised among headers "
                                    f"{lead_file.columns.column_names}")
-        mapped = lead_file.mapped()
         readable = np.ones(lead_file.rows, dtype=bool)
         readable[list(lead_file.problems)] = False
         cluster_id = lead_file.source_rows.copy()
         weight = np.full(lead_file.rows, np.nan)
         if readable.any():
-            labels, w = _match(mapped[readable].reset_index(drop=True), None, pool, seconds)
+            labels, w = _match(lambda: _readable_rows(lead_file.mapped(), readable), None, pool, seconds)
             cluster_id[readable] = _first_row(labels, lead_file.source_rows[readable])
             weight[readable] = w
     with _timed(seconds, "write"):
