@@ -607,3 +607,26 @@ def test_company_words_ascii_shortcut_agrees_with_the_unicode_rule(text: str) ->
     key = text.casefold().replace("'", "").replace("\u2019", "").replace(".", "")
     assert norm._company_words(text) == "".join(
         " " if unicodedata.category(c)[0] in "PSZC" else c for c in key).split()
+
+
+def _provider_kind_by_tldextract(domain: str) -> tuple[bool, bool]:
+    """mail_provider_kind as it was: candidates from tldextract's registrable parent, always."""
+    candidates = {domain, norm._ascii_domain(domain)}
+    candidates |= {norm._registrable(name) for name in list(candidates)}
+    candidates.discard("")
+    return (any(n in norm._free_domains() for n in candidates),
+            any(n in norm._disposable_domains() for n in candidates))
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.one_of(
+    st.sampled_from(sorted(norm._free_domains()))
+    .flatmap(lambda d: st.sampled_from([d, f"eu.{d}", f"a.b.{d}", d.split(".", 1)[-1], f"x{d}"])),
+    st.sampled_from(sorted(norm._disposable_domains())).flatmap(lambda d: st.sampled_from([d, f"mx.{d}"])),
+    st.from_regex(r"[a-z0-9-]{1,12}(\.[a-z0-9-]{1,12}){0,3}\.(com|de|co\.uk|github\.io|com\.au|io|k12\.ca\.us)",
+                  fullmatch=True),
+    st.text(alphabet="abc.-xn", max_size=15),
+))
+def test_mail_provider_shortcut_agrees_with_tldextract(domain: str) -> None:
+    norm.mail_provider_kind.cache_clear()
+    assert norm.mail_provider_kind(domain) == _provider_kind_by_tldextract(domain)
