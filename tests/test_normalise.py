@@ -10,7 +10,10 @@ from __future__ import annotations
 import socket
 
 import pandas as pd
+import phonenumbers
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from enrichment import normalise as norm
 from enrichment.normalise import (
@@ -113,8 +116,73 @@ def test_email_shortcut_agrees_with_email_validator(address: str) -> None:
     assert (result.email, result.reason) == (("" if error else f"{local}@{domain}".lower()), error)
 
 
+@settings(max_examples=4000, deadline=None)
+@given(st.one_of(st.text(alphabet="abz09-.", min_size=1, max_size=30),
+                 st.from_regex(r"[a-z0-9-]{1,70}(\.[a-z0-9-]{1,70}){1,4}", fullmatch=True),
+                 st.sampled_from(["omnitek.com", "x.local", "a.test", "b.localhost", "ab--c.de", "xn--p1ai.ru",
+                                  "shop.xn--p1ai", "a.-b", "a.b-", "e.1a", "a" * 64 + ".com", "a.b" * 90])))
+def test_plain_domain_shortcut_agrees_with_email_validator(domain: str) -> None:
+    """Plain host names skip email-validator's Unicode checks; the answer must be the library's own."""
+    norm._validated_domain.cache_clear()
+    _, normalised, error = norm._validated_address(f"postmaster@{domain}")
+    assert norm._validated_domain(domain) == (normalised, error)
+
+
 # --------------------------------------------------------------------------------------------------
 # phone
+
+
+def _library_phone(text: str, region: str) -> str:
+    """What the phone normaliser did before its validity shortcut: phonenumbers' own is_valid_number."""
+    if not region and text.startswith("00"):
+        text = "+" + text[2:]
+    try:
+        number = phonenumbers.parse(text, region or None)
+    except phonenumbers.NumberParseException:
+        return ""
+    if not phonenumbers.is_valid_number(number):
+        return ""
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+_CALLING_CODES = sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
+_REGIONS = sorted(phonenumbers.SUPPORTED_REGIONS)
+_TYPES = [phonenumbers.PhoneNumberType.FIXED_LINE, phonenumbers.PhoneNumberType.MOBILE,
+          phonenumbers.PhoneNumberType.TOLL_FREE, phonenumbers.PhoneNumberType.PREMIUM_RATE,
+          phonenumbers.PhoneNumberType.SHARED_COST, phonenumbers.PhoneNumberType.VOIP,
+          phonenumbers.PhoneNumberType.PERSONAL_NUMBER, phonenumbers.PhoneNumberType.PAGER,
+          phonenumbers.PhoneNumberType.UAN, phonenumbers.PhoneNumberType.VOICEMAIL]
+
+
+def test_phone_validity_shortcut_agrees_on_every_regions_example_numbers() -> None:
+    """Every region's example number of every type, and each with its last digit changed or dropped."""
+    checked = 0
+    for region in _REGIONS:
+        for kind in _TYPES:
+            example = phonenumbers.example_number_for_type(region, kind)
+            if example is None:
+                continue
+            nsn = phonenumbers.national_significant_number(example)
+            for digits in (nsn, nsn[:-1], nsn + "0", nsn[:-1] + str((int(nsn[-1]) + 1) % 10)):
+                number = phonenumbers.PhoneNumber(country_code=example.country_code, national_number=int(digits))
+                assert norm._is_valid_number(number) == phonenumbers.is_valid_number(number), (region, digits)
+                checked += 1
+    assert checked > 3000
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.sampled_from(_CALLING_CODES), st.integers(min_value=0, max_value=10**17))
+def test_phone_validity_shortcut_agrees_on_any_number(country: int, national: int) -> None:
+    number = phonenumbers.PhoneNumber(country_code=country, national_number=national)
+    assert norm._is_valid_number(number) == phonenumbers.is_valid_number(number)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet="0123456789 +-()./x", max_size=22), st.sampled_from(["", "DE", "US", "GB", "FR", "CA",
+                                                                             "IT", "CH", "AU", "IN", "BR"]))
+def test_phone_normaliser_agrees_with_the_library(text: str, region: str) -> None:
+    norm._normalise_phone_text.cache_clear()
+    assert norm._normalise_phone_text(text, region) == _library_phone(text, region)
 
 
 @pytest.mark.parametrize(
@@ -518,3 +586,47 @@ def test_company_basename_shortcut_agrees_with_cleanco() -> None:
         names += [t, f"Foo {t}", f"Foo {t} {t}", f"Foo Bar {t.upper()}", f"Foo Ltd {t}", f"Foo {t} Inc."]
     differ = [(n, basename(n), norm._cleanco_basename(n)) for n in names if basename(n) != norm._cleanco_basename(n)]
     assert len(names) > 1500 and not differ, differ[:5]
+
+
+def test_ascii_shortcuts_of_company_words_and_accents_decide_every_ascii_character_as_unicodedata() -> None:
+    """The company key's ASCII paths replace per-character Unicode lookups; over all 128 characters they agree."""
+    import unicodedata
+
+    for code in range(128):
+        c = chr(code)
+        assert (c.translate(norm._ASCII_NON_ALNUM_TO_SPACE) == " ") == (unicodedata.category(c)[0] in "PSZC"), c
+        assert norm._strip_accents(c) == "".join(
+            x for x in unicodedata.normalize("NFKD", c) if not unicodedata.combining(x)), c
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=0x17F), max_size=30))
+def test_company_words_ascii_shortcut_agrees_with_the_unicode_rule(text: str) -> None:
+    import unicodedata
+
+    key = text.casefold().replace("'", "").replace("\u2019", "").replace(".", "")
+    assert norm._company_words(text) == "".join(
+        " " if unicodedata.category(c)[0] in "PSZC" else c for c in key).split()
+
+
+def _provider_kind_by_tldextract(domain: str) -> tuple[bool, bool]:
+    """mail_provider_kind as it was: candidates from tldextract's registrable parent, always."""
+    candidates = {domain, norm._ascii_domain(domain)}
+    candidates |= {norm._registrable(name) for name in list(candidates)}
+    candidates.discard("")
+    return (any(n in norm._free_domains() for n in candidates),
+            any(n in norm._disposable_domains() for n in candidates))
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.one_of(
+    st.sampled_from(sorted(norm._free_domains()))
+    .flatmap(lambda d: st.sampled_from([d, f"eu.{d}", f"a.b.{d}", d.split(".", 1)[-1], f"x{d}"])),
+    st.sampled_from(sorted(norm._disposable_domains())).flatmap(lambda d: st.sampled_from([d, f"mx.{d}"])),
+    st.from_regex(r"[a-z0-9-]{1,12}(\.[a-z0-9-]{1,12}){0,3}\.(com|de|co\.uk|github\.io|com\.au|io|k12\.ca\.us)",
+                  fullmatch=True),
+    st.text(alphabet="abc.-xn", max_size=15),
+))
+def test_mail_provider_shortcut_agrees_with_tldextract(domain: str) -> None:
+    norm.mail_provider_kind.cache_clear()
+    assert norm.mail_provider_kind(domain) == _provider_kind_by_tldextract(domain)

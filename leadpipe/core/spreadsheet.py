@@ -24,12 +24,17 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import pandas as pd
+    import pyarrow as pa
 
-__all__ = ["FORMULA_START", "neutralise_formula", "neutralise_frame", "neutralise_row", "starts_formula"]
+__all__ = ["FORMULA_START", "neutralise_arrow", "neutralise_formula", "neutralise_frame", "neutralise_row",
+           "starts_formula"]
 
 FORMULA_START = frozenset("=+-@\uff1d\uff0b\uff0d\uff20")
 _BREAK_START = ("\t", "\r", "\n")
 _PLAIN_NUMBER = re.compile(r"\+?\d[\d ]*")
+# A cell that is empty or starts with an ASCII letter or digit cannot start a formula (that first character is
+# neither blank nor one of FORMULA_START): most cells of a lead file, passed over without a Python call.
+_SAFE_START = "^(?:[A-Za-z0-9]|$)"
 
 
 def _blank(c: str) -> bool:
@@ -67,3 +72,16 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
         if out[col].dtype.kind == "O":  # object and string columns; pandas is not imported here
             out[col] = out[col].map(lambda v: neutralise_formula(v) if isinstance(v, str) else v)
     return out
+
+
+def neutralise_arrow(values: pa.Array) -> pa.Array:
+    """A string column as `neutralise_formula` writes each cell (nulls stay null); only cells that do not start
+    with an ASCII letter or digit are looked at one by one."""
+    import pyarrow as pa  # only writers of Arrow columns need it; this module stays light for the rest
+    import pyarrow.compute as pc
+
+    risky = pc.invert(pc.fill_null(pc.match_substring_regex(values, _SAFE_START), True))
+    if not pc.any(risky).as_py():
+        return values
+    fixed = [neutralise_formula(v) for v in pc.filter(values, risky).to_pylist()]
+    return pc.replace_with_mask(values, risky, pa.array(fixed, type=values.type))

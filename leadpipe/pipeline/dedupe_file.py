@@ -1,30 +1,100 @@
-"""Deduplicate any lead file on its own, outside the pipeline (`leadpipe dedupe IN.csv OUT.csv`).
+"""Deduplicate any lead file on its own, outside the pipeline (`leadpipe dedupe IN OUT.csv`).
 
+The file is read by the pipeline's own file source (connectors.sources.file_source), so `leadpipe dedupe`
+reads every file the nightly run reads (CSV and TSV in any encoding the source detects, a BOM, a vendor
+preamble above the header, .xlsx, JSON and NDJSON) and fails with the same sentences naming the file and line.
 Headers are mapped to canonical fields the way ingest maps them (connectors.sources.mapping: a vendor preset
 detected from the headers, then fuzzy aliases). The output is every input row with all its original columns
-plus `cluster_id` (the first row number of the cluster) and `match_weight` (the row's strongest link, in bits).
+plus `cluster_id` (the row number of the cluster's first row) and `match_weight` (the row's strongest link, in
+bits). A row the reader could not read cleanly (more or fewer fields than the header) is written too, alone in
+its cluster with no weight, and named in the command's summary: every row ends somewhere, with a reason.
+
+Speed: a 1M-row file is read in batches into Arrow columns (a few hundred MB, not millions of dicts), the
+distinct values of each field are normalised once, in worker processes on every core
+(enrichment.normalise_parallel), and the CSV is written by Arrow.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import csv
+import gc
+import io
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from itertools import zip_longest
+from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from connectors.sources.mapping import map_headers
+from connectors.sources.base import SourceState, batched
+from connectors.sources.file_formats import FORMATS, format_for
+from connectors.sources.file_source import FileSource
+from connectors.sources.mapping import HeaderMapping, map_headers
 from enrichment.dedupe import DedupeConfig, features, match
-from enrichment.normalise import normalise_frame
+from enrichment.normalise_parallel import NormalisePool
 from leadpipe.core.schema import MAPPABLE_FIELDS
-from leadpipe.core.spreadsheet import neutralise_frame
+from leadpipe.core.spreadsheet import neutralise_arrow, neutralise_formula
 
 # Without one of these there is nothing to tell people apart by.
 NAME_OR_EMAIL = ("email", "last_name", "full_name")
+MAPPING_SAMPLE = 1_000  # payloads that tell repeated columns apart, as ingest samples them
+READ_BATCH = 50_000  # records turned into Arrow columns at a time
+WRITE_BATCH = 200_000  # rows turned into CSV text at a time
+EXAMPLE_PROBLEMS = 5  # unreadable rows named in the summary
+EXTRA_FIELDS = "_extra_fields"  # the reader's overflow column (values beyond the last header)
 
 
 class NothingToMatchOn(ValueError):
     """The file has no column recognised as a name or an email."""
+
+
+class DedupeFileError(ValueError):
+    """The command cannot do what was asked (unknown file type, output over the input, unwritable output)."""
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to read the file: the file source's settings (`auto` detects, as in a source's YAML)."""
+
+    format: str = "auto"
+    encoding: str = "auto"
+    delimiter: str | None = None
+    sheet: str | None = None
+    header_row: int | None = None
+
+
+@dataclass
+class LeadFile:
+    """A lead file as read: its columns as text (in file order), the rows the reader flagged, the mapping."""
+
+    name: str
+    columns: pa.Table  # every column of the file as strings, one row per record, in file order
+    source_rows: np.ndarray  # the reader's record number of each row (1-based, blank lines skipped)
+    problems: dict[int, str]  # row position -> why the reader could not read it cleanly
+    mapping: HeaderMapping
+
+    @property
+    def rows(self) -> int:
+        return self.columns.num_rows
+
+    def mapped(self) -> pd.DataFrame:
+        """The canonical fields (lead schema names) of every row, as ingest maps them."""
+        out = {}
+        for fld, header in self.mapping.fields.items():
+            if fld not in MAPPABLE_FIELDS or header not in self.columns.column_names:
+                continue
+            values = self.columns.column(header)
+            for backup in self.mapping.fallbacks.get(fld, []):  # a repeated column fills the empty cells
+                if backup in self.columns.column_names:
+                    values = _fill_blanks(values, self.columns.column(backup))
+            out[fld] = pd.Series(values.to_pandas(), dtype="str")
+        return pd.DataFrame(out, index=pd.RangeIndex(self.rows))
 
 
 @dataclass(frozen=True)
@@ -33,6 +103,9 @@ class DedupedFile:
     clusters: int
     mapping: dict[str, str]  # canonical field -> header
     out_path: Path
+    unreadable: int = 0  # rows written unmatched because the reader flagged them
+    problems: list[str] = field(default_factory=list)  # the first few of their reasons
+    seconds: dict[str, float] = field(default_factory=dict)  # wall time per step: read, normalise, match, write
 
 
 def auto_mapping(headers: list[str]) -> dict[str, str]:
@@ -40,24 +113,215 @@ def auto_mapping(headers: list[str]) -> dict[str, str]:
     return dict(map_headers(headers).fields)
 
 
+def read_lead_file(path: Path, options: ReadOptions | None = None) -> LeadFile:
+    """Read one lead file with the pipeline's file source. SourceError (naming the file and the problem) when it
+    cannot be read at all; DedupeFileError when its type is unknown and no format was given."""
+    options = options or ReadOptions()
+    if options.format == "auto" and format_for(path.name) is None:
+        raise DedupeFileError(f"{path.name}: unknown file type; name it .csv, .tsv, .xlsx, .json or .ndjson, "
+                              f"or pass --format (one of {', '.join(FORMATS)})")
+    source = FileSource("dedupe", str(path.resolve()), fmt=options.format, encoding=options.encoding,
+                        delimiter=options.delimiter, sheet=options.sheet, header_row=options.header_row)
+    units = source.discover(SourceState())
+    if not units:
+        raise DedupeFileError(f"{path.name}: nothing to read")
+    with _gc_paused():  # millions of short-lived strings and no cycles: the cyclic GC would only rescan them
+        return _read_unit(path.name, source, units[0])
+
+
+def _read_unit(name: str, source: FileSource, unit: object) -> LeadFile:
+    headers: list[str] = []
+    known: set[str] = set()
+    getter = None
+    chunks: list[tuple[int, list[pa.Array]]] = []
+    source_rows: list[int] = []
+    problems: dict[int, str] = {}
+    sample: list[dict[str, str]] = []
+    at = 0
+    for batch in batched(source.read(unit), READ_BATCH):
+        rows = []
+        for record in batch:
+            payload = record.payload
+            row = None
+            if getter is not None and len(payload) == len(headers):
+                try:
+                    row = getter(payload)  # the header's keys, in header order
+                except KeyError:
+                    pass
+            if row is None:  # other keys than the header (a short or long row, a JSON record): one by one
+                new = [k for k in payload if k not in known]
+                if new:
+                    headers += new
+                    known.update(new)
+                    getter = _getter(headers)
+                row = tuple(payload.get(h, "") for h in headers)
+            rows.append(row)
+            if record.error:
+                problems[at] = record.error
+            source_rows.append(record.source_row)
+            at += 1
+            if len(sample) < MAPPING_SAMPLE:
+                sample.append(payload)
+        columns = list(zip_longest(*rows, fillvalue=""))
+        chunks.append((len(rows), [pa.array(col, type=pa.large_string()) for col in columns]))
+    arrays = []
+    for i in range(len(headers)):  # a column first seen in a later batch is blank in the earlier ones
+        parts = [c[i] if i < len(c) else pa.array([""] * n, type=pa.large_string()) for n, c in chunks]
+        arrays.append(pa.chunked_array(parts, type=pa.large_string()).combine_chunks())
+    table = pa.Table.from_arrays(arrays, names=headers) if headers else pa.table({})
+    mapping = map_headers([h for h in headers if h != EXTRA_FIELDS], rows=sample)
+    return LeadFile(name, table, np.asarray(source_rows, dtype=np.int64), problems, mapping)
+
+
+def _getter(headers: list[str]):
+    """Values of a payload in header order as a tuple (itemgetter: one C call per record)."""
+    if len(headers) == 1:
+        key = headers[0]
+        return lambda payload: (payload[key],)
+    return itemgetter(*headers)
+
+
+def _fill_blanks(values: pa.Array, backup: pa.Array) -> pa.Array:
+    """`values`, with each blank cell (empty after strip) taken from `backup` where that is not blank
+    (HeaderMapping.column, column-wise)."""
+    blank = [not (v or "").strip() for v in values.to_pylist()]
+    alternative = [bool((b or "").strip()) for b in backup.to_pylist()]
+    take = pa.array([a and b for a, b in zip(blank, alternative, strict=True)])
+    return pc.if_else(take, backup, values)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def dedupe_frame(raw: pd.DataFrame, mapping: dict[str, str] | None = None,
-                 cfg: DedupeConfig | None = None) -> pd.DataFrame:
+                 cfg: DedupeConfig | None = None, pool: NormalisePool | None = None) -> pd.DataFrame:
     """cluster_id and match_weight for each row of a raw lead table (all columns as text)."""
     mapping = mapping if mapping is not None else auto_mapping(list(raw.columns))
-    mapped = pd.DataFrame({f: raw[h] for f, h in mapping.items() if f in MAPPABLE_FIELDS and h in raw.columns})
-    result = match(features.build(normalise_frame(mapped)), cfg or DedupeConfig())
-    labels = result.labels
-    first_row = pd.Series(np.arange(len(labels))).groupby(labels).transform("min").to_numpy() + 1
-    return pd.DataFrame({"cluster_id": first_row, "match_weight": np.round(result.weight.astype(float), 2)})
+    mapped = pd.DataFrame({f: raw[h] for f, h in mapping.items() if f in MAPPABLE_FIELDS and h in raw.columns},
+                          index=raw.index)
+    labels, weight = _match(lambda: mapped, cfg, pool)
+    return pd.DataFrame({"cluster_id": _first_row(labels, np.arange(1, len(labels) + 1)),
+                         "match_weight": np.round(weight.astype(float), 2)})
+
+
+def _readable_rows(mapped: pd.DataFrame, readable: np.ndarray) -> pd.DataFrame:
+    return mapped if readable.all() else mapped[readable].reset_index(drop=True)
+
+
+def _match(mapped: Callable[[], pd.DataFrame], cfg: DedupeConfig | None, pool: NormalisePool | None,
+           seconds: dict[str, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(labels, weights) of the mapped rows `mapped()` builds. Each table is let go as soon as the next one is
+    built (mapped -> normalised -> features), so the peak holds two of them, not all three."""
+    seconds = {} if seconds is None else seconds
+    pool = pool or NormalisePool(1)
+    with _timed(seconds, "normalise"):
+        normalised = pool.normalise_frame(mapped())
+    with _timed(seconds, "match"):
+        found = features.build(normalised)
+        del normalised
+        result = match(found, cfg or DedupeConfig())
+    return result.labels, result.weight
+
+
+@contextmanager
+def _timed(seconds: dict[str, float], step: str) -> Iterator[None]:
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        seconds[step] = round(seconds.get(step, 0.0) + time.perf_counter() - start, 2)
+
+
+def _first_row(labels: np.ndarray, row_numbers: np.ndarray) -> np.ndarray:
+    """Each row's cluster named by the row number of its first row."""
+    return pd.Series(row_numbers).groupby(labels).transform("min").to_numpy()
+
+
+def dedupe_file(in_path: Path, out_path: Path, options: ReadOptions | None = None,
+                workers: int | None = None) -> DedupedFile:
+    """Read a lead file, write it back as CSV with cluster_id and match_weight.
+
+    NothingToMatchOn when no name or email column is recognised; SourceError when the file cannot be read;
+    DedupeFileError for an unknown file type or an output path that is the input or cannot be written.
+    """
+    if out_path.resolve() == in_path.resolve():
+        raise DedupeFileError(f"{out_path}: writing there would overwrite the input file; name another output")
+    seconds: dict[str, float] = {}
+    with NormalisePool(workers) as pool:  # workers start before the file is read: small forks, warm tables
+        with _timed(seconds, "read"):
+            lead_file = read_lead_file(in_path, options)
+        mapping = dict(lead_file.mapping.fields)
+        if not set(NAME_OR_EMAIL) & set(mapping):
+            raise NothingToMatchOn(f"{in_path.name}: no name or email column recognised among headers "
+                                   f"{lead_file.columns.column_names}")
+        readable = np.ones(lead_file.rows, dtype=bool)
+        readable[list(lead_file.problems)] = False
+        cluster_id = lead_file.source_rows.copy()
+        weight = np.full(lead_file.rows, np.nan)
+        if readable.any():
+            labels, w = _match(lambda: _readable_rows(lead_file.mapped(), readable), None, pool, seconds)
+            cluster_id[readable] = _first_row(labels, lead_file.source_rows[readable])
+            weight[readable] = w
+    with _timed(seconds, "write"):
+        _write(lead_file.columns, cluster_id, weight, out_path)
+    problems = [lead_file.problems[i] for i in sorted(lead_file.problems)[:EXAMPLE_PROBLEMS]]
+    return DedupedFile(lead_file.rows, int(pd.unique(cluster_id).size), mapping, out_path,
+                       len(lead_file.problems), problems, seconds)
 
 
 def dedupe_csv(in_path: Path, out_path: Path) -> DedupedFile:
-    """Read a lead CSV, write it back with cluster_id and match_weight; NothingToMatchOn when no name or email
-    column is recognised."""
-    raw = pd.read_csv(in_path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    mapping = auto_mapping(list(raw.columns))
-    if not set(NAME_OR_EMAIL) & set(mapping):
-        raise NothingToMatchOn(f"{in_path}: no name or email column recognised among headers {list(raw.columns)}")
-    out = pd.concat([raw, dedupe_frame(raw, mapping)], axis=1)
-    neutralise_frame(out).to_csv(out_path, index=False)  # the vendor's cells, opened in a spreadsheet next
-    return DedupedFile(len(raw), int(out["cluster_id"].nunique()), mapping, out_path)
+    """`dedupe_file` with the file source's defaults (kept for callers of the CSV-only version)."""
+    return dedupe_file(in_path, out_path)
+
+
+def _write(columns: pa.Table, cluster_id: np.ndarray, weight: np.ndarray, out_path: Path) -> None:
+    """Every column as read (formula-like cells neutralised, leadpipe.core.spreadsheet), then the two results,
+    as CSV the way pandas' to_csv writes it (quotes only where a cell needs them, "\\n" line ends, UTF-8), built
+    by Arrow a column at a time."""
+    weights = pa.array(np.round(weight, 2), mask=np.isnan(weight))
+    cells = [_csv_cells(neutralise_arrow(columns.column(i).combine_chunks())) for i in range(columns.num_columns)]
+    cells += [pa.array(cluster_id).cast(pa.large_string()), _weights_text(weights)]
+    header = io.StringIO()
+    csv.writer(header, lineterminator="\n").writerow(
+        [neutralise_formula(n) for n in columns.column_names] + ["cluster_id", "match_weight"])
+    try:
+        with open(out_path, "wb") as fh:
+            fh.write(header.getvalue().encode("utf-8"))
+            for start in range(0, len(cluster_id), WRITE_BATCH):
+                part = [c.slice(start, WRITE_BATCH) for c in cells]
+                fh.write(_body(pc.binary_join_element_wise(*part, pa.scalar(",", pa.large_string()))))
+    except OSError as exc:
+        raise DedupeFileError(f"{out_path}: cannot write the output ({exc.strerror or exc})") from None
+
+
+def _csv_cells(values: pa.Array) -> pa.Array:
+    """Cells as CSV text (csv.QUOTE_MINIMAL): quoted, inner quotes doubled, when they hold , " or a line break."""
+    values = pc.fill_null(values.cast(pa.large_string()), "")
+    needs = pc.match_substring_regex(values, '[,"\\r\\n]')
+    if not pc.any(needs).as_py():
+        return values
+    quote, nothing = pa.scalar('"', pa.large_string()), pa.scalar("", pa.large_string())
+    quoted = pc.binary_join_element_wise(quote, pc.replace_substring(values, '"', '""'), quote, nothing)
+    return pc.if_else(needs, quoted, values)
+
+
+def _weights_text(weights: pa.Array) -> pa.Array:
+    """Weights as pandas writes floats (repr: "12.35", "3.0"), empty for none."""
+    numbers = weights.to_numpy(zero_copy_only=False)
+    text = np.array([repr(float(w)) for w in numbers], dtype=object)
+    return pc.fill_null(pa.array(text, type=pa.large_string(), mask=np.isnan(numbers)), "")
+
+
+def _body(lines: pa.Array) -> bytes:
+    """The lines, each ended by "\\n", as one block of UTF-8 bytes (Arrow's value buffer, no Python strings)."""
+    data = pc.binary_join_element_wise(lines, pa.scalar("", pa.large_string()), pa.scalar("\n", pa.large_string()))
+    offsets = np.frombuffer(data.buffers()[1], dtype=np.int64)[data.offset:data.offset + len(data) + 1]
+    return data.buffers()[2].to_pybytes()[offsets[0]:offsets[-1]]

@@ -116,7 +116,8 @@ def test_dedupe_output_neutralises_the_vendor_cells_and_headers(tmp_path: Path) 
     dedupe_csv(src, tmp_path / "out.csv")
     with (tmp_path / "out.csv").open(encoding="utf-8", newline="") as fh:
         cells = list(csv.reader(fh))
-    assert cells[0][4] == "' =HYPERLINK(\"http://evil\")"
+    # the header as the pipeline's file reader gives it (trimmed), still written as text
+    assert cells[0][4] == "'=HYPERLINK(\"http://evil\")"
     assert [r[3] for r in cells[1:]] == ["+4930123456", "+44 20 7946 0000"]
     for row in cells:
         for cell in row:

@@ -1,0 +1,89 @@
+"""Normalisation on every core: `normalise_frame` with its distinct values normalised in worker processes.
+
+`normalise_frame` reduces each field to its distinct values (tuples for fields read together, such as phone and
+region) and hands them to a runner. This one cuts them into chunks and sends the chunks to a pool of forked
+processes; results come back in order and are spread over the rows as before, so the output is the same as
+normalising in one process (a test compares both). Processes, not threads: the normalisers are pure Python
+(phonenumbers, email-validator, nameparser) and hold the GIL.
+
+The workers are forked once, after the lookup tables (countries, free-mail and disposable domains, name
+vocabulary, the public suffix list, cleanco's terms) are built in the parent, so no worker builds them again;
+fork them before loading big data and they stay small. Each worker keeps its per-value caches across calls.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable
+from typing import Any, Self
+
+import pandas as pd
+
+from enrichment.normalise import DistinctRunner, normalise_frame
+
+CHUNK = 10_000  # distinct values per task: big enough to amortise pickling, small enough to balance two cores
+INLINE_BELOW = 2_000  # fewer distinct values than this are normalised in the parent: a round trip costs more
+
+
+def _apply(fn: Callable[..., Any], args: list[tuple]) -> list[Any]:
+    return [fn(*a) for a in args]
+
+
+def _warm_up() -> None:
+    """Build the lookup tables once, in the parent, before the workers are forked from it."""
+    sample = pd.DataFrame({
+        "first_name": ["ANNA", "Dr. Hans"], "last_name": ["van der berg", "Müller"], "full_name": ["", "Ann Lee"],
+        "email": ["anna@gmail.com", "Hans <h.mueller@acme-bau.de>"], "phone": ["+49 30 1234567", "030 1234567"],
+        "company": ["Acme GmbH", "#N/A"], "website": ["https://www.acme.co.uk", ""], "country": ["Deutschland", "DE"],
+        "state": ["Bayern", "CA"], "street": ["Hauptstr. 5", ""], "postcode": ["10115", ""],
+    })
+    normalise_frame(sample)
+
+
+def default_workers() -> int:
+    """The cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+class NormalisePool(DistinctRunner):
+    """A context manager holding `workers` normalising processes (one: no processes, all in this one)."""
+
+    def __init__(self, workers: int | None = None, chunk: int = CHUNK):
+        self.workers = max(1, workers or default_workers())
+        self.chunk = chunk
+        self._pool: Any = None
+
+    def __enter__(self) -> Self:
+        _warm_up()
+        if self.workers > 1:
+            self._pool = multiprocessing.get_context("fork").Pool(self.workers)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = None
+
+    def submit(self, fn: Callable[..., Any], args: list[tuple]) -> Callable[[], list[Any]]:
+        if self._pool is None or len(args) < INLINE_BELOW:
+            results = _apply(fn, args)
+            return lambda: results
+        pending = [self._pool.apply_async(_apply, (fn, args[i:i + self.chunk]))
+                   for i in range(0, len(args), self.chunk)]
+        done: list[list[Any]] = []
+
+        def results() -> list[Any]:
+            if not done:
+                done.append([r for part in pending for r in part.get()])
+            return done[0]
+
+        return results
+
+    def normalise_frame(self, df: pd.DataFrame) -> pd.DataFrame:
+        """enrichment.normalise.normalise_frame, its distinct values normalised by this pool."""
+        return normalise_frame(df, runner=self)
