@@ -88,7 +88,8 @@ def test_the_crm_import_csv_keeps_phones_and_neutralises_every_field(tmp_path: P
     url = f"sqlite:///{tmp_path / 'w.db'}"
     migrate(url)
     text_fields = [f for f in PROSPECT_FIELDS if f not in ("person_id", "email", "phone", "score", "annual_revenue",
-                                                          "dnc_checked_at")]  # typed columns in the table
+                                                          "dnc_checked_at", "email_sendable", "phone_callable")]
+    # ^ typed columns in the table (numbers, dates, yes/no)
     assert "company" in text_fields and "consent_evidence" in text_fields
     records = []
     for i, payload in enumerate(HOSTILE):
