@@ -131,7 +131,8 @@ def resolved_frame(batch: pd.DataFrame, res) -> pd.DataFrame:
     m = res.membership
     via_form = m.loc[m["raw_row_id"].astype(np.int64).isin(forms), "person_id"].unique()
     out["from_form"] = pd.Index(pids).isin(via_form)  # hash lookups: np.isin sorts object arrays
-    out["is_new"] = pd.Index(pids).isin(list(res.new_people))
+    new = res.new_people  # a set: one hash lookup per person (Index.isin of a list converts it to Arrow first)
+    out["is_new"] = np.fromiter((p in new for p in pids.tolist()), bool, len(pids))
     return out.reset_index(drop=True)
 
 
