@@ -209,7 +209,7 @@ def dedupe_merge(ctx: RunContext, paths: list[str | None]) -> str | None:
         return _outputs(ctx, batch, existing, res)
 
 
-def _inputs(ctx: RunContext):  # noqa: ANN202 - (frame, frame, Model | None) | None
+def _inputs(ctx: RunContext):
     """(validated rows, golden records sharing a key with them, saved model or None); None if no rows."""
     parts = sorted((ctx.folder / "validated").glob("*.parquet"))
     batch = pd.concat([read_frame(p) for p in parts], ignore_index=True) if parts else pd.DataFrame()
@@ -221,7 +221,7 @@ def _inputs(ctx: RunContext):  # noqa: ANN202 - (frame, frame, Model | None) | N
     return batch, existing, model
 
 
-def _outputs(ctx: RunContext, batch: pd.DataFrame, existing: pd.DataFrame, res) -> str:  # noqa: ANN001
+def _outputs(ctx: RunContext, batch: pd.DataFrame, existing: pd.DataFrame, res) -> str:
     """Store people and membership, the model, the review list, merged outcomes and resolved.parquet."""
     save_model(_model_file(ctx), res)
     store_people(ctx.engine, ctx.run_id, res)
