@@ -205,7 +205,10 @@ def dedupe_merge(ctx: RunContext, paths: list[str | None]) -> str | None:
     with ctx.timed("dedupe", "merge"):
         batch, existing, model, _ = read_plan(folder)
         p = prepare(batch, existing)
+        del batch, existing  # p holds the same rows (in lineage order): one copy of a 1M-row batch, not two
         res = resolve_from_partitions(p, ctx.cfg.dedupe, model, [ctx.file(x) for x in paths if x])
+        batch, existing = p.batch, p.existing
+        del p  # the matching features and the candidate rows: gone before the writes
         return _outputs(ctx, batch, existing, res)
 
 
