@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import msgspec
@@ -227,14 +228,19 @@ def _inputs(ctx: RunContext):
 def _outputs(ctx: RunContext, batch: pd.DataFrame, existing: pd.DataFrame, res) -> str:
     """Store people and membership, the model, the review list, merged outcomes and resolved.parquet."""
     save_model(_model_file(ctx), res)
-    store_people(ctx.engine, ctx.run_id, res)
-    if not res.review.empty:  # possible matches: kept apart, listed for a human to decide
-        write_frame(res.review, ctx.folder / "dedupe_review.parquet")
-    merged = merged_outcomes(batch, res)
+    # People and membership are written on a second thread while this one builds the outcomes and the run
+    # files: the database's own work (SQLite's B-trees, PostgreSQL's COPY) runs without the GIL, so the two
+    # overlap. Both only read `res`; the outcomes go in after the people, as before.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dedupe-store") as pool:
+        stored = pool.submit(store_people, ctx.engine, ctx.run_id, res)
+        if not res.review.empty:  # possible matches: kept apart, listed for a human to decide
+            write_frame(res.review, ctx.folder / "dedupe_review.parquet")
+        merged = merged_outcomes(batch, res)
+        resolved = resolved_frame(batch, res)
+        out = ctx.folder / "resolved.parquet"
+        write_frame(resolved, out)
+        stored.result()
     ledger.record_outcomes(ctx.engine, ctx.run_id, merged)
-    resolved = resolved_frame(batch, res)
-    out = ctx.folder / "resolved.parquet"
-    write_frame(resolved, out)
     log.info("dedupe: %d rows -> %d people (%d new, %d existing people loaded as candidates), %d rows merged, "
              "%d possible matches for review", len(batch), len(resolved), len(res.new_people), len(existing),
              len(merged), len(res.review))
