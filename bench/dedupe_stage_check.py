@@ -210,6 +210,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--leads", type=int, default=50_000)
     ap.add_argument("--base", default="main", help="git ref of the old code (default main)")
+    ap.add_argument("--git-repo", type=Path, default=REPO,
+                    help="the git repository --base is read from (default: this checkout's)")
     ap.add_argument("--warehouse", choices=["sqlite", "postgresql"], default="sqlite")
     ap.add_argument("--only", choices=["new", "base"], help="time one side only, no comparison")
     ap.add_argument("--runs", type=int, choices=[1, 2], default=2, help="1: the first (non-incremental) run only")
@@ -235,7 +237,7 @@ def main() -> int:
         if a.only != "new":
             shutil.rmtree(base_tree, ignore_errors=True)
             base_tree.mkdir()
-            archive = subprocess.run(["git", "-C", str(REPO), "archive", a.base], check=True, capture_output=True)
+            archive = subprocess.run(["git", "-C", str(a.git_repo), "archive", a.base], check=True, capture_output=True)
             subprocess.run(["tar", "-x", "-C", str(base_tree)], input=archive.stdout, check=True)
             sides["base"] = side("base", base_tree, inputs, work, a.warehouse, a.profile, a.runs)
         if a.only != "base":
