@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 import pytest
@@ -60,3 +61,46 @@ def test_rows_must_all_have_the_first_rows_columns(tmp_path) -> None:
     md.create_all(engine)
     with engine.begin() as conn, pytest.raises(KeyError):
         write_many(conn, insert(fast), [{"id": 1, "name": "a"}, {"id": 2}])
+
+
+def test_upsert_columns_stores_what_sqlalchemy_stores(warehouse_url: str) -> None:
+    """Whole columns in (COPY on PostgreSQL): the same rows as SQLAlchemy's own upsert of dicts, with text that
+    COPY must escape (tab, newline, CR, backslash, the literal \\N), NULLs, floats and JSON given as text."""
+    from leadpipe.store.bulk_write import upsert_columns
+
+    md = MetaData()
+    ref, fast = _tables(md)
+    engine = engine_for(warehouse_url)
+    md.create_all(engine)
+    names = [None, "", "tab\there", "line\nbreak", "cr\rhere", "back\\slash", "\\N", "Zoë 'quoted' \"x\""]
+    rows = [{"id": i, "doc": None if i % 4 == 0 else {"n": i, "s": names[i % len(names)]},
+             "score": None if i % 3 == 0 else i / 7, "name": names[i % len(names)]} for i in range(1, 40)]
+    changes = [{"id": i, "doc": {"v": i}, "score": 0.1 * i, "name": f"renamed\t{i}"} for i in (2, 3, 40)]
+
+    def cols(rs: list[dict]) -> dict[str, list]:
+        return {c: [None if c == "doc" and r[c] is None else json.dumps(r[c]) if c == "doc" else r[c] for r in rs]
+                for c in rs[0]}
+
+    with engine.begin() as conn:
+        conn.execute(insert(ref), rows)
+        conn.execute(_upsert(engine.dialect.name, ref), changes)  # updates doc and name only
+        upsert_columns(conn, fast, cols(rows), "id", json_text=("doc",))
+        upsert_columns(conn, fast, cols(changes), "id", keep=("score",), json_text=("doc",))
+        upsert_columns(conn, fast, {"id": [], "name": []}, "id")
+    with engine.connect() as conn:
+        want = conn.execute(select(ref).order_by(ref.c.id)).all()
+        got = conn.execute(select(fast).order_by(fast.c.id)).all()
+    assert got == want
+    assert len(got) == 40 and got[1].name == "renamed\t2" and got[1].score == 2 / 7  # kept on conflict
+    assert got[-1].score == 4.0 and [r.name for r in got[3:8]] == [*names[4:], names[0]]
+
+
+def test_upsert_columns_refuses_columns_of_different_lengths(tmp_path) -> None:
+    from leadpipe.store.bulk_write import upsert_columns
+
+    md = MetaData()
+    _, fast = _tables(md)
+    engine = engine_for(f"sqlite:///{tmp_path / 'w.db'}")
+    md.create_all(engine)
+    with engine.begin() as conn, pytest.raises(ValueError, match="different lengths"):
+        upsert_columns(conn, fast, {"id": [1, 2], "name": ["a"]}, "id")

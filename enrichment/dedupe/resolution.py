@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -44,7 +45,7 @@ class Resolution:
     provenance_frame: pd.DataFrame = field(default_factory=pd.DataFrame)  # index person_id; field -> raw_row_id
     new_people: set[str] = field(default_factory=set)
     primary: dict[str, int] = field(default_factory=dict)  # person_id -> raw_row_id carrying its outcome
-    evidence: dict[int, dict] = field(default_factory=dict)  # raw_row_id -> the link that merged it
+    evidence: Mapping[int, dict] = field(default_factory=dict)  # raw_row_id -> the link that merged it (LinkEvidence)
     review: pd.DataFrame = field(default_factory=pd.DataFrame)  # possible matches: raw_row_id/person_id pairs
     stats: dict = field(default_factory=dict)
 
@@ -218,16 +219,52 @@ def _build(batch: pd.DataFrame, existing: pd.DataFrame, old_rows: pd.DataFrame, 
                                    "match_score": np.where(linked, result.weight[node], np.nan).astype(float)})
     partner_ref = np.where(partner >= n_old, rid[np.clip(partner - n_old, 0, None)], -1)
     linked_idx = np.nonzero(linked)[0]
-    old_pids = [str(p) for p in existing["person_id"].tolist()] if n_old else []
-    part, pref, rids = partner.tolist(), partner_ref.tolist(), rid.tolist()
-    for i, ev in zip(linked_idx.tolist(), result.evidence.many(node[linked_idx]), strict=True):
-        if part[i] < n_old:
-            ev["matched_with"] = {"person_id": old_pids[part[i]]}
-        else:
-            ev["matched_with"] = {"raw_row_id": pref[i]}
-        res.evidence[rids[i]] = ev
+    old_pids = existing["person_id"].to_numpy() if n_old else np.zeros(0, object)
+    res.evidence = LinkEvidence(result.evidence, rid[linked_idx], node[linked_idx], partner[linked_idx],
+                                partner_ref[linked_idx], old_pids, n_old)
     res.review = _review_frame(result, rid, existing, n_old)
     return res
+
+
+class LinkEvidence(Mapping):
+    """raw_row_id -> the evidence of the link that merged the row (comparator levels, scores, bits, weight, and
+    what it matched: an existing person or another row), for every row merged by a link.
+
+    Built on demand: a million rows' evidence as dicts at once was gigabytes, and the stage only needs it a
+    write chunk at a time (`many`). Equal to the dict it replaces, entry by entry.
+    """
+
+    def __init__(self, evidence, rids: np.ndarray, nodes: np.ndarray, partner: np.ndarray, partner_ref: np.ndarray,
+                 old_pids: np.ndarray, n_old: int) -> None:
+        self._ev, self._nodes, self._partner, self._ref = evidence, nodes, partner, partner_ref
+        self._old_pids, self._n_old = old_pids, n_old
+        self._rids = rids
+        self._pos = pd.Index(rids)
+
+    def many(self, raw_row_ids: Sequence[int] | np.ndarray) -> list[dict | None]:
+        """The evidence of each row, None for rows that were not merged by a link; one bulk build."""
+        pos = self._pos.get_indexer(np.asarray(raw_row_ids, dtype=np.int64))
+        found = np.nonzero(pos >= 0)[0]
+        p = pos[found]
+        out: list[dict | None] = [None] * len(pos)
+        built = self._ev.many(self._nodes[p]) if len(p) else []
+        partner, ref = self._partner[p].tolist(), self._ref[p].tolist()
+        for i, ev, part, r in zip(found.tolist(), built, partner, ref, strict=True):
+            ev["matched_with"] = {"person_id": str(self._old_pids[part])} if part < self._n_old else {"raw_row_id": r}
+            out[i] = ev
+        return out
+
+    def __getitem__(self, raw_row_id: int) -> dict:
+        ev = self.many([raw_row_id])[0]
+        if ev is None:
+            raise KeyError(raw_row_id)
+        return ev
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._rids.tolist())
+
+    def __len__(self) -> int:
+        return len(self._rids)
 
 
 def _earlier_evidence(existing: pd.DataFrame, old_rows: pd.DataFrame) -> dict[str, tuple[object, float]]:

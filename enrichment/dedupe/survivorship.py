@@ -76,7 +76,7 @@ def choose(cand: pd.DataFrame, fields: list[str], cfg: SurvivorshipConfig,
         _address_unit(cand, fields, unit, present, keys, cfg, values, prov)
     for strategy, group in by_strategy.items():
         cols, asc = keys[strategy]
-        order = cand.sort_values(cols, ascending=asc, kind="stable").index.to_numpy()
+        order = _order(cand, cols, asc)
         for f in group:
             # first row per label, in strategy order, among the rows that have the field
             idx = order[present[:, fields.index(f)][order]]
@@ -90,6 +90,12 @@ def choose(cand: pd.DataFrame, fields: list[str], cfg: SurvivorshipConfig,
         pd.DataFrame(prov)[order] if prov else pd.DataFrame(prov)
 
 
+def _order(cand: pd.DataFrame, cols: list[str], asc: list[bool]) -> np.ndarray:
+    """Row positions of `cand` sorted (stably) by `cols`: only those columns are sorted, not the whole frame
+    (at 1M candidate rows, a sorted copy of every field and provenance column was gigabytes)."""
+    return cand[list(dict.fromkeys(cols))].sort_values(cols, ascending=asc, kind="stable").index.to_numpy()
+
+
 def _address_unit(cand: pd.DataFrame, fields: list[str], unit: list[str], present: np.ndarray,
                   keys: dict[str, tuple[list[str], list[bool]]], cfg: SurvivorshipConfig,
                   values: dict[str, pd.Series], prov: dict[str, pd.Series]) -> None:
@@ -99,9 +105,8 @@ def _address_unit(cand: pd.DataFrame, fields: list[str], unit: list[str], presen
     has_street = present[:, fields.index("street")] if "street" in unit else np.zeros(len(cand), bool)
     strategy = cfg.fields.get("address", cfg.fields.get("street", cfg.default))
     sort_cols, asc = keys[strategy]
-    ranked = cand.assign(no_street=~has_street)
-    order = ranked.sort_values([sort_cols[0], "no_street", *sort_cols[1:]], ascending=[asc[0], True, *asc[1:]],
-                               kind="stable").index.to_numpy()
+    ranked = cand[list(dict.fromkeys(sort_cols))].assign(no_street=~has_street)
+    order = _order(ranked, [sort_cols[0], "no_street", *sort_cols[1:]], [asc[0], True, *asc[1:]])
     idx = order[has_any[order]]
     label = cand["label"].to_numpy()
     _, first_pos = np.unique(label[idx], return_index=True)

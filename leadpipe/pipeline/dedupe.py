@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import json
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import msgspec
 import numpy as np
 import pandas as pd
-from sqlalchemy import JSON, Connection, Engine, Table, Text, bindparam, cast
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Engine
 
 from enrichment.dedupe import Model, fit_model, prepare, resolve_from_partitions
 from enrichment.dedupe.partition import score_partition
@@ -30,7 +30,7 @@ from leadpipe.core.schema import MAPPABLE_FIELDS
 from leadpipe.pipeline.context import RunContext
 from leadpipe.pipeline.dedupe_candidates import candidate_people, load_model, save_model
 from leadpipe.store import ledger
-from leadpipe.store.bulk_write import write_many
+from leadpipe.store.bulk_write import upsert_columns
 from leadpipe.store.ledger import Outcome
 from leadpipe.store.run_files import read_frame, write_frame
 from leadpipe.store.warehouse import membership, people
@@ -45,78 +45,59 @@ def _json(value: object) -> str | None:
     return None if value is None else _ENCODER.encode(value).decode()
 
 
-def _upsert(conn: Connection, table: Table, rows: list[dict], key: str, keep: tuple[str, ...] = ()) -> None:
-    """INSERT ... ON CONFLICT (key) DO UPDATE, in chunks; JSON values arrive already encoded as text.
-
-    `keep`: columns an existing row keeps (created_run_id). Columns not in `rows` are never touched.
-    """
-    if not rows:
-        return
-    cols = list(rows[0])
-    dialect = conn.dialect.name
-    json_cols = {c for c in cols if isinstance(table.c[c].type, JSON)}
-
-    def param(c: str):
-        if c not in json_cols:
-            return bindparam(c, type_=table.c[c].type)
-        # PostgreSQL wants a json value; SQLite stores JSON as the text itself
-        return cast(bindparam(c, type_=Text), table.c[c].type) if dialect == "postgresql" else bindparam(c, type_=Text)
-
-    if dialect == "postgresql":
-        stmt = postgresql.insert(table)
-    elif dialect == "sqlite":
-        stmt = sqlite.insert(table)
-    else:  # pragma: no cover - the warehouse is SQLite or PostgreSQL
-        raise NotImplementedError(f"no upsert for {dialect}")
-    stmt = stmt.values({c: param(c) for c in cols})
-    stmt = stmt.on_conflict_do_update(index_elements=[key],
-                                      set_={c: stmt.excluded[c] for c in cols if c != key and c not in keep})
-    for i in range(0, len(rows), WRITE_CHUNK):
-        write_many(conn, stmt, rows[i : i + WRITE_CHUNK])
-
-
 def store_people(engine: Engine, run_id: str, res) -> None:
     """Golden records and row -> person membership of this run, upserted (existing people keep created_run_id).
 
-    Rows are built one write chunk at a time: at 1M rows the whole run's row dicts and JSON texts at once
-    were gigabytes on top of the resolution itself.
+    Written one chunk at a time as whole columns (leadpipe.store.bulk_write.upsert_columns): no dict per row,
+    JSON texts encoded by msgspec from structs in one call per chunk, evidence built only for the chunk being
+    written. At 1M rows the row dicts and JSON texts of the whole run at once were gigabytes.
     """
     g, prov, m = res.golden_frame, res.provenance_frame, res.membership
     with engine.begin() as conn:
         for lo in range(0, len(g), WRITE_CHUNK):
-            rows = _people_rows(g.iloc[lo : lo + WRITE_CHUNK], prov.iloc[lo : lo + WRITE_CHUNK], run_id)
-            _upsert(conn, people, rows, "person_id", keep=("created_run_id",))
+            cols = _people_columns(g.iloc[lo : lo + WRITE_CHUNK], prov.iloc[lo : lo + WRITE_CHUNK], run_id)
+            upsert_columns(conn, people, cols, "person_id", keep=("created_run_id",),
+                           json_text=("record", "provenance"))
         for lo in range(0, len(m), WRITE_CHUNK):
-            _upsert(conn, membership, _member_rows(m.iloc[lo : lo + WRITE_CHUNK], res.evidence, run_id), "raw_row_id")
+            cols = _member_columns(m.iloc[lo : lo + WRITE_CHUNK], res.evidence, run_id)
+            upsert_columns(conn, membership, cols, "raw_row_id", json_text=("evidence",))
 
 
-def _people_rows(g: pd.DataFrame, prov: pd.DataFrame, run_id: str) -> list[dict]:
-    col = {c: (g[c].tolist() if c in g.columns else [None] * len(g)) for c in
+def _json_lines(structs: list) -> list[str]:
+    """Each struct as its own JSON text: one encode call for the chunk (JSON text never holds a raw newline)."""
+    return _ENCODER.encode_lines(structs).decode().split("\n")[:-1] if structs else []
+
+
+def _struct_type(name: str, fields: list[str]) -> type:
+    """A msgspec struct of `fields` that leaves out the fields holding None: encodes like {k: v if v is not None}."""
+    return msgspec.defstruct(name, [(f, object, None) for f in fields], omit_defaults=True)
+
+
+def _people_columns(g: pd.DataFrame, prov: pd.DataFrame, run_id: str) -> dict[str, list]:
+    n = len(g)
+    col = {c: (g[c].tolist() if c in g.columns else [None] * n) for c in
            ("email", "first_name", "last_name", "company", "company_key", "domain")}
-    fields, pfields = list(g.columns), list(prov.columns)
-    records = [{k: v for k, v in zip(fields, rec, strict=True) if v is not None}
-               for rec in g.to_numpy(dtype=object).tolist()]
+    record = _struct_type("Record", list(g.columns))
+    records = _json_lines([record(*r) for r in g.to_numpy(dtype=object).tolist()])
     parr = prov.to_numpy(dtype=float)
-    have = (~np.isnan(parr)).tolist()
-    provs = [{k: int(v) for k, v, ok in zip(pfields, vals, oks, strict=True) if ok}
-             for vals, oks in zip(parr.tolist(), have, strict=True)]
-    return [
-        {"person_id": pid, "email": col["email"][i] or None, "first_name": col["first_name"][i],
-         "last_name": col["last_name"][i], "company": col["company"][i], "company_key": col["company_key"][i],
-         "domain": col["domain"][i], "record": _json(records[i]), "provenance": _json(provs[i]),
-         "created_run_id": run_id, "updated_run_id": run_id}
-        for i, pid in enumerate(g.index.tolist())
-    ]
+    pobj = np.where(np.isnan(parr), None, np.nan_to_num(parr).astype(np.int64).astype(object))
+    provenance = _struct_type("Provenance", list(prov.columns))
+    provs = _json_lines([provenance(*r) for r in pobj.tolist()])
+    return {"person_id": g.index.tolist(), "email": [e or None for e in col["email"]],
+            "first_name": col["first_name"], "last_name": col["last_name"], "company": col["company"],
+            "company_key": col["company_key"], "domain": col["domain"], "record": records, "provenance": provs,
+            "created_run_id": [run_id] * n, "updated_run_id": [run_id] * n}
 
 
-def _member_rows(m: pd.DataFrame, evidence: dict, run_id: str) -> list[dict]:
-    score = m["match_score"].astype(float)
-    return [
-        {"raw_row_id": r, "person_id": p, "run_id": run_id, "rule": rule, "match_score": None if np.isnan(s) else s,
-         "evidence": _json(evidence.get(r))}
-        for r, p, rule, s in zip(m["raw_row_id"].astype(int).tolist(), m["person_id"].tolist(), m["rule"].tolist(),
-                                 score.tolist(), strict=True)
-    ]
+def _member_columns(m: pd.DataFrame, evidence, run_id: str) -> dict[str, list]:
+    rids = m["raw_row_id"].astype(np.int64).tolist()
+    score = m["match_score"].astype(float).to_numpy()
+    many = getattr(evidence, "many", None)  # the lazy evidence of enrichment.dedupe builds a chunk at once
+    evs = many(rids) if many is not None else [evidence.get(r) for r in rids]
+    return {"raw_row_id": rids, "person_id": m["person_id"].tolist(), "run_id": [run_id] * len(rids),
+            "rule": m["rule"].tolist(),
+            "match_score": np.where(np.isnan(score), None, score.astype(object)).tolist(),
+            "evidence": [None if ev is None else _json(ev) for ev in evs]}
 
 
 def merged_outcomes(batch: pd.DataFrame, res) -> list[Outcome]:
@@ -151,7 +132,8 @@ def resolved_frame(batch: pd.DataFrame, res) -> pd.DataFrame:
     m = res.membership
     via_form = m.loc[m["raw_row_id"].astype(np.int64).isin(forms), "person_id"].unique()
     out["from_form"] = pd.Index(pids).isin(via_form)  # hash lookups: np.isin sorts object arrays
-    out["is_new"] = pd.Index(pids).isin(list(res.new_people))
+    new = res.new_people  # a set: one hash lookup per person (Index.isin of a list converts it to Arrow first)
+    out["is_new"] = np.fromiter((p in new for p in pids.tolist()), bool, len(pids))
     return out.reset_index(drop=True)
 
 
@@ -224,11 +206,14 @@ def dedupe_merge(ctx: RunContext, paths: list[str | None]) -> str | None:
     with ctx.timed("dedupe", "merge"):
         batch, existing, model, _ = read_plan(folder)
         p = prepare(batch, existing)
+        del batch, existing  # p holds the same rows (in lineage order): one copy of a 1M-row batch, not two
         res = resolve_from_partitions(p, ctx.cfg.dedupe, model, [ctx.file(x) for x in paths if x])
+        batch, existing = p.batch, p.existing
+        del p  # the matching features and the candidate rows: gone before the writes
         return _outputs(ctx, batch, existing, res)
 
 
-def _inputs(ctx: RunContext):  # noqa: ANN202 - (frame, frame, Model | None) | None
+def _inputs(ctx: RunContext):
     """(validated rows, golden records sharing a key with them, saved model or None); None if no rows."""
     parts = sorted((ctx.folder / "validated").glob("*.parquet"))
     batch = pd.concat([read_frame(p) for p in parts], ignore_index=True) if parts else pd.DataFrame()
@@ -240,17 +225,22 @@ def _inputs(ctx: RunContext):  # noqa: ANN202 - (frame, frame, Model | None) | N
     return batch, existing, model
 
 
-def _outputs(ctx: RunContext, batch: pd.DataFrame, existing: pd.DataFrame, res) -> str:  # noqa: ANN001
+def _outputs(ctx: RunContext, batch: pd.DataFrame, existing: pd.DataFrame, res) -> str:
     """Store people and membership, the model, the review list, merged outcomes and resolved.parquet."""
     save_model(_model_file(ctx), res)
-    store_people(ctx.engine, ctx.run_id, res)
-    if not res.review.empty:  # possible matches: kept apart, listed for a human to decide
-        write_frame(res.review, ctx.folder / "dedupe_review.parquet")
-    merged = merged_outcomes(batch, res)
+    # People and membership are written on a second thread while this one builds the outcomes and the run
+    # files: the database's own work (SQLite's B-trees, PostgreSQL's COPY) runs without the GIL, so the two
+    # overlap. Both only read `res`; the outcomes go in after the people, as before.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dedupe-store") as pool:
+        stored = pool.submit(store_people, ctx.engine, ctx.run_id, res)
+        if not res.review.empty:  # possible matches: kept apart, listed for a human to decide
+            write_frame(res.review, ctx.folder / "dedupe_review.parquet")
+        merged = merged_outcomes(batch, res)
+        resolved = resolved_frame(batch, res)
+        out = ctx.folder / "resolved.parquet"
+        write_frame(resolved, out)
+        stored.result()
     ledger.record_outcomes(ctx.engine, ctx.run_id, merged)
-    resolved = resolved_frame(batch, res)
-    out = ctx.folder / "resolved.parquet"
-    write_frame(resolved, out)
     log.info("dedupe: %d rows -> %d people (%d new, %d existing people loaded as candidates), %d rows merged, "
              "%d possible matches for review", len(batch), len(resolved), len(res.new_people), len(existing),
              len(merged), len(res.review))

@@ -5,13 +5,20 @@ seconds, more than SQLite takes to store them. On SQLite the statement is compil
 the driver's executemany as tuples, each column passed through its type's bind processor (JSON, dates,
 booleans) exactly as SQLAlchemy would. PostgreSQL keeps SQLAlchemy's path: its batched "insertmanyvalues"
 is what makes psycopg2 fast there.
+
+`upsert_columns` goes one step further for the largest writes (the dedupe stage's people and membership):
+whole columns in, no row dicts at all; COPY on PostgreSQL.
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 
-from sqlalchemy import Connection
+import pyarrow as pa
+import pyarrow.compute as pc
+from sqlalchemy import Connection, Table, Text, bindparam
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.sql.dml import Insert
 
 
@@ -37,3 +44,70 @@ def write_many(conn: Connection, stmt: Insert, rows: Sequence[dict]) -> None:
             values = [proc(v) for v in values]  # None too: JSON stores it as 'null', as SQLAlchemy does
         columns.append(values)
     conn.exec_driver_sql(compiled.string, list(zip(*columns, strict=True)))
+
+
+def upsert_columns(conn: Connection, table: Table, columns: dict[str, Sequence], key: str,
+                   keep: tuple[str, ...] = (), json_text: tuple[str, ...] = ()) -> None:
+    """INSERT ... ON CONFLICT (key) DO UPDATE from whole columns (name -> values, all the same length).
+
+    The dedupe stage writes a million people and membership rows a run; a dict per row, and SQLAlchemy's
+    per-row parameter handling, cost more than the database itself. Here the rows never exist as dicts:
+    SQLite gets one executemany of tuples zipped from the columns, PostgreSQL one COPY of the columns into a
+    temporary table and one INSERT ... SELECT ... ON CONFLICT from it.
+
+    `keep`: columns an existing row keeps (not updated on conflict); columns not given are never touched.
+    `json_text`: JSON columns whose values arrive already encoded as text (stored as that text, NULL for None).
+    """
+    names = list(columns)
+    n = len(columns[names[0]]) if names else 0
+    if n == 0:
+        return
+    if any(len(columns[c]) != n for c in names):
+        raise ValueError(f"columns of different lengths for {table.name}: "
+                         + ", ".join(f"{c} {len(columns[c])}" for c in names))
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
+        _copy_upsert(conn, table, columns, names, key, keep)
+        return
+    if dialect != "sqlite":  # pragma: no cover - the warehouse is SQLite or PostgreSQL
+        raise NotImplementedError(f"no column upsert for {dialect}")
+    stmt = sqlite.insert(table)
+    stmt = stmt.values({c: bindparam(c, type_=Text if c in json_text else table.c[c].type) for c in names})
+    stmt = stmt.on_conflict_do_update(index_elements=[key],
+                                      set_={c: stmt.excluded[c] for c in names if c != key and c not in keep})
+    compiled = stmt.compile(dialect=conn.dialect, column_keys=names)
+    values = []
+    for name in compiled.positiontup or []:
+        col = columns[name]
+        proc = compiled.binds[name].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+        values.append(col if proc is None else [proc(v) for v in col])
+    conn.exec_driver_sql(compiled.string, list(zip(*values, strict=True)))
+
+
+def _copy_text(values: Sequence) -> pa.Array:
+    """One column in COPY's text format: \\N for NULL, backslash, tab, newline and CR escaped."""
+    arr = pa.array(values, from_pandas=True)
+    if pa.types.is_boolean(arr.type):
+        arr = pc.if_else(arr, "t", "f")
+    elif pa.types.is_floating(arr.type):  # repr: the shortest text that reads back as the same double
+        arr = pa.array([None if v is None else repr(float(v)) for v in arr.to_pylist()], pa.large_string())
+    arr = arr.cast(pa.large_string())
+    for char, escaped in (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r")):
+        arr = pc.replace_substring(arr, char, escaped)
+    return pc.fill_null(arr, "\\N")
+
+
+def _copy_upsert(conn: Connection, table: Table, columns: dict[str, Sequence], names: list[str], key: str,
+                 keep: tuple[str, ...]) -> None:
+    """PostgreSQL: COPY the columns into a temporary table shaped like `table`, then one upsert from it."""
+    tmp = f"_upsert_{table.name}"
+    cols = ", ".join(f'"{c}"' for c in names)
+    lines = pc.binary_join_element_wise(*[_copy_text(columns[c]) for c in names], pa.scalar("\t", pa.large_string()))
+    data = io.StringIO("\n".join(lines.to_pylist()) + "\n")
+    updates = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in names if c != key and c not in keep)
+    conn.exec_driver_sql(f'CREATE TEMPORARY TABLE "{tmp}" ON COMMIT DROP AS SELECT {cols} FROM "{table.name}" '
+                         "WITH NO DATA")
+    conn.connection.driver_connection.cursor().copy_expert(f'COPY "{tmp}" ({cols}) FROM STDIN', data)
+    conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({cols}) SELECT {cols} FROM "{tmp}" '
+                         f'ON CONFLICT ("{key}") DO ' + (f"UPDATE SET {updates}" if updates else "NOTHING"))
+    conn.exec_driver_sql(f'DROP TABLE "{tmp}"')
