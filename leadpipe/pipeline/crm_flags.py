@@ -10,6 +10,7 @@ ledger says we pushed it as them, or when it carries their email. Tests may repl
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Engine, select
@@ -26,28 +27,48 @@ def crm_flags_for(engine: Engine, person_ids: Iterable[str]) -> dict[str, CrmFla
     wanted = sorted({p for p in person_ids if p})
     if not wanted:
         return {}
-    latest = latest_crm_flags(engine)
-    if latest.empty:
+    index = FeedbackIndex.read(engine)
+    if index is None:
         return {}
     with engine.connect() as conn:
-        emails = {pid: (email or "").strip().lower() for chunk in in_chunks(wanted)
+        emails = {pid: email for chunk in in_chunks(wanted)
                   for pid, email in conn.execute(select(people.c.person_id, people.c.email)
                                                  .where(people.c.person_id.in_(chunk)))}
-    records = latest.astype(object).where(latest.notna(), None).to_dict("records")
-    by_pid: dict[str, list[dict]] = {}
-    by_email: dict[str, list[dict]] = {}
-    for r in records:
-        if r["person_id"]:
-            by_pid.setdefault(r["person_id"], []).append(r)
-        if r["email"]:
-            by_email.setdefault(str(r["email"]).strip().lower(), []).append(r)
     out: dict[str, CrmFlags] = {}
     for pid in wanted:
-        mine = {(r["crm"], r["crm_id"]): r for r in by_pid.get(pid, []) + by_email.get(emails.get(pid, ""), [])}
-        flags = from_feedback(combine_crm_flags(mine.values(), [])) if mine else None
+        mine = index.records_of(pid, emails.get(pid))
+        flags = from_feedback(combine_crm_flags(mine, [])) if mine else None
         if flags is not None:
             out[pid] = flags
     return out
+
+
+@dataclass(frozen=True)
+class FeedbackIndex:
+    """The CRM records (rows of `latest_crm_flags`) by our person id (push ledger) and by email (any case)."""
+
+    by_person: dict[str, list[dict]]
+    by_email: dict[str, list[dict]]
+
+    @classmethod
+    def read(cls, engine: Engine) -> FeedbackIndex | None:
+        """None when no CRM reported anything."""
+        latest = latest_crm_flags(engine)
+        if latest.empty:
+            return None
+        index = cls({}, {})
+        for r in latest.astype(object).where(latest.notna(), None).to_dict("records"):
+            if r["person_id"]:
+                index.by_person.setdefault(r["person_id"], []).append(r)
+            if r["email"]:
+                index.by_email.setdefault(str(r["email"]).strip().lower(), []).append(r)
+        return index
+
+    def records_of(self, person_id: str, email: object) -> list[dict]:
+        """The person's CRM records, each once: pushed as them, or carrying their email."""
+        key = str(email).strip().lower() if email else ""
+        mine = {(r["crm"], r["crm_id"]): r for r in self.by_person.get(person_id, []) + self.by_email.get(key, [])}
+        return list(mine.values())
 
 
 def from_feedback(combined: dict | None) -> CrmFlags | None:

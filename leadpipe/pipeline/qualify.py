@@ -43,7 +43,7 @@ from leadpipe.core.schema import CHANNEL_FIELDS
 from leadpipe.pipeline import crm_flags, requalify
 from leadpipe.pipeline.channel_decisions import channels_frame
 from leadpipe.pipeline.context import RunContext
-from leadpipe.pipeline.crm_feedback import latest_crm_flags, people_with_new_feedback
+from leadpipe.pipeline.crm_feedback import people_with_new_feedback
 from leadpipe.pipeline.decisions import Context, decide_frame, stored_json
 from leadpipe.pipeline.forget import forget_people
 from leadpipe.pipeline.settings import Config
@@ -138,22 +138,14 @@ def qualify(ctx: RunContext, path: str | None) -> str | None:
 def crm_flags_of(engine: Engine, df: pd.DataFrame, customer_stages: list[str]) -> list[dict | None] | None:
     """Per person (df's order), what the CRMs reported back about them: the CRM records pushed as them (push
     ledger) or carrying their email (leadpipe.pipeline.crm_feedback). None when no CRM reported anything."""
-    flags = latest_crm_flags(engine)
-    if flags.empty:
+    index = crm_flags.FeedbackIndex.read(engine)
+    if index is None:
         return None
-    rows = flags.astype(object).where(flags.notna(), None).to_dict("records")
-    by_pid: dict[str, list[dict]] = {}
-    by_email: dict[str, list[dict]] = {}
-    for r in rows:
-        if r["person_id"]:
-            by_pid.setdefault(r["person_id"], []).append(r)
-        if r["email"]:
-            by_email.setdefault(r["email"], []).append(r)
-    emails = df["email"].astype(object).where(df["email"].notna(), "") if "email" in df.columns else [""] * len(df)
+    emails = df["email"].tolist() if "email" in df.columns else [None] * len(df)
     out: list[dict | None] = []
     for pid, email in zip(df["person_id"].tolist(), emails, strict=True):
-        mine = {(r["crm"], r["crm_id"]): r for r in by_pid.get(pid, []) + by_email.get(str(email).lower(), [])}
-        out.append(combine_crm_flags(mine.values(), customer_stages) if mine else None)
+        mine = index.records_of(pid, email if isinstance(email, str) else None)
+        out.append(combine_crm_flags(mine, customer_stages) if mine else None)
     return out
 
 
