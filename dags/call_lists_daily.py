@@ -6,7 +6,7 @@ phone is callable today (valid number, no DNC registration, a DNC check younger 
 `suppression.dnc_max_age_days`, no do-not-call flag from the CRM), nobody who was on a list within
 `call_lists.cooldown_days`, at most the owner's quota (`call_lists:` per owner, per team or the default).
 People inside their local calling window (`channels.calling_window`, in the time zone of their number) come
-first, then by score. Open the run, then its **Reports** tab, for quota use per owner, who was left out and why,
+first, then by how soon their window opens, then by score. Open the run, then its **Reports** tab, for quota use per owner, who was left out and why,
 and the lists as CSV and Excel. Where the CRM keeps named lists, each owner also finds "Call list <owner>" there.
 
 **Rebuild.** Trigger the DAG by hand with *Rebuild today's lists* ticked to replace the lists of the day (for

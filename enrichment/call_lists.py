@@ -1,8 +1,8 @@
 """Daily call lists: which callable prospects each owner calls today, up to the owner's quota.
 
 Cold-calling teams work from a list a day. The order inside one owner's list puts the people who are inside
-their local calling window right now first (they can be called at once), then the rest whose window opens
-later or whose time zone is not known; within each group the higher score first, then the person id so the
+their local calling window right now first (they can be called at once), then the rest by how soon their
+window opens, those whose time zone is not known last; within each group the higher score first, then the person id so the
 order is stable. Nobody goes on a list who is not callable today (leadpipe.pipeline.call_lists asks
 enrichment.channels again with today's date and the CRM flags) or who was on a list within the cool-down.
 
@@ -64,12 +64,16 @@ class Candidate:
     owner: str
     score: int
     in_window: bool | None  # inside the local calling window now; None: time zone not known
+    opens_in: int | None = None  # minutes until the local calling window opens (0 inside it); None: not known
     details: dict = field(default_factory=dict, compare=False)  # what the export shows (name, phone, zone, ...)
 
 
-def order_key(c: Candidate) -> tuple[int, int, str]:
-    """Inside the calling window first, then higher score, then person id (a stable order)."""
-    return (0 if c.in_window else 1, -c.score, c.person_id)
+def order_key(c: Candidate) -> tuple[int, float, int, str]:
+    """Inside the calling window first; then whose window opens soonest (a list built before the working day
+    gives the first hours to the people whose day starts first), unknown zones last; then higher score, then
+    person id (a stable order)."""
+    opens = 0.0 if c.in_window else (float(c.opens_in) if c.opens_in is not None else float("inf"))
+    return (0 if c.in_window else 1, opens, -c.score, c.person_id)
 
 
 def plan_call_lists(candidates: Iterable[Candidate], quotas: dict[str, int]) -> dict[str, list[Candidate]]:

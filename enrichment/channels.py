@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Literal
 from urllib.parse import unquote, urlsplit
@@ -301,6 +301,28 @@ def in_calling_window(zone: str | None, now: datetime, window: CallingWindow) ->
     except (ZoneInfoNotFoundError, ValueError):
         return None
     return WEEKDAYS[local.weekday()] in window.days and window.start <= local.time() < window.end
+
+
+def minutes_until_window(zone: str | None, now: datetime, window: CallingWindow) -> int | None:
+    """Minutes until the number's local calling window next opens (0 inside it); None when the zone is not
+    known. A list built before the working day orders by it, so the callers' first hours go to the people
+    whose day starts first."""
+    if not zone:
+        return None
+    try:
+        local = now.astimezone(ZoneInfo(zone))
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    if WEEKDAYS[local.weekday()] in window.days and window.start <= local.time() < window.end:
+        return 0
+    for days_ahead in range(8):
+        day = (local + timedelta(days=days_ahead)).date()
+        if WEEKDAYS[day.weekday()] not in window.days:
+            continue
+        opens = datetime.combine(day, window.start, tzinfo=local.tzinfo)
+        if opens > local:  # in UTC: the same zone's wall clocks would hide a DST change in between
+            return int((opens.astimezone(UTC) - now.astimezone(UTC)).total_seconds() // 60)
+    return None
 
 
 # ---- LinkedIn ------------------------------------------------------------------------------------------------

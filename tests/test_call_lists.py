@@ -81,15 +81,16 @@ def test_people_inside_their_calling_window_come_first_then_by_score(
           _person("berlin", JAMES, 70, BERLIN), _person("ny", JAMES, 60, NEW_YORK),
           _person("tollfree", JAMES, 99, TOLL_FREE))
     result = build_call_lists(cfg, "cl-order", NOW)
-    # inside the window (Berlin 16:00, New York 10:00) by score, then everyone else by score: the toll-free
-    # number (zone unknown) and Los Angeles / Tokyo (outside), although they score higher
-    assert _order(result, cfg, JAMES) == ["berlin", "ny", "tollfree", "la_top", "tokyo"]
+    # inside the window (Berlin 16:00, New York 10:00) by score, then the others by how soon their window
+    # opens (Los Angeles at 09:00 in 2 hours, Tokyo in 9 hours), the toll-free number (zone unknown) last,
+    # although they score higher
+    assert _order(result, cfg, JAMES) == ["berlin", "ny", "la_top", "tokyo", "tollfree"]
     assert _owner(result, JAMES)["in_window"] == 2
     with engine_for(warehouse_url).connect() as conn:
         stored = conn.execute(select(call_list_entries.c.person_id, call_list_entries.c.position,
                                      call_list_entries.c.in_window).order_by(call_list_entries.c.position)).all()
-    assert [(p, w) for p, _, w in stored] == [("berlin", True), ("ny", True), ("tollfree", None), ("la_top", False),
-                                              ("tokyo", False)]
+    assert [(p, w) for p, _, w in stored] == [("berlin", True), ("ny", True), ("la_top", False), ("tokyo", False),
+                                              ("tollfree", None)]
 
 
 def test_no_owner_gets_more_than_their_quota_and_the_report_shows_quota_use(

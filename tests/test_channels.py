@@ -22,6 +22,7 @@ from enrichment.channels import (
     CrmFlags,
     email_readiness,
     in_calling_window,
+    minutes_until_window,
     normalise_linkedin_url,
     phone_readiness,
     preferred_channel,
@@ -179,3 +180,18 @@ def test_vendor_and_form_headers_map_to_the_persons_linkedin_url_never_the_compa
     form = map_headers(["submitted_at", "full_name", "email", "company", "phone", "job_title", "country", "website",
                         "consent_email", "linkedin_url", "preferred_channel"], "web_form")
     assert (form.fields["linkedin_url"], form.fields["preferred_channel"]) == ("linkedin_url", "preferred_channel")
+
+
+def test_minutes_until_the_calling_window_opens_counts_weekends_and_daylight_saving() -> None:
+    window = CallingWindow()  # 09:00-17:00, Monday to Friday
+    monday_15_utc = datetime(2026, 12, 7, 15, 0, tzinfo=UTC)
+    assert minutes_until_window("America/New_York", monday_15_utc, window) == 0  # 10:00, inside
+    assert minutes_until_window("America/Los_Angeles", monday_15_utc, window) == 120  # 07:00
+    assert minutes_until_window("Asia/Tokyo", monday_15_utc, window) == 9 * 60  # Tuesday 00:00
+    friday_evening_berlin = datetime(2026, 12, 11, 17, 30, tzinfo=UTC)  # Friday 18:30 in Berlin
+    assert minutes_until_window("Europe/Berlin", friday_evening_berlin, window) == (2 * 24 + 14) * 60 + 30
+    # Saturday 28 March 2026 12:00 UTC in Berlin (13:00 CET); the clocks go forward on Sunday, so Monday
+    # 09:00 CEST is 07:00 UTC: 43 hours of real time, not 44
+    assert minutes_until_window("Europe/Berlin", datetime(2026, 3, 28, 12, 0, tzinfo=UTC), window) == 43 * 60
+    assert minutes_until_window(None, monday_15_utc, window) is None
+    assert minutes_until_window("Not/AZone", monday_15_utc, window) is None
