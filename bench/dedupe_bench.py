@@ -28,9 +28,17 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from dedupe_quality import FEBRL_SETS, pair_counts, prepare_febrl, prepare_no_email
+from dedupe_quality import (
+    FEBRL_SETS,
+    SPLINK_GENERATOR_PREDICT,
+    SPLINK_GENERATOR_THRESHOLDS,
+    pair_counts,
+    prepare_febrl,
+    prepare_no_email,
+    splink_generator_settings,
+    train_splink_generator,
+)
 from dedupe_quality import NO_EMAIL_SHARE as NO_EMAIL
-from dedupe_quality import THRESHOLDS as SWEEP
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "bench" / "data"
@@ -96,8 +104,7 @@ def run_ours(path: str) -> dict:
 
 
 def run_splink(path: str) -> dict:
-    import splink.comparison_library as cl
-    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+    from splink import DuckDBAPI, Linker
 
     sys.path.insert(0, str(ROOT))
     from enrichment.dedupe.features import JUNK
@@ -112,33 +119,9 @@ def run_splink(path: str) -> dict:
     t, c = time.perf_counter(), time.process_time()
     db = DuckDBAPI()
     sdf = db.register(df)
-    settings = SettingsCreator(
-        link_type="dedupe_only",
-        comparisons=[
-            cl.NameComparison("first_name"),
-            cl.NameComparison("last_name"),
-            cl.EmailComparison("email"),
-            cl.ExactMatch("phone"),
-            cl.JaroWinklerAtThresholds("company_key", [0.9]),
-            cl.ExactMatch("domain"),
-            cl.ExactMatch("city"),
-        ],
-        blocking_rules_to_generate_predictions=[
-            block_on("email"),
-            block_on("first_name", "last_name"),
-            block_on("last_name", "company_key"),
-            block_on("last_name", "domain"),
-            block_on("last_name", "postcode"),
-        ],
-        retain_intermediate_calculation_columns=False,
-    )
-    linker = Linker(sdf, settings, log_level=None)
-    linker.training.estimate_probability_two_random_records_match(
-        [block_on("email"), block_on("first_name", "last_name", "company_key")], recall=0.8)
-    linker.training.estimate_u_using_random_sampling(max_pairs=1e7, seed=1)  # Splink docs: 1e7+
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("last_name", "company_key"))
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("email"))
-    pred = linker.inference.predict(threshold_match_probability=0.5)
+    linker = Linker(sdf, splink_generator_settings(), log_level=None)
+    train_splink_generator(linker)
+    pred = linker.inference.predict(threshold_match_probability=SPLINK_GENERATOR_PREDICT)
     clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(pred, threshold_match_probability=0.95)
     cdf = clusters.as_pandas_dataframe()[["unique_id", "cluster_id"]]
     wall, cpu = time.perf_counter() - t, time.process_time() - c
@@ -149,7 +132,7 @@ def run_splink(path: str) -> dict:
     truth = pd.factorize(pd.read_parquet(path, columns=["person"])["person"])[0]
     best, labels, table = sweep(len(df), p["unique_id_l"].to_numpy(), p["unique_id_r"].to_numpy(),
                                 p["match_probability"].to_numpy(), truth,
-                                thresholds=tuple(t for t in SWEEP if t >= 0.5))
+                                thresholds=SPLINK_GENERATOR_THRESHOLDS)
     assert len(cdf) == len(df)
     return {"labels": labels.tolist(), "wall_s": wall, "cpu_s": cpu, "best_threshold": best, "sweep": table}
 
