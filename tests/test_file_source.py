@@ -189,7 +189,9 @@ def test_vendor_presets_map_to_the_canonical_schema(tmp_path: Path, preset: str)
         assert mapped["employees"] == "250"
     if preset in ("apollo", "zoominfo", "hubspot"):  # revenue, as a number or the vendor's range
         assert mapped["annual_revenue"] in ("42000000", "$25 mil. - $50 mil.")
-    extra = {"apollo": "Person Linkedin Url", "zoominfo": "ZoomInfo Contact ID", "hubspot": "Record ID"}
+    if preset == "apollo":  # the person's LinkedIn profile feeds the social channel (enrichment.channels)
+        assert m.fields["linkedin_url"] == "Person Linkedin Url"
+    extra = {"zoominfo": "ZoomInfo Contact ID", "hubspot": "Record ID"}
     if preset in extra:
         assert extra[preset] in m.unmapped  # unmapped columns stay in the raw payload only
 
