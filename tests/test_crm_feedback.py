@@ -366,3 +366,23 @@ def test_storing_pulls_in_any_batches_and_again_gives_the_same_flags(facts: list
         a = latest_crm_flags(engine_for(once)).sort_values(["crm", "crm_id"]).reset_index(drop=True)
         b = latest_crm_flags(split).sort_values(["crm", "crm_id"]).reset_index(drop=True)
         pd.testing.assert_frame_equal(a.drop(columns=["person_id"]), b.drop(columns=["person_id"]))
+
+
+def test_a_pipeline_push_to_hubspot_carries_each_channels_state_and_reason(
+        home: Path, hubspot: HubSpotEmulator) -> None:
+    """The kit shows the HubSpot sink can hold the channel fields; this shows the nightly push really sends them
+    (a push that built its records without them would leave the lp_ properties empty in the CRM)."""
+    cfg = load_config(_config(home, _hubspot_sink(hubspot)))
+    caller = CALLER[:5] + ("+1 212 555 0100",) + CALLER[6:]  # on the registry (registry.txt in _config)
+    _write_list(cfg.home / "inputs" / "fb" / "list_1.csv", [CONTROL, caller])
+    assert run_pipeline(cfg, "run-1")["outcomes"]["pushed"] == 2
+    held = {c["properties"]["email"]: c["properties"] for c in hubspot.objects["contacts"].values()}
+    control, registered = held[CONTROL[4]], held[CALLER[4]]
+    checked = (datetime.now(UTC).date() - timedelta(days=3)).isoformat()
+    assert str(control["lp_phone_callable"]).lower() == "true"
+    assert f"not on the DNC registry (checked {checked}, 3 days ago)" in control["lp_phone_reason"]
+    assert control["lp_phone_timezone"] == "America/Chicago"
+    assert str(control["lp_email_sendable"]).lower() == "true" and control["lp_email_reason"]
+    assert control["lp_preferred_channel"] == "email" and control["lp_preferred_channel_reason"]
+    assert str(registered["lp_phone_callable"]).lower() == "false"
+    assert registered["lp_phone_reason"] == f"on the national Do-Not-Call registry (checked {checked})"
