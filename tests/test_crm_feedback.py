@@ -54,7 +54,7 @@ def _write_list(path: Path, rows: list[tuple], shout: bool = False) -> None:
                         country, emp, "Software"])
 
 
-def _config(home: Path, sink: dict, feedback: dict | None = None) -> Path:
+def _config(home: Path, sink: dict, feedback: dict | None = None, call_lists: dict | None = None) -> Path:
     inputs = home / "inputs" / "fb"
     inputs.mkdir(parents=True)
     (inputs / "dnc.csv").write_text("email,list_reason\nnobody@example.org,unsubscribed\n", encoding="utf-8")
@@ -65,6 +65,8 @@ def _config(home: Path, sink: dict, feedback: dict | None = None) -> Path:
         data["sink"] = sink
         if feedback is not None:
             data["crm_feedback"] = feedback
+        if call_lists is not None:
+            data["call_lists"].update(call_lists)
 
     return write_config(home / "leadpipe.yaml", edit)
 
@@ -386,3 +388,27 @@ def test_a_pipeline_push_to_hubspot_carries_each_channels_state_and_reason(
     assert control["lp_preferred_channel"] == "email" and control["lp_preferred_channel_reason"]
     assert str(registered["lp_phone_callable"]).lower() == "false"
     assert registered["lp_phone_reason"] == f"on the national Do-Not-Call registry (checked {checked})"
+
+
+def test_a_salesforce_do_not_call_set_overnight_drops_the_lead_from_tomorrows_call_list(
+        home: Path, salesforce: SalesforceEmulator) -> None:
+    """End to end: pushed to Salesforce, on today's call list; a rep ticks DoNotCall on the Lead; the nightly run
+    pulls it back (SOQL against the emulator); tomorrow's list leaves the lead off and keeps the control."""
+    from leadpipe.pipeline.call_lists import build_call_lists
+    from leadpipe.pipeline.context import run_folder
+
+    cfg = load_config(_config(home, _salesforce_sink(), call_lists={"cooldown_days": 0}))
+    _write_list(cfg.home / "inputs" / "fb" / "list_1.csv", [CONTROL, CALLER])
+    assert run_pipeline(cfg, "run-1")["outcomes"]["pushed"] == 2
+
+    def on_list(run_id: str, when: datetime) -> set[str]:
+        build_call_lists(cfg, run_id, when)
+        with open(run_folder(cfg, run_id) / "call_lists" / "call_list.csv", encoding="utf-8") as fh:
+            return {r["email"] for r in csv.DictReader(fh)}
+
+    today = datetime.now(UTC)
+    assert on_list("cl-today", today) == {CONTROL[4], CALLER[4]}
+    salesforce.touch_lead(CALLER[4], (today - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%S.000+0000"),
+                          DoNotCall=True)
+    assert run_pipeline(cfg, "run-2")["crm_feedback"]["salesforce"]["set"]["do_not_call"] == 1
+    assert on_list("cl-tomorrow", today + timedelta(days=1)) == {CONTROL[4]}
