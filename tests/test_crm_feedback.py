@@ -412,3 +412,35 @@ def test_a_salesforce_do_not_call_set_overnight_drops_the_lead_from_tomorrows_ca
                           DoNotCall=True)
     assert run_pipeline(cfg, "run-2")["crm_feedback"]["salesforce"]["set"]["do_not_call"] == 1
     assert on_list("cl-tomorrow", today + timedelta(days=1)) == {CONTROL[4]}
+
+
+def test_a_rebuilt_list_leaves_out_whom_the_crm_feedback_suppressed(home: Path, hubspot: HubSpotEmulator) -> None:
+    """"Never pushed again" holds for the rebuild DAG too: a list rebuilt after the CRM reported an opt-out lists
+    the person as left out with the CRM's reason, and plans no write for them (the control is planned)."""
+    from leadpipe.pipeline.rebuild import Segment, plan_list
+
+    path = _config(home, _hubspot_sink(hubspot))
+
+    def offer_hubspot(data: dict) -> None:  # the rebuild form offers both targets
+        one_purchased_list(data, "fb", registry_age_days=3)
+        data["sink"] = _hubspot_sink(hubspot)
+        data.setdefault("airflow", {}).setdefault("rebuild", {})["crm_targets"] = ["local", "hubspot"]
+
+    cfg = load_config(write_config(path, offer_hubspot))
+    _write_list(cfg.home / "inputs" / "fb" / "list_1.csv", [CONTROL, LEAVER])
+    assert run_pipeline(cfg, "run-1")["outcomes"]["pushed"] == 2
+    hubspot.touch(LEAVER[4], datetime.now(UTC) - timedelta(minutes=1), hs_email_optout="true")
+    assert run_pipeline(cfg, "run-2")["crm_feedback"]["hubspot"]["set"]["email_opt_out"] == 1
+    engine = engine_for(cfg.warehouse_url)
+    leaver, control = _person(engine, LEAVER[4])["person_id"], _person(engine, CONTROL[4])["person_id"]
+
+    for target in ("local", "hubspot"):
+        folder = cfg.runs_dir / f"rebuild-{target}"
+        folder.mkdir(parents=True)
+        plan_list(cfg, folder, Segment(list_name="everyone", crm_target=target, include_already_pushed=True))
+        planned = {r["person_id"] for r in json.loads((folder / "plan_records.json").read_text())}
+        left_out = {p["person_id"]: p["reason"] for p in
+                    json.loads((folder / "plan_people.json").read_text())["suppressed"]}
+        assert control in planned, target
+        assert leaver not in planned, target
+        assert left_out.get(leaver, "").startswith("unsubscribed from all email in HubSpot"), (target, left_out)
