@@ -444,3 +444,30 @@ def test_a_rebuilt_list_leaves_out_whom_the_crm_feedback_suppressed(home: Path, 
         assert control in planned, target
         assert leaver not in planned, target
         assert left_out.get(leaver, "").startswith("unsubscribed from all email in HubSpot"), (target, left_out)
+
+
+def test_a_lead_status_pulled_from_hubspot_lowers_the_persons_score_on_the_next_run(
+        home: Path, hubspot: HubSpotEmulator) -> None:
+    """Scoring uses the CRM's lead status through the pipeline (the unit test above only shows the rule)."""
+    path = _config(home, _hubspot_sink(hubspot))
+
+    def mark_down(data: dict) -> None:
+        one_purchased_list(data, "fb", registry_age_days=3)
+        data["sink"] = _hubspot_sink(hubspot)
+        data["scoring"]["crm_lead_status_points"] = {"Unqualified": -25}
+
+    cfg = load_config(write_config(path, mark_down))
+    _write_list(cfg.home / "inputs" / "fb" / "list_1.csv", [CONTROL, CALLER])
+    run_pipeline(cfg, "run-1")
+    engine = engine_for(cfg.warehouse_url)
+
+    def scores() -> dict[str, int]:
+        with engine.connect() as conn:
+            return dict(conn.execute(select(people.c.email, people.c.score)).all())
+
+    before = scores()
+    hubspot.touch(CALLER[4], datetime.now(UTC) - timedelta(minutes=1), hs_lead_status="UNQUALIFIED")
+    assert run_pipeline(cfg, "run-2")["crm_feedback"]["hubspot"]["set"]["lead_status"] == 1
+    after = scores()
+    assert after[CALLER[4]] == before[CALLER[4]] - 25
+    assert after[CONTROL[4]] == before[CONTROL[4]]
