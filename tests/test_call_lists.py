@@ -38,6 +38,7 @@ ANNA, JAMES, EMILY = "anna.keller@example.com", "james.carter@example.com", "emi
 def _config(home: Path, monkeypatch: pytest.MonkeyPatch, url: str, **call_lists: object) -> object:
     def edit(data: dict) -> None:
         data["call_lists"].update(call_lists)
+        data["suppression"]["do_not_contact_files"] = []  # the lists read them; these homes have none
         data["routing"]["teams"] = {"dach": [ANNA], "na_east": [JAMES, EMILY], "uk_ie": ["oliver.hughes@example.com"],
                                     "na_west": ["maria.lopez@example.com"], "international": ["sofia.rossi@example.com"]}
 
@@ -277,6 +278,7 @@ def test_each_owners_list_is_a_named_list_in_hubspot_and_a_do_not_call_leaves_it
         def edit(data: dict) -> None:
             data["sink"] = {"type": "hubspot", "hubspot": {"host": emu.url, "concurrency": 1}}
             data["call_lists"].update({"cooldown_days": 0, "owner_quotas": {JAMES: 2}})
+            data["suppression"]["do_not_contact_files"] = []
 
         monkeypatch.setenv("LEADPIPE_WAREHOUSE_URL", url)
         cfg = load_config(write_config(home / "leadpipe.yaml", edit))
@@ -311,3 +313,26 @@ def test_each_owners_list_is_a_named_list_in_hubspot_and_a_do_not_call_leaves_it
                                                  "added": 1, "removed": 1, "not_in_crm": 0}
     finally:
         emu.stop()
+
+
+def test_a_phone_added_to_our_do_not_contact_file_since_the_last_run_is_not_on_the_list(
+        home: Path, monkeypatch: pytest.MonkeyPatch, warehouse_url: str) -> None:
+    """The morning's list reads the do-not-contact files as they are now: a number a caller asked us to stop
+    using yesterday afternoon (added to the file after the nightly run decided the person) is never called."""
+    dnc = home / "dnc.csv"
+    dnc.write_text("email,phone\nnobody@example.org,\n", encoding="utf-8")
+
+    def edit(data: dict) -> None:
+        data["call_lists"]["cooldown_days"] = 0
+        data["suppression"]["do_not_contact_files"] = [str(dnc)]
+        data["routing"]["teams"]["na_east"] = [JAMES]
+
+    monkeypatch.setenv("LEADPIPE_WAREHOUSE_URL", warehouse_url)
+    cfg = load_config(write_config(home / "leadpipe.yaml", edit))
+    migrate(warehouse_url)
+    _seed(warehouse_url, _person("asked", JAMES, 80, NEW_YORK), _person("control", JAMES, 60, "+12125550188"))
+    assert _order(build_call_lists(cfg, "cl-before", NOW), cfg, JAMES) == ["asked", "control"]
+    dnc.write_text("email,phone\nnobody@example.org,\n,+1 (212) 555-0177\n", encoding="utf-8")
+    later = build_call_lists(cfg, "cl-after", NOW + timedelta(days=1))
+    assert _order(later, cfg, JAMES) == ["control"]
+    assert later["left_out"] == {"suppressed": 1}

@@ -89,7 +89,7 @@ def test_a_dnc_extract_older_than_31_days_makes_every_covered_phone_not_callable
 def test_crm_flags_close_the_channels_they_name_with_source_and_date(home: Path,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     cfg = load_config(_home(home, registry_age_days=2))
-    def flags(engine, person_ids):  # noqa: ANN001, ANN202 - the CRM feedback's stand-in
+    def flags(engine, person_ids):
         ids = list(person_ids)
         with engine.connect() as conn:
             harriet = conn.execute(select(people.c.person_id).where(people.c.email == ROWS[0][4])).scalar_one()
@@ -127,3 +127,26 @@ def test_explain_shows_a_callable_phone_with_its_line_type(home: Path) -> None:
     assert "    phone:    callable: fixed line or mobile; not on the DNC registry" in out.output
     assert "(line type fixed_line_or_mobile)" in out.output
     assert "    linkedin: not ready: no LinkedIn profile URL" in out.output
+
+
+def test_a_web_forms_stated_channel_becomes_the_preferred_channel_when_it_is_ready(demo_home: Path) -> None:
+    """The form's "how shall we reach you" column reaches the channel decision through the pipeline: every form
+    lead asked for a phone call; those with a callable phone get phone (not the configured email-first rule)."""
+    forms = demo_home / "inputs" / "demo" / "web_forms.csv"
+    with forms.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    with forms.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=[*rows[0], "preferred_channel"])
+        w.writeheader()
+        w.writerows({**r, "preferred_channel": "Phone call"} for r in rows)
+    cfg = load_config()
+    run_pipeline(cfg, "run-1")
+    asked = {r["email"].strip().lower() for r in rows}
+    got = [p for p in _prospects(cfg).values() if p["email"].lower() in asked and p["lead_source"] == "web_forms"]
+    callable_ = [p for p in got if p["phone_callable"]]
+    assert callable_ and all((p["preferred_channel"], p["preferred_channel_reason"]) == (
+        "phone", "asked for phone in the form") for p in callable_)
+    for p in got:
+        if not p["phone_callable"] and p["email_sendable"]:
+            assert p["preferred_channel"] == "email"
+            assert "asked for phone in the form, but phone is not ready" in p["preferred_channel_reason"]

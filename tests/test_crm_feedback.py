@@ -54,7 +54,7 @@ def _write_list(path: Path, rows: list[tuple], shout: bool = False) -> None:
                         country, emp, "Software"])
 
 
-def _config(home: Path, sink: dict, feedback: dict | None = None) -> Path:
+def _config(home: Path, sink: dict, feedback: dict | None = None, call_lists: dict | None = None) -> Path:
     inputs = home / "inputs" / "fb"
     inputs.mkdir(parents=True)
     (inputs / "dnc.csv").write_text("email,list_reason\nnobody@example.org,unsubscribed\n", encoding="utf-8")
@@ -65,6 +65,8 @@ def _config(home: Path, sink: dict, feedback: dict | None = None) -> Path:
         data["sink"] = sink
         if feedback is not None:
             data["crm_feedback"] = feedback
+        if call_lists is not None:
+            data["call_lists"].update(call_lists)
 
     return write_config(home / "leadpipe.yaml", edit)
 
@@ -366,3 +368,106 @@ def test_storing_pulls_in_any_batches_and_again_gives_the_same_flags(facts: list
         a = latest_crm_flags(engine_for(once)).sort_values(["crm", "crm_id"]).reset_index(drop=True)
         b = latest_crm_flags(split).sort_values(["crm", "crm_id"]).reset_index(drop=True)
         pd.testing.assert_frame_equal(a.drop(columns=["person_id"]), b.drop(columns=["person_id"]))
+
+
+def test_a_pipeline_push_to_hubspot_carries_each_channels_state_and_reason(
+        home: Path, hubspot: HubSpotEmulator) -> None:
+    """The kit shows the HubSpot sink can hold the channel fields; this shows the nightly push really sends them
+    (a push that built its records without them would leave the lp_ properties empty in the CRM)."""
+    cfg = load_config(_config(home, _hubspot_sink(hubspot)))
+    caller = CALLER[:5] + ("+1 212 555 0100",) + CALLER[6:]  # on the registry (registry.txt in _config)
+    _write_list(cfg.home / "inputs" / "fb" / "list_1.csv", [CONTROL, caller])
+    assert run_pipeline(cfg, "run-1")["outcomes"]["pushed"] == 2
+    held = {c["properties"]["email"]: c["properties"] for c in hubspot.objects["contacts"].values()}
+    control, registered = held[CONTROL[4]], held[CALLER[4]]
+    checked = (datetime.now(UTC).date() - timedelta(days=3)).isoformat()
+    assert str(control["lp_phone_callable"]).lower() == "true"
+    assert f"not on the DNC registry (checked {checked}, 3 days ago)" in control["lp_phone_reason"]
+    assert control["lp_phone_timezone"] == "America/Chicago"
+    assert str(control["lp_email_sendable"]).lower() == "true" and control["lp_email_reason"]
+    assert control["lp_preferred_channel"] == "email" and control["lp_preferred_channel_reason"]
+    assert str(registered["lp_phone_callable"]).lower() == "false"
+    assert registered["lp_phone_reason"] == f"on the national Do-Not-Call registry (checked {checked})"
+
+
+def test_a_salesforce_do_not_call_set_overnight_drops_the_lead_from_tomorrows_call_list(
+        home: Path, salesforce: SalesforceEmulator) -> None:
+    """End to end: pushed to Salesforce, on today's call list; a rep ticks DoNotCall on the Lead; the nightly run
+    pulls it back (SOQL against the emulator); tomorrow's list leaves the lead off and keeps the control."""
+    from leadpipe.pipeline.call_lists import build_call_lists
+    from leadpipe.pipeline.context import run_folder
+
+    cfg = load_config(_config(home, _salesforce_sink(), call_lists={"cooldown_days": 0}))
+    _write_list(cfg.home / "inputs" / "fb" / "list_1.csv", [CONTROL, CALLER])
+    assert run_pipeline(cfg, "run-1")["outcomes"]["pushed"] == 2
+
+    def on_list(run_id: str, when: datetime) -> set[str]:
+        build_call_lists(cfg, run_id, when)
+        with open(run_folder(cfg, run_id) / "call_lists" / "call_list.csv", encoding="utf-8") as fh:
+            return {r["email"] for r in csv.DictReader(fh)}
+
+    today = datetime.now(UTC)
+    assert on_list("cl-today", today) == {CONTROL[4], CALLER[4]}
+    salesforce.touch_lead(CALLER[4], (today - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%S.000+0000"),
+                          DoNotCall=True)
+    assert run_pipeline(cfg, "run-2")["crm_feedback"]["salesforce"]["set"]["do_not_call"] == 1
+    assert on_list("cl-tomorrow", today + timedelta(days=1)) == {CONTROL[4]}
+
+
+def test_a_rebuilt_list_leaves_out_whom_the_crm_feedback_suppressed(home: Path, hubspot: HubSpotEmulator) -> None:
+    """"Never pushed again" holds for the rebuild DAG too: a list rebuilt after the CRM reported an opt-out lists
+    the person as left out with the CRM's reason, and plans no write for them (the control is planned)."""
+    from leadpipe.pipeline.rebuild import Segment, plan_list
+
+    path = _config(home, _hubspot_sink(hubspot))
+
+    def offer_hubspot(data: dict) -> None:  # the rebuild form offers both targets
+        one_purchased_list(data, "fb", registry_age_days=3)
+        data["sink"] = _hubspot_sink(hubspot)
+        data.setdefault("airflow", {}).setdefault("rebuild", {})["crm_targets"] = ["local", "hubspot"]
+
+    cfg = load_config(write_config(path, offer_hubspot))
+    _write_list(cfg.home / "inputs" / "fb" / "list_1.csv", [CONTROL, LEAVER])
+    assert run_pipeline(cfg, "run-1")["outcomes"]["pushed"] == 2
+    hubspot.touch(LEAVER[4], datetime.now(UTC) - timedelta(minutes=1), hs_email_optout="true")
+    assert run_pipeline(cfg, "run-2")["crm_feedback"]["hubspot"]["set"]["email_opt_out"] == 1
+    engine = engine_for(cfg.warehouse_url)
+    leaver, control = _person(engine, LEAVER[4])["person_id"], _person(engine, CONTROL[4])["person_id"]
+
+    for target in ("local", "hubspot"):
+        folder = cfg.runs_dir / f"rebuild-{target}"
+        folder.mkdir(parents=True)
+        plan_list(cfg, folder, Segment(list_name="everyone", crm_target=target, include_already_pushed=True))
+        planned = {r["person_id"] for r in json.loads((folder / "plan_records.json").read_text())}
+        left_out = {p["person_id"]: p["reason"] for p in
+                    json.loads((folder / "plan_people.json").read_text())["suppressed"]}
+        assert control in planned, target
+        assert leaver not in planned, target
+        assert left_out.get(leaver, "").startswith("unsubscribed from all email in HubSpot"), (target, left_out)
+
+
+def test_a_lead_status_pulled_from_hubspot_lowers_the_persons_score_on_the_next_run(
+        home: Path, hubspot: HubSpotEmulator) -> None:
+    """Scoring uses the CRM's lead status through the pipeline (the unit test above only shows the rule)."""
+    path = _config(home, _hubspot_sink(hubspot))
+
+    def mark_down(data: dict) -> None:
+        one_purchased_list(data, "fb", registry_age_days=3)
+        data["sink"] = _hubspot_sink(hubspot)
+        data["scoring"]["crm_lead_status_points"] = {"Unqualified": -25}
+
+    cfg = load_config(write_config(path, mark_down))
+    _write_list(cfg.home / "inputs" / "fb" / "list_1.csv", [CONTROL, CALLER])
+    run_pipeline(cfg, "run-1")
+    engine = engine_for(cfg.warehouse_url)
+
+    def scores() -> dict[str, int]:
+        with engine.connect() as conn:
+            return dict(conn.execute(select(people.c.email, people.c.score)).all())
+
+    before = scores()
+    hubspot.touch(CALLER[4], datetime.now(UTC) - timedelta(minutes=1), hs_lead_status="UNQUALIFIED")
+    assert run_pipeline(cfg, "run-2")["crm_feedback"]["hubspot"]["set"]["lead_status"] == 1
+    after = scores()
+    assert after[CALLER[4]] == before[CALLER[4]] - 25
+    assert after[CONTROL[4]] == before[CONTROL[4]]

@@ -384,3 +384,45 @@ def test_every_nightly_report_url_refuses_strangers(airflow_auth, client, home: 
         refused = _get(client, url, outsider)
         assert refused.status_code == 403 and "anna" not in refused.text, path
         assert _get(client, url, viewer).status_code == 200, path
+
+
+def test_a_call_lists_run_lists_its_reports_and_serves_the_lists_formula_safe(airflow_auth, home: Path,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Reports tab of a call_lists_daily run: the list of its files, the task tab opening the quota report,
+    the CSV and the Excel copy downloaded through the UI with a hostile company name left inert."""
+    from fastapi.testclient import TestClient
+    from openpyxl import load_workbook
+
+    from leadpipe.airflow_app.reports_app import create_app
+    from leadpipe.pipeline.call_lists import build_call_lists
+    from tests.test_call_lists import JAMES, NEW_YORK, NOW, _config, _person, _seed
+
+    dag = "call_lists_daily"
+    url = f"sqlite:///{home / 'warehouse.db'}"
+    cfg = _config(home, monkeypatch, url)
+    _seed(url, _person("evil", JAMES, 80, NEW_YORK, company=HOSTILE_COMPANY), _person("plain", JAMES, 60, NEW_YORK))
+    build_call_lists(cfg, RUN, NOW)
+    client = TestClient(create_app(run_exists=lambda d, r: (d, r) == (dag, RUN)))
+    admin = _token(airflow_auth, "admin", "admin")
+
+    index = _get(client, f"/dags/{dag}/runs/{RUN_URL}/", admin)
+    assert index.status_code == 200
+    for name in ("call_lists/report.html", "call_lists/call_list.csv", "call_lists/call_list.xlsx"):
+        assert f'href="{name}"' in index.text, name
+    tab = _get(client, f"/dags/{dag}/runs/{RUN_URL}/?task=build_call_lists", admin)
+    assert tab.status_code == 303 and tab.headers["location"] == "call_lists/report.html"
+    report = _get(client, f"/dags/{dag}/runs/{RUN_URL}/call_lists/report.html", admin)
+    assert report.status_code == 200 and "Quota use per owner" in report.text and JAMES in report.text
+
+    rows = list(csv.DictReader(io.StringIO(_get(client, f"/dags/{dag}/runs/{RUN_URL}/call_lists/call_list.csv",
+                                                     admin).text)))
+    assert [r["person_id"] for r in rows] == ["evil", "plain"] and rows[0]["company"] == "'" + HOSTILE_COMPANY
+    xlsx = _get(client, f"/dags/{dag}/runs/{RUN_URL}/call_lists/call_list.xlsx", admin)
+    assert xlsx.status_code == 200
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    header = [c.value for c in sheet[1]]
+    cell = sheet.cell(row=2, column=header.index("company") + 1)
+    assert cell.data_type == "s" and str(cell.value).endswith(HOSTILE_COMPANY)
+    # a stranger to the DAG gets nothing
+    outsider = _token(airflow_auth, "outsider", None)
+    assert _get(client, f"/dags/{dag}/runs/{RUN_URL}/call_lists/call_list.csv", outsider).status_code == 403

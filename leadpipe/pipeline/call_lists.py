@@ -29,6 +29,7 @@ from sqlalchemy import Engine, delete, insert, select
 
 from enrichment.call_lists import Candidate, plan_call_lists, quota_for
 from enrichment.channels import NO_FLAGS, in_calling_window, minutes_until_window, phone_readiness
+from enrichment.suppress import list_reason
 from leadpipe.core.redact import mask_text
 from leadpipe.core.spreadsheet import neutralise_row
 from leadpipe.pipeline import crm_flags
@@ -36,6 +37,7 @@ from leadpipe.pipeline.context import run_folder
 from leadpipe.pipeline.push import make_sink, sync_named_list
 from leadpipe.pipeline.report import write_call_list_report
 from leadpipe.pipeline.settings import Config
+from leadpipe.pipeline.suppression_files import load_lists
 from leadpipe.store import ledger
 from leadpipe.store.warehouse import call_list_entries, engine_for, in_chunks, migrate, people
 
@@ -126,6 +128,8 @@ def _candidates(cfg: Config, engine: Engine, today: date, now: datetime
                 call_list_entries.c.person_id.in_(chunk), call_list_entries.c.list_date >= since,
                 call_list_entries.c.list_date < today)).scalars())
     flags = crm_flags.crm_flags_for(engine, [r["person_id"] for r in rows])
+    # the do-not-contact files as they are this morning: a number added since the nightly run is not called
+    lists = load_lists([cfg.resolve(p) for p in cfg.suppression.do_not_contact_files])
     out: dict[str, Candidate] = {}
     left_out: Counter[str] = Counter()
     available: Counter[str] = Counter()
@@ -134,7 +138,7 @@ def _candidates(cfg: Config, engine: Engine, today: date, now: datetime
         ready = phone_readiness(rec.get("phone") or None, dnc_status=comp.get("dnc_status"),
                                 dnc_checked_at=comp.get("dnc_checked_at"), today=today,
                                 max_age_days=cfg.suppression.dnc_max_age_days, cfg=cfg.channels,
-                                suppressed=comp.get("suppressed"), flags=flags.get(r["person_id"], NO_FLAGS))
+                                suppressed=comp.get("suppressed") or list_reason(rec, lists), flags=flags.get(r["person_id"], NO_FLAGS))
         if not ready.callable:
             left_out[_reason_kind(ready.reason)] += 1
             continue

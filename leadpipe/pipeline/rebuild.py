@@ -18,9 +18,10 @@ from sqlalchemy import func, select
 from connectors.sinks.base import PlannedPush, Sink, plan_pushes
 from enrichment.normalise import normalise_email
 from enrichment.revenue import parse_revenue
-from enrichment.suppress import suppression_reason
+from enrichment.suppress import combine_crm_flags, crm_suppression_reason, suppression_reason
 from leadpipe.core.schema import PROSPECT_FIELDS
 from leadpipe.core.spreadsheet import neutralise_row
+from leadpipe.pipeline import crm_flags
 from leadpipe.pipeline.channel_decisions import stored_channel_fields
 from leadpipe.pipeline.dag_settings import crm_labels
 from leadpipe.pipeline.push import make_sink, record_confirmed, sink_settings_for, sync_named_list
@@ -89,6 +90,7 @@ def plan_list(cfg: Config, folder: Path, seg: Segment) -> dict:
     personas = [p for p in cfg.personas if p.name in seg.personas]
     allowed_tiers = set(TIER_ORDER[: TIER_ORDER.index(seg.tier) + 1]) if seg.tier in TIER_ORDER else None
     lists = load_lists([cfg.resolve(p) for p in cfg.suppression.do_not_contact_files])
+    feedback = crm_flags.FeedbackIndex.read(engine)  # what the CRMs reported since (opt-outs, customers)
     with engine.connect() as conn:
         rows = conn.execute(select(people.c.person_id, people.c.record, people.c.segments, people.c.score,
                                    people.c.tier, people.c.persona, people.c.department, people.c.owner,
@@ -125,7 +127,8 @@ def plan_list(cfg: Config, folder: Path, seg: Segment) -> dict:
         flags = {"email_role": email.role, "email_disposable": email.disposable, "from_form": False}
         why = suppression_reason(rec, flags, lists, role=cfg.suppression.suppress_role_addresses,
                                  disposable=cfg.suppression.suppress_disposable_addresses,
-                                 require_form_consent=False) or last_suppressed.get(row["person_id"])
+                                 require_form_consent=False) or _crm_reason(cfg, feedback, row["person_id"], rec)
+        why = why or last_suppressed.get(row["person_id"])
         if why:
             counts["suppressed"] += 1
             suppression_reasons[why] = suppression_reasons.get(why, 0) + 1
@@ -185,6 +188,13 @@ def _is_persona(rule, segs: dict) -> bool:
 def persona_of(rules: list, segs: dict) -> str | None:
     """The first configured persona a person fits (the config's order decides, as in the classifier)."""
     return next((p.name for p in rules if _is_persona(p, segs)), None)
+
+
+def _crm_reason(cfg: Config, feedback: crm_flags.FeedbackIndex | None, person_id: str, rec: dict) -> str | None:
+    """Why the CRM's feedback keeps this person off any list (opt-out, hard bounce, customer), as the nightly
+    suppression says it: a rebuilt list must not push again whom the CRM told us to leave alone."""
+    mine = feedback.records_of(person_id, rec.get("email")) if feedback is not None else []
+    return crm_suppression_reason(combine_crm_flags(mine, cfg.suppression.crm_customer_stages)) if mine else None
 
 
 def _suppressed_last_run(conn) -> dict[str, str]:
