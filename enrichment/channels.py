@@ -292,28 +292,34 @@ def phone_readiness(phone: str | None, *, dnc_status: str | None, dnc_checked_at
     return PhoneReadiness(True, f"{line.replace('_', ' ')}; {dnc}; {where}", line, zone)
 
 
-def in_calling_window(zone: str | None, now: datetime, window: CallingWindow) -> bool | None:
-    """Is it a calling day and time at the number's location? None when the zone is not known."""
+def _local(zone: str | None, now: datetime) -> datetime | None:
+    """`now` on the number's local clock; None when the zone is not known."""
     if not zone:
         return None
     try:
-        local = now.astimezone(ZoneInfo(zone))
+        return now.astimezone(ZoneInfo(zone))
     except (ZoneInfoNotFoundError, ValueError):
         return None
+
+
+def _inside(local: datetime, window: CallingWindow) -> bool:
     return WEEKDAYS[local.weekday()] in window.days and window.start <= local.time() < window.end
+
+
+def in_calling_window(zone: str | None, now: datetime, window: CallingWindow) -> bool | None:
+    """Is it a calling day and time at the number's location? None when the zone is not known."""
+    local = _local(zone, now)
+    return None if local is None else _inside(local, window)
 
 
 def minutes_until_window(zone: str | None, now: datetime, window: CallingWindow) -> int | None:
     """Minutes until the number's local calling window next opens (0 inside it); None when the zone is not
-    known. A list built before the working day orders by it, so the callers' first hours go to the people
-    whose day starts first."""
-    if not zone:
+    known (never otherwise: the window has at least one day). A list built before the working day orders by
+    it, so the callers' first hours go to the people whose day starts first."""
+    local = _local(zone, now)
+    if local is None:
         return None
-    try:
-        local = now.astimezone(ZoneInfo(zone))
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-    if WEEKDAYS[local.weekday()] in window.days and window.start <= local.time() < window.end:
+    if _inside(local, window):
         return 0
     for days_ahead in range(8):
         day = (local + timedelta(days=days_ahead)).date()

@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, delete, insert, select
 
 from enrichment.call_lists import Candidate, plan_call_lists, quota_for
-from enrichment.channels import NO_FLAGS, in_calling_window, minutes_until_window, phone_readiness
+from enrichment.channels import NO_FLAGS, minutes_until_window, phone_readiness
 from enrichment.suppress import list_reason
 from leadpipe.core.redact import mask_text
 from leadpipe.core.spreadsheet import neutralise_row
@@ -145,10 +145,10 @@ def _candidates(cfg: Config, engine: Engine, today: date, now: datetime
         if r["person_id"] in recent:
             left_out[f"on a call list in the last {cfg.call_lists.cooldown_days} days (cool-down)"] += 1
             continue
-        window = in_calling_window(ready.timezone, now, cfg.channels.calling_window)
+        opens_in = minutes_until_window(ready.timezone, now, cfg.channels.calling_window)
+        window = None if opens_in is None else opens_in == 0  # inside the window now; None: zone unknown
         local = now.astimezone(ZoneInfo(ready.timezone)).strftime("%a %H:%M") if ready.timezone else ""
         available[r["owner"]] += 1
-        opens_in = minutes_until_window(ready.timezone, now, cfg.channels.calling_window)
         out[r["person_id"]] = Candidate(r["person_id"], r["owner"], int(r["score"] or 0), window, opens_in, {
             "first_name": rec.get("first_name"), "last_name": rec.get("last_name"), "company": rec.get("company"),
             "job_title": rec.get("job_title"), "phone": rec.get("phone"), "phone_line_type": ready.line_type,
