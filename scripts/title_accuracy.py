@@ -4,7 +4,8 @@ business-function titles vs the others, a department confusion matrix, and every
 Usage: .venv/bin/python scripts/title_accuracy.py [path/to/set.csv] [--misses] [--json]
        .venv/bin/python scripts/title_accuracy.py tests/data/title_eval/onet_heldout_titles.csv   # frozen set
        .venv/bin/python scripts/title_accuracy.py tests/data/job_titles_holdout.csv               # regression
-A set with a `language` column is also reported per language, one with `business_function` (yes/no) per part.
+A set with a `language` column is also reported per language, one with `business_function` (yes/no) per part,
+one with `source` per source (O*NET reported vs alternate titles).
 """
 
 from __future__ import annotations
@@ -64,7 +65,8 @@ def accuracy(path: Path) -> dict:
         part["titles"] += 1
         part["department_right"] += g.department == r["department"]
     return {"titles": len(rows), **_part(rows, got), "misses": misses, "by_language": split("language"),
-            "by_business_function": split("business_function"), "by_department": by_department,
+            "by_business_function": split("business_function"), "by_source": split("source"),
+            "by_department": by_department,
             "confusion": {f"{a}->{b}": n for (a, b), n in sorted(confusion.items())}, "methods": dict(methods),
             "department_by": sources}
 
@@ -94,7 +96,8 @@ def main() -> None:
     print(f"{n} labelled titles in {args.path.name}")
     for field in FIELDS:
         print(f"{field:<11} accuracy {result[f'{field}_accuracy']:.1%} ({n - len(result['misses'][field])}/{n})")
-    for name, parts in (("business function", result["by_business_function"]), ("language", result["by_language"])):
+    for name, parts in (("business function", result["by_business_function"]), ("language", result["by_language"]),
+                        ("source", result["by_source"])):
         for value, part in parts.items():
             print(f"  {name} {value}: {part['titles']} titles, seniority {part['seniority_accuracy']:.1%}, "
                   f"department {part['department_accuracy']:.1%}")
