@@ -211,8 +211,12 @@ _DEPARTMENT_RULES: tuple[tuple[str, str, str], ...] = (
     # Machine and plant operators run production, whatever the plant makes ("... productos químicos").
     ("operations", (r"\boperador(a)? de (maquinas|plantas|instalaciones)\b|\boperateur de production\b"
                    r"|\bpilote de ligne\b|\b(maschinen|anlagen)fuhrer"), ""),
+    # A designer is product only when the title says what of the product ("UX Designer", "Product Designer"); a
+    # bare "designer" of roads, solar arrays or make-up is left to the O*NET lookup and model.
     ("product", (r"\bproduct\b|\bproduits?\b|\bproductos?\b|\bprodukt|\bux\b|\bui\b|\buser research"
-                r"|\bdesign(er)?\b"), ""),
+                r"|\b(user experience|user interface|interaction|digital|web|visual|service|experience|app|game"
+                r"|mobile|software|industrial) design(er)?\b|^design(er)?\b|\bdesign (lead|manager|director"
+                r"|team|ops|operations|researcher|strategist)\b|\bhead of design\b"), ""),
     ("engineering", (r"\bengineer|\bsoftware|\bdeveloper|\bdevelopment (engineer|lead|team)\b"
                     r"|\b(application|web|product|platform|systems?|game|mobile|front ?end|back ?end) development\b"
                     r"|\bdeveloppeur|\bdevops\b|\bsite reliability\b"
