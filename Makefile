@@ -99,7 +99,7 @@ bench-contacts: install
 	$(BIN)/python scripts/contact_accuracy.py --set extra
 
 # Re-train the title -> department model from the committed O*NET titles (enrichment/data/onet_titles.csv, which
-# leaves out the occupations of both evaluation draws in tests/data/title_eval/;
+# leaves out the occupations of all three evaluation draws in tests/data/title_eval/;
 # rebuild those first with `python scripts/build_title_data.py ONET_DIR`). Deterministic; needs the dev group.
 title-model: install
 	$(BIN)/python scripts/train_title_model.py

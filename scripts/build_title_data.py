@@ -1,14 +1,16 @@
 """Derive the title lookup data and the typo-repair dictionary from the O*NET 27.0 text files.
 
 Usage: .venv/bin/python scripts/build_title_data.py ONET_DIR      (then: make title-model)
-  ONET_DIR holds "Sample of Reported Titles.txt", "Occupation Data.txt" and "Task Statements.txt" of the
-  O*NET 27.0 database (CC BY 4.0, USDOL/ETA), e.g. from the public repository ripl-org/sockit-data,
-  public-data/onet_db_27_0_text/.
+  ONET_DIR holds "Alternate Titles.txt", "Sample of Reported Titles.txt", "Occupation Data.txt" and
+  "Task Statements.txt" of the O*NET 27.0 database (CC BY 4.0, USDOL/ETA), from the public repository
+  SrivardhiniK/career-path-recommender, data/ (commit 532545b4; `git show 532545b4:"data/Alternate Titles.txt"`).
+  enrichment/data/onet_sources.tsv names repository, commit, path and sha256 of each; another file is refused.
 
 Writes, deterministically (sorted, no timestamps):
-- enrichment/data/onet_titles.csv: title, soc_code, department, source for every reported title and occupation
-  title of the O*NET-SOC codes that are NOT held out (tests/data/title_eval/heldout_soc_codes.txt and fresh_soc_codes.txt),
-  minus every title of both evaluation sets. This is the lookup and the model's training data.
+- enrichment/data/onet_titles.csv: title, soc_code, department, source for every alternate, reported and
+  occupation title of the O*NET-SOC codes that are NOT held out (the code lists of the three evaluation draws in
+  tests/data/title_eval/), minus every title of the evaluation sets. This is the lookup and the model's training
+  data.
 - enrichment/data/title_words.txt: the words (5+ letters) of those codes' titles, descriptions and task
   statements: real words the typo repair must never rewrite ("layer" is no typo of "lawyer").
 """
@@ -16,6 +18,7 @@ Writes, deterministically (sorted, no timestamps):
 from __future__ import annotations
 
 import csv
+import hashlib
 import re
 import sys
 from pathlib import Path
@@ -32,7 +35,20 @@ DATA = REPO / "enrichment" / "data"
 _NAMES_A_FUNCTION = re.compile(r"\bchief (?!executive)\w+ officer\b|\bvice president\b")
 EVAL = REPO / "tests" / "data" / "title_eval"
 # Both evaluation draws (tests/data/title_eval/README.md): their codes and titles never reach the lookup or model.
-EVALUATION_SETS = (("heldout_soc_codes.txt", "onet_heldout_titles.csv"), ("fresh_soc_codes.txt", "onet_fresh_titles.csv"))
+EVALUATION_SETS = (("heldout_soc_codes.txt", "onet_heldout_titles.csv"), ("fresh_soc_codes.txt", "onet_fresh_titles.csv"),
+                   ("alternate_soc_codes.txt", "onet_alternate_titles.csv"))
+SOURCES = DATA / "onet_sources.tsv"
+
+
+def _check_sources(onet: Path) -> None:
+    """Stop with a clear message when a file is missing or is not the O*NET 27.0 file the manifest names."""
+    for line in SOURCES.read_text(encoding="utf-8").splitlines()[1:]:
+        _repo, _commit, name, sha = line.split("\t")
+        path = onet / Path(name).name
+        if not path.is_file():
+            sys.exit(f"{path} is missing (see {SOURCES.relative_to(REPO)})")
+        if hashlib.sha256(path.read_bytes()).hexdigest() != sha:
+            sys.exit(f"{path} is not the O*NET 27.0 file named in {SOURCES.relative_to(REPO)} (sha256 differs)")
 
 
 def _read(path: Path) -> list[dict]:
@@ -42,6 +58,7 @@ def _read(path: Path) -> list[dict]:
 
 def main() -> None:
     onet = Path(sys.argv[1])
+    _check_sources(onet)
     held_out, frozen = set(), set()
     for codes, titles in EVALUATION_SETS:
         held_out |= {line.split("\t")[0] for line in (EVAL / codes).read_text().splitlines()
@@ -58,13 +75,15 @@ def main() -> None:
             rows[(key, code)] = {"title": title, "soc_code": code, "department": department_for_soc(code),
                                  "source": source}
 
-    for r in _read(onet / "Sample of Reported Titles.txt"):
-        # Chief executives (11-1011) report "Chief Financial Officer", "Chief Nursing Officer": by the rubric a
-        # named function wins over executive, so only the company-head titles of that code are kept.
-        if r["O*NET-SOC Code"] == "11-1011.00" and _NAMES_A_FUNCTION.search(normalise_title(r["Reported Job Title"])):
-            continue
-        if r["O*NET-SOC Code"] not in held_out:
-            add(r["Reported Job Title"], r["O*NET-SOC Code"], "reported")
+    for file, column, source in (("Sample of Reported Titles.txt", "Reported Job Title", "reported"),
+                                 ("Alternate Titles.txt", "Alternate Title", "alternate")):
+        for r in _read(onet / file):
+            # Chief executives (11-1011) report "Chief Financial Officer", "Chief Nursing Officer": by the rubric a
+            # named function wins over executive, so only the company-head titles of that code are kept.
+            if r["O*NET-SOC Code"] == "11-1011.00" and _NAMES_A_FUNCTION.search(normalise_title(r[column])):
+                continue
+            if r["O*NET-SOC Code"] not in held_out:
+                add(r[column], r["O*NET-SOC Code"], source)
     for r in _read(onet / "Occupation Data.txt"):
         if r["O*NET-SOC Code"] not in held_out:
             add(r["Title"], r["O*NET-SOC Code"], "occupation")
