@@ -395,23 +395,25 @@ def _dictionary() -> frozenset[str]:
 def _repair_typos(text: str) -> str:
     """Replace unknown long words by their closest rule word (Damerau-Levenshtein similarity >= 0.8); short
     words, and real words (the dictionary), stay as they are."""
+    return " ".join(_repair_word(word) for word in text.split())
+
+
+@lru_cache(maxsize=65_536)
+def _repair_word(word: str) -> str:
+    """One word of `_repair_typos` (cached: titles share their words, and the fuzzy search is the dear part)."""
     from rapidfuzz import process  # imported here: config (and so every DAG file) imports this module
     from rapidfuzz.distance import DamerauLevenshtein
 
-    known = _dictionary()
-    out = []
-    for word in text.split():
-        if len(word) >= 5 and word not in known:
-            # Damerau-Levenshtein: a swapped pair of letters ("Mangaer", "Cheif") is one edit, as typed.
-            hit = process.extractOne(word, _VOCABULARY, scorer=DamerauLevenshtein.normalized_similarity,
-                                     score_cutoff=0.79)  # 0.8 less float error
-            # "internal" is not a typo of "intern", nor "control" of "controller": a word that contains the
-            # candidate, or starts it, is another word. Typos rarely change the first letter
-            # ("power" is no "owner").
-            if hit and hit[0] not in word and word not in hit[0] and hit[0][0] == word[0]:
-                word = hit[0]
-        out.append(word)
-    return " ".join(out)
+    if len(word) >= 5 and word not in _dictionary():
+        # Damerau-Levenshtein: a swapped pair of letters ("Mangaer", "Cheif") is one edit, as typed.
+        hit = process.extractOne(word, _VOCABULARY, scorer=DamerauLevenshtein.normalized_similarity,
+                                 score_cutoff=0.79)  # 0.8 less float error
+        # "internal" is not a typo of "intern", nor "control" of "controller": a word that contains the
+        # candidate, or starts it, is another word. Typos rarely change the first letter
+        # ("power" is no "owner").
+        if hit and hit[0] not in word and word not in hit[0] and hit[0][0] == word[0]:
+            return hit[0]
+    return word
 
 
 # Titles that join two roles ("Partner & Head of Legal", "VP and General Counsel", "Owner / Operator"): the
