@@ -133,8 +133,8 @@ _HAND_CHECKED = (
     (r"^chair car driver$", "individual", "a chair car is a vehicle (rubric word: chair)"),
     (r"^student ministries director$", "director", "directs the student ministry (rubric word: student)"),
     # alternate draw (seed 2207), read before any classifier ran on it
-    (r"^project controller$", "individual", "a project controller keeps a project's costs and schedule, a specialist"
-     " (rubric word: controller)"),
+    (r"^project controller$", "individual",
+     "a project controller keeps a project's costs and schedule, a specialist (rubric word: controller)"),
     (r"^(weed|linen) controller$", "individual", "controls weeds or linen stock, not a budget (rubric word: controller)"),
     (r"^student recruiter$", "individual", "recruits students (rubric word: student)"),
     (r"\bstudent special education teacher$", "individual", "teaches students (rubric word: student)"),
