@@ -76,6 +76,12 @@ EM_PAIRS = 400_000  # candidate pairs EM learns from; above this a deterministic
 # ways: 'Jon'/'John Smyth'); from there on its agreement weight halves per doubling of the names, and at twice
 # this many (a switchboard) agreeing on it says nothing about being one person.
 PERSONAL_LINE_NAMES = 2
+# Below this share of clearly different first names among pairs at one address under one surname, the file's
+# duplicates rewrite first names (a test or a corrupted list) rather than list households; measured on at least
+# HOUSEHOLD_PAIRS such pairs, else households are assumed (FEBRL1/2: 0.10 and 0.11; a household of two listed
+# twice each: 4 of 6 pairs).
+HOUSEHOLD_SHARE = 0.25
+HOUSEHOLD_PAIRS = 50
 TF_FIELDS = {FIRST: "fn", LAST: "ln", CITY: "city"}  # comparator -> feature whose exact agreement is tf-adjusted
 
 
@@ -87,6 +93,19 @@ class Model:
     tf: dict[str, dict[str, float]] = field(default_factory=dict)  # "first_name"/"last_name" -> value -> share
     trained: bool = False
     em_iterations: int = 0
+    # Among candidate pairs with one surname at one street address (house number too), the share whose first
+    # names are clearly different (1.0 = not measured: a household is assumed). See `households`.
+    first_name_change: float = 1.0
+
+    @property
+    def households(self) -> bool:
+        """Whether one surname at one address with another first name is another person (a household).
+
+        On a consumer list most such pairs are a spouse or a relative; a file whose duplicates rewrite the first
+        name (FEBRL changes it in about one duplicate in ten) shows it here: there, among the pairs at one
+        address under one surname, a different first name is the exception, not a second household member.
+        """
+        return self.first_name_change >= HOUSEHOLD_SHARE
 
     @classmethod
     def default(cls) -> Model:
@@ -103,7 +122,8 @@ class Model:
 
     def to_json(self) -> dict:
         return {"comparators": [c.name for c in COMPARATORS], "m": [x.tolist() for x in self.m],
-                "u": [x.tolist() for x in self.u], "prior": self.prior, "tf": self.tf, "trained": self.trained}
+                "u": [x.tolist() for x in self.u], "prior": self.prior, "tf": self.tf, "trained": self.trained,
+                "first_name_change": self.first_name_change}
 
     @classmethod
     def from_json(cls, data: dict) -> Model:
@@ -115,10 +135,12 @@ class Model:
             m, u = saved.get(c.name, (None, None))
             if m is not None and len(m) == len(c.levels) + 1 == len(u):
                 base.m[k], base.u[k] = m, u
-        return cls(base.m, base.u, float(data["prior"]), data.get("tf", {}), bool(data.get("trained", True)))
+        return cls(base.m, base.u, float(data["prior"]), data.get("tf", {}), bool(data.get("trained", True)),
+                   first_name_change=float(data.get("first_name_change", 1.0)))
 
     def as_dict(self) -> dict:
         return {"prior": self.prior, "trained": self.trained, "em_iterations": self.em_iterations,
+                "first_name_change": self.first_name_change,
                 "comparators": {c.name: {lvl: {"m": float(self.m[k][i + 1]), "u": float(self.u[k][i + 1])}
                                          for i, lvl in enumerate(c.levels)} for k, c in enumerate(COMPARATORS)}}
 
@@ -213,8 +235,18 @@ def train(f: Features, comparison: Comparison, seed: int = 0, max_iter: int = 40
     pairs = len(g) if total_pairs is None else total_pairs  # `comparison` may be a sample of the pairs
     model.prior = float(np.clip(lam * pairs / (n * (n - 1) / 2), 1e-12, 0.5))
     model.tf = {COMPARATORS[k].name: _shares(*f.code(name)) for k, name in TF_FIELDS.items()}
+    model.first_name_change = first_name_change(g)
     model.trained = True
     return model
+
+
+def first_name_change(gamma: np.ndarray) -> float:
+    """Share of clearly different first names among pairs with one surname, street and house number (1.0 when
+    fewer than HOUSEHOLD_PAIRS such pairs: not measured)."""
+    same_home = (gamma[:, LAST] == 1) & (gamma[:, STREET] == 1) & (gamma[:, HOUSE] == 1) & (gamma[:, FIRST] > 0)
+    if same_home.sum() < HOUSEHOLD_PAIRS:
+        return 1.0
+    return float((gamma[same_home, FIRST] == 5).mean())
 
 
 def refine_prior(model: Model, f: Features, left: np.ndarray, right: np.ndarray, comparison: Comparison,
@@ -369,7 +401,13 @@ def _score(model: Model, f: Features, left: np.ndarray, right: np.ndarray, cmp: 
     # such lists corrupt names (FEBRL's duplicates change a whole first name in about one pair in ten).
     address_list = no_company & (f.is_address_list | (g[:, STREET] > 0) | (g[:, HOUSE] > 0) | (g[:, LINE2] > 0)) \
         & ~cmp.emails_differ
-    name_veto = names_differ & ~address_list
+    # Except a household: the same surname at one address with first names that are neither one name, a
+    # nickname, a typo of each other nor an initial (Robert and Linda Johnson, 1423 Maple Avenue) is two
+    # people unless something personal (the email or its local part, their own phone) ties the rows; unless
+    # the file itself shows its duplicates rewriting first names (Model.households).
+    tied = (g[:, EMAIL] == 1) | (g[:, EMAIL] == 2) | personal_phone
+    household = model.households & address_list & (g[:, FIRST] == 5) & near(LAST, 3) & ~tied
+    name_veto = (names_differ & ~address_list) | household
     cannot = (cmp.emails_differ & ~names_agree) | (name_veto & (g[:, EMAIL] != 1))
     probability = 1.0 / (1.0 + np.exp2(-weight.astype(np.float64)))
     probability[cannot] = 0.0
