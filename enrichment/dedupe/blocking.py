@@ -38,6 +38,13 @@ def _sorted_names(f: Features) -> np.ndarray:
     return _cat(np.minimum(jf, jl), np.maximum(jf, jl))
 
 
+def _names_ordered(f: Features) -> tuple[np.ndarray, np.ndarray]:
+    """Per record, the alphabetically first and second of its two names (one shared vocabulary)."""
+    jf, jl = f.joint_codes("fn", "ln")
+    both = (jf >= 0) & (jl >= 0)
+    return np.where(both, np.minimum(jf, jl), -1), np.where(both, np.maximum(jf, jl), -1)
+
+
 def _personal_email(f: Features) -> np.ndarray:
     return np.where(f.email_role, -1, f.codes("email"))
 
@@ -55,6 +62,10 @@ PASSES: dict[str, Callable[[Features], np.ndarray]] = {
     "domain+last_name": lambda f: _cat(f.codes("domain"), f.codes("ln")),
     "domain+first_name": lambda f: _cat(f.codes("domain"), f.codes("fn_canon")),
     "names_sorted": _sorted_names,
+    # swapped names with a typo in one ('Nelson Holl' / 'Holly Nelson' at one company): the untyped name meets
+    # the other record's in one of the two keys (at 100k: 42 more true pairs for 141 more pairs)
+    "company+name_first_in_order": lambda f: _cat(f.codes("company"), _names_ordered(f)[0]),
+    "company+name_second_in_order": lambda f: _cat(f.codes("company"), _names_ordered(f)[1]),
     "name_prefixes+company_prefix": lambda f: _cat(f.prefix("fn_canon", 2), f.prefix("ln", 3),
                                                    f.prefix("company", 3)),
     "last_name+postcode": lambda f: _cat(f.codes("ln"), f.codes("postcode")),
@@ -135,7 +146,7 @@ def pairs_for_key(key: np.ndarray, max_block: int, need: np.ndarray | None = Non
     keep = np.nonzero(key >= 0)[0]
     if len(keep) < 2:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    order = keep[np.argsort(key[keep], kind="stable")]
+    order = keep[np.argsort(key[keep])]  # order inside a block is irrelevant: pairs come out as (min, max)
     sorted_codes = key[order]
     starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])
     sizes = np.diff(np.r_[starts, len(order)])
