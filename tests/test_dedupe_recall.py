@@ -97,3 +97,12 @@ def test_a_link_that_is_only_unproven_does_not_split_a_person(leads: pd.DataFram
                              {"first_name": "Antonio", "last_name": "Fernández", "country": "ES",
                               "email": "antonio.fernandez89@gmail.com"}])
     assert labels[0] == labels[1] == labels[2]
+
+
+def test_rows_without_a_name_sharing_one_number_are_not_one_person(leads: pd.DataFrame) -> None:
+    """Five rows with no name, the same company and the same number (a reception desk's, or form test entries):
+    a number that many rows carry with nobody's name on them is not a person's own line."""
+    labels = _labels(leads, [{"company": "Poirier Conseil SARL", "phone": "+33 1 23 45 67 89", "country": "FR",
+                              "job_title": title}
+                             for title in ("Comptable", "Acheteur", "Directeur commercial", "Assistante", "")])
+    assert len(set(labels)) == 5

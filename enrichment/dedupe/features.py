@@ -254,7 +254,8 @@ class Features:
 
     @cached_property
     def phone_names(self) -> np.ndarray:
-        """Per record, how many different names carry its phone number (1 when no other name does).
+        """Per record, how many different names carry its phone number (1 when no other name does; each row
+        without a name counts as one).
 
         A number many different people give is a company line (switchboard, reception), not a person's own:
         the phone comparison weighs it down by this count (fellegi_sunter). Names are compared as the unordered
@@ -265,10 +266,13 @@ class Features:
         a, b = np.minimum(jf, jl), np.maximum(jf, jl)
         named = (phone >= 0) & (b >= 0)
         out = np.ones(len(phone), np.int64)
-        if not named.any():
+        if not (phone >= 0).any():
             return out
         distinct = pd.DataFrame({"p": phone[named], "a": a[named], "b": b[named]}).drop_duplicates()
         per_phone = np.bincount(distinct["p"].to_numpy(), minlength=int(phone.max()) + 1)
+        # a row without a name could be anyone: each counts as one more name ('Test Test' rows sharing
+        # +33123456789 are thirty test entries, not one person)
+        per_phone += np.bincount(phone[(phone >= 0) & (b < 0)], minlength=int(phone.max()) + 1)
         has = phone >= 0
         out[has] = np.maximum(per_phone[phone[has]], 1)
         return out
