@@ -41,6 +41,7 @@ COMPARATORS: tuple[Comparator, ...] = (
     Comparator("state", ("exact", "different")),
 )
 NAMES = tuple(c.name for c in COMPARATORS)
+SWAP_CLOSE = 0.85  # crosswise, the other name at least this close (Jaro-Winkler): a typo in a swapped name
 FIRST, LAST, EMAIL, PHONE, COMPANY, DOMAIN, TITLE, CITY, POSTCODE = range(9)
 STREET, HOUSE, LINE2, STATE = 9, 10, 11, 12
 
@@ -109,9 +110,11 @@ def _compare(f: Features, left: np.ndarray, right: np.ndarray) -> Comparison:
     maybe = np.nonzero((fa >= 0) & (fb >= 0) & (la >= 0) & (lb >= 0) & (fn_s + ln_s <= 1.8))[0]
     x1[maybe] = _sim(fa[maybe], lb[maybe], fu, lu, same_vocab=False)
     x2[maybe] = _sim(la[maybe], fb[maybe], lu, fu, same_vocab=False)
-    swapped = (x1 + x2 > fn_s + ln_s + 0.2) & (x1 >= 0.92) & (x2 >= 0.92)
-    fn_sim = np.where(swapped, x2, fn_s)
-    ln_sim = np.where(swapped, x1, ln_s)
+    # swapped with a typo in one of them at most ('Benson Bobby' / 'Bibby Benson', 'Gunpf Siegward' / 'Siegward
+    # Gunof'): one name the same crosswise, the other close
+    swapped = (x1 + x2 > fn_s + ln_s + 0.2) & (np.minimum(x1, x2) >= SWAP_CLOSE) & (np.maximum(x1, x2) >= 0.92)
+    fn_sim = np.where(swapped, x1, fn_s)  # a's first name against b's last (its first, typed in the other field)
+    ln_sim = np.where(swapped, x2, ln_s)
     nick = ((f.fn_lo[left] & f.fn_lo[right]) | (f.fn_hi[left] & f.fn_hi[right])) != 0
     canon = f.codes("fn_canon")
     nick |= canon[left] == canon[right]

@@ -76,6 +76,16 @@ EM_PAIRS = 400_000  # candidate pairs EM learns from; above this a deterministic
 # ways: 'Jon'/'John Smyth'); from there on its agreement weight halves per doubling of the names, and at twice
 # this many (a switchboard) agreeing on it says nothing about being one person.
 PERSONAL_LINE_NAMES = 2
+# Below this share of clearly different first names among pairs at one address under one surname, the file's
+# duplicates rewrite first names (a test or a corrupted list) rather than list households; measured on at least
+# HOUSEHOLD_PAIRS such pairs, else households are assumed (FEBRL1/2: 0.10 and 0.11; a household of two listed
+# twice each: 4 of 6 pairs).
+PERSONAL_ADDRESSES = 2  # a person's work and private address share a local part; more are namesakes
+LOCAL_PART_BITS = 1.0  # bits off the same-local-part level per doubling of the addresses sharing it
+NAME_MADE_BITS = 1.0  # what a name-made local part adds once the names agree (at 1M: 593 of 2106 such links true)
+HOUSEHOLD_SHARE = 0.25
+RARE_SPELLING = 20  # a first-name spelling this many times rarer than a similar one is a typo of it
+HOUSEHOLD_PAIRS = 50
 TF_FIELDS = {FIRST: "fn", LAST: "ln", CITY: "city"}  # comparator -> feature whose exact agreement is tf-adjusted
 
 
@@ -87,6 +97,19 @@ class Model:
     tf: dict[str, dict[str, float]] = field(default_factory=dict)  # "first_name"/"last_name" -> value -> share
     trained: bool = False
     em_iterations: int = 0
+    # Among candidate pairs with one surname at one street address (house number too), the share whose first
+    # names are clearly different (1.0 = not measured: a household is assumed). See `households`.
+    first_name_change: float = 1.0
+
+    @property
+    def households(self) -> bool:
+        """Whether one surname at one address with another first name is another person (a household).
+
+        On a consumer list most such pairs are a spouse or a relative; a file whose duplicates rewrite the first
+        name (FEBRL changes it in about one duplicate in ten) shows it here: there, among the pairs at one
+        address under one surname, a different first name is the exception, not a second household member.
+        """
+        return self.first_name_change >= HOUSEHOLD_SHARE
 
     @classmethod
     def default(cls) -> Model:
@@ -103,7 +126,8 @@ class Model:
 
     def to_json(self) -> dict:
         return {"comparators": [c.name for c in COMPARATORS], "m": [x.tolist() for x in self.m],
-                "u": [x.tolist() for x in self.u], "prior": self.prior, "tf": self.tf, "trained": self.trained}
+                "u": [x.tolist() for x in self.u], "prior": self.prior, "tf": self.tf, "trained": self.trained,
+                "first_name_change": self.first_name_change}
 
     @classmethod
     def from_json(cls, data: dict) -> Model:
@@ -115,10 +139,12 @@ class Model:
             m, u = saved.get(c.name, (None, None))
             if m is not None and len(m) == len(c.levels) + 1 == len(u):
                 base.m[k], base.u[k] = m, u
-        return cls(base.m, base.u, float(data["prior"]), data.get("tf", {}), bool(data.get("trained", True)))
+        return cls(base.m, base.u, float(data["prior"]), data.get("tf", {}), bool(data.get("trained", True)),
+                   first_name_change=float(data.get("first_name_change", 1.0)))
 
     def as_dict(self) -> dict:
         return {"prior": self.prior, "trained": self.trained, "em_iterations": self.em_iterations,
+                "first_name_change": self.first_name_change,
                 "comparators": {c.name: {lvl: {"m": float(self.m[k][i + 1]), "u": float(self.u[k][i + 1])}
                                          for i, lvl in enumerate(c.levels)} for k, c in enumerate(COMPARATORS)}}
 
@@ -213,8 +239,18 @@ def train(f: Features, comparison: Comparison, seed: int = 0, max_iter: int = 40
     pairs = len(g) if total_pairs is None else total_pairs  # `comparison` may be a sample of the pairs
     model.prior = float(np.clip(lam * pairs / (n * (n - 1) / 2), 1e-12, 0.5))
     model.tf = {COMPARATORS[k].name: _shares(*f.code(name)) for k, name in TF_FIELDS.items()}
+    model.first_name_change = first_name_change(g)
     model.trained = True
     return model
+
+
+def first_name_change(gamma: np.ndarray) -> float:
+    """Share of clearly different first names among pairs with one surname, street and house number (1.0 when
+    fewer than HOUSEHOLD_PAIRS such pairs: not measured)."""
+    same_home = (gamma[:, LAST] == 1) & (gamma[:, STREET] == 1) & (gamma[:, HOUSE] == 1) & (gamma[:, FIRST] > 0)
+    if same_home.sum() < HOUSEHOLD_PAIRS:
+        return 1.0
+    return float((gamma[same_home, FIRST] == 5).mean())
 
 
 def refine_prior(model: Model, f: Features, left: np.ndarray, right: np.ndarray, comparison: Comparison,
@@ -228,9 +264,16 @@ def refine_prior(model: Model, f: Features, left: np.ndarray, right: np.ndarray,
     if not model.trained or len(left) == 0:
         return model
     n = len(f)
+    # Only the prior's own term of the weight changes between rounds: score once, then move that term.
+    s = score(model, f, left, right, comparison)
+    evidence = s.weight.astype(np.float64) - np.log2(model.prior / (1 - model.prior))
+    fixed = np.full(len(left), np.nan)  # pairs a rule decides (as `score` applies them), not the weight
+    fixed[s.cannot_link] = 0.0
+    fixed[comparison.gamma[:, EMAIL] == 1] = 1.0
+    fixed[s.unidentified] = 0.0
+    free = np.isnan(fixed)
     for _ in range(rounds):
-        s = score(model, f, left, right, comparison)
-        p = np.where(s.unidentified, 0.0, s.probability)
+        p = np.where(free, 1.0 / (1.0 + np.exp2(-(evidence + np.log2(model.prior / (1 - model.prior))))), fixed)
         expected = float(p.sum()) * total_pairs / len(left)
         model.prior = float(np.clip(expected / (n * (n - 1) / 2), 1e-12, 0.5))
     return model
@@ -282,6 +325,20 @@ class Scores:
     unidentified: np.ndarray  # bool: no company and nothing personal agrees: never merged on this link alone
 
 
+def _name_made(f: Features, rows: np.ndarray) -> np.ndarray:
+    """Per row, whether its email's local part is spelt from its own names (letters only, either order, or an
+    initial with the other name): the usual patterns of work and private addresses."""
+    def letters(name: str) -> pd.Series:
+        codes, uniques = f.code(name)
+        picked = codes[rows]
+        text = np.where(picked >= 0, uniques[np.maximum(picked, 0)] if len(uniques) else "", "")
+        return pd.Series(text, dtype=object).str.replace(r"[^a-z]", "", regex=True)
+
+    fn, ln, local = letters("fn"), letters("ln"), letters("email_local")
+    candidates = (fn + ln, ln + fn, fn.str[:1] + ln, ln + fn.str[:1], fn, ln)
+    return np.logical_or.reduce([((local == c) & (c.str.len() > 0)).to_numpy(bool) for c in candidates])
+
+
 def _tf_per_value(model: Model, f: Features, k: int, name: str, floor: float) -> np.ndarray:
     """The model's term frequency of each distinct value of a field (and `floor` for blank, last), built once
     per model and feature set: scoring runs several times per run (prior, clusters, partitions)."""
@@ -330,11 +387,33 @@ def _score(model: Model, f: Features, left: np.ndarray, right: np.ndarray, cmp: 
     if phone_exact.any():
         keep = np.clip(1.0 - np.log2(np.maximum(shared, 1) / PERSONAL_LINE_NAMES), 0.0, 1.0).astype(np.float32)
         bits[:, PHONE] = np.where(phone_exact & (bits[:, PHONE] > 0), bits[:, PHONE] * keep, bits[:, PHONE])
+    # The same local part at another domain (jane.doe@gmail vs jane.doe@acme) is one person's two addresses;
+    # a local part at many domains is many namesakes: one bit less per doubling of its addresses beyond two.
+    same_local = cmp.gamma[:, EMAIL] == 2
+    if same_local.any() and model.trained:
+        spread = np.maximum(f.local_addresses[left], f.local_addresses[right])
+        cut = LOCAL_PART_BITS * np.log2(np.maximum(spread, PERSONAL_ADDRESSES) / PERSONAL_ADDRESSES)
+        bits[:, EMAIL] -= np.where(same_local, np.minimum(cut, np.maximum(bits[:, EMAIL], 0)), 0).astype(np.float32)
+    # A local part made of the name ('emily.miller', 'millere', 'e.miller') agrees whenever the names do and
+    # both people chose the usual pattern: with the names already counted it adds next to nothing
+    # ('Emily Miller' at gmail and at an employer are namesakes as often as the name says).
+    made = np.nonzero(same_local & (cmp.gamma[:, FIRST] == 1) & (cmp.gamma[:, LAST] == 1))[0]
+    if len(made) and model.trained:
+        name_made = _name_made(f, left[made])
+        bits[made[name_made], EMAIL] = np.minimum(bits[made[name_made], EMAIL], NAME_MADE_BITS)
     weight = bits.sum(axis=1) + np.log2(model.prior / (1 - model.prior))
     # Two different email addresses belong to one person only when the names agree too (Anna vs Anne Meyer
     # at one company are colleagues); a weak name match cannot be outvoted by a shared company and phone.
-    names_agree = (cmp.gamma[:, FIRST] >= 1) & (cmp.gamma[:, FIRST] <= 3) & (cmp.gamma[:, LAST] >= 1) \
-        & (cmp.gamma[:, LAST] <= 3)
+    # A first name typed once in the whole file (or RARE_SPELLING times less often than the other) and similar
+    # to the other (Jaro-Winkler 0.80, not just an initial) is a typo of it ('Gufula'/'Gudula', 'Matc'/'Marc'),
+    # not a colleague's other name (Anna/Anne both recur); only a file big enough to count names says so.
+    first_typo = np.zeros(len(left), bool)
+    if model.trained:
+        ca, cb = f.fn_count[left], f.fn_count[right]
+        rare = (np.minimum(ca, cb) <= 1) | (np.minimum(ca, cb) * RARE_SPELLING <= np.maximum(ca, cb))
+        first_typo = (cmp.gamma[:, FIRST] == 4) & (cmp.score[:, FIRST] >= 0.80) & rare
+    names_agree = (((cmp.gamma[:, FIRST] >= 1) & (cmp.gamma[:, FIRST] <= 3)) | first_typo) \
+        & (cmp.gamma[:, LAST] >= 1) & (cmp.gamma[:, LAST] <= 3)
     # First or last name clearly different: two people, whatever company, domain or switchboard they share.
     names_differ = (cmp.gamma[:, FIRST] == 5) | (cmp.gamma[:, LAST] == 4)
     # Namesakes: when neither record names a company (missing, or a placeholder such as '#N/A' or 'Self-employed',
@@ -369,7 +448,13 @@ def _score(model: Model, f: Features, left: np.ndarray, right: np.ndarray, cmp: 
     # such lists corrupt names (FEBRL's duplicates change a whole first name in about one pair in ten).
     address_list = no_company & (f.is_address_list | (g[:, STREET] > 0) | (g[:, HOUSE] > 0) | (g[:, LINE2] > 0)) \
         & ~cmp.emails_differ
-    name_veto = names_differ & ~address_list
+    # Except a household: the same surname at one address with first names that are neither one name, a
+    # nickname, a typo of each other nor an initial (Robert and Linda Johnson, 1423 Maple Avenue) is two
+    # people unless something personal (the email or its local part, their own phone) ties the rows; unless
+    # the file itself shows its duplicates rewriting first names (Model.households).
+    tied = (g[:, EMAIL] == 1) | (g[:, EMAIL] == 2) | personal_phone
+    household = model.households & address_list & (g[:, FIRST] == 5) & near(LAST, 3) & ~tied
+    name_veto = (names_differ & ~address_list) | household
     cannot = (cmp.emails_differ & ~names_agree) | (name_veto & (g[:, EMAIL] != 1))
     probability = 1.0 / (1.0 + np.exp2(-weight.astype(np.float64)))
     probability[cannot] = 0.0
