@@ -76,12 +76,11 @@ def _people_columns(g: pd.DataFrame, prov: pd.DataFrame, run_id: str) -> dict[st
 def _member_columns(m: pd.DataFrame, evidence, run_id: str) -> dict[str, list]:
     rids = m["raw_row_id"].astype(np.int64).tolist()
     score = m["match_score"].astype(float).to_numpy()
-    many = getattr(evidence, "many", None)  # the lazy evidence of enrichment.dedupe builds a chunk at once
-    evs = many(rids) if many is not None else [evidence.get(r) for r in rids]
+    texts = getattr(evidence, "json_texts", None)  # the lazy evidence of enrichment.dedupe: a chunk at once
+    evs = texts(rids) if texts is not None else value_texts([evidence.get(r) for r in rids], _ENCODER).to_pylist()
     return {"raw_row_id": rids, "person_id": m["person_id"].tolist(), "run_id": [run_id] * len(rids),
             "rule": m["rule"].tolist(),
-            "match_score": np.where(np.isnan(score), None, score.astype(object)).tolist(),
-            "evidence": value_texts(evs, _ENCODER).to_pylist()}  # one encode call for the chunk
+            "match_score": np.where(np.isnan(score), None, score.astype(object)).tolist(), "evidence": evs}
 
 
 def merged_outcomes(batch: pd.DataFrame, res) -> list[Outcome]:
