@@ -13,6 +13,12 @@ does too. `enrich` is left out: it is a no-op unless web enrichment is configure
 
     .venv/bin/python bench/pipeline_bench.py --leads 100000 --leads 1000000 --parallel 2
 
+The dedupe stage alone, as this bench times it (same forked tasks, same inputs), without minutes of ingest and
+normalisation per try: the first run with `--upstream-snapshot DIR` keeps the home as it is after validate,
+later runs start from a copy of it at dedupe; `--stop-after cluster_people` ends after the dedupe stage:
+
+    .venv/bin/python bench/pipeline_bench.py --leads 1000000 --upstream-snapshot /tmp/snap --stop-after cluster_people
+
 Writes bench/results/pipeline-<date>T<time>.json and prints it next to the latest earlier results file that
 has the same size, so a stage that got slower or fatter shows up as a ratio. Demo inputs are generated once
 per size and kept in --data-dir (generation time is reported, not counted).
