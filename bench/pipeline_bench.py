@@ -13,6 +13,12 @@ does too. `enrich` is left out: it is a no-op unless web enrichment is configure
 
     .venv/bin/python bench/pipeline_bench.py --leads 100000 --leads 1000000 --parallel 2
 
+The dedupe stage alone, as this bench times it (same forked tasks, same inputs), without minutes of ingest and
+normalisation per try: the first run with `--upstream-snapshot DIR` keeps the home as it is after validate,
+later runs start from a copy of it at dedupe; `--stop-after cluster_people` ends after the dedupe stage:
+
+    .venv/bin/python bench/pipeline_bench.py --leads 1000000 --upstream-snapshot /tmp/snap --stop-after cluster_people
+
 Writes bench/results/pipeline-<date>T<time>.json and prints it next to the latest earlier results file that
 has the same size, so a stage that got slower or fatter shows up as a ratio. Demo inputs are generated once
 per size and kept in --data-dir (generation time is reported, not counted).
@@ -257,26 +263,48 @@ def generate_inputs(data_dir: Path, leads: int) -> tuple[Path, float]:
     return folder, time.perf_counter() - start
 
 
+UPSTREAM = ("start", "ingest", "plan", "normalise", "validate")
+DEDUPE_STAGE = ("dedupe", "score_pairs", "cluster_people")  # the DAG's dedupe stage: plan, score, merge
+STAGES = (*UPSTREAM, "dedupe", "score_pairs", "cluster_people", "qualify", "validate_prospects", "push", "summarise")
+
+
 def bench_size(leads: int, inputs: Path, gen_seconds: float, warehouse_url: str | None, stage_timeout: float,
-               parallel: int = 2, progress=lambda run: None, fork: bool = True) -> dict:
-    """One run of `leads` leads from the generated `inputs` folder."""
+               parallel: int = 2, progress=lambda run: None, fork: bool = True, upstream: Path | None = None,
+               stop_after: str | None = None) -> dict:
+    """One run of `leads` leads from the generated `inputs` folder.
+
+    `upstream` (SQLite only): a folder keeping the home as it is after `validate` (warehouse file and run
+    folder). Empty: the run goes through validate as usual and saves the home there; already saved: the run
+    starts from a copy of it at `dedupe`, so the stages after validate are measured exactly as in a whole run
+    (same processes, same inputs) without paying minutes of ingest and normalisation each time.
+    `stop_after`: the last stage to run (e.g. cluster_people: the dedupe stage only).
+    """
     home = Path(tempfile.mkdtemp(prefix=f"leadpipe-bench-{leads}-"))
+    saved = upstream is not None and (upstream / ".complete").exists()
     try:
-        (home / "inputs").mkdir()
-        (home / "inputs" / "demo").symlink_to(inputs, target_is_directory=True)
+        if saved:
+            shutil.rmtree(home)
+            shutil.copytree(upstream / "home", home, symlinks=True)
+        else:
+            (home / "inputs").mkdir()
+            (home / "inputs" / "demo").symlink_to(inputs, target_is_directory=True)
         env = {**os.environ, "LEADPIPE_HOME": str(home), "PYTHONPATH": str(REPO)}
         env.pop("LEADPIPE_CONFIG", None)
         env.pop("LEADPIPE_WAREHOUSE_URL", None)
         if warehouse_url:
             env["LEADPIPE_WAREHOUSE_URL"] = warehouse_url
-        run_id = "bench_" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        run_id = (json.loads((upstream / "run.json").read_text())["run_id"] if saved
+                  else "bench_" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S"))
         pool = Pool(env, run_id, parallel, stage_timeout, fork)
         task_start = TASK_START["fork" if fork else "spawn"]
         stages: dict[str, dict] = {}
 
+        class Stopped(Exception):
+            """--stop-after: the last stage asked for has run."""
+
         def run(name: str, jobs: list[Job]) -> list[dict]:
             """One DAG stage: its mapped copies share the pool; the next stage waits for all of them."""
-            if not jobs:
+            if not jobs or (saved and name in UPSTREAM):
                 return []
             t = time.perf_counter()
             done = pool.run(jobs)
@@ -292,6 +320,10 @@ def bench_size(leads: int, inputs: Path, gen_seconds: float, warehouse_url: str 
                       "generate_seconds": round(gen_seconds, 1), "parallel": parallel, "stages": stages,
                       "wall_seconds_so_far": round(time.perf_counter() - t0, 2), "targets": TARGETS.get(leads, {}),
                       "meets_targets": False})
+            if name == "validate" and upstream is not None and not warehouse_url:
+                save_upstream(home, upstream, run_id, specs)
+            if name == stop_after:
+                raise Stopped
             return done
 
         def value(r: dict) -> str | None:
@@ -299,15 +331,18 @@ def bench_size(leads: int, inputs: Path, gen_seconds: float, warehouse_url: str 
 
         t0 = time.perf_counter()
         try:
-            [started] = run("start", [Job("start")])
-            sources = started["result"]
-            ingested = [value(r) for r in run("ingest", [Job("ingest", s) for s in sources])]
-            [plan] = run("plan", [Job("plan", arg=json.dumps(ingested))])
-            specs = plan["result"]
-            parts = [r["result"] for r in run("normalise", [Job("normalise", b["source"], json.dumps(b))
-                                                             for b in specs])]
-            by_source = {s: [p for b, p in zip(specs, parts, strict=True) if b["source"] == s] for s in sources}
-            run("validate", [Job("validate", s, json.dumps(by_source[s])) for s in sources if by_source[s]])
+            if saved:
+                specs = json.loads((upstream / "run.json").read_text())["batches"]
+            else:
+                [started] = run("start", [Job("start")])
+                sources = started["result"]
+                ingested = [value(r) for r in run("ingest", [Job("ingest", s) for s in sources])]
+                [plan] = run("plan", [Job("plan", arg=json.dumps(ingested))])
+                specs = plan["result"]
+                parts = [r["result"] for r in run("normalise", [Job("normalise", b["source"], json.dumps(b))
+                                                                 for b in specs])]
+                by_source = {s: [p for b, p in zip(specs, parts, strict=True) if b["source"] == s] for s in sources}
+                run("validate", [Job("validate", s, json.dumps(by_source[s])) for s in sources if by_source[s]])
             # dedupe as the DAG maps it: plan once, score each partition (in parallel), cluster once
             [planned] = run("dedupe", [Job("dedupe")])
             pairs = [value(r) for r in run("score_pairs", [Job("score_pairs", arg=str(p))
@@ -317,6 +352,11 @@ def bench_size(leads: int, inputs: Path, gen_seconds: float, warehouse_url: str 
             for stage in ("qualify", "validate_prospects", "push", "summarise"):
                 [r] = run(stage, [Job(stage, arg=path)])
                 path = value(r)
+        except Stopped:
+            return {"leads_target": leads, "incomplete": f"stopped after {stop_after} (--stop-after)",
+                    "from_upstream_snapshot": saved, "task_start": task_start, "parallel": parallel,
+                    "stages": stages, "load_avg_after": [round(x, 2) for x in os.getloadavg()],
+                    "targets": TARGETS.get(leads, {}), "meets_targets": False}
         except StageFailed as exc:
             return {"leads_target": leads, "failed": str(exc)[:2000], "generate_seconds": round(gen_seconds, 1),
                     "task_start": task_start,
@@ -357,6 +397,15 @@ def bench_size(leads: int, inputs: Path, gen_seconds: float, warehouse_url: str 
         shutil.rmtree(home, ignore_errors=True)
 
 
+def save_upstream(home: Path, upstream: Path, run_id: str, specs: list) -> None:
+    """The home after validate, for later runs started with the same --upstream-snapshot (see bench_size)."""
+    shutil.rmtree(upstream, ignore_errors=True)
+    upstream.mkdir(parents=True)
+    shutil.copytree(home, upstream / "home", symlinks=True)
+    (upstream / "run.json").write_text(json.dumps({"run_id": run_id, "batches": specs}))
+    (upstream / ".complete").touch()
+
+
 def machine() -> dict:
     cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
                 if ln.startswith("model name")), platform.processor())
@@ -383,23 +432,34 @@ def compare(current: dict, previous: dict[int, tuple[Path, dict]]) -> list[str]:
     lines = []
     for run in current["runs"]:
         path, old = previous.get(run["leads_target"], (None, None))
-        if "failed" in run or "incomplete" in run:
+        stopped = "(--stop-after)" in run.get("incomplete", "")
+        if "failed" in run or ("incomplete" in run and not stopped):
             lines.append(f"{run['leads_target']:>9,} leads: DID NOT FINISH: "
                          f"{(run.get('failed') or run.get('incomplete')).splitlines()[0]}")
             continue
         ok = "meets" if run["meets_targets"] else "MISSES"
         vs = ""
-        if old:
+        if stopped:
+            lines.append(f"{run['leads_target']:>9,} leads: {run['incomplete']}"
+                         + (", from the upstream snapshot" if run.get("from_upstream_snapshot") else "")
+                         + f"; load average after {run.get('load_avg_after')}")
+        elif old:
             kind = "cpu" if old.get("cpu_seconds") else "wall"
             vs = (f"; vs {path.name}: x{run['wall_seconds'] / old['wall_seconds']:.2f} wall"
                   + (f", x{run['cpu_seconds'] / old['cpu_seconds']:.2f} CPU" if kind == "cpu" else ""))
-        lines.append(f"{run['leads_target']:>9,} leads ({run['raw_rows']:,} rows, {run['warehouse']}, "
-                     f"--parallel {run.get('parallel', 1)}, {run.get('batches', '?')} batches, "
-                     f"{'forked tasks' if run.get('task_start', '').startswith('fork') else 'fresh interpreters'}): "
-                     f"{run['wall_seconds']:.1f} s wall, {run.get('cpu_seconds', float('nan')):.0f} s CPU, "
-                     f"peak {run['peak_rss_mib']:.0f} MiB summed over concurrent tasks "
-                     f"(<= {run.get('peak_rss_upper_mib', run['peak_rss_mib']):.0f}); {ok} targets "
-                     f"{run['targets']}{vs}")
+        if not stopped:
+            lines.append(f"{run['leads_target']:>9,} leads ({run['raw_rows']:,} rows, {run['warehouse']}, "
+                         f"--parallel {run.get('parallel', 1)}, {run.get('batches', '?')} batches, "
+                         f"{'forked tasks' if run.get('task_start', '').startswith('fork') else 'fresh interpreters'}): "
+                         f"{run['wall_seconds']:.1f} s wall, {run.get('cpu_seconds', float('nan')):.0f} s CPU, "
+                         f"peak {run['peak_rss_mib']:.0f} MiB summed over concurrent tasks "
+                         f"(<= {run.get('peak_rss_upper_mib', run['peak_rss_mib']):.0f}); {ok} targets "
+                         f"{run['targets']}{vs}")
+        dedupe = [run["stages"][n] for n in DEDUPE_STAGE if n in run["stages"]]
+        if len(dedupe) == len(DEDUPE_STAGE):
+            lines.append(f"    dedupe stage ({' + '.join(DEDUPE_STAGE)}): "
+                         f"{sum(d['wall_seconds'] for d in dedupe):.2f} s wall, "
+                         f"peak {max(d['peak_rss_mib'] for d in dedupe):.0f} MiB")
         for name, s in run["stages"].items():
             o = (old or {}).get("stages", {}).get(name)
             ratio = ""
@@ -428,6 +488,11 @@ def main() -> int:
     ap.add_argument("--stage-timeout", type=float, default=1800, help="stop a task after this many seconds")
     ap.add_argument("--spawn", action="store_true",
                     help="a fresh interpreter per task (default: a fork of a worker that preloaded the pipeline)")
+    ap.add_argument("--upstream-snapshot", type=Path, default=None,
+                    help="SQLite only: keep the home after validate in this folder (one size per folder), or, once "
+                         "kept, start there at dedupe (the stages after validate timed as in a whole run)")
+    ap.add_argument("--stop-after", choices=STAGES, default=None,
+                    help="last stage to run; cluster_people: the dedupe stage (dedupe, score_pairs, cluster_people)")
     ap.add_argument("--generate", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--stage", help=argparse.SUPPRESS)
     ap.add_argument("--run-id", help=argparse.SUPPRESS)
@@ -460,8 +525,10 @@ def main() -> int:
     if not a.spawn:
         import leadpipe.airflow_app.worker_preload  # noqa: F401 - the worker's preload, inherited by every forked task
     for leads in sizes:
+        snapshot = a.upstream_snapshot / f"leads-{leads}" if a.upstream_snapshot else None
         current["runs"].append(bench_size(leads, *prepared[leads], a.warehouse_url, a.stage_timeout, a.parallel,
-                                          progress=write, fork=not a.spawn))
+                                          progress=write, fork=not a.spawn, upstream=snapshot,
+                                          stop_after=a.stop_after))
         write()
     print(f"results: {out}" + ("" if prev else "  (no earlier results of these sizes)"))
     print("\n".join(compare(current, prev)))

@@ -104,3 +104,47 @@ def test_upsert_columns_refuses_columns_of_different_lengths(tmp_path) -> None:
     md.create_all(engine)
     with engine.begin() as conn, pytest.raises(ValueError, match="different lengths"):
         upsert_columns(conn, fast, {"id": [1, 2], "name": ["a"]}, "id")
+
+
+def test_bulk_load_rebuilds_the_indexes_of_a_table_it_fills_and_leaves_a_full_one_alone(tmp_path) -> None:
+    """A write at least as large as the table runs without its secondary indexes and gets them back, same
+    definitions, in the same transaction; a failed write leaves table and indexes as they were; a small write
+    into a full table keeps its indexes throughout."""
+    from sqlalchemy import Index, String
+
+    from leadpipe.store.bulk_write import bulk_load, upsert_columns
+
+    md = MetaData()
+    t = Table("folk", md, Column("pid", String(36), primary_key=True), Column("name", Text), Column("city", Text),
+              Index("ix_folk_name", "name"), Index("ix_folk_city_name", "city", "name"))
+    engine = engine_for(f"sqlite:///{tmp_path / 'w.db'}")
+    md.create_all(engine)
+
+    def indexes(conn) -> dict[str, str]:
+        return dict(conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+                                         "AND tbl_name = 'folk' AND sql IS NOT NULL").all())
+
+    def cols(lo: int, hi: int) -> dict[str, list]:
+        return {"pid": [f"p{i}" for i in range(lo, hi)], "name": [f"n{i % 7}" for i in range(lo, hi)],
+                "city": [f"c{i % 3}" for i in range(lo, hi)]}
+
+    with engine.connect() as conn:
+        before = indexes(conn)
+    assert set(before) == {"ix_folk_name", "ix_folk_city_name"}
+    with pytest.raises(RuntimeError, match="boom"), engine.begin() as conn, bulk_load(conn, {t: 100}):
+        upsert_columns(conn, t, cols(0, 100), "pid")
+        assert indexes(conn) == {}  # dropped inside the transaction
+        raise RuntimeError("boom")
+    with engine.connect() as conn:
+        assert indexes(conn) == before and conn.exec_driver_sql("SELECT count(*) FROM folk").scalar() == 0
+    with engine.begin() as conn, bulk_load(conn, {t: 100}):
+        upsert_columns(conn, t, cols(0, 100), "pid")
+        assert indexes(conn) == {}
+    with engine.begin() as conn, bulk_load(conn, {t: 10}):  # 10 rows into a table of 100: indexes kept
+        assert indexes(conn) == before
+        upsert_columns(conn, t, cols(95, 105), "pid")
+    with engine.connect() as conn:
+        assert indexes(conn) == before and conn.exec_driver_sql("SELECT count(*) FROM folk").scalar() == 105
+        plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql(
+            "EXPLAIN QUERY PLAN SELECT pid FROM folk WHERE city = 'c1' AND name = 'n1'").all())
+        assert "ix_folk_city_name" in plan and conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"

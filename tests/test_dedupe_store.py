@@ -84,3 +84,46 @@ def test_the_stage_stores_what_the_resolution_decided(warehouse_url: str, monkey
     with engine_for(warehouse_url).connect() as conn:
         created = dict(conn.execute(select(people.c.person_id, people.c.created_run_id)).all())
     assert {created[p] for p in known} == {"run_1"} and {created[p] for p in second.new_people} == {"run_2"}
+
+
+def test_evidence_texts_are_the_json_of_the_evidence_dicts() -> None:
+    """The stage stores LinkEvidence.json_texts, built a column at a time: byte for byte msgspec's JSON of the
+    dicts `many` builds, for rows matched to another row, to an existing person and with swapped names."""
+    import msgspec
+
+    first = resolve(_batch(1, 40), pd.DataFrame())
+    existing = pd.DataFrame([{"person_id": pid, "email": rec.get("email"), "first_name": rec.get("first_name"),
+                              "last_name": rec.get("last_name"), "company_key": rec.get("company_key"),
+                              "record": rec, "provenance": first.provenance[pid]} for pid, rec in first.golden.items()])
+    more = _batch(41, 20, shift=5)
+    swap = more.index[::3]  # every third row has first and last name the wrong way round
+    more.loc[swap, ["first_name", "last_name"]] = more.loc[swap, ["last_name", "first_name"]].to_numpy()
+    second = resolve(more, existing)
+    for res in (first, second):
+        rids = res.membership["raw_row_id"].tolist()
+        want = [None if ev is None else msgspec.json.encode(ev).decode() for ev in res.evidence.many(rids)]
+        assert res.evidence.json_texts(rids) == want
+        assert res.evidence.json_texts([]) == [] and res.evidence.json_texts([10**9]) == [None]
+    texts = [t for t in second.evidence.json_texts(second.membership["raw_row_id"].tolist()) if t]
+    assert any('"note":"first and last name swapped"' in t for t in texts)
+    assert any('"matched_with":{"person_id":' in t for t in texts)
+    assert any('"matched_with":{"raw_row_id":' in t for t in texts)
+
+
+def test_json_objects_are_what_msgspec_writes_for_the_rows() -> None:
+    """Records and provenance built a column at a time: each row's object as msgspec encodes the dict of its
+    values that are not None (fields in column order), text that needs escaping included; {} for no value."""
+    import msgspec
+
+    from leadpipe.store.json_columns import int_texts, json_objects, value_texts
+
+    enc = msgspec.json.Encoder()
+    cols = {"name": ["Zoë", None, 'say "hi"\n\ttab\\', "null", None],
+            "n": [1, None, 2.5, True, None], "when": [None, None, "2025-01-01", "", None]}
+    rows = [{k: v[i] for k, v in cols.items() if v[i] is not None} for i in range(5)]
+    got = json_objects([(k, value_texts(v, enc)) for k, v in cols.items()], 5)
+    assert got == [enc.encode(r).decode() for r in rows] and got[4] == "{}"
+    prov = {"a": np.array([1.0, np.nan, 30.0]), "b": np.array([np.nan, np.nan, 2.0**40])}
+    want = [{k: int(v[i]) for k, v in prov.items() if not np.isnan(v[i])} for i in range(3)]
+    assert json_objects([(k, int_texts(v)) for k, v in prov.items()], 3) == [enc.encode(r).decode() for r in want]
+    assert json_objects([], 0) == []

@@ -12,8 +12,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
+import msgspec
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from enrichment.dedupe import features
 from enrichment.dedupe.comparators import COMPARATORS
@@ -145,8 +148,13 @@ def fit_model(p: Prepared, cfg: DedupeConfig | None = None, model: Model | None 
 
 
 def resolve_from_partitions(p: Prepared, cfg: DedupeConfig, model: Model, paths: list) -> Resolution:
-    """`resolve`, from pairs scored partition by partition (partition.score_partition) on other workers."""
-    return _build(p.batch, p.existing, p.old_rows, merge_partitions(p.features, cfg, model, p.is_old, paths), cfg)
+    """`resolve`, from pairs scored partition by partition (partition.score_partition) on other workers.
+
+    Consumes `p.features`: once the pairs are clustered the matching features are dropped (`p.features` is
+    None afterwards), so the golden records are built without them in memory (at 1M rows, ~0.7 GB)."""
+    result = merge_partitions(p.features, cfg, model, p.is_old, paths)
+    p.features = None
+    return _build(p.batch, p.existing, p.old_rows, result, cfg)
 
 
 def _build(batch: pd.DataFrame, existing: pd.DataFrame, old_rows: pd.DataFrame, result: MatchResult,
@@ -204,7 +212,7 @@ def _build(batch: pd.DataFrame, existing: pd.DataFrame, old_rows: pd.DataFrame, 
     person_ids = pid.loc[touched].to_numpy()
     res.primary = dict(zip(person_ids.tolist(), rid[prim.loc[touched].to_numpy()].tolist(), strict=True))
     vals = values.reindex(touched)
-    res.golden_frame = vals.astype(object).where(vals.notna(), None).set_axis(pd.Index(person_ids, name="person_id"))
+    res.golden_frame = _objects(vals).set_axis(pd.Index(person_ids, name="person_id"))
     res.provenance_frame = prov.reindex(touched).astype(float).set_axis(pd.Index(person_ids, name="person_id"))
     res.new_people = set(pid[~known].tolist())
     evidence_from_consent_rows(res.golden_frame, res.provenance_frame, rows, _earlier_evidence(existing, old_rows))
@@ -224,6 +232,21 @@ def _build(batch: pd.DataFrame, existing: pd.DataFrame, old_rows: pd.DataFrame, 
                                 partner_ref[linked_idx], old_pids, n_old)
     res.review = _review_frame(result, rid, existing, n_old)
     return res
+
+
+def _objects(values: pd.DataFrame) -> pd.DataFrame:
+    """`values` as Python objects with None for no value (`astype(object).where(notna, None)`), text columns
+    through their distinct values: rows sharing a value share one str object (a country, a city, a first name
+    appears in thousands of golden records; at 1M rows one str per cell was about a gigabyte)."""
+    out = {}
+    for c in values.columns:
+        col = values[c]
+        if pd.api.types.is_string_dtype(col.dtype) and col.dtype != object:  # only str dtype: 1 == True in a hash
+            codes, uniques = pd.factorize(col, sort=False)
+            out[c] = np.append(np.asarray(uniques, dtype=object), None)[codes]  # code -1 (missing) -> None
+        else:
+            out[c] = col.astype(object).where(col.notna(), None).to_numpy()
+    return pd.DataFrame(out, index=values.index, columns=values.columns, dtype=object)
 
 
 class LinkEvidence(Mapping):
@@ -254,6 +277,53 @@ class LinkEvidence(Mapping):
             out[i] = ev
         return out
 
+    def json_texts(self, raw_row_ids: Sequence[int] | np.ndarray) -> list[str | None]:
+        """`many` as JSON texts, byte for byte what msgspec writes for each dict (None stays None), built a
+        column at a time: every distinct number and level name is encoded once (by msgspec, so the number
+        format is its own) and the texts are put together by Arrow. At 1M rows, building a dict per merged
+        row and encoding it was the largest part of storing membership. Kept equal to `many` by
+        tests/test_dedupe_store.py, which compares the stored texts with `many`'s dicts."""
+        pos = self._pos.get_indexer(np.asarray(raw_row_ids, dtype=np.int64))
+        found = np.nonzero(pos >= 0)[0]
+        out: list[str | None] = [None] * len(pos)
+        if not len(found):
+            return out
+        p = pos[found]
+        nodes = self._nodes[p]
+        ev = self._ev
+        e = ev.edge[nodes]
+        ok = e >= 0
+        ee = e[ok]
+        score = np.round(ev.cmp.score[ee].astype(float), 3)
+        bits = np.round(ev.s.bits[ee].astype(float), 2)
+        parts = [_const('{"weight":'), _numbers(np.round(ev.s.weight[ee].astype(float), 2)),
+                 _const(',"probability":'), _numbers(np.round(ev.s.probability[ee].astype(float), 4)),
+                 _const(',"comparators":{')]
+        swapped = ev.cmp.swapped[ee]
+        for k, c in enumerate(COMPARATORS):
+            levels = _JSON.encode_lines(["missing", *c.levels]).decode().split("\n")[:-1]
+            head = ("," if k else "") + _JSON.encode(c.name).decode() + ':{"level":'
+            parts += [_const(head), _take(levels, ev.cmp.gamma[ee, k]), _const(',"similarity":'),
+                      _numbers(score[:, k]), _const(',"bits":'), _numbers(bits[:, k])]
+            if c.name == "first_name" and swapped.any():
+                note = pa.array(np.where(swapped, ',"note":"first and last name swapped"}', "}").tolist(),
+                                pa.large_string())
+                parts.append(note)
+            else:
+                parts.append(_const("}"))
+        partner, ref = self._partner[p][ok], self._ref[p][ok]
+        old = partner < self._n_old
+        with_person = np.empty(len(partner), dtype=object)
+        if old.any():
+            pids = _JSON.encode_lines([str(x) for x in self._old_pids[partner[old]]]).decode().split("\n")[:-1]
+            with_person[old] = ['{"person_id":' + t + "}" for t in pids]
+        with_person[~old] = ['{"raw_row_id":' + str(r) + "}" for r in ref[~old].tolist()]
+        parts += [_const('},"matched_with":'), pa.array(with_person.tolist(), pa.large_string()), _const("}")]
+        texts = pc.binary_join_element_wise(*parts, _const("")).to_pylist()
+        for i, t in zip(found[ok].tolist(), texts, strict=True):
+            out[i] = t
+        return out
+
     def __getitem__(self, raw_row_id: int) -> dict:
         ev = self.many([raw_row_id])[0]
         if ev is None:
@@ -265,6 +335,24 @@ class LinkEvidence(Mapping):
 
     def __len__(self) -> int:
         return len(self._rids)
+
+
+_JSON = msgspec.json.Encoder()
+
+
+def _const(text: str) -> pa.Scalar:
+    return pa.scalar(text, pa.large_string())
+
+
+def _numbers(values: np.ndarray) -> pa.Array:
+    """Floats as msgspec writes them (NaN as null), each distinct value encoded once."""
+    uniq, inverse = np.unique(values, return_inverse=True)  # NaNs sort last (one entry per NaN; all null)
+    texts = _JSON.encode_lines([None if np.isnan(u) else u for u in uniq.tolist()]).decode().split("\n")[:-1]
+    return _take(texts, inverse)
+
+
+def _take(texts: list[str], index: np.ndarray) -> pa.Array:
+    return pa.array(texts, pa.large_string()).take(pa.array(np.asarray(index, dtype=np.int64)))
 
 
 def _earlier_evidence(existing: pd.DataFrame, old_rows: pd.DataFrame) -> dict[str, tuple[object, float]]:

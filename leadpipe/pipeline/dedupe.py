@@ -30,7 +30,8 @@ from leadpipe.core.schema import MAPPABLE_FIELDS
 from leadpipe.pipeline.context import RunContext
 from leadpipe.pipeline.dedupe_candidates import candidate_people, load_model, save_model
 from leadpipe.store import ledger
-from leadpipe.store.bulk_write import upsert_columns
+from leadpipe.store.bulk_write import bulk_load, upsert_columns
+from leadpipe.store.json_columns import int_texts, json_objects, value_texts
 from leadpipe.store.ledger import Outcome
 from leadpipe.store.run_files import read_frame, write_frame
 from leadpipe.store.warehouse import membership, people
@@ -41,19 +42,16 @@ WRITE_CHUNK = 20_000
 _ENCODER = msgspec.json.Encoder(enc_hook=lambda v: v.isoformat() if hasattr(v, "isoformat") else v.item())
 
 
-def _json(value: object) -> str | None:
-    return None if value is None else _ENCODER.encode(value).decode()
-
-
 def store_people(engine: Engine, run_id: str, res) -> None:
     """Golden records and row -> person membership of this run, upserted (existing people keep created_run_id).
 
     Written one chunk at a time as whole columns (leadpipe.store.bulk_write.upsert_columns): no dict per row,
-    JSON texts encoded by msgspec from structs in one call per chunk, evidence built only for the chunk being
-    written. At 1M rows the row dicts and JSON texts of the whole run at once were gigabytes.
+    JSON texts built a column at a time (leadpipe.store.json_columns), evidence built only for the chunk being
+    written. At 1M rows the row dicts and JSON texts of the whole run at once were gigabytes. A write as large
+    as the table (a first run) goes in with the secondary indexes rebuilt once at the end (bulk_write.bulk_load).
     """
     g, prov, m = res.golden_frame, res.provenance_frame, res.membership
-    with engine.begin() as conn:
+    with engine.begin() as conn, bulk_load(conn, {people: len(g), membership: len(m)}):
         for lo in range(0, len(g), WRITE_CHUNK):
             cols = _people_columns(g.iloc[lo : lo + WRITE_CHUNK], prov.iloc[lo : lo + WRITE_CHUNK], run_id)
             upsert_columns(conn, people, cols, "person_id", keep=("created_run_id",),
@@ -63,26 +61,12 @@ def store_people(engine: Engine, run_id: str, res) -> None:
             upsert_columns(conn, membership, cols, "raw_row_id", json_text=("evidence",))
 
 
-def _json_lines(structs: list) -> list[str]:
-    """Each struct as its own JSON text: one encode call for the chunk (JSON text never holds a raw newline)."""
-    return _ENCODER.encode_lines(structs).decode().split("\n")[:-1] if structs else []
-
-
-def _struct_type(name: str, fields: list[str]) -> type:
-    """A msgspec struct of `fields` that leaves out the fields holding None: encodes like {k: v if v is not None}."""
-    return msgspec.defstruct(name, [(f, object, None) for f in fields], omit_defaults=True)
-
-
 def _people_columns(g: pd.DataFrame, prov: pd.DataFrame, run_id: str) -> dict[str, list]:
     n = len(g)
     col = {c: (g[c].tolist() if c in g.columns else [None] * n) for c in
            ("email", "first_name", "last_name", "company", "company_key", "domain")}
-    record = _struct_type("Record", list(g.columns))
-    records = _json_lines([record(*r) for r in g.to_numpy(dtype=object).tolist()])
-    parr = prov.to_numpy(dtype=float)
-    pobj = np.where(np.isnan(parr), None, np.nan_to_num(parr).astype(np.int64).astype(object))
-    provenance = _struct_type("Provenance", list(prov.columns))
-    provs = _json_lines([provenance(*r) for r in pobj.tolist()])
+    records = json_objects([(c, value_texts(col[c] if c in col else g[c].tolist(), _ENCODER)) for c in g.columns], n)
+    provs = json_objects([(c, int_texts(prov[c].to_numpy(dtype=float))) for c in prov.columns], n)
     return {"person_id": g.index.tolist(), "email": [e or None for e in col["email"]],
             "first_name": col["first_name"], "last_name": col["last_name"], "company": col["company"],
             "company_key": col["company_key"], "domain": col["domain"], "record": records, "provenance": provs,
@@ -92,12 +76,11 @@ def _people_columns(g: pd.DataFrame, prov: pd.DataFrame, run_id: str) -> dict[st
 def _member_columns(m: pd.DataFrame, evidence, run_id: str) -> dict[str, list]:
     rids = m["raw_row_id"].astype(np.int64).tolist()
     score = m["match_score"].astype(float).to_numpy()
-    many = getattr(evidence, "many", None)  # the lazy evidence of enrichment.dedupe builds a chunk at once
-    evs = many(rids) if many is not None else [evidence.get(r) for r in rids]
+    texts = getattr(evidence, "json_texts", None)  # the lazy evidence of enrichment.dedupe: a chunk at once
+    evs = texts(rids) if texts is not None else value_texts([evidence.get(r) for r in rids], _ENCODER).to_pylist()
     return {"raw_row_id": rids, "person_id": m["person_id"].tolist(), "run_id": [run_id] * len(rids),
             "rule": m["rule"].tolist(),
-            "match_score": np.where(np.isnan(score), None, score.astype(object)).tolist(),
-            "evidence": [None if ev is None else _json(ev) for ev in evs]}
+            "match_score": np.where(np.isnan(score), None, score.astype(object)).tolist(), "evidence": evs}
 
 
 def merged_outcomes(batch: pd.DataFrame, res) -> list[Outcome]:
@@ -130,9 +113,10 @@ def resolved_frame(batch: pd.DataFrame, res) -> pd.DataFrame:
     out["lead_source"] = batch.set_index("raw_row_id")["source"].reindex(primary).to_numpy()
     forms = batch.loc[batch["source_kind"] == "form", "raw_row_id"].astype(np.int64)
     m = res.membership
-    via_form = m.loc[m["raw_row_id"].astype(np.int64).isin(forms), "person_id"].unique()
-    out["from_form"] = pd.Index(pids).isin(via_form)  # hash lookups: np.isin sorts object arrays
-    new = res.new_people  # a set: one hash lookup per person (Index.isin of a list converts it to Arrow first)
+    via_form = set(m.loc[m["raw_row_id"].astype(np.int64).isin(forms), "person_id"].tolist())
+    # sets: one hash lookup per person (np.isin sorts object arrays; Index.isin converts them to Arrow first)
+    out["from_form"] = np.fromiter((p in via_form for p in pids.tolist()), bool, len(pids))
+    new = res.new_people
     out["is_new"] = np.fromiter((p in new for p in pids.tolist()), bool, len(pids))
     return out.reset_index(drop=True)
 
