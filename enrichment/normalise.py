@@ -100,6 +100,8 @@ def _text(value: object) -> str:
     bidi overrides) go (leadpipe.core.controls.clean_text): they would reach the CRM and the operator's
     terminal; a tab or line break inside the value becomes a space.
     """
+    if type(value) is str:  # the common case first: the same steps as below, fewer calls
+        return (value if value.isprintable() else clean_text(value)).strip()
     if value is None or value is pd.NA:
         return ""
     if isinstance(value, float):
