@@ -64,6 +64,11 @@ class NormalisePool(DistinctRunner):
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        """End the worker processes now (their per-value caches with them); later work runs in this process.
+        A caller done normalising frees their memory before its next step instead of at the end of the block."""
         if self._pool is not None:
             self._pool.terminate()
             self._pool.join()

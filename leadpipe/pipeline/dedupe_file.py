@@ -236,13 +236,15 @@ def _readable_rows(mapped: pd.DataFrame, readable: np.ndarray) -> pd.DataFrame:
 
 
 def _match(mapped: Callable[[], pd.DataFrame], cfg: DedupeConfig | None, pool: NormalisePool | None,
-           seconds: dict[str, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
+           seconds: dict[str, float] | None = None, stop_pool: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """(labels, weights) of the mapped rows `mapped()` builds. Each table is let go as soon as the next one is
     built (mapped -> normalised -> features), so the peak holds two of them, not all three."""
     seconds = {} if seconds is None else seconds
     pool = pool or NormalisePool(1)
     with _timed(seconds, "normalise"):
         normalised = pool.normalise_frame(mapped())
+    if stop_pool:
+        pool.stop()  # the workers' memory (caches of every distinct value) is not held through matching
     with _timed(seconds, "match"):
         found = features.build(normalised)
         del normalised
@@ -286,7 +288,8 @@ def dedupe_file(in_path: Path, out_path: Path, options: ReadOptions | None = Non
         cluster_id = lead_file.source_rows.copy()
         weight = np.full(lead_file.rows, np.nan)
         if readable.any():
-            labels, w = _match(lambda: _readable_rows(lead_file.mapped(), readable), None, pool, seconds)
+            labels, w = _match(lambda: _readable_rows(lead_file.mapped(), readable), None, pool, seconds,
+                               stop_pool=True)
             cluster_id[readable] = _first_row(labels, lead_file.source_rows[readable])
             weight[readable] = w
     with _timed(seconds, "write"):
