@@ -181,6 +181,7 @@ class EmailResult:
 
 
 _MISSING_EMAIL = EmailResult("", "missing")
+_MISSING_EMAIL_PARTS = ("", "missing", "", False, False, False)
 
 
 def normalise_email(value: str | None) -> EmailResult:
@@ -198,6 +199,14 @@ def normalise_email(value: str | None) -> EmailResult:
 
 @functools.lru_cache(maxsize=_CACHE)
 def _normalise_email_text(text: str) -> EmailResult:
+    return EmailResult(*_email_parts(text))
+
+
+EmailParts = tuple[str, EmailStatus, str, bool, bool, bool]  # EmailResult's fields, in order
+
+
+def _email_parts(text: str) -> EmailParts:
+    """The fields of the EmailResult of a non-empty address, as a plain tuple (what normalise_frame keeps)."""
     if text[:7].casefold() == "mailto:":
         text = text[7:].strip()
     simple = _SIMPLE_ADDRESS.fullmatch(text)
@@ -206,15 +215,10 @@ def _normalise_email_text(text: str) -> EmailResult:
     else:
         local, domain, error = _validated_address(text)
     if error:
-        return EmailResult("", "invalid", reason=error)
+        return "", "invalid", error, False, False, False
     free, disposable = mail_provider_kind(domain.lower())
-    return EmailResult(
-        email=f"{local}@{domain}".lower(),
-        status="valid",
-        free=free and not disposable,
-        role=is_role_local_part(local.lower()),
-        disposable=disposable,
-    )
+    return f"{local}@{domain}".lower(), "valid", "", free and not disposable, is_role_local_part(local.lower()), \
+        disposable
 
 
 # A plain ASCII dot-atom address: every such local part (up to 64 characters) is valid to
@@ -256,12 +260,15 @@ def _validated_address(text: str) -> tuple[str, str, str]:
     return info.local_part, info.domain, ""
 
 
+_ROLE_SEPARATOR = re.compile(r"[._-]")
+
+
 def is_role_local_part(local: str) -> bool:
     """Whole local part, or its first piece ("sales.emea", "info-de", "info2"), names a function."""
     local = local.split("+", 1)[0]
     if local in ROLE_LOCAL_PARTS:
         return True
-    head = re.split(r"[._-]", local, maxsplit=1)[0].rstrip("0123456789")
+    head = _ROLE_SEPARATOR.split(local, maxsplit=1)[0].rstrip("0123456789")
     return head in ROLE_LOCAL_PARTS
 
 
@@ -1108,8 +1115,8 @@ def normalise_frame(df: pd.DataFrame, runner: DistinctRunner | None = None) -> p
 def _email_fields(value: object) -> tuple[str, str, str, bool, bool, bool]:
     """normalise_email as a plain tuple (email, status, reason, free, role, disposable): cheap to send back from a
     worker process."""
-    r = normalise_email(value)  # type: ignore[arg-type]
-    return r.email, r.status, r.reason, r.free, r.role, r.disposable
+    text = _text(value)  # normalise_email, without building an EmailResult per distinct address
+    return _MISSING_EMAIL_PARTS if _is_placeholder(text) else _email_parts(text)
 
 
 def _site_text(website: object, domain: object) -> str:

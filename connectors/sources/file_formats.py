@@ -281,7 +281,7 @@ def read_plain_csv(path: str, encoding: str | None, delimiter: str | None = None
         return None
     with open(path, "rb") as fh:
         data = fh.read()
-    if b"\x00" in data or not data.strip() or what_it_is(data[:8192]):
+    if b"\x00" in data or not data[:8192].strip() or what_it_is(data[:8192]):  # read_records' checks
         return None
     sample = io.TextIOWrapper(io.BytesIO(data[:4 * SNIFF_BYTES]), encoding=encoding, newline="")
     try:
@@ -301,7 +301,7 @@ def read_plain_csv(path: str, encoding: str | None, delimiter: str | None = None
     try:
         table = pacsv.read_csv(
             pa.py_buffer(data),
-            read_options=pacsv.ReadOptions(skip_rows=1, column_names=names, encoding="utf8"),
+            read_options=pacsv.ReadOptions(skip_rows=1, column_names=names, encoding="utf8", block_size=8 << 20),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char='"', double_quote=True,
                                               escape_char=False, newlines_in_values=True, ignore_empty_lines=True),
             convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.large_string()),
