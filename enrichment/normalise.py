@@ -1086,38 +1086,50 @@ def normalise_frame(df: pd.DataFrame, runner: DistinctRunner | None = None) -> p
     line1 = line1_job.per_row()
     house_job = _submit(run, [pd.Series(line1)], house_number)
 
-    out["country"] = text(country)
-    out["email"] = text(emails[0])
-    out["email_status"] = text(emails[1])
-    out["email_reason"] = text(emails[2])
+    # Each job's results (Python objects, the bulk of this function's memory) become compact columns as soon as
+    # they are in, and are let go before the phones (the last results) arrive; `out` gets the columns at the end,
+    # in the same order as always.
+    built: dict[str, Any] = {"country": text(country)}
+    built["email"], built["email_status"], built["email_reason"] = text(emails[0]), text(emails[1]), text(emails[2])
     for i, flag in enumerate(("free", "role", "disposable"), start=3):
-        out[f"email_{flag}"] = emails[i].astype(bool)
+        built[f"email_{flag}"] = emails[i].astype(bool)
+    del emails, email_job, email_domain
     names = names_job.per_row_fields(2)
-    out["first_name"] = text(names[0])
-    out["last_name"] = text(names[1])
-    out["company"] = text(company_job)
-    out["company_key"] = text(company_key_job)
-    out["website"] = text(website_job)
-    out["domain"] = text(domain)
+    built["first_name"], built["last_name"] = text(names[0]), text(names[1])
+    del names, names_job
+    built["company"], built["company_key"], built["website"] = text(company_job), text(company_key_job), \
+        text(website_job)
+    del company_job, company_key_job, website_job, site_job
+    built["domain"] = text(domain)
+    built["job_title"] = text(job_title_job)
+    built["postcode"] = text(postcode_job)
+    built["employees"] = pd.array(employees_job.per_row(), dtype="Int64")
+    built["email_consent"] = pd.array(consent_job.per_row(), dtype="boolean")
+    built["linkedin_url"] = text(linkedin_job)
+    del job_title_job, postcode_job, employees_job, consent_job, linkedin_job
+    passed = {name: pd.Series(job.per_row(), index=index, dtype=out[name].dtype) for name, job in pass_jobs.items()}
+    del pass_jobs
+    built["state"] = text(state_job)
+    built["street"] = text(line1)
+    built["house_number"] = text(house_job)
+    built["address_line2"] = text(line2_job)
+    del state_job, line1, house_job, line2_job
     phone = np.empty(len(df), dtype=object)
     phone[with_country] = early_phone_job.per_row()
     phone[late] = late_phone_job.per_row()
-    out["phone"] = text(phone)
-    out["state"] = text(state_job)
-    out["job_title"] = text(job_title_job)
-    out["street"] = text(line1)
-    out["house_number"] = text(house_job)
-    out["address_line2"] = text(line2_job)
-    out["postcode"] = text(postcode_job)
-    out["employees"] = pd.array(employees_job.per_row(), dtype="Int64")
-    out["email_consent"] = pd.array(consent_job.per_row(), dtype="boolean")
-    out["linkedin_url"] = text(linkedin_job)
+    built["phone"] = text(phone)
+    del phone, early_phone_job, late_phone_job
 
+    for name in ("country", "email", "email_status", "email_reason", "email_free", "email_role",
+                 "email_disposable", "first_name", "last_name", "company", "company_key", "website", "domain",
+                 "phone", "state", "job_title", "street", "house_number", "address_line2", "postcode", "employees",
+                 "email_consent", "linkedin_url"):
+        out[name] = built.pop(name)
     for name in _PASS_THROUGH:
         if name not in out.columns:
             out[name] = text(np.full(len(out), "", dtype=object))
-        elif name in pass_jobs:
-            out[name] = pd.Series(pass_jobs[name].per_row(), index=index, dtype=out[name].dtype)
+        elif name in passed:
+            out[name] = passed.pop(name)
     return out
 
 
