@@ -1010,7 +1010,8 @@ def _linkedin_text(value: object) -> str:
 class DistinctRunner(Protocol):
     """Applies a normaliser to a list of distinct argument tuples: here, in order (`SERIAL`), or in worker
     processes (enrichment.normalise_parallel.NormalisePool). `submit` may return before the work is done; the
-    callable it returns gives the results, in the order of `args`."""
+    callable it returns gives the results, in the order of `args`. A runner may also have `finished()`, called
+    once every result of the frame is in."""
 
     def submit(self, fn: Callable[..., Any], args: list[tuple]) -> Callable[[], list[Any]]: ...
 
@@ -1117,6 +1118,9 @@ def normalise_frame(df: pd.DataFrame, runner: DistinctRunner | None = None) -> p
     phone = np.empty(len(df), dtype=object)
     phone[with_country] = early_phone_job.per_row()
     phone[late] = late_phone_job.per_row()
+    finished = getattr(run, "finished", None)
+    if finished is not None:  # every result is in: a runner may free its workers before the columns are built
+        finished()
     built["phone"] = text(phone)
     del phone, early_phone_job, late_phone_job
 

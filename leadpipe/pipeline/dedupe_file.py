@@ -242,9 +242,9 @@ def _match(mapped: Callable[[], pd.DataFrame], cfg: DedupeConfig | None, pool: N
     seconds = {} if seconds is None else seconds
     pool = pool or NormalisePool(1)
     with _timed(seconds, "normalise"):
-        normalised = pool.normalise_frame(mapped())
-    if stop_pool:
-        pool.stop()  # the workers' memory (caches of every distinct value) is not held through matching
+        # stop_pool: the workers' memory (caches of every distinct value) is freed once their last result is
+        # in, not held while the output columns are built and through matching
+        normalised = pool.normalise_frame(mapped(), last=stop_pool)
     with _timed(seconds, "match"):
         found = features.build(normalised)
         del normalised
