@@ -100,6 +100,8 @@ def _text(value: object) -> str:
     bidi overrides) go (leadpipe.core.controls.clean_text): they would reach the CRM and the operator's
     terminal; a tab or line break inside the value becomes a space.
     """
+    if type(value) is str:  # the common case first: the same steps as below, fewer calls
+        return (value if value.isprintable() else clean_text(value)).strip()
     if value is None or value is pd.NA:
         return ""
     if isinstance(value, float):
@@ -179,6 +181,7 @@ class EmailResult:
 
 
 _MISSING_EMAIL = EmailResult("", "missing")
+_MISSING_EMAIL_PARTS = ("", "missing", "", False, False, False)
 
 
 def normalise_email(value: str | None) -> EmailResult:
@@ -196,6 +199,14 @@ def normalise_email(value: str | None) -> EmailResult:
 
 @functools.lru_cache(maxsize=_CACHE)
 def _normalise_email_text(text: str) -> EmailResult:
+    return EmailResult(*_email_parts(text))
+
+
+EmailParts = tuple[str, EmailStatus, str, bool, bool, bool]  # EmailResult's fields, in order
+
+
+def _email_parts(text: str) -> EmailParts:
+    """The fields of the EmailResult of a non-empty address, as a plain tuple (what normalise_frame keeps)."""
     if text[:7].casefold() == "mailto:":
         text = text[7:].strip()
     simple = _SIMPLE_ADDRESS.fullmatch(text)
@@ -204,15 +215,10 @@ def _normalise_email_text(text: str) -> EmailResult:
     else:
         local, domain, error = _validated_address(text)
     if error:
-        return EmailResult("", "invalid", reason=error)
+        return "", "invalid", error, False, False, False
     free, disposable = mail_provider_kind(domain.lower())
-    return EmailResult(
-        email=f"{local}@{domain}".lower(),
-        status="valid",
-        free=free and not disposable,
-        role=is_role_local_part(local.lower()),
-        disposable=disposable,
-    )
+    return f"{local}@{domain}".lower(), "valid", "", free and not disposable, is_role_local_part(local.lower()), \
+        disposable
 
 
 # A plain ASCII dot-atom address: every such local part (up to 64 characters) is valid to
@@ -254,12 +260,15 @@ def _validated_address(text: str) -> tuple[str, str, str]:
     return info.local_part, info.domain, ""
 
 
+_ROLE_SEPARATOR = re.compile(r"[._-]")
+
+
 def is_role_local_part(local: str) -> bool:
     """Whole local part, or its first piece ("sales.emea", "info-de", "info2"), names a function."""
     local = local.split("+", 1)[0]
     if local in ROLE_LOCAL_PARTS:
         return True
-    head = re.split(r"[._-]", local, maxsplit=1)[0].rstrip("0123456789")
+    head = _ROLE_SEPARATOR.split(local, maxsplit=1)[0].rstrip("0123456789")
     return head in ROLE_LOCAL_PARTS
 
 
@@ -347,12 +356,90 @@ def _normalise_phone_text(text: str, region: str) -> str:
     if not region and text.startswith("00"):  # international prefix without a region to read it
         text = "+" + text[2:]
     try:
-        number = phonenumbers.parse(text, region or None)
+        number = _parse_plain(text, region) or phonenumbers.parse(text, region or None)
     except phonenumbers.NumberParseException:
         return ""
     if not _is_valid_number(number):
         return ""
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+# A number written with ASCII digits, spaces, dots, hyphens and brackets only, with or without a leading "+": the
+# shape of nearly every phone cell in a lead file ("+49 30 1234567", "(212) 555-0100", "0171-1234567").
+_PLAIN_PHONE = re.compile(r"\+?[0-9(][0-9 ().-]*[0-9]")
+_PHONE_PUNCTUATION = str.maketrans("", "", " ().-")
+_PHONE_START = re.compile(r"[0-9]")
+
+
+def _parse_plain(text: str, region: str) -> phonenumbers.PhoneNumber | None:
+    """phonenumbers.parse(text, region or None) for a plain-shaped number, the same PhoneNumber or the same
+    NumberParseException, without the library's work on arbitrary text (phone-context, extensions, letters,
+    Unicode digits: ~40% of a parse); None when the text is not plain or the case is a rare one (a "+" followed by
+    no known calling code), and then the library parses it. Each step below is the library's own (parse and
+    _maybe_extract_country_code, on the digits: for this shape its text normalisation yields exactly the digits);
+    tests compare both on generated numbers."""
+    if not _PLAIN_PHONE.fullmatch(text):
+        return None
+    national = text if text[0] != "(" else text[_PHONE_START.search(text).start():]  # _extract_possible_number
+    if not _pn_util._is_viable_phone_number(national):
+        raise phonenumbers.NumberParseException(phonenumbers.NumberParseException.NOT_A_NUMBER, "not a number")
+    plus = national[0] == "+"
+    if not _pn_util._check_region_for_parsing(national, region or None):
+        raise phonenumbers.NumberParseException(phonenumbers.NumberParseException.INVALID_COUNTRY_CODE, "region")
+    digits = national.translate(_PHONE_PUNCTUATION).lstrip("+")
+    metadata = _pn_util.PhoneMetadata.metadata_for_region(region.upper(), None) if region else None
+    numobj = phonenumbers.PhoneNumber()
+    # _maybe_extract_country_code
+    international = plus
+    if not plus:
+        idd = metadata.international_prefix if metadata is not None and metadata.international_prefix is not None \
+            else "NonMatch"
+        international, rest = _pn_util._parse_prefix_as_idd(_pn_util.re_compile(idd), digits)
+        if international:
+            digits = rest
+    country = 0
+    national_number = ""
+    if international:
+        if len(digits) <= _pn_util._MIN_LENGTH_FOR_NSN:
+            raise phonenumbers.NumberParseException(phonenumbers.NumberParseException.TOO_SHORT_AFTER_IDD, "short")
+        country, national_number = _pn_util._extract_country_code(digits)
+        if country == 0:
+            if plus:
+                return None  # parse tries again without the "+": rare, left to the library
+            raise phonenumbers.NumberParseException(phonenumbers.NumberParseException.INVALID_COUNTRY_CODE, "cc")
+    elif metadata is not None:
+        default = str(metadata.country_code)
+        if digits.startswith(default):
+            _, potential, _ = _pn_util._maybe_strip_national_prefix_carrier_code(digits[len(default):], metadata)
+            general = metadata.general_desc
+            if ((not _pn_util._match_national_number(digits, general, False)
+                 and _pn_util._match_national_number(potential, general, False))
+                    or _pn_util._test_number_length(digits, metadata) == _pn_util.ValidationResult.TOO_LONG):
+                country, national_number = metadata.country_code, potential
+    # parse, after the country code
+    if country != 0:
+        numobj.country_code = country
+        number_region = _pn_util.region_code_for_country_code(country)
+        if number_region != region:
+            metadata = _pn_util.PhoneMetadata.metadata_for_region_or_calling_code(country, number_region)
+    else:
+        national_number = digits
+        numobj.country_code = metadata.country_code  # a region is set: _check_region_for_parsing passed
+    if len(national_number) < _pn_util._MIN_LENGTH_FOR_NSN:
+        raise phonenumbers.NumberParseException(phonenumbers.NumberParseException.TOO_SHORT_NSN, "short")
+    if metadata is not None:
+        _, potential, _ = _pn_util._maybe_strip_national_prefix_carrier_code(national_number, metadata)
+        if _pn_util._test_number_length(potential, metadata) not in (
+                _pn_util.ValidationResult.TOO_SHORT, _pn_util.ValidationResult.IS_POSSIBLE_LOCAL_ONLY,
+                _pn_util.ValidationResult.INVALID_LENGTH):
+            national_number = potential
+    if len(national_number) < _pn_util._MIN_LENGTH_FOR_NSN:
+        raise phonenumbers.NumberParseException(phonenumbers.NumberParseException.TOO_SHORT_NSN, "short")
+    if len(national_number) > _pn_util._MAX_LENGTH_FOR_NSN:
+        raise phonenumbers.NumberParseException(phonenumbers.NumberParseException.TOO_LONG, "long")
+    _pn_util._set_italian_leading_zeros_for_phone_number(national_number, numobj)
+    numobj.national_number = int(national_number)
+    return numobj
 
 
 def _is_valid_number(number: phonenumbers.PhoneNumber) -> bool:
@@ -923,7 +1010,8 @@ def _linkedin_text(value: object) -> str:
 class DistinctRunner(Protocol):
     """Applies a normaliser to a list of distinct argument tuples: here, in order (`SERIAL`), or in worker
     processes (enrichment.normalise_parallel.NormalisePool). `submit` may return before the work is done; the
-    callable it returns gives the results, in the order of `args`."""
+    callable it returns gives the results, in the order of `args`. A runner may also have `finished()`, called
+    once every result of the frame is in."""
 
     def submit(self, fn: Callable[..., Any], args: list[tuple]) -> Callable[[], list[Any]]: ...
 
@@ -982,54 +1070,78 @@ def normalise_frame(df: pd.DataFrame, runner: DistinctRunner | None = None) -> p
     # then the fields that read the country, the email's domain, the site, the street
     country = country_job.per_row()
     country_column = pd.Series(country, index=index)
+    # A row with a country reads its phone in that country (phone_region), so those phones, most of the slowest
+    # field, are handed over now instead of after the email and site domains; only the others wait for them.
+    with_country = country != ""
+    phone_column = col("phone")
+    early_phone_job = _submit(run, [phone_column[with_country], pd.Series(country[with_country])], normalise_phone)
     state_job = _submit(run, [col("state"), pd.Series(country)], state_code)
     line1_job = _submit(run, [col("street"), col("house_number"), country_column], _street_line1)
     line2_job = _submit(run, [col("address_line2"), country_column], _street_line2)
     emails = email_job.per_row_fields(6)
     email_domain = _take([r[0].rpartition("@")[2] for r in email_job.results()], email_job.key)
     domain = _submit(run, [pd.Series(site_job.per_row()), pd.Series(email_domain)], _domain_of).per_row()
-    region = _submit(run, [pd.Series(country), pd.Series(domain)], phone_region).per_row()
-    phone_job = _submit(run, [col("phone"), pd.Series(region)], normalise_phone)
+    late = ~with_country
+    region = _submit(run, [pd.Series(country[late]), pd.Series(domain[late])], phone_region).per_row()
+    late_phone_job = _submit(run, [phone_column[late], pd.Series(region)], normalise_phone)
     line1 = line1_job.per_row()
     house_job = _submit(run, [pd.Series(line1)], house_number)
 
-    out["country"] = text(country)
-    out["email"] = text(emails[0])
-    out["email_status"] = text(emails[1])
-    out["email_reason"] = text(emails[2])
+    # Each job's results (Python objects, the bulk of this function's memory) become compact columns as soon as
+    # they are in, and are let go before the phones (the last results) arrive; `out` gets the columns at the end,
+    # in the same order as always.
+    built: dict[str, Any] = {"country": text(country)}
+    built["email"], built["email_status"], built["email_reason"] = text(emails[0]), text(emails[1]), text(emails[2])
     for i, flag in enumerate(("free", "role", "disposable"), start=3):
-        out[f"email_{flag}"] = emails[i].astype(bool)
+        built[f"email_{flag}"] = emails[i].astype(bool)
+    del emails, email_job, email_domain
     names = names_job.per_row_fields(2)
-    out["first_name"] = text(names[0])
-    out["last_name"] = text(names[1])
-    out["company"] = text(company_job)
-    out["company_key"] = text(company_key_job)
-    out["website"] = text(website_job)
-    out["domain"] = text(domain)
-    out["phone"] = text(phone_job)
-    out["state"] = text(state_job)
-    out["job_title"] = text(job_title_job)
-    out["street"] = text(line1)
-    out["house_number"] = text(house_job)
-    out["address_line2"] = text(line2_job)
-    out["postcode"] = text(postcode_job)
-    out["employees"] = pd.array(employees_job.per_row(), dtype="Int64")
-    out["email_consent"] = pd.array(consent_job.per_row(), dtype="boolean")
-    out["linkedin_url"] = text(linkedin_job)
+    built["first_name"], built["last_name"] = text(names[0]), text(names[1])
+    del names, names_job
+    built["company"], built["company_key"], built["website"] = text(company_job), text(company_key_job), \
+        text(website_job)
+    del company_job, company_key_job, website_job, site_job
+    built["domain"] = text(domain)
+    built["job_title"] = text(job_title_job)
+    built["postcode"] = text(postcode_job)
+    built["employees"] = pd.array(employees_job.per_row(), dtype="Int64")
+    built["email_consent"] = pd.array(consent_job.per_row(), dtype="boolean")
+    built["linkedin_url"] = text(linkedin_job)
+    del job_title_job, postcode_job, employees_job, consent_job, linkedin_job
+    passed = {name: pd.Series(job.per_row(), index=index, dtype=out[name].dtype) for name, job in pass_jobs.items()}
+    del pass_jobs
+    built["state"] = text(state_job)
+    built["street"] = text(line1)
+    built["house_number"] = text(house_job)
+    built["address_line2"] = text(line2_job)
+    del state_job, line1, house_job, line2_job
+    phone = np.empty(len(df), dtype=object)
+    phone[with_country] = early_phone_job.per_row()
+    phone[late] = late_phone_job.per_row()
+    finished = getattr(run, "finished", None)
+    if finished is not None:  # every result is in: a runner may free its workers before the columns are built
+        finished()
+    built["phone"] = text(phone)
+    del phone, early_phone_job, late_phone_job
 
+    for name in ("country", "email", "email_status", "email_reason", "email_free", "email_role",
+                 "email_disposable", "first_name", "last_name", "company", "company_key", "website", "domain",
+                 "phone", "state", "job_title", "street", "house_number", "address_line2", "postcode", "employees",
+                 "email_consent", "linkedin_url"):
+        out[name] = built.pop(name)
     for name in _PASS_THROUGH:
         if name not in out.columns:
             out[name] = text(np.full(len(out), "", dtype=object))
-        elif name in pass_jobs:
-            out[name] = pd.Series(pass_jobs[name].per_row(), index=index, dtype=out[name].dtype)
+        elif name in passed:
+            out[name] = passed.pop(name)
     return out
 
 
 def _email_fields(value: object) -> tuple[str, str, str, bool, bool, bool]:
     """normalise_email as a plain tuple (email, status, reason, free, role, disposable): cheap to send back from a
     worker process."""
-    r = normalise_email(value)  # type: ignore[arg-type]
-    return r.email, r.status, r.reason, r.free, r.role, r.disposable
+    text = _text(value)  # normalise_email, without building an EmailResult per distinct address
+    return _MISSING_EMAIL_PARTS if _is_placeholder(text) else _email_parts(text)
 
 
 def _site_text(website: object, domain: object) -> str:
@@ -1102,7 +1214,7 @@ def _distinct_args(columns: Sequence[pd.Series]) -> tuple[np.ndarray, list[tuple
         values[1:] = np.asarray(uniques, dtype=object)  # one conversion, not an iteration over an Arrow array
         per_column.append((codes, values))
         key, _ = pd.factorize(key * (len(uniques) + 1) + codes)
-    key = key.astype(np.int64)
+    key = key.astype(np.int32 if rows < 2**31 else np.int64)  # one per row per job: half the memory of int64
     first = np.empty(int(key.max()) + 1 if rows else 0, dtype=np.int64)
     first[key[::-1]] = np.arange(rows - 1, -1, -1)
     args = list(zip(*(values[codes[first]] for codes, values in per_column), strict=True))

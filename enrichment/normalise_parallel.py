@@ -64,6 +64,11 @@ class NormalisePool(DistinctRunner):
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        """End the worker processes now (their per-value caches with them); later work runs in this process.
+        A caller done normalising frees their memory before its next step instead of at the end of the block."""
         if self._pool is not None:
             self._pool.terminate()
             self._pool.join()
@@ -84,6 +89,21 @@ class NormalisePool(DistinctRunner):
 
         return results
 
-    def normalise_frame(self, df: pd.DataFrame) -> pd.DataFrame:
-        """enrichment.normalise.normalise_frame, its distinct values normalised by this pool."""
-        return normalise_frame(df, runner=self)
+    def normalise_frame(self, df: pd.DataFrame, last: bool = False) -> pd.DataFrame:
+        """enrichment.normalise.normalise_frame, its distinct values normalised by this pool. `last`: no other
+        frame follows, so the workers end as soon as the last result is in, before the output columns are built
+        (their memory and the output's are never held at once)."""
+        return normalise_frame(df, runner=_Last(self) if last else self)
+
+
+class _Last:
+    """A pool as a runner that stops the pool when normalise_frame has every result."""
+
+    def __init__(self, pool: NormalisePool):
+        self.pool = pool
+
+    def submit(self, fn: Callable[..., Any], args: list[tuple]) -> Callable[[], list[Any]]:
+        return self.pool.submit(fn, args)
+
+    def finished(self) -> None:
+        self.pool.stop()

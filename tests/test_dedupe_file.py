@@ -8,6 +8,7 @@ with the reader's own sentence naming the file (and line), exit code 1 and no tr
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
 import numpy as np
@@ -251,3 +252,69 @@ def test_normalising_in_worker_processes_is_normalising_here(rows: list[dict[str
         finally:
             normalise_parallel.INLINE_BELOW = was
     pd.testing.assert_frame_equal(parallel, normalise_frame(frame))
+
+
+# the Arrow reader for plain CSV files reads what the pipeline's record reader reads, or declines
+
+_CELL = st.text(alphabet=st.sampled_from(['a', 'Z', 'é', '1', ' ', ',', ';', '"', '\n', '\r', '\t', '|', '#']),
+                max_size=6)
+
+
+@settings(max_examples=400, deadline=None)
+@given(header=st.lists(st.sampled_from(["First Name", "Last Name", "Email", "Company", "Note", "Email", " x ", ""]),
+                       min_size=2, max_size=5),
+       rows=st.lists(st.lists(_CELL, min_size=5, max_size=5), min_size=0, max_size=6),
+       ragged=st.booleans(), quote_all=st.booleans(), delimiter=st.sampled_from([",", ";", "\t"]),
+       line_end=st.sampled_from(["\n", "\r\n", "\r"]), bom=st.booleans(), raw_tail=st.one_of(st.just(""), _CELL))
+def test_the_arrow_reader_reads_what_the_record_reader_reads(tmp_path_factory: pytest.TempPathFactory,
+                                                           header: list[str], rows: list[list[str]],
+                                                           ragged: bool, quote_all: bool, delimiter: str,
+                                                           line_end: str, bom: bool, raw_tail: str) -> None:
+    """Generated files (stray and doubled quotes, quoted line breaks, blank and ragged lines, a BOM, repeated
+    and blank header names): whenever the Arrow reader reads one, the record reader reads the same."""
+    from connectors.sources.base import SourceState
+    from connectors.sources.file_source import FileSource
+    from connectors.sources.base import SourceError
+    from leadpipe.pipeline.dedupe_file import _read_plain, _read_unit
+
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer, delimiter=delimiter, lineterminator=line_end).writerow(header)
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator=line_end,
+                        quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL)
+    writer.writerows(row if ragged else row[:len(header)] for row in rows)
+    text = buffer.getvalue() + raw_tail  # a hand-written last line: stray quotes, ragged, unterminated
+    path = tmp_path_factory.mktemp("plain") / "leads.csv"
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8"))
+    source = FileSource("dedupe", str(path), delimiter=None)
+    units = source.discover(SourceState())
+    if not units:
+        return
+    fast = _read_plain(path, source, units[0])
+    if fast is None:
+        return  # declined: the record reader reads it (its errors included)
+    try:
+        slow = _read_unit(path.name, source, units[0])
+    except SourceError as exc:
+        raise AssertionError(f"the record reader refuses a file the Arrow reader read: {exc}") from None
+    assert fast.columns.column_names == slow.columns.column_names
+    assert fast.columns.to_pylist() == slow.columns.to_pylist()
+    assert fast.source_rows.tolist() == slow.source_rows.tolist()
+    assert fast.problems == slow.problems == {}
+    assert fast.mapping == slow.mapping
+
+
+def test_the_arrow_reader_reads_a_plain_lead_file(tmp_path: Path) -> None:
+    """The common case takes the Arrow path (else the comparison above would only ever see it decline)."""
+    from connectors.sources.base import SourceState
+    from connectors.sources.file_source import FileSource
+    from leadpipe.pipeline.dedupe_file import _read_plain
+
+    path = tmp_path / "leads.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([HEADER, *ROWS, ["Jo", "Lee", "", 'Acme "Best", Inc', "multi\nline"]])
+    source = FileSource("dedupe", str(path))
+    lead_file = _read_plain(path, source, source.discover(SourceState())[0])
+    assert lead_file is not None
+    assert lead_file.columns.column("Company").to_pylist()[-1] == 'Acme "Best", Inc'
+    assert lead_file.columns.column("Note").to_pylist()[-1] == "multi\nline"
+    assert lead_file.source_rows.tolist() == [1, 2, 3, 4]

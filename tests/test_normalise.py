@@ -185,6 +185,56 @@ def test_phone_normaliser_agrees_with_the_library(text: str, region: str) -> Non
     assert norm._normalise_phone_text(text, region) == _library_phone(text, region)
 
 
+def _parse_both(text: str, region: str) -> tuple[object, object]:
+    """(the library's parse, the plain-shape parser's), each a PhoneNumber or the exception's error type."""
+    def outcome(parse):  # noqa: ANN001, ANN202
+        try:
+            return parse()
+        except phonenumbers.NumberParseException as exc:
+            return exc.error_type
+    return outcome(lambda: phonenumbers.parse(text, region or None)), outcome(lambda: norm._parse_plain(text, region))
+
+
+_PLAIN_REGIONS = ["", "XX", *_REGIONS]
+
+
+@settings(max_examples=4000, deadline=None)
+@given(st.from_regex(r"\+?[0-9(][0-9 ().-]{0,20}[0-9]", fullmatch=True), st.sampled_from(_PLAIN_REGIONS))
+def test_the_plain_phone_parser_is_the_librarys_parse(text: str, region: str) -> None:
+    """Any plain-shaped text, any region (none, unknown, every supported one): the same number or the same
+    error as phonenumbers.parse, or None (the library parses it)."""
+    library, plain = _parse_both(text, region)
+    if plain is not None:
+        assert plain == library, (text, region)
+
+
+def test_the_plain_phone_parser_agrees_on_every_regions_example_numbers() -> None:
+    """Every region's example numbers written as people write them (international with "+" and with the
+    region's IDD, national with its trunk prefix, spaced, dotted, bracketed), read in their own region, in
+    another and in none: the same PhoneNumber or the same error as phonenumbers.parse, and mostly not None."""
+    checked = declined = 0
+    for region in _REGIONS:
+        for kind in _TYPES:
+            example = phonenumbers.example_number_for_type(region, kind)
+            if example is None:
+                continue
+            international = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+            national = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL)
+            e164 = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164)
+            texts = {international, national, e164, e164[1:], "00" + e164[1:], "011" + e164[1:],
+                     international.replace(" ", "."), national.replace(" ", "-"), e164[:-1], e164 + "1"}
+            for text in texts:
+                for read_in in (region, "US", "DE", "GB", ""):
+                    library, plain = _parse_both(text, read_in)
+                    if plain is None:
+                        declined += 1
+                    else:
+                        assert plain == library, (text, read_in)
+                    checked += 1
+    assert checked > 10000
+    assert declined < checked * 0.1  # the fast path is the common path
+
+
 @pytest.mark.parametrize(
     ("raw", "country", "e164"),
     [

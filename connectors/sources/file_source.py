@@ -141,6 +141,16 @@ class FileSource:
             units.append(SourceUnit(PurePosixPath(path).name, fs.unstrip_protocol(path), fp, fs.size(path)))
         return units
 
+    def encoding_of(self, unit: SourceUnit) -> str | None:
+        """The encoding `read` decodes a discovered unit with (None: not readable as text, or an .xlsx)."""
+        if self.encoding != "auto":
+            return self.encoding
+        return self._encodings.get(unit.fingerprint)
+
+    def fmt_of(self, unit: SourceUnit) -> str | None:
+        """The format `read` reads a unit as (None: unknown)."""
+        return self._fmt_of(unit.name)
+
     def _fmt_of(self, name: str) -> str | None:
         return self.fmt if self.fmt != "auto" else format_for(name)
 

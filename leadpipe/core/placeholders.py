@@ -66,6 +66,7 @@ _REAL_IN_FIELD: dict[str, frozenset[str]] = {
 }
 
 _SPACE = re.compile(r"\s+")
+_LONGEST = max(len(p) for p in COMPANY_PLACEHOLDERS | NAME_PLACEHOLDERS | TEXT_PLACEHOLDERS)
 
 
 def placeholders_for(field: str) -> frozenset[str]:
@@ -81,11 +82,18 @@ def _key(value: str) -> str:
     return _SPACE.sub(" ", value.strip()).casefold()
 
 
+def _too_long(value: str) -> bool:
+    """Too long to be any placeholder, whatever its spacing: without control or separator characters
+    (isprintable) its only whitespace is " ", so its key keeps at least its other characters (casefold never
+    shortens a character). Saves the key's regex on the long values that make up most cells."""
+    return len(value) - value.count(" ") > _LONGEST and value.isprintable()
+
+
 def is_placeholder(value: object, field: str = "") -> bool:
     """True when the cell is text that only says "no value" for this field (see the module docstring)."""
-    return isinstance(value, str) and _key(value) in placeholders_for(field)
+    return isinstance(value, str) and not _too_long(value) and _key(value) in placeholders_for(field)
 
 
 def blank_placeholder(value: str, field: str = "") -> str:
     """The value, or "" when it is a placeholder for this field."""
-    return "" if _key(value) in placeholders_for(field) else value
+    return value if _too_long(value) or _key(value) not in placeholders_for(field) else ""

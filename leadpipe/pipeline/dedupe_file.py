@@ -32,8 +32,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from connectors.sources.base import SourceState, batched
-from connectors.sources.file_formats import FORMATS, format_for
+from connectors.sources.base import SourceState, SourceUnit, batched
+from connectors.sources.file_formats import FORMATS, format_for, read_plain_csv
 from connectors.sources.file_source import FileSource
 from connectors.sources.mapping import HeaderMapping, map_headers
 from enrichment.dedupe import DedupeConfig, features, match
@@ -125,8 +125,27 @@ def read_lead_file(path: Path, options: ReadOptions | None = None) -> LeadFile:
     units = source.discover(SourceState())
     if not units:
         raise DedupeFileError(f"{path.name}: nothing to read")
+    plain = _read_plain(path, source, units[0])
+    if plain is not None:
+        return plain
     with _gc_paused():  # millions of short-lived strings and no cycles: the cyclic GC would only rescan them
         return _read_unit(path.name, source, units[0])
+
+
+def _read_plain(path: Path, source: FileSource, unit: SourceUnit) -> LeadFile | None:
+    """A plain CSV/TSV read by Arrow in one go (connectors.sources.file_formats.read_plain_csv): the same
+    columns as `_read_unit` (a test compares both), no record objects. None when the file is not plain."""
+    fmt = source.fmt_of(unit)
+    if fmt not in ("csv", "tsv"):
+        return None
+    delimiter = source.delimiter or ("\t" if fmt == "tsv" else None)
+    read = read_plain_csv(str(path.resolve()), source.encoding_of(unit), delimiter, source.header_row)
+    if read is None:
+        return None
+    headers, table = read
+    sample = table.slice(0, MAPPING_SAMPLE).to_pylist()
+    mapping = map_headers([h for h in headers if h != EXTRA_FIELDS], rows=sample)
+    return LeadFile(path.name, table, np.arange(1, table.num_rows + 1, dtype=np.int64), {}, mapping)
 
 
 def _read_unit(name: str, source: FileSource, unit: object) -> LeadFile:
@@ -217,13 +236,15 @@ def _readable_rows(mapped: pd.DataFrame, readable: np.ndarray) -> pd.DataFrame:
 
 
 def _match(mapped: Callable[[], pd.DataFrame], cfg: DedupeConfig | None, pool: NormalisePool | None,
-           seconds: dict[str, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
+           seconds: dict[str, float] | None = None, stop_pool: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """(labels, weights) of the mapped rows `mapped()` builds. Each table is let go as soon as the next one is
     built (mapped -> normalised -> features), so the peak holds two of them, not all three."""
     seconds = {} if seconds is None else seconds
     pool = pool or NormalisePool(1)
     with _timed(seconds, "normalise"):
-        normalised = pool.normalise_frame(mapped())
+        # stop_pool: the workers' memory (caches of every distinct value) is freed once their last result is
+        # in, not held while the output columns are built and through matching
+        normalised = pool.normalise_frame(mapped(), last=stop_pool)
     with _timed(seconds, "match"):
         found = features.build(normalised)
         del normalised
@@ -267,7 +288,8 @@ def dedupe_file(in_path: Path, out_path: Path, options: ReadOptions | None = Non
         cluster_id = lead_file.source_rows.copy()
         weight = np.full(lead_file.rows, np.nan)
         if readable.any():
-            labels, w = _match(lambda: _readable_rows(lead_file.mapped(), readable), None, pool, seconds)
+            labels, w = _match(lambda: _readable_rows(lead_file.mapped(), readable), None, pool, seconds,
+                               stop_pool=True)
             cluster_id[readable] = _first_row(labels, lead_file.source_rows[readable])
             weight[readable] = w
     with _timed(seconds, "write"):
