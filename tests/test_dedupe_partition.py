@@ -144,3 +144,26 @@ def test_thread_setting_must_be_a_number(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("LEADPIPE_DEDUPE_THREADS", "two")
     with pytest.raises(ValueError, match="LEADPIPE_DEDUPE_THREADS must be a whole number"):
         parallel.threads()
+
+
+def test_the_merge_checks_the_partitions_without_rerunning_the_blocking(leads: pd.DataFrame, tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each partition records k, n and the batch's pair total, so the merge needs no second blocking pass
+    (at 1M rows, seconds of the merge) and still refuses a doubled or missing partition."""
+    from enrichment.dedupe import partition
+
+    cfg = DedupeConfig()
+    whole = resolve(leads, EMPTY, cfg)
+    p = prepare(leads, EMPTY)
+    model = fit_model(p, cfg)
+    paths = [score_partition(p.features, cfg, p.is_old, k, 3, tmp_path / f"{k}.parquet") for k in range(3)]
+
+    def no_blocking(*_args, **_kwargs):
+        raise AssertionError("the merge reran the blocking")
+
+    monkeypatch.setattr(partition, "candidates", no_blocking)
+    with pytest.raises(ValueError, match="every partition"):
+        resolve_from_partitions(prepare(leads, EMPTY), cfg, model, [paths[0], paths[0], paths[2]])
+    with pytest.raises(ValueError, match="every partition"):
+        resolve_from_partitions(prepare(leads, EMPTY), cfg, model, paths[1:])
+    _same(whole, resolve_from_partitions(p, cfg, model, paths))
