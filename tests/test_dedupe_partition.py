@@ -167,3 +167,33 @@ def test_the_merge_checks_the_partitions_without_rerunning_the_blocking(leads: p
     with pytest.raises(ValueError, match="every partition"):
         resolve_from_partitions(prepare(leads, EMPTY), cfg, model, paths[1:])
     _same(whole, resolve_from_partitions(p, cfg, model, paths))
+
+
+def test_features_saved_by_the_plan_give_the_same_people(leads: pd.DataFrame, tmp_path: Path) -> None:
+    """The stage builds the matching features once (dedupe_plan) and the workers and the merge read them back:
+    every field's codes and distinct values come back equal, and scoring and merging with them decides
+    exactly what an in-process run decides, incrementally too."""
+    from leadpipe.pipeline.dedupe import read_features, write_features
+
+    cfg = DedupeConfig()
+    first, later = leads.iloc[: len(leads) - 400], leads.iloc[len(leads) - 400:]
+    existing = _as_people(resolve(first, EMPTY, cfg))
+    for batch, people, folder in ((leads, EMPTY, tmp_path / "full"), (later, existing, tmp_path / "inc")):
+        built = prepare(batch, people).features
+        write_features(folder, built)
+        back = read_features(folder)
+        assert list(back.arrow) == list(built.arrow)
+        for name, (codes, uniques) in built.arrow.items():
+            assert np.array_equal(back.arrow[name][0], codes) and back.arrow[name][0].dtype == codes.dtype
+            assert back.arrow[name][1].to_pylist() == uniques.to_pylist()
+        for k in ("email_role", "fn_lo", "fn_hi"):
+            assert np.array_equal(getattr(back, k), getattr(built, k))
+        model = fit_model(prepare(batch, people), cfg)
+        p = prepare(batch, people, read_features(folder))
+        paths = [score_partition(p.features, cfg, p.is_old, k, 2, folder / f"pairs_{k}.parquet") for k in range(2)]
+        whole = resolve(batch, people, cfg, model)
+        split = resolve_from_partitions(prepare(batch, people, read_features(folder)), cfg, model, paths)
+        _same(whole, split)
+        assert whole.evidence == split.evidence
+    with pytest.raises(ValueError, match="another plan"):
+        prepare(later, existing, read_features(tmp_path / "full"))

@@ -112,15 +112,23 @@ class Prepared:
     is_old: np.ndarray
 
 
-def prepare(batch: pd.DataFrame, existing: pd.DataFrame) -> Prepared:
+def prepare(batch: pd.DataFrame, existing: pd.DataFrame, built: features.Features | None = None) -> Prepared:
+    """`built`: the features of an earlier `prepare` of the same batch and existing people (saved by the
+    caller, e.g. once per partitioned run), used instead of building them again."""
     # Lineage order, not raw_row_id: ids depend on which source's task stored its rows first (parallel
     # mapped ingest), and every tie below must break the same way on one machine or on a Celery cluster.
     existing = existing.reset_index(drop=True)
     batch = batch.sort_values(["source", "source_file", "source_row"], kind="stable").reset_index(drop=True)
     n_old = len(existing)
     old_rows = _existing_frame(existing)
-    f = features.Features.concat([features.build(old_rows), features.build(batch)]) if n_old \
-        else features.build(batch)
+    if built is not None:
+        if len(built) != n_old + len(batch):
+            raise ValueError(f"the saved features have {len(built)} records, the batch and its candidate people "
+                             f"{n_old + len(batch)}: they belong to another plan")
+        f = built
+    else:
+        f = features.Features.concat([features.build(old_rows), features.build(batch)]) if n_old \
+            else features.build(batch)
     is_old = np.r_[np.ones(n_old, bool), np.zeros(len(batch), bool)]
     return Prepared(batch, existing, old_rows, f, is_old)
 

@@ -1,9 +1,10 @@
 """The dedupe stage: this run's valid rows resolved to people (new or existing), golden records kept current.
 
-Partitioned as the DAG runs it: `dedupe_plan` (one worker) loads the batch and its candidate people and fits
-the model once; `dedupe_score` (one task per partition) compares that partition's candidate pairs; and
-`dedupe_merge` (one worker) clusters all partitions' pairs into the same people one process would find, then
-stores people and membership, the model, the review list, merged outcomes and resolved.parquet.
+Partitioned as the DAG runs it: `dedupe_plan` (one worker) loads the batch and its candidate people, builds
+the matching features and fits the model once; `dedupe_score` (one task per partition) compares that
+partition's candidate pairs; and `dedupe_merge` (one worker) clusters all partitions' pairs into the same
+people one process would find, then stores people and membership, the model, the review list, merged
+outcomes and resolved.parquet.
 
 The stage's I/O: golden records and membership into the warehouse, resolved.parquet, the ledger.
 
@@ -22,9 +23,11 @@ from pathlib import Path
 import msgspec
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from sqlalchemy import Engine
 
 from enrichment.dedupe import Model, fit_model, prepare, resolve_from_partitions
+from enrichment.dedupe.features import FIELDS, Features
 from enrichment.dedupe.partition import score_partition
 from leadpipe.core.schema import MAPPABLE_FIELDS
 from leadpipe.pipeline.context import RunContext
@@ -33,7 +36,7 @@ from leadpipe.store import ledger
 from leadpipe.store.bulk_write import bulk_load, upsert_columns
 from leadpipe.store.json_columns import int_texts, json_objects, value_texts
 from leadpipe.store.ledger import Outcome
-from leadpipe.store.run_files import read_frame, write_frame
+from leadpipe.store.run_files import parquet_file, parquet_writer, read_frame, write_frame
 from leadpipe.store.warehouse import membership, people
 
 log = logging.getLogger("leadpipe")
@@ -137,6 +140,42 @@ def write_plan(folder: Path, batch: pd.DataFrame, existing: pd.DataFrame, model,
                                       encoding="utf-8")
 
 
+_RECORD_ARRAYS = ("email_role", "fn_lo", "fn_hi")
+
+
+def write_features(folder: Path, f: Features) -> None:
+    """The matching features, built once by the plan, for the scoring workers and the merge: per record the
+    code of each field (features.parquet) and each field's distinct values (vocabulary.parquet, the fields
+    one after another). Only the fields themselves: prefixes and term frequencies are rebuilt on demand."""
+    cols = {name: f.arrow[name][0] for name in FIELDS} | {k: getattr(f, k) for k in _RECORD_ARRAYS}
+    table = pa.table({k: pa.array(v) for k, v in cols.items()})
+    with parquet_writer(folder / "features.parquet", table.schema) as w:
+        w.write_table(table)
+    vocab = [f.arrow[name][1] for name in FIELDS]
+    field_no = np.repeat(np.arange(len(FIELDS), dtype=np.int16), [len(u) for u in vocab])
+    table = pa.table({"field": pa.array(field_no),
+                      "value": pa.concat_arrays([u.cast(pa.large_string()) for u in vocab])})
+    with parquet_writer(folder / "vocabulary.parquet", table.schema) as w:
+        w.write_table(table)
+
+
+def read_features(folder: Path) -> Features | None:
+    """The features write_features saved; None if the plan has none (written by an older version)."""
+    if not (folder / "features.parquet").exists():
+        return None
+    with parquet_file(folder / "features.parquet") as pf:
+        rec = pf.read()
+    with parquet_file(folder / "vocabulary.parquet") as pf:
+        vocab = pf.read()
+    field_no = vocab.column("field").to_numpy()
+    bounds = np.searchsorted(field_no, np.arange(len(FIELDS) + 1))
+    values = vocab.column("value").combine_chunks().cast(pa.large_string())
+    arrow = {name: (rec.column(name).to_numpy().astype(np.int64),
+                    values.slice(bounds[i], bounds[i + 1] - bounds[i]))
+             for i, name in enumerate(FIELDS)}
+    return Features(arrow, *(rec.column(k).to_numpy() for k in _RECORD_ARRAYS))
+
+
 def read_plan(folder: Path):
     """(batch, existing, model, partitions) as written by write_plan."""
     batch = read_frame(folder / "batch.parquet")
@@ -165,7 +204,10 @@ def dedupe_plan(ctx: RunContext) -> list[int]:
             (folder / "plan.json").unlink(missing_ok=True)
             return partitions
         batch, existing, model = loaded
-        model = fit_model(prepare(batch, existing), ctx.cfg.dedupe, model)
+        p = prepare(batch, existing)
+        model = fit_model(p, ctx.cfg.dedupe, model)
+        write_features(folder, p.features)  # built once here; the workers and the merge read them
+        del p
         write_plan(folder, batch, existing, model, ctx.cfg.dedupe.partitions)
         return partitions
 
@@ -177,7 +219,7 @@ def dedupe_score(ctx: RunContext, partition: int) -> str | None:
         return None
     with ctx.timed("dedupe", f"score_{partition}"):
         batch, existing, _, n = read_plan(folder)
-        p = prepare(batch, existing)
+        p = prepare(batch, existing, read_features(folder))
         out = folder / f"pairs_{partition}.parquet"
         return str(score_partition(p.features, ctx.cfg.dedupe, p.is_old, partition, n, out))
 
@@ -189,7 +231,7 @@ def dedupe_merge(ctx: RunContext, paths: list[str | None]) -> str | None:
         return None
     with ctx.timed("dedupe", "merge"):
         batch, existing, model, _ = read_plan(folder)
-        p = prepare(batch, existing)
+        p = prepare(batch, existing, read_features(folder))
         del batch, existing  # p holds the same rows (in lineage order): one copy of a 1M-row batch, not two
         res = resolve_from_partitions(p, ctx.cfg.dedupe, model, [ctx.file(x) for x in paths if x])
         batch, existing = p.batch, p.existing
