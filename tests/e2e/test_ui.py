@@ -160,10 +160,25 @@ def _wait_state(server: AirflowServer, run_id: str, states: set[str], timeout: f
     def state() -> str | None:
         s = server.api("GET", f"/dags/{DAG_ID}/dagRuns/{run_id}")[1].get("state")
         if s == "failed" and "failed" not in states:
-            raise AssertionError(f"run {run_id} failed")
+            raise AssertionError(f"run {run_id} failed: {_failed_tasks(server, run_id)}")
         return s if s in states else None
 
     return server.wait_for(f"run {run_id} in {states}", state, timeout=timeout)
+
+
+def _failed_tasks(server: AirflowServer, run_id: str) -> str:
+    """Which tasks failed and the end of their last log, so a failure in CI can be read without the server's home."""
+    base = f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances"
+    tasks = server.api("GET", base)[1].get("task_instances", [])
+    failed = [t for t in tasks if t.get("state") in ("failed", "upstream_failed")]
+    parts = []
+    for t in failed:
+        line = f"{t['task_id']} {t['state']} (try {t.get('try_number')})"
+        if t.get("state") == "failed" and t.get("try_number"):
+            log = server.api("GET", f"{base}/{t['task_id']}/logs/{t['try_number']}?full_content=true")[1]
+            line += f"; log tail: {str(log.get('content', log))[-1500:]}"
+        parts.append(line)
+    return "; ".join(parts) or "no failed task listed"
 
 
 def _report_path(home: Path, run_id: str) -> Path:
