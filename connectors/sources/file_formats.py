@@ -273,6 +273,7 @@ def read_plain_csv(path: str, encoding: str | None, delimiter: str | None = None
     refuses a ragged row, and then the record reader flags it); no cell over the csv module's field limit.
     Arrow's quoting (doubled quotes, quoted line breaks, text after a closing quote) is the csv module's; a
     test compares both readers on generated files."""
+    # Arrow only here: the pipeline's record reader (and a DAG file parsing this module) never needs it
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.csv as pacsv
