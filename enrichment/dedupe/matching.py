@@ -119,6 +119,13 @@ def finish(f: Features, cfg: DedupeConfig, model: Model, is_existing: np.ndarray
     return MatchResult(labels, partner, weight, prob, _Evidence(cmp, s, edge), review, model, stats)
 
 
+# The evidence's shape, shared with its column-wise JSON twin (resolution.LinkEvidence.json_texts): decimals kept
+# per number, the name of level 0, and the note on a swapped name.
+EVIDENCE_DECIMALS = {"weight": 2, "probability": 4, "similarity": 3, "bits": 2}
+MISSING_LEVEL = "missing"
+SWAPPED_NOTE = "first and last name swapped"
+
+
 class _Evidence:
     """Per-record evidence, built into dicts only for the records someone asks about (`many` for bulk)."""
 
@@ -134,23 +141,23 @@ class _Evidence:
         ee = e[ok]
         # per comparator column, then zipped per record: no per-value indexing or NaN test in Python
         gamma = self.cmp.gamma[ee]
-        score = np.round(self.cmp.score[ee].astype(float), 3)
-        bits = np.round(self.s.bits[ee].astype(float), 2)
+        score = np.round(self.cmp.score[ee].astype(float), EVIDENCE_DECIMALS["similarity"])
+        bits = np.round(self.s.bits[ee].astype(float), EVIDENCE_DECIMALS["bits"])
         names = [c.name for c in COMPARATORS]
-        levels = [np.array(("missing", *c.levels), dtype=object)[gamma[:, k]].tolist()
+        levels = [np.array((MISSING_LEVEL, *c.levels), dtype=object)[gamma[:, k]].tolist()
                   for k, c in enumerate(COMPARATORS)]
         sims = [np.where(np.isnan(score[:, k]), None, score[:, k].astype(object)).tolist()
                 for k in range(len(COMPARATORS))]
         bit_cols = [bits[:, k].tolist() for k in range(len(COMPARATORS))]
-        weight = np.round(self.s.weight[ee].astype(float), 2).tolist()
-        prob = np.round(self.s.probability[ee].astype(float), 4).tolist()
+        weight = np.round(self.s.weight[ee].astype(float), EVIDENCE_DECIMALS["weight"]).tolist()
+        prob = np.round(self.s.probability[ee].astype(float), EVIDENCE_DECIMALS["probability"]).tolist()
         swapped = self.cmp.swapped[ee].tolist()
         built = []
         for w, p, sw, lv, sm, bt in zip(weight, prob, swapped, zip(*levels), zip(*sims), zip(*bit_cols),
                                         strict=True):
             comps = {n: {"level": a, "similarity": b, "bits": c} for n, a, b, c in zip(names, lv, sm, bt)}
             if sw:
-                comps["first_name"]["note"] = "first and last name swapped"
+                comps["first_name"]["note"] = SWAPPED_NOTE
             built.append({"weight": w, "probability": p, "comparators": comps})
         out: list[dict | None] = [None] * len(nodes)
         for pos, ev in zip(np.nonzero(ok)[0].tolist(), built, strict=True):

@@ -22,7 +22,15 @@ from enrichment.dedupe import features
 from enrichment.dedupe.comparators import COMPARATORS
 from enrichment.dedupe.consent import evidence_from_consent_rows
 from enrichment.dedupe.fellegi_sunter import Model
-from enrichment.dedupe.matching import MatchResult, candidates, fit, match
+from enrichment.dedupe.matching import (
+    EVIDENCE_DECIMALS,
+    MISSING_LEVEL,
+    SWAPPED_NOTE,
+    MatchResult,
+    candidates,
+    fit,
+    match,
+)
 from enrichment.dedupe.partition import merge_partitions
 from enrichment.dedupe.settings import DedupeConfig
 from enrichment.dedupe.survivorship import choose, filled
@@ -302,19 +310,22 @@ class LinkEvidence(Mapping):
         e = ev.edge[nodes]
         ok = e >= 0
         ee = e[ok]
-        score = np.round(ev.cmp.score[ee].astype(float), 3)
-        bits = np.round(ev.s.bits[ee].astype(float), 2)
-        parts = [_const('{"weight":'), _numbers(np.round(ev.s.weight[ee].astype(float), 2)),
-                 _const(',"probability":'), _numbers(np.round(ev.s.probability[ee].astype(float), 4)),
+        decimals = EVIDENCE_DECIMALS
+        score = np.round(ev.cmp.score[ee].astype(float), decimals["similarity"])
+        bits = np.round(ev.s.bits[ee].astype(float), decimals["bits"])
+        parts = [_const('{"weight":'), _numbers(np.round(ev.s.weight[ee].astype(float), decimals["weight"])),
+                 _const(',"probability":'),
+                 _numbers(np.round(ev.s.probability[ee].astype(float), decimals["probability"])),
                  _const(',"comparators":{')]
         swapped = ev.cmp.swapped[ee]
         for k, c in enumerate(COMPARATORS):
-            levels = _JSON.encode_lines(["missing", *c.levels]).decode().split("\n")[:-1]
+            levels = _JSON.encode_lines([MISSING_LEVEL, *c.levels]).decode().split("\n")[:-1]
             head = ("," if k else "") + _JSON.encode(c.name).decode() + ':{"level":'
             parts += [_const(head), _take(levels, ev.cmp.gamma[ee, k]), _const(',"similarity":'),
                       _numbers(score[:, k]), _const(',"bits":'), _numbers(bits[:, k])]
             if c.name == "first_name" and swapped.any():
-                note = pa.array(np.where(swapped, ',"note":"first and last name swapped"}', "}").tolist(),
+                note_text = ',"note":' + _JSON.encode(SWAPPED_NOTE).decode() + "}"
+                note = pa.array(np.where(swapped, note_text, "}").tolist(),
                                 pa.large_string())
                 parts.append(note)
             else:
