@@ -35,11 +35,11 @@ import phonenumbers.re_util
 import pyarrow as pa
 import pycountry
 import tldextract
-from cleanco.clean import normalized, prepare_default_terms, strip_punct, strip_tail
+from cleanco.clean import normalized, prepare_default_terms, strip_punct, tail_removal_rexp
 from email_validator import EmailNotValidError, validate_email
 
 from enrichment._country_aliases import COUNTRY_ALIASES, MAJOR_LANGUAGES
-from enrichment._legal_forms import LEGAL_FORMS, LONGEST_FORM_WORDS
+from enrichment._legal_forms import LEGAL_FORMS
 from enrichment._name_case import MAC_EXCEPTIONS
 from enrichment._role_addresses import ROLE_LOCAL_PARTS
 from enrichment._shared_domains import SHARED_SITE_DOMAINS
@@ -691,9 +691,13 @@ def company_key_text(text: str) -> str:
     Both only ever remove trailing legal forms, so the shorter one has removed more of them;
     each catches forms the other misses ("Public Limited Company", "Aktiengesellschaft").
     """
-    text = unicodedata.normalize("NFKC", text)
-    keys = [_strip_legal_forms(_company_words(_cleanco_basename(text))), _strip_legal_forms(_company_words(text))]
-    keys = [key for key in keys if key] or [_company_words(text)]
+    if not text.isascii():  # NFKC leaves ASCII as it is
+        text = unicodedata.normalize("NFKC", text)
+    whole = _company_words(text)
+    own = _strip_legal_forms(whole)
+    base = _cleanco_basename(text)
+    keys = [own if base == text else _strip_legal_forms(_company_words(base)), own]  # cleanco's first, as always
+    keys = [key for key in keys if key] or [whole]
     words = min(keys, key=len)
     if len(words) > 1 and words[0] == "the":
         words = words[1:]
@@ -717,9 +721,9 @@ def _cleanco_basename(name: str) -> str:
     can only match when its last word is the name's current last word, so only those terms are tried, in the
     same order and from the same point on: the result is the same (a test compares both on many names).
     """
-    name = strip_tail(name)
+    name = _strip_tail(name)
     parts = name.split()
-    nparts = [strip_punct(p) for p in normalized(name).split()]
+    nparts = [strip_punct(p) for p in _cleanco_normalized(name).split()]
     index = _cleanco_terms_by_last_word()
     after = -1  # position in cleanco's term list that the scan has reached
     while nparts:
@@ -730,7 +734,19 @@ def _cleanco_basename(name: str) -> str:
         after, term = match
         del nparts[-len(term):]
         del parts[-len(term):]
-    return strip_tail(" ".join(parts))
+    return _strip_tail(" ".join(parts))
+
+
+def _strip_tail(name: str) -> str:
+    """cleanco.clean.strip_tail with its pattern compiled once (cleanco looks it up in re's cache per call)."""
+    match = tail_removal_rexp.search(name)
+    return name[:match.start()] if match is not None else name
+
+
+def _cleanco_normalized(name: str) -> str:
+    """cleanco.clean.normalized: for ASCII text that is only the case-fold (NFKD leaves ASCII as it is, ASCII has
+    no combining marks and cleanco's character map has no ASCII keys), without its loop over every character."""
+    return name.lower() if name.isascii() else normalized(name)
 
 
 def _company_words(text: str) -> list[str]:
@@ -745,15 +761,29 @@ _ASCII_NON_ALNUM_TO_SPACE = {c: " " for c in range(128) if not chr(c).isalnum()}
 
 
 def _strip_legal_forms(words: list[str]) -> list[str]:
+    """The words without trailing legal forms (longest form first, repeatedly), never the first word. Only forms
+    ending in the current last word can match, so only their lengths are tried (_FORM_SIZES_BY_LAST_WORD)."""
     bare = [_strip_accents(word) for word in words]
-    stripped = True
-    while stripped:
-        stripped = False
-        for size in range(min(LONGEST_FORM_WORDS, len(words) - 1), 0, -1):
-            if " ".join(bare[-size:]) in LEGAL_FORMS:
-                words, bare, stripped = words[:-size], bare[:-size], True
+    while len(words) > 1:
+        for size in _FORM_SIZES_BY_LAST_WORD.get(bare[-1], ()):
+            if size < len(words) and " ".join(bare[-size:]) in LEGAL_FORMS:
+                words, bare = words[:-size], bare[:-size]
                 break
+        else:
+            break
     return words
+
+
+def _form_sizes_by_last_word() -> dict[str, tuple[int, ...]]:
+    """Last word of a legal form -> the word counts of the forms ending in it, longest first."""
+    sizes: dict[str, set[int]] = {}
+    for form in LEGAL_FORMS:
+        words = form.split()
+        sizes.setdefault(words[-1], set()).add(len(words))
+    return {word: tuple(sorted(found, reverse=True)) for word, found in sizes.items()}
+
+
+_FORM_SIZES_BY_LAST_WORD = _form_sizes_by_last_word()
 
 
 def _strip_accents(text: str) -> str:

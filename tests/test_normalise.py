@@ -12,10 +12,11 @@ import socket
 import pandas as pd
 import phonenumbers
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from enrichment import normalise as norm
+from enrichment._legal_forms import LEGAL_FORMS
 from enrichment.normalise import (
     EMAIL_FLAG_COLUMNS,
     company_key,
@@ -187,7 +188,7 @@ def test_phone_normaliser_agrees_with_the_library(text: str, region: str) -> Non
 
 def _parse_both(text: str, region: str) -> tuple[object, object]:
     """(the library's parse, the plain-shape parser's), each a PhoneNumber or the exception's error type."""
-    def outcome(parse):  # noqa: ANN001, ANN202
+    def outcome(parse):
         try:
             return parse()
         except phonenumbers.NumberParseException as exc:
@@ -657,6 +658,66 @@ def test_company_words_ascii_shortcut_agrees_with_the_unicode_rule(text: str) ->
     key = text.casefold().replace("'", "").replace("\u2019", "").replace(".", "")
     assert norm._company_words(text) == "".join(
         " " if unicodedata.category(c)[0] in "PSZC" else c for c in key).split()
+
+
+def _company_key_as_it_was(text: str) -> str:
+    """company_key_text before its shortcuts: both keys always computed, every legal-form length tried, cleanco's
+    own strip_tail and normalized."""
+    import unicodedata
+
+    from cleanco.clean import normalized, strip_tail
+
+    def strip_forms(words: list[str]) -> list[str]:
+        bare = [norm._strip_accents(w) for w in words]
+        longest = max(len(f.split()) for f in LEGAL_FORMS)
+        stripped = True
+        while stripped:
+            stripped = False
+            for size in range(min(longest, len(words) - 1), 0, -1):
+                if " ".join(bare[-size:]) in LEGAL_FORMS:
+                    words, bare, stripped = words[:-size], bare[:-size], True
+                    break
+        return words
+
+    def basename(name: str) -> str:
+        name = strip_tail(name)
+        parts, nparts = name.split(), [p.replace(".", "").replace(",", "").replace("-", "")
+                                       for p in normalized(name).split()]
+        index, after = norm._cleanco_terms_by_last_word(), -1
+        while nparts:
+            match = next(((pos, term) for pos, term in index.get(nparts[-1], ())
+                          if pos > after and nparts[-len(term):] == term), None)
+            if match is None:
+                break
+            after, term = match
+            del nparts[-len(term):]
+            del parts[-len(term):]
+        return strip_tail(" ".join(parts))
+
+    text = unicodedata.normalize("NFKC", text)
+    keys = [strip_forms(norm._company_words(basename(text))), strip_forms(norm._company_words(text))]
+    keys = [key for key in keys if key] or [norm._company_words(text)]
+    words = min(keys, key=len)
+    if len(words) > 1 and words[0] == "the":
+        words = words[1:]
+    return " ".join(words)
+
+
+_FORM_WORDS = sorted({w for form in LEGAL_FORMS for w in form.split()})
+
+
+@settings(max_examples=3000, deadline=None)
+@example(["Limited", "Company"])
+@example(["Pty", "Ltd"])
+@example(["Acme", "GmbH", "&", "Co.", "KG"])
+@given(st.lists(st.one_of(st.sampled_from(_FORM_WORDS), st.sampled_from(["The", "Acme", "GMBH.", "Müller", "&",
+                                                                           "Co.", "S.A.", "Ｌｔｄ", "-", "Ltd,"]),
+                          st.text(alphabet=st.characters(max_codepoint=0x17F), max_size=8)), max_size=6))
+def test_company_key_shortcuts_give_the_key_as_it_was(words: list[str]) -> None:
+    """The ASCII paths, the single computation when cleanco strips nothing and the legal-form lengths indexed by
+    last word must not change a single key (names built mostly from legal-form words, in any case and order)."""
+    text = " ".join(words)
+    assert norm.company_key_text(text) == _company_key_as_it_was(text)
 
 
 def _provider_kind_by_tldextract(domain: str) -> tuple[bool, bool]:
