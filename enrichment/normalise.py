@@ -1077,14 +1077,21 @@ def normalise_frame(df: pd.DataFrame, runner: DistinctRunner | None = None) -> p
             return values.text(index)
         return pd.Series(values, index=index, dtype="str")
 
-    # fields that need no other field's result, all handed over at once
-    country_job = _submit(run, [col("country")], country_code)
-    email_job = _submit(run, [col("email")], _email_fields)
+    # The runner works through its queue in order, so the slowest field goes first: the phones of rows with a
+    # country (the country's few distinct values are read here first; phone_region needs them). Then every field
+    # that needs no other field's result, the company's domain as two independent halves (the site's and the
+    # email's, combined per row below) so nothing waits for another field before the last rows' phones.
+    country = _submit(run, [col("country")], country_code).per_row()
+    country_column = pd.Series(country, index=index)
+    with_country = country != ""
+    phone_column = col("phone")
+    early_phone_job = _submit(run, [phone_column[with_country], pd.Series(country[with_country])], normalise_phone)
+    email_job = _submit(run, [col("email")], _email_fields_and_domain)
     names_job = _submit(run, [col("first_name"), col("last_name"), col("full_name")], split_name)
-    company_job = _submit(run, [col("company")], _field_text("company"))
     company_key_job = _submit(run, [col("company")], company_key)
+    company_job = _submit(run, [col("company")], _field_text("company"))
     website_job = _submit(run, [col("website")], _field_text("website"))
-    site_job = _submit(run, [col("website"), col("domain")], _site_text)
+    site_domain_job = _submit(run, [col("website"), col("domain")], _site_domain_of)
     job_title_job = _submit(run, [col("job_title")], _field_text("job_title"))
     postcode_job = _submit(run, [col("postcode")], _postcode_text)
     employees_job = _submit(run, [col("employees")], _employees)
@@ -1096,21 +1103,15 @@ def normalise_frame(df: pd.DataFrame, runner: DistinctRunner | None = None) -> p
         if name in out.columns and (out[name].dtype == object or pd.api.types.is_string_dtype(out[name].dtype)):
             clean = _pass_through if name in _KEPT_AS_GIVEN else _pass_through_field(name)
             pass_jobs[name] = _submit(run, [out[name]], clean)
-
-    # then the fields that read the country, the email's domain, the site, the street
-    country = country_job.per_row()
-    country_column = pd.Series(country, index=index)
-    # A row with a country reads its phone in that country (phone_region), so those phones, most of the slowest
-    # field, are handed over now instead of after the email and site domains; only the others wait for them.
-    with_country = country != ""
-    phone_column = col("phone")
-    early_phone_job = _submit(run, [phone_column[with_country], pd.Series(country[with_country])], normalise_phone)
     state_job = _submit(run, [col("state"), pd.Series(country)], state_code)
     line1_job = _submit(run, [col("street"), col("house_number"), country_column], _street_line1)
     line2_job = _submit(run, [col("address_line2"), country_column], _street_line2)
-    emails = email_job.per_row_fields(6)
-    email_domain = _take([r[0].rpartition("@")[2] for r in email_job.results()], email_job.key)
-    domain = _submit(run, [pd.Series(site_job.per_row()), pd.Series(email_domain)], _domain_of).per_row()
+
+    # then what reads other fields' results: the domain (the site's, else the email's), the phones of rows
+    # without a country (read in the region of their domain's ccTLD), the house number split from the street
+    emails = email_job.per_row_fields(7)
+    site_domain = site_domain_job.per_row()
+    domain = np.where(site_domain != "", site_domain, emails[6])
     late = ~with_country
     region = _submit(run, [pd.Series(country[late]), pd.Series(domain[late])], phone_region).per_row()
     late_phone_job = _submit(run, [phone_column[late], pd.Series(region)], normalise_phone)
@@ -1124,13 +1125,13 @@ def normalise_frame(df: pd.DataFrame, runner: DistinctRunner | None = None) -> p
     built["email"], built["email_status"], built["email_reason"] = text(emails[0]), text(emails[1]), text(emails[2])
     for i, flag in enumerate(("free", "role", "disposable"), start=3):
         built[f"email_{flag}"] = emails[i].astype(bool)
-    del emails, email_job, email_domain
+    del emails, email_job, site_domain
     names = names_job.per_row_fields(2)
     built["first_name"], built["last_name"] = text(names[0]), text(names[1])
     del names, names_job
     built["company"], built["company_key"], built["website"] = text(company_job), text(company_key_job), \
         text(website_job)
-    del company_job, company_key_job, website_job, site_job
+    del company_job, company_key_job, website_job, site_domain_job
     built["domain"] = text(domain)
     built["job_title"] = text(job_title_job)
     built["postcode"] = text(postcode_job)
@@ -1174,13 +1175,18 @@ def _email_fields(value: object) -> tuple[str, str, str, bool, bool, bool]:
     return _MISSING_EMAIL_PARTS if _is_placeholder(text) else _email_parts(text)
 
 
-def _site_text(website: object, domain: object) -> str:
-    """The site to take the company's domain from: the website, else the domain column."""
-    return blank_placeholder(_text(website), "website") or blank_placeholder(_text(domain), "domain")
+def _email_fields_and_domain(value: object) -> tuple[str, str, str, bool, bool, bool, str]:
+    """`_email_fields` plus the company domain the address gives (registrable_domain's email half: "" for free
+    mail or an invalid address), so the domain needs no second pass over the normalised addresses."""
+    fields = _email_fields(value)
+    return (*fields, _mail_domain(fields[0].rpartition("@")[2]) if fields[0] else "")
 
 
-def _domain_of(site: str, mail_domain: str) -> str:
-    return registrable_domain(site, f"@{mail_domain}")
+def _site_domain_of(website: object, domain: object) -> str:
+    """The company domain the row's site gives (registrable_domain's website half): the website, else the domain
+    column."""
+    site = blank_placeholder(_text(website), "website") or blank_placeholder(_text(domain), "domain")
+    return _site_domain(site)
 
 
 def _street_line1(street: object, number: object, country: str) -> str:

@@ -28,6 +28,7 @@ from enrichment.normalise import (
     split_name,
     state_code,
 )
+from leadpipe.core.placeholders import blank_placeholder
 from leadpipe.core.schema import MAPPABLE_FIELDS
 
 # --------------------------------------------------------------------------------------------------
@@ -536,6 +537,25 @@ def test_frame_columns_index_and_pass_through() -> None:
     assert out["full_name"].tolist()[:2] == ["SMITH, JOHN", "Dr. Anna van der Berg"]  # kept for audit
     assert out["city"].tolist() == [""] * 4  # absent in the source: created empty
     assert df["email"].iloc[0] == "  John.Smith@ACME.de "  # input not mutated
+
+
+_SITES = ["https://www.acme.co.uk/about", "acme.github.io", "www.gmail.com", "linkedin.com/company/acme", "#N/A",
+          "n/a", "", "  Beispiel.NL ", "http://shop.müller.de", "not a url", "mailinator.com"]
+_EMAILS = ["john@acme.de", "JANE@Gmail.com", "x@mailinator.com", "bad@", "", "unknown", "a.b@sub.firma.co.at",
+           "Hans <h@web.de>", "mailto:info@beispiel.nl", "@nobody", "z@xn--mller-kva.de"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_SITES), st.sampled_from(_SITES), st.sampled_from(_EMAILS)),
+                min_size=1, max_size=12))
+def test_frame_domain_is_the_sites_else_the_emails_registrable_domain(rows: list[tuple[str, str, str]]) -> None:
+    """normalise_frame computes the company domain in two halves (site, email) and joins them per row; each row
+    must get what registrable_domain gives for its website (else its domain column) and its normalised email."""
+    df = pd.DataFrame(rows, columns=["website", "domain", "email"])
+    out = normalise_frame(df)
+    for (website, domain, _), email, got in zip(rows, out["email"], out["domain"], strict=True):
+        site = blank_placeholder(website.strip(), "website") or blank_placeholder(domain.strip(), "domain")
+        assert got == registrable_domain(site, email or None), (website, domain, email)
 
 
 def test_frame_values() -> None:
