@@ -33,6 +33,7 @@ import phonenumbers
 import phonenumbers.phonenumberutil as _pn_util
 import phonenumbers.re_util
 import pyarrow as pa
+import pyarrow.compute as pc
 import pycountry
 import tldextract
 from cleanco.clean import normalized, prepare_default_terms, strip_punct, tail_removal_rexp
@@ -1081,7 +1082,8 @@ def normalise_frame(df: pd.DataFrame, runner: DistinctRunner | None = None) -> p
     # country (the country's few distinct values are read here first; phone_region needs them). Then every field
     # that needs no other field's result, the company's domain as two independent halves (the site's and the
     # email's, combined per row below) so nothing waits for another field before the last rows' phones.
-    country = _submit(run, [col("country")], country_code).per_row()
+    country_job = _submit(run, [col("country")], country_code)
+    country = country_job.per_row()
     country_column = pd.Series(country, index=index)
     with_country = country != ""
     phone_column = col("phone")
@@ -1109,11 +1111,12 @@ def normalise_frame(df: pd.DataFrame, runner: DistinctRunner | None = None) -> p
 
     # then what reads other fields' results: the domain (the site's, else the email's), the phones of rows
     # without a country (read in the region of their domain's ccTLD), the house number split from the street
-    emails = email_job.per_row_fields(7)
-    site_domain = site_domain_job.per_row()
-    domain = np.where(site_domain != "", site_domain, emails[6])
+    site_domain, mail_domain = site_domain_job.arrow(), email_job.arrow(6)
+    domain = pc.if_else(pc.not_equal(site_domain, ""), site_domain, mail_domain)
+    del site_domain, mail_domain
     late = ~with_country
-    region = _submit(run, [pd.Series(country[late]), pd.Series(domain[late])], phone_region).per_row()
+    late_domain = domain.filter(pa.array(late)).to_numpy(zero_copy_only=False) if late.any() else np.array([])
+    region = _submit(run, [pd.Series(country[late]), pd.Series(late_domain, dtype=object)], phone_region).per_row()
     late_phone_job = _submit(run, [phone_column[late], pd.Series(region)], normalise_phone)
     line1 = line1_job.per_row()
     house_job = _submit(run, [pd.Series(line1)], house_number)
@@ -1121,18 +1124,18 @@ def normalise_frame(df: pd.DataFrame, runner: DistinctRunner | None = None) -> p
     # Each job's results (Python objects, the bulk of this function's memory) become compact columns as soon as
     # they are in, and are let go before the phones (the last results) arrive; `out` gets the columns at the end,
     # in the same order as always.
-    built: dict[str, Any] = {"country": text(country)}
-    built["email"], built["email_status"], built["email_reason"] = text(emails[0]), text(emails[1]), text(emails[2])
+    built: dict[str, Any] = {"country": text(country_job)}
+    built["email"], built["email_status"], built["email_reason"] = (email_job.text(index, i) for i in range(3))
     for i, flag in enumerate(("free", "role", "disposable"), start=3):
-        built[f"email_{flag}"] = emails[i].astype(bool)
-    del emails, email_job, site_domain
-    names = names_job.per_row_fields(2)
-    built["first_name"], built["last_name"] = text(names[0]), text(names[1])
-    del names, names_job
+        built[f"email_{flag}"] = email_job.flags(i)
+    del email_job
+    built["first_name"], built["last_name"] = names_job.text(index, 0), names_job.text(index, 1)
+    del names_job
     built["company"], built["company_key"], built["website"] = text(company_job), text(company_key_job), \
         text(website_job)
     del company_job, company_key_job, website_job, site_domain_job
-    built["domain"] = text(domain)
+    built["domain"] = pd.Series(pd.array(domain, dtype="str"), index=index)
+    del domain
     built["job_title"] = text(job_title_job)
     built["postcode"] = text(postcode_job)
     built["employees"] = pd.array(employees_job.per_row(), dtype="Int64")
@@ -1142,13 +1145,16 @@ def normalise_frame(df: pd.DataFrame, runner: DistinctRunner | None = None) -> p
     passed = {name: pd.Series(job.per_row(), index=index, dtype=out[name].dtype) for name, job in pass_jobs.items()}
     del pass_jobs
     built["state"] = text(state_job)
-    built["street"] = text(line1)
+    built["street"] = text(line1_job)
     built["house_number"] = text(house_job)
     built["address_line2"] = text(line2_job)
-    del state_job, line1, house_job, line2_job
-    phone = np.empty(len(df), dtype=object)
-    phone[with_country] = early_phone_job.per_row()
-    phone[late] = late_phone_job.per_row()
+    del state_job, line1, line1_job, house_job, line2_job
+    if late.any():
+        phone = np.empty(len(df), dtype=object)
+        phone[with_country] = early_phone_job.per_row()
+        phone[late] = late_phone_job.per_row()
+    else:
+        phone = early_phone_job
     finished = getattr(run, "finished", None)
     if finished is not None:  # every result is in: a runner may free its workers before the columns are built
         finished()
@@ -1213,19 +1219,30 @@ class _Job:
     def per_row(self) -> np.ndarray:
         return _take(self.results(), self.key)
 
-    def text(self, index: pd.Index) -> pd.Series:
-        """Per-row results as a "str" column. Text results are spread over the rows by Arrow (one C++ take on
-        the distinct values) instead of through a per-row object array: the same column, built faster."""
+    def _values(self, position: int | None) -> list[Any]:
         results = self.results()
-        if not all(type(r) is str for r in results):
-            return pd.Series(_take(results, self.key), index=index, dtype="str")
-        spread = pa.array(results, type=pa.large_string()).take(pa.array(self.key))
-        return pd.Series(pd.array(spread, dtype="str"), index=index)
+        return results if position is None else [r[position] for r in results]
 
-    def per_row_fields(self, width: int) -> list[np.ndarray]:
-        """Per-row arrays of each position of tuple results (names, email fields)."""
-        results = self.results()
-        return [_take([r[i] for r in results], self.key) for i in range(width)]
+    def arrow(self, position: int | None = None) -> pa.Array:
+        """Per-row text results (or one position of tuple results) as an Arrow array: spread over the rows by
+        one C++ take on the distinct values instead of through a per-row object array."""
+        return _spread(self._values(position), self.key)
+
+    def text(self, index: pd.Index, position: int | None = None) -> pd.Series:
+        """Per-row results (or one position of tuple results) as a "str" column, built by Arrow when every
+        result is text; the same column either way."""
+        values = self._values(position)
+        if not all(type(r) is str for r in values):
+            return pd.Series(_take(values, self.key), index=index, dtype="str")
+        return pd.Series(pd.array(_spread(values, self.key), dtype="str"), index=index)
+
+    def flags(self, position: int) -> np.ndarray:
+        """Per-row booleans from one position of tuple results (the email flags)."""
+        return np.array([bool(r[position]) for r in self.results()], dtype=bool)[self.key]
+
+
+def _spread(values: list[str], key: np.ndarray) -> pa.Array:
+    return pa.array(values, type=pa.large_string()).take(pa.array(key))
 
 
 def _submit(run: DistinctRunner, columns: Sequence[pd.Series], fn: Callable[..., Any]) -> _Job:
