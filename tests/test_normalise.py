@@ -340,6 +340,36 @@ def test_name_shortcuts_agree_with_nameparser() -> None:
     assert checked > 1000  # the shortcut is actually exercised
 
 
+_NAME_WORDS = ["Anna", "Jansen", "José", "Müller", "O'Neil", "Anne-Marie", "Zoë", "Ramírez", "Jacobi", "Li",
+               "ANNA", "jansen", "Dr", "Dr.", "King", "Graf", "Jr", "II", "Mac", "Van", "De", "St.", "Mary", "Le",
+               "Ahmad", "Khalid", "María", "Teresa", "Ng", "X", "Smith-Jones", "Bishop", "Baron", "Sir"]
+
+
+@settings(max_examples=3000, deadline=None)
+@example(["Jan", "van", "der", "Berg"], False)
+@example(["Trillo", "Reinaldo"], True)
+@example(["José", "Manuel", "Ramírez"], False)
+@given(st.lists(st.one_of(st.sampled_from(_NAME_WORDS), st.sampled_from(sorted(norm._LOWER_PARTICLES))),
+                min_size=2, max_size=5),
+       st.booleans())
+def test_mixed_case_name_shortcuts_agree_with_nameparser(words: list[str], comma: bool) -> None:
+    """Where the three-or-four-word, particle and "Family, Given" shortcuts answer, nameparser's full parse must
+    answer the same (words drawn from plain names, nameparser's particles, titles, suffixes and odd cases)."""
+    if comma:
+        words = [words[0] + ",", *words[1:]]
+    shortcut = norm._split_mixed_case(words)
+    if shortcut is not None:
+        assert shortcut == norm._split_full_parsed(" ".join(words)), words
+
+
+def test_mixed_case_name_shortcuts_answer_the_common_shapes() -> None:
+    assert norm._split_mixed_case(["Jan", "van", "der", "Berg"]) == ("Jan", "van der Berg")
+    assert norm._split_mixed_case(["Trillo,", "Reinaldo"]) == ("Reinaldo", "Trillo")
+    assert norm._split_mixed_case(["José", "Manuel", "Ramírez"]) == ("José Manuel", "Ramírez")
+    assert norm._split_mixed_case(["JAN", "VAN", "BERG"]) is None  # one case: nameparser repairs it
+    assert norm._split_mixed_case(["Dr.", "Anna", "Berg"]) is None  # a title: nameparser drops it
+
+
 # --------------------------------------------------------------------------------------------------
 # companies
 
