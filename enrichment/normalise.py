@@ -1066,17 +1066,25 @@ def _linkedin_text(value: object) -> str:
 
 
 class DistinctRunner(Protocol):
-    """Applies a normaliser to a list of distinct argument tuples: here, in order (`SERIAL`), or in worker
-    processes (enrichment.normalise_parallel.NormalisePool). `submit` may return before the work is done; the
-    callable it returns gives the results, in the order of `args`. A runner may also have `finished()`, called
-    once every result of the frame is in."""
+    """Applies a normaliser to distinct argument rows, given as columns (`fn(*row)` for each row of
+    `zip(*columns)`; lists of plain values pickle at half the cost of a list of tuples): here, in order
+    (`SERIAL`), or in worker processes (enrichment.normalise_parallel.NormalisePool). `submit` may return before
+    the work is done; the callable it returns gives the results, in row order. A runner may also have
+    `finished()`, called once every result of the frame is in."""
 
-    def submit(self, fn: Callable[..., Any], args: list[tuple]) -> Callable[[], list[Any]]: ...
+    def submit(self, fn: Callable[..., Any], columns: list[list[Any]]) -> Callable[[], list[Any]]: ...
+
+
+def apply_rows(fn: Callable[..., Any], columns: list[list[Any]]) -> list[Any]:
+    """fn over the rows of argument columns (what every runner does with a submitted job or part of one)."""
+    if len(columns) == 1:
+        return [fn(value) for value in columns[0]]
+    return [fn(*row) for row in zip(*columns, strict=True)]
 
 
 class _Serial:
-    def submit(self, fn: Callable[..., Any], args: list[tuple]) -> Callable[[], list[Any]]:
-        results = [fn(*a) for a in args]
+    def submit(self, fn: Callable[..., Any], columns: list[list[Any]]) -> Callable[[], list[Any]]:
+        results = apply_rows(fn, columns)
         return lambda: results
 
 
@@ -1277,8 +1285,8 @@ def _submit(run: DistinctRunner, columns: Sequence[pd.Series], fn: Callable[...,
     return _Job(key, run.submit(fn, args))
 
 
-def _distinct_args(columns: Sequence[pd.Series]) -> tuple[np.ndarray, list[tuple]]:
-    """(row -> distinct position, the distinct argument tuples in order of first appearance).
+def _distinct_args(columns: Sequence[pd.Series]) -> tuple[np.ndarray, list[list[Any]]]:
+    """(row -> distinct position, the distinct argument rows in order of first appearance, as columns).
 
     Factorises each column (missing -> None) and folds the codes into one key per row, so the
     Python-level work is proportional to the distinct tuples, not to the rows.
@@ -1293,18 +1301,20 @@ def _distinct_args(columns: Sequence[pd.Series]) -> tuple[np.ndarray, list[tuple
         values[0] = None
         values[1:] = np.asarray(uniques, dtype=object)  # one conversion, not an iteration over an Arrow array
         per_column.append((codes, values))
-        key, _ = pd.factorize(key * (len(uniques) + 1) + codes)
+        if len(columns) == 1 and rows and codes.min() > 0:
+            key = codes - 1  # one column, nothing missing: its codes already number its values by first appearance
+        else:
+            key, _ = pd.factorize(key * (len(uniques) + 1) + codes)
     key = key.astype(np.int32 if rows < 2**31 else np.int64)  # one per row per job: half the memory of int64
     first = np.empty(int(key.max()) + 1 if rows else 0, dtype=np.int64)
     first[key[::-1]] = np.arange(rows - 1, -1, -1)
-    args = list(zip(*(values[codes[first]] for codes, values in per_column), strict=True))
-    return key, args
+    return key, [values[codes[first]].tolist() for codes, values in per_column]
 
 
 def _distinct(columns: Sequence[pd.Series], fn: Callable[..., Any]) -> tuple[np.ndarray, list[Any]]:
     """fn applied once per distinct row of `columns`: (row -> result position, results)."""
     key, args = _distinct_args(columns)
-    return key, [fn(*a) for a in args]
+    return key, apply_rows(fn, args)
 
 
 def _take(results: list[Any], codes: np.ndarray) -> np.ndarray:

@@ -20,14 +20,10 @@ from typing import Any, Self
 
 import pandas as pd
 
-from enrichment.normalise import DistinctRunner, normalise_frame
+from enrichment.normalise import DistinctRunner, apply_rows, normalise_frame
 
 CHUNK = 10_000  # distinct values per task: big enough to amortise pickling, small enough to balance two cores
 INLINE_BELOW = 2_000  # fewer distinct values than this are normalised in the parent: a round trip costs more
-
-
-def _apply(fn: Callable[..., Any], args: list[tuple]) -> list[Any]:
-    return [fn(*a) for a in args]
 
 
 def _warm_up() -> None:
@@ -74,12 +70,13 @@ class NormalisePool(DistinctRunner):
             self._pool.join()
             self._pool = None
 
-    def submit(self, fn: Callable[..., Any], args: list[tuple]) -> Callable[[], list[Any]]:
-        if self._pool is None or len(args) < INLINE_BELOW:
-            results = _apply(fn, args)
+    def submit(self, fn: Callable[..., Any], columns: list[list[Any]]) -> Callable[[], list[Any]]:
+        rows = len(columns[0])
+        if self._pool is None or rows < INLINE_BELOW:
+            results = apply_rows(fn, columns)
             return lambda: results
-        pending = [self._pool.apply_async(_apply, (fn, args[i:i + self.chunk]))
-                   for i in range(0, len(args), self.chunk)]
+        pending = [self._pool.apply_async(apply_rows, (fn, [c[i:i + self.chunk] for c in columns]))
+                   for i in range(0, rows, self.chunk)]
         done: list[list[Any]] = []
 
         def results() -> list[Any]:
@@ -102,8 +99,8 @@ class _Last:
     def __init__(self, pool: NormalisePool):
         self.pool = pool
 
-    def submit(self, fn: Callable[..., Any], args: list[tuple]) -> Callable[[], list[Any]]:
-        return self.pool.submit(fn, args)
+    def submit(self, fn: Callable[..., Any], columns: list[list[Any]]) -> Callable[[], list[Any]]:
+        return self.pool.submit(fn, columns)
 
     def finished(self) -> None:
         self.pool.stop()
