@@ -8,15 +8,26 @@ stage's own functions (normalise_frame + resolve) for every spelling in the shar
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from enrichment.dedupe import resolve
 from enrichment.normalise import normalise_frame
-from leadpipe.core.placeholders import COMPANY_PLACEHOLDERS, EXCEL_ERRORS, TEXT_PLACEHOLDERS, is_placeholder
+from leadpipe.core.placeholders import (
+    COMPANY_PLACEHOLDERS,
+    EXCEL_ERRORS,
+    NAME_PLACEHOLDERS,
+    TEXT_PLACEHOLDERS,
+    blank_placeholder,
+    is_placeholder,
+    placeholders_for,
+)
 from leadpipe.pipeline.run import run_pipeline
 from leadpipe.pipeline.settings import load_config
 from leadpipe.store.warehouse import engine_for, prospects
@@ -144,3 +155,21 @@ def test_real_companies_that_contain_a_placeholder_word_are_kept() -> None:
                     {"first_name": "C", "last_name": "D", "company": "Freelance Media Ltd", "job_title": "None"}])
     assert batch["company"].tolist() == ["N/A Logistics GmbH", "Freelance Media Ltd"]
     assert batch["job_title"].tolist() == ["Unknown Ops", ""]
+
+
+_FIELDS = ["", "company", "first_name", "country", "state", "job_title"]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.one_of(st.sampled_from(sorted(COMPANY_PLACEHOLDERS | NAME_PLACEHOLDERS | TEXT_PLACEHOLDERS)),
+                 st.text(max_size=30)),
+       st.sampled_from(["", " ", "  \t", "\u00a0"]), st.sampled_from(["", " ", "\n"]), st.booleans(),
+       st.sampled_from(_FIELDS))
+def test_placeholder_shortcuts_decide_as_the_key_does(core: str, before: str, after: str, shout: bool,
+                                                     field: str) -> None:
+    """The length and first-character shortcuts never change an answer: a value is a placeholder exactly when
+    its key (trimmed, inner spaces collapsed, case-folded) is one of the field's spellings."""
+    value = before + (core.upper() if shout else core) + after
+    expected = re.sub(r"\s+", " ", value.strip()).casefold() in placeholders_for(field)
+    assert is_placeholder(value, field) == expected, repr(value)
+    assert blank_placeholder(value, field) == ("" if expected else value), repr(value)

@@ -89,11 +89,22 @@ def _too_long(value: str) -> bool:
     return len(value) - value.count(" ") > _LONGEST and value.isprintable()
 
 
+# The first character of every placeholder's key: a value starting with any other ("+49 30...", "https://...",
+# "john@...") is none, and its key (a regex and a case-fold) is never built.
+_FIRST_CHARACTERS = frozenset(p[0] for p in COMPANY_PLACEHOLDERS | NAME_PLACEHOLDERS | TEXT_PLACEHOLDERS)
+
+
+def _surely_not(value: str) -> bool:
+    """Cannot be a placeholder of any field: too long, or its key would start with a character none starts with."""
+    head = value.lstrip()[:1]
+    return bool(head) and head.casefold()[0] not in _FIRST_CHARACTERS or _too_long(value)
+
+
 def is_placeholder(value: object, field: str = "") -> bool:
     """True when the cell is text that only says "no value" for this field (see the module docstring)."""
-    return isinstance(value, str) and not _too_long(value) and _key(value) in placeholders_for(field)
+    return isinstance(value, str) and not _surely_not(value) and _key(value) in placeholders_for(field)
 
 
 def blank_placeholder(value: str, field: str = "") -> str:
     """The value, or "" when it is a placeholder for this field."""
-    return value if _too_long(value) or _key(value) not in placeholders_for(field) else ""
+    return value if _surely_not(value) or _key(value) not in placeholders_for(field) else ""
