@@ -866,11 +866,39 @@ def _extractor() -> tldextract.TLDExtract:
 
 @functools.lru_cache(maxsize=_DOMAIN_CACHE)
 def _registrable(url_or_host: str) -> str:
-    result = _extractor()(url_or_host.strip().lower())
+    text = url_or_host.strip().lower()
+    plain = _PLAIN_URL.fullmatch(text)
+    if plain is not None and "xn--" not in plain.group(1) and not plain.group(2).isdigit():
+        return _plain_registrable(plain.group(1).split("."))
+    return _registrable_by_tldextract(text)
+
+
+def _registrable_by_tldextract(text: str) -> str:
+    result = _extractor()(text)
     domain = getattr(result, "top_domain_under_public_suffix", None)
     if domain is None:  # tldextract < 5.3
         domain = result.registered_domain
     return _unicode_domain(domain)
+
+
+# A web address or host name in its plainest shape ("https://www.acme-bau.de/kontakt", "acme.co.uk"): an http(s)
+# scheme or none, lower-case ASCII labels (group 1; group 2 the last label), an optional port, then anything
+# after a path, query or fragment start. No user info, IP address, Punycode or trailing dot: those go the
+# library's whole way.
+_PLAIN_URL = re.compile(r"(?:https?://)?((?:[a-z0-9-]+\.)+([a-z0-9-]+))(?::[0-9]+)?(?:[/?#].*)?", re.DOTALL)
+
+
+def _plain_registrable(labels: list[str]) -> str:
+    """tldextract's registrable domain of a plain host's labels: its own public-suffix search (private suffixes
+    included, as `_extractor` is set up), without its URL parsing and per-label Punycode checks (half of its
+    ~7 µs; tests compare both ways)."""
+    found = _extractor()._get_tld_extractor().suffix_index(labels, include_psl_private_domains=True)
+    if found is None:
+        return ""
+    suffix_start = found[0][0]
+    if suffix_start < 1 or suffix_start >= len(labels):
+        return ""
+    return ".".join(labels[suffix_start - 1:])
 
 
 # ---------------------------------------------------------------------------------------------------

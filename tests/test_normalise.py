@@ -770,6 +770,28 @@ def test_company_key_shortcuts_give_the_key_as_it_was(words: list[str]) -> None:
     assert norm.company_key_text(text) == _company_key_as_it_was(text)
 
 
+_LABELS = ["www", "acme", "acme-bau", "shop", "co", "uk", "de", "com", "github", "io", "ck", "kawasaki", "jp",
+           "city", "blogspot", "appspot", "s3", "amazonaws", "xn--mller-kva", "123", "-x", "x-", "local", "example",
+           "test", "invalid", "a", "0"]
+
+
+@settings(max_examples=4000, deadline=None)
+@example(["shop", "acme", "co", "uk"], "https://", "", ":8080", "/?q=1")
+@example(["foo", "ck"], "", "", "", "")
+@example(["city", "kawasaki", "jp"], "", "", "", "")
+@given(st.lists(st.sampled_from(_LABELS), min_size=1, max_size=5),
+       st.sampled_from(["", "http://", "https://", "HTTPS://", "ftp://", "//", "http:/", " "]),
+       st.sampled_from(["", "user@", "a:b@"]), st.sampled_from(["", ":80", ":x", "."]),
+       st.sampled_from(["", "/", "/kontakt", "?a=b", "#top", "/a//b", "/@x", " "]))
+def test_plain_registrable_domain_agrees_with_tldextract(labels: list[str], scheme: str, user: str, port: str,
+                                                         path: str) -> None:
+    """The plain-host shortcut of the registrable domain must give what tldextract's whole parse gives, on
+    addresses built from public suffixes (private ones too), wildcard rules, Punycode, IP-like labels, ports,
+    user info and odd schemes."""
+    url = scheme + user + ".".join(labels) + port + path
+    assert norm._registrable.__wrapped__(url) == norm._registrable_by_tldextract(url.strip().lower()), url
+
+
 def _provider_kind_by_tldextract(domain: str) -> tuple[bool, bool]:
     """mail_provider_kind as it was: candidates from tldextract's registrable parent, always."""
     candidates = {domain, norm._ascii_domain(domain)}
