@@ -34,6 +34,7 @@ from enrichment.dedupe.matching import (
 from enrichment.dedupe.partition import merge_partitions
 from enrichment.dedupe.settings import DedupeConfig
 from enrichment.dedupe.survivorship import choose, filled
+from leadpipe.core.memory import release_freed_memory
 from leadpipe.core.schema import MAPPABLE_FIELDS
 
 PERSON_NAMESPACE = uuid.UUID("6f1c3b5e-8a2d-4c4e-9b7a-2d1e5f3a9c10")
@@ -170,6 +171,7 @@ def resolve_from_partitions(p: Prepared, cfg: DedupeConfig, model: Model, paths:
     None afterwards), so the golden records are built without them in memory (at 1M rows, ~0.7 GB)."""
     result = merge_partitions(p.features, cfg, model, p.is_old, paths)
     p.features = None
+    release_freed_memory()  # the pairs and features just dropped: freed, but kept by the allocators until now
     return _build(p.batch, p.existing, p.old_rows, result, cfg)
 
 
@@ -221,15 +223,17 @@ def _build(batch: pd.DataFrame, existing: pd.DataFrame, old_rows: pd.DataFrame, 
         parts.append(old.assign(label=labels[:n_old][joined], is_old=True, completeness=present_old.sum(axis=1),
                                 raw_row_id=-1, order=-1, recency="", source=""))
     cand = pd.concat(parts, ignore_index=True)
-    values, prov = choose(cand, fields, cfg.survivorship, np.concatenate(present))
+    values, prov = choose(cand, fields, cfg.survivorship, np.concatenate(present), index=touched)
+    del cand, parts, present, cand_new, present_new  # survivorship is done: not kept through the writes
 
     res = Resolution(membership=pd.DataFrame(), stats={**result.stats, "model": result.model})
     rid = rows["raw_row_id"].to_numpy()
     person_ids = pid.loc[touched].to_numpy()
     res.primary = dict(zip(person_ids.tolist(), rid[prim.loc[touched].to_numpy()].tolist(), strict=True))
-    vals = values.reindex(touched)
-    res.golden_frame = _objects(vals).set_axis(pd.Index(person_ids, name="person_id"))
-    res.provenance_frame = prov.reindex(touched).astype(float).set_axis(pd.Index(person_ids, name="person_id"))
+    res.golden_frame = _objects(values).set_axis(pd.Index(person_ids, name="person_id"))
+    del values
+    res.provenance_frame = prov.astype(float).set_axis(pd.Index(person_ids, name="person_id"))
+    del prov
     res.new_people = set(pid[~known].tolist())
     evidence_from_consent_rows(res.golden_frame, res.provenance_frame, rows, _earlier_evidence(existing, old_rows))
 
@@ -253,16 +257,17 @@ def _build(batch: pd.DataFrame, existing: pd.DataFrame, old_rows: pd.DataFrame, 
 def _objects(values: pd.DataFrame) -> pd.DataFrame:
     """`values` as Python objects with None for no value (`astype(object).where(notna, None)`), text columns
     through their distinct values: rows sharing a value share one str object (a country, a city, a first name
-    appears in thousands of golden records; at 1M rows one str per cell was about a gigabyte)."""
+    appears in thousands of golden records; at 1M rows one str per cell was about a gigabyte). Empties
+    `values` as it goes (its columns are dropped one by one once converted)."""
     out = {}
-    for c in values.columns:
-        col = values[c]
+    for c in list(values.columns):
+        col = values.pop(c)  # each source column freed once converted: never both whole frames at once
         if pd.api.types.is_string_dtype(col.dtype) and col.dtype != object:  # only str dtype: 1 == True in a hash
             codes, uniques = pd.factorize(col, sort=False)
             out[c] = np.append(np.asarray(uniques, dtype=object), None)[codes]  # code -1 (missing) -> None
         else:
             out[c] = col.astype(object).where(col.notna(), None).to_numpy()
-    return pd.DataFrame(out, index=values.index, columns=values.columns, dtype=object)
+    return pd.DataFrame(out, index=values.index, columns=list(out), dtype=object)
 
 
 class LinkEvidence(Mapping):

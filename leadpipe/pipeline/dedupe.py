@@ -31,6 +31,7 @@ from sqlalchemy import Engine, Table
 from enrichment.dedupe import Model, fit_model, prepare, resolve_from_partitions
 from enrichment.dedupe.features import FIELDS, Features
 from enrichment.dedupe.partition import score_partition
+from leadpipe.core.memory import release_freed_memory
 from leadpipe.core.schema import MAPPABLE_FIELDS
 from leadpipe.pipeline.context import RunContext
 from leadpipe.pipeline.dedupe_candidates import candidate_people, load_model, save_model
@@ -302,9 +303,14 @@ def dedupe_merge(ctx: RunContext, paths: list[str | None]) -> str | None:
         p = prepare(batch, existing, read_features(folder))
         del batch, existing  # p holds the same rows (in lineage order): one copy of a 1M-row batch, not two
         res = resolve_from_partitions(p, ctx.cfg.dedupe, model, [ctx.file(x) for x in paths if x])
-        batch, existing = p.batch, p.existing
-        del p  # the matching features and the candidate rows: gone before the writes
+        # the outputs need the rows' lineage only: the batch's other columns (~0.4 GB at 1M rows) go now
+        batch, existing = p.batch[[c for c in _LINEAGE if c in p.batch.columns]], p.existing
+        del p  # the matching features, the candidate rows and the full batch: gone before the writes
+        release_freed_memory()  # what clustering and survivorship dropped, not kept for the writes' peak
         return _outputs(ctx, batch, existing, res)
+
+
+_LINEAGE = ("raw_row_id", "source", "source_file", "source_row", "source_kind")  # what _outputs reads of the batch
 
 
 def _inputs(ctx: RunContext):
