@@ -234,6 +234,7 @@ def _build(batch: pd.DataFrame, existing: pd.DataFrame, old_rows: pd.DataFrame, 
     cand = pd.concat(parts, ignore_index=True)
     values, prov = choose(cand, fields, cfg.survivorship, np.concatenate(present), index=touched)
     del cand, parts, present, cand_new, present_new  # survivorship is done: not kept through the writes
+    release_freed_memory()  # the candidate rows' columns: back to the OS before the golden records' objects
 
     res = Resolution(membership=pd.DataFrame(), stats={**result.stats, "model": result.model})
     rid = rows["raw_row_id"].to_numpy()

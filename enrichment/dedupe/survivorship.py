@@ -74,8 +74,15 @@ def choose(cand: pd.DataFrame, fields: list[str], cfg: SurvivorshipConfig,
             by_strategy.setdefault(cfg.fields.get(f, cfg.default), []).append(f)
     cand = cand.reset_index(drop=True)  # positions below are row numbers
     label = cand["label"].to_numpy()
+    target = None if index is None else pd.Index(index, name="label")
+
+    def aligned(col: pd.Series) -> pd.Series:  # at once: never all fields both unaligned and aligned in memory
+        return col if target is None else col.reindex(target)
+
     if unit:
         _address_unit(cand, fields, unit, present, keys, cfg, values, prov)
+        for f in unit:
+            values[f], prov[f] = aligned(values[f]), aligned(prov[f])
     for strategy, group in by_strategy.items():
         cols, asc = keys[strategy]
         order = _order(cand, cols, asc)
@@ -85,21 +92,20 @@ def choose(cand: pd.DataFrame, fields: list[str], cfg: SurvivorshipConfig,
             _, first_pos = np.unique(label[idx], return_index=True)
             rows = idx[np.sort(first_pos)]  # kept in strategy order, as drop_duplicates would keep them
             lab = pd.Index(label[rows], name="label")
-            values[f] = cand[f].take(rows).set_axis(lab)
-            prov[f] = cand[f"prov_{f}"].take(rows).set_axis(lab)
+            values[f] = aligned(cand[f].take(rows).set_axis(lab))
+            prov[f] = aligned(cand[f"prov_{f}"].take(rows).set_axis(lab))
     order = [f for f in fields if f in values]
-    if index is not None:
-        return _aligned(values, order, index), _aligned(prov, order, index)
+    if target is not None:
+        return _aligned(values, order, target), _aligned(prov, order, target)
     return pd.DataFrame(values)[order] if values else pd.DataFrame(values), \
         pd.DataFrame(prov)[order] if prov else pd.DataFrame(prov)
 
 
-def _aligned(columns: dict[str, pd.Series], order: list[str], index: np.ndarray) -> pd.DataFrame:
-    """`pd.DataFrame(columns)[order].reindex(index)`, each column reindexed on its own. The same values and
-    dtypes: a column missing labels of the union got NaN there (its dtype widened) before, and gets NaN at
-    the same labels now, as `index` holds every label of the union."""
-    idx = pd.Index(index, name="label")
-    return pd.DataFrame({f: columns[f].reindex(idx) for f in order}, index=idx, columns=order)
+def _aligned(columns: dict[str, pd.Series], order: list[str], index: pd.Index) -> pd.DataFrame:
+    """`pd.DataFrame(columns)[order].reindex(index)`, from columns each already reindexed to `index` on its own.
+    The same values and dtypes: a column missing labels of the union got NaN there (its dtype widened) before,
+    and gets NaN at the same labels now, as `index` holds every label of the union."""
+    return pd.DataFrame({f: columns.pop(f) for f in order}, index=index, columns=order)
 
 
 def _order(cand: pd.DataFrame, cols: list[str], asc: list[bool]) -> np.ndarray:

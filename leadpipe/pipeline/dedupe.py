@@ -335,14 +335,20 @@ def _outputs(ctx: RunContext, batch: pd.DataFrame, existing: pd.DataFrame, res) 
         stored = _store_behind(pool, ctx.engine, ctx.run_id, res)
         if not res.review.empty:  # possible matches: kept apart, listed for a human to decide
             write_frame(res.review, ctx.folder / "dedupe_review.parquet")
-        merged = merged_outcomes(batch, res)
         resolved = resolved_frame(batch, res)
         out = ctx.folder / "resolved.parquet"
         write_frame(resolved, out)
+        touched = len(resolved)
+        del resolved
+        # The golden records' last reader was resolved_frame (their chunks are all built and queued): ~0.5 GB of
+        # objects at 1M rows, not held while the writer rebuilds the indexes and the outcomes are built.
+        res.golden_frame = res.golden_frame.iloc[:0]
+        release_freed_memory()
+        merged = merged_outcomes(batch, res)
         stored.result()
     ledger.record_outcomes(ctx.engine, ctx.run_id, merged)
     log.info("dedupe: %d rows -> %d people (%d new, %d existing people loaded as candidates), %d rows merged, "
-             "%d possible matches for review", len(batch), len(resolved), len(res.new_people), len(existing),
+             "%d possible matches for review", len(batch), touched, len(res.new_people), len(existing),
              len(merged), len(res.review))
     return str(out)
 
