@@ -24,6 +24,7 @@ from enrichment.dedupe.survivorship import choose, filled
 from leadpipe.pipeline import dedupe as stage
 from leadpipe.pipeline.dedupe_candidates import candidate_people
 from leadpipe.store.warehouse import engine_for, membership, migrate, people
+from tests.test_dedupe_store import _batch
 
 text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12)
 
@@ -81,7 +82,50 @@ def test_a_failed_chunk_build_writes_nothing(tmp_path, monkeypatch):
     monkeypatch.setattr(stage, "WRITE_CHUNK", 7)
     monkeypatch.setattr(stage, "_member_columns", failing)
     with pytest.raises(RuntimeError, match="boom"), ThreadPoolExecutor(1) as pool:
-        stage._store_behind(pool, engine, "r1", res)
+        store = stage._StoreBehind(pool, engine, "r1")
+        store.members_first = False  # membership chunks built here, after the people
+        store.finish(res)
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(people)).scalar() == 0
         assert conn.execute(select(func.count()).select_from(membership)).scalar() == 0
+
+
+def _tables(url: str) -> tuple[list, list]:
+    with engine_for(url).connect() as conn:
+        return (conn.execute(select(people).order_by(people.c.person_id)).all(),
+                conn.execute(select(membership).order_by(membership.c.raw_row_id)).all())
+
+
+def test_membership_written_first_stores_what_store_people_stores(tmp_path, monkeypatch):
+    """The stage on SQLite: membership handed to the writer before the golden records exist, then people."""
+    batch = _batch(1, 40)  # two rows per person, blanks, text that needs escaping (tests/test_dedupe_store.py)
+    monkeypatch.setattr(stage, "WRITE_CHUNK", 7)
+    urls = []
+    for name in ("one", "two"):
+        url = f"sqlite:///{tmp_path}/{name}.db"
+        migrate(url)
+        urls.append(url)
+    engine = engine_for(urls[0])
+    stage.store_people(engine, "r1", resolve(batch, candidate_people(engine, batch)))
+    engine = engine_for(urls[1])
+    with ThreadPoolExecutor(1) as pool:
+        store = stage._StoreBehind(pool, engine, "r1")
+        assert store.members_first
+        built = []
+
+        def early(res, n_people):
+            built.append(len(res.golden_frame))  # golden records not built yet
+            store.start(res, n_people)
+
+        from enrichment.dedupe.matching import match
+        from enrichment.dedupe.resolution import _build, prepare
+        from enrichment.dedupe.settings import DedupeConfig
+
+        p = prepare(batch, candidate_people(engine, batch))
+        res = _build(p.batch, p.existing, p.old_rows, match(p.features, DedupeConfig(), p.is_old), DedupeConfig(),
+                     on_membership=early)
+        store.finish(res).result()
+    assert built == [0]
+    one, two = _tables(urls[0]), _tables(urls[1])
+    assert len(one[1]) == 40 and len(one[0]) == 21  # rows 2i, 2i+1: one person
+    assert one == two

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -173,19 +173,26 @@ def fit_model(p: Prepared, cfg: DedupeConfig | None = None, model: Model | None 
     return fit(p.features, cfg, left, right)
 
 
-def resolve_from_partitions(p: Prepared, cfg: DedupeConfig, model: Model, paths: list) -> Resolution:
+MembershipReady = Callable[["Resolution", int], None]
+
+
+def resolve_from_partitions(p: Prepared, cfg: DedupeConfig, model: Model, paths: list,
+                            on_membership: MembershipReady | None = None) -> Resolution:
     """`resolve`, from pairs scored partition by partition (partition.score_partition) on other workers.
 
     Consumes `p.features`: once the pairs are clustered the matching features are dropped (`p.features` is
-    None afterwards), so the golden records are built without them in memory (at 1M rows, ~0.7 GB)."""
+    None afterwards), so the golden records are built without them in memory (at 1M rows, ~0.7 GB).
+    `on_membership(res, people)`: called once membership, evidence, primary rows and new people are decided,
+    before survivorship builds the golden records (`res.golden_frame` still empty; `people`: how many there
+    will be), so a caller can start storing membership while they are built."""
     result = merge_partitions(p.features, cfg, model, p.is_old, paths)
     p.features = None
     release_freed_memory()  # the pairs and features just dropped: freed, but kept by the allocators until now
-    return _build(p.batch, p.existing, p.old_rows, result, cfg)
+    return _build(p.batch, p.existing, p.old_rows, result, cfg, on_membership)
 
 
 def _build(batch: pd.DataFrame, existing: pd.DataFrame, old_rows: pd.DataFrame, result: MatchResult,
-           cfg: DedupeConfig) -> Resolution:
+           cfg: DedupeConfig, on_membership: MembershipReady | None = None) -> Resolution:
     n_old = len(existing)
     labels = result.labels
     new_labels = labels[n_old:]
@@ -212,41 +219,11 @@ def _build(batch: pd.DataFrame, existing: pd.DataFrame, old_rows: pd.DataFrame, 
                       rows["source_row"].to_numpy()[p])
     pid[~known] = _person_ids(src, fil, srow)
 
-    # survivorship over this batch's rows plus the golden records they joined
-    cand_new = rows[fields].copy()
-    for f in fields:
-        cand_new[f"prov_{f}"] = rows["raw_row_id"].to_numpy()
-    cand_new = cand_new.assign(label=new_labels, is_old=False, completeness=comp,
-                               raw_row_id=rows["raw_row_id"].to_numpy(), order=np.arange(len(batch)),
-                               recency=rows["submitted_at"].fillna("").astype(str).to_numpy(),
-                               source=rows["source"].to_numpy())
-    parts, present = [cand_new], [present_new]
-    joined = np.isin(labels[:n_old], touched) if n_old else np.zeros(0, bool)
-    if joined.any():
-        old = old_rows.loc[joined].reindex(columns=fields)
-        provs = pd.DataFrame([dict(x or {}) for x in existing.loc[joined, "provenance"]], index=old.index)
-        for f in fields:
-            old[f"prov_{f}"] = provs[f] if f in provs.columns else np.nan
-        present_old = filled(old[fields]).to_numpy()
-        present.append(present_old)
-        parts.append(old.assign(label=labels[:n_old][joined], is_old=True, completeness=present_old.sum(axis=1),
-                                raw_row_id=-1, order=-1, recency="", source=""))
-    cand = pd.concat(parts, ignore_index=True)
-    values, prov = choose(cand, fields, cfg.survivorship, np.concatenate(present), index=touched)
-    del cand, parts, present, cand_new, present_new  # survivorship is done: not kept through the writes
-    release_freed_memory()  # the candidate rows' columns: back to the OS before the golden records' objects
-
     res = Resolution(membership=pd.DataFrame(), stats={**result.stats, "model": result.model})
     rid = rows["raw_row_id"].to_numpy()
     person_ids = pid.loc[touched].to_numpy()
     res.primary = dict(zip(person_ids.tolist(), rid[prim.loc[touched].to_numpy()].tolist(), strict=True))
-    res.golden_frame = _objects(values).set_axis(pd.Index(person_ids, name="person_id"))
-    del values
-    res.provenance_frame = prov.astype(float).set_axis(pd.Index(person_ids, name="person_id"))
-    del prov
     res.new_people = set(pid[~known].tolist())
-    evidence_from_consent_rows(res.golden_frame, res.provenance_frame, rows, _earlier_evidence(existing, old_rows))
-
     # membership: why each row belongs where it does
     node = np.arange(n_old, n_old + len(batch))
     partner = result.partner[node]
@@ -261,6 +238,40 @@ def _build(batch: pd.DataFrame, existing: pd.DataFrame, old_rows: pd.DataFrame, 
     res.evidence = LinkEvidence(result.evidence, rid[linked_idx], node[linked_idx], partner[linked_idx],
                                 partner_ref[linked_idx], old_pids, n_old)
     res.review = _review_frame(result, rid, existing, n_old)
+    if on_membership is not None:
+        on_membership(res, len(touched))
+
+    # survivorship over this batch's rows plus the golden records they joined
+    joined = np.isin(labels[:n_old], touched) if n_old else np.zeros(0, bool)
+    cand_new = rows[fields].copy()
+    if joined.any():  # else every value comes from its own row: survivorship reads raw_row_id (~0.2 GB at 1M rows)
+        for f in fields:
+            cand_new[f"prov_{f}"] = rows["raw_row_id"].to_numpy()
+    cand_new = cand_new.assign(label=new_labels, is_old=False, completeness=comp,
+                               raw_row_id=rows["raw_row_id"].to_numpy(), order=np.arange(len(batch)),
+                               recency=rows["submitted_at"].fillna("").astype(str).to_numpy(),
+                               source=rows["source"].to_numpy())
+    parts, present = [cand_new], [present_new]
+    if joined.any():
+        old = old_rows.loc[joined].reindex(columns=fields)
+        provs = pd.DataFrame([dict(x or {}) for x in existing.loc[joined, "provenance"]], index=old.index)
+        for f in fields:
+            old[f"prov_{f}"] = provs[f] if f in provs.columns else np.nan
+        present_old = filled(old[fields]).to_numpy()
+        present.append(present_old)
+        parts.append(old.assign(label=labels[:n_old][joined], is_old=True, completeness=present_old.sum(axis=1),
+                                raw_row_id=-1, order=-1, recency="", source=""))
+    cand = pd.concat(parts, ignore_index=True)
+    values, prov = choose(cand, fields, cfg.survivorship, np.concatenate(present), index=touched)
+    del cand, parts, present, cand_new, present_new  # survivorship is done: not kept through the writes
+    release_freed_memory()  # the candidate rows' columns: back to the OS before the golden records' objects
+
+    res.golden_frame = _objects(values).set_axis(pd.Index(person_ids, name="person_id"))
+    del values
+    res.provenance_frame = prov.astype(float).set_axis(pd.Index(person_ids, name="person_id"))
+    del prov
+    evidence_from_consent_rows(res.golden_frame, res.provenance_frame, rows, _earlier_evidence(existing, old_rows))
+
     return res
 
 
