@@ -2,7 +2,8 @@
 
 Person ids built for many rows at once must be the uuid5 `person_id_for` makes one row at a time (uuid's own
 implementation, not ours); survivorship aligned to the people directly must equal the union frame reindexed;
-the stage's two-thread store must roll back when the chunk builder fails. bench/dedupe_stage_check.py compares
+the stage's two-thread store must roll back when the chunk builder fails, and store what store_people stores
+when membership is handed to the writer before the golden records exist. bench/dedupe_stage_check.py compares
 the whole stage's output with an earlier commit's on generated leads.
 """
 
@@ -18,8 +19,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from enrichment.dedupe.resolution import PERSON_NAMESPACE, _person_ids, resolve
-from enrichment.dedupe.settings import SurvivorshipConfig
+from enrichment.dedupe.matching import match
+from enrichment.dedupe.resolution import PERSON_NAMESPACE, _build, _person_ids, prepare, resolve
+from enrichment.dedupe.settings import DedupeConfig, SurvivorshipConfig
 from enrichment.dedupe.survivorship import choose, filled
 from leadpipe.pipeline import dedupe as stage
 from leadpipe.pipeline.dedupe_candidates import candidate_people
@@ -116,10 +118,6 @@ def test_membership_written_first_stores_what_store_people_stores(tmp_path, monk
         def early(res, n_people):
             built.append(len(res.golden_frame))  # golden records not built yet
             store.start(res, n_people)
-
-        from enrichment.dedupe.matching import match
-        from enrichment.dedupe.resolution import _build, prepare
-        from enrichment.dedupe.settings import DedupeConfig
 
         p = prepare(batch, candidate_people(engine, batch))
         res = _build(p.batch, p.existing, p.old_rows, match(p.features, DedupeConfig(), p.is_old), DedupeConfig(),
