@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -34,6 +34,7 @@ from enrichment.dedupe.matching import (
 from enrichment.dedupe.partition import merge_partitions
 from enrichment.dedupe.settings import DedupeConfig
 from enrichment.dedupe.survivorship import choose, filled
+from leadpipe.core.memory import release_freed_memory
 from leadpipe.core.schema import MAPPABLE_FIELDS
 
 PERSON_NAMESPACE = uuid.UUID("6f1c3b5e-8a2d-4c4e-9b7a-2d1e5f3a9c10")
@@ -81,15 +82,24 @@ def person_id_for(source: str, source_file: str, source_row: int) -> str:
 
 def _person_ids(src: np.ndarray, fil: np.ndarray, srow: np.ndarray) -> list[str]:
     """`person_id_for` for many rows: the same uuid5 (RFC 4122: SHA-1 of namespace + name, version and
-    variant bits set), hashed directly rather than through uuid.UUID objects, which cost 4x per id."""
-    ns, out = PERSON_NAMESPACE.bytes, []
-    for a, b, c in zip(src.tolist(), fil.tolist(), srow.tolist(), strict=True):
-        d = bytearray(hashlib.sha1(ns + f"{a}|{b}|{int(c)}".encode()).digest()[:16])
-        d[6] = (d[6] & 0x0F) | 0x50
-        d[8] = (d[8] & 0x3F) | 0x80
-        h = d.hex()
-        out.append(f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}")
-    return out
+    variant bits set). Only the hashing is per row; the bits and the hex text are set for all ids at once
+    (through uuid.UUID objects an id cost 4x more, and per-row bit twiddling and formatting as much again)."""
+    n = len(src)
+    if n == 0:
+        return []
+    ns, sha1 = PERSON_NAMESPACE.bytes, hashlib.sha1
+    digests = b"".join(sha1(ns + f"{a}|{b}|{int(c)}".encode()).digest()[:16]
+                       for a, b, c in zip(src.tolist(), fil.tolist(), srow.tolist(), strict=True))
+    d = np.frombuffer(digests, np.uint8).reshape(n, 16).copy()
+    d[:, 6] = (d[:, 6] & 0x0F) | 0x50  # version 5
+    d[:, 8] = (d[:, 8] & 0x3F) | 0x80  # RFC 4122 variant
+    hexes = np.frombuffer(b"0123456789abcdef", np.uint8)
+    digits = np.empty((n, 32), np.uint8)
+    digits[:, 0::2], digits[:, 1::2] = hexes[d >> 4], hexes[d & 0x0F]
+    text = np.full((n, 36), ord("-"), np.uint8)  # 8-4-4-4-12
+    for lo, hi, at in ((0, 8, 0), (8, 12, 9), (12, 16, 14), (16, 20, 19), (20, 32, 24)):
+        text[:, at : at + hi - lo] = digits[:, lo:hi]
+    return text.view("S36").ravel().astype(str).tolist()
 
 
 def _legacy_config(cfg: DedupeConfig | float | None) -> DedupeConfig:
@@ -163,18 +173,26 @@ def fit_model(p: Prepared, cfg: DedupeConfig | None = None, model: Model | None 
     return fit(p.features, cfg, left, right)
 
 
-def resolve_from_partitions(p: Prepared, cfg: DedupeConfig, model: Model, paths: list) -> Resolution:
+MembershipReady = Callable[["Resolution", int], None]
+
+
+def resolve_from_partitions(p: Prepared, cfg: DedupeConfig, model: Model, paths: list,
+                            on_membership: MembershipReady | None = None) -> Resolution:
     """`resolve`, from pairs scored partition by partition (partition.score_partition) on other workers.
 
     Consumes `p.features`: once the pairs are clustered the matching features are dropped (`p.features` is
-    None afterwards), so the golden records are built without them in memory (at 1M rows, ~0.7 GB)."""
+    None afterwards), so the golden records are built without them in memory (at 1M rows, ~0.7 GB).
+    `on_membership(res, people)`: called once membership, evidence, primary rows and new people are decided,
+    before survivorship builds the golden records (`res.golden_frame` still empty; `people`: how many there
+    will be), so a caller can start storing membership while they are built."""
     result = merge_partitions(p.features, cfg, model, p.is_old, paths)
     p.features = None
-    return _build(p.batch, p.existing, p.old_rows, result, cfg)
+    release_freed_memory()  # the pairs and features just dropped: freed, but kept by the allocators until now
+    return _build(p.batch, p.existing, p.old_rows, result, cfg, on_membership)
 
 
 def _build(batch: pd.DataFrame, existing: pd.DataFrame, old_rows: pd.DataFrame, result: MatchResult,
-           cfg: DedupeConfig) -> Resolution:
+           cfg: DedupeConfig, on_membership: MembershipReady | None = None) -> Resolution:
     n_old = len(existing)
     labels = result.labels
     new_labels = labels[n_old:]
@@ -201,38 +219,11 @@ def _build(batch: pd.DataFrame, existing: pd.DataFrame, old_rows: pd.DataFrame, 
                       rows["source_row"].to_numpy()[p])
     pid[~known] = _person_ids(src, fil, srow)
 
-    # survivorship over this batch's rows plus the golden records they joined
-    cand_new = rows[fields].copy()
-    for f in fields:
-        cand_new[f"prov_{f}"] = rows["raw_row_id"].to_numpy()
-    cand_new = cand_new.assign(label=new_labels, is_old=False, completeness=comp,
-                               raw_row_id=rows["raw_row_id"].to_numpy(), order=np.arange(len(batch)),
-                               recency=rows["submitted_at"].fillna("").astype(str).to_numpy(),
-                               source=rows["source"].to_numpy())
-    parts, present = [cand_new], [present_new]
-    joined = np.isin(labels[:n_old], touched) if n_old else np.zeros(0, bool)
-    if joined.any():
-        old = old_rows.loc[joined].reindex(columns=fields)
-        provs = pd.DataFrame([dict(x or {}) for x in existing.loc[joined, "provenance"]], index=old.index)
-        for f in fields:
-            old[f"prov_{f}"] = provs[f] if f in provs.columns else np.nan
-        present_old = filled(old[fields]).to_numpy()
-        present.append(present_old)
-        parts.append(old.assign(label=labels[:n_old][joined], is_old=True, completeness=present_old.sum(axis=1),
-                                raw_row_id=-1, order=-1, recency="", source=""))
-    cand = pd.concat(parts, ignore_index=True)
-    values, prov = choose(cand, fields, cfg.survivorship, np.concatenate(present))
-
     res = Resolution(membership=pd.DataFrame(), stats={**result.stats, "model": result.model})
     rid = rows["raw_row_id"].to_numpy()
     person_ids = pid.loc[touched].to_numpy()
     res.primary = dict(zip(person_ids.tolist(), rid[prim.loc[touched].to_numpy()].tolist(), strict=True))
-    vals = values.reindex(touched)
-    res.golden_frame = _objects(vals).set_axis(pd.Index(person_ids, name="person_id"))
-    res.provenance_frame = prov.reindex(touched).astype(float).set_axis(pd.Index(person_ids, name="person_id"))
     res.new_people = set(pid[~known].tolist())
-    evidence_from_consent_rows(res.golden_frame, res.provenance_frame, rows, _earlier_evidence(existing, old_rows))
-
     # membership: why each row belongs where it does
     node = np.arange(n_old, n_old + len(batch))
     partner = result.partner[node]
@@ -247,22 +238,57 @@ def _build(batch: pd.DataFrame, existing: pd.DataFrame, old_rows: pd.DataFrame, 
     res.evidence = LinkEvidence(result.evidence, rid[linked_idx], node[linked_idx], partner[linked_idx],
                                 partner_ref[linked_idx], old_pids, n_old)
     res.review = _review_frame(result, rid, existing, n_old)
+    if on_membership is not None:
+        on_membership(res, len(touched))
+
+    # survivorship over this batch's rows plus the golden records they joined
+    joined = np.isin(labels[:n_old], touched) if n_old else np.zeros(0, bool)
+    cand_new = rows[fields].copy()
+    if joined.any():  # else every value comes from its own row: survivorship reads raw_row_id (~0.2 GB at 1M rows)
+        for f in fields:
+            cand_new[f"prov_{f}"] = rows["raw_row_id"].to_numpy()
+    cand_new = cand_new.assign(label=new_labels, is_old=False, completeness=comp,
+                               raw_row_id=rows["raw_row_id"].to_numpy(), order=np.arange(len(batch)),
+                               recency=rows["submitted_at"].fillna("").astype(str).to_numpy(),
+                               source=rows["source"].to_numpy())
+    parts, present = [cand_new], [present_new]
+    if joined.any():
+        old = old_rows.loc[joined].reindex(columns=fields)
+        provs = pd.DataFrame([dict(x or {}) for x in existing.loc[joined, "provenance"]], index=old.index)
+        for f in fields:
+            old[f"prov_{f}"] = provs[f] if f in provs.columns else np.nan
+        present_old = filled(old[fields]).to_numpy()
+        present.append(present_old)
+        parts.append(old.assign(label=labels[:n_old][joined], is_old=True, completeness=present_old.sum(axis=1),
+                                raw_row_id=-1, order=-1, recency="", source=""))
+    cand = pd.concat(parts, ignore_index=True)
+    values, prov = choose(cand, fields, cfg.survivorship, np.concatenate(present), index=touched)
+    del cand, parts, present, cand_new, present_new  # survivorship is done: not kept through the writes
+    release_freed_memory()  # the candidate rows' columns: back to the OS before the golden records' objects
+
+    res.golden_frame = _objects(values).set_axis(pd.Index(person_ids, name="person_id"))
+    del values
+    res.provenance_frame = prov.astype(float).set_axis(pd.Index(person_ids, name="person_id"))
+    del prov
+    evidence_from_consent_rows(res.golden_frame, res.provenance_frame, rows, _earlier_evidence(existing, old_rows))
+
     return res
 
 
 def _objects(values: pd.DataFrame) -> pd.DataFrame:
     """`values` as Python objects with None for no value (`astype(object).where(notna, None)`), text columns
     through their distinct values: rows sharing a value share one str object (a country, a city, a first name
-    appears in thousands of golden records; at 1M rows one str per cell was about a gigabyte)."""
+    appears in thousands of golden records; at 1M rows one str per cell was about a gigabyte). Empties
+    `values` as it goes (its columns are dropped one by one once converted)."""
     out = {}
-    for c in values.columns:
-        col = values[c]
+    for c in list(values.columns):
+        col = values.pop(c)  # each source column freed once converted: never both whole frames at once
         if pd.api.types.is_string_dtype(col.dtype) and col.dtype != object:  # only str dtype: 1 == True in a hash
             codes, uniques = pd.factorize(col, sort=False)
             out[c] = np.append(np.asarray(uniques, dtype=object), None)[codes]  # code -1 (missing) -> None
         else:
             out[c] = col.astype(object).where(col.notna(), None).to_numpy()
-    return pd.DataFrame(out, index=values.index, columns=values.columns, dtype=object)
+    return pd.DataFrame(out, index=values.index, columns=list(out), dtype=object)
 
 
 class LinkEvidence(Mapping):
