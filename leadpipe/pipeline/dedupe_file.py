@@ -37,6 +37,7 @@ from connectors.sources.file_formats import FORMATS, format_for, read_plain_csv
 from connectors.sources.file_source import FileSource
 from connectors.sources.mapping import HeaderMapping, map_headers
 from enrichment.dedupe import DedupeConfig, features, match
+from enrichment.dedupe.parallel import thread_map
 from enrichment.normalise_parallel import NormalisePool
 from leadpipe.core.schema import MAPPABLE_FIELDS
 from leadpipe.core.spreadsheet import neutralise_arrow, neutralise_formula
@@ -48,6 +49,13 @@ READ_BATCH = 50_000  # records turned into Arrow columns at a time
 WRITE_BATCH = 200_000  # rows turned into CSV text at a time
 EXAMPLE_PROBLEMS = 5  # unreadable rows named in the summary
 EXTRA_FIELDS = "_extra_fields"  # the reader's overflow column (values beyond the last header)
+# The mapped fields the matcher's features come from once normalised (enrichment.dedupe.features: names, email,
+# phone, company key, domain, title, city, postcode, the address; the phone is read in the country, the domain
+# taken from the website or the email). The others (employees, industry, consent...) would be normalised, in
+# time and memory, for nothing: the output writes the file's own cells (a test builds features both ways).
+MATCH_INPUTS = frozenset({"first_name", "last_name", "full_name", "email", "phone", "country", "company", "website",
+                          "domain", "job_title", "city", "postcode", "state", "street", "house_number",
+                          "address_line2"})
 
 
 class NothingToMatchOn(ValueError):
@@ -143,6 +151,7 @@ def _read_plain(path: Path, source: FileSource, unit: SourceUnit) -> LeadFile | 
     if read is None:
         return None
     headers, table = read
+    pa.default_memory_pool().release_unused()
     sample = table.slice(0, MAPPING_SAMPLE).to_pylist()
     mapping = map_headers([h for h in headers if h != EXTRA_FIELDS], rows=sample)
     return LeadFile(path.name, table, np.arange(1, table.num_rows + 1, dtype=np.int64), {}, mapping)
@@ -244,12 +253,17 @@ def _match(mapped: Callable[[], pd.DataFrame], cfg: DedupeConfig | None, pool: N
     with _timed(seconds, "normalise"):
         # stop_pool: the workers' memory (caches of every distinct value) is freed once their last result is
         # in, not held while the output columns are built and through matching
-        normalised = pool.normalise_frame(mapped(), last=stop_pool)
+        normalised = pool.normalise_frame(_match_inputs(mapped()), last=stop_pool)
     with _timed(seconds, "match"):
         found = features.build(normalised)
         del normalised
         result = match(found, cfg or DedupeConfig())
     return result.labels, result.weight
+
+
+def _match_inputs(mapped: pd.DataFrame) -> pd.DataFrame:
+    """The columns of `mapped` that matching reads (MATCH_INPUTS), in their order."""
+    return mapped[[c for c in mapped.columns if c in MATCH_INPUTS]]
 
 
 @contextmanager
@@ -307,10 +321,10 @@ def dedupe_csv(in_path: Path, out_path: Path) -> DedupedFile:
 def _write(columns: pa.Table, cluster_id: np.ndarray, weight: np.ndarray, out_path: Path) -> None:
     """Every column as read (formula-like cells neutralised, leadpipe.core.spreadsheet), then the two results,
     as CSV the way pandas' to_csv writes it (quotes only where a cell needs them, "\\n" line ends, UTF-8), built
-    by Arrow a column at a time."""
+    by Arrow WRITE_BATCH rows at a time: only one batch's text is held besides the table (not a second copy of
+    the whole file), and the batch's columns are turned into text on threads (Arrow's kernels release the GIL)."""
     weights = pa.array(np.round(weight, 2), mask=np.isnan(weight))
-    cells = [_csv_cells(neutralise_arrow(columns.column(i).combine_chunks())) for i in range(columns.num_columns)]
-    cells += [pa.array(cluster_id).cast(pa.large_string()), _weights_text(weights)]
+    ids, weight_cells = pa.array(cluster_id).cast(pa.large_string()), _weights_text(weights)
     header = io.StringIO()
     csv.writer(header, lineterminator="\n").writerow(
         [neutralise_formula(n) for n in columns.column_names] + ["cluster_id", "match_weight"])
@@ -318,7 +332,10 @@ def _write(columns: pa.Table, cluster_id: np.ndarray, weight: np.ndarray, out_pa
         with open(out_path, "wb") as fh:
             fh.write(header.getvalue().encode("utf-8"))
             for start in range(0, len(cluster_id), WRITE_BATCH):
-                part = [c.slice(start, WRITE_BATCH) for c in cells]
+                batch = columns.slice(start, WRITE_BATCH)
+                part = thread_map(lambda i, b=batch: _csv_cells(neutralise_arrow(b.column(i).combine_chunks())),
+                                  range(batch.num_columns))
+                part += [ids.slice(start, WRITE_BATCH), weight_cells.slice(start, WRITE_BATCH)]
                 fh.write(_body(pc.binary_join_element_wise(*part, pa.scalar(",", pa.large_string()))))
     except OSError as exc:
         raise DedupeFileError(f"{out_path}: cannot write the output ({exc.strerror or exc})") from None
@@ -336,9 +353,12 @@ def _csv_cells(values: pa.Array) -> pa.Array:
 
 
 def _weights_text(weights: pa.Array) -> pa.Array:
-    """Weights as pandas writes floats (repr: "12.35", "3.0"), empty for none."""
+    """Weights as pandas writes floats (repr: "12.35", "3.0"), empty for none. Rounded to two decimals they
+    take a few thousand distinct values: repr runs once per distinct value, not once per row."""
     numbers = weights.to_numpy(zero_copy_only=False)
-    text = np.array([repr(float(w)) for w in numbers], dtype=object)
+    # by bit pattern: -0.0 and 0.0 are equal numbers but two texts
+    at, distinct = pd.factorize(np.ascontiguousarray(numbers, dtype=np.float64).view(np.int64))
+    text = np.array([repr(float(w)) for w in distinct.view(np.float64)], dtype=object)[at]
     return pc.fill_null(pa.array(text, type=pa.large_string(), mask=np.isnan(numbers)), "")
 
 
