@@ -36,7 +36,7 @@ from connectors.sources.base import SourceState, SourceUnit, batched
 from connectors.sources.file_formats import FORMATS, format_for, read_plain_csv
 from connectors.sources.file_source import FileSource
 from connectors.sources.mapping import HeaderMapping, map_headers
-from enrichment.dedupe import DedupeConfig, features, match
+from enrichment.dedupe import DedupeConfig, features
 from enrichment.dedupe.parallel import thread_map
 from enrichment.normalise_parallel import NormalisePool
 from leadpipe.core.schema import MAPPABLE_FIELDS
@@ -255,6 +255,9 @@ def _match(mapped: Callable[[], pd.DataFrame], cfg: DedupeConfig | None, pool: N
         # in, not held while the output columns are built and through matching
         normalised = pool.normalise_frame(_match_inputs(mapped()), last=stop_pool)
     with _timed(seconds, "match"):
+        # the matcher (rapidfuzz, scipy) only now: the normalising workers, forked before, never carry it
+        from enrichment.dedupe.matching import match
+
         found = features.build(normalised)
         del normalised
         result = match(found, cfg or DedupeConfig())
