@@ -27,6 +27,7 @@ from enrichment.normalise_parallel import NormalisePool
 from leadpipe.cli import main
 from leadpipe.core.schema import MAPPABLE_FIELDS
 from leadpipe.core.spreadsheet import neutralise_arrow, neutralise_formula, neutralise_frame
+from leadpipe.pipeline import dedupe_file
 from leadpipe.pipeline.dedupe_file import _match_inputs, _write
 
 HEADER = ["First Name", "Last Name", "Email", "Company", "Note"]
@@ -286,6 +287,23 @@ def test_matching_reads_only_the_match_inputs(rows: list[dict[str, str]]) -> Non
         assert only.arrow[name][1].equals(uniques), name
     for name in ("email_role", "fn_lo", "fn_hi"):
         assert np.array_equal(getattr(only, name), getattr(every, name)), name
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.fixed_dictionaries(_LEAD_VALUES), min_size=1, max_size=60), st.integers(1, 25))
+def test_normalising_in_parts_is_normalising_in_one_go(rows: list[dict[str, str]], part_rows: int) -> None:
+    """Parts cut from the rows grouped by company, put back in the file's order: the columns matching reads,
+    as normalise_frame gives them for the whole frame."""
+    frame = pd.DataFrame(rows)
+    whole = normalise_frame(frame)
+    with NormalisePool(1) as pool:
+        was, dedupe_file.NORMALISE_ROWS = dedupe_file.NORMALISE_ROWS, part_rows
+        try:
+            parts = dedupe_file._normalise(pool, frame, stop_pool=False)
+        finally:
+            dedupe_file.NORMALISE_ROWS = was
+    assert "company" in frame.columns and list(parts.columns) == dedupe_file._feature_columns(whole)
+    pd.testing.assert_frame_equal(parts, whole[list(parts.columns)])
 
 
 # the Arrow reader for plain CSV files reads what the pipeline's record reader reads, or declines

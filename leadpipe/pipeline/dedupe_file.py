@@ -47,6 +47,7 @@ NAME_OR_EMAIL = ("email", "last_name", "full_name")
 MAPPING_SAMPLE = 1_000  # payloads that tell repeated columns apart, as ingest samples them
 READ_BATCH = 50_000  # records turned into Arrow columns at a time
 WRITE_BATCH = 200_000  # rows turned into CSV text at a time
+NORMALISE_ROWS = 250_000  # rows normalised at a time: memory for the bookkeeping of a part, not of the file
 EXAMPLE_PROBLEMS = 5  # unreadable rows named in the summary
 EXTRA_FIELDS = "_extra_fields"  # the reader's overflow column (values beyond the last header)
 # The mapped fields the matcher's features come from once normalised (enrichment.dedupe.features: names, email,
@@ -253,7 +254,7 @@ def _match(mapped: Callable[[], pd.DataFrame], cfg: DedupeConfig | None, pool: N
     with _timed(seconds, "normalise"):
         # stop_pool: the workers' memory (caches of every distinct value) is freed once their last result is
         # in, not held while the output columns are built and through matching
-        normalised = pool.normalise_frame(_match_inputs(mapped()), last=stop_pool)
+        normalised = _normalise(pool, _match_inputs(mapped()), stop_pool)
     with _timed(seconds, "match"):
         # the matcher (rapidfuzz, scipy) only now: the normalising workers, forked before, never carry it
         from enrichment.dedupe.matching import match
@@ -262,6 +263,45 @@ def _match(mapped: Callable[[], pd.DataFrame], cfg: DedupeConfig | None, pool: N
         del normalised
         result = match(found, cfg or DedupeConfig())
     return result.labels, result.weight
+
+
+def _normalise(pool: NormalisePool, mapped: pd.DataFrame, stop_pool: bool) -> pd.DataFrame:
+    """The columns features.build reads, normalised NORMALISE_ROWS rows at a time, in the rows' order.
+
+    Normalisation is row by row (each distinct value alone), so the parts put back in order are the frame
+    normalised in one go (a test compares both); but its bookkeeping (distinct values, argument tuples, results
+    as Python objects: most of this process's memory at its peak) then grows with a part, not with the file.
+    The parts are cut from the rows ordered by company: a company's rows (its website, and most of a person's
+    rows: the same email and phone) fall in one part, so few values are normalised in two parts. Of each part
+    only what matching reads is kept."""
+    if len(mapped) <= NORMALISE_ROWS:
+        normalised = pool.normalise_frame(mapped, last=stop_pool)
+        return normalised[_feature_columns(normalised)]
+    order = _grouped_order(mapped)
+    parts = []
+    for start in range(0, len(mapped), NORMALISE_ROWS):
+        rows = order[start:start + NORMALISE_ROWS]
+        part = pool.normalise_frame(mapped.take(rows), last=stop_pool and start + NORMALISE_ROWS >= len(mapped))
+        parts.append(part[_feature_columns(part)])
+        del part
+    joined = pd.concat(parts)
+    del parts
+    back = np.empty_like(order)
+    back[order] = np.arange(len(order))
+    return joined.take(back).reset_index(drop=True)
+
+
+def _grouped_order(mapped: pd.DataFrame) -> np.ndarray:
+    """Row positions with equal companies together (each company where its first row is), else file order."""
+    if "company" not in mapped.columns:
+        return np.arange(len(mapped))
+    return np.argsort(pd.factorize(mapped["company"])[0], kind="stable")
+
+
+def _feature_columns(normalised: pd.DataFrame) -> list[str]:
+    """The normalised columns features.build reads: its COLUMNS, the role flag, the company when no key."""
+    wanted = {*features.COLUMNS, "email_role", *(() if "company_key" in normalised.columns else ("company",))}
+    return [c for c in normalised.columns if c in wanted]
 
 
 def _match_inputs(mapped: pd.DataFrame) -> pd.DataFrame:
