@@ -21,11 +21,14 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from enrichment import normalise_parallel
+from enrichment.dedupe import features
 from enrichment.normalise import normalise_frame
 from enrichment.normalise_parallel import NormalisePool
 from leadpipe.cli import main
+from leadpipe.core.schema import MAPPABLE_FIELDS
 from leadpipe.core.spreadsheet import neutralise_arrow, neutralise_formula, neutralise_frame
-from leadpipe.pipeline.dedupe_file import _write
+from leadpipe.pipeline import dedupe_file
+from leadpipe.pipeline.dedupe_file import _match_inputs, _write
 
 HEADER = ["First Name", "Last Name", "Email", "Company", "Note"]
 ROWS = [
@@ -182,7 +185,10 @@ def test_numbers_in_a_workbook_keep_their_digits(tmp_path: Path) -> None:
 _HOSTILE = st.one_of(
     st.text(max_size=12),
     st.sampled_from(["", " ", "=1+1", " =SUM(A1)", "\u00a0@x", "+49 30 123456", "-", "'", '"', 'a"b', "a,b",
-                     "line\nbreak", "\r", "\tx", "＝1", "x,\"y\"\n", "Müller", "😀", "\x00"]),
+                     "line\nbreak", "\r", "\tx", "＝1", "x,\"y\"\n", "Müller", "😀", "\x00",
+                     # phones: plain numbers kept, others prefixed, other scripts' digits (Python's \d) kept
+                     "+44 (0)20 7946 0000", "+1-650-253-0000", "+49 30 12\n", "-5", "+", "+ 1", "@", "=",
+                     "+\u0663\u0663 1", "+49 \u0663", "-\u00e9"]),
 )
 
 
@@ -252,6 +258,52 @@ def test_normalising_in_worker_processes_is_normalising_here(rows: list[dict[str
         finally:
             normalise_parallel.INLINE_BELOW = was
     pd.testing.assert_frame_equal(parallel, normalise_frame(frame))
+
+
+_OTHER_FIELDS = {  # mapped fields matching does not read: normalised or not, the features are the same
+    "employees": st.sampled_from(["", "1,200", "11-50"]), "industry": st.sampled_from(["", "Software", "#N/A"]),
+    "linkedin_url": st.sampled_from(["", "linkedin.com/in/anna", "https://x.example"]),
+    "email_consent": st.sampled_from(["", "yes", "no"]), "annual_revenue": st.sampled_from(["", "1M"]),
+    "lawful_basis": st.sampled_from(["", "consent"]), "preferred_channel": st.sampled_from(["", "email"]),
+    "submitted_at": st.sampled_from(["", "2026-01-02"]), "consent_evidence": st.sampled_from(["", "form"]),
+}
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.fixed_dictionaries({**_LEAD_VALUES, **_OTHER_FIELDS,
+                                       "address_line2": st.sampled_from(["", "Apt 2", "c/o X"]),
+                                       "house_number": st.sampled_from(["", "5", "12a"]),
+                                       "domain": st.sampled_from(["", "acme.de", "gmail.com"]),
+                                       "job_title": st.sampled_from(["", "CEO", "n/a", "Head of Sales"])}),
+                min_size=1, max_size=40))
+def test_matching_reads_only_the_match_inputs(rows: list[dict[str, str]]) -> None:
+    """The fields left out before normalising (not in MATCH_INPUTS) change no feature the matcher reads."""
+    frame = pd.DataFrame(rows)
+    assert set(frame.columns) == set(MAPPABLE_FIELDS) - {"company_key"}  # every field a file can map
+    every, only = features.build(normalise_frame(frame)), features.build(normalise_frame(_match_inputs(frame)))
+    assert list(only.arrow) == list(every.arrow)
+    for name, (codes, uniques) in every.arrow.items():
+        assert np.array_equal(only.arrow[name][0], codes), name
+        assert only.arrow[name][1].equals(uniques), name
+    for name in ("email_role", "fn_lo", "fn_hi"):
+        assert np.array_equal(getattr(only, name), getattr(every, name)), name
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.fixed_dictionaries(_LEAD_VALUES), min_size=1, max_size=60), st.integers(1, 25))
+def test_normalising_in_parts_is_normalising_in_one_go(rows: list[dict[str, str]], part_rows: int) -> None:
+    """Parts cut from the rows grouped by company, put back in the file's order: the columns matching reads,
+    as normalise_frame gives them for the whole frame."""
+    frame = pd.DataFrame(rows)
+    whole = normalise_frame(frame)
+    with NormalisePool(1) as pool:
+        was, dedupe_file.NORMALISE_ROWS = dedupe_file.NORMALISE_ROWS, part_rows
+        try:
+            parts = dedupe_file._normalise(pool, frame, stop_pool=False)
+        finally:
+            dedupe_file.NORMALISE_ROWS = was
+    assert "company" in frame.columns and list(parts.columns) == dedupe_file._feature_columns(whole)
+    pd.testing.assert_frame_equal(parts, whole[list(parts.columns)])
 
 
 # the Arrow reader for plain CSV files reads what the pipeline's record reader reads, or declines

@@ -10,15 +10,18 @@ act on the operator's terminal) and masks credentials in URLs.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from leadpipe.core.controls import printable
 from leadpipe.core.redact import mask_text
-from leadpipe.pipeline.settings import Config, ConfigError, load_config
+
+if TYPE_CHECKING:
+    from leadpipe.pipeline.settings import Config
 
 
 def safe_message(text: str) -> str:
@@ -40,6 +43,9 @@ def echo_json(data: Any, **dumps: Any) -> None:
 
 def settings(ctx: click.Context) -> Config:
     """The config named by --config / LEADPIPE_CONFIG (default: config/leadpipe.yaml)."""
+    # the config's loader (personas, title model, sinks: half a second) only for commands that read a config
+    from leadpipe.pipeline.settings import load_config
+
     with user_errors():
         return load_config((ctx.obj or {}).get("config"))
 
@@ -77,5 +83,14 @@ def user_errors(*kinds: type[Exception]) -> Iterator[None]:
     """Turn ConfigError and the given exception types into click's plain `Error: message` and exit 1."""
     try:
         yield
-    except (ConfigError, *kinds) as exc:
+    except Exception as exc:
+        if not isinstance(exc, (*_config_error(), *kinds)):
+            raise
         raise click.ClickException(safe_message(str(exc))) from None
+
+
+def _config_error() -> tuple[type[Exception], ...]:
+    """ConfigError, when the config's module is loaded: a command that never loaded it (`leadpipe dedupe`)
+    cannot have raised it, and is spared importing it."""
+    module = sys.modules.get("leadpipe.pipeline.settings")
+    return (module.ConfigError,) if module is not None else ()

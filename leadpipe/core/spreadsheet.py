@@ -33,8 +33,13 @@ FORMULA_START = frozenset("=+-@\uff1d\uff0b\uff0d\uff20")
 _BREAK_START = ("\t", "\r", "\n")
 _PLAIN_NUMBER = re.compile(r"\+?\d[\d ]*")
 # A cell that is empty or starts with an ASCII letter or digit cannot start a formula (that first character is
-# neither blank nor one of FORMULA_START): most cells of a lead file, passed over without a Python call.
-_SAFE_START = "^(?:[A-Za-z0-9]|$)"
+# neither blank nor one of FORMULA_START): most cells of a lead file, passed over without a Python call. Nor is
+# a plain number with a leading + in ASCII digits (_PLAIN_NUMBER's `\d` also takes other scripts' digits: those
+# few cells are looked at in Python), so a file's phone column needs no Python call either.
+_SAFE_START = "^(?:[A-Za-z0-9]|$|\\+[0-9][0-9 ]*$)"
+# An ASCII cell starting with one of these starts a formula (no blank can come first): unless _SAFE_START keeps
+# it as a plain number, it gets the apostrophe.
+_ASCII_FORMULA_START = "^[=+@-]"
 
 
 def _blank(c: str) -> bool:
@@ -75,12 +80,20 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def neutralise_arrow(values: pa.Array) -> pa.Array:
-    """A string column as `neutralise_formula` writes each cell (nulls stay null); only cells that do not start
-    with an ASCII letter or digit are looked at one by one."""
+    """A string column as `neutralise_formula` writes each cell (nulls stay null), in Arrow's kernels for the
+    cells of a lead file: a cell that cannot start a formula (_SAFE_START) is kept, an ASCII cell starting with
+    = + - @ that is no plain number (`+44 (0)20 7946 0000`, `-5`) gets its apostrophe; only the rest (a leading
+    blank or other script) is looked at one by one."""
     import pyarrow as pa  # only writers of Arrow columns need it; this module stays light for the rest
     import pyarrow.compute as pc
 
-    risky = pc.invert(pc.fill_null(pc.match_substring_regex(values, _SAFE_START), True))
+    keep = pc.fill_null(pc.match_substring_regex(values, _SAFE_START), True)
+    prefix = pc.fill_null(pc.and_(pc.and_(pc.match_substring_regex(values, _ASCII_FORMULA_START),
+                                          pc.string_is_ascii(values)), pc.invert(keep)), False)
+    risky = pc.invert(pc.or_(keep, prefix))
+    if pc.any(prefix).as_py():
+        apostrophe, nothing = pa.scalar("'", values.type), pa.scalar("", values.type)
+        values = pc.if_else(prefix, pc.binary_join_element_wise(apostrophe, values, nothing), values)
     if not pc.any(risky).as_py():
         return values
     fixed = [neutralise_formula(v) for v in pc.filter(values, risky).to_pylist()]

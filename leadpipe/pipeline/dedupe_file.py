@@ -36,7 +36,8 @@ from connectors.sources.base import SourceState, SourceUnit, batched
 from connectors.sources.file_formats import FORMATS, format_for, read_plain_csv
 from connectors.sources.file_source import FileSource
 from connectors.sources.mapping import HeaderMapping, map_headers
-from enrichment.dedupe import DedupeConfig, features, match
+from enrichment.dedupe import DedupeConfig, features
+from enrichment.dedupe.parallel import thread_map
 from enrichment.normalise_parallel import NormalisePool
 from leadpipe.core.schema import MAPPABLE_FIELDS
 from leadpipe.core.spreadsheet import neutralise_arrow, neutralise_formula
@@ -46,8 +47,16 @@ NAME_OR_EMAIL = ("email", "last_name", "full_name")
 MAPPING_SAMPLE = 1_000  # payloads that tell repeated columns apart, as ingest samples them
 READ_BATCH = 50_000  # records turned into Arrow columns at a time
 WRITE_BATCH = 200_000  # rows turned into CSV text at a time
+NORMALISE_ROWS = 250_000  # rows normalised at a time: memory for the bookkeeping of a part, not of the file
 EXAMPLE_PROBLEMS = 5  # unreadable rows named in the summary
 EXTRA_FIELDS = "_extra_fields"  # the reader's overflow column (values beyond the last header)
+# The mapped fields the matcher's features come from once normalised (enrichment.dedupe.features: names, email,
+# phone, company key, domain, title, city, postcode, the address; the phone is read in the country, the domain
+# taken from the website or the email). The others (employees, industry, consent...) would be normalised, in
+# time and memory, for nothing: the output writes the file's own cells (a test builds features both ways).
+MATCH_INPUTS = frozenset({"first_name", "last_name", "full_name", "email", "phone", "country", "company", "website",
+                          "domain", "job_title", "city", "postcode", "state", "street", "house_number",
+                          "address_line2"})
 
 
 class NothingToMatchOn(ValueError):
@@ -143,6 +152,7 @@ def _read_plain(path: Path, source: FileSource, unit: SourceUnit) -> LeadFile | 
     if read is None:
         return None
     headers, table = read
+    pa.default_memory_pool().release_unused()
     sample = table.slice(0, MAPPING_SAMPLE).to_pylist()
     mapping = map_headers([h for h in headers if h != EXTRA_FIELDS], rows=sample)
     return LeadFile(path.name, table, np.arange(1, table.num_rows + 1, dtype=np.int64), {}, mapping)
@@ -244,12 +254,59 @@ def _match(mapped: Callable[[], pd.DataFrame], cfg: DedupeConfig | None, pool: N
     with _timed(seconds, "normalise"):
         # stop_pool: the workers' memory (caches of every distinct value) is freed once their last result is
         # in, not held while the output columns are built and through matching
-        normalised = pool.normalise_frame(mapped(), last=stop_pool)
+        normalised = _normalise(pool, _match_inputs(mapped()), stop_pool)
     with _timed(seconds, "match"):
+        # the matcher (rapidfuzz, scipy) only now: the normalising workers, forked before, never carry it
+        from enrichment.dedupe.matching import match
+
         found = features.build(normalised)
         del normalised
         result = match(found, cfg or DedupeConfig())
     return result.labels, result.weight
+
+
+def _normalise(pool: NormalisePool, mapped: pd.DataFrame, stop_pool: bool) -> pd.DataFrame:
+    """The columns features.build reads, normalised NORMALISE_ROWS rows at a time, in the rows' order.
+
+    Normalisation is row by row (each distinct value alone), so the parts put back in order are the frame
+    normalised in one go (a test compares both); but its bookkeeping (distinct values, argument tuples, results
+    as Python objects: most of this process's memory at its peak) then grows with a part, not with the file.
+    The parts are cut from the rows ordered by company: a company's rows (its website, and most of a person's
+    rows: the same email and phone) fall in one part, so few values are normalised in two parts. Of each part
+    only what matching reads is kept."""
+    if len(mapped) <= NORMALISE_ROWS:
+        normalised = pool.normalise_frame(mapped, last=stop_pool)
+        return normalised[_feature_columns(normalised)]
+    order = _grouped_order(mapped)
+    parts = []
+    for start in range(0, len(mapped), NORMALISE_ROWS):
+        rows = order[start:start + NORMALISE_ROWS]
+        part = pool.normalise_frame(mapped.take(rows), last=stop_pool and start + NORMALISE_ROWS >= len(mapped))
+        parts.append(part[_feature_columns(part)])
+        del part
+    joined = pd.concat(parts)
+    del parts
+    back = np.empty_like(order)
+    back[order] = np.arange(len(order))
+    return joined.take(back).reset_index(drop=True)
+
+
+def _grouped_order(mapped: pd.DataFrame) -> np.ndarray:
+    """Row positions with equal companies together (each company where its first row is), else file order."""
+    if "company" not in mapped.columns:
+        return np.arange(len(mapped))
+    return np.argsort(pd.factorize(mapped["company"])[0], kind="stable")
+
+
+def _feature_columns(normalised: pd.DataFrame) -> list[str]:
+    """The normalised columns features.build reads: its COLUMNS, the role flag, the company when no key."""
+    wanted = {*features.COLUMNS, "email_role", *(() if "company_key" in normalised.columns else ("company",))}
+    return [c for c in normalised.columns if c in wanted]
+
+
+def _match_inputs(mapped: pd.DataFrame) -> pd.DataFrame:
+    """The columns of `mapped` that matching reads (MATCH_INPUTS), in their order."""
+    return mapped[[c for c in mapped.columns if c in MATCH_INPUTS]]
 
 
 @contextmanager
@@ -307,10 +364,10 @@ def dedupe_csv(in_path: Path, out_path: Path) -> DedupedFile:
 def _write(columns: pa.Table, cluster_id: np.ndarray, weight: np.ndarray, out_path: Path) -> None:
     """Every column as read (formula-like cells neutralised, leadpipe.core.spreadsheet), then the two results,
     as CSV the way pandas' to_csv writes it (quotes only where a cell needs them, "\\n" line ends, UTF-8), built
-    by Arrow a column at a time."""
+    by Arrow WRITE_BATCH rows at a time: only one batch's text is held besides the table (not a second copy of
+    the whole file), and the batch's columns are turned into text on threads (Arrow's kernels release the GIL)."""
     weights = pa.array(np.round(weight, 2), mask=np.isnan(weight))
-    cells = [_csv_cells(neutralise_arrow(columns.column(i).combine_chunks())) for i in range(columns.num_columns)]
-    cells += [pa.array(cluster_id).cast(pa.large_string()), _weights_text(weights)]
+    ids, weight_cells = pa.array(cluster_id).cast(pa.large_string()), _weights_text(weights)
     header = io.StringIO()
     csv.writer(header, lineterminator="\n").writerow(
         [neutralise_formula(n) for n in columns.column_names] + ["cluster_id", "match_weight"])
@@ -318,7 +375,10 @@ def _write(columns: pa.Table, cluster_id: np.ndarray, weight: np.ndarray, out_pa
         with open(out_path, "wb") as fh:
             fh.write(header.getvalue().encode("utf-8"))
             for start in range(0, len(cluster_id), WRITE_BATCH):
-                part = [c.slice(start, WRITE_BATCH) for c in cells]
+                batch = columns.slice(start, WRITE_BATCH)
+                part = thread_map(lambda i, b=batch: _csv_cells(neutralise_arrow(b.column(i).combine_chunks())),
+                                  range(batch.num_columns))
+                part += [ids.slice(start, WRITE_BATCH), weight_cells.slice(start, WRITE_BATCH)]
                 fh.write(_body(pc.binary_join_element_wise(*part, pa.scalar(",", pa.large_string()))))
     except OSError as exc:
         raise DedupeFileError(f"{out_path}: cannot write the output ({exc.strerror or exc})") from None
@@ -336,9 +396,12 @@ def _csv_cells(values: pa.Array) -> pa.Array:
 
 
 def _weights_text(weights: pa.Array) -> pa.Array:
-    """Weights as pandas writes floats (repr: "12.35", "3.0"), empty for none."""
+    """Weights as pandas writes floats (repr: "12.35", "3.0"), empty for none. Rounded to two decimals they
+    take a few thousand distinct values: repr runs once per distinct value, not once per row."""
     numbers = weights.to_numpy(zero_copy_only=False)
-    text = np.array([repr(float(w)) for w in numbers], dtype=object)
+    # by bit pattern: -0.0 and 0.0 are equal numbers but two texts
+    at, distinct = pd.factorize(np.ascontiguousarray(numbers, dtype=np.float64).view(np.int64))
+    text = np.array([repr(float(w)) for w in distinct.view(np.float64)], dtype=object)[at]
     return pc.fill_null(pa.array(text, type=pa.large_string(), mask=np.isnan(numbers)), "")
 
 
