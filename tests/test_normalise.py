@@ -711,11 +711,11 @@ def test_company_words_ascii_shortcut_agrees_with_the_unicode_rule(text: str) ->
 
 
 def _company_key_as_it_was(text: str) -> str:
-    """company_key_text before its shortcuts: both keys always computed, every legal-form length tried, cleanco's
-    own strip_tail and normalized."""
+    """company_key_text before its shortcuts: both keys always computed, every legal-form length tried, and
+    cleanco's own basename (which _cleanco_basename equals: test_company_basename_shortcut_agrees_with_cleanco)."""
     import unicodedata
 
-    from cleanco.clean import normalized, strip_tail
+    from cleanco import basename
 
     def strip_forms(words: list[str]) -> list[str]:
         bare = [norm._strip_accents(w) for w in words]
@@ -728,21 +728,6 @@ def _company_key_as_it_was(text: str) -> str:
                     words, bare, stripped = words[:-size], bare[:-size], True
                     break
         return words
-
-    def basename(name: str) -> str:
-        name = strip_tail(name)
-        parts, nparts = name.split(), [p.replace(".", "").replace(",", "").replace("-", "")
-                                       for p in normalized(name).split()]
-        index, after = norm._cleanco_terms_by_last_word(), -1
-        while nparts:
-            match = next(((pos, term) for pos, term in index.get(nparts[-1], ())
-                          if pos > after and nparts[-len(term):] == term), None)
-            if match is None:
-                break
-            after, term = match
-            del nparts[-len(term):]
-            del parts[-len(term):]
-        return strip_tail(" ".join(parts))
 
     text = unicodedata.normalize("NFKC", text)
     keys = [strip_forms(norm._company_words(basename(text))), strip_forms(norm._company_words(text))]
