@@ -1153,8 +1153,10 @@ def normalise_frame(df: pd.DataFrame, runner: DistinctRunner | None = None) -> p
     early_phone_job = _submit(run, [phone_column[with_country], pd.Series(country[with_country])], normalise_phone)
     email_job = _submit(run, [col("email")], _email_fields_and_domain)
     names_job = _submit(run, [col("first_name"), col("last_name"), col("full_name")], split_name)
-    company_key_job = _submit(run, [col("company")], company_key)
-    company_job = _submit(run, [col("company")], _field_text("company"))
+    companies = _distinct_args([col("company")])  # the key and the display name read the same distinct values
+    company_key_job = _submit_distinct(run, companies, company_key)
+    company_job = _submit_distinct(run, companies, _field_text("company"))
+    del companies
     website_job = _submit(run, [col("website")], _field_text("website"))
     site_domain_job = _submit(run, [col("website"), col("domain")], _site_domain_of)
     job_title_job = _submit(run, [col("job_title")], _field_text("job_title"))
@@ -1197,7 +1199,7 @@ def normalise_frame(df: pd.DataFrame, runner: DistinctRunner | None = None) -> p
     built["company"], built["company_key"], built["website"] = text(company_job), text(company_key_job), \
         text(website_job)
     del company_job, company_key_job, website_job, site_domain_job
-    built["domain"] = pd.Series(pd.array(domain, dtype="str"), index=index)
+    built["domain"] = _str_series(domain, index)
     del domain
     built["job_title"] = text(job_title_job)
     built["postcode"] = text(postcode_job)
@@ -1297,7 +1299,7 @@ class _Job:
         values = self._values(position)
         if not all(type(r) is str for r in values):
             return pd.Series(_take(values, self.key), index=index, dtype="str")
-        return pd.Series(pd.array(_spread(values, self.key), dtype="str"), index=index)
+        return _str_series(_spread(values, self.key), index)
 
     def flags(self, position: int) -> np.ndarray:
         """Per-row booleans from one position of tuple results (the email flags)."""
@@ -1308,8 +1310,19 @@ def _spread(values: list[str], key: np.ndarray) -> pa.Array:
     return pa.array(values, type=pa.large_string()).take(pa.array(key))
 
 
+def _str_series(values: pa.Array, index: pd.Index) -> pd.Series:
+    """An Arrow text column as a pandas "str" column."""
+    return pd.Series(pd.array(values, dtype="str"), index=index)
+
+
 def _submit(run: DistinctRunner, columns: Sequence[pd.Series], fn: Callable[..., Any]) -> _Job:
-    key, args = _distinct_args(columns)
+    return _submit_distinct(run, _distinct_args(columns), fn)
+
+
+def _submit_distinct(run: DistinctRunner, distinct: tuple[np.ndarray, list[list[Any]]],
+                     fn: Callable[..., Any]) -> _Job:
+    """fn over distinct argument rows `_distinct_args` already found (several normalisers of one column)."""
+    key, args = distinct
     return _Job(key, run.submit(fn, args))
 
 

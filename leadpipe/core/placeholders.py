@@ -97,7 +97,7 @@ _FIRST_CHARACTERS = frozenset(p[0] for p in COMPANY_PLACEHOLDERS | NAME_PLACEHOL
 def _surely_not(value: str) -> bool:
     """Cannot be a placeholder of any field: too long, or its key would start with a character none starts with."""
     head = value.lstrip()[:1]
-    return bool(head) and head.casefold()[0] not in _FIRST_CHARACTERS or _too_long(value)
+    return (bool(head) and head.casefold()[0] not in _FIRST_CHARACTERS) or _too_long(value)
 
 
 def is_placeholder(value: object, field: str = "") -> bool:
