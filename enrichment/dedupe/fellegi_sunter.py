@@ -267,11 +267,9 @@ def refine_prior(model: Model, f: Features, left: np.ndarray, right: np.ndarray,
     # Only the prior's own term of the weight changes between rounds: score once, then move that term.
     s = score(model, f, left, right, comparison)
     evidence = s.weight.astype(np.float64) - np.log2(model.prior / (1 - model.prior))
-    fixed = np.full(len(left), np.nan)  # pairs a rule decides (as `score` applies them), not the weight
-    fixed[s.cannot_link] = 0.0
-    fixed[comparison.gamma[:, EMAIL] == 1] = 1.0
-    fixed[s.unidentified] = 0.0
-    free = np.isnan(fixed)
+    # pairs a rule decides (score's hard rules; an unidentified link counts as no match here), not the weight
+    fixed = np.where(s.unidentified, 0.0, s.probability)
+    free = ~(s.by_rule | s.unidentified)
     for _ in range(rounds):
         p = np.where(free, 1.0 / (1.0 + np.exp2(-(evidence + np.log2(model.prior / (1 - model.prior))))), fixed)
         expected = float(p.sum()) * total_pairs / len(left)
@@ -323,6 +321,7 @@ class Scores:
     bits: np.ndarray  # (pairs, comparators) contribution of each comparator, tf adjustment included
     cannot_link: np.ndarray  # bool: a hard rule says these are two people
     unidentified: np.ndarray  # bool: no company and nothing personal agrees: never merged on this link alone
+    by_rule: np.ndarray  # bool: `probability` is a hard rule's (0 or 1), not the weight's
 
 
 def _name_made(f: Features, rows: np.ndarray) -> np.ndarray:
@@ -460,5 +459,6 @@ def _score(model: Model, f: Features, left: np.ndarray, right: np.ndarray, cmp: 
     probability[cannot] = 0.0
     # The same personal address is the same person, whatever name a vendor typed (role addresses such as
     # info@ never reach level 1): a deterministic rule on top of the model, as in v1.
-    probability[cmp.gamma[:, 2] == 1] = 1.0
-    return Scores(weight.astype(np.float32), probability, bits, cannot, unidentified)
+    same_email = cmp.gamma[:, EMAIL] == 1
+    probability[same_email] = 1.0
+    return Scores(weight.astype(np.float32), probability, bits, cannot, unidentified, cannot | same_email)
