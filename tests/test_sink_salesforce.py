@@ -176,6 +176,7 @@ def test_named_list_is_a_campaign_with_matching_members(emu: SalesforceEmulator,
     records, primary = prospects(engine, 8)
     sink = make_sink(settings(), engine, Path("."))
     run_push(engine, "r1", sink, records, primary)
+    emu.query_page = 2  # the members come back in pages (nextRecordsUrl), as from any big query
     with engine.connect() as conn:
         crm = dict(conn.execute(select(push_ledger.c.person_id, push_ledger.c.crm_id)).all())
     first = [r["person_id"] for r in records[:5]]
@@ -388,14 +389,19 @@ def test_a_mapped_field_the_org_lacks_stops_before_writing(emu: SalesforceEmulat
     assert emu.leads == {} and not emu.calls(r"composite/sobjects")
 
 
-def test_the_emulator_refuses_requests_outside_the_documented_shapes(emu: SalesforceEmulator) -> None:
-    """Sent on purpose: each is answered like Salesforce and recorded, so a sink sending one fails its test."""
+def rest_session(emu: SalesforceEmulator) -> tuple[requests.Session, str]:
+    """A logged-in session on the emulator and the REST base URL, for requests no sink would send."""
     s = requests.Session()
     s.verify, s.trust_env = emu_ca(emu), False
     token = s.post(f"{emu.url}/services/oauth2/token", data={"grant_type": "client_credentials"},
                    auth=("ck-test", "cs-test"), timeout=10).json()["access_token"]
     s.headers["Authorization"] = f"Bearer {token}"
-    base = f"{emu.url}/services/data/v59.0"
+    return s, f"{emu.url}/services/data/v59.0"
+
+
+def test_the_emulator_refuses_requests_outside_the_documented_shapes(emu: SalesforceEmulator) -> None:
+    """Sent on purpose: each is answered like Salesforce and recorded, so a sink sending one fails its test."""
+    s, base = rest_session(emu)
     lead = {"attributes": {"type": "Lead"}, "Prospect_Ext_Id__c": "x1", "LastName": "A", "Company": "B"}
     too_many = s.patch(f"{base}/composite/sobjects/Lead/Prospect_Ext_Id__c",
                        json={"allOrNone": False, "records": [lead] * 201}, timeout=10)
@@ -414,6 +420,37 @@ def test_the_emulator_refuses_requests_outside_the_documented_shapes(emu: Salesf
     with pytest.raises(AssertionError, match="outside the documented Salesforce API"):
         spec_clean(emu)
     emu.violations.clear()  # sent on purpose; the fixture checks the rest of the test stayed clean
+
+
+def test_the_emulator_answers_campaign_calls_as_the_rest_api_does(emu: SalesforceEmulator) -> None:
+    """The calls a named list makes: Campaign Name is required and at most 80 characters (STRING_TOO_LONG);
+    SOQL finds it by Name in any case (case-insensitive unless a field is unique and case-sensitive); a
+    CampaignMember that exists already is DUPLICATE_VALUE per record, in a 200; a field CampaignMember lacks
+    fails the whole request."""
+    s, base = rest_session(emu)
+    long = s.post(f"{base}/sobjects/Campaign/", json={"Name": "x" * 81}, timeout=10)
+    assert long.status_code == 400 and long.json()[0]["errorCode"] == "STRING_TOO_LONG"
+    assert s.post(f"{base}/sobjects/Campaign/", json={"IsActive": True}, timeout=10).json()[0]["errorCode"] == \
+        "REQUIRED_FIELD_MISSING"
+    made = s.post(f"{base}/sobjects/Campaign/", json={"Name": "Call list Ann", "IsActive": True}, timeout=10)
+    assert made.status_code == 201 and made.json()["success"] is True
+    found = s.get(f"{base}/query/", params={"q": "SELECT Id FROM Campaign WHERE Name = 'call LIST ann'"}, timeout=10)
+    assert [r["Id"] for r in found.json()["records"]] == [made.json()["id"]]
+
+    lead = s.patch(f"{base}/composite/sobjects/Lead/Prospect_Ext_Id__c", json={"allOrNone": False, "records": [
+        {"attributes": {"type": "Lead"}, "Prospect_Ext_Id__c": "x1", "LastName": "A", "Company": "B"}]},
+        timeout=10).json()[0]["id"]
+    member = {"attributes": {"type": "CampaignMember"}, "CampaignId": made.json()["id"], "LeadId": lead}
+    twice = s.post(f"{base}/composite/sobjects", json={"allOrNone": False, "records": [member, member]}, timeout=10)
+    assert twice.status_code == 200
+    assert [a["success"] for a in twice.json()] == [True, False]
+    assert twice.json()[1]["errors"][0]["statusCode"] == "DUPLICATE_VALUE"
+    assert emu.violations == []
+    odd = s.post(f"{base}/composite/sobjects", json={"allOrNone": False, "records": [{**member, "Score__c": 1}]},
+                 timeout=10)
+    assert odd.status_code == 400 and odd.json()[0]["errorCode"] == "INVALID_FIELD"
+    assert len(emu.members) == 1 and len(emu.violations) == 1
+    emu.violations.clear()  # sent on purpose
 
 
 def emu_ca(emu: SalesforceEmulator) -> str:

@@ -56,6 +56,11 @@ STATE_PROBLEM = ("There's a problem with this state, even though it may appear c
                  "from the list of valid states.")
 
 
+# createable fields of Campaign and CampaignMember (object reference); the sink sends a few of them
+CAMPAIGN_FIELDS = {"Name", "IsActive", "Status", "Type", "StartDate", "EndDate", "Description", "ParentId",
+                   "OwnerId", "BudgetedCost", "ActualCost", "ExpectedRevenue", "ExpectedResponse", "NumberSent"}
+MEMBER_FIELDS = {"CampaignId", "LeadId", "ContactId", "Status"}
+
 # CRM feedback fields (standard on Lead and Contact, developer.salesforce.com object reference)
 FEEDBACK_COMMON = {"Id", "Email", "Phone", "HasOptedOutOfEmail", "DoNotCall", "OwnerId", "EmailBouncedDate",
                    "EmailBouncedReason", "SystemModstamp", "LastModifiedDate", "FirstName", "LastName"}
@@ -227,17 +232,23 @@ class SalesforceEmulator(EmulatorServer):
         if re.fullmatch(API + r"/sobjects/Lead/describe/?", path) and method == "GET":
             return Response(200, self._describe())
         if re.fullmatch(API + r"/sobjects/Campaign/?", path) and method == "POST":
-            body = json.loads(raw)
-            if not body.get("Name"):
-                return _sf_error(400, "REQUIRED_FIELD_MISSING", "Required fields are missing: [Name]", ["Name"])
-            cid = f"701{next(self.ids):015d}"
-            self.campaigns[cid] = {"Id": cid, "Name": body["Name"], "IsActive": body.get("IsActive", False)}
-            return Response(201, {"id": cid, "success": True, "errors": []})
+            return self._campaign_create(self._json(raw))
         if re.fullmatch(API + r"/composite/sobjects/?", path) and method == "POST":
-            records = json.loads(raw).get("records") or []
+            body = self._json(raw)
+            if not isinstance(body, dict) or set(body) - {"allOrNone", "records"} or \
+                    not isinstance(body.get("records"), list):
+                return self.violation(400, "JSON_PARSER_ERROR", "the body is {allOrNone, records}")
+            records = body["records"]
             if len(records) > 200:
                 return self.violation(400, "EXCEEDED_ID_LIMIT", "cannot submit more than 200 records into this "
                                       "call")
+            if any(not isinstance(r, dict) or not (r.get("attributes") or {}).get("type") for r in records):
+                return self.violation(400, "INVALID_TYPE", "every record needs attributes.type")
+            for r in records:
+                unknown = sorted(set(r) - MEMBER_FIELDS - {"attributes"})
+                if r["attributes"]["type"] == "CampaignMember" and unknown:
+                    return self.violation(400, "INVALID_FIELD", f"No such column '{unknown[0]}' on sobject of type "
+                                          "CampaignMember", unknown)
             return Response(200, [self._member_create(r) for r in records])
         if re.fullmatch(API + r"/composite/sobjects/?", path) and method == "DELETE":
             ids = (parse_qs(query).get("ids") or [""])[0].split(",")
@@ -335,16 +346,16 @@ class SalesforceEmulator(EmulatorServer):
         if m:
             return self._changes_query(q, [f.strip() for f in m[1].split(",")], m[2], m[3])
         m = re.fullmatch(r"SELECT Id FROM Campaign WHERE Name = '((?:[^'\\]|\\.)*)'", q)
-        if m:
-            name = re.sub(r"\\(.)", r"\1", m[1])
+        if m:  # SOQL compares strings case-insensitively, except on unique case-sensitive fields
+            name = re.sub(r"\\(.)", r"\1", m[1]).casefold()
             rows = [{"attributes": {"type": "Campaign"}, "Id": c["Id"]} for c in self.campaigns.values()
-                    if c["Name"] == name]
+                    if c["Name"].casefold() == name]
             return Response(200, {"totalSize": len(rows), "done": True, "records": rows})
         m = re.fullmatch(r"SELECT Id, LeadId FROM CampaignMember WHERE CampaignId = '(\w+)'", q)
-        if m:
+        if m:  # paged like any query: a big Campaign's members come back through nextRecordsUrl
             rows = [{"attributes": {"type": "CampaignMember"}, "Id": mid, "LeadId": v["LeadId"]}
                     for mid, v in self.members.items() if v["CampaignId"] == m[1]]
-            return Response(200, {"totalSize": len(rows), "done": True, "records": rows})
+            return self._query_page(q, "CampaignMember", rows)
         return _sf_error(400, "MALFORMED_QUERY", f"unsupported query in the emulator: {q}")
 
     # ---- CRM feedback: records changed since a watermark (SOQL on SystemModstamp, paged by nextRecordsUrl) ----
@@ -403,6 +414,23 @@ class SalesforceEmulator(EmulatorServer):
         self.sf_contacts[cid] = {"Id": cid, "Email": email, "SystemModstamp": when or _sf_now(), **fields}
         self.contacts[email.lower()] = cid
         return self.sf_contacts[cid]
+
+    def _campaign_create(self, body: object) -> Response:
+        """POST sobjects/Campaign: Name is required and at most 80 characters; unknown fields fail the request."""
+        if not isinstance(body, dict):
+            return self.violation(400, "JSON_PARSER_ERROR", "the body must be a JSON object")
+        unknown = sorted(set(body) - CAMPAIGN_FIELDS)
+        if unknown:
+            return self.violation(400, "INVALID_FIELD", f"No such column '{unknown[0]}' on sobject of type Campaign",
+                                  unknown)
+        name = str(body.get("Name") or "")
+        if not name:
+            return _sf_error(400, "REQUIRED_FIELD_MISSING", "Required fields are missing: [Name]", ["Name"])
+        if len(name) > 80:
+            return _sf_error(400, "STRING_TOO_LONG", f"Name: data value too large: {name} (max length=80)", ["Name"])
+        cid = f"701{next(self.ids):015d}"
+        self.campaigns[cid] = {"Id": cid, "Name": name, "IsActive": body.get("IsActive", False)}
+        return Response(201, {"id": cid, "success": True, "errors": []})
 
     def _member_create(self, rec: dict) -> dict:
         if (rec.get("attributes") or {}).get("type") != "CampaignMember":
