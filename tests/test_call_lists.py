@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -16,15 +17,18 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import insert, select
 
-from connectors.sinks.base import FeedbackRecord
+from connectors.sinks.base import FeedbackRecord, Sink, plan_pushes
 from enrichment.channels import CrmFlag, CrmFlags
 from leadpipe.cli import main
 from leadpipe.pipeline import crm_flags, run_outputs
 from leadpipe.pipeline.call_lists import build_call_lists
-from leadpipe.pipeline.crm_feedback import store
 from leadpipe.pipeline.context import run_folder
+from leadpipe.pipeline.crm_feedback import pull, store
+from leadpipe.pipeline.push import make_sink, record_confirmed
 from leadpipe.pipeline.settings import load_config
 from leadpipe.store.warehouse import call_list_entries, engine_for, migrate, people
+from tests.emulators.salesforce import SalesforceEmulator
+from tests.emulators.tls import make_test_ca
 from tests.homes import write_config
 
 # Monday 7 December 2026, 15:00 UTC: 16:00 in Berlin and 10:00 in New York (inside 09:00-17:00),
@@ -35,9 +39,12 @@ TOLL_FREE = "+18005550199"  # one number, 40-odd time zones: no local time is kn
 ANNA, JAMES, EMILY = "anna.keller@example.com", "james.carter@example.com", "emily.chen@example.com"
 
 
-def _config(home: Path, monkeypatch: pytest.MonkeyPatch, url: str, **call_lists: object) -> object:
+def _config(home: Path, monkeypatch: pytest.MonkeyPatch, url: str, *, sink: dict | None = None,
+            **call_lists: object) -> object:
     def edit(data: dict) -> None:
         data["call_lists"].update(call_lists)
+        if sink is not None:
+            data["sink"] = sink
         data["suppression"]["do_not_contact_files"] = []  # the lists read them; these homes have none
         data["routing"]["teams"] = {"dach": [ANNA], "na_east": [JAMES, EMILY], "uk_ie": ["oliver.hughes@example.com"],
                                     "na_west": ["maria.lopez@example.com"], "international": ["sofia.rossi@example.com"]}
@@ -63,6 +70,18 @@ def _person(pid: str, owner: str, score: int, phone: str | None, *, dnc_checked:
 def _seed(url: str, *persons: dict) -> None:
     with engine_for(url).begin() as conn:
         conn.execute(insert(people), list(persons))
+
+
+def _push_nightly(url: str, sink: Sink, persons: list[dict]) -> dict[str, str]:
+    """What the nightly push leaves behind for the call lists: the people written to the CRM through the sink and
+    confirmed in the push ledger (the only people a named list can hold) -> person_id: their CRM id."""
+    records = [{k: p[k] for k in ("person_id", "email", "first_name", "last_name", "company", "score")}
+               for p in persons]
+    plan = plan_pushes(records, {})
+    results = sink.write(plan, "nightly", None)
+    assert [r.outcome for r in results] == ["confirmed"] * len(persons), [r.error for r in results]
+    record_confirmed(engine_for(url), sink.name, "nightly", results, {p.person_id: p.content_hash for p in plan})
+    return {r.person_id: str(r.crm_id) for r in results}
 
 
 def _order(result: dict, cfg, owner: str) -> list[str]:
@@ -263,38 +282,24 @@ def test_each_owners_list_is_a_named_list_in_hubspot_and_a_do_not_call_leaves_it
         home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """HubSpot keeps static lists (Lists v3, through the official client against the emulator): each owner gets
     "Call list <owner>" holding exactly today's people; the next day's list drops a lead the CRM flagged."""
-    from connectors.sinks.base import plan_pushes
     from connectors.sinks.hubspot.settings import HubSpotSettings
     from connectors.sinks.hubspot.sink import HubSpotSink
     from connectors.sinks.settings import SinkSettings
-    from leadpipe.pipeline.push import record_confirmed
     from tests.emulators.hubspot import HubSpotEmulator
 
     emu = HubSpotEmulator(token="pat-na1-calls").start()
     try:
         monkeypatch.setenv("LEADPIPE_HUBSPOT_TOKEN", "pat-na1-calls")
         url = f"sqlite:///{home / 'warehouse.db'}"
-
-        def edit(data: dict) -> None:
-            data["sink"] = {"type": "hubspot", "hubspot": {"host": emu.url, "concurrency": 1}}
-            data["call_lists"].update({"cooldown_days": 0, "owner_quotas": {JAMES: 2}})
-            data["suppression"]["do_not_contact_files"] = []
-
-        monkeypatch.setenv("LEADPIPE_WAREHOUSE_URL", url)
-        cfg = load_config(write_config(home / "leadpipe.yaml", edit))
-        migrate(url)
+        cfg = _config(home, monkeypatch, url, sink={"type": "hubspot", "hubspot": {"host": emu.url, "concurrency": 1}},
+                      cooldown_days=0, owner_quotas={JAMES: 2})
         seeded = [_person("flagged", JAMES, 90, NEW_YORK), _person("second", JAMES, 80, NEW_YORK),
                   _person("third", JAMES, 70, NEW_YORK), _person("annas", ANNA, 60, BERLIN)]
         _seed(url, *seeded)
         # the nightly push put them into HubSpot (confirmed ones are in the push ledger with their contact ids)
         sink = HubSpotSink(HubSpotSettings(host=emu.url, concurrency=1), "pat-na1-calls",
                            SinkSettings().mapping_for("hubspot"), sleep=lambda s: None)
-        records = [{"person_id": p["person_id"], "email": p["email"], "first_name": p["first_name"],
-                    "last_name": p["last_name"], "company": p["company"], "score": p["score"]} for p in seeded]
-        plan = plan_pushes(records, {})
-        results = sink.write(plan, "nightly", None)
-        record_confirmed(engine_for(url), "hubspot", "nightly", results, {p.person_id: p.content_hash for p in plan})
-        ids = {r.person_id: str(r.crm_id) for r in results}
+        ids = _push_nightly(url, sink, seeded)
 
         def members(owner: str) -> set[str]:
             [lid] = [lid for lid, lst in emu.lists.items() if lst["name"] == f"Call list {owner}"]
@@ -313,6 +318,74 @@ def test_each_owners_list_is_a_named_list_in_hubspot_and_a_do_not_call_leaves_it
                                                  "added": 1, "removed": 1, "not_in_crm": 0}
     finally:
         emu.stop()
+
+
+@pytest.fixture
+def salesforce(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+               ) -> Iterator[SalesforceEmulator]:
+    """The local Salesforce (HTTPS: simple-salesforce insists) and the Airflow Connection the sink logs in with;
+    a request outside the documented REST API fails the test."""
+    ca, cert, key = make_test_ca(tmp_path_factory.mktemp("tls"))
+    emu = SalesforceEmulator(str(cert), str(key)).start()
+    monkeypatch.setenv("AIRFLOW_CONN_SALESFORCE_DEFAULT", json.dumps({
+        "conn_type": "salesforce", "host": emu.url, "login": "ck-test", "password": "cs-test",
+        "extra": {"ca_bundle": str(ca)}}))
+    yield emu
+    emu.stop()
+    assert emu.violations == [], emu.violations[:3]
+
+
+def _campaign(emu: SalesforceEmulator, owner: str) -> tuple[str, set[str]]:
+    """The one Campaign named "Call list <owner>" in Salesforce -> (its Id, the Lead Ids of its CampaignMembers)."""
+    [cid] = [c["Id"] for c in emu.campaigns.values() if c["Name"] == f"Call list {owner}"]
+    return cid, {m["LeadId"] for m in emu.members.values() if m["CampaignId"] == cid}
+
+
+def test_each_owners_list_is_a_campaign_in_salesforce_and_a_do_not_call_leaves_it_next_day(
+        home: Path, monkeypatch: pytest.MonkeyPatch, salesforce: SalesforceEmulator) -> None:
+    """Salesforce keeps named lists as Campaigns (simple-salesforce against the emulator): each owner's
+    "Call list <owner>" Campaign has exactly today's Leads as CampaignMembers. In the evening a rep ticks
+    DoNotCall on two Leads; the nightly feedback pull reads it back, and the next day James's flagged lead
+    leaves his Campaign for his next best one, and Emily's Campaign, whose only lead was flagged, is emptied.
+    Someone on a list whom the nightly push has not written yet is counted as not in the CRM."""
+    url = f"sqlite:///{home / 'warehouse.db'}"
+    cfg = _config(home, monkeypatch, url, sink={"type": "salesforce", "salesforce": {"retry_base_seconds": 0.01}},
+                  cooldown_days=0, owner_quotas={JAMES: 2})
+    pushed = [_person("flagged", JAMES, 90, NEW_YORK), _person("second", JAMES, 80, NEW_YORK),
+              _person("third", JAMES, 70, NEW_YORK), _person("annas", ANNA, 60, BERLIN),
+              _person("emilys", EMILY, 65, NEW_YORK)]
+    _seed(url, *pushed, _person("late", ANNA, 55, BERLIN))  # qualified after the push: no Lead yet
+    sink = make_sink(cfg.sink, engine_for(url), home)
+    lead = _push_nightly(url, sink, pushed)
+
+    first = build_call_lists(cfg, "cl-sf-1", NOW)
+    assert first["crm"]["status"] == "synced"
+    james, anna, emily = _campaign(salesforce, JAMES), _campaign(salesforce, ANNA), _campaign(salesforce, EMILY)
+    assert james[1] == {lead["flagged"], lead["second"]}  # quota 2: the two best scores, not "third"
+    assert _order(first, cfg, ANNA) == ["annas", "late"]
+    assert anna[1] == {lead["annas"]}  # "late" is on her list but has no Lead to add yet
+    assert emily[1] == {lead["emilys"]}
+    assert all(c["IsActive"] for c in salesforce.campaigns.values())  # active: reps can pick them
+    assert first["crm"]["lists"] == {
+        JAMES: {"list_id": james[0], "members": 2, "added": 2, "removed": 0, "not_in_crm": 0},
+        ANNA: {"list_id": anna[0], "members": 1, "added": 1, "removed": 0, "not_in_crm": 1},
+        EMILY: {"list_id": emily[0], "members": 1, "added": 1, "removed": 0, "not_in_crm": 0}}
+
+    evening = "2026-12-07T18:00:00.000+0000"
+    salesforce.touch_lead("flagged@example.org", evening, DoNotCall=True)
+    salesforce.touch_lead("emilys@example.org", evening, DoNotCall=True)
+    assert pull(engine_for(url), "nightly-2", "salesforce", sink)["set"]["do_not_call"] == 2
+
+    second = build_call_lists(cfg, "cl-sf-2", NOW + timedelta(days=1))
+    assert second["left_out"] == {"do-not-call flag in the CRM": 2}
+    assert _campaign(salesforce, JAMES) == (james[0], {lead["second"], lead["third"]})
+    assert _campaign(salesforce, ANNA) == anna
+    assert _campaign(salesforce, EMILY) == (emily[0], set())
+    assert second["crm"]["lists"] == {
+        JAMES: {"list_id": james[0], "members": 2, "added": 1, "removed": 1, "not_in_crm": 0},
+        ANNA: {"list_id": anna[0], "members": 1, "added": 0, "removed": 0, "not_in_crm": 1},
+        EMILY: {"list_id": emily[0], "members": 0, "added": 0, "removed": 1, "not_in_crm": 0}}
+    assert len(salesforce.campaigns) == 3  # the same three Campaigns, none made twice
 
 
 def test_a_phone_added_to_our_do_not_contact_file_since_the_last_run_is_not_on_the_list(

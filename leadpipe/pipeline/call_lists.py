@@ -13,7 +13,8 @@ reports plugin serves an Excel copy), `report.html` (quota use per owner, who wa
 `call_lists.json` (the same for tools). The warehouse keeps who went on which list on which day; a second
 build for the same day keeps the day's lists unless asked to rebuild them (then they are replaced). Where the
 configured CRM keeps named lists (HubSpot static lists, Salesforce Campaigns) each owner's list is synced there
-as "Call list <owner>"; with the local sink the warehouse table and the files are the lists.
+as "Call list <owner>" (an owner with nobody to call today has that list emptied, not left as it was); with the
+local sink the warehouse table and the files are the lists.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from leadpipe.pipeline.report import write_call_list_report
 from leadpipe.pipeline.settings import Config
 from leadpipe.pipeline.suppression_files import load_lists
 from leadpipe.store import ledger
-from leadpipe.store.warehouse import call_list_entries, engine_for, in_chunks, migrate, people
+from leadpipe.store.warehouse import call_list_entries, crm_lists, engine_for, in_chunks, migrate, people
 
 log = logging.getLogger("leadpipe")
 
@@ -203,6 +204,26 @@ def _sync_crm(cfg: Config, engine: Engine, folder: Path, lists: dict[str, list[C
     if not sink.capabilities.named_lists:
         return {"target": sink.name, "status": "the call_list_entries table and call_list.csv are the lists "
                                                "(this CRM keeps no named lists)"}
-    synced = {owner: sync_named_list(sink, cfg.call_lists.list_name.replace("{owner}", owner),
-                                     [c.person_id for c in cs], engine) for owner, cs in sorted(lists.items())}
+    emptied = {owner: [] for owner in _emptied_owners(cfg, engine, sink.name, lists)}
+    synced = {owner: sync_named_list(sink, _list_name(cfg, owner), [c.person_id for c in cs], engine)
+              for owner, cs in sorted({**emptied, **lists}.items())}
     return {"target": sink.name, "status": "synced", "lists": synced}
+
+
+def _list_name(cfg: Config, owner: str) -> str:
+    """The owner's list in the CRM (`call_lists.list_name`): the name is how the sink finds it again each day."""
+    return cfg.call_lists.list_name.replace("{owner}", owner)
+
+
+def _emptied_owners(cfg: Config, engine: Engine, sink_name: str, lists: dict[str, list[Candidate]]) -> list[str]:
+    """Owners with nobody on today's list whose named list in this CRM still holds people from an earlier day.
+
+    Today's lists have only owners with someone callable, so without these an owner whose every lead was
+    flagged do-not-call overnight (or is resting in the cool-down) would keep yesterday's people, do-not-call
+    included, in "Call list <owner>" in the CRM. Their list is synced empty once (crm_lists then says 0 members).
+    """
+    with engine.connect() as conn:
+        owners = set(conn.execute(select(call_list_entries.c.owner).distinct()).scalars()) - set(lists)
+        held = set(conn.execute(select(crm_lists.c.list_name).where(crm_lists.c.sink == sink_name,
+                                                                    crm_lists.c.members > 0)).scalars())
+    return sorted(owner for owner in owners if _list_name(cfg, owner) in held)
