@@ -122,8 +122,31 @@ def test_membership_written_first_stores_what_store_people_stores(tmp_path, monk
         p = prepare(batch, candidate_people(engine, batch))
         res = _build(p.batch, p.existing, p.old_rows, match(p.features, DedupeConfig(), p.is_old), DedupeConfig(),
                      on_membership=early)
-        store.finish(res).result()
+        store.finish(res)
+        store.close().result()
     assert built == [0]
     one, two = _tables(urls[0]), _tables(urls[1])
     assert len(one[1]) == 40 and len(one[0]) == 21  # rows 2i, 2i+1: one person
     assert one == two
+
+
+def test_a_failed_step_after_the_people_writes_nothing(tmp_path):
+    """The merged rows' outcomes go in the people's transaction: if storing them fails, no person is stored
+    either (both or neither), and the writer's error reaches the stage."""
+    url = f"sqlite:///{tmp_path}/w.db"
+    migrate(url)
+    engine = engine_for(url)
+    batch = _batch(1, 40)
+
+    def failing_step(conn):
+        assert conn.execute(select(func.count()).select_from(people)).scalar() == 21  # written (as in the test above), not committed
+        raise RuntimeError("outcomes refused")
+
+    with ThreadPoolExecutor(1) as pool:
+        store = stage._StoreBehind(pool, engine, "r1")
+        store.finish(resolve(batch, candidate_people(engine, batch)))
+        with pytest.raises(RuntimeError, match="outcomes refused"):
+            store.close(failing_step).result()
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(people)).scalar() == 0
+        assert conn.execute(select(func.count()).select_from(membership)).scalar() == 0

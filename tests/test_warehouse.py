@@ -7,6 +7,8 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config as AlembicConfig
 from alembic.migration import MigrationContext
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, insert, inspect, select, text
 
 from leadpipe.store import ledger
@@ -148,3 +150,44 @@ def test_the_row_hash_migration_hashes_rows_stored_before_it(warehouse_url: str)
     with engine.connect() as conn:
         hashes = conn.execute(select(raw_rows.c.row_hash).order_by(raw_rows.c.source_row)).scalars().all()
     assert hashes == [row_hash({"Email": "p@example.com", "Name": "Ünïcødé 名前"}), None]
+
+
+_RECORDINGS = st.lists(st.lists(st.tuples(st.integers(0, 11), st.sampled_from(["merged", "pushed"]),
+                                          st.text("ab \t\n'\\é", max_size=6), st.none() | st.sampled_from(["p1", "p2"])),
+                                max_size=8, unique_by=lambda t: t[0]), min_size=1, max_size=4)
+
+
+def test_outcomes_written_as_columns_store_what_record_outcomes_stores(warehouse_url: str) -> None:
+    """The dedupe stage's column path (ledger.write_outcome_columns, one outcome per call, in the caller's
+    transaction) against record_outcomes, over random sequences of recordings where rows are recorded again
+    (a retried task: the last recording wins) and other runs' outcomes must stay as they are."""
+    migrate(warehouse_url)
+    engine = engine_for(warehouse_url)
+    ledger.start_run(engine, "other")
+    ids = _store_rows(engine, "other", 12)
+    ledger.record_outcomes(engine, "other", [Outcome(i, "suppressed", "kept") for i in ids])
+    runs_done = iter(range(10_000))
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(_RECORDINGS)
+    def check(recordings: list[list[tuple[int, str, str, str | None]]]) -> None:
+        n = next(runs_done)
+        ref, new = f"ref-{n}", f"new-{n}"
+        for recording in recordings:
+            ledger.record_outcomes(engine, ref, [Outcome(ids[i], o, r, p) for i, o, r, p in recording])
+            for outcome in ("merged", "pushed"):
+                chosen = {ids[i]: (r, p) for i, o, r, p in recording if o == outcome}
+                with engine.begin() as conn:
+                    ledger.write_outcome_columns(conn, new, ledger.OutcomeColumns(
+                        outcome, list(chosen), [r for r, _ in chosen.values()], [p for _, p in chosen.values()]))
+        with engine.connect() as conn:
+            def stored(run_id: str) -> list:
+                return conn.execute(select(outcomes.c.raw_row_id, outcomes.c.outcome, outcomes.c.reason,
+                                           outcomes.c.person_id).where(outcomes.c.run_id == run_id)
+                                    .order_by(outcomes.c.raw_row_id)).all()
+            assert stored(new) == stored(ref)
+            assert stored("other") == [(i, "suppressed", "kept", None) for i in ids]
+
+    check()
+    with engine.begin() as conn, pytest.raises(ValueError, match="unknown outcome"):
+        ledger.write_outcome_columns(conn, "r", ledger.OutcomeColumns("lost", [ids[0]], ["?"], [None]))

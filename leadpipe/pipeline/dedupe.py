@@ -15,10 +15,11 @@ encoded by msgspec, reasons for merged rows built as string columns rather than 
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import queue
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -26,7 +27,7 @@ import msgspec
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-from sqlalchemy import Engine, Table
+from sqlalchemy import Connection, Engine, Table
 
 from enrichment.dedupe import Model, fit_model, prepare, resolve_from_partitions
 from enrichment.dedupe.features import FIELDS, Features
@@ -35,10 +36,9 @@ from leadpipe.core.memory import release_freed_memory
 from leadpipe.core.schema import MAPPABLE_FIELDS
 from leadpipe.pipeline.context import RunContext
 from leadpipe.pipeline.dedupe_candidates import candidate_people, load_model, save_model
-from leadpipe.store import ledger
 from leadpipe.store.bulk_write import bulk_load, upsert_columns
 from leadpipe.store.json_columns import int_texts, json_objects, value_texts
-from leadpipe.store.ledger import Outcome
+from leadpipe.store.ledger import OutcomeColumns, write_outcome_columns
 from leadpipe.store.run_files import parquet_file, parquet_writer, read_frame, write_frame
 from leadpipe.store.warehouse import membership, people
 
@@ -87,12 +87,20 @@ def _membership_writes(res, run_id: str) -> Iterator[Write]:
         yield membership, cols, {"key": "raw_row_id", "json_text": ("evidence",)}
 
 
-def _write_chunks(engine: Engine, sizes: dict[Table, int], writes: Iterable[Write]) -> None:
-    """All `writes` in one transaction (bulk_load: indexes rebuilt once when the write is as large as the table)."""
-    with engine.begin() as conn, bulk_load(conn, sizes):
-        for table, cols, opts in writes:
-            upsert_columns(conn, table, cols, opts["key"], keep=opts.get("keep", ()),
-                           json_text=opts.get("json_text", ()))
+Step = Callable[[Connection], object]  # more rows stored in the same transaction (the merged rows' outcomes)
+
+
+def _write_chunks(engine: Engine, sizes: dict[Table, int], writes: Iterable[Write],
+                  after: Iterable[Step] = ()) -> None:
+    """All `writes` in one transaction (bulk_load: indexes rebuilt once when the write is as large as the table),
+    then `after`'s steps in it, the indexes back by then."""
+    with engine.begin() as conn:
+        with bulk_load(conn, sizes):
+            for table, cols, opts in writes:
+                upsert_columns(conn, table, cols, opts["key"], keep=opts.get("keep", ()),
+                               json_text=opts.get("json_text", ()))
+        for step in after:
+            step(conn)
 
 
 class _Aborted(Exception):
@@ -110,7 +118,11 @@ class _StoreBehind:
     foreign keys are not enforced, membership goes first, built and written by the writer as soon as the
     resolution has decided it (`start`, from resolve_from_partitions' on_membership), while survivorship
     still runs here: the write starts ~6 s earlier at 1M rows. One transaction either way, so the stored
-    rows are the same. A bounded queue: at most a few chunks wait, never the whole run's texts."""
+    rows are the same. A bounded queue: at most a few chunks wait, never the whole run's texts.
+
+    The caller hands over the people (`finish`), then the steps that store more in the same transaction
+    (`close`: the merged rows' outcomes, built while the writer rebuilds the indexes); the transaction
+    commits after `close`."""
 
     def __init__(self, pool: ThreadPoolExecutor, engine: Engine, run_id: str) -> None:
         self.pool, self.engine, self.run_id = pool, engine, run_id
@@ -122,10 +134,12 @@ class _StoreBehind:
         """Open the write (membership decided, golden records not yet); on SQLite, membership is written now."""
         sizes = {people: n_people, membership: len(res.membership)}
         early = _membership_writes(res, self.run_id) if self.members_first else iter(())
-        self.written = self.pool.submit(_write_chunks, self.engine, sizes, _chain(early, self._queued()))
+        self.written = self.pool.submit(_write_chunks, self.engine, sizes, _chain(early, self._queued()),
+                                        self._queued())
 
     def finish(self, res) -> Future:
-        """Hand over the people chunks (then membership, unless written first); the future is done when committed."""
+        """Hand over the people chunks (then membership, unless written first); the future is done when committed,
+        after `close`."""
         if self.written is None:
             self.start(res, len(res.golden_frame))
         writes = _golden_writes(res, self.run_id)
@@ -140,12 +154,20 @@ class _StoreBehind:
         _hand_over(self.q, self.written, _DONE)
         return self.written
 
+    def close(self, *steps: Step) -> Future:
+        """Hand over the steps that store more in the same transaction; then the writer commits."""
+        for step in steps:
+            _hand_over(self.q, self.written, step)
+        _hand_over(self.q, self.written, _DONE)
+        return self.written
+
     def abort(self) -> None:
         """The stage failed before handing everything over: the writer rolls back (nothing of this run stored)."""
         if self.written is not None:
             _hand_over(self.q, self.written, _ABORT, wait=False)
 
-    def _queued(self) -> Iterator[Write]:
+    def _queued(self) -> Iterator:
+        """What the stage hands over, up to the next _DONE (the people's writes, then the steps)."""
         while (item := self.q.get()) is not _DONE:
             if item is _ABORT:
                 raise _Aborted("the dedupe stage failed while building its writes")
@@ -194,13 +216,13 @@ def _member_columns(m: pd.DataFrame, evidence, run_id: str) -> dict[str, list]:
             "match_score": np.where(np.isnan(score), None, score.astype(object)).tolist(), "evidence": evs}
 
 
-def merged_outcomes(batch: pd.DataFrame, res) -> list[Outcome]:
+def merged_outcomes(batch: pd.DataFrame, res) -> OutcomeColumns:
     """'merged' for every row that is not its person's primary row, saying which row it was merged into."""
     m = res.membership
     primary = m["person_id"].map(res.primary).astype(np.int64)
     merged = m[primary.to_numpy() != m["raw_row_id"].to_numpy()]
     if merged.empty:
-        return []
+        return OutcomeColumns("merged", [], [], [])
     lineage = batch.set_index("raw_row_id")[["source", "source_file", "source_row"]]
     where = lineage.reindex(primary[merged.index].to_numpy())
     where_txt = (where["source"].astype(str) + "/" + where["source_file"].astype(str) + " row "
@@ -208,8 +230,8 @@ def merged_outcomes(batch: pd.DataFrame, res) -> list[Outcome]:
     score = merged["match_score"].astype(float).to_numpy()
     weight = np.where(np.isnan(score), ")", pd.Series(score).map(lambda s: f", match weight {s:.1f})").to_numpy())
     reason = "same person as " + where_txt + " (" + merged["rule"].astype(str).to_numpy() + weight
-    return [Outcome(int(r), "merged", str(t), p) for r, t, p in
-            zip(merged["raw_row_id"].tolist(), reason.tolist(), merged["person_id"].tolist(), strict=True)]
+    return OutcomeColumns("merged", merged["raw_row_id"].astype(np.int64).tolist(), reason.tolist(),
+                          merged["person_id"].tolist())
 
 
 def resolved_frame(batch: pd.DataFrame, res) -> pd.DataFrame:
@@ -379,9 +401,14 @@ def _outputs(ctx: RunContext, batch: pd.DataFrame, existing: pd.DataFrame, res, 
     """Store people and membership, the model, the review list, merged outcomes and resolved.parquet."""
     save_model(_model_file(ctx), res)
     # People (and, on PostgreSQL, membership) are written on the store's thread while this one builds their
-    # chunks, then the run files and the outcomes: the database's own work (SQLite's B-trees, PostgreSQL's
-    # COPY) runs without the GIL, so the two overlap. The outcomes go in after the people, as before.
+    # chunks, then the merged rows' outcomes (in the same transaction: people and outcomes, both or neither),
+    # then the run files here: the database's own work (SQLite's B-trees, PostgreSQL's COPY) runs without
+    # the GIL, so the two overlap.
     stored = store.finish(res)
+    merged = merged_outcomes(batch, res)
+    n_merged = len(merged.raw_row_ids)
+    store.close(functools.partial(write_outcome_columns, run_id=ctx.run_id, cols=merged))
+    del merged
     if not res.review.empty:  # possible matches: kept apart, listed for a human to decide
         write_frame(res.review, ctx.folder / "dedupe_review.parquet")
     resolved = resolved_frame(batch, res)
@@ -393,12 +420,10 @@ def _outputs(ctx: RunContext, batch: pd.DataFrame, existing: pd.DataFrame, res, 
     # objects at 1M rows, not held while the writer rebuilds the indexes and the outcomes are built.
     res.golden_frame = res.golden_frame.iloc[:0]
     release_freed_memory()
-    merged = merged_outcomes(batch, res)
     stored.result()
-    ledger.record_outcomes(ctx.engine, ctx.run_id, merged)
     log.info("dedupe: %d rows -> %d people (%d new, %d existing people loaded as candidates), %d rows merged, "
              "%d possible matches for review", len(batch), touched, len(res.new_people), len(existing),
-             len(merged), len(res.review))
+             n_merged, len(res.review))
     return str(out)
 
 

@@ -47,7 +47,7 @@ def write_many(conn: Connection, stmt: Insert, rows: Sequence[dict]) -> None:
     conn.exec_driver_sql(compiled.string, list(zip(*columns, strict=True)))
 
 
-def upsert_columns(conn: Connection, table: Table, columns: dict[str, Sequence], key: str,
+def upsert_columns(conn: Connection, table: Table, columns: dict[str, Sequence], key: str | tuple[str, ...],
                    keep: tuple[str, ...] = (), json_text: tuple[str, ...] = ()) -> None:
     """INSERT ... ON CONFLICT (key) DO UPDATE from whole columns (name -> values, all the same length).
 
@@ -56,6 +56,7 @@ def upsert_columns(conn: Connection, table: Table, columns: dict[str, Sequence],
     SQLite gets one executemany of tuples zipped from the columns, PostgreSQL one COPY of the columns into a
     temporary table and one INSERT ... SELECT ... ON CONFLICT from it.
 
+    `key`: the primary key's column, or its columns (the outcomes' run_id and raw_row_id).
     `keep`: columns an existing row keeps (not updated on conflict); columns not given are never touched.
     `json_text`: JSON columns whose values arrive already encoded as text (stored as that text, NULL for None).
     """
@@ -66,16 +67,17 @@ def upsert_columns(conn: Connection, table: Table, columns: dict[str, Sequence],
     if any(len(columns[c]) != n for c in names):
         raise ValueError(f"columns of different lengths for {table.name}: "
                          + ", ".join(f"{c} {len(columns[c])}" for c in names))
+    keys = (key,) if isinstance(key, str) else tuple(key)
     dialect = conn.dialect.name
     if dialect == "postgresql":
-        _copy_upsert(conn, table, columns, names, key, keep)
+        _copy_upsert(conn, table, columns, names, keys, keep)
         return
     if dialect != "sqlite":  # pragma: no cover - the warehouse is SQLite or PostgreSQL
         raise NotImplementedError(f"no column upsert for {dialect}")
     stmt = sqlite.insert(table)
     stmt = stmt.values({c: bindparam(c, type_=Text if c in json_text else table.c[c].type) for c in names})
-    stmt = stmt.on_conflict_do_update(index_elements=[key],
-                                      set_={c: stmt.excluded[c] for c in names if c != key and c not in keep})
+    stmt = stmt.on_conflict_do_update(index_elements=list(keys),
+                                      set_={c: stmt.excluded[c] for c in names if c not in keys and c not in keep})
     compiled = stmt.compile(dialect=conn.dialect, column_keys=names)
     values = []
     for name in compiled.positiontup or []:
@@ -98,19 +100,20 @@ def _copy_text(values: Sequence) -> pa.Array:
     return pc.fill_null(arr, "\\N")
 
 
-def _copy_upsert(conn: Connection, table: Table, columns: dict[str, Sequence], names: list[str], key: str,
-                 keep: tuple[str, ...]) -> None:
+def _copy_upsert(conn: Connection, table: Table, columns: dict[str, Sequence], names: list[str],
+                 keys: tuple[str, ...], keep: tuple[str, ...]) -> None:
     """PostgreSQL: COPY the columns into a temporary table shaped like `table`, then one upsert from it."""
     tmp = f"_upsert_{table.name}"
     cols = ", ".join(f'"{c}"' for c in names)
     lines = pc.binary_join_element_wise(*[_copy_text(columns[c]) for c in names], pa.scalar("\t", pa.large_string()))
     data = io.StringIO("\n".join(lines.to_pylist()) + "\n")
-    updates = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in names if c != key and c not in keep)
+    updates = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in names if c not in keys and c not in keep)
+    conflict = ", ".join(f'"{k}"' for k in keys)
     conn.exec_driver_sql(f'CREATE TEMPORARY TABLE "{tmp}" ON COMMIT DROP AS SELECT {cols} FROM "{table.name}" '
                          "WITH NO DATA")
     conn.connection.driver_connection.cursor().copy_expert(f'COPY "{tmp}" ({cols}) FROM STDIN', data)
     conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({cols}) SELECT {cols} FROM "{tmp}" '
-                         f'ON CONFLICT ("{key}") DO ' + (f"UPDATE SET {updates}" if updates else "NOTHING"))
+                         f"ON CONFLICT ({conflict}) DO " + (f"UPDATE SET {updates}" if updates else "NOTHING"))
     conn.exec_driver_sql(f'DROP TABLE "{tmp}"')
 
 

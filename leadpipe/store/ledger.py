@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, delete, func, insert, or_, select, update
 
 from leadpipe.core.redact import mask_secrets
 from leadpipe.core.schema import OUTCOMES
-from leadpipe.store.bulk_write import write_many
+from leadpipe.store.bulk_write import upsert_columns, write_many
 from leadpipe.store.warehouse import (
     in_chunks,
     outcomes,
@@ -89,6 +89,30 @@ def record_outcomes(engine: Engine, run_id: str, items: Iterable[Outcome]) -> in
             conn.execute(delete(outcomes).where(outcomes.c.run_id == run_id, outcomes.c.raw_row_id.in_(chunk)))
         write_many(conn, insert(outcomes), rows)
     return len(rows)
+
+
+@dataclass
+class OutcomeColumns:
+    """One outcome for many rows, as columns: the dedupe stage's merged rows (hundreds of thousands at 1M
+    leads), which as one Outcome object and one dict per row cost seconds before the database saw them."""
+
+    outcome: str
+    raw_row_ids: list[int]
+    reasons: list[str]
+    person_ids: list[str | None]
+
+
+def write_outcome_columns(conn: Connection, run_id: str, cols: OutcomeColumns) -> int:
+    """record_outcomes for OutcomeColumns, inside the caller's transaction (the dedupe stage stores its merged
+    rows' outcomes in the transaction that stores their people: both or neither). Same effect: a row
+    recorded again (a retried task) has its earlier outcome replaced."""
+    if cols.outcome not in OUTCOMES:
+        raise ValueError(f"unknown outcome(s) {[cols.outcome]}; allowed: {OUTCOMES}")
+    n = len(cols.raw_row_ids)
+    upsert_columns(conn, outcomes, {"run_id": [run_id] * n, "raw_row_id": cols.raw_row_ids,
+                                    "outcome": [cols.outcome] * n, "reason": cols.reasons,
+                                    "person_id": cols.person_ids}, ("run_id", "raw_row_id"))
+    return n
 
 
 def record_quarantine(engine: Engine, run_id: str, items: list[QuarantinedRow]) -> int:
