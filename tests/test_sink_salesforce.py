@@ -424,7 +424,8 @@ def test_the_emulator_refuses_requests_outside_the_documented_shapes(emu: Salesf
 
 def test_the_emulator_answers_campaign_calls_as_the_rest_api_does(emu: SalesforceEmulator) -> None:
     """The calls a named list makes: Campaign Name is required and at most 80 characters (STRING_TOO_LONG);
-    SOQL finds it by Name in any case (case-insensitive unless a field is unique and case-sensitive); a
+    SOQL finds it by Name in any case (case-insensitive unless a field is unique and case-sensitive), every
+    Campaign of that name (names are not unique), and by its 15- or 18-character Id unless deleted; a
     CampaignMember that exists already is DUPLICATE_VALUE per record, in a 200; a field CampaignMember lacks
     fails the whole request."""
     s, base = rest_session(emu)
@@ -436,6 +437,18 @@ def test_the_emulator_answers_campaign_calls_as_the_rest_api_does(emu: Salesforc
     assert made.status_code == 201 and made.json()["success"] is True
     found = s.get(f"{base}/query/", params={"q": "SELECT Id FROM Campaign WHERE Name = 'call LIST ann'"}, timeout=10)
     assert [r["Id"] for r in found.json()["records"]] == [made.json()["id"]]
+    by_id = {i: s.get(f"{base}/query/", params={"q": f"SELECT Id FROM Campaign WHERE Id = '{i}'"}, timeout=10)
+             for i in (made.json()["id"], made.json()["id"][:15], "701nope")}
+    assert [r["Id"] for r in by_id[made.json()["id"]].json()["records"]] == [made.json()["id"]]
+    assert [r["Id"] for r in by_id[made.json()["id"][:15]].json()["records"]] == [made.json()["id"]]  # 15 chars too
+    assert by_id["701nope"].status_code == 400 and by_id["701nope"].json()[0]["errorCode"] == \
+        "INVALID_QUERY_FILTER_OPERATOR"
+    twin = emu.add_campaign("CALL LIST ANN")  # a user made one by hand: Salesforce does not keep names unique
+    found = s.get(f"{base}/query/", params={"q": "SELECT Id FROM Campaign WHERE Name = 'Call list Ann'"}, timeout=10)
+    assert sorted(r["Id"] for r in found.json()["records"]) == sorted([made.json()["id"], twin])
+    emu.delete_campaign(twin)
+    gone = s.get(f"{base}/query/", params={"q": f"SELECT Id FROM Campaign WHERE Id = '{twin}'"}, timeout=10)
+    assert gone.status_code == 200 and gone.json()["records"] == []  # deleted: only queryAll would return it
 
     lead = s.patch(f"{base}/composite/sobjects/Lead/Prospect_Ext_Id__c", json={"allOrNone": False, "records": [
         {"attributes": {"type": "Lead"}, "Prospect_Ext_Id__c": "x1", "LastName": "A", "Company": "B"}]},
