@@ -412,8 +412,9 @@ def _campaign_error(sink: SalesforceSink, name: str, exc: SalesforceError) -> Si
         return SinkAuthError(f"Salesforce refused the renewed session ({_first(exc)}); check Airflow Connection "
                              f"'{sink.settings.connection_id}'")
     if _code(exc) == "REQUEST_LIMIT_EXCEEDED":
-        return SinkQuotaExhausted("Salesforce daily API limit reached (REQUEST_LIMIT_EXCEEDED)")
-    return SinkError(f"Salesforce refused the sync of the Campaign '{name}' ({_first(exc)})")
+        return SinkQuotaExhausted("Salesforce daily API limit reached (REQUEST_LIMIT_EXCEEDED): the org's API "
+                                  "requests of the last 24 hours are used up; the sync can run when they free up")
+    return SinkError(f"Salesforce answered {exc.status} on the Campaign '{name}' ({_first(exc)})")
 
 
 def _first(exc: SalesforceError) -> str:
