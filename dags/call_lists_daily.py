@@ -13,6 +13,11 @@ and the lists as CSV and Excel. Where the CRM keeps named lists, each owner also
 example after a new DNC extract or a quota change); without it a second run keeps the lists already made.
 *Dry run* shows the lists without recording them or touching the CRM.
 
+**A list the CRM did not take** (a name it refuses, an error for that list) does not stop the others: every
+other owner's list is synced, the files and report are written, and the report's CRM section says whose list
+was not synced, what the CRM said and what to change. The task then fails, so the run shows red; once fixed,
+trigger the DAG again (without *Rebuild*): it keeps today's lists and syncs them.
+
 Wiring only: the work is `leadpipe.pipeline.call_lists.build_call_lists` (also `leadpipe call-lists`).
 """
 
@@ -21,6 +26,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from airflow.sdk import Param, dag, get_current_context, task
+from airflow.sdk.exceptions import AirflowFailException
 
 from leadpipe.airflow_app.policies import default_args
 from leadpipe.airflow_app.pools import crm_pool
@@ -56,6 +62,7 @@ def call_lists_daily() -> None:
         """Build (or keep) today's call lists, export them, sync them to the CRM; returns quota use per owner."""
         from leadpipe.airflow_app.log_masking import mask_url_secrets  # parse time: no pipeline, no pandas
         from leadpipe.pipeline.call_lists import build_call_lists as build  # parse time: see above
+        from leadpipe.pipeline.call_lists import not_synced  # parse time: see above
         from leadpipe.pipeline.settings import load_config  # parse time: see above
 
         cfg = load_config()
@@ -65,6 +72,10 @@ def call_lists_daily() -> None:
         result = build(cfg, ctx["run_id"], rebuild=bool(params["rebuild"]), dry_run=bool(params["dry_run"]))
         for o in result["owners"]:
             print(f"{o['owner']}: {o['on_list']} of {o['quota']} calls ({o['quota_from']})")
+        problems = not_synced(result)
+        if problems:  # saved and reported, like summarise; the sink retried its calls already: no task retry
+            raise AirflowFailException(f"{len(problems)} owner list(s) not synced to the CRM (the lists are built "
+                                       "and in the run's Reports tab): " + " | ".join(problems))
         return {"list_date": result["list_date"], "status": result["status"], "people": result["people"]}
 
     build_call_lists()

@@ -320,6 +320,42 @@ def test_each_owners_list_is_a_named_list_in_hubspot_and_a_do_not_call_leaves_it
         emu.stop()
 
 
+def test_a_hubspot_list_name_taken_by_another_list_leaves_that_owner_unsynced_and_the_others_synced(
+        home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A user made a company list called "Call list <Anna>"; HubSpot list names are unique across object types,
+    so Anna's contact list cannot be made (400). James's is synced, HubSpot's words are in the summary."""
+    import requests
+
+    from connectors.sinks.hubspot.settings import HubSpotSettings
+    from connectors.sinks.hubspot.sink import HubSpotSink
+    from connectors.sinks.settings import SinkSettings
+    from tests.emulators.hubspot import HubSpotEmulator
+
+    emu = HubSpotEmulator(token="pat-na1-calls").start()
+    try:
+        monkeypatch.setenv("LEADPIPE_HUBSPOT_TOKEN", "pat-na1-calls")
+        url = f"sqlite:///{home / 'warehouse.db'}"
+        cfg = _config(home, monkeypatch, url, sink={"type": "hubspot", "hubspot": {"host": emu.url, "concurrency": 1}})
+        seeded = [_person("annas", ANNA, 60, BERLIN), _person("james", JAMES, 70, NEW_YORK)]
+        _seed(url, *seeded)
+        sink = HubSpotSink(HubSpotSettings(host=emu.url, concurrency=1), "pat-na1-calls",
+                           SinkSettings().mapping_for("hubspot"), sleep=lambda s: None)
+        ids = _push_nightly(url, sink, seeded)
+        made = requests.post(f"{emu.url}/crm/v3/lists", timeout=10, headers={"Authorization": "Bearer pat-na1-calls"},
+                             json={"name": f"Call list {ANNA}", "objectTypeId": "0-2", "processingType": "MANUAL"})
+        assert made.status_code == 200
+
+        result = build_call_lists(cfg, "cl-hs-taken", NOW)
+        assert result["crm"]["not_synced"] == {ANNA: (
+            f"{ANNA}'s list \"Call list {ANNA}\" was not synced to HubSpot: VALIDATION_ERROR: A list named Call list "
+            f"{ANNA} already exists" + _after("HubSpot"))}
+        [james] = [lid for lid, lst in emu.lists.items() if lst["name"] == f"Call list {JAMES}"]
+        assert emu.members[james] == {ids["james"]} and set(result["crm"]["lists"]) == {JAMES}
+        assert _summary(cfg, "cl-hs-taken")[0]["crm"] == result["crm"]
+    finally:
+        emu.stop()
+
+
 @pytest.fixture
 def salesforce(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
                ) -> Iterator[SalesforceEmulator]:
@@ -409,3 +445,166 @@ def test_a_phone_added_to_our_do_not_contact_file_since_the_last_run_is_not_on_t
     later = build_call_lists(cfg, "cl-after", NOW + timedelta(days=1))
     assert _order(later, cfg, JAMES) == ["control"]
     assert later["left_out"] == {"suppressed": 1}
+
+
+# ---- a list the CRM does not take: the others are synced, the files written, the command and DAG task fail ----
+LONG = "aaron.maximilian-konstantinopoulos-vandenberghe.regional-director@example.com"  # 77 characters
+
+
+def _after(crm: str) -> str:
+    """How every not-synced list's message ends: the CRM list is as the last sync left it, and what to do."""
+    return (f". Until then the list in {crm} holds what its last sync put there; today's list is in call_list.csv. "
+            "Once fixed, run `leadpipe call-lists` (or trigger call_lists_daily) again: it keeps today's lists and "
+            "syncs them")
+
+
+def _summary(cfg, run_id: str) -> tuple[dict, str]:
+    """call_lists.json and report.html of a build, as written to its run folder."""
+    folder = run_folder(cfg, run_id) / "call_lists"
+    return (json.loads((folder / "call_lists.json").read_text(encoding="utf-8")),
+            (folder / "report.html").read_text(encoding="utf-8"))
+
+
+def test_an_owner_whose_campaign_name_is_too_long_is_not_synced_the_others_are_and_the_command_exits_1(
+        home: Path, monkeypatch: pytest.MonkeyPatch, salesforce: SalesforceEmulator) -> None:
+    """A Campaign Name holds 80 characters; "Call list <77-character address>" has 87. The command saves every
+    list, syncs the owners after him, says whose list, which CRM, why and what to change, and exits 1. Nothing
+    is sent for his list: the name is never cut (two owners' cut names could be one Campaign)."""
+    url = f"sqlite:///{home / 'warehouse.db'}"
+    cfg = _config(home, monkeypatch, url, sink={"type": "salesforce", "salesforce": {"retry_base_seconds": 0.01}})
+    people_ = [_person("longs", LONG, 90, NEW_YORK), _person("annas", ANNA, 60, BERLIN),
+               _person("james", JAMES, 70, NEW_YORK)]
+    _seed(url, *people_)
+    lead = _push_nightly(url, make_sink(cfg.sink, engine_for(url), home), people_)
+
+    out = CliRunner().invoke(main, ["--config", str(home / "leadpipe.yaml"), "call-lists"])
+    assert out.exit_code == 1, out.output
+    why = (f"{LONG}'s list \"Call list {LONG}\" was not synced to Salesforce: the name has 87 characters and "
+           "Salesforce list names hold at most 80, so nothing was sent; shorten call_lists.list_name (now "
+           "\"Call list {owner}\") in the config so that it fits with every owner (the name is not cut: two "
+           "owners' cut names could be one list)" + _after("Salesforce"))
+    assert f"Error: {why}" in out.output and "Traceback" not in out.output
+    assert "CRM lists (salesforce): 1 of 3 lists not synced" in out.output
+    assert _campaign(salesforce, ANNA)[1] == {lead["annas"]} and _campaign(salesforce, JAMES)[1] == {lead["james"]}
+    assert all(c["Name"] != f"Call list {LONG}" for c in salesforce.campaigns.values()) and \
+        len(salesforce.campaigns) == 2
+    [run_id] = [p.name for p in run_folder(cfg, "x").parent.iterdir() if p.name.startswith("call_lists__")]
+    summary, report = _summary(cfg, run_id)
+    assert summary["crm"]["not_synced"] == {LONG: why} and set(summary["crm"]["lists"]) == {ANNA, JAMES}
+    assert summary["people"] == 3 and _order(summary, cfg, LONG) == ["longs"]  # his list is built and saved
+    assert "Lists not synced (1)" in report and "nothing was sent; shorten call_lists.list_name" in report
+
+
+@pytest.mark.parametrize(("status", "code", "message"), [
+    (400, "FIELD_CUSTOM_VALIDATION_EXCEPTION", "Campaigns need a Type"),  # a validation rule of the org
+    (500, "UNKNOWN_EXCEPTION", "An unexpected error occurred. Please include this ErrorId: 1-2-3")])
+def test_an_error_for_one_owners_campaign_leaves_the_others_synced_and_a_rerun_syncs_it(
+        home: Path, monkeypatch: pytest.MonkeyPatch, salesforce: SalesforceEmulator, status: int, code: str,
+        message: str) -> None:
+    """Salesforce refuses to create Emily's Campaign (the second of three owners, by address): Anna's and James's
+    are synced, the files and report say what Salesforce said about Emily's; the next build of the day keeps
+    the lists and syncs hers. A POST answered 500 may have been applied, so it is not sent twice."""
+    from tests.emulators.httpbase import Fault
+
+    url = f"sqlite:///{home / 'warehouse.db'}"
+    cfg = _config(home, monkeypatch, url, sink={"type": "salesforce", "salesforce": {"retry_base_seconds": 0.01}})
+    people_ = [_person("annas", ANNA, 60, BERLIN), _person("emilys", EMILY, 65, NEW_YORK),
+               _person("james", JAMES, 70, NEW_YORK)]
+    _seed(url, *people_)
+    lead = _push_nightly(url, make_sink(cfg.sink, engine_for(url), home), people_)
+    salesforce.inject(Fault(r"/sobjects/Campaign/?$", status, [{"errorCode": code, "message": message,
+                                                                "fields": []}], method="POST", skip=1))
+
+    first = build_call_lists(cfg, "cl-refused", NOW)
+    why = (f"{EMILY}'s list \"Call list {EMILY}\" was not synced to Salesforce: Salesforce answered {status} on the "
+           f"Campaign 'Call list {EMILY}' ({code}: {message})" + _after("Salesforce"))
+    assert first["crm"]["not_synced"] == {EMILY: why}
+    assert first["crm"]["status"] == "1 of 3 lists not synced"
+    assert _campaign(salesforce, ANNA)[1] == {lead["annas"]} and _campaign(salesforce, JAMES)[1] == {lead["james"]}
+    assert len(salesforce.calls(r"/sobjects/Campaign/?$", status)) == 1  # not retried
+    summary, report = _summary(cfg, "cl-refused")
+    assert summary == json.loads(json.dumps(first, default=str)) and why.replace("'", "&#x27;") \
+        .replace('"', "&quot;") in report
+
+    again = build_call_lists(cfg, "cl-again", NOW + timedelta(hours=1))
+    assert again["status"].startswith("kept") and again["crm"]["status"] == "synced"
+    assert again["crm"]["not_synced"] == {} and _campaign(salesforce, EMILY)[1] == {lead["emilys"]}
+    assert len(salesforce.campaigns) == 3
+
+
+def test_two_campaigns_of_an_owners_list_name_are_refused_and_the_dag_task_fails_after_saving_the_lists(
+        home: Path, monkeypatch: pytest.MonkeyPatch, salesforce: SalesforceEmulator) -> None:
+    """Before the first sync a user made two Campaigns called "Call list <Emily>" (Salesforce allows it; SOQL
+    matches names ignoring case). Which is her list cannot be told, so hers is refused, naming both; James's
+    is synced and the task fails at the end. The user deletes one and renames James's; the next run syncs
+    Emily's into the one left and keeps James's renamed Campaign (no second one)."""
+    import importlib.util
+
+    from airflow.sdk.exceptions import AirflowFailException
+
+    url = f"sqlite:///{home / 'warehouse.db'}"
+    cfg = _config(home, monkeypatch, url, sink={"type": "salesforce", "salesforce": {"retry_base_seconds": 0.01}})
+    monkeypatch.setenv("LEADPIPE_CONFIG", str(home / "leadpipe.yaml"))
+    people_ = [_person("emilys", EMILY, 65, NEW_YORK), _person("james", JAMES, 70, NEW_YORK)]
+    _seed(url, *people_)
+    lead = _push_nightly(url, make_sink(cfg.sink, engine_for(url), home), people_)
+    mine, twin = salesforce.add_campaign(f"Call list {EMILY}"), salesforce.add_campaign(f"CALL LIST {EMILY.upper()}")
+
+    spec = importlib.util.spec_from_file_location("call_lists_dag", Path(__file__).parents[1] / "dags" /
+                                                  "call_lists_daily.py")
+    dag_file = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(dag_file)
+    task = dag_file.call_lists_daily().get_task("build_call_lists").python_callable
+    monkeypatch.setattr(dag_file, "get_current_context", lambda: {"run_id": "scheduled__2026-12-07"})
+
+    with pytest.raises(AirflowFailException) as failed:
+        task(params={"rebuild": False, "dry_run": False})
+    why = (f"{EMILY}'s list \"Call list {EMILY}\" was not synced to Salesforce: 2 Campaigns are named 'Call list "
+           f"{EMILY}' (Salesforce compares names ignoring case): {mine}, {twin}; which one is this list cannot be "
+           "told, so none was changed: rename or delete all but one of them in Salesforce" + _after("Salesforce"))
+    assert str(failed.value) == ("1 owner list(s) not synced to the CRM (the lists are built and in the run's "
+                                 f"Reports tab): {why}")
+    assert {m["LeadId"] for m in salesforce.members.values()} == {lead["james"]}  # Emily's Campaigns untouched
+    summary, _ = _summary(cfg, "scheduled__2026-12-07")
+    assert summary["crm"]["not_synced"] == {EMILY: why} and summary["people"] == 2
+
+    james = _campaign(salesforce, JAMES)[0]
+    salesforce.delete_campaign(twin)
+    salesforce.campaigns[james]["Name"] = "James - callbacks first"
+    monkeypatch.setattr(dag_file, "get_current_context", lambda: {"run_id": "manual__2026-12-07"})
+    assert task(params={"rebuild": False, "dry_run": False})["status"].startswith("kept")
+    assert {c: {m["LeadId"] for m in salesforce.members.values() if m["CampaignId"] == c}
+            for c in salesforce.campaigns} == {mine: {lead["emilys"]}, james: {lead["james"]}}
+
+
+@pytest.mark.parametrize("refusal", ["login", "daily limit"])
+def test_a_refusal_for_every_list_is_reported_per_owner_and_the_lists_after_it_are_not_tried(
+        home: Path, monkeypatch: pytest.MonkeyPatch, salesforce: SalesforceEmulator, refusal: str) -> None:
+    """Salesforce refuses the login (a rotated secret) or the org's daily API limit is spent: every owner's
+    list is reported as not synced with what to change, the lists and files are still saved, and once the
+    first sync met the limit no more requests are sent for the others."""
+    url = f"sqlite:///{home / 'warehouse.db'}"
+    cfg = _config(home, monkeypatch, url, sink={"type": "salesforce", "salesforce": {"retry_base_seconds": 0.01}})
+    people_ = [_person("annas", ANNA, 60, BERLIN), _person("james", JAMES, 70, NEW_YORK)]
+    _seed(url, *people_)
+    _push_nightly(url, make_sink(cfg.sink, engine_for(url), home), people_)
+    if refusal == "login":
+        salesforce.client = ("ck-test", "rotated-s3cret")
+    else:
+        salesforce.daily = salesforce.used
+    sent = len(salesforce.log)
+
+    result = build_call_lists(cfg, f"cl-{refusal}", NOW)
+    refused = result["crm"]["not_synced"]
+    assert set(refused) == {ANNA, JAMES} and result["crm"]["lists"] == {}
+    assert all(m.startswith(f"{o}'s list \"Call list {o}\" was not synced to Salesforce: ") for o, m in refused.items())
+    if refusal == "login":
+        assert result["crm"]["status"].startswith("not synced: Salesforce refused the client credentials login")
+        assert all("check the consumer key and secret in the Connection" in m and "s3cret" not in m
+                   for m in refused.values())
+    else:
+        assert "Salesforce daily API limit reached (REQUEST_LIMIT_EXCEEDED)" in refused[ANNA]
+        assert "not tried after Salesforce refused an earlier list: Salesforce daily API limit reached" in refused[JAMES]
+        assert [e["status"] for e in salesforce.log[sent:] if e["path"] != "/services/oauth2/token"] == [403]
+    summary, report = _summary(cfg, f"cl-{refusal}")
+    assert summary["crm"]["not_synced"] == refused and summary["people"] == 2 and "Lists not synced (2)" in report

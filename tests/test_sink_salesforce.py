@@ -19,7 +19,7 @@ from connectors.sinks.salesforce.sink import duplicate_reason
 from connectors.sinks.settings import SinkSettings
 from leadpipe.pipeline.push import make_sink, run_push
 from leadpipe.store import ledger
-from leadpipe.store.warehouse import engine_for, migrate, outcomes, push_ledger, raw_rows
+from leadpipe.store.warehouse import crm_lists, engine_for, migrate, outcomes, push_ledger, raw_rows
 from tests.emulators.httpbase import Fault
 from tests.emulators.salesforce import SalesforceEmulator
 from tests.emulators.tls import make_test_ca
@@ -188,6 +188,70 @@ def test_named_list_is_a_campaign_with_matching_members(emu: SalesforceEmulator,
     res = sync_named_list(sink, "Q3 'DACH' VPs", second, engine)
     assert list(emu.campaigns) == [cid] and (res["added"], res["removed"]) == (3, 3)
     assert sorted(m["LeadId"] for m in emu.members.values()) == sorted(crm[p] for p in second)
+
+
+def _members(emu: SalesforceEmulator, cid: str) -> set[str]:
+    return {m["LeadId"] for m in emu.members.values() if m["CampaignId"] == cid}
+
+
+def test_a_campaign_renamed_in_salesforce_stays_the_list_and_a_deleted_one_is_found_by_name(
+        emu: SalesforceEmulator, engine) -> None:
+    """The list's Campaign is the one recorded at the last sync: a rep renames "Call list Ann" to "Ann - Q1 calls"
+    and the next sync changes that Campaign's members (no second "Call list Ann"); once it is deleted, the
+    sync takes the one Campaign of the list's name, here one a user made by hand, and records it."""
+    from leadpipe.pipeline.push import sync_named_list
+
+    records, primary = prospects(engine, 6)
+    sink = make_sink(settings(), engine, Path("."))
+    run_push(engine, "r1", sink, records, primary)
+    with engine.connect() as conn:
+        crm = dict(conn.execute(select(push_ledger.c.person_id, push_ledger.c.crm_id)).all())
+    pids = [r["person_id"] for r in records]
+    first = sync_named_list(sink, "Call list Ann", pids[:3], engine)
+    emu.campaigns[first["list_id"]]["Name"] = "Ann - Q1 calls"
+
+    renamed = sync_named_list(sink, "Call list Ann", pids[2:5], engine)
+    assert list(emu.campaigns) == [first["list_id"]] and renamed["list_id"] == first["list_id"]
+    assert emu.campaigns[first["list_id"]]["Name"] == "Ann - Q1 calls"  # the rep's name is kept
+    assert _members(emu, first["list_id"]) == {crm[p] for p in pids[2:5]}
+    assert (renamed["added"], renamed["removed"]) == (2, 2)
+
+    emu.delete_campaign(first["list_id"])
+    by_hand = emu.add_campaign("call list ann")
+    again = sync_named_list(sink, "Call list Ann", pids[4:], engine)
+    assert again["list_id"] == by_hand and list(emu.campaigns) == [by_hand]
+    assert _members(emu, by_hand) == {crm[p] for p in pids[4:]}
+    assert sync_named_list(sink, "Call list Ann", pids[4:], engine)["list_id"] == by_hand  # recorded
+
+
+def test_two_campaigns_of_the_lists_name_are_refused_unless_the_last_sync_recorded_one(
+        emu: SalesforceEmulator, engine) -> None:
+    """Salesforce lets two Campaigns share a name (and SOQL matches it ignoring case). With no Campaign recorded
+    for the list, the sync refuses, naming both, and changes nothing; with one recorded it syncs that one and
+    leaves the other alone."""
+    from leadpipe.pipeline.push import sync_named_list
+
+    records, primary = prospects(engine, 4)
+    sink = make_sink(settings(), engine, Path("."))
+    run_push(engine, "r1", sink, records, primary)
+    pids = [r["person_id"] for r in records]
+    first, second = emu.add_campaign("Call list Ben"), emu.add_campaign("CALL LIST BEN")
+    with pytest.raises(SinkError) as refused:
+        sync_named_list(sink, "Call list Ben", pids, engine)
+    assert str(refused.value) == (
+        f"2 Campaigns are named 'Call list Ben' (Salesforce compares names ignoring case): {first}, {second}; "
+        "which one is this list cannot be told, so none was changed: rename or delete all but one of them in "
+        "Salesforce")
+    assert emu.members == {} and len(emu.campaigns) == 2
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(crm_lists)).scalar() == 0
+
+    emu.delete_campaign(second)
+    assert sync_named_list(sink, "Call list Ben", pids[:2], engine)["list_id"] == first
+    twin = emu.add_campaign("Call list Ben")  # made by hand after the list was recorded
+    res = sync_named_list(sink, "Call list Ben", pids[1:], engine)
+    assert res["list_id"] == first and (res["added"], res["removed"]) == (2, 1)
+    assert len(_members(emu, first)) == 3 and _members(emu, twin) == set()
 
 
 # ---- issue 22: renewal, retries, JWT bearer, picklists, documented shapes -----------------------------------
@@ -424,7 +488,8 @@ def test_the_emulator_refuses_requests_outside_the_documented_shapes(emu: Salesf
 
 def test_the_emulator_answers_campaign_calls_as_the_rest_api_does(emu: SalesforceEmulator) -> None:
     """The calls a named list makes: Campaign Name is required and at most 80 characters (STRING_TOO_LONG);
-    SOQL finds it by Name in any case (case-insensitive unless a field is unique and case-sensitive); a
+    SOQL finds it by Name in any case (case-insensitive unless a field is unique and case-sensitive), every
+    Campaign of that name (names are not unique), and by its 15- or 18-character Id unless deleted; a
     CampaignMember that exists already is DUPLICATE_VALUE per record, in a 200; a field CampaignMember lacks
     fails the whole request."""
     s, base = rest_session(emu)
@@ -436,6 +501,18 @@ def test_the_emulator_answers_campaign_calls_as_the_rest_api_does(emu: Salesforc
     assert made.status_code == 201 and made.json()["success"] is True
     found = s.get(f"{base}/query/", params={"q": "SELECT Id FROM Campaign WHERE Name = 'call LIST ann'"}, timeout=10)
     assert [r["Id"] for r in found.json()["records"]] == [made.json()["id"]]
+    by_id = {i: s.get(f"{base}/query/", params={"q": f"SELECT Id FROM Campaign WHERE Id = '{i}'"}, timeout=10)
+             for i in (made.json()["id"], made.json()["id"][:15], "701nope")}
+    assert [r["Id"] for r in by_id[made.json()["id"]].json()["records"]] == [made.json()["id"]]
+    assert [r["Id"] for r in by_id[made.json()["id"][:15]].json()["records"]] == [made.json()["id"]]  # 15 chars too
+    assert by_id["701nope"].status_code == 400 and by_id["701nope"].json()[0]["errorCode"] == \
+        "INVALID_QUERY_FILTER_OPERATOR"
+    twin = emu.add_campaign("CALL LIST ANN")  # a user made one by hand: Salesforce does not keep names unique
+    found = s.get(f"{base}/query/", params={"q": "SELECT Id FROM Campaign WHERE Name = 'Call list Ann'"}, timeout=10)
+    assert sorted(r["Id"] for r in found.json()["records"]) == sorted([made.json()["id"], twin])
+    emu.delete_campaign(twin)
+    gone = s.get(f"{base}/query/", params={"q": f"SELECT Id FROM Campaign WHERE Id = '{twin}'"}, timeout=10)
+    assert gone.status_code == 200 and gone.json()["records"] == []  # deleted: only queryAll would return it
 
     lead = s.patch(f"{base}/composite/sobjects/Lead/Prospect_Ext_Id__c", json={"allOrNone": False, "records": [
         {"attributes": {"type": "Lead"}, "Prospect_Ext_Id__c": "x1", "LastName": "A", "Company": "B"}]},

@@ -208,6 +208,7 @@ class SinkCapabilities:
 
     upsert_keys: tuple[str, ...]  # our fields the CRM matches records on, so a re-send updates, never duplicates
     named_lists: bool = False  # can keep a named list (HubSpot static list, Salesforce campaign) in sync
+    list_name_max: int | None = None  # the longest list name the CRM takes (None: no documented limit)
     batch_size: int = 100  # records per write call
     lookup_existing: bool = False  # can be asked what it already holds (turns creates into updates/reviews)
     writable_fields: frozenset[str] = frozenset()  # our prospect fields it writes
@@ -216,9 +217,14 @@ class SinkCapabilities:
     def describe(self) -> str:
         """One line for `leadpipe sinks list`."""
         return (f"upsert by {', '.join(self.upsert_keys)}; batches of {self.batch_size}; "
-                f"named lists: {'yes' if self.named_lists else 'no'}; "
+                f"named lists: {self._lists()}; "
                 f"looks up existing records: {'yes' if self.lookup_existing else 'no'}; "
                 f"writes {len(self.writable_fields)} fields; requires {', '.join(self.required_fields) or 'nothing'}")
+
+    def _lists(self) -> str:
+        if not self.named_lists:
+            return "no"
+        return f"yes (names up to {self.list_name_max} characters)" if self.list_name_max else "yes"
 
 
 InsertMany = Callable[[Connection, Insert, list[dict]], None]

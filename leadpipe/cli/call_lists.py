@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import click
 
 from leadpipe.cli.common import echo, settings
-from leadpipe.pipeline.call_lists import CallListError, build_call_lists
+from leadpipe.pipeline.call_lists import CallListError, build_call_lists, not_synced
 
 
 @click.command("call-lists")
@@ -16,7 +16,10 @@ from leadpipe.pipeline.call_lists import CallListError, build_call_lists
 @click.pass_context
 def call_lists_command(ctx: click.Context, rebuild: bool, dry_run: bool) -> None:
     """Build today's call list per owner (quota, calling window, cool-down: see `call_lists:` in the config)
-    and print quota use per owner; the lists are in the run folder's call_lists/ (CSV, report)."""
+    and print quota use per owner; the lists are in the run folder's call_lists/ (CSV, report).
+
+    Exit code 1 when an owner's list could not be synced to the CRM (the lists, files and report are saved;
+    each such list is printed with what the CRM said); 2 for a request the call lists cannot serve."""
     cfg = settings(ctx)
     now = datetime.now(UTC)
     run_id = f"call_lists__{now.strftime('%Y-%m-%dT%H%M%S%fZ')}"
@@ -31,3 +34,10 @@ def call_lists_command(ctx: click.Context, rebuild: bool, dry_run: bool) -> None
              f"{o['in_window']} inside their calling window now, {o['available']} callable)")
     for reason, n in result["left_out"].items():
         echo(f"  left out: {n} {reason}")
+    if result.get("crm"):
+        echo(f"  CRM lists ({result['crm']['target']}): {result['crm']['status']}")
+    problems = not_synced(result)
+    for problem in problems:  # the rest is done and saved; exit 1 says not all of it (as release, sinks check)
+        echo(f"Error: {problem}", err=True)
+    if problems:
+        ctx.exit(1)

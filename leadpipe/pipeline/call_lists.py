@@ -14,7 +14,9 @@ reports plugin serves an Excel copy), `report.html` (quota use per owner, who wa
 build for the same day keeps the day's lists unless asked to rebuild them (then they are replaced). Where the
 configured CRM keeps named lists (HubSpot static lists, Salesforce Campaigns) each owner's list is synced there
 as "Call list <owner>" (an owner with nobody to call today has that list emptied, not left as it was); with the
-local sink the warehouse table and the files are the lists.
+local sink the warehouse table and the files are the lists. A list the CRM does not take is reported, with
+what the CRM said and what to change, under `crm.not_synced` (summary, JSON, report); the other owners' lists
+are synced all the same, and the command and the DAG task fail at the end (`not_synced`).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, delete, insert, select
 
+from connectors.sinks.base import SinkAuthError, SinkError, SinkQuotaExhausted
 from enrichment.call_lists import Candidate, plan_call_lists, quota_for
 from enrichment.channels import NO_FLAGS, minutes_until_window, phone_readiness
 from enrichment.suppress import list_reason
@@ -35,7 +38,8 @@ from leadpipe.core.redact import mask_text
 from leadpipe.core.spreadsheet import neutralise_row
 from leadpipe.pipeline import crm_flags
 from leadpipe.pipeline.context import run_folder
-from leadpipe.pipeline.push import make_sink, sync_named_list
+from leadpipe.pipeline.crm_feedback import crm_label
+from leadpipe.pipeline.push import declared_capabilities, make_sink, sync_named_list
 from leadpipe.pipeline.report import write_call_list_report
 from leadpipe.pipeline.settings import Config
 from leadpipe.pipeline.suppression_files import load_lists
@@ -196,18 +200,67 @@ def _write_csv(path: Path, lists: dict[str, list[Candidate]]) -> None:
 
 
 def _sync_crm(cfg: Config, engine: Engine, folder: Path, lists: dict[str, list[Candidate]]) -> dict:
-    """Each owner's list as a named list in the configured CRM, when it keeps lists; else say where they are."""
+    """Each owner's list as a named list in the configured CRM, when it keeps lists; else say where they are.
+
+    One owner's list the CRM does not take (a name it refuses, an error answered for that list) must not cost
+    the other owners theirs, nor the day's files: it goes under `not_synced` with what the CRM said and what
+    to change, and the command and the DAG task fail at the end (`not_synced`). A refused login or a spent
+    daily limit concerns every list: the lists after it are not tried.
+    """
+    if not declared_capabilities(cfg.sink).named_lists:
+        return {"target": cfg.sink.type, "status": "the call_list_entries table and call_list.csv are the lists "
+                                                   "(this CRM keeps no named lists)"}
     try:
         sink = make_sink(cfg.sink, engine, folder, cfg.redis_url)
-    except (ValueError, NotImplementedError) as exc:
-        return {"target": cfg.sink.type, "status": f"not synced: {mask_text(str(exc))}"}
-    if not sink.capabilities.named_lists:
-        return {"target": sink.name, "status": "the call_list_entries table and call_list.csv are the lists "
-                                               "(this CRM keeps no named lists)"}
+    except (SinkError, ValueError, NotImplementedError) as exc:  # no credentials, login refused: every list
+        reason = mask_text(str(exc))
+        owners = sorted({*lists, *_emptied_owners(cfg, engine, cfg.sink.type, lists)})
+        return {"target": cfg.sink.type, "status": f"not synced: {reason}", "lists": {},
+                "not_synced": {o: _refusal(o, _list_name(cfg, o), crm_label(cfg.sink.type), reason) for o in owners}}
     emptied = {owner: [] for owner in _emptied_owners(cfg, engine, sink.name, lists)}
-    synced = {owner: sync_named_list(sink, _list_name(cfg, owner), [c.person_id for c in cs], engine)
-              for owner, cs in sorted({**emptied, **lists}.items())}
-    return {"target": sink.name, "status": "synced", "lists": synced}
+    synced: dict[str, dict] = {}
+    refused: dict[str, str] = {}
+    stop = ""  # why the remaining lists are not tried (credentials or daily limit refused)
+    for owner, cs in sorted({**emptied, **lists}.items()):
+        name = _list_name(cfg, owner)
+        reason = stop or _name_problem(cfg, name, sink.name, sink.capabilities.list_name_max)
+        if not reason:
+            try:
+                synced[owner] = sync_named_list(sink, name, [c.person_id for c in cs], engine)
+                continue
+            except SinkError as exc:
+                reason = str(exc)
+                if isinstance(exc, (SinkAuthError, SinkQuotaExhausted)):
+                    stop = f"not tried after {crm_label(sink.name)} refused an earlier list: {reason}"
+        refused[owner] = _refusal(owner, name, crm_label(sink.name), reason)
+        log.warning("call list not synced: %s", refused[owner])
+    status = f"{len(refused)} of {len(refused) + len(synced)} lists not synced" if refused else "synced"
+    return {"target": sink.name, "status": status, "lists": synced, "not_synced": refused}
+
+
+def not_synced(result: dict) -> list[str]:
+    """Why each owner's list that belongs in the CRM is not there (empty: all synced, or the CRM keeps no lists).
+
+    The command exits 1 and the DAG task fails on any, after the lists, files and report are saved.
+    """
+    return list(((result.get("crm") or {}).get("not_synced") or {}).values())
+
+
+def _name_problem(cfg: Config, name: str, sink: str, longest: int | None) -> str:
+    """Why the CRM cannot take this list name ('' when it can): a name is never cut, since two owners' cut
+    names could be one list. It is the config's to change (`call_lists.list_name`)."""
+    if longest is None or len(name) <= longest:
+        return ""
+    return (f"the name has {len(name)} characters and {crm_label(sink)} list names hold at most {longest}, so "
+            f"nothing was sent; shorten call_lists.list_name (now \"{cfg.call_lists.list_name}\") in the config "
+            "so that it fits with every owner (the name is not cut: two owners' cut names could be one list)")
+
+
+def _refusal(owner: str, name: str, crm: str, reason: str) -> str:
+    """One owner's list not synced, in the user's words: whose list, which CRM, what it said, what to do next."""
+    return mask_text(f"{owner}'s list \"{name}\" was not synced to {crm}: {reason}. Until then the list in {crm} "
+                     "holds what its last sync put there; today's list is in call_list.csv. Once fixed, run "
+                     "`leadpipe call-lists` (or trigger call_lists_daily) again: it keeps today's lists and syncs them")
 
 
 def _list_name(cfg: Config, owner: str) -> str:

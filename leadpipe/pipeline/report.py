@@ -378,6 +378,10 @@ def render_call_list_report(result: dict) -> str:
     crm = result.get("crm")
     if crm:
         body.append(f"<h2>CRM</h2><p>{_e(crm['target'])}: {_e(crm['status'])}</p>")
+        if crm.get("not_synced"):  # first: what someone has to act on
+            body += [f'<h3 id="not-synced" class="bad">Lists not synced ({len(crm["not_synced"])})</h3>',
+                     _table(["owner", "what happened and what to do"],
+                            [[o, m] for o, m in crm["not_synced"].items()], numeric_from=2)]
         if crm.get("lists"):
             body.append(_table(["owner", "members", "added", "removed", "not in the CRM yet"],
                                [[o, v["members"], v["added"], v["removed"], v["not_in_crm"]]

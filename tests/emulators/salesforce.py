@@ -340,7 +340,8 @@ class SalesforceEmulator(EmulatorServer):
         return Response(200, self._job_view(jid))
 
     def _soql(self, query: str) -> Response:
-        """The two queries the list sync needs and the CRM feedback query (a real org runs full SOQL)."""
+        """The list sync's queries (a Campaign by Id or by Name, its members) and the CRM feedback query (a real
+        org runs full SOQL)."""
         q = (parse_qs(query).get("q") or [""])[0]
         m = re.fullmatch(r"SELECT (.+?) FROM (Lead|Contact)(?: WHERE SystemModstamp > (\S+))? ORDER BY SystemModstamp", q)
         if m:
@@ -350,6 +351,13 @@ class SalesforceEmulator(EmulatorServer):
             name = re.sub(r"\\(.)", r"\1", m[1]).casefold()
             rows = [{"attributes": {"type": "Campaign"}, "Id": c["Id"]} for c in self.campaigns.values()
                     if c["Name"].casefold() == name]
+            return Response(200, {"totalSize": len(rows), "done": True, "records": rows})
+        m = re.fullmatch(r"SELECT Id FROM Campaign WHERE Id = '((?:[^'\\]|\\.)*)'", q)
+        if m:  # 15- or 18-character Ids both match; a deleted record is not returned (only queryAll has it)
+            if not re.fullmatch(r"[A-Za-z0-9]{15}([A-Za-z0-9]{3})?", m[1]):
+                return _sf_error(400, "INVALID_QUERY_FILTER_OPERATOR", f"invalid ID field: {m[1]}")
+            rows = [{"attributes": {"type": "Campaign"}, "Id": c["Id"]} for c in self.campaigns.values()
+                    if c["Id"] == m[1] or c["Id"][:15] == m[1]]
             return Response(200, {"totalSize": len(rows), "done": True, "records": rows})
         m = re.fullmatch(r"SELECT Id, LeadId FROM CampaignMember WHERE CampaignId = '(\w+)'", q)
         if m:  # paged like any query: a big Campaign's members come back through nextRecordsUrl
@@ -431,6 +439,17 @@ class SalesforceEmulator(EmulatorServer):
         cid = f"701{next(self.ids):015d}"
         self.campaigns[cid] = {"Id": cid, "Name": name, "IsActive": body.get("IsActive", False)}
         return Response(201, {"id": cid, "success": True, "errors": []})
+
+    def add_campaign(self, name: str, **fields: object) -> str:
+        """A Campaign a user made in Salesforce (any name: the UI allows two with the same one) -> its Id."""
+        cid = f"701{next(self.ids):015d}"
+        self.campaigns[cid] = {"Id": cid, "Name": name, "IsActive": True, **fields}
+        return cid
+
+    def delete_campaign(self, cid: str) -> None:
+        """A user deletes a Campaign: its CampaignMembers go with it, and queries no longer return it."""
+        del self.campaigns[cid]
+        self.members = {mid: m for mid, m in self.members.items() if m["CampaignId"] != cid}
 
     def _member_create(self, rec: dict) -> dict:
         if (rec.get("attributes") or {}).get("type") != "CampaignMember":

@@ -27,6 +27,8 @@ def test_list_shows_every_installed_sink_with_its_capabilities(home: Path, tmp_p
     assert "upsert by email" in hubspot and "named lists: yes" in hubspot
     local = lines[lines.index("local") + 1]
     assert "named lists: no" in local and "requires person_id, email, score" in local
+    salesforce = lines[lines.index("salesforce") + 1]  # a Campaign Name holds 80 characters
+    assert "named lists: yes (names up to 80 characters)" in salesforce
 
 
 def test_check_local_reads_the_warehouse_and_creates_nothing(home: Path, tmp_path: Path) -> None:

@@ -59,6 +59,7 @@ class SalesforceSettings(Strict):
     retry_max_seconds: float = Field(120, ge=0, description="No retry starts later than this after the first try.")
 
 # What this sink declares it can do: read with its settings, without the CRM client (see __init__).
-CAPABILITIES = SinkCapabilities(upsert_keys=("person_id",), named_lists=True, batch_size=200, lookup_existing=False,
-                                writable_fields=frozenset({*DEFAULT_MAP, "person_id"}),
+# A named list is a Campaign, whose Name holds at most 80 characters (longer: 400 STRING_TOO_LONG).
+CAPABILITIES = SinkCapabilities(upsert_keys=("person_id",), named_lists=True, list_name_max=80, batch_size=200,
+                                lookup_existing=False, writable_fields=frozenset({*DEFAULT_MAP, "person_id"}),
                                 required_fields=("person_id", "email", "score"))

@@ -133,7 +133,7 @@ class SalesforceSink(Sink):
         return self._fields
 
     def sync_list(self, list_name: str, crm_ids: list[str], list_id: str | None = None) -> tuple[str, int, int]:
-        return sync_campaign(self, list_name, crm_ids)
+        return sync_campaign(self, list_name, crm_ids, list_id)
 
     def changes_since(self, watermark: datetime | None) -> Iterator[FeedbackRecord]:
         """CRM feedback (connectors.sinks.base.FeedbackSource): Leads and Contacts modified after `watermark`."""
@@ -349,11 +349,42 @@ def retry_policy(settings: SalesforceSettings) -> RetryPolicy:
                        cap=max(settings.retry_base_seconds, 30.0), total=settings.retry_max_seconds)
 
 
-def sync_campaign(sink: SalesforceSink, name: str, lead_ids: list[str]) -> tuple[str, int, int]:
-    """Make the Campaign `name` have exactly these Leads as CampaignMembers -> (campaign id, added, removed)."""
-    sf = sink.sf
-    found = sf.query(format_soql("SELECT Id FROM Campaign WHERE Name = {}", name))["records"]
-    cid = found[0]["Id"] if found else sf.Campaign.create({"Name": name, "IsActive": True})["id"]
+def sync_campaign(sink: SalesforceSink, name: str, lead_ids: list[str],
+                  campaign_id: str | None = None) -> tuple[str, int, int]:
+    """Make the Campaign `name` have exactly these Leads as CampaignMembers -> (campaign id, added, removed).
+
+    Every refusal is a SinkError saying what Salesforce said, so a caller syncing many lists can go on with
+    the next one.
+    """
+    try:
+        cid = _campaign(sink.sf, name, campaign_id)
+        return cid, *_sync_members(sink.sf, cid, lead_ids)
+    except SalesforceError as exc:
+        raise _campaign_error(sink, name, exc) from None
+    except (requests.ConnectionError, requests.Timeout) as exc:
+        raise SinkError(f"Salesforce could not be reached while syncing the Campaign '{name}' "
+                        f"({type(exc).__name__}); nothing more was changed") from None
+
+
+def _campaign(sf: Salesforce, name: str, known: str | None) -> str:
+    """The list's Campaign: the one recorded at the last sync while it exists (a user may have renamed it: it is
+    still this list), else the one Campaign named `name`, else a new one.
+
+    SOQL compares names ignoring case and Salesforce lets several Campaigns share one; with more than one and
+    no recorded id, which is this list cannot be told, so nothing is changed (never the first one found).
+    """
+    if known and sf.query(format_soql("SELECT Id FROM Campaign WHERE Id = {}", known))["records"]:
+        return known
+    found = [r["Id"] for r in sf.query(format_soql("SELECT Id FROM Campaign WHERE Name = {}", name))["records"]]
+    if len(found) > 1:
+        raise SinkError(f"{len(found)} Campaigns are named '{name}' (Salesforce compares names ignoring case): "
+                        f"{', '.join(sorted(found))}; which one is this list cannot be told, so none was changed: "
+                        "rename or delete all but one of them in Salesforce")
+    return found[0] if found else sf.Campaign.create({"Name": name, "IsActive": True})["id"]
+
+
+def _sync_members(sf: Salesforce, cid: str, lead_ids: list[str]) -> tuple[int, int]:
+    """Add the missing Leads and remove the others (200 per call) -> (added, removed)."""
     rows = sf.query_all(format_soql("SELECT Id, LeadId FROM CampaignMember WHERE CampaignId = {}", cid))["records"]
     current = {r["LeadId"]: r["Id"] for r in rows}
     wanted = set(lead_ids)
@@ -371,7 +402,19 @@ def sync_campaign(sink: SalesforceSink, name: str, lead_ids: list[str]) -> tuple
                      if e.get("statusCode") != "ENTITY_IS_DELETED"]
     if problems:
         raise SinkError(f"Salesforce refused {len(problems)} campaign member change(s), first: {problems[0]}")
-    return cid, len(add), len(remove)
+    return len(add), len(remove)
+
+
+def _campaign_error(sink: SalesforceSink, name: str, exc: SalesforceError) -> SinkError:
+    """A refused Campaign call as the push reports refusals: credentials and the daily limit concern every
+    list (SinkAuthError, SinkQuotaExhausted); anything else, this one."""
+    if isinstance(exc, SalesforceExpiredSession):
+        return SinkAuthError(f"Salesforce refused the renewed session ({_first(exc)}); check Airflow Connection "
+                             f"'{sink.settings.connection_id}'")
+    if _code(exc) == "REQUEST_LIMIT_EXCEEDED":
+        return SinkQuotaExhausted("Salesforce daily API limit reached (REQUEST_LIMIT_EXCEEDED): the org's API "
+                                  "requests of the last 24 hours are used up; the sync can run when they free up")
+    return SinkError(f"Salesforce answered {exc.status} on the Campaign '{name}' ({_first(exc)})")
 
 
 def _first(exc: SalesforceError) -> str:
