@@ -305,3 +305,31 @@ def test_contacts_get_the_postal_address_in_hubspots_default_properties(emu: Hub
     assert (c["address"], c["city"], c["state"], c["zip"], c["country"]) == \
         ("123 Main Street, Suite 200", "Springfield", "IL", "62701", "US")
     assert not {"address", "city", "zip"} & set(by_email["person1@company1.example"])
+
+
+def test_emulator_answers_for_a_deleted_and_an_unknown_list_as_hubspot_does(emu: HubSpotEmulator) -> None:
+    """Lists v3 through the official client: a deleted list is still answered by id (200, `deletedAt` set:
+    HubSpot keeps it restorable for 90 days, HubSpot/hubspot-api-php#486) but no longer by name (404); an id
+    HubSpot does not hold answers 404 with the spec's error object (category, message, correlationId)."""
+    import json
+
+    from hubspot import HubSpot
+    from hubspot.crm.lists import ListCreateRequest
+    from hubspot.crm.lists.exceptions import ApiException
+
+    lists = HubSpot(access_token=TOKEN, host=emu.url).crm.lists.lists_api
+    lid = lists.create(ListCreateRequest(name="DACH CTOs", object_type_id="0-1", processing_type="MANUAL")).list.list_id
+    assert lists.get_by_id(lid).list.deleted_at is None
+    assert lists.get_by_name(list_name="DACH CTOs", object_type_id="0-1").list.list_id == lid
+
+    lists.remove(lid)
+    gone = lists.get_by_id(lid).list
+    assert (gone.list_id, gone.name, gone.deleted_at is not None) == (lid, "DACH CTOs", True)
+    with pytest.raises(ApiException) as err:
+        lists.get_by_name(list_name="DACH CTOs", object_type_id="0-1")
+    assert err.value.status == 404
+    with pytest.raises(ApiException) as err:
+        lists.get_by_id("424242")
+    body = json.loads(err.value.body)
+    assert err.value.status == 404 and body["category"] == "OBJECT_NOT_FOUND" and body["correlationId"]
+    assert "424242" in body["message"]

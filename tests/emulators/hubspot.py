@@ -1,6 +1,6 @@
 """HubSpot CRM API emulator (v3 objects, v4 associations, v3 lists, properties) for tests and benchmarks.
 
-Behaviour follows developers.hubspot.com (batch upsert, error handling, usage guidelines) as summarised with
+Behaviour follows developers.hubspot.com (batch upsert, error handling, usage guidelines, lists) as summarised with
 sources in /work/shared/notes/crm-apis.md: bearer tokens, 100-input batches, upsert by a unique property with
 the `new` flag, 207 multi-status with per-input errors, 400 for unknown properties or a non-unique idProperty,
 429 with policyName TEN_SECONDLY_ROLLING / DAILY (Retry-After optional), rate-limit headers, and injectable
@@ -92,8 +92,9 @@ class HubSpotEmulator(EmulatorServer):
         self.created_at: dict[str, float] = {}
         self.props: dict[str, dict[str, dict]] = {t: {} for t in self.objects}
         self.assocs: set[tuple[str, str]] = set()
-        self.lists: dict[str, dict] = {}
+        self.lists: dict[str, dict] = {}  # live lists only: what the app shows and name look-ups find
         self.members: dict[str, set[str]] = {}
+        self.deleted: dict[str, dict] = {}  # deleted lists (restorable for 90 days): found by id only, with deletedAt
         self.reject: dict[str, tuple[str, str]] = {}  # email -> (category, message) -> 207 error for that input
         self.sent: deque[float] = deque()  # accepted request times (rolling window)
         self.accepted_times: list[float] = []
@@ -192,6 +193,9 @@ class HubSpotEmulator(EmulatorServer):
                 if lst["name"] == name and lst["objectTypeId"] == m[1]:
                     return Response(200, {"list": lst})
             return _err(404, "OBJECT_NOT_FOUND", f"List with name {name} not found")
+        m = re.fullmatch(r"/crm/v3/lists/([^/]+)", path)
+        if m and method in ("GET", "DELETE"):
+            return self._list_by_id(m[1]) if method == "GET" else self._list_delete(m[1])
         m = re.fullmatch(r"/crm/v3/lists/([^/]+)/memberships(/add-and-remove)?", path)
         if m and m[1] in self.lists:
             if m[2] and method == "PUT":
@@ -449,6 +453,30 @@ class HubSpotEmulator(EmulatorServer):
                            "listVersion": 1, "createdAt": _now(), "updatedAt": _now()}
         self.members[lid] = set()
         return Response(200, {"list": self._list_view(lid)})
+
+    def _list_by_id(self, lid: str) -> Response:
+        """GET /crm/v3/lists/{listId}: a live list, or a deleted one with `deletedAt` set (HubSpot keeps deleted lists
+        restorable for 90 days and still answers 200 for them by id: HubSpot/hubspot-api-php#486); an id HubSpot
+        does not hold (never made, or purged) gets the spec's error object with 404 OBJECT_NOT_FOUND."""
+        if lid in self.lists:
+            return Response(200, {"list": self._list_view(lid)})
+        if lid in self.deleted:
+            return Response(200, {"list": self.deleted[lid]})
+        return _err(404, "OBJECT_NOT_FOUND", f"List {lid} does not exist")
+
+    def _list_delete(self, lid: str) -> Response:
+        """DELETE /crm/v3/lists/{listId}: 204; the list is then found by id only (restorable), not by name."""
+        if lid not in self.lists:
+            return _err(404, "OBJECT_NOT_FOUND", f"List {lid} does not exist")
+        self.delete_list(lid)
+        return Response(204)
+
+    def delete_list(self, lid: str) -> None:
+        """A user deletes the list in HubSpot (the app or the API). Not specified, so assumed: the memberships
+        endpoints answer for a deleted list as for an unknown one (404), and its name may be given to a new list."""
+        with self.lock:
+            self.deleted[lid] = {**self._list_view(lid), "deletedAt": _now(), "updatedAt": _now()}
+            del self.lists[lid]  # its members stay in `members`, as a restore would bring them back
 
     def _members_change(self, lid: str, body: dict) -> Response:
         add = [str(x) for x in body.get("recordIdsToAdd") or []]
