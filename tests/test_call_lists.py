@@ -347,11 +347,54 @@ def test_a_hubspot_list_name_taken_by_another_list_leaves_that_owner_unsynced_an
 
         result = build_call_lists(cfg, "cl-hs-taken", NOW)
         assert result["crm"]["not_synced"] == {ANNA: (
-            f"{ANNA}'s list \"Call list {ANNA}\" was not synced to HubSpot: VALIDATION_ERROR: A list named Call list "
-            f"{ANNA} already exists" + _after("HubSpot"))}
+            f"{ANNA}'s list \"Call list {ANNA}\" was not synced to HubSpot: HubSpot answered 400 on the list 'Call "
+            f"list {ANNA}' (VALIDATION_ERROR: A list named Call list {ANNA} already exists)" + _after("HubSpot"))}
         [james] = [lid for lid, lst in emu.lists.items() if lst["name"] == f"Call list {JAMES}"]
         assert emu.members[james] == {ids["james"]} and set(result["crm"]["lists"]) == {JAMES}
         assert _summary(cfg, "cl-hs-taken")[0]["crm"] == result["crm"]
+    finally:
+        emu.stop()
+
+
+def test_an_owners_hubspot_list_deleted_in_hubspot_is_made_again_the_next_day(
+        home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A user deleted "Call list <James>" in HubSpot. The next day's build syncs James's people into a new list of
+    that name and records its id (no owner reported as not synced), and the day after uses that list."""
+    from connectors.sinks.hubspot.settings import HubSpotSettings
+    from connectors.sinks.hubspot.sink import HubSpotSink
+    from connectors.sinks.settings import SinkSettings
+    from leadpipe.store.warehouse import crm_lists
+    from tests.emulators.hubspot import HubSpotEmulator
+
+    emu = HubSpotEmulator(token="pat-na1-calls").start()
+    try:
+        monkeypatch.setenv("LEADPIPE_HUBSPOT_TOKEN", "pat-na1-calls")
+        url = f"sqlite:///{home / 'warehouse.db'}"
+        cfg = _config(home, monkeypatch, url, sink={"type": "hubspot", "hubspot": {"host": emu.url, "concurrency": 1}},
+                      cooldown_days=0)
+        seeded = [_person("james", JAMES, 70, NEW_YORK), _person("annas", ANNA, 60, BERLIN)]
+        _seed(url, *seeded)
+        ids = _push_nightly(url, HubSpotSink(HubSpotSettings(host=emu.url, concurrency=1), "pat-na1-calls",
+                                             SinkSettings().mapping_for("hubspot"), sleep=lambda s: None), seeded)
+
+        def recorded(owner: str) -> str:
+            with engine_for(url).connect() as conn:
+                return conn.execute(select(crm_lists.c.crm_list_id)
+                                    .where(crm_lists.c.list_name == f"Call list {owner}")).scalar_one()
+
+        first = build_call_lists(cfg, "cl-hs-1", NOW)
+        deleted = first["crm"]["lists"][JAMES]["list_id"]
+        emu.delete_list(deleted)
+
+        second = build_call_lists(cfg, "cl-hs-2", NOW + timedelta(days=1))
+        assert second["crm"]["status"] == "synced" and second["crm"]["not_synced"] == {}
+        [made] = [lid for lid, lst in emu.lists.items() if lst["name"] == f"Call list {JAMES}"]
+        assert made != deleted and emu.members[made] == {ids["james"]} and recorded(JAMES) == made
+        assert second["crm"]["lists"][JAMES] == {"list_id": made, "members": 1, "added": 1, "removed": 0,
+                                                 "not_in_crm": 0}
+
+        third = build_call_lists(cfg, "cl-hs-3", NOW + timedelta(days=2))
+        assert third["crm"]["lists"][JAMES]["list_id"] == made and len(emu.lists) == 2
     finally:
         emu.stop()
 

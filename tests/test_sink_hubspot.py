@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, insert, select
 
-from connectors.sinks.base import SinkAuthError, SinkError
+from connectors.sinks.base import SinkAuthError, SinkError, SinkQuotaExhausted
 from connectors.sinks.hubspot.settings import CUSTOM_CONTACT_PROPS, HubSpotSettings
 from connectors.sinks.hubspot.sink import HubSpotSink
 from connectors.sinks.settings import SinkSettings
@@ -311,8 +312,6 @@ def test_emulator_answers_for_a_deleted_and_an_unknown_list_as_hubspot_does(emu:
     """Lists v3 through the official client: a deleted list is still answered by id (200, `deletedAt` set:
     HubSpot keeps it restorable for 90 days, HubSpot/hubspot-api-php#486) but no longer by name (404); an id
     HubSpot does not hold answers 404 with the spec's error object (category, message, correlationId)."""
-    import json
-
     from hubspot import HubSpot
     from hubspot.crm.lists import ListCreateRequest
     from hubspot.crm.lists.exceptions import ApiException
@@ -333,3 +332,96 @@ def test_emulator_answers_for_a_deleted_and_an_unknown_list_as_hubspot_does(emu:
     body = json.loads(err.value.body)
     assert err.value.status == 404 and body["category"] == "OBJECT_NOT_FOUND" and body["correlationId"]
     assert "424242" in body["message"]
+
+
+def _pushed(emu: HubSpotEmulator, engine, n: int) -> tuple[list[str], dict[str, str]]:
+    """n people pushed to HubSpot by the nightly push -> (their person ids, person id -> contact id)."""
+    records, primary = prospects(engine, n)
+    run_push(engine, "r1", make_sink(emu), records, primary)
+    with engine.connect() as conn:
+        return [r["person_id"] for r in records], dict(conn.execute(select(push_ledger.c.person_id,
+                                                                            push_ledger.c.crm_id)).all())
+
+
+def _recorded(engine) -> list[tuple[str, int]]:
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(select(crm_lists.c.crm_list_id, crm_lists.c.members))]
+
+
+@pytest.mark.parametrize("gone", ["deleted", "deleted, then remade by hand", "purged"])
+def test_a_list_deleted_in_hubspot_is_synced_into_the_live_list_of_its_name_or_a_new_one(
+        emu: HubSpotEmulator, engine, gone: str) -> None:
+    """A user deleted "DACH CTOs" in HubSpot after its first sync (HubSpot keeps it 90 days, answered by id with
+    deletedAt; after that its id is unknown), or deleted it and made a new static list of that name by hand.
+    The next sync fills the live list of the name (the hand-made one, else a new one), and that list's id is
+    the one recorded; the deleted list is left as it was."""
+    people, crm = _pushed(emu, engine, 6)
+    first = sync_named_list(make_sink(emu), "DACH CTOs", people[:3], engine)
+    old = first["list_id"]
+    emu.delete_list(old)
+    if gone == "purged":
+        del emu.deleted[old]
+    by_hand = None
+    if gone.endswith("by hand"):
+        by_hand = emu.handle("POST", "/crm/v3/lists", "", {"Authorization": f"Bearer {TOKEN}"}, json.dumps(
+            {"name": "DACH CTOs", "objectTypeId": "0-1", "processingType": "MANUAL"}).encode()).body["list"]["listId"]
+        emu.members[by_hand] = {crm[people[5]]}
+
+    res = sync_named_list(make_sink(emu), "DACH CTOs", people[:4], engine)
+    [live] = list(emu.lists)
+    assert live != old and live == (by_hand or live)
+    assert emu.lists[live]["name"] == "DACH CTOs" and emu.members[live] == {crm[p] for p in people[:4]}
+    assert (res["list_id"], res["added"], res["removed"]) == (live, 4, 1 if by_hand else 0)
+    assert _recorded(engine) == [(live, 4)]
+    assert emu.members[old] == {crm[p] for p in people[:3]}  # the deleted list is not touched
+
+    again = sync_named_list(make_sink(emu), "DACH CTOs", people[:4], engine)  # the next day: the recorded id
+    assert (again["list_id"], again["added"], again["removed"]) == (live, 0, 0) and list(emu.lists) == [live]
+
+
+ERROR = {"status": "error", "correlationId": "c0ffee00-0000-0000-0000-000000000000"}
+
+
+@pytest.mark.parametrize(("status", "body", "raised", "said"), [
+    (400, {**ERROR, "category": "VALIDATION_ERROR", "message": "listName is invalid"}, SinkError,
+     "HubSpot answered 400 on the list 'DACH CTOs' (VALIDATION_ERROR: listName is invalid)"),
+    (503, {**ERROR, "category": "SERVICE_UNAVAILABLE", "message": "Service Unavailable"}, SinkError,
+     "HubSpot find list still failing after 3 tries: SERVICE_UNAVAILABLE: Service Unavailable"),
+    (429, {**ERROR, "message": "You have reached your daily limit.", "errorType": "RATE_LIMIT",
+           "policyName": "DAILY"}, SinkQuotaExhausted, "HubSpot daily API limit reached"),
+    (401, {**ERROR, "category": "INVALID_AUTHENTICATION", "message": "Authentication credentials not found."},
+     SinkAuthError, ("HubSpot refused the credentials on find list (401 INVALID_AUTHENTICATION: Authentication "
+                     "credentials not found.); check the private-app token in Airflow Connection 'hubspot_default'")),
+])
+def test_only_a_list_name_hubspot_does_not_know_leads_to_a_new_list(
+        emu: HubSpotEmulator, engine, status: int, body: dict, raised: type, said: str) -> None:
+    """The look-up by name answers something other than 404 (a refusal, an outage that outlasts the retries,
+    the daily limit, a refused token): that is no proof the list is missing, so no list is made (a second
+    "DACH CTOs" would split the list), nothing is recorded, and the error says what HubSpot answered."""
+    people, _ = _pushed(emu, engine, 3)
+    emu.inject(Fault(r"^/crm/v3/lists/object-type-id/0-1/name/", status, body, times=None))
+    with pytest.raises(raised) as err:
+        sync_named_list(make_sink(emu, max_retries=2, sleep=lambda s: None), "DACH CTOs", people, engine)
+    assert str(err.value).startswith(said)
+    assert emu.lists == {} and emu.calls(r"^/crm/v3/lists/?$") == [] and _recorded(engine) == []
+
+
+def test_an_outage_while_checking_the_recorded_list_makes_no_second_list(emu: HubSpotEmulator, engine) -> None:
+    """HubSpot keeps answering 503 when the sync checks the recorded list: the sync fails with HubSpot's words
+    and the recorded list stays the list (no look-up by name, no new list); a 429 burst there is waited out."""
+    people, crm = _pushed(emu, engine, 3)
+    lid = sync_named_list(make_sink(emu), "DACH CTOs", people[:2], engine)["list_id"]
+    sent = len(emu.log)
+    down = emu.inject(Fault(rf"^/crm/v3/lists/{lid}$", 503, {**ERROR, "category": "SERVICE_UNAVAILABLE",
+                                                               "message": "Service Unavailable"}, times=None))
+    with pytest.raises(SinkError, match="HubSpot read list still failing after 3 tries: SERVICE_UNAVAILABLE"):
+        sync_named_list(make_sink(emu, max_retries=2, sleep=lambda s: None), "DACH CTOs", people, engine)
+    assert [e["path"] for e in emu.log[sent:]] == [f"/crm/v3/lists/{lid}"] * 3  # no look-up by name, no create
+    assert list(emu.lists) == [lid] and _recorded(engine) == [(lid, 2)]
+
+    emu.faults.remove(down)
+    emu.inject(Fault(rf"^/crm/v3/lists/{lid}$", 429, {**ERROR, "message": "You have reached your "
+                     "ten_secondly_rolling limit.", "errorType": "RATE_LIMIT", "policyName": "TEN_SECONDLY_ROLLING"},
+                     times=2))
+    res = sync_named_list(make_sink(emu, sleep=lambda s: None), "DACH CTOs", people, engine)
+    assert (res["list_id"], res["added"]) == (lid, 1) and emu.members[lid] == set(crm.values())

@@ -62,6 +62,15 @@ SYSTEMIC = 10  # a refusal given to this many records sent alone is about the re
 class BatchRefused(SinkError):
     """HubSpot refused a whole batch (e.g. 400 VALIDATION_ERROR): every record in it gets this reason."""
 
+    def __init__(self, reason: str, status: int = 0):
+        super().__init__(reason)
+        self.status = status  # the HTTP status HubSpot answered, for messages that name it
+
+
+class NotFound(BatchRefused):
+    """HubSpot answered 404: what was asked for is not there (a list name nobody took, a list id it no longer
+    holds). The only answer that may lead to creating something: any other refusal must not."""
+
 
 @dataclass
 class CallStats:
@@ -174,7 +183,7 @@ class HubSpotSink(Sink):
             raise SinkError(f"HubSpot kept answering 429 on {what} after {tally['limited']} waits")
         if out.status in TRANSIENT or out.status == 0:
             raise SinkError(f"HubSpot {what} still failing after {tally['transient']} tries: {out.reason}")
-        raise BatchRefused(out.reason)
+        raise (NotFound if out.status == 404 else BatchRefused)(out.reason, out.status)
 
     def _failure(self, what: str, exc: Exception, tally: Counter[str]) -> _Failed:
         """What a failed call means: fail fast (raised here), retry after some wait, or give up (`retry` False)."""
@@ -543,24 +552,63 @@ def sync_hubspot_list(sink: HubSpotSink, list_name: str, contact_ids: list[str],
                       list_id: str | None = None) -> tuple[str, int, int]:
     """Make the HubSpot static (MANUAL) contact list `list_name` hold exactly `contact_ids`.
 
-    Returns (list id, added, removed). Creates the list when it does not exist.
+    Returns (list id, added, removed); the id may differ from `list_id` when that list is gone (see
+    `_static_list`), so the caller records it. Every refusal is a SinkError saying what HubSpot answered
+    (SinkAuthError for the token, SinkQuotaExhausted for the daily limit), so a caller syncing many lists can
+    go on with the next one.
     """
-    from hubspot.crm.lists import ListCreateRequest, MembershipChangeRequest  # only list rebuilds need these
+    try:
+        found = _static_list(sink, list_name, list_id)
+        return found, *_sync_members(sink, found, contact_ids)
+    except BatchRefused as exc:
+        raise SinkError(f"HubSpot answered {exc.status} on the list '{list_name}' ({exc})") from None
 
-    lists = sink.api.crm.lists
-    if list_id is None:
-        try:
-            found = sink._call("find list", lists.lists_api.get_by_name, list_name=list_name, object_type_id="0-1")
-            list_id = str(found.list.list_id)
-        except BatchRefused:  # 404: not there yet
-            made = sink._call("create list", lists.lists_api.create,
-                              ListCreateRequest(name=list_name, object_type_id="0-1", processing_type="MANUAL"))
-            list_id = str(made.list.list_id)
+
+def _static_list(sink: HubSpotSink, name: str, known: str | None) -> str:
+    """The list's id: the one recorded at the last sync while HubSpot still holds that list (a user may have
+    renamed it: it is still this list), else the live list named `name`, else a new static list.
+
+    A list a user deleted is kept by HubSpot for 90 days and still answered by id, with `deletedAt` set
+    (HubSpot/hubspot-api-php#486); once purged its id answers 404. Look-ups by name find live lists only (404
+    otherwise). Only a 404 means "not there": a rate limit, an outage or a refused token is raised (after the
+    retries `_call` makes), never taken for a missing list, which would make a second list of the same name.
+    """
+    from hubspot.crm.lists import ListCreateRequest  # only list syncs need these
+
+    lists = sink.api.crm.lists.lists_api
+    if known and _still_there(sink, known, name):
+        return known
+    try:
+        found = sink._call("find list", lists.get_by_name, list_name=name, object_type_id="0-1")
+        return str(found.list.list_id)
+    except NotFound:
+        made = sink._call("create list", lists.create,
+                          ListCreateRequest(name=name, object_type_id="0-1", processing_type="MANUAL"))
+        return str(made.list.list_id)
+
+
+def _still_there(sink: HubSpotSink, list_id: str, name: str) -> bool:
+    """Whether HubSpot holds the list `list_id`, not deleted (a deleted list answers 200 with deletedAt set)."""
+    try:
+        deleted = sink._call("read list", sink.api.crm.lists.lists_api.get_by_id, list_id).list.deleted_at
+    except NotFound:
+        deleted = "purged"
+    if deleted:
+        log.warning("HubSpot list %s ('%s') was deleted in HubSpot (%s): syncing into the live list of that "
+                    "name, or a new one", list_id, name, deleted)
+    return not deleted
+
+
+def _sync_members(sink: HubSpotSink, list_id: str, contact_ids: list[str]) -> tuple[int, int]:
+    """Add the missing contacts and remove the others (50,000 ids per call) -> (added, removed)."""
+    from hubspot.crm.lists import MembershipChangeRequest  # only list syncs need these
+
+    memberships = sink.api.crm.lists.memberships_api
     current: set[str] = set()
     after = None
     while True:
         kwargs = {"limit": 250, **({"after": after} if after else {})}
-        page = sink._call("read list members", lists.memberships_api.get_page, list_id, **kwargs)
+        page = sink._call("read list members", memberships.get_page, list_id, **kwargs)
         current |= {str(m.record_id) for m in page.results or []}
         after = page.paging.next.after if page.paging and page.paging.next else None
         if not after:
@@ -568,10 +616,10 @@ def sync_hubspot_list(sink: HubSpotSink, list_name: str, contact_ids: list[str],
     wanted = {str(c) for c in contact_ids}
     add, remove = sorted(wanted - current, key=int), sorted(current - wanted, key=int)
     for i in range(0, max(len(add), len(remove)), 50_000):
-        sink._call("change list members", lists.memberships_api.add_and_remove, list_id,
+        sink._call("change list members", memberships.add_and_remove, list_id,
                    MembershipChangeRequest(record_ids_to_add=add[i : i + 50_000],
                                            record_ids_to_remove=remove[i : i + 50_000]))
-    return list_id, len(add), len(remove)
+    return len(add), len(remove)
 
 
 def build(settings: CommonSinkSettings, context: SinkContext) -> HubSpotSink:
