@@ -21,6 +21,7 @@ from pathlib import Path
 from airflow.providers.standard.operators.empty import EmptyOperator
 from airflow.providers.standard.operators.hitl import ApprovalOperator
 from airflow.sdk import Param, TriggerRule, dag, get_current_context, task
+from airflow.sdk.exceptions import AirflowFailException
 
 from leadpipe.airflow_app.policies import default_args
 from leadpipe.airflow_app.pools import crm_pool
@@ -98,6 +99,25 @@ def _folder() -> Path:
     return run_folder(_cfg(), get_current_context()["run_id"]) / "rebuild"
 
 
+def _report(planned: dict) -> Path:
+    """The run's report (choices, plan, approval, CRM result): written by the `report` task, and by the write
+    task itself when it fails after saving its result (the report task then does not run)."""
+    from leadpipe.pipeline.rebuild import load_plan  # parse time: see above
+    from leadpipe.pipeline.report import write_rebuild_report  # parse time: see above
+
+    folder = Path(planned["folder"])
+    plan_data, _ = load_plan(folder)
+    crm_file = folder / "crm_result.json"
+    crm = json.loads(crm_file.read_text()) if crm_file.exists() else None
+    if planned["dry_run"]:
+        approval = "dry run: nothing was written"
+    elif not planned["needs_approval"]:
+        approval = f"not needed: {planned['counts']['writes']} writes, approval above {REBUILD.approval_above}"
+    else:
+        approval = "approved in the Airflow UI" if crm else "rejected in the Airflow UI: nothing was written"
+    return write_rebuild_report(folder, plan_data, crm, approval)
+
+
 @dag(
     dag_id="rebuild_prospect_list",
     schedule=None,
@@ -165,30 +185,23 @@ def rebuild_prospect_list() -> None:
 
             The plan is pulled, not passed: as an argument it would make `plan` an upstream task.
             """
-            from leadpipe.pipeline.rebuild import write_list  # parse time: see above
+            from leadpipe.pipeline.rebuild import not_synced, write_list  # parse time: see above
 
             ctx = get_current_context()
             planned = ctx["ti"].xcom_pull(task_ids="plan")
-            return write_list(_cfg(), ctx["run_id"], Path(planned["folder"]))
+            crm = write_list(_cfg(), ctx["run_id"], Path(planned["folder"]))
+            problems = not_synced(crm)
+            if problems:  # saved first, like call_lists_daily; the report task does not run after a failed write
+                print(f"rebuild report: {_report(planned)}")
+                raise AirflowFailException("list not synced to the CRM (the records written are recorded; the "
+                                           "report is in the run's Reports tab): " + " | ".join(problems))
+            return crm
 
         return write()
 
     @task(trigger_rule=TriggerRule.NONE_FAILED, retries=0)
     def report(planned: dict) -> str:
-        from leadpipe.pipeline.rebuild import load_plan  # parse time: see above
-        from leadpipe.pipeline.report import write_rebuild_report  # parse time: see above
-
-        folder = Path(planned["folder"])
-        plan_data, _ = load_plan(folder)
-        crm_file = folder / "crm_result.json"
-        crm = json.loads(crm_file.read_text()) if crm_file.exists() else None
-        if planned["dry_run"]:
-            approval = "dry run: nothing was written"
-        elif not planned["needs_approval"]:
-            approval = f"not needed: {planned['counts']['writes']} writes, approval above {REBUILD.approval_above}"
-        else:
-            approval = "approved in the Airflow UI" if crm else "rejected in the Airflow UI: nothing was written"
-        path = write_rebuild_report(folder, plan_data, crm, approval)
+        path = _report(planned)
         print(f"rebuild report: {path}")
         return str(path)
 

@@ -9,6 +9,7 @@ suppressed; adding the persona 'Economic Buyer' keeps ceo and vp only.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -117,3 +118,107 @@ def test_a_dry_run_plan_writes_nothing_to_the_crm(hubspot: HubSpotEmulator, home
     plan = plan_list(load_config(), home / "rb", Segment.from_params(params))
     assert plan["counts"]["create"] == 3
     assert hubspot.accepted_times == [] and hubspot.lists == {}
+
+
+def _after(crm: str) -> str:
+    """What the refusal tells the user to do, after what the CRM said."""
+    return (f". The records written to {crm} are recorded; the list in {crm} holds what its last sync put there. "
+            "Once fixed, clear this run's failed write task in Airflow: it writes the same plan again (the CRM "
+            "updates the records it has, nothing is duplicated) and syncs the list")
+
+
+def _write_task(target: str, run_id: str, monkeypatch: pytest.MonkeyPatch) -> Callable[[], dict]:
+    """The DAG's `write_to_<target>` task as Airflow runs it, for the run whose plan task wrote `rebuild/`."""
+    import importlib.util
+
+    from leadpipe.pipeline.context import run_folder
+    from leadpipe.pipeline.settings import load_config
+
+    spec = importlib.util.spec_from_file_location("rebuild_dag", Path(__file__).parents[1] / "dags" /
+                                                  "rebuild_prospect_list.py")
+    dag_file = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(dag_file)
+    folder = run_folder(load_config(), run_id) / "rebuild"
+    plan = json.loads((folder / "plan.json").read_text())
+    planned = {"folder": str(folder), "counts": plan["counts"], "needs_approval": plan["needs_approval"],
+               "dry_run": False}
+
+    class TaskInstance:
+        def xcom_pull(self, task_ids: str) -> dict:
+            assert task_ids == "plan"
+            return planned
+
+    monkeypatch.setattr(dag_file, "get_current_context", lambda: {"run_id": run_id, "ti": TaskInstance()})
+    return dag_file.rebuild_prospect_list().get_task(f"write_to_{target}").python_callable
+
+
+def test_a_hubspot_list_refused_is_reported_after_the_writes_and_the_write_task_fails_at_the_end(
+        hubspot: HubSpotEmulator, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A user made a company list "DACH buyers Q3" in HubSpot; list names are unique across object types, so the
+    contact list cannot be made (400). The three people are written and recorded all the same, crm_result.json
+    and the report say which list, which CRM, what HubSpot said and what to do, and the task fails after saving
+    them. Once the company list is renamed, clearing the task writes the same plan again and syncs the list."""
+    import requests
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from leadpipe.pipeline.rebuild import Segment, plan_list
+    from leadpipe.pipeline.settings import load_config
+
+    taken = requests.post(f"{hubspot.url}/crm/v3/lists", timeout=10, headers={"Authorization": f"Bearer {TOKEN}"},
+                          json={"name": "DACH buyers Q3", "objectTypeId": "0-2", "processingType": "MANUAL"})
+    assert taken.status_code == 200
+    folder = home / "runs" / "rebuild_refused" / "rebuild"
+    plan_list(load_config(), folder, Segment.from_params({"list_name": "DACH buyers Q3", "crm_target": "hubspot",
+                                                          "dry_run": False, "min_score": 40, **WIDE}))
+    write = _write_task("hubspot", "rebuild_refused", monkeypatch)
+
+    with pytest.raises(AirflowFailException) as failed:
+        write()
+    why = ("the list \"DACH buyers Q3\" was not synced to HubSpot: HubSpot answered 400 on the list 'DACH buyers Q3' "
+           "(VALIDATION_ERROR: A list named DACH buyers Q3 already exists)" + _after("HubSpot"))
+    assert str(failed.value) == ("list not synced to the CRM (the records written are recorded; the report is in "
+                                 f"the run's Reports tab): {why}")
+    crm = json.loads((folder / "crm_result.json").read_text())
+    assert crm["not_synced"] == {"DACH buyers Q3": why} and "named_list" not in crm
+    assert (crm["written"], crm["failed"]) == (3, 0) and len(hubspot.objects["contacts"]) == 3
+    report = (folder / "report.html").read_text()
+    assert "List not synced" in report and "A list named DACH buyers Q3 already exists" in report
+    assert "Traceback" not in report and "Traceback" not in str(failed.value)
+
+    [company_list] = list(hubspot.lists)
+    hubspot.lists[company_list]["name"] = "DACH accounts Q3"  # renamed in HubSpot
+    crm = write()  # the task cleared in Airflow
+    assert crm["not_synced"] == {} and crm["named_list"]["added"] == 3 and len(hubspot.objects["contacts"]) == 3
+    assert _hubspot_members(hubspot, "DACH buyers Q3") == {EMAILS[p] for p in WIDE_PEOPLE}
+    assert json.loads((folder / "crm_result.json").read_text())["named_list"]["members"] == 3
+
+
+def test_a_salesforce_campaign_refused_is_recorded_in_crm_result_json(
+        salesforce: SalesforceEmulator, home: Path) -> None:
+    """Two Campaigns are named "DACH buyers Q3" in Salesforce: which one is the list cannot be told, so none is
+    changed; the Leads are written and the refusal is in crm_result.json in the user's words."""
+    first, second = salesforce.add_campaign("DACH buyers Q3"), salesforce.add_campaign("dach buyers q3")
+    crm = _rebuild(home, "rebuild_twins", "salesforce", "DACH buyers Q3", **WIDE)
+    why = (f"the list \"DACH buyers Q3\" was not synced to Salesforce: 2 Campaigns are named 'DACH buyers Q3' "
+           f"(Salesforce compares names ignoring case): {', '.join(sorted([first, second]))}; which one is this list "
+           "cannot be told, so none was changed: rename or delete all but one of them in Salesforce"
+           + _after("Salesforce"))
+    assert crm["not_synced"] == {"DACH buyers Q3": why} and crm["written"] == 3
+    assert json.loads((home / "runs" / "rebuild_twins" / "rebuild" / "crm_result.json").read_text()) == crm
+    assert salesforce.members == {}
+
+
+def test_a_refusal_carrying_a_credential_in_a_url_is_saved_masked(hubspot: HubSpotEmulator, home: Path) -> None:
+    """HubSpot's answer quotes a URL with a token in it: what the task returns and logs (and the task's failure
+    message) and crm_result.json keep HubSpot's words, not the token."""
+    from tests.emulators.httpbase import Fault
+
+    hubspot.inject(Fault(r"^/crm/v3/lists/?$", 400, {"status": "error", "category": "VALIDATION_ERROR",
+                                                     "correlationId": "c0ffee00-0000-0000-0000-000000000000",
+                                                     "message": "see https://app.example/lists?access_token=s3cret"},
+                         method="POST"))
+    crm = _rebuild(home, "rebuild_masked", "hubspot", "DACH buyers Q3", **WIDE)
+    saved = (home / "runs" / "rebuild_masked" / "rebuild" / "crm_result.json").read_text()
+    [why] = crm["not_synced"].values()
+    assert "(VALIDATION_ERROR: see https://app.example/lists?access_token=***)" in why
+    assert json.loads(saved)["not_synced"] == crm["not_synced"] and "s3cret" not in saved

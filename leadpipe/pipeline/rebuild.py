@@ -13,12 +13,13 @@ import logging
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 
-from connectors.sinks.base import PlannedPush, Sink, plan_pushes
+from connectors.sinks.base import PlannedPush, Sink, SinkError, plan_pushes
 from enrichment.normalise import normalise_email
 from enrichment.revenue import parse_revenue
 from enrichment.suppress import combine_crm_flags, crm_suppression_reason, suppression_reason
+from leadpipe.core.redact import mask_text
 from leadpipe.core.schema import PROSPECT_FIELDS
 from leadpipe.core.spreadsheet import neutralise_row
 from leadpipe.pipeline import crm_flags
@@ -237,6 +238,8 @@ def write_list(cfg: Config, run_id: str, folder: Path) -> dict:
 
     Called by the DAG's write task after the approval step, with the folder the plan task wrote; the sink
     comes from the same registry and credentials (Airflow Connection / environment) as the nightly push.
+    A named list the CRM does not take is reported under `not_synced` (crm_result.json, the report) with what
+    the CRM said and what to do; the records written stay recorded, and the DAG task fails after saving it.
     """
     plan, planned = load_plan(folder)
     seg = Segment(**plan["segment"])
@@ -267,8 +270,39 @@ def write_list(cfg: Config, run_id: str, folder: Path) -> dict:
     if sink.capabilities.named_lists:
         # the list's people are the plan's (created, updated or unchanged); anyone the CRM has not confirmed
         # is left off and counted as not_in_crm; people who left the segment are removed from the list
-        crm["named_list"] = sync_named_list(sink, seg.list_name, [p.person_id for p in planned], engine)
+        crm.update(_sync_list(sink, seg, [p.person_id for p in planned], engine, plan.get("crm_label") or sink.name))
     ledger.write_json(folder / "crm_result.json", crm)
     log.info("rebuild %s: %d written to %s, %d failed, %d unchanged", seg.list_name, len(confirmed),
              seg.crm_target, len(failed), crm["unchanged"])
     return crm
+
+
+def _sync_list(sink: Sink, seg: Segment, person_ids: list[str], engine: Engine, crm: str) -> dict:
+    """The named list's sync -> {"named_list": counts} or, when the CRM refuses it, {"not_synced": {name: why}}.
+
+    A refusal must not lose what was already done: the records are written and recorded, so it is saved
+    in crm_result.json and the report in the user's words instead of failing the task before them.
+    """
+    try:
+        return {"named_list": sync_named_list(sink, seg.list_name, person_ids, engine), "not_synced": {}}
+    except SinkError as exc:
+        why = _refusal(seg.list_name, crm, str(exc))
+        log.warning("rebuild list not synced: %s", why)
+        return {"not_synced": {seg.list_name: why}}
+
+
+def _refusal(name: str, crm: str, reason: str) -> str:
+    """The list not synced, in the user's words: which list, which CRM, what it said, what to do next (masked:
+    a CRM's answer may carry a URL with credentials)."""
+    return mask_text(f"the list \"{name}\" was not synced to {crm}: {reason}. The records written to {crm} are "
+                     f"recorded; the list in {crm} holds what its last sync put there. Once fixed, clear this run's "
+                     "failed write task in Airflow: it writes the same plan again (the CRM updates the records it "
+                     "has, nothing is duplicated) and syncs the list")
+
+
+def not_synced(crm: dict | None) -> list[str]:
+    """Why the rebuild's named list is not in the CRM (empty: synced, or no named list for this CRM).
+
+    The DAG's write task fails on any, after crm_result.json and the report are saved (as the call lists do).
+    """
+    return list(((crm or {}).get("not_synced") or {}).values())

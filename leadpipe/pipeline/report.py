@@ -335,6 +335,9 @@ def render_rebuild_report(plan: dict, crm: dict | None, approval: str, folder: s
         "<h2>Approval</h2>", f'<p id="approval">{_e(approval)}</p>',
         "<h2>CRM results</h2>",
     ]
+    if crm and crm.get("not_synced"):  # first: what someone has to act on
+        parts += ['<h3 id="not-synced" class="bad">List not synced</h3>',
+                  "".join(f"<p>{_e(why)}</p>" for why in crm["not_synced"].values())]
     if crm:
         parts.append(f'<p id="crm-result">{crm["written"]:,} written to {_e(crm["target"])}, {crm["failed"]:,} failed, '
                      f'{crm["unchanged"]:,} unchanged. Members: {_link(crm.get("members_csv"), "list_members.csv", folder)}</p>')
