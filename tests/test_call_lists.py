@@ -27,8 +27,7 @@ from leadpipe.pipeline.crm_feedback import pull, store
 from leadpipe.pipeline.push import make_sink, record_confirmed
 from leadpipe.pipeline.settings import load_config
 from leadpipe.store.warehouse import call_list_entries, engine_for, migrate, people
-from tests.emulators.salesforce import SalesforceEmulator
-from tests.emulators.tls import make_test_ca
+from tests.emulators.salesforce import SalesforceEmulator, running_salesforce
 from tests.homes import write_config
 
 # Monday 7 December 2026, 15:00 UTC: 16:00 in Berlin and 10:00 in New York (inside 09:00-17:00),
@@ -173,7 +172,7 @@ def test_a_crm_do_not_call_flag_drops_the_lead_from_the_next_days_list(
     # overnight the CRM feedback brings a Salesforce DoNotCall on the lead (read through crm_flags_for)
     seen: list[list[str]] = []
 
-    def flags(engine, person_ids):  # noqa: ANN001, ANN202 - the feedback table's stand-in
+    def flags(engine, person_ids):  # the feedback table's stand-in
         seen.append(list(person_ids))
         return {"flagged": CrmFlags(do_not_call=CrmFlag("salesforce", date(2026, 12, 7)))}
 
@@ -402,16 +401,9 @@ def test_an_owners_hubspot_list_deleted_in_hubspot_is_made_again_the_next_day(
 @pytest.fixture
 def salesforce(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
                ) -> Iterator[SalesforceEmulator]:
-    """The local Salesforce (HTTPS: simple-salesforce insists) and the Airflow Connection the sink logs in with;
-    a request outside the documented REST API fails the test."""
-    ca, cert, key = make_test_ca(tmp_path_factory.mktemp("tls"))
-    emu = SalesforceEmulator(str(cert), str(key)).start()
-    monkeypatch.setenv("AIRFLOW_CONN_SALESFORCE_DEFAULT", json.dumps({
-        "conn_type": "salesforce", "host": emu.url, "login": "ck-test", "password": "cs-test",
-        "extra": {"ca_bundle": str(ca)}}))
-    yield emu
-    emu.stop()
-    assert emu.violations == [], emu.violations[:3]
+    """The local Salesforce and the Airflow Connection the sink logs in with (tests.emulators.salesforce)."""
+    with running_salesforce(tmp_path_factory.mktemp("tls"), monkeypatch) as emu:
+        yield emu
 
 
 def _campaign(emu: SalesforceEmulator, owner: str) -> tuple[str, set[str]]:

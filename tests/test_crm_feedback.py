@@ -28,8 +28,7 @@ from leadpipe.pipeline.run import run_pipeline
 from leadpipe.pipeline.settings import load_config
 from leadpipe.store.warehouse import crm_feedback, engine_for, migrate, people, requalifications
 from tests.emulators.hubspot import HubSpotEmulator
-from tests.emulators.salesforce import SalesforceEmulator
-from tests.emulators.tls import make_test_ca
+from tests.emulators.salesforce import SalesforceEmulator, running_salesforce
 from tests.homes import one_purchased_list, write_config
 from tests.pipeline_checks import assert_ledger_adds_up
 
@@ -88,14 +87,8 @@ def hubspot(home: Path, monkeypatch: pytest.MonkeyPatch):
 
 @pytest.fixture
 def salesforce(home: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
-    ca, cert, key = make_test_ca(tmp_path_factory.mktemp("tls"))
-    emu = SalesforceEmulator(str(cert), str(key)).start()
-    monkeypatch.setenv("AIRFLOW_CONN_SALESFORCE_DEFAULT", json.dumps({
-        "conn_type": "salesforce", "host": emu.url, "login": "ck-test", "password": "cs-test",
-        "extra": {"ca_bundle": str(ca)}}))
-    yield emu
-    emu.stop()
-    assert emu.violations == [], emu.violations[:3]
+    with running_salesforce(tmp_path_factory.mktemp("tls"), monkeypatch) as emu:
+        yield emu
 
 
 def _hubspot_sink(emu: HubSpotEmulator) -> dict:

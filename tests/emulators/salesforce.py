@@ -25,6 +25,7 @@ do not allow is answered as Salesforce would (400 INVALID_FIELD, 404 NOT_FOUND, 
 from __future__ import annotations
 
 import base64
+import contextlib
 import csv
 import io
 import itertools
@@ -32,13 +33,16 @@ import json
 import re
 import secrets
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from urllib.parse import parse_qs
 
 import jwt
 import pycountry
 
 from tests.emulators.httpbase import EmulatorServer, Response
+from tests.emulators.tls import make_test_ca
 
 API = r"/services/data/v(\d+\.\d)"
 
@@ -590,3 +594,19 @@ class SalesforceEmulator(EmulatorServer):
         w.writeheader()
         w.writerows(rows)
         return out.getvalue()
+
+
+@contextlib.contextmanager
+def running_salesforce(tls_dir: Path, monkeypatch, **options: object) -> Iterator[SalesforceEmulator]:
+    """The emulator over HTTPS (simple-salesforce insists on it) and the Airflow Connection the sink logs in
+    with; on leaving, fails the test if the sink sent a request outside the documented REST API."""
+    ca, cert, key = make_test_ca(tls_dir)
+    emu = SalesforceEmulator(str(cert), str(key), **options).start()
+    monkeypatch.setenv("AIRFLOW_CONN_SALESFORCE_DEFAULT", json.dumps({
+        "conn_type": "salesforce", "host": emu.url, "login": "ck-test", "password": "cs-test",
+        "extra": {"ca_bundle": str(ca)}}))
+    try:
+        yield emu
+    finally:
+        emu.stop()
+    assert emu.violations == [], f"requests outside the documented Salesforce API: {emu.violations[:3]}"
