@@ -248,6 +248,7 @@ def _build(batch: pd.DataFrame, existing: pd.DataFrame, old_rows: pd.DataFrame, 
     rule[linked] = _top_reasons(result, node[linked])
     res.membership = pd.DataFrame({"raw_row_id": rid, "person_id": pid.loc[new_labels].to_numpy(), "rule": rule,
                                    "match_score": np.where(linked, result.weight[node], np.nan).astype(float)})
+    del rule  # membership holds the reasons as Arrow text: a str object per linked row, not kept to the end
     partner_ref = np.where(partner >= n_old, rid[np.clip(partner - n_old, 0, None)], -1)
     linked_idx = np.nonzero(linked)[0]
     old_pids = existing["person_id"].to_numpy() if n_old else np.zeros(0, object)
@@ -265,8 +266,9 @@ def _build(batch: pd.DataFrame, existing: pd.DataFrame, old_rows: pd.DataFrame, 
             cand_new[f"prov_{f}"] = rows["raw_row_id"].to_numpy()
     cand_new = cand_new.assign(label=new_labels, is_old=False, completeness=comp,
                                raw_row_id=rows["raw_row_id"].to_numpy(), order=np.arange(n_new),
-                               recency=rows["submitted_at"].fillna("").astype(str).to_numpy(),
-                               source=rows["source"].to_numpy())
+                               # as the str columns they are: through object arrays, a str object per row
+                               # (1M of each) was made and dropped, and the column converted back to Arrow
+                               recency=rows["submitted_at"].fillna("").astype(str), source=rows["source"])
     parts, present = [cand_new], [present_new]
     if joined.any():
         old = old_rows.loc[joined].reindex(columns=fields)
