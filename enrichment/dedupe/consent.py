@@ -15,6 +15,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+CONSENT_ROW_COLUMNS = ("raw_row_id", "source", "source_file", "source_row", "submitted_at", "consent_evidence")
+"""The columns of the batch's rows that evidence_from_consent_rows reads."""
+
 
 def _consented(value: object) -> bool:
     """As enrichment.suppress reads `email_consent`: True, or a yes-like text."""
@@ -32,9 +35,9 @@ def evidence_from_consent_rows(golden: pd.DataFrame, provenance: pd.DataFrame, r
                                earlier: dict[str, tuple[object, float]]) -> None:
     """Set `consent_evidence` (value and provenance) of every consenting person from their consent row, in place.
 
-    `golden` and `provenance` are indexed by person id; `rows` is the batch's lineage (raw_row_id, source,
-    source_file, source_row, submitted_at, and consent_evidence when mapped); `earlier` maps a known person
-    id to the (evidence, evidence provenance) of their golden record before this batch.
+    `golden` and `provenance` are indexed by person id; `rows` is the batch's lineage (CONSENT_ROW_COLUMNS:
+    raw_row_id, source, source_file, source_row, submitted_at, and consent_evidence when mapped); `earlier`
+    maps a known person id to the (evidence, evidence provenance) of their golden record before this batch.
     """
     if "email_consent" not in golden.columns or "email_consent" not in provenance.columns or golden.empty:
         return

@@ -104,8 +104,17 @@ def choose(cand: pd.DataFrame, fields: list[str], cfg: SurvivorshipConfig,
 def _aligned(columns: dict[str, pd.Series], order: list[str], index: pd.Index) -> pd.DataFrame:
     """`pd.DataFrame(columns)[order].reindex(index)`, from columns each already reindexed to `index` on its own.
     The same values and dtypes: a column missing labels of the union got NaN there (its dtype widened) before,
-    and gets NaN at the same labels now, as `index` holds every label of the union."""
-    return pd.DataFrame({f: columns.pop(f) for f in order}, index=index, columns=order)
+    and gets NaN at the same labels now, as `index` holds every label of the union.
+
+    Put in one column at a time, each keeping its own array: built at once, pandas copied the columns of a
+    dtype into one 2-D block while the columns themselves were still held (at 1M rows the provenance's float
+    columns, ~0.14 GB, twice over at the end of survivorship: the stage's peak)."""
+    if not order:
+        return pd.DataFrame({}, index=index, columns=order)
+    out = pd.DataFrame(index=index)
+    for f in order:
+        out[f] = columns.pop(f)
+    return out
 
 
 def _provenance(cand: pd.DataFrame, f: str) -> pd.Series:

@@ -367,7 +367,8 @@ def dedupe_merge(ctx: RunContext, paths: list[str | None]) -> str | None:
             store = _StoreBehind(pool, ctx.engine, ctx.run_id)
             try:
                 res = resolve_from_partitions(p, ctx.cfg.dedupe, model, [ctx.file(x) for x in paths if x],
-                                              on_membership=store.start if store.members_first else None)
+                                              on_membership=store.start if store.members_first else None,
+                                              keep=_LINEAGE)
             except BaseException:
                 store.abort()
                 raise
