@@ -402,14 +402,11 @@ def _outputs(ctx: RunContext, batch: pd.DataFrame, existing: pd.DataFrame, res, 
     """Store people and membership, the model, the review list, merged outcomes and resolved.parquet."""
     save_model(_model_file(ctx), res)
     # People (and, on PostgreSQL, membership) are written on the store's thread while this one builds their
-    # chunks, then the merged rows' outcomes (in the same transaction: people and outcomes, both or neither),
-    # then the run files here: the database's own work (SQLite's B-trees, PostgreSQL's COPY) runs without
-    # the GIL, so the two overlap.
+    # chunks, then the run files here, then the merged rows' outcomes, which the writer stores in the same
+    # transaction (people and outcomes: both or neither): the database's own work (SQLite's B-trees and index
+    # rebuilds, PostgreSQL's COPY) runs without the GIL, so the two overlap, and the outcomes are ready
+    # before the writer has rebuilt the indexes.
     stored = store.finish(res)
-    merged = merged_outcomes(batch, res)
-    n_merged = len(merged.raw_row_ids)
-    store.close(functools.partial(write_outcome_columns, run_id=ctx.run_id, cols=merged))
-    del merged
     if not res.review.empty:  # possible matches: kept apart, listed for a human to decide
         write_frame(res.review, ctx.folder / "dedupe_review.parquet")
     resolved = resolved_frame(batch, res)
@@ -418,9 +415,14 @@ def _outputs(ctx: RunContext, batch: pd.DataFrame, existing: pd.DataFrame, res, 
     touched = len(resolved)
     del resolved
     # The golden records' last reader was resolved_frame (their chunks are all built and queued): ~0.5 GB of
-    # objects at 1M rows, not held while the writer rebuilds the indexes and the outcomes are built.
+    # objects at 1M rows, not held while the writer rebuilds the indexes and the outcomes are built (built
+    # before this, the outcomes' ~0.2 GB raised the merge's peak, which resolved_frame sets).
     res.golden_frame = res.golden_frame.iloc[:0]
     release_freed_memory()
+    merged = merged_outcomes(batch, res)
+    n_merged = len(merged.raw_row_ids)
+    store.close(functools.partial(write_outcome_columns, run_id=ctx.run_id, cols=merged))
+    del merged
     stored.result()
     log.info("dedupe: %d rows -> %d people (%d new, %d existing people loaded as candidates), %d rows merged, "
              "%d possible matches for review", len(batch), touched, len(res.new_people), len(existing),
