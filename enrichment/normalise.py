@@ -51,6 +51,7 @@ from leadpipe.core.placeholders import blank_placeholder, is_placeholder
 from leadpipe.core.schema import MAPPABLE_FIELDS
 
 __all__ = [
+    "COMPANY_KEY_VERSION",
     "EMAIL_FLAG_COLUMNS",
     "EmailResult",
     "company_key",
@@ -702,11 +703,19 @@ def _fix_mac(text: str) -> str:
 # company
 
 
+# Which rule company_key follows. Bump it whenever the key of some name changes: warehouses store the key
+# (people.company_key, indexed; incremental dedupe finds candidates by it), and the dedupe stage re-keys the
+# people stored under an older version (leadpipe.pipeline.rekey). 2: conjunctions between names left out.
+COMPANY_KEY_VERSION = 2
+
+
 def company_key(name: str | None) -> str:
     """A key for matching companies; never shown (the display name is kept as given).
 
     "Acme GmbH", "ACME Gmbh." and "Acme" meet; so do "Coca-Cola" and "Coca Cola". cleanco removes
-    the legal form, then case, punctuation and a leading "The" are ignored.
+    the legal form, then case, punctuation and a leading "The" are ignored. A conjunction word counts as the
+    "&" it stands for (punctuation, so no part of the key) unless it starts the name: "Smith and Sons Ltd" and
+    "Smith & Sons Ltd" meet, as do "Acme GmbH und Co. KG" and "Acme GmbH & Co. KG" (_drop_conjunctions).
     """
     text = _text(name)
     return company_key_text(text) if not _is_placeholder(text, "company") else ""
@@ -721,10 +730,10 @@ def company_key_text(text: str) -> str:
     """
     if not text.isascii():  # NFKC leaves ASCII as it is
         text = unicodedata.normalize("NFKC", text)
-    whole = _company_words(text)
+    whole = _key_words(text)
     own = _strip_legal_forms(whole)
     base = _cleanco_basename(text)
-    keys = [own if base == text else _strip_legal_forms(_company_words(base)), own]  # cleanco's first, as always
+    keys = [own if base == text else _strip_legal_forms(_key_words(base)), own]  # cleanco's first, as always
     keys = [key for key in keys if key] or [whole]
     words = min(keys, key=len)
     if len(words) > 1 and words[0] == "the":
@@ -777,6 +786,11 @@ def _cleanco_normalized(name: str) -> str:
     return name.lower() if name.isascii() else normalized(name)
 
 
+def _key_words(text: str) -> list[str]:
+    """The words a key is made of: _company_words without the conjunctions that join names."""
+    return _drop_conjunctions(_company_words(text))
+
+
 def _company_words(text: str) -> list[str]:
     """Case-folded words; dots and apostrophes vanish ("A.B.C.", "McDonald's"), other punctuation splits."""
     key = text.casefold().replace("'", "").replace("\u2019", "").replace(".", "")
@@ -786,6 +800,25 @@ def _company_words(text: str) -> list[str]:
 
 
 _ASCII_NON_ALNUM_TO_SPACE = {c: " " for c in range(128) if not chr(c).isalnum()}
+
+# Words that join two names the way "&" does: English "and", German "und" / "u.", French "et", Spanish "y". "&"
+# and "+" are punctuation to _company_words and never reach a key; these words must not either, or "Smith and
+# Sons" and "Smith & Sons", "GmbH und Co. KG" and "GmbH & Co. KG" get different keys. Not Italian/Portuguese
+# "e" nor Dutch "en" (a single letter that also names things, "Vitamin E"; French "en" in "S. en C.").
+_CONJUNCTIONS = frozenset({"and", "und", "u", "et", "y"})
+
+
+def _drop_conjunctions(words: list[str]) -> list[str]:
+    """The words without conjunctions, except one that starts the name (after a leading "the").
+
+    A conjunction inside or at the end of a name joins (or joined, before a legal form went: "Smith and Co")
+    two names, like "&"; at the start it is the name itself ("Y Combinator", "Et Cetera", "And Co", "The Y
+    Company"), and dropping it would make the key another company's.
+    """
+    if _CONJUNCTIONS.isdisjoint(words):  # nearly every name: no list built
+        return words
+    first = 2 if words[0] == "the" else 1
+    return words[:first] + [word for word in words[first:] if word not in _CONJUNCTIONS]
 
 
 def _strip_legal_forms(words: list[str]) -> list[str]:
