@@ -726,14 +726,20 @@ def company_key_text(text: str) -> str:
     """The shorter of: cleanco's basename, and our own legal-form strip of the whole name.
 
     Both only ever remove trailing legal forms, so the shorter one has removed more of them;
-    each catches forms the other misses ("Public Limited Company", "Aktiengesellschaft").
+    each catches forms the other misses ("Public Limited Company", "Aktiengesellschaft"). Both lose the
+    conjunctions that join names first (_drop_conjunctions). cleanco's basename is the name's leading words,
+    so its words are some of the name's: a name without a conjunction (nearly every one) skips that rule for
+    both (a test compares with the rule applied to both always).
     """
     if not text.isascii():  # NFKC leaves ASCII as it is
         text = unicodedata.normalize("NFKC", text)
-    whole = _key_words(text)
+    whole = _company_words(text)
+    joined = not _CONJUNCTIONS.isdisjoint(whole)
+    if joined:
+        whole = _drop_conjunctions(whole)
     own = _strip_legal_forms(whole)
     base = _cleanco_basename(text)
-    keys = [own if base == text else _strip_legal_forms(_key_words(base)), own]  # cleanco's first, as always
+    keys = [own if base == text else _strip_legal_forms(_basename_words(base, joined)), own]  # cleanco's first
     keys = [key for key in keys if key] or [whole]
     words = min(keys, key=len)
     if len(words) > 1 and words[0] == "the":
@@ -786,9 +792,10 @@ def _cleanco_normalized(name: str) -> str:
     return name.lower() if name.isascii() else normalized(name)
 
 
-def _key_words(text: str) -> list[str]:
-    """The words a key is made of: _company_words without the conjunctions that join names."""
-    return _drop_conjunctions(_company_words(text))
+def _basename_words(base: str, joined: bool) -> list[str]:
+    """The words of cleanco's basename of a name, without conjunctions if the name had any (`joined`)."""
+    words = _company_words(base)
+    return _drop_conjunctions(words) if joined else words
 
 
 def _company_words(text: str) -> list[str]:
@@ -815,7 +822,7 @@ def _drop_conjunctions(words: list[str]) -> list[str]:
     two names, like "&"; at the start it is the name itself ("Y Combinator", "Et Cetera", "And Co", "The Y
     Company"), and dropping it would make the key another company's.
     """
-    if _CONJUNCTIONS.isdisjoint(words):  # nearly every name: no list built
+    if not words:
         return words
     first = 2 if words[0] == "the" else 1
     return words[:first] + [word for word in words[first:] if word not in _CONJUNCTIONS]
