@@ -51,6 +51,7 @@ from leadpipe.core.placeholders import blank_placeholder, is_placeholder
 from leadpipe.core.schema import MAPPABLE_FIELDS
 
 __all__ = [
+    "COMPANY_KEY_VERSION",
     "EMAIL_FLAG_COLUMNS",
     "EmailResult",
     "company_key",
@@ -702,11 +703,19 @@ def _fix_mac(text: str) -> str:
 # company
 
 
+# Which rule company_key follows. Bump it whenever the key of some name changes: warehouses store the key
+# (people.company_key, indexed; incremental dedupe finds candidates by it), and the dedupe stage re-keys the
+# people stored under an older version (leadpipe.pipeline.rekey). 2: conjunctions between names left out.
+COMPANY_KEY_VERSION = 2
+
+
 def company_key(name: str | None) -> str:
     """A key for matching companies; never shown (the display name is kept as given).
 
     "Acme GmbH", "ACME Gmbh." and "Acme" meet; so do "Coca-Cola" and "Coca Cola". cleanco removes
-    the legal form, then case, punctuation and a leading "The" are ignored.
+    the legal form, then case, punctuation and a leading "The" are ignored. A conjunction word counts as the
+    "&" it stands for (punctuation, so no part of the key) unless it starts the name: "Smith and Sons Ltd" and
+    "Smith & Sons Ltd" meet, as do "Acme GmbH und Co. KG" and "Acme GmbH & Co. KG" (_drop_conjunctions).
     """
     text = _text(name)
     return company_key_text(text) if not _is_placeholder(text, "company") else ""
@@ -717,14 +726,20 @@ def company_key_text(text: str) -> str:
     """The shorter of: cleanco's basename, and our own legal-form strip of the whole name.
 
     Both only ever remove trailing legal forms, so the shorter one has removed more of them;
-    each catches forms the other misses ("Public Limited Company", "Aktiengesellschaft").
+    each catches forms the other misses ("Public Limited Company", "Aktiengesellschaft"). Both lose the
+    conjunctions that join names first (_drop_conjunctions). cleanco's basename is the name's leading words,
+    so its words are some of the name's: a name without a conjunction (nearly every one) skips that rule for
+    both (a test compares with the rule applied to both always).
     """
     if not text.isascii():  # NFKC leaves ASCII as it is
         text = unicodedata.normalize("NFKC", text)
     whole = _company_words(text)
+    joined = not _CONJUNCTIONS.isdisjoint(whole)
+    if joined:
+        whole = _drop_conjunctions(whole)
     own = _strip_legal_forms(whole)
     base = _cleanco_basename(text)
-    keys = [own if base == text else _strip_legal_forms(_company_words(base)), own]  # cleanco's first, as always
+    keys = [own if base == text else _strip_legal_forms(_basename_words(base, joined)), own]  # cleanco's first
     keys = [key for key in keys if key] or [whole]
     words = min(keys, key=len)
     if len(words) > 1 and words[0] == "the":
@@ -777,6 +792,12 @@ def _cleanco_normalized(name: str) -> str:
     return name.lower() if name.isascii() else normalized(name)
 
 
+def _basename_words(base: str, joined: bool) -> list[str]:
+    """The words of cleanco's basename of a name, without conjunctions if the name had any (`joined`)."""
+    words = _company_words(base)
+    return _drop_conjunctions(words) if joined else words
+
+
 def _company_words(text: str) -> list[str]:
     """Case-folded words; dots and apostrophes vanish ("A.B.C.", "McDonald's"), other punctuation splits."""
     key = text.casefold().replace("'", "").replace("\u2019", "").replace(".", "")
@@ -786,6 +807,25 @@ def _company_words(text: str) -> list[str]:
 
 
 _ASCII_NON_ALNUM_TO_SPACE = {c: " " for c in range(128) if not chr(c).isalnum()}
+
+# Words that join two names the way "&" does: English "and", German "und" / "u.", French "et", Spanish "y". "&"
+# and "+" are punctuation to _company_words and never reach a key; these words must not either, or "Smith and
+# Sons" and "Smith & Sons", "GmbH und Co. KG" and "GmbH & Co. KG" get different keys. Not Italian/Portuguese
+# "e" nor Dutch "en" (a single letter that also names things, "Vitamin E"; French "en" in "S. en C.").
+_CONJUNCTIONS = frozenset({"and", "und", "u", "et", "y"})
+
+
+def _drop_conjunctions(words: list[str]) -> list[str]:
+    """The words without conjunctions, except one that starts the name (after a leading "the").
+
+    A conjunction inside or at the end of a name joins (or joined, before a legal form went: "Smith and Co")
+    two names, like "&"; at the start it is the name itself ("Y Combinator", "Et Cetera", "And Co", "The Y
+    Company"), and dropping it would make the key another company's.
+    """
+    if not words:
+        return words
+    first = 2 if words[0] == "the" else 1
+    return words[:first] + [word for word in words[first:] if word not in _CONJUNCTIONS]
 
 
 def _strip_legal_forms(words: list[str]) -> list[str]:

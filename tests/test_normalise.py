@@ -385,6 +385,16 @@ def test_mixed_case_name_shortcuts_answer_the_common_shapes() -> None:
         ("McDonald's Corporation", "McDonalds Corp", "MCDONALD'S"),
         ("Deutsche Bank AG", "Deutsche Bank"),
         ("Accenture plc", "Accenture"),
+        # a conjunction between names counts as the "&" it stands for
+        ("Smith & Sons Ltd", "Smith and Sons Ltd", "SMITH AND SONS", "Smith And Sons Limited"),
+        ("Müller & Söhne GmbH", "Müller und Söhne GmbH", "Müller u. Söhne GmbH", "MÜLLER U SÖHNE"),
+        ("Dupont & Fils SA", "Dupont et Fils S.A.", "DUPONT ET FILS"),
+        ("García & Hermanos SL", "García y Hermanos S.L.", "GARCÍA Y HERMANOS"),
+        ("Procter & Gamble Co.", "Procter and Gamble Company", "Procter, and Gamble"),
+        ("Ali, Thompson & Evans Ltd", "Ali, Thompson and Evans Ltd"),
+        ("Smith & Co", "Smith and Co", "Smith and Co.", "Smith"),
+        ("Acme GmbH & Co. KG", "Acme GmbH & Co KG", "Acme GmbH u. Co. KG", "Acme GmbH und Co. KG", "Acme GmbH u Co KG",
+         "Acme AG und Co. KG", "Acme SE u. Co. KGaA", "Acme"),
     ],
 )
 def test_company_key_matches_variants(variants: tuple[str, ...]) -> None:
@@ -394,13 +404,27 @@ def test_company_key_matches_variants(variants: tuple[str, ...]) -> None:
 
 @pytest.mark.parametrize(
     ("a", "b"),
-    [("Acme GmbH", "Acme Logistics GmbH"), ("Deutsche Bank AG", "Deutsche Bahn AG"), ("3M", "M3")],
+    [("Acme GmbH", "Acme Logistics GmbH"), ("Deutsche Bank AG", "Deutsche Bahn AG"), ("3M", "M3"),
+     # a conjunction that starts the name is the name
+     ("Y Combinator", "Combinator"), ("Et Cetera Ltd", "Cetera Ltd"), ("U Haul", "Haul"), ("And Sons", "Sons"),
+     ("The Y Company", "The Company")],
 )
 def test_company_key_keeps_companies_apart(a: str, b: str) -> None:
     assert company_key(a) != company_key(b)
 
 
-@pytest.mark.parametrize(("raw", "key"), [("Acme GmbH", "acme"), ("", ""), (None, ""), ("AT&T Inc.", "at t")])
+@pytest.mark.parametrize(("raw", "key"), [
+    ("Acme GmbH", "acme"), ("", ""), (None, ""), ("AT&T Inc.", "at t"),
+    ("Smith and Sons Ltd", "smith sons"), ("Müller u. Söhne GmbH", "müller söhne"), ("Dupont et Fils", "dupont fils"),
+    ("García y Hermanos", "garcía hermanos"), ("Acme GmbH und Co. KG", "acme"), ("Smith and", "smith"),
+    ("Black and and Decker", "black decker"), ("García y Hermanos S.A. de C.V.", "garcía hermanos"),  # cleanco's form
+    # kept where it starts the name (after a leading "The"), or is the whole name
+    ("Y Combinator", "y combinator"), ("And Co", "and"), ("The Y Company LLC", "y"), ("The And", "and"),
+    ("Et Cetera Ltd", "et cetera"), ("U Haul Inc", "u haul"), ("and", "and"), ("Y", "y"),
+    # words that only contain one are no conjunctions
+    ("Andersen Consulting", "andersen consulting"), ("Yandex", "yandex"),
+    ("Anderson, Murphy & Black", "anderson murphy black"),
+])
 def test_company_key_values(raw: str | None, key: str) -> None:
     assert company_key(raw) == key
 
@@ -729,9 +753,14 @@ def _company_key_as_it_was(text: str) -> str:
                     break
         return words
 
+    def words_of(name: str) -> list[str]:  # the conjunction rule (not in the key as it was before it)
+        words = norm._company_words(name)
+        first = 2 if words[:1] == ["the"] else 1
+        return words[:first] + [w for w in words[first:] if w not in {"and", "und", "u", "et", "y"}]
+
     text = unicodedata.normalize("NFKC", text)
-    keys = [strip_forms(norm._company_words(basename(text))), strip_forms(norm._company_words(text))]
-    keys = [key for key in keys if key] or [norm._company_words(text)]
+    keys = [strip_forms(words_of(basename(text))), strip_forms(words_of(text))]
+    keys = [key for key in keys if key] or [words_of(text)]
     words = min(keys, key=len)
     if len(words) > 1 and words[0] == "the":
         words = words[1:]
@@ -745,12 +774,16 @@ _FORM_WORDS = sorted({w for form in LEGAL_FORMS for w in form.split()})
 @example(["Limited", "Company"])
 @example(["Pty", "Ltd"])
 @example(["Acme", "GmbH", "&", "Co.", "KG"])
+@example(["Acme", "GmbH", "u.", "Co.", "KG"])
+@example(["The", "Y", "and", "Company"])
 @given(st.lists(st.one_of(st.sampled_from(_FORM_WORDS), st.sampled_from(["The", "Acme", "GMBH.", "Müller", "&",
                                                                            "Co.", "S.A.", "Ｌｔｄ", "-", "Ltd,"]),
+                          st.sampled_from(["and", "AND", "und", "u.", "U", "et", "y", "Y", "and,", "Ｙ"]),
                           st.text(alphabet=st.characters(max_codepoint=0x17F), max_size=8)), max_size=6))
 def test_company_key_shortcuts_give_the_key_as_it_was(words: list[str]) -> None:
     """The ASCII paths, the single computation when cleanco strips nothing and the legal-form lengths indexed by
-    last word must not change a single key (names built mostly from legal-form words, in any case and order)."""
+    last word must not change a single key (names built mostly from legal-form words and conjunctions, in any
+    case and order); the reference applies the conjunction rule as plainly as it can be written."""
     text = " ".join(words)
     assert norm.company_key_text(text) == _company_key_as_it_was(text)
 

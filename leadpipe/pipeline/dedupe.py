@@ -36,6 +36,7 @@ from leadpipe.core.memory import release_freed_memory
 from leadpipe.core.schema import MAPPABLE_FIELDS
 from leadpipe.pipeline.context import RunContext
 from leadpipe.pipeline.dedupe_candidates import candidate_people, load_model, save_model
+from leadpipe.pipeline.rekey import rekey_company_keys
 from leadpipe.store.bulk_write import bulk_load, upsert_columns
 from leadpipe.store.json_columns import int_texts, json_objects, value_texts
 from leadpipe.store.ledger import OutcomeColumns, write_outcome_columns
@@ -393,6 +394,7 @@ def _inputs(ctx: RunContext):
     if batch.empty:
         return None
     batch = batch.sort_values("raw_row_id", kind="stable").reset_index(drop=True)
+    rekey_company_keys(ctx.engine, ctx.run_id)  # people keyed by an older rule: found by this batch's keys too
     existing = candidate_people(ctx.engine, batch)
     model = load_model(_model_file(ctx)) if not existing.empty else None  # increments reuse m/u
     return batch, existing, model

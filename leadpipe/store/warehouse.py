@@ -459,6 +459,18 @@ crm_watermarks = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
+# 0009_key_versions: which version of a derived key's rule made the stored values (people.company_key: version
+# enrichment.normalise.COMPANY_KEY_VERSION); no row means version 1. The pipeline re-keys older rows
+# (leadpipe.pipeline.rekey): the rule lives in a plug-in this layer must not import.
+key_versions = Table(
+    "key_versions",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("run_id", String(250)),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
 IN_CHUNK = 5_000  # SQLite caps bound parameters per statement; keep every IN (...) list below it
 
 
