@@ -16,6 +16,7 @@ encoded by msgspec, reasons for merged rows built as string columns rather than 
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import logging
 import queue
@@ -56,7 +57,7 @@ def store_people(engine: Engine, run_id: str, res) -> None:
     JSON texts built a column at a time (leadpipe.store.json_columns), evidence built only for the chunk being
     written. At 1M rows the row dicts and JSON texts of the whole run at once were gigabytes. A write as large
     as the table (a first run) goes in with the secondary indexes rebuilt once at the end (bulk_write.bulk_load).
-    The stage itself builds the chunks on one thread while another writes them (`_store_behind`).
+    The stage itself builds the chunks on one thread while another writes them (`_StoreBehind`).
     """
     _write_chunks(engine, _table_sizes(res), _people_writes(res, run_id))
 
@@ -135,8 +136,8 @@ class _StoreBehind:
         """Open the write (membership decided, golden records not yet); on SQLite, membership is written now."""
         sizes = {people: n_people, membership: len(res.membership)}
         early = _membership_writes(res, self.run_id) if self.members_first else iter(())
-        self.written = self.pool.submit(_write_chunks, self.engine, sizes, _chain(early, self._queued()),
-                                        self._queued())
+        writes = itertools.chain(early, self._queued())
+        self.written = self.pool.submit(_write_chunks, self.engine, sizes, writes, self._queued())
 
     def finish(self, res) -> Future:
         """Hand over the people chunks (then membership, unless written first); the future is done when committed,
@@ -145,7 +146,7 @@ class _StoreBehind:
             self.start(res, len(res.golden_frame))
         writes = _golden_writes(res, self.run_id)
         if not self.members_first:
-            writes = _chain(writes, _membership_writes(res, self.run_id))
+            writes = itertools.chain(writes, _membership_writes(res, self.run_id))
         try:
             for item in writes:
                 _hand_over(self.q, self.written, item)
@@ -173,11 +174,6 @@ class _StoreBehind:
             if item is _ABORT:
                 raise _Aborted("the dedupe stage failed while building its writes")
             yield item
-
-
-def _chain(*parts: Iterable[Write]) -> Iterator[Write]:
-    for part in parts:
-        yield from part
 
 
 def _hand_over(q: queue.Queue, written: Future, item: object, wait: bool = True) -> None:
@@ -373,8 +369,8 @@ def dedupe_merge(ctx: RunContext, paths: list[str | None]) -> str | None:
             except BaseException:
                 store.abort()
                 raise
-            # the outputs need the rows' lineage only: the batch's other columns (~0.4 GB at 1M rows) go now
-            batch, existing = p.batch[[c for c in _LINEAGE if c in p.batch.columns]], p.existing
+            # p.batch holds the rows' lineage only by now (keep=_LINEAGE): all the outputs read of the batch
+            batch, existing = p.batch, p.existing
             del p  # the matching features, the candidate rows and the full batch: gone before the writes
             release_freed_memory()  # what clustering and survivorship dropped, not kept for the writes' peak
             try:
