@@ -260,8 +260,9 @@ def _build(batch: pd.DataFrame, existing: pd.DataFrame, old_rows: pd.DataFrame, 
 
     # survivorship over this batch's rows plus the golden records they joined
     joined = np.isin(labels[:n_old], touched) if n_old else np.zeros(0, bool)
+    any_joined = bool(joined.any())
     cand_new = rows[fields].copy()
-    if joined.any():  # else every value comes from its own row: survivorship reads raw_row_id (~0.2 GB at 1M rows)
+    if any_joined:  # else every value comes from its own row: survivorship reads raw_row_id (~0.2 GB at 1M rows)
         for f in fields:
             cand_new[f"prov_{f}"] = rows["raw_row_id"].to_numpy()
     cand_new = cand_new.assign(label=new_labels, is_old=False, completeness=comp,
@@ -270,7 +271,7 @@ def _build(batch: pd.DataFrame, existing: pd.DataFrame, old_rows: pd.DataFrame, 
                                # (1M of each) was made and dropped, and the column converted back to Arrow
                                recency=rows["submitted_at"].fillna("").astype(str), source=rows["source"])
     parts, present = [cand_new], [present_new]
-    if joined.any():
+    if any_joined:
         old = old_rows.loc[joined].reindex(columns=fields)
         provs = pd.DataFrame([dict(x or {}) for x in existing.loc[joined, "provenance"]], index=old.index)
         for f in fields:

@@ -78,9 +78,7 @@ def record_outcomes(engine: Engine, run_id: str, items: Iterable[Outcome]) -> in
          "person_id": o.person_id}
         for o in items
     ]
-    bad = {r["outcome"] for r in rows} - set(OUTCOMES)
-    if bad:
-        raise ValueError(f"unknown outcome(s) {sorted(bad)}; allowed: {OUTCOMES}")
+    _refuse_unknown({r["outcome"] for r in rows})
     if not rows:
         return 0
     with engine.begin() as conn:
@@ -106,13 +104,18 @@ def write_outcome_columns(conn: Connection, run_id: str, cols: OutcomeColumns) -
     """record_outcomes for OutcomeColumns, inside the caller's transaction (the dedupe stage stores its merged
     rows' outcomes in the transaction that stores their people: both or neither). Same effect: a row
     recorded again (a retried task) has its earlier outcome replaced."""
-    if cols.outcome not in OUTCOMES:
-        raise ValueError(f"unknown outcome(s) {[cols.outcome]}; allowed: {OUTCOMES}")
+    _refuse_unknown({cols.outcome})
     n = len(cols.raw_row_ids)
     upsert_columns(conn, outcomes, {"run_id": [run_id] * n, "raw_row_id": cols.raw_row_ids,
                                     "outcome": [cols.outcome] * n, "reason": cols.reasons,
                                     "person_id": cols.person_ids}, ("run_id", "raw_row_id"))
     return n
+
+
+def _refuse_unknown(names: set[str]) -> None:
+    bad = names - set(OUTCOMES)
+    if bad:
+        raise ValueError(f"unknown outcome(s) {sorted(bad)}; allowed: {OUTCOMES}")
 
 
 def record_quarantine(engine: Engine, run_id: str, items: list[QuarantinedRow]) -> int:
