@@ -2,13 +2,15 @@
 
 Person ids built for many rows at once must be the uuid5 `person_id_for` makes one row at a time (uuid's own
 implementation, not ours); survivorship aligned to the people directly must equal the union frame reindexed;
-the stage's two-thread store must roll back when the chunk builder fails, and store what store_people stores
+the stage's store (chunks built here, written by a forked writer process) must roll back when the chunk builder
+fails, the writer dies or a step fails, and store what store_people stores
 when membership is handed to the writer before the golden records exist. bench/dedupe_stage_check.py compares
 the whole stage's output with an earlier commit's on generated leads.
 """
 
 from __future__ import annotations
 
+import os
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -130,6 +132,12 @@ def test_membership_written_first_stores_what_store_people_stores(tmp_path, monk
     assert one == two
 
 
+def _failing_step(conn):
+    """A step after the people (it runs in the writer process, so it is a module-level function)."""
+    assert conn.execute(select(func.count()).select_from(people)).scalar() == 21  # written (as in the test above), not committed
+    raise RuntimeError("outcomes refused")
+
+
 def test_a_failed_step_after_the_people_writes_nothing(tmp_path):
     """The merged rows' outcomes go in the people's transaction: if storing them fails, no person is stored
     either (both or neither), and the writer's error reaches the stage."""
@@ -138,15 +146,46 @@ def test_a_failed_step_after_the_people_writes_nothing(tmp_path):
     engine = engine_for(url)
     batch = _batch(1, 40)
 
-    def failing_step(conn):
-        assert conn.execute(select(func.count()).select_from(people)).scalar() == 21  # written (as in the test above), not committed
-        raise RuntimeError("outcomes refused")
-
     with ThreadPoolExecutor(1) as pool:
         store = stage._StoreBehind(pool, engine, "r1")
         store.finish(resolve(batch, candidate_people(engine, batch)))
         with pytest.raises(RuntimeError, match="outcomes refused"):
-            store.close(failing_step).result()
+            store.close(_failing_step).result()
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(people)).scalar() == 0
         assert conn.execute(select(func.count()).select_from(membership)).scalar() == 0
+
+
+def _dying_step(conn):
+    """The writer process ends without a word (as if killed) after writing the people, before committing."""
+    os._exit(3)
+
+
+def test_a_writer_that_dies_fails_the_stage_and_stores_nothing(tmp_path):
+    """The people are written by a forked process: if it vanishes mid-transaction, the stage says so (no hang,
+    no silent success) and SQLite keeps nothing of the uncommitted write."""
+    url = f"sqlite:///{tmp_path}/w.db"
+    migrate(url)
+    engine = engine_for(url)
+    batch = _batch(1, 40)
+    with ThreadPoolExecutor(1) as pool:
+        store = stage._StoreBehind(pool, engine, "r1")
+        store.finish(resolve(batch, candidate_people(engine, batch)))
+        with pytest.raises(RuntimeError, match="writer process stopped unexpectedly"):
+            store.close(_dying_step).result()
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(people)).scalar() == 0
+        assert conn.execute(select(func.count()).select_from(membership)).scalar() == 0
+
+
+def test_a_stage_failing_before_any_write_ends_its_writer(tmp_path):
+    """The writer is forked when the merge starts; a failure before anything is handed over (an unreadable
+    plan, say) must end it too, not leave a process waiting on its pipe."""
+    url = f"sqlite:///{tmp_path}/w.db"
+    migrate(url)
+    with ThreadPoolExecutor(1) as pool:
+        store = stage._StoreBehind(pool, engine_for(url), "r1")
+        assert store.writer.proc.is_alive()
+        store.abort()
+        assert not store.writer.proc.is_alive()
+        assert store.writer.proc.exitcode == 0

@@ -15,10 +15,13 @@ encoded by msgspec, reasons for merged rows built as string columns rather than 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import json
 import logging
+import multiprocessing
+import pickle
 import queue
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -110,34 +113,38 @@ class _Aborted(Exception):
 
 
 _DONE, _ABORT = object(), object()
+_END, _CANCEL = "end", "cancel"  # the same two markers as they travel to the writer process
 
 
 class _StoreBehind:
-    """store_people with the work split in two: the stage's thread builds the people chunks (JSON texts), the
-    pool's thread writes them. The database's own work (SQLite's B-trees and index builds, PostgreSQL's COPY)
-    runs without the GIL, so building the next chunk and writing this one overlap instead of alternating
-    (the writer used to build its chunks itself: ~12 s of the ~30 s it took at 1M rows). On SQLite, whose
-    foreign keys are not enforced, membership goes first, built and written by the writer as soon as the
+    """store_people with the work split in three: the stage's thread builds the people chunks (JSON texts), a
+    sender thread here hands them on, and a writer process (forked when the merge starts, while this process
+    is still small) writes them in one transaction. The writer used to be a thread of this process: SQLite's
+    executemany lets go of the GIL for every row and waits to get it back, so while this process built
+    chunks or ran survivorship every row of the write queued behind it (1M people: ~12 s for what takes
+    ~4.5 s alone). Its own interpreter writes at full speed, and its page cache is not this process's.
+    On SQLite, whose foreign keys are not enforced, membership goes first, built and sent as soon as the
     resolution has decided it (`start`, from resolve_from_partitions' on_membership), while survivorship
-    still runs here: the write starts ~6 s earlier at 1M rows. One transaction either way, so the stored
-    rows are the same. A bounded queue: at most a few chunks wait, never the whole run's texts.
+    still runs here. One transaction either way, so the stored rows are the same. The pipe to the writer
+    holds about one chunk: the stage never gets far ahead of the writer, nor holds the whole run's texts.
 
     The caller hands over the people (`finish`), then the steps that store more in the same transaction
-    (`close`: the merged rows' outcomes, built while the writer rebuilds the indexes); the transaction
-    commits after `close`."""
+    (`close`: the merged rows' outcomes, built while the writer rebuilds the indexes; picklable, they run
+    in the writer); the transaction commits after `close`."""
 
     def __init__(self, pool: ThreadPoolExecutor, engine: Engine, run_id: str) -> None:
         self.pool, self.engine, self.run_id = pool, engine, run_id
         self.q: queue.Queue = queue.Queue(maxsize=3)
         self.written: Future | None = None
         self.members_first = engine.dialect.name == "sqlite"
+        self.writer = _WriterProcess(engine)
 
     def start(self, res, n_people: int) -> None:
         """Open the write (membership decided, golden records not yet); on SQLite, membership is written now."""
         sizes = {people: n_people, membership: len(res.membership)}
         early = _membership_writes(res, self.run_id) if self.members_first else iter(())
         writes = itertools.chain(early, self._queued())
-        self.written = self.pool.submit(_write_chunks, self.engine, sizes, writes, self._queued())
+        self.written = self.pool.submit(self.writer.write, sizes, writes, self._queued())
 
     def finish(self, res) -> Future:
         """Hand over the people chunks (then membership, unless written first); the future is done when committed,
@@ -167,6 +174,8 @@ class _StoreBehind:
         """The stage failed before handing everything over: the writer rolls back (nothing of this run stored)."""
         if self.written is not None:
             _hand_over(self.q, self.written, _ABORT, wait=False)
+        else:
+            self.writer.cancel()
 
     def _queued(self) -> Iterator:
         """What the stage hands over, up to the next _DONE (the people's writes, then the steps)."""
@@ -174,6 +183,92 @@ class _StoreBehind:
             if item is _ABORT:
                 raise _Aborted("the dedupe stage failed while building its writes")
             yield item
+
+
+class _WriterProcess:
+    """A forked process that runs `_write_chunks` on what `write` sends it through a pipe, and reports back."""
+
+    def __init__(self, engine: Engine) -> None:
+        ctx = multiprocessing.get_context("fork")
+        self.recv_end, self.send_end = ctx.Pipe(duplex=False)
+        self.report_recv, report_send = ctx.Pipe(duplex=False)
+        self.proc = ctx.Process(target=_write_received, args=(engine, self.recv_end, report_send),
+                                name="dedupe-writer", daemon=True)
+        self.proc.start()
+        report_send.close()  # the child's copy is the only one: its exit ends our recv with EOFError
+        self.recv_end.close()
+
+    def write(self, sizes: dict[Table, int], writes: Iterable[Write], after: Iterable[Step]) -> None:
+        """Send the writes, then the steps; return once the writer has committed, raise its error if it failed.
+        Runs on the sender thread; a failure here (a chunk that could not be built) makes the writer roll back."""
+        try:
+            self.send_end.send({t.name: n for t, n in sizes.items()})
+            for table, cols, opts in writes:
+                self.send_end.send((table.name, cols, opts))
+            self.send_end.send(_END)
+            for step in after:
+                self.send_end.send(step)
+            self.send_end.send(_END)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the writer stopped: its report says why
+        except BaseException:
+            self.cancel()
+            raise
+        self._report()
+
+    def cancel(self) -> None:
+        """Nothing more will come: the writer rolls back and exits."""
+        try:
+            self.send_end.send(_CANCEL)
+        except (BrokenPipeError, ConnectionResetError, OSError):
+            pass
+        self.send_end.close()
+        self.proc.join()
+
+    def _report(self) -> None:
+        try:
+            error = self.report_recv.recv()
+        except EOFError:
+            error = RuntimeError(f"the dedupe writer process stopped unexpectedly (exit code {self.proc.exitcode})")
+        self.send_end.close()
+        self.proc.join()
+        if error is not None:
+            raise error
+
+
+def _write_received(engine: Engine, recv, report) -> None:
+    """The writer process: one transaction of what the stage sends (see _WriterProcess), then a report:
+    None once committed, else the error (rolled back)."""
+    engine.dispose(close=False)  # the parent's pooled connections stay the parent's: this process opens its own
+    tables = {t.name: t for t in (people, membership)}
+
+    def received() -> Iterator:
+        while (item := recv.recv()) != _END:
+            if isinstance(item, str) and item == _CANCEL:
+                raise _Aborted("the dedupe stage failed while building its writes")
+            yield item
+
+    try:
+        first = recv.recv()
+        if isinstance(first, str):  # cancelled before the write began: nothing to roll back
+            report.send(None)
+            return
+        sizes = {tables[name]: n for name, n in first.items()}
+        writes = ((tables[name], cols, opts) for name, cols, opts in received())
+        _write_chunks(engine, sizes, writes, received())
+        report.send(None)
+    except BaseException as exc:  # noqa: BLE001 - every failure goes back to the stage, which raises it
+        _send_error(report, exc)
+
+
+def _send_error(report, exc: BaseException) -> None:
+    """The writer's error to the stage: itself if it pickles, else its text; nothing if the stage is gone."""
+    try:
+        pickle.dumps(exc)
+    except (pickle.PicklingError, TypeError, AttributeError):
+        exc = RuntimeError(f"{type(exc).__name__}: {exc}")
+    with contextlib.suppress(OSError):  # the stage's end of the pipe is closed: it stopped first
+        report.send(exc)
 
 
 def _hand_over(q: queue.Queue, written: Future, item: object, wait: bool = True) -> None:
@@ -356,28 +451,23 @@ def dedupe_merge(ctx: RunContext, paths: list[str | None]) -> str | None:
     folder = ctx.folder / "dedupe"
     if not (folder / "plan.json").exists():
         return None
-    with ctx.timed("dedupe", "merge"):
-        batch, existing, model, _ = read_plan(folder)
-        p = prepare(batch, existing, read_features(folder))
-        del batch, existing  # p holds the same rows (in lineage order): one copy of a 1M-row batch, not two
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dedupe-store") as pool:
-            store = _StoreBehind(pool, ctx.engine, ctx.run_id)
-            try:
-                res = resolve_from_partitions(p, ctx.cfg.dedupe, model, [ctx.file(x) for x in paths if x],
-                                              on_membership=store.start if store.members_first else None,
-                                              keep=_LINEAGE)
-            except BaseException:
-                store.abort()
-                raise
+    with ctx.timed("dedupe", "merge"), ThreadPoolExecutor(max_workers=1, thread_name_prefix="dedupe-store") as pool:
+        store = _StoreBehind(pool, ctx.engine, ctx.run_id)  # forks the writer now, before the plan is loaded
+        try:
+            batch, existing, model, _ = read_plan(folder)
+            p = prepare(batch, existing, read_features(folder))
+            del batch, existing  # p holds the same rows (in lineage order): one copy of a 1M-row batch, not two
+            res = resolve_from_partitions(p, ctx.cfg.dedupe, model, [ctx.file(x) for x in paths if x],
+                                          on_membership=store.start if store.members_first else None,
+                                          keep=_LINEAGE)
             # p.batch holds the rows' lineage only by now (keep=_LINEAGE): all the outputs read of the batch
             batch, existing = p.batch, p.existing
             del p  # the matching features, the candidate rows and the full batch: gone before the writes
             release_freed_memory()  # what clustering and survivorship dropped, not kept for the writes' peak
-            try:
-                return _outputs(ctx, batch, existing, res, store)
-            except BaseException:
-                store.abort()  # a writer still waiting for chunks must not wait forever (a no-op once all are in)
-                raise
+            return _outputs(ctx, batch, existing, res, store)
+        except BaseException:
+            store.abort()  # a writer still waiting for chunks must not wait forever (a no-op once all are in)
+            raise
 
 
 _LINEAGE = ("raw_row_id", "source", "source_file", "source_row", "source_kind")  # what _outputs reads of the batch
