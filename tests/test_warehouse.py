@@ -191,3 +191,32 @@ def test_outcomes_written_as_columns_store_what_record_outcomes_stores(warehouse
     check()
     with engine.begin() as conn, pytest.raises(ValueError, match="unknown outcome"):
         ledger.write_outcome_columns(conn, "r", ledger.OutcomeColumns("lost", [ids[0]], ["?"], [None]))
+
+
+def test_a_new_sqlite_warehouse_gets_16k_pages_and_an_old_one_keeps_its_own(tmp_path):
+    """New files are made with SQLITE_PAGE_SIZE (the bulk loads go faster); a warehouse made with SQLite's
+    default 4 KiB pages is opened, migrated and written as it is, never half-converted."""
+    import sqlite3
+
+    from leadpipe.store.warehouse import SQLITE_PAGE_SIZE, engine_for, migrate
+
+    assert SQLITE_PAGE_SIZE == 16384
+    new_url = f"sqlite:///{tmp_path}/new.db"
+    migrate(new_url)
+    old_file = tmp_path / "old.db"
+    raw = sqlite3.connect(old_file)
+    raw.execute("PRAGMA page_size=4096")
+    raw.execute("PRAGMA journal_mode=WAL")
+    raw.execute("CREATE TABLE kept (x INTEGER)")
+    raw.execute("INSERT INTO kept VALUES (1)")
+    raw.commit()
+    raw.close()
+    old_url = f"sqlite:///{old_file}"
+    migrate(old_url)
+    for url, size in ((new_url, 16384), (old_url, 4096)):
+        with engine_for(url).begin() as conn:
+            assert conn.exec_driver_sql("PRAGMA page_size").scalar() == size
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            conn.exec_driver_sql("INSERT INTO runs (run_id, started_at, status) VALUES ('r1', '2026-12-05', 'running')")
+    with engine_for(old_url).connect() as conn:
+        assert conn.exec_driver_sql("SELECT x FROM kept").scalar() == 1
