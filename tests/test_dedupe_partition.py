@@ -197,3 +197,42 @@ def test_features_saved_by_the_plan_give_the_same_people(leads: pd.DataFrame, tm
         assert whole.evidence == split.evidence
     with pytest.raises(ValueError, match="another plan"):
         prepare(later, existing, read_features(tmp_path / "full"))
+
+
+def test_the_saved_plan_gives_the_same_people_without_sorting_again(leads: pd.DataFrame, tmp_path: Path) -> None:
+    """dedupe_plan saves the batch in lineage order and the candidate counts; the scoring workers read only
+    the counts and the features, the merge skips the sort. Both must decide what a run that sorts the
+    shuffled batch itself decides; a plan saved by an older version (batch by raw_row_id, no counts) is
+    still read right."""
+    import json
+
+    from leadpipe.pipeline.dedupe import (plan_in_lineage_order, plan_sizes, read_features, read_plan,
+                                          write_features, write_plan)
+
+    cfg = DedupeConfig()
+    first, later = leads.iloc[: len(leads) - 400], leads.iloc[len(leads) - 400:]
+    existing = _as_people(resolve(first, EMPTY, cfg))
+    shuffled = later.sample(frac=1.0, random_state=7)
+    p = prepare(shuffled, existing)
+    model = fit_model(p, cfg)
+    folder = tmp_path / "plan"
+    write_features(folder, p.features)
+    write_plan(folder, p.batch, existing, model, 2)
+    assert plan_sizes(folder) == (len(existing), len(later), 2)
+    assert plan_in_lineage_order(folder)
+    batch, people, model, _ = read_plan(folder)
+    again = prepare(batch, people, read_features(folder), ordered=True)
+    assert again.batch["raw_row_id"].tolist() == p.batch["raw_row_id"].tolist()
+    is_old = np.r_[np.ones(len(existing), bool), np.zeros(len(later), bool)]
+    assert np.array_equal(is_old, p.is_old)
+    paths = [score_partition(read_features(folder), cfg, is_old, k, 2, folder / f"pairs_{k}.parquet")
+             for k in range(2)]
+    split = resolve_from_partitions(again, cfg, model, paths)
+    whole = resolve(later, existing, cfg, model)
+    _same(whole, split)
+    assert whole.evidence == split.evidence
+    plan = json.loads((folder / "plan.json").read_text())
+    del plan["batch_rows"], plan["existing_rows"]  # as an older version wrote it
+    (folder / "plan.json").write_text(json.dumps(plan))
+    assert plan_sizes(folder) == (len(existing), len(later), 2)
+    assert not plan_in_lineage_order(folder)

@@ -130,13 +130,22 @@ class Prepared:
     is_old: np.ndarray
 
 
-def prepare(batch: pd.DataFrame, existing: pd.DataFrame, built: features.Features | None = None) -> Prepared:
+LINEAGE_ORDER = ("source", "source_file", "source_row", "raw_row_id")
+
+
+def prepare(batch: pd.DataFrame, existing: pd.DataFrame, built: features.Features | None = None,
+            ordered: bool = False) -> Prepared:
     """`built`: the features of an earlier `prepare` of the same batch and existing people (saved by the
-    caller, e.g. once per partitioned run), used instead of building them again."""
+    caller, e.g. once per partitioned run), used instead of building them again. `ordered`: the batch is
+    already in lineage order (an earlier `prepare`'s `batch`, saved), so it is not sorted again."""
     # Lineage order, not raw_row_id: ids depend on which source's task stored its rows first (parallel
     # mapped ingest), and every tie below must break the same way on one machine or on a Celery cluster.
+    # raw_row_id last: rows of one lineage (a file read twice in a batch) keep the order they were stored in.
     existing = existing.reset_index(drop=True)
-    batch = batch.sort_values(["source", "source_file", "source_row"], kind="stable").reset_index(drop=True)
+    if not ordered:
+        keys = [c for c in LINEAGE_ORDER if c in batch.columns]
+        batch = batch.sort_values(keys, kind="stable")
+    batch = batch.reset_index(drop=True)
     n_old = len(existing)
     old_rows = _existing_frame(existing)
     if built is not None:

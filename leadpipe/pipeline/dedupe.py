@@ -366,7 +366,8 @@ def resolved_frame(batch: pd.DataFrame, res) -> pd.DataFrame:
 
 
 def write_plan(folder: Path, batch: pd.DataFrame, existing: pd.DataFrame, model, partitions: int) -> None:
-    """What every scoring worker and the merge read: the batch, its candidate people, the model, n."""
+    """What every scoring worker and the merge read: the batch (in lineage order: prepare's `batch`), its
+    candidate people, the model, n."""
     folder.mkdir(parents=True, exist_ok=True)
     write_frame(batch, folder / "batch.parquet")
     ex = existing.copy()
@@ -374,7 +375,8 @@ def write_plan(folder: Path, batch: pd.DataFrame, existing: pd.DataFrame, model,
         if c in ex.columns:
             ex[c] = [json.dumps(v) for v in ex[c]]
     write_frame(ex, folder / "existing.parquet")
-    (folder / "plan.json").write_text(json.dumps({"partitions": partitions, "model": model.to_json()}),
+    (folder / "plan.json").write_text(json.dumps({"partitions": partitions, "model": model.to_json(),
+                                                  "batch_rows": len(batch), "existing_rows": len(existing)}),
                                       encoding="utf-8")
 
 
@@ -414,8 +416,22 @@ def read_features(folder: Path) -> Features | None:
     return Features(arrow, *(rec.column(k).to_numpy() for k in _RECORD_ARRAYS))
 
 
+def plan_sizes(folder: Path) -> tuple[int, int, int]:
+    """(candidate people, batch rows, partitions) of the plan: all a scoring worker needs besides the features."""
+    plan = json.loads((folder / "plan.json").read_text(encoding="utf-8"))
+    if "batch_rows" not in plan:  # written by a version that did not record them: count the files' rows
+        with parquet_file(folder / "existing.parquet") as ex, parquet_file(folder / "batch.parquet") as b:
+            return ex.metadata.num_rows, b.metadata.num_rows, int(plan["partitions"])
+    return int(plan["existing_rows"]), int(plan["batch_rows"]), int(plan["partitions"])
+
+
+def plan_in_lineage_order(folder: Path) -> bool:
+    """Whether the plan's batch was saved in lineage order (older versions saved it by raw_row_id)."""
+    return "batch_rows" in json.loads((folder / "plan.json").read_text(encoding="utf-8"))
+
+
 def read_plan(folder: Path):
-    """(batch, existing, model, partitions) as written by write_plan."""
+    """(batch, existing, model, partitions) as written by write_plan (the batch in lineage order)."""
     batch = read_frame(folder / "batch.parquet")
     existing = read_frame(folder / "existing.parquet")
     for c in ("record", "provenance"):
@@ -443,10 +459,10 @@ def dedupe_plan(ctx: RunContext) -> list[int]:
             return partitions
         batch, existing, model = loaded
         p = prepare(batch, existing)
+        del batch  # p.batch: the same rows in lineage order, saved so that nobody sorts them again
         model = fit_model(p, ctx.cfg.dedupe, model)
         write_features(folder, p.features)  # built once here; the workers and the merge read them
-        del p
-        write_plan(folder, batch, existing, model, ctx.cfg.dedupe.partitions)
+        write_plan(folder, p.batch, existing, model, ctx.cfg.dedupe.partitions)
         return partitions
 
 
@@ -456,10 +472,15 @@ def dedupe_score(ctx: RunContext, partition: int) -> str | None:
     if not (folder / "plan.json").exists():
         return None
     with ctx.timed("dedupe", f"score_{partition}"):
-        batch, existing, _, n = read_plan(folder)
-        p = prepare(batch, existing, read_features(folder))
+        # the features and which records are candidate people: the batch itself is not read (1M rows: seconds)
+        n_old, n_batch, n = plan_sizes(folder)
+        f = read_features(folder)
+        if f is None or len(f) != n_old + n_batch:
+            raise ValueError(f"the dedupe plan in {folder} has no features for its {n_old + n_batch} records: "
+                             "run the dedupe task again")
+        is_old = np.r_[np.ones(n_old, bool), np.zeros(n_batch, bool)]
         out = folder / f"pairs_{partition}.parquet"
-        return str(score_partition(p.features, ctx.cfg.dedupe, p.is_old, partition, n, out))
+        return str(score_partition(f, ctx.cfg.dedupe, is_old, partition, n, out))
 
 
 def dedupe_merge(ctx: RunContext, paths: list[str | None]) -> str | None:
@@ -471,7 +492,7 @@ def dedupe_merge(ctx: RunContext, paths: list[str | None]) -> str | None:
         store = _StoreBehind(pool, ctx.engine, ctx.run_id)  # forks the writer now, before the plan is loaded
         try:
             batch, existing, model, _ = read_plan(folder)
-            p = prepare(batch, existing, read_features(folder))
+            p = prepare(batch, existing, read_features(folder), ordered=plan_in_lineage_order(folder))
             del batch, existing  # p holds the same rows (in lineage order): one copy of a 1M-row batch, not two
             res = resolve_from_partitions(p, ctx.cfg.dedupe, model, [ctx.file(x) for x in paths if x],
                                           on_membership=store.start if store.members_first else None,
@@ -495,7 +516,6 @@ def _inputs(ctx: RunContext):
     batch = pd.concat([read_frame(p) for p in parts], ignore_index=True) if parts else pd.DataFrame()
     if batch.empty:
         return None
-    batch = batch.sort_values("raw_row_id", kind="stable").reset_index(drop=True)
     rekey_company_keys(ctx.engine, ctx.run_id)  # people keyed by an older rule: found by this batch's keys too
     existing = candidate_people(ctx.engine, batch)
     model = load_model(_model_file(ctx)) if not existing.empty else None  # increments reuse m/u
