@@ -138,32 +138,17 @@ def _failing_step(conn):
     raise RuntimeError("outcomes refused")
 
 
-def test_a_failed_step_after_the_people_writes_nothing(tmp_path):
-    """The merged rows' outcomes go in the people's transaction: if storing them fails, no person is stored
-    either (both or neither), and the writer's error reaches the stage."""
-    url = f"sqlite:///{tmp_path}/w.db"
-    migrate(url)
-    engine = engine_for(url)
-    batch = _batch(1, 40)
-
-    with ThreadPoolExecutor(1) as pool:
-        store = stage._StoreBehind(pool, engine, "r1")
-        store.finish(resolve(batch, candidate_people(engine, batch)))
-        with pytest.raises(RuntimeError, match="outcomes refused"):
-            store.close(_failing_step).result()
-    with engine.connect() as conn:
-        assert conn.execute(select(func.count()).select_from(people)).scalar() == 0
-        assert conn.execute(select(func.count()).select_from(membership)).scalar() == 0
-
-
 def _dying_step(conn):
     """The writer process ends without a word (as if killed) after writing the people, before committing."""
     os._exit(3)
 
 
-def test_a_writer_that_dies_fails_the_stage_and_stores_nothing(tmp_path):
-    """The people are written by a forked process: if it vanishes mid-transaction, the stage says so (no hang,
-    no silent success) and SQLite keeps nothing of the uncommitted write."""
+@pytest.mark.parametrize(("step", "error"), [(_failing_step, "outcomes refused"),
+                                             (_dying_step, "writer process stopped unexpectedly")])
+def test_a_failed_or_lost_writer_after_the_people_stores_nothing(tmp_path, step, error):
+    """The merged rows' outcomes go in the people's transaction: if storing them fails, no person is stored
+    either (both or neither), and the writer's error reaches the stage. The writer is a forked process: if it
+    vanishes mid-transaction, the stage says so (no hang, no silent success) and SQLite keeps nothing."""
     url = f"sqlite:///{tmp_path}/w.db"
     migrate(url)
     engine = engine_for(url)
@@ -171,8 +156,8 @@ def test_a_writer_that_dies_fails_the_stage_and_stores_nothing(tmp_path):
     with ThreadPoolExecutor(1) as pool:
         store = stage._StoreBehind(pool, engine, "r1")
         store.finish(resolve(batch, candidate_people(engine, batch)))
-        with pytest.raises(RuntimeError, match="writer process stopped unexpectedly"):
-            store.close(_dying_step).result()
+        with pytest.raises(RuntimeError, match=error):
+            store.close(step).result()
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(people)).scalar() == 0
         assert conn.execute(select(func.count()).select_from(membership)).scalar() == 0
