@@ -170,7 +170,32 @@ def test_a_stage_failing_before_any_write_ends_its_writer(tmp_path):
     migrate(url)
     with ThreadPoolExecutor(1) as pool:
         store = stage._StoreBehind(pool, engine_for(url), "r1")
-        assert store.writer.proc.is_alive()
+        assert store.writer.alive()
         store.abort()
-        assert not store.writer.proc.is_alive()
-        assert store.writer.proc.exitcode == 0
+        assert not store.writer.alive()
+        assert store.writer.exitcode == 0
+
+
+def _store_in_a_daemon(url: str) -> None:
+    """What cluster_people does under the Celery executor: the task is forked from a billiard pool worker,
+    which multiprocessing takes for a daemon (and a daemon may not start a multiprocessing.Process)."""
+    engine = engine_for(url)
+    batch = _batch(1, 40)
+    with ThreadPoolExecutor(1) as pool:
+        store = stage._StoreBehind(pool, engine, "r1")
+        store.finish(resolve(batch, candidate_people(engine, batch)))
+        store.close().result()
+
+
+def test_the_writer_starts_inside_a_celery_style_daemon_worker(tmp_path):
+    import billiard
+
+    url = f"sqlite:///{tmp_path}/w.db"
+    migrate(url)
+    worker = billiard.Process(target=_store_in_a_daemon, args=(url,), daemon=True)
+    worker.start()
+    worker.join(120)
+    assert worker.exitcode == 0
+    with engine_for(url).connect() as conn:
+        assert conn.execute(select(func.count()).select_from(people)).scalar() == 21
+        assert conn.execute(select(func.count()).select_from(membership)).scalar() == 40

@@ -22,6 +22,7 @@ import itertools
 import json
 import logging
 import multiprocessing
+import os
 import pickle
 import queue
 from collections.abc import Callable, Iterable, Iterator
@@ -192,21 +193,45 @@ class _StoreBehind:
 
 
 class _WriterProcess:
-    """A forked process that runs `_write_chunks` on what `write` sends it through a pipe, and reports back."""
+    """A forked process that runs `_write_chunks` on what `write` sends it through a pipe, and reports back.
+
+    Forked with os.fork, not multiprocessing.Process: an Airflow task under the Celery executor is forked from a
+    (billiard) pool worker that multiprocessing takes for a daemon, and daemons may not start processes."""
 
     def __init__(self, engine: Engine) -> None:
-        ctx = multiprocessing.get_context("fork")
-        self.recv_end, self.send_end = ctx.Pipe(duplex=False)
-        self.report_recv, report_send = ctx.Pipe(duplex=False)
-        self.proc = ctx.Process(target=_write_received, args=(engine, self.recv_end, report_send),
-                                name="dedupe-writer", daemon=True)
+        recv_end, self.send_end = multiprocessing.Pipe(duplex=False)
+        self.report_recv, report_send = multiprocessing.Pipe(duplex=False)
+        self.exitcode: int | None = None
         gc.freeze()  # the child's collector leaves the inherited objects alone: their pages stay shared
         try:
-            self.proc.start()
+            self.pid = os.fork()
         finally:
             gc.unfreeze()
+        if self.pid == 0:  # the writer: never returns into the stage's code
+            code = 1
+            try:
+                self.send_end.close()
+                self.report_recv.close()
+                _write_received(engine, recv_end, report_send)
+                code = 0
+            finally:
+                os._exit(code)
         report_send.close()  # the child's copy is the only one: its exit ends our recv with EOFError
-        self.recv_end.close()
+        recv_end.close()
+
+    def alive(self) -> bool:
+        """Whether the writer process is still running (reaps it once it has ended)."""
+        if self.exitcode is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.exitcode = os.waitstatus_to_exitcode(status)
+        return self.exitcode is None
+
+    def join(self) -> None:
+        """Wait for the writer process to end."""
+        if self.exitcode is None:
+            _, status = os.waitpid(self.pid, 0)
+            self.exitcode = os.waitstatus_to_exitcode(status)
 
     def write(self, sizes: dict[Table, int], writes: Iterable[Write], after: Iterable[Step]) -> None:
         """Send the writes, then the steps; return once the writer has committed, raise its error if it failed.
@@ -233,15 +258,16 @@ class _WriterProcess:
         except (BrokenPipeError, ConnectionResetError, OSError):
             pass
         self.send_end.close()
-        self.proc.join()
+        self.join()
 
     def _report(self) -> None:
         try:
             error = self.report_recv.recv()
         except EOFError:
-            error = RuntimeError(f"the dedupe writer process stopped unexpectedly (exit code {self.proc.exitcode})")
+            self.join()
+            error = RuntimeError(f"the dedupe writer process stopped unexpectedly (exit code {self.exitcode})")
         self.send_end.close()
-        self.proc.join()
+        self.join()
         if error is not None:
             raise error
 
