@@ -54,7 +54,7 @@ def score_partition(f: Features, cfg: DedupeConfig, is_existing: np.ndarray, k: 
     meta = {**(table.schema.metadata or {}), META: json.dumps({"k": k, "n": n, "total_pairs": total}).encode()}
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("wb") as fh:  # a local Path or an object-storage path alike
-        pq.write_table(table.replace_schema_metadata(meta), fh)
+        pq.write_table(table.replace_schema_metadata(meta), fh, compression="none")  # read once, by the merge
     return out
 
 

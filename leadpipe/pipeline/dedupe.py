@@ -105,10 +105,15 @@ Step = Callable[[Connection], object]  # more rows stored in the same transactio
 def _write_chunks(engine: Engine, sizes: dict[Table, int], writes: Iterable[Write],
                   after: Iterable[Step] = ()) -> None:
     """All `writes` in one transaction (bulk_load: indexes rebuilt once when the write is as large as the table),
-    then `after`'s steps in it, the indexes back by then."""
+    then `after`'s steps in it, the indexes back by then. The writes come a table at a time: a table's indexes
+    are rebuilt as soon as the next table's rows begin (membership's while the people chunks are still built)."""
     with engine.begin() as conn:
-        with bulk_load(conn, sizes):
+        with bulk_load(conn, sizes) as loaded:
+            current = None
             for table, cols, opts in writes:
+                if current is not None and table is not current:
+                    loaded(current)
+                current = table
                 upsert_columns(conn, table, cols, opts["key"], keep=opts.get("keep", ()),
                                json_text=opts.get("json_text", ()))
         for step in after:
@@ -395,12 +400,12 @@ def write_plan(folder: Path, batch: pd.DataFrame, existing: pd.DataFrame, model,
     """What every scoring worker and the merge read: the batch (in lineage order: prepare's `batch`), its
     candidate people, the model, n."""
     folder.mkdir(parents=True, exist_ok=True)
-    write_frame(batch, folder / "batch.parquet")
+    write_frame(batch, folder / "batch.parquet", compression=None)  # read back by the merge: see write_frame
     ex = existing.copy()
     for c in ("record", "provenance"):
         if c in ex.columns:
             ex[c] = [json.dumps(v) for v in ex[c]]
-    write_frame(ex, folder / "existing.parquet")
+    write_frame(ex, folder / "existing.parquet", compression=None)
     (folder / "plan.json").write_text(json.dumps({"partitions": partitions, "model": model.to_json(),
                                                   "batch_rows": len(batch), "existing_rows": len(existing)}),
                                       encoding="utf-8")
@@ -415,13 +420,13 @@ def write_features(folder: Path, f: Features) -> None:
     one after another). Only the fields themselves: prefixes and term frequencies are rebuilt on demand."""
     cols = {name: f.arrow[name][0] for name in FIELDS} | {k: getattr(f, k) for k in _RECORD_ARRAYS}
     table = pa.table({k: pa.array(v) for k, v in cols.items()})
-    with parquet_writer(folder / "features.parquet", table.schema) as w:
+    with parquet_writer(folder / "features.parquet", table.schema, compression=None) as w:
         w.write_table(table)
     vocab = [f.arrow[name][1] for name in FIELDS]
     field_no = np.repeat(np.arange(len(FIELDS), dtype=np.int16), [len(u) for u in vocab])
     table = pa.table({"field": pa.array(field_no),
                       "value": pa.concat_arrays([u.cast(pa.large_string()) for u in vocab])})
-    with parquet_writer(folder / "vocabulary.parquet", table.schema) as w:
+    with parquet_writer(folder / "vocabulary.parquet", table.schema, compression=None) as w:
         w.write_table(table)
 
 
