@@ -361,11 +361,14 @@ class LinkEvidence(Mapping):
         format is its own) and the texts are put together by Arrow. At 1M rows, building a dict per merged
         row and encoding it was the largest part of storing membership. Kept equal to `many` by
         tests/test_dedupe_store.py, which compares the stored texts with `many`'s dicts."""
+        return self.json_text_array(raw_row_ids).to_pylist()
+
+    def json_text_array(self, raw_row_ids: Sequence[int] | np.ndarray) -> pa.Array:
+        """json_texts as an Arrow array (null: no evidence), as the stage sends it to its writer process."""
         pos = self._pos.get_indexer(np.asarray(raw_row_ids, dtype=np.int64))
         found = np.nonzero(pos >= 0)[0]
-        out: list[str | None] = [None] * len(pos)
         if not len(found):
-            return out
+            return pa.nulls(len(pos), pa.large_string())
         p = pos[found]
         nodes = self._nodes[p]
         ev = self._ev
@@ -400,10 +403,10 @@ class LinkEvidence(Mapping):
             with_person[old] = ['{"person_id":' + t + "}" for t in pids]
         with_person[~old] = ['{"raw_row_id":' + str(r) + "}" for r in ref[~old].tolist()]
         parts += [_const('},"matched_with":'), pa.array(with_person.tolist(), pa.large_string()), _const("}")]
-        texts = pc.binary_join_element_wise(*parts, _const("")).to_pylist()
-        for i, t in zip(found[ok].tolist(), texts, strict=True):
-            out[i] = t
-        return out
+        texts = pc.binary_join_element_wise(*parts, _const(""))
+        where = np.full(len(pos), -1, dtype=np.int64)  # row -> its text, -1: none (a null)
+        where[found[ok]] = np.arange(len(texts))
+        return texts.take(pa.array(where, mask=where < 0))
 
     def __getitem__(self, raw_row_id: int) -> dict:
         ev = self.many([raw_row_id])[0]

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from enrichment.dedupe.settings import SurvivorshipConfig
 from leadpipe.core.schema import ADDRESS_FIELDS
@@ -31,10 +33,21 @@ def filled(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+# Every character str.strip() removes (str.isspace, as RE2 escapes; tests/test_survivorship.py checks it against
+# all of Unicode): a text of only these, or empty, is blank.
+SPACE_CLASS = (r"\x{9}-\x{d}\x{1c}-\x{20}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}"
+               r"\x{3000}")
+_BLANK = f"^[{SPACE_CLASS}]*$"
+
+
 def _not_blank(col: pd.Series) -> np.ndarray:
     """`col.astype(str).str.strip() != ""`, decided once per distinct value (a hash pass) and broadcast:
     the per-row string conversion cost more than the rest of survivorship. Missing values come out True
-    (`str(None)` is "None"); the caller's notna() mask rules them out."""
+    (`str(None)` is "None"); the caller's notna() mask rules them out. Arrow-backed text is matched by Arrow
+    against the same whitespace str.strip() removes, without hashing the column (1M rows x 25 fields)."""
+    if isinstance(col.array, pd.arrays.ArrowStringArray):
+        blank = pc.match_substring_regex(pa.array(col.array), _BLANK)
+        return ~pc.fill_null(blank, False).to_numpy(zero_copy_only=False)
     codes, uniques = pd.factorize(col, sort=False)
     uniques = np.asarray(uniques, dtype=object)  # Arrow-backed strings iterate 10x slower than an object array
     keep = np.fromiter((str(u).strip() != "" for u in uniques), bool, len(uniques))
@@ -79,6 +92,8 @@ def choose(cand: pd.DataFrame, fields: list[str], cfg: SurvivorshipConfig,
     def aligned(col: pd.Series) -> pd.Series:  # at once: never all fields both unaligned and aligned in memory
         return col if target is None else col.reindex(target)
 
+    fast_align = target is not None and target.is_unique and target.is_monotonic_increasing
+
     if unit:
         _address_unit(cand, fields, unit, present, keys, cfg, values, prov)
         for f in unit:
@@ -91,6 +106,10 @@ def choose(cand: pd.DataFrame, fields: list[str], cfg: SurvivorshipConfig,
             idx = order[present[:, fields.index(f)][order]]
             _, first_pos = np.unique(label[idx], return_index=True)
             rows = idx[np.sort(first_pos)]  # kept in strategy order, as drop_duplicates would keep them
+            if target is not None and fast_align:  # straight to the target's rows: no per-field hash reindex
+                take = _target_rows(target, label[rows], rows)
+                values[f], prov[f] = _taken(cand[f], take, target), _taken(_provenance(cand, f), take, target)
+                continue
             lab = pd.Index(label[rows], name="label")
             values[f] = aligned(cand[f].take(rows).set_axis(lab))
             prov[f] = aligned(_provenance(cand, f).take(rows).set_axis(lab))
@@ -99,6 +118,26 @@ def choose(cand: pd.DataFrame, fields: list[str], cfg: SurvivorshipConfig,
         return _aligned(values, order, target), _aligned(prov, order, target)
     return pd.DataFrame(values)[order] if values else pd.DataFrame(values), \
         pd.DataFrame(prov)[order] if prov else pd.DataFrame(prov)
+
+
+def _target_rows(target: pd.Index, labels: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """For each label of `target` (sorted, unique), the candidate row chosen for it, -1 where none was: the
+    indexer `Series(rows, index=labels).reindex(target)` would use, found by binary search on the sorted
+    labels instead of a hash table built per field (25 fields x 1M rows: seconds)."""
+    keys = target.to_numpy()
+    at = np.searchsorted(keys, labels)
+    found = at < len(keys)
+    found[found] = keys[at[found]] == labels[found]  # a label not in target: dropped, as reindex drops it
+    take = np.full(len(keys), -1, dtype=np.intp)
+    take[at[found]] = rows[found]
+    return take
+
+
+def _taken(col: pd.Series, take: np.ndarray, target: pd.Index) -> pd.Series:
+    """`col` at the positions `take` (-1: missing), indexed by `target`: what reindexing does, the same dtype
+    (widened only where a value is missing: int -> float, bool -> object) and the same missing values."""
+    arr = col.to_numpy() if isinstance(col.dtype, np.dtype) else col.array
+    return pd.Series(pd.api.extensions.take(arr, take, allow_fill=True), index=target, name=col.name)
 
 
 def _aligned(columns: dict[str, pd.Series], order: list[str], index: pd.Index) -> pd.DataFrame:

@@ -45,7 +45,7 @@ from leadpipe.pipeline.context import RunContext
 from leadpipe.pipeline.dedupe_candidates import candidate_people, load_model, save_model
 from leadpipe.pipeline.rekey import rekey_company_keys
 from leadpipe.store.bulk_write import bulk_load, upsert_columns
-from leadpipe.store.json_columns import int_texts, json_objects, value_texts
+from leadpipe.store.json_columns import int_texts, json_object_array, value_texts
 from leadpipe.store.ledger import OutcomeColumns, write_outcome_columns
 from leadpipe.store.run_files import parquet_file, parquet_writer, read_frame, write_frame
 from leadpipe.store.warehouse import membership, people
@@ -337,8 +337,10 @@ def _people_columns(g: pd.DataFrame, prov: pd.DataFrame, run_id: str) -> dict[st
     n = len(g)
     col = {c: (g[c].tolist() if c in g.columns else [None] * n) for c in
            ("email", "first_name", "last_name", "company", "company_key", "domain")}
-    records = json_objects([(c, value_texts(col[c] if c in col else g[c].tolist(), _ENCODER)) for c in g.columns], n)
-    provs = json_objects([(c, int_texts(prov[c].to_numpy(dtype=float))) for c in prov.columns], n)
+    # the JSON texts stay Arrow arrays: pickled to the writer as buffers, made strs there (upsert_columns)
+    records = json_object_array([(c, value_texts(col[c] if c in col else g[c].tolist(), _ENCODER))
+                                 for c in g.columns], n)
+    provs = json_object_array([(c, int_texts(prov[c].to_numpy(dtype=float))) for c in prov.columns], n)
     return {"person_id": g.index.tolist(), "email": [e or None for e in col["email"]],
             "first_name": col["first_name"], "last_name": col["last_name"], "company": col["company"],
             "company_key": col["company_key"], "domain": col["domain"], "record": records, "provenance": provs,
@@ -348,8 +350,8 @@ def _people_columns(g: pd.DataFrame, prov: pd.DataFrame, run_id: str) -> dict[st
 def _member_columns(m: pd.DataFrame, evidence, run_id: str) -> dict[str, list]:
     rids = m["raw_row_id"].astype(np.int64).tolist()
     score = m["match_score"].astype(float).to_numpy()
-    texts = getattr(evidence, "json_texts", None)  # the lazy evidence of enrichment.dedupe: a chunk at once
-    evs = texts(rids) if texts is not None else value_texts([evidence.get(r) for r in rids], _ENCODER).to_pylist()
+    texts = getattr(evidence, "json_text_array", None)  # the lazy evidence of enrichment.dedupe: a chunk at once
+    evs = texts(rids) if texts is not None else value_texts([evidence.get(r) for r in rids], _ENCODER)
     return {"raw_row_id": rids, "person_id": m["person_id"].tolist(), "run_id": [run_id] * len(rids),
             "rule": m["rule"].tolist(),
             "match_score": np.where(np.isnan(score), None, score.astype(object)).tolist(), "evidence": evs}

@@ -59,6 +59,7 @@ def upsert_columns(conn: Connection, table: Table, columns: dict[str, Sequence],
     `key`: the primary key's column, or its columns (the outcomes' run_id and raw_row_id).
     `keep`: columns an existing row keeps (not updated on conflict); columns not given are never touched.
     `json_text`: JSON columns whose values arrive already encoded as text (stored as that text, NULL for None).
+    A column may be an Arrow array (null = None): the dedupe stage's writer process gets its JSON texts so.
     """
     names = list(columns)
     n = len(columns[names[0]]) if names else 0
@@ -74,6 +75,7 @@ def upsert_columns(conn: Connection, table: Table, columns: dict[str, Sequence],
         return
     if dialect != "sqlite":  # pragma: no cover - the warehouse is SQLite or PostgreSQL
         raise NotImplementedError(f"no column upsert for {dialect}")
+    columns = {c: v.to_pylist() if isinstance(v, pa.Array | pa.ChunkedArray) else v for c, v in columns.items()}
     stmt = sqlite.insert(table)
     stmt = stmt.values({c: bindparam(c, type_=Text if c in json_text else table.c[c].type) for c in names})
     stmt = stmt.on_conflict_do_update(index_elements=list(keys),
@@ -89,7 +91,9 @@ def upsert_columns(conn: Connection, table: Table, columns: dict[str, Sequence],
 
 def _copy_text(values: Sequence) -> pa.Array:
     """One column in COPY's text format: \\N for NULL, backslash, tab, newline and CR escaped."""
-    arr = pa.array(values, from_pandas=True)
+    arr = values if isinstance(values, pa.Array) else pa.array(values, from_pandas=True)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
     if pa.types.is_boolean(arr.type):
         arr = pc.if_else(arr, "t", "f")
     elif pa.types.is_floating(arr.type):  # repr: the shortest text that reads back as the same double

@@ -49,8 +49,14 @@ def int_texts(values: np.ndarray) -> pa.Array:
 def json_objects(fields: Sequence[tuple[str, pa.Array]], n: int) -> list[str]:
     """One JSON object text per row from per-field text columns (`(name, texts)` in output order, `texts` from
     value_texts or int_texts; a null entry leaves the field out of that row)."""
+    return json_object_array(fields, n).to_pylist()
+
+
+def json_object_array(fields: Sequence[tuple[str, pa.Array]], n: int) -> pa.Array:
+    """json_objects as an Arrow array: what the dedupe stage sends its writer process (a few buffers to pickle,
+    not a str object per row; the writer makes the strs)."""
     if n == 0:
-        return []
+        return pa.array([], pa.large_string())
     parts = []
     for name, texts in fields:
         key = pa.scalar("," + msgspec.json.encode(name).decode() + ":", pa.large_string())
@@ -58,4 +64,4 @@ def json_objects(fields: Sequence[tuple[str, pa.Array]], n: int) -> list[str]:
     joined = pc.binary_join_element_wise(*parts, _EMPTY) if parts else pa.array([""] * n, pa.large_string())
     # ',"a":1,"c":"x"' -> '{"a":1,"c":"x"}'; '' -> '{}'
     return pc.binary_join_element_wise(pa.scalar("{", pa.large_string()), pc.utf8_slice_codeunits(joined, 1),
-                                       pa.scalar("}", pa.large_string()), _EMPTY).to_pylist()
+                                       pa.scalar("}", pa.large_string()), _EMPTY)
