@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 from enrichment.dedupe import (
@@ -206,8 +207,14 @@ def test_the_saved_plan_gives_the_same_people_without_sorting_again(leads: pd.Da
     still read right."""
     import json
 
-    from leadpipe.pipeline.dedupe import (plan_in_lineage_order, plan_sizes, read_features, read_plan,
-                                          write_features, write_plan)
+    from leadpipe.pipeline.dedupe import (
+        plan_in_lineage_order,
+        plan_sizes,
+        read_features,
+        read_plan,
+        write_features,
+        write_plan,
+    )
 
     cfg = DedupeConfig()
     first, later = leads.iloc[: len(leads) - 400], leads.iloc[len(leads) - 400:]
@@ -236,3 +243,32 @@ def test_the_saved_plan_gives_the_same_people_without_sorting_again(leads: pd.Da
     (folder / "plan.json").write_text(json.dumps(plan))
     assert plan_sizes(folder) == (len(existing), len(later), 2)
     assert not plan_in_lineage_order(folder)
+
+
+@pytest.mark.parametrize("incremental", [False, True])
+def test_pairs_found_once_by_the_plan_are_what_each_worker_would_find(leads: pd.DataFrame, tmp_path: Path,
+                                                                      incremental: bool) -> None:
+    """dedupe_plan runs the blocking once and saves each partition's pairs; a worker scoring them writes the
+    very file it writes when it runs the blocking itself. A saved file for another partition count or
+    another batch is not used (the worker finds its pairs again)."""
+    from leadpipe.pipeline.dedupe import read_pairs, write_pairs
+
+    cfg = DedupeConfig()
+    if incremental:
+        first, batch = leads.iloc[: len(leads) - 400], leads.iloc[len(leads) - 400:]
+        existing = _as_people(resolve(first, EMPTY, cfg))
+    else:
+        batch, existing = leads, EMPTY
+    p = prepare(batch, existing)
+    left, right, _ = candidates(p.features, cfg, p.is_old)
+    write_pairs(tmp_path, left, right, 3, len(p.features))
+    for k in range(3):
+        saved = read_pairs(tmp_path, k, 3, len(p.features))
+        assert saved is not None and saved[2] == len(left)
+        own = score_partition(p.features, cfg, p.is_old, k, 3, tmp_path / f"own_{k}.parquet")
+        given = score_partition(p.features, cfg, p.is_old, k, 3, tmp_path / f"given_{k}.parquet", saved)
+        assert pq.read_table(own).equals(pq.read_table(given))
+        assert pq.read_schema(own).metadata == pq.read_schema(given).metadata
+    assert read_pairs(tmp_path, 0, 2, len(p.features)) is None  # planned for 3 partitions
+    assert read_pairs(tmp_path, 0, 3, len(p.features) + 1) is None  # another batch
+    assert read_pairs(tmp_path, 5, 6, len(p.features)) is None  # no file

@@ -35,16 +35,27 @@ def in_partition(left: np.ndarray, right: np.ndarray, k: int, n: int) -> np.ndar
     return pair_hash(left, right) % np.uint64(n) == np.uint64(k)
 
 
+def split_pairs(left: np.ndarray, right: np.ndarray, n: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The candidate pairs of each of n partitions, in candidate order: what in_partition keeps for each k."""
+    part = pair_hash(left, right) % np.uint64(n)
+    return [(left[part == k], right[part == k]) for k in range(n)]
+
+
 def score_partition(f: Features, cfg: DedupeConfig, is_existing: np.ndarray, k: int, n: int,
-                    out: Path) -> Path:
+                    out: Path, pairs: tuple[np.ndarray, np.ndarray, int] | None = None) -> Path:
     """Compare the candidate pairs of partition k of n and write them (levels and similarities) to `out`.
 
+    `pairs`: this partition's candidate pairs and the batch's total number of pairs, when the planner found
+    them once for all partitions (split_pairs); else every worker runs the blocking and keeps its share.
     The file also records k, n and the batch's total number of candidate pairs, so the merge can check that
     every partition is there exactly once without rerunning the blocking (at 1M rows, seconds per run)."""
-    left, right, _ = candidates(f, cfg, is_existing)
-    total = len(left)
-    keep = in_partition(left, right, k, n)
-    left, right = left[keep], right[keep]
+    if pairs is None:
+        left, right, _ = candidates(f, cfg, is_existing)
+        total = len(left)
+        keep = in_partition(left, right, k, n)
+        left, right = left[keep], right[keep]
+    else:
+        left, right, total = pairs
     cmp = compare(f, left, right)
     frame = pd.DataFrame({"left": left, "right": right, "swapped": cmp.swapped, "emails_differ": cmp.emails_differ})
     for j in range(K):

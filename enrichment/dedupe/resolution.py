@@ -173,12 +173,14 @@ def resolve(batch: pd.DataFrame, existing: pd.DataFrame, cfg: DedupeConfig | flo
     return _build(p.batch, p.existing, p.old_rows, match(p.features, cfg, p.is_old, model), cfg)
 
 
-def fit_model(p: Prepared, cfg: DedupeConfig | None = None, model: Model | None = None) -> Model:
-    """The model a run uses: the saved one when given, else fitted on this batch (as `resolve` would)."""
+def fit_model(p: Prepared, cfg: DedupeConfig | None = None, model: Model | None = None,
+              pairs: tuple[np.ndarray, np.ndarray] | None = None) -> Model:
+    """The model a run uses: the saved one when given, else fitted on this batch (as `resolve` would).
+    `pairs`: the batch's candidate pairs (`candidates`), when the caller has them already."""
     if model is not None:
         return model
     cfg = _legacy_config(cfg)
-    left, right, _ = candidates(p.features, cfg, p.is_old)
+    left, right = pairs if pairs is not None else candidates(p.features, cfg, p.is_old)[:2]
     return fit(p.features, cfg, left, right)
 
 

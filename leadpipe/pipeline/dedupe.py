@@ -38,7 +38,8 @@ from sqlalchemy import Connection, Engine, Table, event
 
 from enrichment.dedupe import Model, fit_model, prepare, resolve_from_partitions
 from enrichment.dedupe.features import FIELDS, Features
-from enrichment.dedupe.partition import score_partition
+from enrichment.dedupe.matching import candidates
+from enrichment.dedupe.partition import score_partition, split_pairs
 from leadpipe.core.memory import release_freed_memory
 from leadpipe.core.schema import MAPPABLE_FIELDS
 from leadpipe.pipeline.context import RunContext
@@ -449,6 +450,34 @@ def read_features(folder: Path) -> Features | None:
     return Features(arrow, *(rec.column(k).to_numpy() for k in _RECORD_ARRAYS))
 
 
+_PAIRS_META = b"leadpipe.dedupe.candidates"
+
+
+def write_pairs(folder: Path, left: np.ndarray, right: np.ndarray, partitions: int, records: int) -> None:
+    """Each scoring worker's candidate pairs (candidates_<k>.parquet), found once by the plan: at 1M rows the
+    blocking took each worker 2-3 s, the same pairs every time. Records k, n, the batch's pairs and records."""
+    for k, (lk, rk) in enumerate(split_pairs(left, right, partitions)):
+        table = pa.table({"left": lk, "right": rk})
+        meta = json.dumps({"k": k, "n": partitions, "total_pairs": len(left), "records": records}).encode()
+        table = table.replace_schema_metadata({_PAIRS_META: meta})
+        with parquet_writer(folder / f"candidates_{k}.parquet", table.schema, compression=None) as w:
+            w.write_table(table)
+
+
+def read_pairs(folder: Path, k: int, n: int, records: int) -> tuple[np.ndarray, np.ndarray, int] | None:
+    """Partition k's candidate pairs as the plan saved them, with the batch's total; None when the plan has
+    none for this partition count and batch (a plan of an older version): the worker runs the blocking."""
+    path = folder / f"candidates_{k}.parquet"
+    if not path.exists():
+        return None
+    with parquet_file(path) as pf:
+        meta = json.loads((pf.schema_arrow.metadata or {}).get(_PAIRS_META, b"{}"))
+        if (meta.get("k"), meta.get("n"), meta.get("records")) != (k, n, records):
+            return None
+        table = pf.read()
+    return table.column("left").to_numpy(), table.column("right").to_numpy(), int(meta["total_pairs"])
+
+
 def plan_sizes(folder: Path) -> tuple[int, int, int]:
     """(candidate people, batch rows, partitions) of the plan: all a scoring worker needs besides the features."""
     plan = json.loads((folder / "plan.json").read_text(encoding="utf-8"))
@@ -493,8 +522,11 @@ def dedupe_plan(ctx: RunContext) -> list[int]:
         batch, existing, model = loaded
         p = prepare(batch, existing)
         del batch  # p.batch: the same rows in lineage order, saved so that nobody sorts them again
-        model = fit_model(p, ctx.cfg.dedupe, model)
+        left, right, _ = candidates(p.features, ctx.cfg.dedupe, p.is_old)  # the blocking, once for all workers
+        model = fit_model(p, ctx.cfg.dedupe, model, pairs=(left, right))
         write_features(folder, p.features)  # built once here; the workers and the merge read them
+        write_pairs(folder, left, right, ctx.cfg.dedupe.partitions, len(p.features))
+        del left, right
         write_plan(folder, p.batch, existing, model, ctx.cfg.dedupe.partitions)
         return partitions
 
@@ -513,7 +545,8 @@ def dedupe_score(ctx: RunContext, partition: int) -> str | None:
                              "run the dedupe task again")
         is_old = np.r_[np.ones(n_old, bool), np.zeros(n_batch, bool)]
         out = folder / f"pairs_{partition}.parquet"
-        return str(score_partition(f, ctx.cfg.dedupe, is_old, partition, n, out))
+        pairs = read_pairs(folder, partition, n, len(f))
+        return str(score_partition(f, ctx.cfg.dedupe, is_old, partition, n, out, pairs))
 
 
 def dedupe_merge(ctx: RunContext, paths: list[str | None]) -> str | None:
