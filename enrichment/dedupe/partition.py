@@ -104,7 +104,10 @@ def merge_partitions(f: Features, cfg: DedupeConfig, model: Model, is_existing: 
         with path.open("rb") as fh:
             parts.append(pd.read_parquet(fh))
     frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["left", "right"])
-    frame = frame.sort_values(["left", "right"], kind="stable").reset_index(drop=True)
+    # each partition is in (left, right) order already: a stable sort of one int64 key merges the runs
+    # (timsort finds them) where a two-column lexsort sorted every pair again
+    key = frame["left"].to_numpy(np.int64) * np.int64(max(len(f), 1)) + frame["right"].to_numpy(np.int64)
+    frame = frame.take(np.argsort(key, kind="stable")).reset_index(drop=True)
     left = frame["left"].to_numpy(np.int64)
     right = frame["right"].to_numpy(np.int64)
     _check_complete(f, cfg, is_existing, paths, len(left))
