@@ -1,8 +1,8 @@
 """Partitioned scoring: candidate pairs split by a hash of the pair, scored on different workers, merged.
 
 Scoring (rapidfuzz over every candidate pair) is the part of dedupe that grows with the data, so a cluster
-can spread it: each worker builds the same features and candidate pairs from the same batch (cheap), keeps
-the pairs whose hash falls in its partition, compares them and writes them to Parquet. The merge reads all
+can spread it: each worker compares the pairs whose hash falls in its partition (found once for all workers
+by `split_pairs`, or by the worker running the blocking itself) and writes them to Parquet. The merge reads all
 partitions, puts the pairs back in (left, right) order and clusters them, so the result is exactly the one
 of an unpartitioned run: same clusters, same person ids, same golden records. The model is fitted once
 before the workers start (matching.fit on a hash-chosen sample), never per partition.
