@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from enrichment.dedupe.matching import match
 from enrichment.dedupe.resolution import PERSON_NAMESPACE, _build, _person_ids, prepare, resolve
 from enrichment.dedupe.settings import DedupeConfig, SurvivorshipConfig
-from enrichment.dedupe.survivorship import SPACE_CLASS, _not_blank, choose, filled
+from enrichment.dedupe.survivorship import _BLANK_STARTS, SPACE_CLASS, _not_blank, choose, filled
 from leadpipe.pipeline import dedupe as stage
 from leadpipe.pipeline.dedupe_candidates import candidate_people
 from leadpipe.store.warehouse import engine_for, membership, migrate, people
@@ -86,6 +86,7 @@ def test_the_blank_pattern_holds_every_character_python_strips():
     ranges = re.findall(r"\\x\{([0-9a-f]+)\}(?:-\\x\{([0-9a-f]+)\})?", SPACE_CLASS)
     listed = {c for lo, hi in ranges for c in range(int(lo, 16), int(hi or lo, 16) + 1)}
     assert listed == {c for c in range(0x110000) if chr(c).isspace()}
+    assert set(_BLANK_STARTS.to_pylist()) == {chr(c) for c in listed} | {""}
 
 
 @settings(max_examples=60, deadline=None)
