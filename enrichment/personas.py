@@ -488,7 +488,7 @@ def classify_title(title: str | None) -> TitleClass:
         return TitleClass(level, dept, method, method, None, why)
     hit = title_lookup(text)
     if hit is not None:
-        return TitleClass(level, hit.department, method, "lookup", None, f"O*NET {hit.soc_code} {hit.title!r}")
+        return TitleClass(level, hit.department, method, "lookup", None, f"{hit.origin} {hit.soc_code} {hit.title!r}")
     if trade := trade_words(text):
         return TitleClass(level, DEFAULT_DEPARTMENT, method, "rule", None,
                           f"{trade} (a trade or teaching title: its business words name no department)")
