@@ -140,23 +140,34 @@ _DEPARTMENT_RULES: tuple[tuple[str, str, str], ...] = (
               r"|consultants?|executives?|clerks?|persons?|people|specialists?)\b|\bsales(man|woman|person)s?\b"
               r"|\bsalespeople\b|\btelesales\b|\brealtor\b|\breal estate (agent|broker|salesperson)"
               r"|\b(stock|securities) (broker|trader)"
-              r"|\bingenieur commercial\b|\b(business|sales) development\b|\bsales and marketing\b"), ""),
-    ("marketing", r"\bproduct marketing\b|\bmarketing operations\b", ""),
+              r"|\bingenieur commercial\b|\b(business|sales) develop(ment|er)\b|\bsales and marketing\b"
+              r"|(?<!property )(?<!building )(?<!housing )(?<!apartment )\brental (service|sales|desk|counter|office|station|agent|clerk|specialist|advisor|adviser"
+              r"|representative|associate|manager|coordinator)|\bauction|\bsellers?\b"
+              r"|(?<!card )(?<!casino )(?<!blackjack )(?<!poker )(?<!table )(?<!games )\bdealers?\b"
+              r"|\b(estate|lettings?|leasing|realty) (agent|broker|consultant|negotiator)s?\b|\brealtors?\b"
+              r"|\b(check ?out|till) (manager|supervisor|team leader|operator|assistant)\b"
+              r"|\b(promotions?|product) demonstrator"), ""),
+    ("marketing", r"\bproduct marketing\b|\bmarketing operations\b|\bmedia (buy|plann)", ""),
     ("hr", r"\bpeople operations\b|\bpeople partner\b|\bhr business partner\b", ""),
     ("product", r"\bproduct owner\b", ""),
-    ("operations", r"\bdata (entry|capture|input)\b", ""),  # clerical work, before "data" reads as engineering
-    ("it", (r"\bit\b|\btecnologias? de la informacion\b"
+    ("operations", (r"\bdata (entry|capture|input)\b"
+                    r"|(?<!meat )\bpackers?\b|\bshelf (filler|stacker)|\bforklift|\border (picker|filler)"
+                    r"|\bpost(man|woman|men|women)\b|\bmail(man|men)\b|\bmail carrier|\bcouriers?\b|\btypists?\b"
+                    r"|\bbuying (agent|manager|assistant|director|officer)|\bsupply (agent|officer)\b"
+                    r"|\bproduction (control )?supervisor|\boccupational (health|hygien|safety)"
+                    r"|\bfood (safety|hygiene)\b|\bhealth and safety\b(?! engineer)"), ""),  # clerical work, before "data" reads as engineering
+    ("it", (r"\bit\b(?!.*\b(developer|programmer|architect)s?\b)|\btecnologias? de la informacion\b"
            r"|\binformation technology\b|(?<!geographic )\binformation systems?\b|\binfrastructure\b"
            r"|\b(enterprise|electronic) content\b|\bsystems? (analyst|specialist|consultant)\b"
            r"|\bapplications analyst\b|\bcomputer (support|technician|specialist|systems|analyst|network)\b"
            r"|\bcomputing services\b|\bdata processing\b|\binformatics\b"
-           r"|\bdatabase (administrat|analyst|coordinator|consultant)"
+           r"|\bdata ?base (administrat|analyst|coordinator|consultant|manager)|\bweb ?site (administrator|technician)\b"
            r"|\bdesktop\b(?! publish)|\bwebmaster\b|\bweb (administrator|technologies)\b|\bmis\b|\btechnical services\b"
            r"|\binformation analyst\b|\brecords? systems\b|\bdocument management\b"
            r"|\btelecom(munications?)?\b(?!.*\b(engineer|design|install|repair|line|tower|equipment))"
            r"|\binformation security\b"
            r"|\bcyber ?security\b|\bsecurity analyst\b"
-           r"|\bhelp ?desk\b|\bservice desk\b|\bsystems? administrat|\bsystemadministrat|\bnetwork(s|ing)?\b"
+           r"|\bhelp ?desk\b|\bservice desk\b|\bsystems? administrat|\bsystemadministrat|\bnetwork(s|ing)?\b(?! market)"
            r"|\bdatabase administrator\b|\binformatique\b|\binformatica\b|\bsistemas\b"
            r"|\bsystemes d ?information\b|\bchief information\b"), ""),
     ("support", (r"\bcustomer\b|\bguest (services|relations)\b|\btechnical support\b"
@@ -182,16 +193,20 @@ _DEPARTMENT_RULES: tuple[tuple[str, str, str], ...] = (
               r"|\brechtsanw|\brechtsabteilung|\bjustiziar|\bjurist|\bjuridi|\bavocat"
               r"|\babogad|\bjudiciaire\b|\bgreffier|\bjue(z|za)\b|\bjuge\b|\brichter(in)?\b"), ""),
     ("finance", (r"\bfinanc|\baccount(ant|ing)\b|\baccounts (payable|receivable)\b"
-                r"|(?<!traffic )(?<!air )\bcontroll(er|ing)\b"
+                r"|(?<!traffic )(?<!air )(?<!inventory )(?<!stock )(?<!quality )(?<!production )(?<!safety )\bcontroll(er|ing)\b"
                 r"|\btax\b|(?<!chief )\brevenue (agent|officer|examiner|collector|auditor|accountant|cycle)\b"
                 r"|\btreasur|\baudit|\bfp and a\b|\bcredit\b|\bportfolio\b|\binvestment\b|\bfixed income\b"
-                r"|\brisk manage|\bbookkeep|\bpayroll\b|\bbuchhalt|\bfinanz|\bbudget\b|\bcollections?\b"
+                r"|\brisk manage|\bbook ?keep|\bpayroll\b|\bbuchhalt|\bfinanz|\bbudget(s|ing|ary)?\b|\bcollections?\b"
+                r"|\baccounts? (payable|receivable|clerk|assistant)|\binvoic|\bwages? (clerk|administrator|assistant)|\bm and a\b"
+                r"|\bmergers?\b|\bcapital markets?\b"
+                r"|\bstock market\b|\binvestor relations\b|\bsecurities (research|analyst)|\bdebt\b|\bloans\b"
                 r"|\bcollector\b|\bbilling\b|\bloan\b|\bunderwrit|\bactuar|\bteller\b"
                 r"|\bclaims?\b|\bappraiser|\badjuster\b|\bassessor\b|\bquantitative analyst\b"
                 r"|\bnominas?\b|kostenrechn|rechnungswesen"
                 r"|\bkaufmannische[r]? leiter|\bcomptab|\bcontable\b"), ""),
     ("hr", (r"\bhr\b|\bhuman resources\b|\brecruit|\blearning and development\b"
-           r"|\bcompensation\b|\bemployee relations\b|\bdiversity\b|\bpersonnel\b"
+           r"|\bcompensation\b|\b(employee|labou?r|industrial) relations\b|\bdiversity\b|\bpersonnel\b"
+           r"|\bequality\b|\binclusion\b|\banti discrimination\b|\boutplacement\b|\bstaffing\b|\bheadhunt|\bhead hunter"
            r"|\bpersonal(?!i[sz]|ly)[a-z]+|\bleiter(in)? personal\b|\bpersonal und\b"
            r"|\bemployment (specialist|representative|manager|coordinator)\b|\bposition classification\b"
            r"|\bleadership development\b"
@@ -222,7 +237,7 @@ _DEPARTMENT_RULES: tuple[tuple[str, str, str], ...] = (
                     r"|\bdeveloppeur|\bdevops\b|\bsite reliability\b"
                     r"|\bdata (scien|engineer|analy|architect|warehous|officer|platform|governance|model|mining"
                     r"|visuali)"
-                    r"|\bmachine learning\b|\bqa\b|\bprogramm|\bchief technology\b|\bentwickl"
+                    r"|\bmachine learning\b|\bqa\b|\bprogramm(?!es?\b)|\bchief technology\b|\bentwickl"
                     r"|\bingenieur|\bingeniero\b|\bingenieria\b|\btechnical writ|\bdessinateur|\bdibujante"
                     r"|\btechnische[r]? zeichner|\bstatistician|\bestadistic|\bweb\b(?! press)|\bdesarrollad"
                     r"|\bdrafter\b|\bdraftsman\b|\bdrafting\b|\bcad\b"
@@ -247,7 +262,7 @@ _DEPARTMENT_RULES: tuple[tuple[str, str, str], ...] = (
                    r"|\breceptionist\b|\bstockroom\b|\breceiving\b|\bshipping\b|\bdispatcher\b"
                    r"|\bmail (clerk|room|handler|sorter|processor)|\bmailroom\b|\bcorrespondence\b|\bmeter reader"
                    r"|\bcost (estimator|analyst)|\bclerks?\b"
-                   r"|\bprogram manager\b|\bwarehouse\b|\beinkauf|\bprojektleiter|\bachat|\bacheteur\b"
+                   r"|\bprogramm?e? manager\b|\bwarehouse\b|\beinkauf|\bprojektleiter|\bachat|\bacheteur\b"
                    r"|\bchef de projet\b|\bcompras\b|\boperaciones\b|\bjef[ea] de proyecto\b"
                    r"|\bbusiness analyst\b"
                    r"|\bchief operating\b|\bsachbearbeiter"
@@ -263,10 +278,11 @@ _DEPARTMENT_RULES: tuple[tuple[str, str, str], ...] = (
                     r"|\bquality\b|\bdistribution\b|\btransportation\b|\bfleet\b|\bmaterials?\b|\bsite\b"
                     r"|\bsecurity (manager|director|head|chief|specialist|coordinator|consultant|analyst|lead)\b"
                     r"|\bsafety\b|\bloss prevention\b|\basset protection\b|\bsustainab|\brecords\b"
-                    r"|\bdelivery\b|\butilities\b|\bstation\b"), "managing"),
+                    r"|\bdelivery\b|\butilities\b|\bstation\b|\btransport\b|\bimport|\bexport|\bfreight\b"
+                    r"|\bshipping\b"), "managing"),
     ("executive", (r"\bchief executive\b|\bexecutive director\b|\bfounder|\bfounding\b|\bowner\b|\bpresident\b"
                   r"|\bmanaging director\b"
-                  r"|\bchair(man|woman|person)?\b(?! ?side)|\bboard (member|of directors|of trustees|director)\b"
+                  r"|\bchair(man|woman|person)?\b(?! ?side| (maker|builder|caner)s?\b)|\bboard (member|of directors|of trustees|director)\b"
                   r"|\bof the board\b|\btrustee\b"
                   r"|\bpartner\b|\bgeschaftsfuhr|\binhaber|\bgrunder|\bgesellschafter"
                   r"|\bvorstand"
@@ -372,6 +388,19 @@ def _by_rules(text: str) -> tuple[str | None, str | None, str]:
     level = next((lvl for lvl, rx in _SENIORITY_RX if rx.search(text)), None)
     if _DEFER_RX.search(text) or not _ANY_DEPARTMENT_RX.search(text):
         return level, None, ""
+    # "X in Y": the role X decides before the field Y it works in ("rental sales agent in construction and civil
+    # engineering machinery", "import export manager in textile industry"); Y is read only when X names nothing.
+    head, sep, _ = text.partition(" in ")
+    if sep and head and (found := _department(head)):
+        return level, *found
+    found = _department(text)
+    return (level, *found) if found else (level, None, "")
+
+
+def _department(text: str) -> tuple[str, str] | None:
+    """The first department rule that fits (its role condition met), with the words it matched."""
+    if not _ANY_DEPARTMENT_RX.search(text):
+        return None
     roles: dict[str, bool] = {}
     for dept, rx, role in _DEPARTMENT_RX:
         if role:
@@ -380,8 +409,8 @@ def _by_rules(text: str) -> tuple[str | None, str | None, str]:
             if not roles[role]:
                 continue
         if found := rx.search(text):
-            return level, dept, found.group(0)
-    return level, None, ""
+            return dept, found.group(0)
+    return None
 
 
 @lru_cache(maxsize=1)

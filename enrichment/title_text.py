@@ -22,7 +22,7 @@ _ABBREVIATIONS = {
     "ciso": "chief information security officer", "chro": "chief human resources officer",
     "clo": "chief legal officer", "pdg": "president directeur general", "drh": "directeur ressources humaines",
     "dsi": "directeur systemes d information", "rrhh": "recursos humanos", "fp": "fp", "gf": "geschaftsfuhrer",
-    "gm": "general manager",
+    "gm": "general manager", "ict": "it", "hrm": "hr", "dba": "database administrator",
 }
 
 _TOKEN = re.compile(r"[a-z0-9]+")
