@@ -170,7 +170,7 @@ _DEPARTMENT_RULES: tuple[tuple[str, str, str], ...] = (
            r"|\bhelp ?desk\b|\bservice desk\b|\bsystems? administrat|\bsystemadministrat|\bnetwork(s|ing)?\b(?! market)"
            r"|\bdatabase administrator\b|\binformatique\b|\binformatica\b|\bsistemas\b"
            r"|\bsystemes d ?information\b|\bchief information\b"), ""),
-    ("support", (r"\bcustomer\b|\bguest (services|relations)\b|\btechnical support\b"
+    ("support", (r"\bcustomer\b|\bguest (services|relations)\b|\b(call|contact) cent(re|er)s?\b|\btechnical support\b"
                 r"|\bsupport (agent|specialist|manager|engineer)\b|\bclient services?\b|\bkundenservice"
                 r"|\bkundendienst|\bkundenbetreu|\bservice client\b"
                 r"|\bconseiller clientele\b|\batencion al cliente\b"), ""),
@@ -187,7 +187,7 @@ _DEPARTMENT_RULES: tuple[tuple[str, str, str], ...] = (
                     r"|\br and d\b|\btelecom(munications?)?\b.*\bdesign"), ""),
     ("legal", (r"\blegal\b|\blaw\b(?! (enforcement|librar|officer))|\bcounsel\b|\blawyer|\battorney|\bparalegal|\bcompliance\b|\bdata protection\b"
               r"|\bcontract manager\b|\bregulatory\b|\baccreditation\b|\bjudge\b|\bjudicial\b|\bcourt\b"
-              r"|\blitigation\b|\bmagistrate\b|\bjudges\b|\bhearings? officers?\b|\badjudicat|\barbitrat"
+              r"|\blitigation\b|\bmagistrate\b|\bcourtroom\b|\b(deposition|shorthand) reporter|\blicensing (officer|examiner|standards)|\bjudges\b|\bhearings? officers?\b|\badjudicat|\barbitrat"
               r"|\bmediator|\btitle (examiner|abstractor|searcher)|\bequal (employment )?opportunity\b|\beeo\b"
               r"|\bcivil rights\b|\bappeals\b"
               r"|\brechtsanw|\brechtsabteilung|\bjustiziar|\bjurist|\bjuridi|\bavocat"

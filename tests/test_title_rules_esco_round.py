@@ -93,6 +93,12 @@ def _rule(title: str) -> str | None:
         ("Business Developer", "sales"),
         ("Checkout Supervisor", "sales"),  # cashiers' supervisor
         ("Promotions Demonstrator", "sales"),  # demonstrators and product promoters, 41-9011
+        # support: a call or contact centre serves customers (customer service representatives, 43-4051)
+        ("Call Centre Supervisor", "support"),
+        ("Contact Center Analyst", "support"),
+        # legal: courts and licensing
+        ("Courtroom Reporter", "legal"),  # court reporters, 23-2093
+        ("Licensing Officer", "legal"),
         # marketing
         ("Media Buyer", "marketing"),  # buys advertising space: advertising, not procurement
         ("Network Marketing Specialist", "marketing"),  # no computer network
