@@ -218,3 +218,25 @@ def test_a_lookup_answer_from_esco_names_its_source() -> None:
     got = classify_title(row["title"])
     if got.department_by == "lookup":
         assert got.evidence.startswith("ESCO ") and row["code"] in got.evidence
+
+
+@pytest.mark.parametrize(
+    ("title", "normal"),
+    [
+        ("Architekt*in", "architekt"),
+        ("Lehrer:innen", "lehrer"),
+        ("Berater/in", "berater"),
+        ("Manager_in Vertrieb", "manager vertrieb"),
+        ("Sales/In-house Counsel", "sales in house counsel"),  # no gender form: "in-house" stays
+    ],
+)
+def test_a_german_gender_form_is_one_word_not_an_english_in(title: str, normal: str) -> None:
+    """"Architekt*in" is no "architekt in ..." title: the rules' "X in Y" reading and the model's word "in" (ESCO's
+    "import export manager in ...") must not see one."""
+    assert normalise_title(title) == normal
+
+
+def test_a_gendered_german_title_keeps_its_rules() -> None:
+    got = classify_title("Leiter*in Vertrieb")
+    assert (got.seniority, got.department) == ("director", "sales")
+    assert classify_title("Geschäftsführer*in").seniority == "c_level"
