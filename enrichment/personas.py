@@ -341,12 +341,17 @@ _DEPARTMENT_RX = tuple((dept, _compile(p), role) for dept, p, role in _DEPARTMEN
 # tells so at once instead of one search per rule (a rule's match implies the union's, so nothing changes).
 _ANY_DEPARTMENT_RX = _compile("|".join(p for _, p, _ in _DEPARTMENT_RULES))  # top-level alternatives: a flat union
 _DEFER_RX = _compile(_DEFER)
-_TRADE_RX = _compile(_TRADE)
+# Crafts whose words look like a business function's to the model ("3D Artist" reads like a 3D printing technician,
+# a bare "Architekt" like a software architect): `other` where no rule and no lookup title names a department
+# ("Display Artist" is marketing by rule, "Graphic Artist" by the lookup, "Solutions Architect" by rule).
+_CRAFT = r"\b(artist|artiste|kunstler(in)?|artista)s?\b|^(architect|architekt|architecte|arquitect[oa])s?$"
+_TRADE_RX = _compile(_TRADE + "|" + _CRAFT)
 
 
 def trade_words(text: str) -> str | None:
-    """The words by which a normalised title names an engineer trade or academic teaching: `other`, whatever
-    business word follows ("Sound Engineer", "Professor of Marketing"); None when it names neither."""
+    """The words by which a normalised title names an engineer trade, academic teaching or a craft the model
+    misreads: `other`, whatever business word follows ("Sound Engineer", "Professor of Marketing", "3D Artist");
+    None when it names none."""
     found = _TRADE_RX.search(text)
     return found.group(0) if found else None
 _ROLE_RX = {"office": _compile(_OFFICE_ROLE), "managing": _compile(_MANAGING_ROLE)}

@@ -240,3 +240,21 @@ def test_a_gendered_german_title_keeps_its_rules() -> None:
     got = classify_title("Leiter*in Vertrieb")
     assert (got.seniority, got.department) == ("director", "sales")
     assert classify_title("Geschäftsführer*in").seniority == "c_level"
+
+
+@pytest.mark.parametrize("title", ["3D-Artist", "Architekt*in", "Architect", "Make-up Artist", "Künstlerin"])
+def test_crafts_the_model_misreads_are_other_without_the_model(title: str) -> None:
+    """An artist or a bare architect (of buildings: "Landscape Architect" is `other` too) does a craft; the model
+    read "3D" as 3D printing (engineering) and "architekt" as a software architect. (A lookup title, such as
+    O*NET's "Architect", answers first.)"""
+    from enrichment.personas import trade_words
+
+    assert trade_words(normalise_title(title))
+    got = classify_title(title)
+    assert got.department == "other" and got.department_by in ("rule", "lookup") and got.confidence is None
+
+
+@pytest.mark.parametrize(("title", "department"),
+                         [("Display Artist", "marketing"), ("Solutions Architect", "engineering")])
+def test_a_rule_still_reads_a_craft_word_in_a_business_title(title: str, department: str) -> None:
+    assert classify_title(title).department == department
