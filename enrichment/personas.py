@@ -221,8 +221,9 @@ _DEPARTMENT_RULES: tuple[tuple[str, str, str], ...] = (
                   r"|\bcomunicacion\b|\bsocial media\b|\bdemand gen"
                   r"|\bgraphic design|\bencuestas?\b|\bsondages?\b|\bumfrage|\beventos?\b"
                   r"|\bevenements?\b|\bveranstaltung"), ""),
-    ("marketing", r"\bpromotions?\b|\bcreative\b|\bcontent\b|\bcommunication|\bgrowth\b|\bevents?\b|\bsurveys?\b",
-     "office"),
+    # personalisation tailors campaigns and content to customers (e-commerce, CRM): marketing, no Personal (HR)
+    ("marketing", (r"\bpromotions?\b|\bcreative\b|\bcontent\b|\bcommunication|\bgrowth\b|\bevents?\b|\bsurveys?\b"
+                   r"|\bpersonali[sz]ation\b"), "office"),
     # Machine and plant operators run production, whatever the plant makes ("... productos químicos").
     ("operations", (r"\boperador(a)? de (maquinas|plantas|instalaciones)\b|\boperateur de production\b"
                    r"|\bpilote de ligne\b|\b(maschinen|anlagen)fuhrer"), ""),
@@ -346,6 +347,21 @@ _DEFER_RX = _compile(_DEFER)
 # ("Display Artist" is marketing by rule, "Graphic Artist" by the lookup, "Solutions Architect" by rule).
 _CRAFT = r"\b(artist|artiste|kunstler(in)?|artista)s?\b|^(architect|architekt|architecte|arquitect[oa])s?$"
 _TRADE_RX = _compile(_TRADE + "|" + _CRAFT)
+
+
+# Words that name a level or a role but no function: a title made of these alone ("Senior Consultant", "Assistant
+# Manager", "Graduate Trainee") names no department, whatever occupation a lookup source filed it under.
+_GENERIC_WORDS = frozenset({
+    "senior", "junior", "assistant", "associate", "deputy", "principal", "lead", "leader", "head", "chief", "general",
+    "manager", "management", "director", "executive", "officer", "consultant", "specialist", "coordinator", "co",
+    "ordinator", "adviser", "advisor", "expert", "analyst", "supervisor", "graduate", "trainee", "intern",
+    "apprentice", "team", "member", "staff", "professional", "worker", "employee", "of", "and", "i", "ii", "iii"})
+
+
+def generic_title(text: str) -> bool:
+    """Whether a normalised title names only levels and roles (no function): `other` when no rule fits."""
+    words = text.split()
+    return bool(words) and _GENERIC_WORDS.issuperset(words)
 
 
 def trade_words(text: str) -> str | None:
@@ -520,6 +536,9 @@ def classify_title(title: str | None) -> TitleClass:
     level = level or DEFAULT_SENIORITY
     if dept is not None:
         return TitleClass(level, dept, method, method, None, why)
+    if generic_title(text):
+        return TitleClass(level, DEFAULT_DEPARTMENT, method, "rule", None,
+                          "names a level and a role but no function")
     hit = title_lookup(text)
     if hit is not None:
         return TitleClass(level, hit.department, method, "lookup", None, f"{hit.origin} {hit.soc_code} {hit.title!r}")

@@ -258,3 +258,18 @@ def test_crafts_the_model_misreads_are_other_without_the_model(title: str) -> No
                          [("Display Artist", "marketing"), ("Solutions Architect", "engineering")])
 def test_a_rule_still_reads_a_craft_word_in_a_business_title(title: str, department: str) -> None:
     assert classify_title(title).department == department
+
+
+@pytest.mark.parametrize("title", ["Assistant Manager", "Senior Consultant", "Graduate Trainee", "Team Lead",
+                                   "Director"])
+def test_a_title_of_levels_and_roles_alone_names_no_department(title: str) -> None:
+    """No function is named, so no department, whatever occupation ESCO filed the label under ("assistant
+    manager" is an ESCO label of two office occupations) and whatever the model would guess."""
+    got = classify_title(title)
+    assert (got.department, got.department_by, got.confidence) == ("other", "rule", None)
+
+
+@pytest.mark.parametrize(("title", "department"), [("Managing Director", "executive"), ("Senior Sales Manager", "sales"),
+                                                   ("Chief Executive Officer", "executive")])
+def test_a_rule_still_decides_before_the_generic_check(title: str, department: str) -> None:
+    assert classify_title(title).department == department
