@@ -140,26 +140,37 @@ _DEPARTMENT_RULES: tuple[tuple[str, str, str], ...] = (
               r"|consultants?|executives?|clerks?|persons?|people|specialists?)\b|\bsales(man|woman|person)s?\b"
               r"|\bsalespeople\b|\btelesales\b|\brealtor\b|\breal estate (agent|broker|salesperson)"
               r"|\b(stock|securities) (broker|trader)"
-              r"|\bingenieur commercial\b|\b(business|sales) development\b|\bsales and marketing\b"), ""),
-    ("marketing", r"\bproduct marketing\b|\bmarketing operations\b", ""),
+              r"|\bingenieur commercial\b|\b(business|sales) develop(ment|er)\b|\bsales and marketing\b"
+              r"|(?<!property )(?<!building )(?<!housing )(?<!apartment )\brental (service|sales|desk|counter|office|station|agent|clerk|specialist|advisor|adviser"
+              r"|representative|associate|manager|coordinator)|\bauction|\bsellers?\b"
+              r"|(?<!card )(?<!casino )(?<!blackjack )(?<!poker )(?<!table )(?<!games )\bdealers?\b"
+              r"|\b(estate|lettings?|leasing|realty) (agent|broker|consultant|negotiator)s?\b|\brealtors?\b"
+              r"|\b(check ?out|till) (manager|supervisor|team leader|operator|assistant)\b"
+              r"|\b(promotions?|product) demonstrator"), ""),
+    ("marketing", r"\bproduct marketing\b|\bmarketing operations\b|\bmedia (buy|plann)", ""),
     ("hr", r"\bpeople operations\b|\bpeople partner\b|\bhr business partner\b", ""),
     ("product", r"\bproduct owner\b", ""),
-    ("operations", r"\bdata (entry|capture|input)\b", ""),  # clerical work, before "data" reads as engineering
-    ("it", (r"\bit\b|\btecnologias? de la informacion\b"
+    ("operations", (r"\bdata (entry|capture|input)\b"
+                    r"|(?<!meat )\bpackers?\b|\bshelf (filler|stacker)|\bforklift|\border (picker|filler)"
+                    r"|\bpost(man|woman|men|women)\b|\bmail(man|men)\b|\bmail carrier|\bcouriers?\b|\btypists?\b"
+                    r"|\bbuying (agent|manager|assistant|director|officer)|\bsupply (agent|officer)\b"
+                    r"|\bproduction (control )?supervisor|\boccupational (health|hygien|safety)"
+                    r"|\bfood (safety|hygiene)\b|\bhealth and safety\b(?! engineer)"), ""),  # clerical work, before "data" reads as engineering
+    ("it", (r"\bit\b(?!.*\b(developer|programmer|architect)s?\b)|\btecnologias? de la informacion\b"
            r"|\binformation technology\b|(?<!geographic )\binformation systems?\b|\binfrastructure\b"
            r"|\b(enterprise|electronic) content\b|\bsystems? (analyst|specialist|consultant)\b"
            r"|\bapplications analyst\b|\bcomputer (support|technician|specialist|systems|analyst|network)\b"
            r"|\bcomputing services\b|\bdata processing\b|\binformatics\b"
-           r"|\bdatabase (administrat|analyst|coordinator|consultant)"
+           r"|\bdata ?base (administrat|analyst|coordinator|consultant|manager)|\bweb ?site (administrator|technician)\b"
            r"|\bdesktop\b(?! publish)|\bwebmaster\b|\bweb (administrator|technologies)\b|\bmis\b|\btechnical services\b"
            r"|\binformation analyst\b|\brecords? systems\b|\bdocument management\b"
            r"|\btelecom(munications?)?\b(?!.*\b(engineer|design|install|repair|line|tower|equipment))"
            r"|\binformation security\b"
            r"|\bcyber ?security\b|\bsecurity analyst\b"
-           r"|\bhelp ?desk\b|\bservice desk\b|\bsystems? administrat|\bsystemadministrat|\bnetwork(s|ing)?\b"
+           r"|\bhelp ?desk\b|\bservice desk\b|\bsystems? administrat|\bsystemadministrat|\bnetwork(s|ing)?\b(?! market)"
            r"|\bdatabase administrator\b|\binformatique\b|\binformatica\b|\bsistemas\b"
            r"|\bsystemes d ?information\b|\bchief information\b"), ""),
-    ("support", (r"\bcustomer\b|\bguest (services|relations)\b|\btechnical support\b"
+    ("support", (r"\bcustomer\b|\bguest (services|relations)\b|\b(call|contact) cent(re|er)s?\b|\btechnical support\b"
                 r"|\bsupport (agent|specialist|manager|engineer)\b|\bclient services?\b|\bkundenservice"
                 r"|\bkundendienst|\bkundenbetreu|\bservice client\b"
                 r"|\bconseiller clientele\b|\batencion al cliente\b"), ""),
@@ -176,22 +187,26 @@ _DEPARTMENT_RULES: tuple[tuple[str, str, str], ...] = (
                     r"|\br and d\b|\btelecom(munications?)?\b.*\bdesign"), ""),
     ("legal", (r"\blegal\b|\blaw\b(?! (enforcement|librar|officer))|\bcounsel\b|\blawyer|\battorney|\bparalegal|\bcompliance\b|\bdata protection\b"
               r"|\bcontract manager\b|\bregulatory\b|\baccreditation\b|\bjudge\b|\bjudicial\b|\bcourt\b"
-              r"|\blitigation\b|\bmagistrate\b|\bjudges\b|\bhearings? officers?\b|\badjudicat|\barbitrat"
+              r"|\blitigation\b|\bmagistrate\b|\bcourtroom\b|\b(deposition|shorthand) reporter|\blicensing (officer|examiner|standards)|\bjudges\b|\bhearings? officers?\b|\badjudicat|\barbitrat"
               r"|\bmediator|\btitle (examiner|abstractor|searcher)|\bequal (employment )?opportunity\b|\beeo\b"
               r"|\bcivil rights\b|\bappeals\b"
               r"|\brechtsanw|\brechtsabteilung|\bjustiziar|\bjurist|\bjuridi|\bavocat"
               r"|\babogad|\bjudiciaire\b|\bgreffier|\bjue(z|za)\b|\bjuge\b|\brichter(in)?\b"), ""),
     ("finance", (r"\bfinanc|\baccount(ant|ing)\b|\baccounts (payable|receivable)\b"
-                r"|(?<!traffic )(?<!air )\bcontroll(er|ing)\b"
+                r"|(?<!traffic )(?<!air )(?<!inventory )(?<!stock )(?<!quality )(?<!production )(?<!safety )\bcontroll(er|ing)\b"
                 r"|\btax\b|(?<!chief )\brevenue (agent|officer|examiner|collector|auditor|accountant|cycle)\b"
                 r"|\btreasur|\baudit|\bfp and a\b|\bcredit\b|\bportfolio\b|\binvestment\b|\bfixed income\b"
-                r"|\brisk manage|\bbookkeep|\bpayroll\b|\bbuchhalt|\bfinanz|\bbudget\b|\bcollections?\b"
+                r"|\brisk manage|\bbook ?keep|\bpayroll\b|\bbuchhalt|\bfinanz|\bbudget(s|ing|ary)?\b|\bcollections?\b"
+                r"|\baccounts? (payable|receivable|clerk|assistant)|\binvoic|\bwages? (clerk|administrator|assistant)|\bm and a\b"
+                r"|\bmergers?\b|\bcapital markets?\b"
+                r"|\bstock market\b|\binvestor relations\b|\bsecurities (research|analyst)|\bdebt\b|\bloans\b"
                 r"|\bcollector\b|\bbilling\b|\bloan\b|\bunderwrit|\bactuar|\bteller\b"
                 r"|\bclaims?\b|\bappraiser|\badjuster\b|\bassessor\b|\bquantitative analyst\b"
                 r"|\bnominas?\b|kostenrechn|rechnungswesen"
                 r"|\bkaufmannische[r]? leiter|\bcomptab|\bcontable\b"), ""),
     ("hr", (r"\bhr\b|\bhuman resources\b|\brecruit|\blearning and development\b"
-           r"|\bcompensation\b|\bemployee relations\b|\bdiversity\b|\bpersonnel\b"
+           r"|\bcompensation\b|\b(employee|labou?r|industrial) relations\b|\bdiversity\b|\bpersonnel\b"
+           r"|\bequality\b|\binclusion\b|\banti discrimination\b|\boutplacement\b|\bstaffing\b|\bheadhunt|\bhead hunter"
            r"|\bpersonal(?!i[sz]|ly)[a-z]+|\bleiter(in)? personal\b|\bpersonal und\b"
            r"|\bemployment (specialist|representative|manager|coordinator)\b|\bposition classification\b"
            r"|\bleadership development\b"
@@ -206,8 +221,9 @@ _DEPARTMENT_RULES: tuple[tuple[str, str, str], ...] = (
                   r"|\bcomunicacion\b|\bsocial media\b|\bdemand gen"
                   r"|\bgraphic design|\bencuestas?\b|\bsondages?\b|\bumfrage|\beventos?\b"
                   r"|\bevenements?\b|\bveranstaltung"), ""),
-    ("marketing", r"\bpromotions?\b|\bcreative\b|\bcontent\b|\bcommunication|\bgrowth\b|\bevents?\b|\bsurveys?\b",
-     "office"),
+    # personalisation tailors campaigns and content to customers (e-commerce, CRM): marketing, no Personal (HR)
+    ("marketing", (r"\bpromotions?\b|\bcreative\b|\bcontent\b|\bcommunication|\bgrowth\b|\bevents?\b|\bsurveys?\b"
+                   r"|\bpersonali[sz]ation\b"), "office"),
     # Machine and plant operators run production, whatever the plant makes ("... productos químicos").
     ("operations", (r"\boperador(a)? de (maquinas|plantas|instalaciones)\b|\boperateur de production\b"
                    r"|\bpilote de ligne\b|\b(maschinen|anlagen)fuhrer"), ""),
@@ -222,7 +238,7 @@ _DEPARTMENT_RULES: tuple[tuple[str, str, str], ...] = (
                     r"|\bdeveloppeur|\bdevops\b|\bsite reliability\b"
                     r"|\bdata (scien|engineer|analy|architect|warehous|officer|platform|governance|model|mining"
                     r"|visuali)"
-                    r"|\bmachine learning\b|\bqa\b|\bprogramm|\bchief technology\b|\bentwickl"
+                    r"|\bmachine learning\b|\bqa\b|\bprogramm(?!es?\b)|\bchief technology\b|\bentwickl"
                     r"|\bingenieur|\bingeniero\b|\bingenieria\b|\btechnical writ|\bdessinateur|\bdibujante"
                     r"|\btechnische[r]? zeichner|\bstatistician|\bestadistic|\bweb\b(?! press)|\bdesarrollad"
                     r"|\bdrafter\b|\bdraftsman\b|\bdrafting\b|\bcad\b"
@@ -247,7 +263,7 @@ _DEPARTMENT_RULES: tuple[tuple[str, str, str], ...] = (
                    r"|\breceptionist\b|\bstockroom\b|\breceiving\b|\bshipping\b|\bdispatcher\b"
                    r"|\bmail (clerk|room|handler|sorter|processor)|\bmailroom\b|\bcorrespondence\b|\bmeter reader"
                    r"|\bcost (estimator|analyst)|\bclerks?\b"
-                   r"|\bprogram manager\b|\bwarehouse\b|\beinkauf|\bprojektleiter|\bachat|\bacheteur\b"
+                   r"|\bprogramm?e? manager\b|\bwarehouse\b|\beinkauf|\bprojektleiter|\bachat|\bacheteur\b"
                    r"|\bchef de projet\b|\bcompras\b|\boperaciones\b|\bjef[ea] de proyecto\b"
                    r"|\bbusiness analyst\b"
                    r"|\bchief operating\b|\bsachbearbeiter"
@@ -263,10 +279,11 @@ _DEPARTMENT_RULES: tuple[tuple[str, str, str], ...] = (
                     r"|\bquality\b|\bdistribution\b|\btransportation\b|\bfleet\b|\bmaterials?\b|\bsite\b"
                     r"|\bsecurity (manager|director|head|chief|specialist|coordinator|consultant|analyst|lead)\b"
                     r"|\bsafety\b|\bloss prevention\b|\basset protection\b|\bsustainab|\brecords\b"
-                    r"|\bdelivery\b|\butilities\b|\bstation\b"), "managing"),
+                    r"|\bdelivery\b|\butilities\b|\bstation\b|\btransport\b|\bimport|\bexport|\bfreight\b"
+                    r"|\bshipping\b"), "managing"),
     ("executive", (r"\bchief executive\b|\bexecutive director\b|\bfounder|\bfounding\b|\bowner\b|\bpresident\b"
                   r"|\bmanaging director\b"
-                  r"|\bchair(man|woman|person)?\b(?! ?side)|\bboard (member|of directors|of trustees|director)\b"
+                  r"|\bchair(man|woman|person)?\b(?! ?side| (maker|builder|caner)s?\b)|\bboard (member|of directors|of trustees|director)\b"
                   r"|\bof the board\b|\btrustee\b"
                   r"|\bpartner\b|\bgeschaftsfuhr|\binhaber|\bgrunder|\bgesellschafter"
                   r"|\bvorstand"
@@ -325,12 +342,32 @@ _DEPARTMENT_RX = tuple((dept, _compile(p), role) for dept, p, role in _DEPARTMEN
 # tells so at once instead of one search per rule (a rule's match implies the union's, so nothing changes).
 _ANY_DEPARTMENT_RX = _compile("|".join(p for _, p, _ in _DEPARTMENT_RULES))  # top-level alternatives: a flat union
 _DEFER_RX = _compile(_DEFER)
-_TRADE_RX = _compile(_TRADE)
+# Crafts whose words look like a business function's to the model ("3D Artist" reads like a 3D printing technician,
+# a bare "Architekt" like a software architect): `other` where no rule and no lookup title names a department
+# ("Display Artist" is marketing by rule, "Graphic Artist" by the lookup, "Solutions Architect" by rule).
+_CRAFT = r"\b(artist|artiste|kunstler(in)?|artista)s?\b|^(architect|architekt|architecte|arquitect[oa])s?$"
+_TRADE_RX = _compile(_TRADE + "|" + _CRAFT)
+
+
+# Words that name a level or a role but no function: a title made of these alone ("Senior Consultant", "Assistant
+# Manager", "Graduate Trainee") names no department, whatever occupation a lookup source filed it under.
+_GENERIC_WORDS = frozenset({
+    "senior", "junior", "assistant", "associate", "deputy", "principal", "lead", "leader", "head", "chief", "general",
+    "manager", "management", "director", "executive", "officer", "consultant", "specialist", "coordinator", "co",
+    "ordinator", "adviser", "advisor", "expert", "analyst", "supervisor", "graduate", "trainee", "intern",
+    "apprentice", "team", "member", "staff", "professional", "worker", "employee", "of", "and", "i", "ii", "iii"})
+
+
+def generic_title(text: str) -> bool:
+    """Whether a normalised title names only levels and roles (no function): `other` when no rule fits."""
+    words = text.split()
+    return bool(words) and _GENERIC_WORDS.issuperset(words)
 
 
 def trade_words(text: str) -> str | None:
-    """The words by which a normalised title names an engineer trade or academic teaching: `other`, whatever
-    business word follows ("Sound Engineer", "Professor of Marketing"); None when it names neither."""
+    """The words by which a normalised title names an engineer trade, academic teaching or a craft the model
+    misreads: `other`, whatever business word follows ("Sound Engineer", "Professor of Marketing", "3D Artist");
+    None when it names none."""
     found = _TRADE_RX.search(text)
     return found.group(0) if found else None
 _ROLE_RX = {"office": _compile(_OFFICE_ROLE), "managing": _compile(_MANAGING_ROLE)}
@@ -372,6 +409,19 @@ def _by_rules(text: str) -> tuple[str | None, str | None, str]:
     level = next((lvl for lvl, rx in _SENIORITY_RX if rx.search(text)), None)
     if _DEFER_RX.search(text) or not _ANY_DEPARTMENT_RX.search(text):
         return level, None, ""
+    # "X in Y": the role X decides before the field Y it works in ("rental sales agent in construction and civil
+    # engineering machinery", "import export manager in textile industry"); Y is read only when X names nothing.
+    head, sep, _ = text.partition(" in ")
+    if sep and head and (found := _department(head)):
+        return level, *found
+    found = _department(text)
+    return (level, *found) if found else (level, None, "")
+
+
+def _department(text: str) -> tuple[str, str] | None:
+    """The first department rule that fits (its role condition met), with the words it matched."""
+    if not _ANY_DEPARTMENT_RX.search(text):
+        return None
     roles: dict[str, bool] = {}
     for dept, rx, role in _DEPARTMENT_RX:
         if role:
@@ -380,8 +430,8 @@ def _by_rules(text: str) -> tuple[str | None, str | None, str]:
             if not roles[role]:
                 continue
         if found := rx.search(text):
-            return level, dept, found.group(0)
-    return level, None, ""
+            return dept, found.group(0)
+    return None
 
 
 @lru_cache(maxsize=1)
@@ -486,9 +536,12 @@ def classify_title(title: str | None) -> TitleClass:
     level = level or DEFAULT_SENIORITY
     if dept is not None:
         return TitleClass(level, dept, method, method, None, why)
+    if generic_title(text):
+        return TitleClass(level, DEFAULT_DEPARTMENT, method, "rule", None,
+                          "names a level and a role but no function")
     hit = title_lookup(text)
     if hit is not None:
-        return TitleClass(level, hit.department, method, "lookup", None, f"O*NET {hit.soc_code} {hit.title!r}")
+        return TitleClass(level, hit.department, method, "lookup", None, f"{hit.origin} {hit.soc_code} {hit.title!r}")
     if trade := trade_words(text):
         return TitleClass(level, DEFAULT_DEPARTMENT, method, "rule", None,
                           f"{trade} (a trade or teaching title: its business words name no department)")

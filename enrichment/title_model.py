@@ -25,6 +25,7 @@ from enrichment.title_text import normalise_title
 
 DATA = Path(__file__).resolve().parent / "data"
 TITLES_FILE = DATA / "onet_titles.csv"
+ESCO_TITLES_FILE = DATA / "esco_titles.csv"  # ESCO v1.1.1, development unit groups only (scripts/build_esco_title_data.py)
 MODEL_FILE = DATA / "title_model.npz"
 
 
@@ -33,8 +34,24 @@ class OnetTitle:
     """An exact O*NET title: every occupation it was reported under maps to this one department."""
 
     title: str
-    soc_code: str
+    soc_code: str  # the O*NET-SOC code, or the ESCO occupation code when `origin` is ESCO
     department: str
+    origin: str = "O*NET"
+
+
+def training_rows() -> list[dict]:
+    """The lookup's and the model's titles: title, code, group (whole groups for validation splits), department,
+    origin. O*NET 27.0 titles (group: the O*NET-SOC code) and ESCO v1.1.1 labels of the development unit groups
+    (group: the ISCO-08 unit group, as the ESCO evaluation halves are split)."""
+    rows = []
+    with TITLES_FILE.open(encoding="utf-8", newline="") as fh:
+        rows += [{"title": r["title"], "code": r["soc_code"], "group": r["soc_code"], "department": r["department"],
+                  "origin": "O*NET"} for r in csv.DictReader(fh)]
+    if ESCO_TITLES_FILE.exists():
+        with ESCO_TITLES_FILE.open(encoding="utf-8", newline="") as fh:
+            rows += [{"title": r["title"], "code": r["code"], "group": f"ISCO {r['isco_group']}",
+                      "department": r["department"], "origin": "ESCO"} for r in csv.DictReader(fh)]
+    return rows
 
 
 @dataclass(frozen=True)
@@ -47,13 +64,12 @@ class Guess:
 @lru_cache(maxsize=1)
 def _lookup_table() -> dict[str, OnetTitle]:
     by_text: dict[str, list[dict]] = {}
-    with TITLES_FILE.open(encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh):
-            by_text.setdefault(normalise_title(row["title"]), []).append(row)
+    for row in training_rows():
+        by_text.setdefault(normalise_title(row["title"]), []).append(row)
     table = {}
     for text, rows in by_text.items():
         if len({r["department"] for r in rows}) == 1:  # a title of two departments decides nothing
-            table[text] = OnetTitle(rows[0]["title"], rows[0]["soc_code"], rows[0]["department"])
+            table[text] = OnetTitle(rows[0]["title"], rows[0]["code"], rows[0]["department"], rows[0]["origin"])
     return table
 
 

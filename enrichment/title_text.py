@@ -22,7 +22,7 @@ _ABBREVIATIONS = {
     "ciso": "chief information security officer", "chro": "chief human resources officer",
     "clo": "chief legal officer", "pdg": "president directeur general", "drh": "directeur ressources humaines",
     "dsi": "directeur systemes d information", "rrhh": "recursos humanos", "fp": "fp", "gf": "geschaftsfuhrer",
-    "gm": "general manager",
+    "gm": "general manager", "ict": "it", "hrm": "hr", "dba": "database administrator",
 }
 
 _TOKEN = re.compile(r"[a-z0-9]+")
@@ -45,12 +45,18 @@ def _drop_spelled_out_acronyms(title: str) -> str:
 
     return _PARENTHESES.sub(spelled_out, title)
 _V_P = re.compile(r"\bv p\b")  # "V.P." and "V. P." split into two words
+# German gender forms "Architekt*in", "Lehrer:innen", "Manager_in", "Berater/in": one word, not "architekt in" (an
+# English "X in Y" title, or the model's word "in")
+_GENDER_SUFFIX = re.compile(r"(?<=[^\W\d_])[*:_/]in(nen)?(?![\w-])", re.IGNORECASE)
+_GENDER_MARKS = frozenset("*:_/")
 
 
 def normalise_title(title: str) -> str:
     """Lower-case ASCII words with abbreviations spelled out: the form every rule reads."""
     if "(" in title:
         title = _drop_spelled_out_acronyms(title)
+    if not _GENDER_MARKS.isdisjoint(title):
+        title = _GENDER_SUFFIX.sub("", title)
     if title.isascii():  # most titles: no accent to drop (NFKD leaves ASCII as it is), and 3x cheaper
         text = title.lower().replace("&", " and ")
     else:

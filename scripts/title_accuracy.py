@@ -87,8 +87,11 @@ def main() -> None:
     parser.add_argument("path", nargs="?", type=Path, default=DEFAULT_SET)
     parser.add_argument("--misses", action="store_true", help="list every miss")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument("--save", type=Path, help="also write the result as JSON to this file (one run: report and JSON)")
     args = parser.parse_args()
     result = accuracy(args.path)
+    if args.save:
+        args.save.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     if args.json:
         print(json.dumps(result, indent=1))
         return

@@ -163,7 +163,7 @@ def test_the_model_answers_only_where_no_rule_fits_and_only_above_its_threshold(
         ("Chief Revenue Officer", "sales"),
         ("Professor of Marketing", "other"),  # teaches marketing, works in no marketing department
         ("Emergency Room Nurse", "other"),
-        ("Personalization Manager", "other"),  # "personal" is no Personal (HR)
+        ("Personalization Manager", "marketing"),  # "personal" is no Personal (HR); personalisation is marketing's
         ("Personal Trainer", "other"),
         ("Leiter Personal", "hr"),
         ("Commercial Pilot", "other"),
