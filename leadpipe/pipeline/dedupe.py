@@ -146,7 +146,7 @@ class _StoreBehind:
     in the writer); the transaction commits after `close`."""
 
     def __init__(self, pool: ThreadPoolExecutor, engine: Engine, run_id: str) -> None:
-        self.pool, self.engine, self.run_id = pool, engine, run_id
+        self.pool, self.run_id = pool, run_id
         self.q: queue.Queue = queue.Queue(maxsize=3)
         self.written: Future | None = None
         self.members_first = engine.dialect.name == "sqlite"

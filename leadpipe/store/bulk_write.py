@@ -153,11 +153,10 @@ def bulk_load(conn: Connection, tables: dict[Table, int]) -> Iterator[Callable[[
                 ddl.setdefault(table.name, []).append(sql)
                 conn.exec_driver_sql(f'DROP INDEX "{name}"')
 
-    def loaded(table: Table) -> None:
-        for sql in ddl.pop(table.name, []):
+    def rebuild(name: str) -> None:
+        for sql in ddl.pop(name, []):
             conn.exec_driver_sql(sql)
 
-    yield loaded
+    yield lambda table: rebuild(table.name)
     for name in list(ddl):
-        for sql in ddl.pop(name):
-            conn.exec_driver_sql(sql)
+        rebuild(name)
