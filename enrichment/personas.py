@@ -193,15 +193,28 @@ _DEPARTMENT_RULES: tuple[tuple[str, str, str], ...] = (
               r"|\brechtsanw|\brechtsabteilung|\bjustiziar|\bjurist|\bjuridi|\bavocat"
               r"|\babogad|\bjudiciaire\b|\bgreffier|\bjue(z|za)\b|\bjuge\b|\brichter(in)?\b"), ""),
     ("finance", (r"\bfinanc|\baccount(ant|ing)\b|\baccounts (payable|receivable)\b"
-                r"|(?<!traffic )(?<!air )(?<!inventory )(?<!stock )(?<!quality )(?<!production )(?<!safety )\bcontroll(er|ing)\b"
+                # a controller is finance's only as the company's or a unit's controller, bare or after a finance,
+                # unit or level word: a weed, linen, network or air traffic controller controls no money
+                r"|(?<!traffic )(?<!air )(?<!inventory )(?<!stock )(?<!quality )(?<!production )(?<!safety )\bcontrolling\b"
+                r"|(^|\b(financial|finance|corporate|group|divisional|division|regional|plant|business unit|company"
+                r"|accounting|budget|cost|revenue|treasury|tax|credit|assistant|deputy|associate|senior|junior|chief"
+                r"|global|country|general|entity|site|hospital|university|state|city|county|vp|vice president|director"
+                r"|head|and) )controller\b"
                 r"|\btax\b|(?<!chief )\brevenue (agent|officer|examiner|collector|auditor|accountant|cycle)\b"
                 r"|\btreasur|\baudit|\bfp and a\b|\bcredit\b|\bportfolio\b|\binvestment\b|\bfixed income\b"
                 r"|\brisk manage|\bbook ?keep|\bpayroll\b|\bbuchhalt|\bfinanz|\bbudget(s|ing|ary)?\b|\bcollections?\b"
                 r"|\baccounts? (payable|receivable|clerk|assistant)|\binvoic|\bwages? (clerk|administrator|assistant)|\bm and a\b"
                 r"|\bmergers?\b|\bcapital markets?\b"
                 r"|\bstock market\b|\binvestor relations\b|\bsecurities (research|analyst)|\bdebt\b|\bloans\b"
-                r"|\bcollector\b|\bbilling\b|\bloan\b|\bunderwrit|\bactuar|\bteller\b"
-                r"|\bclaims?\b|\bappraiser|\badjuster\b|\bassessor\b|\bquantitative analyst\b"
+                # a collector or adjuster is finance's when bare or collecting or adjusting money (debts, claims):
+                # a garbage, toll or coin collector and a tool or machine adjuster are not
+                r"|^collectors?$|\b(debt|bill|bills|account|accounts|credit|tax|taxes|loan|loans|collections?|rent"
+                r"|payments?|delinquent|delinquency|cash|insurance|premium|mortgage|medical|hospital|installment"
+                r"|finance|financial) collectors?\b|\bcollectors? of (taxes|accounts|debts?)\b"
+                r"|\bbilling\b|\bloan\b|\bunderwrit|\bactuar|\bteller\b"
+                r"|\bclaims?\b|\bappraiser|^adjusters?$|\b(insurance|loss|public|independent|auto|automobile|property"
+                r"|casualty|catastrophe|liability|damage|average|marine|field|staff|desk) adjusters?\b|\bassessor\b"
+                r"|\bquantitative analyst\b"
                 r"|\bnominas?\b|kostenrechn|rechnungswesen"
                 r"|\bkaufmannische[r]? leiter|\bcomptab|\bcontable\b"), ""),
     ("hr", (r"\bhr\b|\bhuman resources\b|\brecruit|\blearning and development\b"
@@ -249,10 +262,12 @@ _DEPARTMENT_RULES: tuple[tuple[str, str, str], ...] = (
               r"|\bbusiness development\b|\bpartnerships?\b"
               r"|\bpartner (manager|development)\b|\baccount (supervisor|director)\b|\bchannel\b|\bvertrieb"
               r"|\bverkauf|\baussendienst|\binnendienst"
-              r"|\bcommercial(e)?\b(?! (pilot|diver|designer|cleaner|lender|loan|banker|banking|fisher|fishing"
-              r"|artist|photographer|driver|painter|plumber|electrician|roofer|construction|real estate|property"
-              r"|insurance|credit|diving|flying|airline|vehicle|truck|cleaning|kitchen|laundry|printing|printer"
-              r"|glazier|carpenter|interior|industrial|refrigeration|hvac|cook|baker|appraiser|underwriter))"
+              # "commercial" is sales as a function (Commercial Director, Head of Commercial), not as the kind of
+              # work a trade does (Commercial Roofing Estimator, Commercial Insulator, Commercial Lawn Specialist)
+              r"|\bcommerciale?\b(?=$| (and|&|of|director|manager|head|lead|leader|officer|executive|exec|analyst"
+              r"|associate|representative|rep|partner|specialist|coordinator|advisor|adviser|consultant|agent"
+              r"|assistant|team|operations|excellence|strategy|development|vp|vice|sales|france|deutschland|europe"
+              r"|emea|apac|export|grands|lines|sedentaire|terrain|itinerante?|b2b|btob|junior|senior|confirmee?)\b)"
               r"|\bventas\b|\bcomercial\b|\bejecutiv[oa] de (ventas|cuentas)\b"
               r"|\b(chief|head of|vice president|director of) revenue\b"
               r"|\brevenue (operations|management|manager|growth|leader|director|team|strategy|enablement)\b"
@@ -548,7 +563,8 @@ def classify_title(title: str | None) -> TitleClass:
     guess = title_guess(text)
     if guess.confidence >= guess.threshold:
         return TitleClass(level, guess.department, method, "model", guess.confidence,
-                          f"O*NET title model (character and word n-grams), threshold {guess.threshold:.2f}")
+                          "title model (O*NET, ESCO and NOC titles; character and word n-grams), "
+                          f"threshold {guess.threshold:.2f}")
     return TitleClass(level, DEFAULT_DEPARTMENT, method, "unknown", guess.confidence,
                       f"best guess {guess.department} below the threshold {guess.threshold:.2f}")
 

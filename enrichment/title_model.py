@@ -1,8 +1,9 @@
-"""Department of a job title from O*NET 27.0: an exact-title lookup and a character + word n-gram model.
+"""Department of a job title from public occupation titles: an exact-title lookup and a character + word n-gram model.
 
-Both are built from the O*NET 27.0 database (USDOL/ETA, CC BY 4.0; see enrichment/data/README.md) and ship
-in the package: `onet_titles.csv` (titles of the O*NET-SOC occupations with their department by the documented
-SOC mapping) and `title_model.npz` (a scikit-learn logistic regression over TF-IDF character n-grams within words and TF-IDF word
+Both are built from the O*NET 27.0 database (USDOL/ETA, CC BY 4.0), ESCO v1.1.1 (European Commission) and NOC 2021
+(Statistics Canada, Open Government Licence - Canada; see enrichment/data/README.md) and ship in the package:
+`onet_titles.csv`, `esco_titles.csv` and `noc_titles.csv` (titles with their department by the documented mapping of
+each classification) and `title_model.npz` (a scikit-learn logistic regression over TF-IDF character n-grams within words and TF-IDF word
 uni- and bigrams, each part l2-normalised on its own as scikit-learn's FeatureUnion does, trained by
 `scripts/train_title_model.py` and exported as plain arrays). Nothing is downloaded and scikit-learn is not
 needed at run time: the model's arithmetic is done here with numpy, exactly as scikit-learn does it (a test
@@ -25,7 +26,8 @@ from enrichment.title_text import normalise_title
 
 DATA = Path(__file__).resolve().parent / "data"
 TITLES_FILE = DATA / "onet_titles.csv"
-ESCO_TITLES_FILE = DATA / "esco_titles.csv"  # ESCO v1.1.1, development unit groups only (scripts/build_esco_title_data.py)
+ESCO_TITLES_FILE = DATA / "esco_titles.csv"  # ESCO v1.1.1 (scripts/build_esco_title_data.py)
+NOC_TITLES_FILE = DATA / "noc_titles.csv"  # NOC 2021, development unit groups only (scripts/build_noc_title_data.py)
 MODEL_FILE = DATA / "title_model.npz"
 
 
@@ -34,15 +36,16 @@ class OnetTitle:
     """An exact O*NET title: every occupation it was reported under maps to this one department."""
 
     title: str
-    soc_code: str  # the O*NET-SOC code, or the ESCO occupation code when `origin` is ESCO
+    soc_code: str  # the O*NET-SOC code, the ESCO occupation code (`origin` ESCO) or the NOC unit group (NOC 2021)
     department: str
     origin: str = "O*NET"
 
 
 def training_rows() -> list[dict]:
     """The lookup's and the model's titles: title, code, group (whole groups for validation splits), department,
-    origin. O*NET 27.0 titles (group: the O*NET-SOC code) and ESCO v1.1.1 labels of the development unit groups
-    (group: the ISCO-08 unit group, as the ESCO evaluation halves are split)."""
+    origin. O*NET 27.0 titles (group: the O*NET-SOC code), ESCO v1.1.1 labels (group: the ISCO-08 unit group, as the
+    ESCO evaluation halves are split) and NOC 2021 example titles of the development unit groups (group: the unit
+    group)."""
     rows = []
     with TITLES_FILE.open(encoding="utf-8", newline="") as fh:
         rows += [{"title": r["title"], "code": r["soc_code"], "group": r["soc_code"], "department": r["department"],
@@ -51,6 +54,10 @@ def training_rows() -> list[dict]:
         with ESCO_TITLES_FILE.open(encoding="utf-8", newline="") as fh:
             rows += [{"title": r["title"], "code": r["code"], "group": f"ISCO {r['isco_group']}",
                       "department": r["department"], "origin": "ESCO"} for r in csv.DictReader(fh)]
+    if NOC_TITLES_FILE.exists():
+        with NOC_TITLES_FILE.open(encoding="utf-8", newline="") as fh:
+            rows += [{"title": r["title"], "code": r["noc_code"], "group": f"NOC {r['noc_code']}",
+                      "department": r["department"], "origin": "NOC 2021"} for r in csv.DictReader(fh)]
     return rows
 
 

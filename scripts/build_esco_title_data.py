@@ -8,11 +8,11 @@ Usage: .venv/bin/python scripts/build_esco_title_data.py ESCO      (then: make t
 
 Writes, deterministically (sorted, no timestamps), enrichment/data/esco_titles.csv: title, code (the ESCO
 occupation), isco_group, department (by the documented mapping scripts/isco_departments.py), source (preferred /
-alternative label) for every occupation of the ISCO-08 unit groups of the DEVELOPMENT half
-(tests/data/title_eval/esco_dev_isco_groups.txt) only. The unit groups of the frozen half
-(esco_frozen_isco_groups.txt) never reach the lookup or the model: the build stops if a development group is also a
-frozen one, and drops every title of the frozen set and of the O*NET evaluation sets (compared normalised), also
-where ESCO lists the same label under a development occupation.
+alternative label) for every occupation of the ISCO-08 unit groups of both halves of the ESCO evaluation draw
+(tests/data/title_eval/esco_dev_isco_groups.txt and, since the fifth round, esco_frozen_isco_groups.txt: the ESCO
+frozen set was measured before and after the fourth round and is spent; the fourth round used the development half
+only). The build stops if a unit group is in both halves, and drops every title of the sets that are still held out
+or regression sets (the NOC frozen set, the O*NET evaluation sets; compared normalised).
 
 ESCO v1.1.1, © European Union, CC BY 4.0 (Commission Decision C(2019)1655). "This service uses the ESCO
 classification of the European Commission."
@@ -39,8 +39,8 @@ EVAL = REPO / "tests" / "data" / "title_eval"
 DEV_GROUPS = EVAL / "esco_dev_isco_groups.txt"
 FROZEN_GROUPS = EVAL / "esco_frozen_isco_groups.txt"
 FROZEN_TITLES = EVAL / "esco_frozen_titles.csv"
-# titles that never reach the lookup or model: the ESCO frozen set and the O*NET evaluation sets
-EXCLUDED_SETS = (FROZEN_TITLES, EVAL / "onet_heldout_titles.csv", EVAL / "onet_fresh_titles.csv",
+# titles that never reach the lookup or model: the NOC frozen set (fifth round) and the O*NET evaluation sets
+EXCLUDED_SETS = (EVAL / "noc_frozen_titles.csv", EVAL / "onet_heldout_titles.csv", EVAL / "onet_fresh_titles.csv",
                  EVAL / "onet_alternate_titles.csv")
 FIELDS = ("title", "code", "isco_group", "department", "source")
 
@@ -70,7 +70,7 @@ def build(occupations: list[dict]) -> list[dict]:
     rows: dict[tuple[str, str], dict] = {}
     for occ in occupations:
         group = occ["iscoGroup"]
-        if group in frozen or group not in dev:
+        if group not in dev | frozen:
             continue
         for title, source in labels(occ):
             key = normalise_title(title)
@@ -89,7 +89,7 @@ def main() -> None:
         writer.writeheader()
         writer.writerows(rows)
     print(f"{len(rows)} titles of {len({r['code'] for r in rows})} ESCO occupations in "
-          f"{len({r['isco_group'] for r in rows})} ISCO-08 unit groups (development half only) -> "
+          f"{len({r['isco_group'] for r in rows})} ISCO-08 unit groups (both halves) -> "
           f"{OUT.relative_to(REPO)}")
 
 

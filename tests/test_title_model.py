@@ -140,10 +140,10 @@ def test_the_development_sets_do_not_fall_back() -> None:
 def test_the_model_answers_only_where_no_rule_fits_and_only_above_its_threshold() -> None:
     ruled = classify_title("Sales Manager")
     assert (ruled.department, ruled.department_by, ruled.confidence) == ("sales", "rule", None)
-    looked_up = classify_title("Locomotive Engineer")  # an O*NET title: rail transport, not engineering
+    looked_up = classify_title("Train Engineer")  # an O*NET title: rail transport, not engineering
     assert (looked_up.department, looked_up.department_by) == ("other", "lookup")
     assert "53-4011" in looked_up.evidence
-    for title in ("Zxqv Blorp", "Circuit Board Assembler"):
+    for title in ("Zxqv Blorp", "Circuit Board Solderer"):
         got = classify_title(title)
         assert got.department_by in ("model", "unknown")
         assert got.confidence is not None
@@ -285,11 +285,11 @@ def test_explain_says_why_a_title_got_its_department() -> None:
         return format_explanation({"email": "a@x.de", "person": person, "rows": [], "title": title_reason(title)})
 
     assert "department sales by rule: sales manager; seniority manager" in shown("Sales Manager")
-    assert "department other by O*NET lookup: O*NET 53-4011.00 'Locomotive Engineer'" in shown("Locomotive Engineer")
+    assert "department other by title lookup: O*NET 53-4011.00 'Train Engineer'" in shown("Train Engineer")
     assert "department marketing by rule after typo repair" in shown("Markting Mangaer")
-    modelled = title_reason("Circuit Board Assembler")
+    modelled = title_reason("Circuit Board Solderer")
     assert modelled["department_by"] in ("model", "unknown") and 0 < modelled["confidence"] <= 1
-    assert f"(confidence {modelled['confidence']:.2f})" in shown("Circuit Board Assembler")
+    assert f"(confidence {modelled['confidence']:.2f})" in shown("Circuit Board Solderer")
     from leadpipe.pipeline.explain import _title_lines
 
     unsure = {"job_title": "Zxqv", "seniority": "individual", "department": "other", "department_by": "unknown",
@@ -310,14 +310,14 @@ def test_leadpipe_explain_prints_the_title_reason_from_a_real_warehouse(home: Pa
     url = f"sqlite:///{home / 'warehouse.db'}"
     monkeypatch.setenv("LEADPIPE_WAREHOUSE_URL", url)
     migrate(url)
-    record = {"email": "ann@acme.de", "first_name": "Ann", "company": "Acme", "job_title": "Locomotive Engineer"}
+    record = {"email": "ann@acme.de", "first_name": "Ann", "company": "Acme", "job_title": "Train Engineer"}
     with engine_for(url).begin() as conn:
         conn.execute(insert(people).values(person_id="p-ann", email="ann@acme.de", first_name="Ann",
                                            company="Acme", record=record, provenance={"email": 1},
                                            created_run_id="r1", updated_run_id="r1"))
     shown = CliRunner().invoke(main, ["explain", "ann@acme.de"])
     assert shown.exit_code == 0, shown.output
-    assert "department other by O*NET lookup: O*NET 53-4011.00 'Locomotive Engineer'" in shown.output
+    assert "department other by title lookup: O*NET 53-4011.00 'Train Engineer'" in shown.output
     as_json = CliRunner().invoke(main, ["explain", "ann@acme.de", "--json"])
     assert '"department_by": "lookup"' in as_json.output
 

@@ -162,24 +162,20 @@ def _groups(name: str) -> set[str]:
     return {line.split("\t")[0] for line in (EVAL / name).read_text().splitlines() if line and not line.startswith("#")}
 
 
-def test_the_esco_data_holds_only_development_unit_groups_and_no_frozen_title() -> None:
-    """esco_titles.csv (lookup and training data) comes from the development unit groups only: no frozen ISCO-08
-    unit group, no title of the frozen set (also where ESCO lists it under a development occupation), no title of
-    an O*NET evaluation set."""
+def test_the_esco_data_holds_both_spent_halves_and_no_title_still_held_out() -> None:
+    """esco_titles.csv (lookup and training data): since the fifth round the ESCO labels of both halves (the ESCO
+    frozen set was measured before and after the fourth round and is spent), and still no title of a set that is
+    held out or a regression set: the NOC frozen set and the O*NET evaluation sets."""
     shipped = _rows(title_model.ESCO_TITLES_FILE)
     frozen_groups, dev_groups = _groups("esco_frozen_isco_groups.txt"), _groups("esco_dev_isco_groups.txt")
-    assert len(shipped) >= 10_000 and len(frozen_groups) >= 200
+    assert len(shipped) >= 25_000 and len(frozen_groups) >= 200
     groups = {r["isco_group"] for r in shipped}
-    assert groups <= dev_groups and not groups & frozen_groups
+    assert groups <= dev_groups | frozen_groups and groups & frozen_groups and groups & dev_groups
     assert all(r["code"].split(".")[0] == r["isco_group"] for r in shipped)
     texts = {normalise_title(r["title"]) for r in shipped}
-    for name in ("esco_frozen_titles.csv", "onet_heldout_titles.csv", "onet_fresh_titles.csv",
+    for name in ("noc_frozen_titles.csv", "onet_heldout_titles.csv", "onet_fresh_titles.csv",
                  "onet_alternate_titles.csv"):
         assert not texts & {normalise_title(r["title"]) for r in _rows(EVAL / name)}, name
-    # (O*NET's own titles may equal an ESCO title: 253 frozen titles were O*NET lookup titles before this round,
-    # an independent source; no lookup answer for a frozen title comes from ESCO)
-    frozen = {normalise_title(r["title"]) for r in _rows(EVAL / "esco_frozen_titles.csv")}
-    assert not {t for t, hit in title_model._lookup_table().items() if hit.origin == "ESCO"} & frozen
 
 
 def test_the_esco_data_is_labelled_by_the_documented_isco_mapping() -> None:
@@ -199,15 +195,21 @@ def test_the_esco_build_refuses_a_frozen_unit_group(tmp_path: Path, monkeypatch:
         build_esco_title_data.build([])
 
 
-def test_the_esco_build_drops_frozen_titles_listed_under_a_development_occupation() -> None:
+def test_the_esco_build_drops_titles_still_held_out_and_keeps_the_spent_frozen_half() -> None:
+    """A NOC frozen title or an O*NET evaluation title listed by ESCO is dropped; the ESCO frozen set is spent
+    since the fourth round and its titles are kept."""
     import build_esco_title_data
 
-    frozen = _rows(EVAL / "esco_frozen_titles.csv")[0]
+    noc_frozen = _rows(EVAL / "noc_frozen_titles.csv")[0]["title"]
+    onet = _rows(EVAL / "onet_alternate_titles.csv")[0]["title"]
+    esco_frozen = _rows(EVAL / "esco_frozen_titles.csv")[0]
     dev_group = min(_groups("esco_dev_isco_groups.txt"))
-    occupation = {"iscoGroup": dev_group, "code": f"{dev_group}.1", "preferredLabel": "zzq test worker",
-                  "altLabels": frozen["title"]}
-    titles = [r["title"] for r in build_esco_title_data.build([occupation])]
-    assert titles == ["zzq test worker"]
+    occupations = [{"iscoGroup": dev_group, "code": f"{dev_group}.1", "preferredLabel": "zzq test worker",
+                    "altLabels": f"{noc_frozen}\n{onet}"},
+                   {"iscoGroup": esco_frozen["isco_code"], "code": esco_frozen["esco_code"],
+                    "preferredLabel": esco_frozen["title"], "altLabels": ""}]
+    titles = [r["title"] for r in build_esco_title_data.build(occupations)]
+    assert sorted(titles) == sorted(["zzq test worker", esco_frozen["title"]])
 
 
 def test_a_lookup_answer_from_esco_names_its_source() -> None:

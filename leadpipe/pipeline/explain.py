@@ -183,7 +183,7 @@ def _address_lines(rec: dict, provenance: dict) -> list[str]:
 def _title_lines(t: dict | None) -> list[str]:
     if not t:
         return []
-    why = {"rule": "by rule", "fuzzy": "by rule after typo repair", "lookup": "by O*NET lookup",
+    why = {"rule": "by rule", "fuzzy": "by rule after typo repair", "lookup": "by title lookup",
            "model": "by model", "unknown": "unknown"}[t["department_by"]]
     if t["department_by"] in ("model", "unknown"):
         why += f" (confidence {t['confidence']:.2f})"
