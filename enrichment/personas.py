@@ -123,6 +123,27 @@ _MANAGING_ROLE = (r"\b(manager|management|director|head|chief|vice president|exe
                   r"|consultant|strategist|controller|scheduler|expediter|engineer|lead|leader|chef|responsable"
                   r"|directeur|directrice|director(a)?|leiter(in)?|gerente|jef[ea])\b")
 
+def _after(keyword: str, words: str, plural: bool = False, alone: str = "") -> str:
+    """`keyword` as a word right after one of `words` ("debt|bill|tax"), or where the title starts with it and ends
+    as `alone` says ("$": the whole title; "\\b": anything may follow). The keyword is matched first and the
+    words are checked behind it, so the check costs nothing at a title's other words (an alternation of words tried
+    at every word of every title made the finance rule 2.5 times slower)."""
+    tail = "s?" if plural else ""
+    behind = "|".join(f"(?<=\\b{w} {keyword})" for w in words.split("|"))
+    start = f"(?<=^{keyword}){tail}{alone}|" if alone else ""
+    return f"\\b{keyword}(?:{start}(?:{behind}){tail}\\b)"
+
+
+_CONTROLLER_OWNERS = ("financial|finance|corporate|group|divisional|division|regional|plant|business unit|company"
+                      "|accounting|budget|cost|revenue|treasury|tax|credit|assistant|deputy|associate|senior|junior"
+                      "|chief|global|country|general|entity|site|hospital|university|state|city|county|vp"
+                      "|vice president|director|head|and")
+_MONEY_COLLECTED = ("debt|bill|bills|account|accounts|credit|tax|taxes|loan|loans|collection|collections|rent|payment"
+                    "|payments|delinquent|delinquency|cash|insurance|premium|mortgage|medical|hospital|installment"
+                    "|finance|financial")
+_CLAIMS_ADJUSTED = ("insurance|loss|public|independent|auto|automobile|property|casualty|catastrophe|liability|damage"
+                    "|average|marine|field|staff|desk")
+
 # (department, pattern, the role the title must name for the pattern to count: "" none, "office", "managing"). Order matters: the first rule that fits wins.
 _DEPARTMENT_RULES: tuple[tuple[str, str, str], ...] = (
     ("engineering", (r"\bgis\b|\bgeographic information|\bbim\b|\bbuilding information model"
@@ -196,10 +217,7 @@ _DEPARTMENT_RULES: tuple[tuple[str, str, str], ...] = (
                 # a controller is finance's only as the company's or a unit's controller, bare or after a finance,
                 # unit or level word: a weed, linen, network or air traffic controller controls no money
                 r"|(?<!traffic )(?<!air )(?<!inventory )(?<!stock )(?<!quality )(?<!production )(?<!safety )\bcontrolling\b"
-                r"|(^|\b(financial|finance|corporate|group|divisional|division|regional|plant|business unit|company"
-                r"|accounting|budget|cost|revenue|treasury|tax|credit|assistant|deputy|associate|senior|junior|chief"
-                r"|global|country|general|entity|site|hospital|university|state|city|county|vp|vice president|director"
-                r"|head|and) )controller\b"
+                r"|" + _after("controller", _CONTROLLER_OWNERS, alone="\\b") +
                 r"|\btax\b|(?<!chief )\brevenue (agent|officer|examiner|collector|auditor|accountant|cycle)\b"
                 r"|\btreasur|\baudit|\bfp and a\b|\bcredit\b|\bportfolio\b|\binvestment\b|\bfixed income\b"
                 r"|\brisk manage|\bbook ?keep|\bpayroll\b|\bbuchhalt|\bfinanz|\bbudget(s|ing|ary)?\b|\bcollections?\b"
@@ -208,12 +226,11 @@ _DEPARTMENT_RULES: tuple[tuple[str, str, str], ...] = (
                 r"|\bstock market\b|\binvestor relations\b|\bsecurities (research|analyst)|\bdebt\b|\bloans\b"
                 # a collector or adjuster is finance's when bare or collecting or adjusting money (debts, claims):
                 # a garbage, toll or coin collector and a tool or machine adjuster are not
-                r"|^collectors?$|\b(debt|bill|bills|account|accounts|credit|tax|taxes|loan|loans|collections?|rent"
-                r"|payments?|delinquent|delinquency|cash|insurance|premium|mortgage|medical|hospital|installment"
-                r"|finance|financial) collectors?\b|\bcollectors? of (taxes|accounts|debts?)\b"
+                r"|" + _after("collector", _MONEY_COLLECTED, plural=True, alone="$") +
+                r"|\bcollectors? of (taxes|accounts|debts?)\b"
                 r"|\bbilling\b|\bloan\b|\bunderwrit|\bactuar|\bteller\b"
-                r"|\bclaims?\b|\bappraiser|^adjusters?$|\b(insurance|loss|public|independent|auto|automobile|property"
-                r"|casualty|catastrophe|liability|damage|average|marine|field|staff|desk) adjusters?\b|\bassessor\b"
+                r"|\bclaims?\b|\bappraiser|" + _after("adjuster", _CLAIMS_ADJUSTED, plural=True, alone="$") +
+                r"|\bassessor\b"
                 r"|\bquantitative analyst\b"
                 r"|\bnominas?\b|kostenrechn|rechnungswesen"
                 r"|\bkaufmannische[r]? leiter|\bcomptab|\bcontable\b"), ""),
