@@ -30,6 +30,7 @@ sys.path.insert(0, str(REPO / "scripts"))
 
 from build_esco_title_eval import labels, read_occupations
 from isco_departments import department_for_isco
+from title_set_files import groups, set_titles
 
 from enrichment.title_text import normalise_title
 
@@ -45,17 +46,8 @@ EXCLUDED_SETS = (EVAL / "noc_frozen_titles.csv", EVAL / "onet_heldout_titles.csv
 FIELDS = ("title", "code", "isco_group", "department", "source")
 
 
-def groups(path: Path) -> set[str]:
-    return {line.split("\t")[0] for line in path.read_text(encoding="utf-8").splitlines()
-            if line and not line.startswith("#")}
-
-
 def excluded_titles() -> set[str]:
-    out: set[str] = set()
-    for path in EXCLUDED_SETS:
-        with path.open(encoding="utf-8", newline="") as fh:
-            out |= {normalise_title(r["title"]) for r in csv.DictReader(fh)}
-    return out
+    return set_titles(EXCLUDED_SETS)
 
 
 def build(occupations: list[dict]) -> list[dict]:

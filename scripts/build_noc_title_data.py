@@ -26,6 +26,7 @@ sys.path.insert(0, str(REPO / "scripts"))
 
 from build_noc_title_eval import read_titles
 from noc_departments import MIXED, department_for_noc
+from title_set_files import groups, set_titles
 
 from enrichment.title_text import normalise_title
 
@@ -40,17 +41,8 @@ EXCLUDED_SETS = (FROZEN_TITLES, EVAL / "onet_heldout_titles.csv", EVAL / "onet_f
 FIELDS = ("title", "noc_code", "department")
 
 
-def groups(path: Path) -> set[str]:
-    return {line.split("\t")[0] for line in path.read_text(encoding="utf-8").splitlines()
-            if line and not line.startswith("#")}
-
-
 def excluded_titles() -> set[str]:
-    out: set[str] = set()
-    for path in EXCLUDED_SETS:
-        with path.open(encoding="utf-8", newline="") as fh:
-            out |= {normalise_title(r["title"]) for r in csv.DictReader(fh)}
-    return out
+    return set_titles(EXCLUDED_SETS)
 
 
 def build(titles: list[tuple[str, str]]) -> list[dict]:

@@ -3,8 +3,6 @@ isolation, and the issue-18 bugs (over-broad words, typo repair that rewrote rea
 
 from __future__ import annotations
 
-import csv
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -13,23 +11,12 @@ import pytest
 from enrichment import title_model
 from enrichment.personas import _by_rules, _repair_typos, classify_title
 from enrichment.title_text import normalise_title
-
-REPO = Path(__file__).parents[1]
-EVAL = REPO / "tests" / "data" / "title_eval"
-sys.path.insert(0, str(REPO / "scripts"))
-
-
-def _rows(path: Path) -> list[dict]:
-    with path.open(encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
-
+from tests.title_eval_files import EVAL, REPO
+from tests.title_eval_files import groups as _codes
+from tests.title_eval_files import rows as _rows
 
 SETS = (("heldout_soc_codes.txt", "onet_heldout_titles.csv"), ("fresh_soc_codes.txt", "onet_fresh_titles.csv"),
         ("alternate_soc_codes.txt", "onet_alternate_titles.csv"))
-
-
-def _codes(name: str) -> set[str]:
-    return {line.split("\t")[0] for line in (EVAL / name).read_text().splitlines() if line and not line.startswith("#")}
 
 
 @pytest.mark.parametrize(("codes", "titles"), SETS)

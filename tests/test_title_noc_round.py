@@ -7,8 +7,6 @@ documented mapping, or when the builds accept what they must refuse.
 
 from __future__ import annotations
 
-import csv
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,19 +14,9 @@ import pytest
 from enrichment import title_model
 from enrichment.personas import classify_title
 from enrichment.title_text import normalise_title
-
-REPO = Path(__file__).parents[1]
-EVAL = REPO / "tests" / "data" / "title_eval"
-sys.path.insert(0, str(REPO / "scripts"))
-
-
-def _rows(path: Path) -> list[dict]:
-    with path.open(encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
-
-
-def _groups(name: str) -> set[str]:
-    return {line.split("\t")[0] for line in (EVAL / name).read_text().splitlines() if line and not line.startswith("#")}
+from tests.title_eval_files import EVAL
+from tests.title_eval_files import groups as _groups
+from tests.title_eval_files import rows as _rows
 
 
 def test_the_noc_data_holds_only_development_unit_groups_and_no_frozen_title() -> None:

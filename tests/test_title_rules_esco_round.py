@@ -7,8 +7,6 @@ otherwise answer the same, so that a test fails when its rule is gone.
 
 from __future__ import annotations
 
-import csv
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,10 +14,9 @@ import pytest
 from enrichment import title_model
 from enrichment.personas import _by_rules, classify_title
 from enrichment.title_text import normalise_title
-
-REPO = Path(__file__).parents[1]
-EVAL = REPO / "tests" / "data" / "title_eval"
-sys.path.insert(0, str(REPO / "scripts"))
+from tests.title_eval_files import EVAL
+from tests.title_eval_files import groups as _groups
+from tests.title_eval_files import rows as _rows
 
 
 def _rule(title: str) -> str | None:
@@ -153,13 +150,6 @@ def test_the_head_role_of_an_x_in_y_title_keeps_its_seniority() -> None:
     assert (got.seniority, got.department) == ("senior", "operations")
 
 
-def _rows(path: Path) -> list[dict]:
-    with path.open(encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
-
-
-def _groups(name: str) -> set[str]:
-    return {line.split("\t")[0] for line in (EVAL / name).read_text().splitlines() if line and not line.startswith("#")}
 
 
 def test_the_esco_data_holds_both_spent_halves_and_no_title_still_held_out() -> None:

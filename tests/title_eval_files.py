@@ -1,0 +1,24 @@
+"""The title evaluation files for the title tests: where they are, their rows and their unit-group lists.
+
+Importing this also puts scripts/ on the path, for the tests of the builds and mappings there.
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).parents[1]
+EVAL = REPO / "tests" / "data" / "title_eval"
+sys.path.insert(0, str(REPO / "scripts"))
+
+
+def rows(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def groups(name: str) -> set[str]:
+    """The codes of a unit-group list in tests/data/title_eval/ ('#' lines are comments)."""
+    return {line.split("\t")[0] for line in (EVAL / name).read_text().splitlines() if line and not line.startswith("#")}
