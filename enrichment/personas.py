@@ -123,6 +123,7 @@ _MANAGING_ROLE = (r"\b(manager|management|director|head|chief|vice president|exe
                   r"|consultant|strategist|controller|scheduler|expediter|engineer|lead|leader|chef|responsable"
                   r"|directeur|directrice|director(a)?|leiter(in)?|gerente|jef[ea])\b")
 
+
 def _after(keyword: str, words: str, plural: bool = False, alone: str = "") -> str:
     """`keyword` as a word right after one of `words` ("debt|bill|tax"), or where the title starts with it and ends
     as `alone` says ("$": the whole title; "\\b": anything may follow). The keyword is matched first and the
