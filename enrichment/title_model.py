@@ -1,11 +1,12 @@
-"""Department of a job title from public occupation titles: an exact-title lookup and a character + word n-gram model.
+"""Department of a job title from public occupation titles: an exact-title lookup and a character + word n-gram
+model.
 
 Both are built from the O*NET 27.0 database (USDOL/ETA, CC BY 4.0), ESCO v1.1.1 (European Commission) and NOC 2021
 (Statistics Canada, Open Government Licence - Canada; see enrichment/data/README.md) and ship in the package:
 `onet_titles.csv`, `esco_titles.csv` and `noc_titles.csv` (titles with their department by the documented mapping of
-each classification) and `title_model.npz` (a scikit-learn logistic regression over TF-IDF character n-grams within words and TF-IDF word
-uni- and bigrams, each part l2-normalised on its own as scikit-learn's FeatureUnion does, trained by
-`scripts/train_title_model.py` and exported as plain arrays). Nothing is downloaded and scikit-learn is not
+each classification) and `title_model.npz` (a scikit-learn logistic regression over TF-IDF character n-grams within
+words and TF-IDF word uni- and bigrams, each part l2-normalised on its own as scikit-learn's FeatureUnion does,
+trained by `scripts/train_title_model.py` and exported as plain arrays). Nothing is downloaded and scikit-learn is not
 needed at run time: the model's arithmetic is done here with numpy, exactly as scikit-learn does it (a test
 compares the two). `enrichment.personas` asks these only where no rule names a department.
 """
