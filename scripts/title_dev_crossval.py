@@ -1,12 +1,13 @@
-"""The honest development figure once ESCO's development unit groups are in the lookup and the model.
+"""The honest development figure once a development half's unit groups are in the lookup and the model.
 
-Usage: .venv/bin/python scripts/esco_dev_crossval.py [--folds 5] [--json PATH] [--thresholds 0.4 0.5 ...]
-esco_dev_titles.csv is drawn from the same unit groups that enrichment/data/esco_titles.csv is built from, so
-measuring it with the shipped lookup and model would read titles the classifier was trained on. Here the dev unit
-groups are split into folds (whole groups, seeded); for each fold the lookup and the model are rebuilt (the shipped
-setting: C, weighting and threshold of title_model.npz) without that fold's ESCO groups, and the classifier (rules,
-lookup, model) answers that fold's dev titles (--thresholds: also at other thresholds, the same models). The frozen
-set is never read.
+Usage: .venv/bin/python scripts/title_dev_crossval.py [--set esco|noc] [--folds 5] [--json PATH]
+       [--thresholds 0.4 0.5 ...]
+esco_dev_titles.csv and noc_dev_titles.csv are drawn from the same unit groups that enrichment/data/esco_titles.csv
+and noc_titles.csv are built from, so measuring them with the shipped lookup and model would read titles the
+classifier was trained on. Here the set's unit groups are split into folds (whole groups, seeded); for each fold the
+lookup and the model are rebuilt (the shipped setting: C, weighting and threshold of title_model.npz) without that
+fold's groups, and the classifier (rules, lookup, model) answers that fold's dev titles (--thresholds: also at other
+thresholds, the same models). No frozen set is read.
 """
 
 from __future__ import annotations
@@ -31,11 +32,15 @@ from train_title_model import _weights, export, make_model
 from enrichment import personas, title_model
 from enrichment.title_text import normalise_title
 
-DEV = REPO / "tests" / "data" / "title_eval" / "esco_dev_titles.csv"
+EVAL = REPO / "tests" / "data" / "title_eval"
+# the development set, its unit-group column, and the group names training_rows() gives those groups
+SETS = {"esco": (EVAL / "esco_dev_titles.csv", "isco_code", "ISCO "),
+        "noc": (EVAL / "noc_dev_titles.csv", "noc_code", "NOC ")}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
+    ap.add_argument("--set", choices=sorted(SETS), default="esco")
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--json")
     ap.add_argument("--thresholds", type=float, nargs="*", default=[])
@@ -45,9 +50,10 @@ def main() -> None:
         c, weighting = float(z["c"]), str(z["class_weight"])
     weighting = None if weighting == "none" else weighting
     rows = title_model.training_rows()
-    with DEV.open(encoding="utf-8", newline="") as fh:
+    dev_file, column, prefix = SETS[args.set]
+    with dev_file.open(encoding="utf-8", newline="") as fh:
         dev = list(csv.DictReader(fh))
-    groups = sorted({r["isco_code"] for r in dev})
+    groups = sorted({r[column] for r in dev})
     random.Random(18).shuffle(groups)
     fold_of = {g: i % args.folds for i, g in enumerate(groups)}
     thresholds = [threshold, *[t for t in args.thresholds if t != threshold]]
@@ -55,7 +61,7 @@ def main() -> None:
     original_rows, original_model = title_model.training_rows, title_model.MODEL_FILE
     with tempfile.TemporaryDirectory() as tmp:
         for fold in range(args.folds):
-            out = {f"ISCO {g}" for g, f in fold_of.items() if f == fold}
+            out = {f"{prefix}{g}" for g, f in fold_of.items() if f == fold}
             train = [r for r in rows if r["group"] not in out]
             texts = [normalise_title(r["title"]) for r in train]
             depts = [r["department"] for r in train]
@@ -69,7 +75,7 @@ def main() -> None:
                                personas.classify_title):
                     cached.cache_clear()
                 for i, r in enumerate(dev):
-                    if fold_of[r["isco_code"]] == fold:
+                    if fold_of[r[column]] == fold:
                         got[t][i] = personas.classify_title(r["title"])
             print(f"fold {fold}: {len(out)} unit groups held out, {len(train)} training titles", file=sys.stderr)
     title_model.training_rows, title_model.MODEL_FILE = original_rows, original_model
