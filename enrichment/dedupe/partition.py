@@ -28,16 +28,22 @@ K = len(COMPARATORS)
 META = b"leadpipe.dedupe.partition"  # Parquet key/value metadata: which partition, of how many, of how many pairs
 
 
+def _partition_of(left: np.ndarray, right: np.ndarray, n: int) -> np.ndarray:
+    """Each pair's partition of n: a hash of the pair, so every partition gets a fair share of every block."""
+    return pair_hash(left, right) % np.uint64(n)
+
+
 def in_partition(left: np.ndarray, right: np.ndarray, k: int, n: int) -> np.ndarray:
-    """Pairs of partition k of n: a hash of the pair, so every partition gets a fair share of every block."""
+    """Pairs of partition k of n."""
     if not 0 <= k < n:
         raise ValueError(f"partition {k} of {n} does not exist")
-    return pair_hash(left, right) % np.uint64(n) == np.uint64(k)
+    return _partition_of(left, right, n) == np.uint64(k)
 
 
 def split_pairs(left: np.ndarray, right: np.ndarray, n: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """The candidate pairs of each of n partitions, in candidate order: what in_partition keeps for each k."""
-    part = pair_hash(left, right) % np.uint64(n)
+    """The candidate pairs of each of n partitions, in candidate order: what in_partition keeps for each k,
+    hashed once for all of them."""
+    part = _partition_of(left, right, n)
     return [(left[part == k], right[part == k]) for k in range(n)]
 
 
