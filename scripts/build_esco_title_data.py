@@ -46,10 +46,6 @@ EXCLUDED_SETS = (EVAL / "noc_frozen_titles.csv", EVAL / "onet_heldout_titles.csv
 FIELDS = ("title", "code", "isco_group", "department", "source")
 
 
-def excluded_titles() -> set[str]:
-    return set_titles(EXCLUDED_SETS)
-
-
 def build(occupations: list[dict]) -> list[dict]:
     dev, frozen = groups(DEV_GROUPS), groups(FROZEN_GROUPS)
     if dev & frozen:
@@ -58,7 +54,7 @@ def build(occupations: list[dict]) -> list[dict]:
         frozen_codes = {r["isco_code"] for r in csv.DictReader(fh)}
     if not frozen_codes <= frozen:
         sys.exit(f"{FROZEN_GROUPS.name} does not list every unit group of {FROZEN_TITLES.name}")
-    skip = excluded_titles()
+    skip = set_titles(EXCLUDED_SETS)
     rows: dict[tuple[str, str], dict] = {}
     for occ in occupations:
         group = occ["iscoGroup"]

@@ -41,15 +41,11 @@ EXCLUDED_SETS = (FROZEN_TITLES, EVAL / "onet_heldout_titles.csv", EVAL / "onet_f
 FIELDS = ("title", "noc_code", "department")
 
 
-def excluded_titles() -> set[str]:
-    return set_titles(EXCLUDED_SETS)
-
-
 def build(titles: list[tuple[str, str]]) -> list[dict]:
     dev, frozen = groups(DEV_GROUPS), groups(FROZEN_GROUPS)
     if dev & frozen:
         sys.exit(f"unit groups in both halves: {sorted(dev & frozen)}")
-    skip = excluded_titles()
+    skip = set_titles(EXCLUDED_SETS)
     rows: dict[tuple[str, str], dict] = {}
     for code, title in titles:
         if code not in dev or department_for_noc(code) == MIXED:
