@@ -150,8 +150,6 @@ def test_the_head_role_of_an_x_in_y_title_keeps_its_seniority() -> None:
     assert (got.seniority, got.department) == ("senior", "operations")
 
 
-
-
 def test_the_esco_data_holds_both_spent_halves_and_no_title_still_held_out() -> None:
     """esco_titles.csv (lookup and training data): since the fifth round the ESCO labels of both halves (the ESCO
     frozen set was measured before and after the fourth round and is spent), and still no title of a set that is
