@@ -142,6 +142,14 @@ _CONTROLLER_OWNERS = ("financial|finance|corporate|group|divisional|division|reg
 _MONEY_COLLECTED = ("debt|bill|bills|account|accounts|credit|tax|taxes|loan|loans|collection|collections|rent|payment"
                     "|payments|delinquent|delinquency|cash|insurance|premium|mortgage|medical|hospital|installment"
                     "|finance|financial")
+_WORK_TRAINED = ("corporate|technical|staff|employee|management|leadership|workplace|industrial|operations"
+                 "|customer service|call centre|call center|new hire")
+_SUPERVISOR = r"(supervisors?|foreman|forewoman|foremen|forewomen|foreperson|boss)"
+_SUPERVISED_WORK = (r"(repair(er|ers|ing)?|mechanics?|(?<!grounds )(?<!landscape )(?<!lawn )maintenance"
+                    r"|install(ation|ations|er|ers)|servic(er|ers)|machinists?|millwrights?|manufactur(ing|er|ers)"
+                    r"|(?<!payment )(?<!claims )(?<!data )(?<!transaction )processing|assembl(y|er|ers)"
+                    r"|fabricat(ion|or|ors)|drivers?|chauffeurs?|transit|trucks?|trucking|loaders?|dock|warehouse"
+                    r"|shipping|freight|cargo)")
 _CLAIMS_ADJUSTED = ("insurance|loss|public|independent|auto|automobile|property|casualty|catastrophe|liability|damage"
                     "|average|marine|field|staff|desk")
 
@@ -174,7 +182,13 @@ _DEPARTMENT_RULES: tuple[tuple[str, str, str], ...] = (
     ("product", r"\bproduct owner\b", ""),
     ("operations", (r"\bdata (entry|capture|input)\b"
                     r"|(?<!meat )\bpackers?\b|\bshelf (filler|stacker)|\bforklift|\border (picker|filler)"
-                    r"|\bpost(man|woman|men|women)\b|\bmail(man|men)\b|\bmail carrier|\bcouriers?\b|\btypists?\b"
+                    r"|\bpost(man|woman|men|women)\b|\bmail(man|men)\b|\b(mail|letter|city|rural|route|postal) carriers?\b"
+                    r"|\bcouriers?\b|\btypists?\b"
+                    # the switchboard (43-2011), the stores (43-5081, 53-7062) and the timetable (43-5061), of
+                    # whatever place: a medical appointment scheduler books patients (43-6013)
+                    r"|\b(telephone|switchboard|answering service|directory assistance|pbx) operators?\b"
+                    r"|\bstore ?(keeper|man|men|woman|women|person|persons)\b|\bstores (clerk|assistant|hand|person"
+                    r"|officer)s?\b|(?<!appointment )(?<!patient )(?<!medical )\bschedulers?\b"
                     r"|\bbuying (agent|manager|assistant|director|officer)|\bsupply (agent|officer)\b"
                     r"|\bproduction (control )?supervisor|\boccupational (health|hygien|safety)"
                     r"|\bfood (safety|hygiene)\b|\bhealth and safety\b(?! engineer)"), ""),  # clerical work, before "data" reads as engineering
@@ -210,6 +224,9 @@ _DEPARTMENT_RULES: tuple[tuple[str, str, str], ...] = (
     ("legal", (r"\blegal\b|\blaw\b(?! (enforcement|librar|officer))|\bcounsel\b|\blawyer|\battorney|\bparalegal|\bcompliance\b|\bdata protection\b"
               r"|\bcontract manager\b|\bregulatory\b|\baccreditation\b|\bjudge\b|\bjudicial\b|\bcourt\b"
               r"|\blitigation\b|\bmagistrate\b|\bcourtroom\b|\b(deposition|shorthand) reporter|\blicensing (officer|examiner|standards)|\bjudges\b|\bhearings? officers?\b|\badjudicat|\barbitrat"
+              # licensing officials (ISCO 3354; 13-1041 licensing examiners): who may drive, trade or build
+              r"|(?<!software )(?<!product )\blicen[cs]e (examiner|inspector|agent|specialist|technician|officer|reviewing)|\bdriver( s)? examiner"
+              r"|\bpermits? (specialist|officer|technician)\b"
               r"|\bmediator|\btitle (examiner|abstractor|searcher)|\bequal (employment )?opportunity\b|\beeo\b"
               r"|\bcivil rights\b|\bappeals\b"
               r"|\brechtsanw|\brechtsabteilung|\bjustiziar|\bjurist|\bjuridi|\bavocat"
@@ -231,7 +248,7 @@ _DEPARTMENT_RULES: tuple[tuple[str, str, str], ...] = (
                 r"|\bcollectors? of (taxes|accounts|debts?)\b"
                 r"|\bbilling\b|\bloan\b|\bunderwrit|\bactuar|\bteller\b"
                 r"|\bclaims?\b|\bappraiser|" + _after("adjuster", _CLAIMS_ADJUSTED, plural=True, alone="$") +
-                r"|\bassessor\b"
+                r"|\bassessor\b|\b(damage|collision|body)\b.*\bestimators?\b"  # insurance appraisers (13-1032)
                 r"|\bquantitative analyst\b"
                 r"|\bnominas?\b|kostenrechn|rechnungswesen"
                 r"|\bkaufmannische[r]? leiter|\bcomptab|\bcontable\b"), ""),
@@ -239,7 +256,13 @@ _DEPARTMENT_RULES: tuple[tuple[str, str, str], ...] = (
            r"|\bcompensation\b|\b(employee|labou?r|industrial) relations\b|\bdiversity\b|\bpersonnel\b"
            r"|\bequality\b|\binclusion\b|\banti discrimination\b|\boutplacement\b|\bstaffing\b|\bheadhunt|\bhead hunter"
            r"|\bpersonal(?!i[sz]|ly)[a-z]+|\bleiter(in)? personal\b|\bpersonal und\b"
-           r"|\bemployment (specialist|representative|manager|coordinator)\b|\bposition classification\b"
+           r"|\bemployment (specialist|representative|manager|coordinator|interviewer|officer|advis[eo]r|counsel+or"
+           r"|consultant|service)\b|\bjob (interviewer|service)\b|\bposition classification\b"
+           # placing people in jobs (13-1071); training them at work (13-1151): a bare trainer, or a trainer of
+           # staff or managers (a sales trainer stays in sales, the rubric's sales enablement), not of athletes,
+           # animals or the public's fitness (39-9031, 39-2011)
+           r"|\bplacement (officer|coordinator|counsel+or|specialist|consultant)\b|\bcredential(ing|s) (specialist"
+           r"|coordinator|analyst)\b|" + _after("trainer", _WORK_TRAINED, plural=True, alone="$") +
            r"|\bleadership development\b"
            r"|\bressources humaines\b|\brecrutement\b|\brecursos humanos\b|\bseleccion\b"), ""),
     ("hr", r"\bpeople\b|\btalent\b|\bbenefits\b|\btraining\b|\blearning\b", "office"),
@@ -291,11 +314,17 @@ _DEPARTMENT_RULES: tuple[tuple[str, str, str], ...] = (
               r"|\brevenue (operations|management|manager|growth|leader|director|team|strategy|enablement)\b"
               r"|\bkey account\b|\bmerchandis|\bvend(eur|euse|edor|edora)\b|\btelevend|\btelemarket"
               r"|\bretail associate\b|\bcashier\b"), ""),
+    # first-line supervisors of repair, installation, production and transport crews (49-1011, 51-1011, 53-1);
+    # construction, grounds, kitchen and cleaning crews' supervisors (47-1011, 37-1, 35-1) name none of these words
+    ("operations", (r"\b" + _SUPERVISED_WORK + r"\b.*\b" + _SUPERVISOR + r"\b"
+                    r"|\b" + _SUPERVISOR + r"\b.*\b" + _SUPERVISED_WORK + r"\b"), ""),
     ("operations", (r"\boperations?\b|\bsupply chain\b|\blogisti|\bprocurement\b|\bpurchas|\bbuyer\b|\bfacilit"
                    r"|\boffice (manager|administrator|clerk|assistant|coordinator)\b|\badministrat"
                    r"|\breceptionist\b|\bstockroom\b|\breceiving\b|\bshipping\b|\bdispatcher\b"
                    r"|\bmail (clerk|room|handler|sorter|processor)|\bmailroom\b|\bcorrespondence\b|\bmeter reader"
-                   r"|\bcost (estimator|analyst)|\bclerks?\b"
+                   r"|\bcost (estimator|analyst)|\bestimators?\b|\bclerks?\b"  # cost estimators (13-1051)
+                   # graders of products (51-9061); log and lumber graders (45-4023) and road graders are not
+                   r"|(?<!log )(?<!lumber )(?<!timber )(?<!road )(?<!motor )\bgraders?\b(?! operator)"
                    r"|\bprogramm?e? manager\b|\bwarehouse\b|\beinkauf|\bprojektleiter|\bachat|\bacheteur\b"
                    r"|\bchef de projet\b|\bcompras\b|\boperaciones\b|\bjef[ea] de proyecto\b"
                    r"|\bbusiness analyst\b"

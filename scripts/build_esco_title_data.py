@@ -12,7 +12,7 @@ alternative label) for every occupation of the ISCO-08 unit groups of both halve
 (tests/data/title_eval/esco_dev_isco_groups.txt and, since the fifth round, esco_frozen_isco_groups.txt: the ESCO
 frozen set was measured before and after the fourth round and is spent; the fourth round used the development half
 only). The build stops if a unit group is in both halves, and drops every title of the sets that are still held out
-or regression sets (the NOC frozen set, the O*NET evaluation sets; compared normalised).
+or regression sets (the ANZSCO frozen set, the O*NET evaluation sets; compared normalised).
 
 ESCO v1.1.1, © European Union, CC BY 4.0 (Commission Decision C(2019)1655). "This service uses the ESCO
 classification of the European Commission."
@@ -40,8 +40,9 @@ EVAL = REPO / "tests" / "data" / "title_eval"
 DEV_GROUPS = EVAL / "esco_dev_isco_groups.txt"
 FROZEN_GROUPS = EVAL / "esco_frozen_isco_groups.txt"
 FROZEN_TITLES = EVAL / "esco_frozen_titles.csv"
-# titles that never reach the lookup or model: the NOC frozen set (fifth round) and the O*NET evaluation sets
-EXCLUDED_SETS = (EVAL / "noc_frozen_titles.csv", EVAL / "onet_heldout_titles.csv", EVAL / "onet_fresh_titles.csv",
+# titles that never reach the lookup or model: the ANZSCO frozen set (sixth round; the NOC frozen set, spent by the
+# fifth, is training data since) and the O*NET evaluation sets
+EXCLUDED_SETS = (EVAL / "anzsco_frozen_titles.csv", EVAL / "onet_heldout_titles.csv", EVAL / "onet_fresh_titles.csv",
                  EVAL / "onet_alternate_titles.csv")
 FIELDS = ("title", "code", "isco_group", "department", "source")
 

@@ -5,11 +5,12 @@ Usage: .venv/bin/python scripts/build_noc_title_data.py NOC_KEYWORDS_JS      (th
   tests/data/title_eval/noc_sources.tsv, another file is refused).
 
 Writes, deterministically (sorted), enrichment/data/noc_titles.csv: title, noc_code, department (by the documented
-mapping scripts/noc_departments.py) for every English example title of the unit groups of the DEVELOPMENT half
-(tests/data/title_eval/noc_dev_groups.txt) only. The unit groups of the frozen half (noc_frozen_groups.txt) never
-reach the lookup or the model: the build stops if a development group is also a frozen one, and drops every title
-of the NOC frozen set and of the O*NET evaluation sets (compared normalised), also where NOC lists the same title
-under a development group. Groups the mapping calls MIXED are in neither half and are not used.
+mapping scripts/noc_departments.py) for every English example title of the unit groups of both halves of the NOC
+evaluation draw (tests/data/title_eval/noc_dev_groups.txt and, since the sixth round, noc_frozen_groups.txt: the NOC
+frozen set was measured before and after the fifth round and is spent; the fifth round used the development half
+only). The build stops if a unit group is in both halves, and drops every title of the sets that are still held out
+or regression sets (the ANZSCO frozen set, the O*NET evaluation sets; compared normalised). Groups the mapping calls
+MIXED are in neither half and are not used.
 
 Contains information licensed under the Open Government Licence - Canada (Statistics Canada, NOC 2021 V1.0).
 """
@@ -34,9 +35,8 @@ OUT = REPO / "enrichment" / "data" / "noc_titles.csv"
 EVAL = REPO / "tests" / "data" / "title_eval"
 DEV_GROUPS = EVAL / "noc_dev_groups.txt"
 FROZEN_GROUPS = EVAL / "noc_frozen_groups.txt"
-FROZEN_TITLES = EVAL / "noc_frozen_titles.csv"
-# titles that never reach the lookup or model: the NOC frozen set and the O*NET evaluation sets
-EXCLUDED_SETS = (FROZEN_TITLES, EVAL / "onet_heldout_titles.csv", EVAL / "onet_fresh_titles.csv",
+# titles that never reach the lookup or model: the ANZSCO frozen set (sixth round) and the O*NET evaluation sets
+EXCLUDED_SETS = (EVAL / "anzsco_frozen_titles.csv", EVAL / "onet_heldout_titles.csv", EVAL / "onet_fresh_titles.csv",
                  EVAL / "onet_alternate_titles.csv")
 FIELDS = ("title", "noc_code", "department")
 
@@ -48,7 +48,7 @@ def build(titles: list[tuple[str, str]]) -> list[dict]:
     skip = set_titles(EXCLUDED_SETS)
     rows: dict[tuple[str, str], dict] = {}
     for code, title in titles:
-        if code not in dev or department_for_noc(code) == MIXED:
+        if code not in dev | frozen or department_for_noc(code) == MIXED:
             continue
         key = normalise_title(title)
         if key and key not in skip and (key, code) not in rows:
@@ -63,7 +63,7 @@ def main() -> None:
         writer = csv.DictWriter(fh, fieldnames=FIELDS, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
-    print(f"{len(rows)} titles of {len({r['noc_code'] for r in rows})} NOC 2021 unit groups (development half only)"
+    print(f"{len(rows)} titles of {len({r['noc_code'] for r in rows})} NOC 2021 unit groups (both halves)"
           f" -> {OUT.relative_to(REPO)}")
 
 

@@ -153,7 +153,8 @@ def test_the_head_role_of_an_x_in_y_title_keeps_its_seniority() -> None:
 def test_the_esco_data_holds_both_spent_halves_and_no_title_still_held_out() -> None:
     """esco_titles.csv (lookup and training data): since the fifth round the ESCO labels of both halves (the ESCO
     frozen set was measured before and after the fourth round and is spent), and still no title of a set that is
-    held out or a regression set: the NOC frozen set and the O*NET evaluation sets."""
+    held out or a regression set: the ANZSCO frozen set (since the sixth round; the NOC frozen set before it) and
+    the O*NET evaluation sets."""
     shipped = _rows(title_model.ESCO_TITLES_FILE)
     frozen_groups, dev_groups = _groups("esco_frozen_isco_groups.txt"), _groups("esco_dev_isco_groups.txt")
     assert len(shipped) >= 25_000 and len(frozen_groups) >= 200
@@ -161,7 +162,7 @@ def test_the_esco_data_holds_both_spent_halves_and_no_title_still_held_out() -> 
     assert groups <= dev_groups | frozen_groups and groups & frozen_groups and groups & dev_groups
     assert all(r["code"].split(".")[0] == r["isco_group"] for r in shipped)
     texts = {normalise_title(r["title"]) for r in shipped}
-    for name in ("noc_frozen_titles.csv", "onet_heldout_titles.csv", "onet_fresh_titles.csv",
+    for name in ("anzsco_frozen_titles.csv", "onet_heldout_titles.csv", "onet_fresh_titles.csv",
                  "onet_alternate_titles.csv"):
         assert not texts & {normalise_title(r["title"]) for r in _rows(EVAL / name)}, name
 
@@ -184,16 +185,16 @@ def test_the_esco_build_refuses_a_frozen_unit_group(tmp_path: Path, monkeypatch:
 
 
 def test_the_esco_build_drops_titles_still_held_out_and_keeps_the_spent_frozen_half() -> None:
-    """A NOC frozen title or an O*NET evaluation title listed by ESCO is dropped; the ESCO frozen set is spent
+    """An ANZSCO frozen title or an O*NET evaluation title listed by ESCO is dropped; the ESCO frozen set is spent
     since the fourth round and its titles are kept."""
     import build_esco_title_data
 
-    noc_frozen = _rows(EVAL / "noc_frozen_titles.csv")[0]["title"]
+    anzsco_frozen = _rows(EVAL / "anzsco_frozen_titles.csv")[0]["title"]
     onet = _rows(EVAL / "onet_alternate_titles.csv")[0]["title"]
     esco_frozen = _rows(EVAL / "esco_frozen_titles.csv")[0]
     dev_group = min(_groups("esco_dev_isco_groups.txt"))
     occupations = [{"iscoGroup": dev_group, "code": f"{dev_group}.1", "preferredLabel": "zzq test worker",
-                    "altLabels": f"{noc_frozen}\n{onet}"},
+                    "altLabels": f"{anzsco_frozen}\n{onet}"},
                    {"iscoGroup": esco_frozen["isco_code"], "code": esco_frozen["esco_code"],
                     "preferredLabel": esco_frozen["title"], "altLabels": ""}]
     titles = [r["title"] for r in build_esco_title_data.build(occupations)]
