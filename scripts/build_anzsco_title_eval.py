@@ -38,7 +38,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "scripts"))
 
 from anzsco_departments import MIXED, department_for_anzsco
-from build_title_eval import _SENIORITY_NOTES, _words, rubric_seniority
+from build_title_eval import _SENIORITY_NOTES, _words, labelled_seniority
 
 OUT = REPO / "tests" / "data" / "title_eval"
 SOURCES = OUT / "anzsco_sources.tsv"  # repository, commit, path and sha256 of the file the draw reads
@@ -131,12 +131,8 @@ def build_rows(titles: list[tuple[str, str, str]], chosen: list[tuple[str, str, 
         seen.add(key)
         others = sorted(depts_of_title[key] - {dept, MIXED})
         notes = [f"also listed under an ANZSCO occupation of {'/'.join(others)}"] if others else []
-        notes += [n for rx, n in _SENIORITY_NOTES if re.search(rx, key)]
-        level = rubric_seniority(title)
-        for rx, checked, note in _HAND_CHECKED:
-            if re.search(rx, key):
-                level = checked
-                notes.append(f"hand-checked: {note}")
+        level, seniority_notes = labelled_seniority(title, key, _HAND_CHECKED, _SENIORITY_NOTES)
+        notes += seniority_notes
         rows.append({"title": title, "seniority": level, "department": dept, "language": "en",
                      "source": SOURCE_NAME, "anzsco_code": code, "title_type": kind,
                      "business_function": "yes" if dept != "other" else "no", "ambiguous": "; ".join(notes)})

@@ -31,7 +31,6 @@ import hashlib
 import io
 import math
 import random
-import re
 import sys
 import zipfile
 from collections import defaultdict
@@ -40,7 +39,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "scripts"))
 
-from build_title_eval import _SENIORITY_NOTES, _words, rubric_seniority
+from build_title_eval import _SENIORITY_NOTES, _words, labelled_seniority
 from isco_departments import department_for_isco
 
 OUT = REPO / "tests" / "data" / "title_eval"
@@ -183,12 +182,8 @@ def build_rows(occupations: list[dict], chosen: list[dict], seen: set[str]) -> l
             seen.add(key)
             others = sorted(depts_of_title[key] - {dept})
             notes = [f"also listed under an ESCO occupation of {'/'.join(others)}"] if others else []
-            notes += [n for rx, n in _SENIORITY_NOTES + _ESCO_NOTES if re.search(rx, key)]
-            level = rubric_seniority(title)
-            for rx, checked, note in _HAND_CHECKED:
-                if re.search(rx, key):
-                    level = checked
-                    notes.append(f"hand-checked: {note}")
+            level, seniority_notes = labelled_seniority(title, key, _HAND_CHECKED, _SENIORITY_NOTES + _ESCO_NOTES)
+            notes += seniority_notes
             rows.append({"title": title, "seniority": level, "department": dept, "language": "en", "source": source,
                          "isco_code": occ["iscoGroup"], "esco_code": occ["code"],
                          "business_function": "yes" if dept != "other" else "no", "ambiguous": "; ".join(notes)})

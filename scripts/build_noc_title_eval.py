@@ -29,7 +29,6 @@ import hashlib
 import json
 import math
 import random
-import re
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -37,7 +36,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "scripts"))
 
-from build_title_eval import _SENIORITY_NOTES, _words, rubric_seniority
+from build_title_eval import _SENIORITY_NOTES, _words, labelled_seniority
 from noc_departments import MIXED, department_for_noc
 
 OUT = REPO / "tests" / "data" / "title_eval"
@@ -139,12 +138,8 @@ def build_rows(titles: list[tuple[str, str]], chosen: list[tuple[str, str]], see
         seen.add(key)
         others = sorted(depts_of_title[key] - {dept})
         notes = [f"also listed under a NOC unit group of {'/'.join(others)}"] if others else []
-        notes += [n for rx, n in _SENIORITY_NOTES + _NOC_NOTES if re.search(rx, key)]
-        level = rubric_seniority(title)
-        for rx, checked, note in _HAND_CHECKED:
-            if re.search(rx, key):
-                level = checked
-                notes.append(f"hand-checked: {note}")
+        level, seniority_notes = labelled_seniority(title, key, _HAND_CHECKED, _SENIORITY_NOTES + _NOC_NOTES)
+        notes += seniority_notes
         rows.append({"title": title, "seniority": level, "department": dept, "language": "en",
                      "source": SOURCE_NAME, "noc_code": code,
                      "business_function": "yes" if dept != "other" else "no", "ambiguous": "; ".join(notes)})

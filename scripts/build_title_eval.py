@@ -112,6 +112,20 @@ def rubric_seniority(title: str) -> str:
     return next((level for level, rx in _RUBRIC_RX if rx.search(text)), "individual")
 
 
+def labelled_seniority(title: str, key: str, hand_checked: tuple[tuple[str, str, str], ...],
+                       notes: tuple[tuple[str, str], ...]) -> tuple[str, list[str]]:
+    """A drawn title's seniority label and its notes: the rubric's level with the plain notes whose pattern fits
+    the normalised title `key`, then each hand check that fits overriding the level, with its note. One place for
+    every draw script, so all the frozen sets are labelled the same way."""
+    found = [note for rx, note in notes if re.search(rx, key)]
+    level = rubric_seniority(title)
+    for rx, checked, note in hand_checked:
+        if re.search(rx, key):
+            level = checked
+            found.append(f"hand-checked: {note}")
+    return level, found
+
+
 # Titles whose rubric level is the words' reading, though the job may not be that level: kept, with a note.
 _SENIORITY_NOTES = (
     (r"\bcase manager\b", "a case manager manages cases, not people (rubric: any '... manager')"),
