@@ -181,6 +181,20 @@ def _failed_tasks(server: AirflowServer, run_id: str) -> str:
     return "; ".join(parts) or "no failed task listed"
 
 
+def _pause_taken_in(server: AirflowServer, run_id: str) -> None:
+    """Wait until the scheduler has read the end of the approval task's first workload (the one that paused it).
+
+    Airflow 3.3 with the LocalExecutor: the task sets itself awaiting_input, but its worker process ends seconds
+    later, and the scheduler reads that "success" event on a later loop. An approval given in between re-queues
+    the task first; the late event then finds it queued and the scheduler marks it FAILED ("finished with state
+    success, but the task instance's state attribute is queued"): the run fails (seen once in CI on a slow
+    machine, approving 6 s after the pause). A person takes longer than that; the test waits for the event."""
+    event = ("Received executor event with state success for task instance TaskInstanceKey(dag_id="
+             f"'{DAG_ID}', task_id='approve_crm_write', run_id='{run_id}', try_number=1")
+    server.wait_for("the scheduler to take in the approval task's pause",
+                    lambda: event in server.log_path.read_text(encoding="utf-8", errors="replace"), timeout=120)
+
+
 def _report_path(home: Path, run_id: str) -> Path:
     return home / "runs" / re.sub(r"[^A-Za-z0-9._-]+", "_", run_id) / "rebuild" / "report.html"
 
@@ -227,6 +241,7 @@ def test_large_list_waits_for_approval_in_the_ui_then_lands_in_the_local_sink(st
         return ti.get("state") in ("awaiting_input", "deferred")
 
     server.wait_for("approval request", awaiting, timeout=600)
+    _pause_taken_in(server, run_id)
     engine = create_engine(f"sqlite:///{home / 'warehouse.db'}")
     with engine.connect() as conn:
         assert conn.execute(select(prospects.c.person_id)).all() == []  # nothing written before approval
@@ -330,6 +345,7 @@ def test_rebuild_into_hubspot_from_the_form_fills_the_static_list(stack, page, h
         return "approve" if ti.get("state") in ("awaiting_input", "deferred") else None
 
     if server.wait_for("approval request or the end of the run", next_step, timeout=600) == "approve":
+        _pause_taken_in(server, run_id)
         # by clicking, as in the approval test: the run page's Required Actions, the task, its Required Action tab
         page.reload()
         page.get_by_role("button", name=re.compile("Required Actions")).first.click()
