@@ -38,7 +38,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "scripts"))
 
 from anzsco_departments import MIXED, department_for_anzsco
-from build_title_eval import _SENIORITY_NOTES, _words, labelled_seniority
+from build_title_eval import _SENIORITY_NOTES, _words, labelled_seniority, used_titles
 
 OUT = REPO / "tests" / "data" / "title_eval"
 SOURCES = OUT / "anzsco_sources.tsv"  # repository, commit, path and sha256 of the file the draw reads
@@ -106,17 +106,6 @@ def sample_titles(titles: list[tuple[str, str, str]], rng: random.Random) -> lis
     return sorted(chosen)
 
 
-def excluded_titles() -> set[str]:
-    """Titles the project has already used: the hand-written sets and every earlier evaluation set."""
-    seen = set()
-    paths = [REPO / "tests" / "data" / "job_titles.csv", REPO / "tests" / "data" / "job_titles_holdout.csv"]
-    paths += sorted(OUT.glob("onet_*.csv")) + sorted(OUT.glob("esco_*.csv")) + sorted(OUT.glob("noc_*.csv"))
-    for path in paths:
-        with path.open(encoding="utf-8", newline="") as fh:
-            seen |= {_words(r["title"]) for r in csv.DictReader(fh)}
-    return seen
-
-
 def build_rows(titles: list[tuple[str, str, str]], chosen: list[tuple[str, str, str]], seen: set[str]) -> list[dict]:
     """The labelled rows of the chosen titles; `seen` (normalised titles) grows with every title kept."""
     depts_of_title = defaultdict(set)
@@ -141,7 +130,7 @@ def build_rows(titles: list[tuple[str, str, str]], chosen: list[tuple[str, str, 
 
 def draw(titles: list[tuple[str, str, str]]) -> list[dict]:
     """The labelled rows of the frozen set: the whole draw, deterministic for the same file."""
-    return build_rows(titles, sample_titles(titles, random.Random(SEED)), excluded_titles())
+    return build_rows(titles, sample_titles(titles, random.Random(SEED)), used_titles(("onet", "esco", "noc")))
 
 
 def _write(rows: list[dict]) -> None:

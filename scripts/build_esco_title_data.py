@@ -30,7 +30,7 @@ sys.path.insert(0, str(REPO / "scripts"))
 
 from build_esco_title_eval import labels, read_occupations
 from isco_departments import department_for_isco
-from title_set_files import groups, set_titles
+from title_set_files import HELD_OUT_SETS, groups, set_titles
 
 from enrichment.title_text import normalise_title
 
@@ -40,10 +40,6 @@ EVAL = REPO / "tests" / "data" / "title_eval"
 DEV_GROUPS = EVAL / "esco_dev_isco_groups.txt"
 FROZEN_GROUPS = EVAL / "esco_frozen_isco_groups.txt"
 FROZEN_TITLES = EVAL / "esco_frozen_titles.csv"
-# titles that never reach the lookup or model: the ANZSCO frozen set (sixth round; the NOC frozen set, spent by the
-# fifth, is training data since) and the O*NET evaluation sets
-EXCLUDED_SETS = (EVAL / "anzsco_frozen_titles.csv", EVAL / "onet_heldout_titles.csv", EVAL / "onet_fresh_titles.csv",
-                 EVAL / "onet_alternate_titles.csv")
 FIELDS = ("title", "code", "isco_group", "department", "source")
 
 
@@ -55,7 +51,7 @@ def build(occupations: list[dict]) -> list[dict]:
         frozen_codes = {r["isco_code"] for r in csv.DictReader(fh)}
     if not frozen_codes <= frozen:
         sys.exit(f"{FROZEN_GROUPS.name} does not list every unit group of {FROZEN_TITLES.name}")
-    skip = set_titles(EXCLUDED_SETS)
+    skip = set_titles(HELD_OUT_SETS)
     rows: dict[tuple[str, str], dict] = {}
     for occ in occupations:
         group = occ["iscoGroup"]

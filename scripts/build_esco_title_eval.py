@@ -39,7 +39,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "scripts"))
 
-from build_title_eval import _SENIORITY_NOTES, _words, labelled_seniority
+from build_title_eval import _SENIORITY_NOTES, _words, labelled_seniority, used_titles
 from isco_departments import department_for_isco
 
 OUT = REPO / "tests" / "data" / "title_eval"
@@ -155,17 +155,6 @@ def sample_occupations(occupations: list[dict], groups: list[str], rng: random.R
     return sorted(chosen, key=lambda r: _code_key(r["code"]))
 
 
-def excluded_titles() -> set[str]:
-    """Titles the project has already used: the hand-written sets and every O*NET evaluation set."""
-    seen = set()
-    paths = [REPO / "tests" / "data" / "job_titles.csv", REPO / "tests" / "data" / "job_titles_holdout.csv"]
-    paths += sorted(OUT.glob("onet_*.csv"))
-    for path in paths:
-        with path.open(encoding="utf-8", newline="") as fh:
-            seen |= {_words(r["title"]) for r in csv.DictReader(fh)}
-    return seen
-
-
 def build_rows(occupations: list[dict], chosen: list[dict], seen: set[str]) -> list[dict]:
     """The labelled rows of the chosen occupations; `seen` (normalised titles) grows with every title kept."""
     depts_of_title = defaultdict(set)
@@ -195,7 +184,7 @@ def draw(occupations: list[dict]) -> dict[str, tuple[list[str], list[dict]]]:
     frozen_groups, dev_groups, rng = split_groups(occupations)
     frozen_occ = sample_occupations(occupations, frozen_groups, rng)
     dev_occ = sample_occupations(occupations, dev_groups, rng)
-    seen = excluded_titles()
+    seen = used_titles(("onet",))
     frozen_rows = build_rows(occupations, frozen_occ, seen)
     dev_rows = build_rows(occupations, dev_occ, seen)
     return {"frozen": (frozen_groups, frozen_rows), "dev": (dev_groups, dev_rows)}

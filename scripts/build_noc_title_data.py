@@ -27,7 +27,7 @@ sys.path.insert(0, str(REPO / "scripts"))
 
 from build_noc_title_eval import read_titles
 from noc_departments import MIXED, department_for_noc
-from title_set_files import groups, set_titles
+from title_set_files import HELD_OUT_SETS, groups, set_titles
 
 from enrichment.title_text import normalise_title
 
@@ -35,9 +35,6 @@ OUT = REPO / "enrichment" / "data" / "noc_titles.csv"
 EVAL = REPO / "tests" / "data" / "title_eval"
 DEV_GROUPS = EVAL / "noc_dev_groups.txt"
 FROZEN_GROUPS = EVAL / "noc_frozen_groups.txt"
-# titles that never reach the lookup or model: the ANZSCO frozen set (sixth round) and the O*NET evaluation sets
-EXCLUDED_SETS = (EVAL / "anzsco_frozen_titles.csv", EVAL / "onet_heldout_titles.csv", EVAL / "onet_fresh_titles.csv",
-                 EVAL / "onet_alternate_titles.csv")
 FIELDS = ("title", "noc_code", "department")
 
 
@@ -45,7 +42,7 @@ def build(titles: list[tuple[str, str]]) -> list[dict]:
     dev, frozen = groups(DEV_GROUPS), groups(FROZEN_GROUPS)
     if dev & frozen:
         sys.exit(f"unit groups in both halves: {sorted(dev & frozen)}")
-    skip = set_titles(EXCLUDED_SETS)
+    skip = set_titles(HELD_OUT_SETS)
     rows: dict[tuple[str, str], dict] = {}
     for code, title in titles:
         if code not in dev | frozen or department_for_noc(code) == MIXED:

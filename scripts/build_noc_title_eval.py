@@ -36,7 +36,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "scripts"))
 
-from build_title_eval import _SENIORITY_NOTES, _words, labelled_seniority
+from build_title_eval import _SENIORITY_NOTES, _words, labelled_seniority, used_titles
 from noc_departments import MIXED, department_for_noc
 
 OUT = REPO / "tests" / "data" / "title_eval"
@@ -113,17 +113,6 @@ def sample_titles(titles: list[tuple[str, str]], groups: list[str], rng: random.
     return sorted(chosen)
 
 
-def excluded_titles() -> set[str]:
-    """Titles the project has already used: the hand-written sets and every earlier evaluation set."""
-    seen = set()
-    paths = [REPO / "tests" / "data" / "job_titles.csv", REPO / "tests" / "data" / "job_titles_holdout.csv"]
-    paths += sorted(OUT.glob("onet_*.csv")) + sorted(OUT.glob("esco_*.csv"))
-    for path in paths:
-        with path.open(encoding="utf-8", newline="") as fh:
-            seen |= {_words(r["title"]) for r in csv.DictReader(fh)}
-    return seen
-
-
 def build_rows(titles: list[tuple[str, str]], chosen: list[tuple[str, str]], seen: set[str]) -> list[dict]:
     """The labelled rows of the chosen titles; `seen` (normalised titles) grows with every title kept."""
     depts_of_title = defaultdict(set)
@@ -151,7 +140,7 @@ def draw(names: dict[str, str], titles: list[tuple[str, str]]) -> dict[str, tupl
     frozen_groups, dev_groups, rng = split_groups(names)
     frozen_pick = sample_titles(titles, frozen_groups, rng)
     dev_pick = sample_titles(titles, dev_groups, rng)
-    seen = excluded_titles()
+    seen = used_titles(("onet", "esco"))
     return {"frozen": (frozen_groups, build_rows(titles, frozen_pick, seen)),
             "dev": (dev_groups, build_rows(titles, dev_pick, seen))}
 

@@ -126,6 +126,20 @@ def labelled_seniority(title: str, key: str, hand_checked: tuple[tuple[str, str,
     return level, found
 
 
+def used_titles(sets: tuple[str, ...]) -> set[str]:
+    """Titles the project has already used, as the rubric reads them (`_words`): the hand-written sets and every
+    evaluation set in tests/data/title_eval/ whose name starts with one of `sets` ("onet", "esco", ...). A new draw
+    leaves them out, so no title is measured twice."""
+    data = Path(__file__).resolve().parents[1] / "tests" / "data"
+    paths = [data / "job_titles.csv", data / "job_titles_holdout.csv"]
+    paths += [p for prefix in sets for p in sorted((data / "title_eval").glob(f"{prefix}_*.csv"))]
+    seen: set[str] = set()
+    for path in paths:
+        with path.open(encoding="utf-8", newline="") as fh:
+            seen |= {_words(r["title"]) for r in csv.DictReader(fh)}
+    return seen
+
+
 # Titles whose rubric level is the words' reading, though the job may not be that level: kept, with a note.
 _SENIORITY_NOTES = (
     (r"\bcase manager\b", "a case manager manages cases, not people (rubric: any '... manager')"),
