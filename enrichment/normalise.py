@@ -46,8 +46,16 @@ from enrichment._role_addresses import ROLE_LOCAL_PARTS
 from enrichment._shared_domains import SHARED_SITE_DOMAINS
 from enrichment.address import house_number, normalise_postcode, normalise_street, street_with_number
 from enrichment.channels import normalise_linkedin_url
+from enrichment.column_paths import (
+    as_text_column,
+    per_distinct,
+    plain_emails,
+    plain_hosts,
+    plain_two_word_names,
+    role_flags,
+)
 from leadpipe.core.controls import clean_text
-from leadpipe.core.placeholders import blank_placeholder, is_placeholder
+from leadpipe.core.placeholders import blank_placeholder, is_placeholder, placeholders_for
 from leadpipe.core.schema import MAPPABLE_FIELDS
 
 __all__ = [
@@ -1133,6 +1141,16 @@ def _linkedin_text(value: object) -> str:
     return normalise_linkedin_url(value) or ""
 
 
+def clear_value_caches() -> None:
+    """Empty the per-value caches (the bounded lru caches of this module: answers for the values seen, not the
+    lookup tables, which stay). A worker normalising a big file part by part empties them between parts, so
+    it holds one part's values, not the file's: the parts are cut so that few values recur in another."""
+    for value in list(globals().values()):
+        parameters = getattr(value, "cache_parameters", None)
+        if parameters is not None and (parameters()["maxsize"] or 0) >= _CACHE:
+            value.cache_clear()
+
+
 class DistinctRunner(Protocol):
     """Applies a normaliser to distinct argument rows, given as columns (`fn(*row)` for each row of
     `zip(*columns)`; lists of plain values pickle at half the cost of a list of tuples): here, in order
@@ -1191,14 +1209,14 @@ def normalise_frame(df: pd.DataFrame, runner: DistinctRunner | None = None) -> p
     with_country = country != ""
     phone_column = col("phone")
     early_phone_job = _submit(run, [phone_column[with_country], pd.Series(country[with_country])], normalise_phone)
-    email_job = _submit(run, [col("email")], _email_fields_and_domain)
-    names_job = _submit(run, [col("first_name"), col("last_name"), col("full_name")], split_name)
+    email_job = _email_columns(run, col("email"))
+    names_job = _name_columns(run, col("first_name"), col("last_name"), col("full_name"))
     companies = _distinct_args([col("company")])  # the key and the display name read the same distinct values
     company_key_job = _submit_distinct(run, companies, company_key)
     company_job = _submit_distinct(run, companies, _field_text("company"))
     del companies
     website_job = _submit(run, [col("website")], _field_text("website"))
-    site_domain_job = _submit(run, [col("website"), col("domain")], _site_domain_of)
+    site_domain_job = _site_domain_columns(run, col("website"), col("domain"))
     job_title_job = _submit(run, [col("job_title")], _field_text("job_title"))
     postcode_job = _submit(run, [col("postcode")], _postcode_text)
     employees_job = _submit(run, [col("employees")], _employees)
@@ -1312,6 +1330,168 @@ def _street_line2(line2: object, country: str) -> str:
 
 def _postcode_text(value: object) -> str:
     return normalise_postcode(_field_clean("postcode", value))
+
+
+# Column-wise paths (enrichment.column_paths): the cells of a plain shape are taken apart by Arrow and the
+# per-value functions above are asked once per distinct part (domain, host, name word); the other cells go to the
+# runner whole, as before. The same results either way (tests compare them).
+
+_LARGE = pa.large_string()
+
+
+def _email_columns(run: DistinctRunner, column: pd.Series) -> _Job | _Split:
+    """`_email_fields_and_domain` for every row: plain addresses ("Anna.Lee@Acme.de") column-wise, the rest
+    ("mailto:", display names, spaces, Unicode, over-long ones) by the runner."""
+    values = as_text_column(column)
+    if values is None:
+        return _submit(run, [column], _email_fields_and_domain)
+    fast_rows, local, domain = plain_emails(values)
+    split = _Split.start(run, len(column), fast_rows, [column], _email_fields_and_domain)
+    lower, status, reason, free, disposable, company_domain = per_distinct(
+        domain, _plain_address_domain, [_LARGE, _LARGE, _LARGE, pa.bool_(), pa.bool_(), _LARGE])
+    valid = pc.equal(status, "valid")
+    local = pc.ascii_lower(local)
+    address = pc.if_else(valid, pc.binary_join_element_wise(local, lower, pa.scalar("@", _LARGE)), "")
+    role = pc.and_(valid, role_flags(local, ROLE_LOCAL_PARTS))
+    split.fast = [address, status, reason, free, role, disposable, company_domain]
+    return split
+
+
+def _plain_address_domain(domain: str) -> tuple[str, str, str, bool, bool, str]:
+    """What `_email_parts` makes of a plain address's domain: (the domain as the address ends, status, why
+    invalid, free, disposable, the company domain it gives)."""
+    validated, error = _validated_domain(domain)
+    if error:
+        return "", "invalid", error, False, False, ""
+    lower = validated.lower()
+    free, disposable = mail_provider_kind(lower)
+    return lower, "valid", "", free and not disposable, disposable, _mail_domain(lower)
+
+
+# Placeholders written like a host name ("n.a"): blank in the website column, so the domain column is read.
+_HOST_LIKE_PLACEHOLDERS = pa.array(sorted(p for p in placeholders_for("website") if "." in p and " " not in p),
+                                   type=_LARGE)
+
+
+def _site_domain_columns(run: DistinctRunner, website: pd.Series, domain: pd.Series) -> _Job | _Split:
+    """`_site_domain_of` for every row: plain web addresses ("https://www.acme.co.uk/about") column-wise, one
+    answer per distinct host; the rest, and rows whose website is blank (the domain column is read), by the
+    runner."""
+    values = as_text_column(website)
+    if values is None:
+        return _submit(run, [website, domain], _site_domain_of)
+    fast_rows, hosts = plain_hosts(values)
+    placeholder = pc.is_in(pc.ascii_lower(values.take(pa.array(fast_rows))), value_set=_HOST_LIKE_PLACEHOLDERS)
+    if pc.any(placeholder).as_py():
+        keep = np.invert(placeholder.to_numpy(zero_copy_only=False))
+        fast_rows, hosts = fast_rows[keep], hosts.filter(pa.array(keep))
+    split = _Split.start(run, len(website), fast_rows, [website, domain], _site_domain_of)
+    split.fast = per_distinct(hosts, _plain_site_domain, [_LARGE])
+    return split
+
+
+def _plain_site_domain(host: str) -> tuple[str]:
+    """What `_site_domain` makes of a plain web address with this host name."""
+    domain = _plain_registrable(host.split("."))
+    return ("" if not domain or domain in SHARED_SITE_DOMAINS or any(mail_provider_kind(domain)) else domain,)
+
+
+def _name_columns(run: DistinctRunner, first: pd.Series, last: pd.Series, full: pd.Series) -> _Job | _Split:
+    """`split_name` for every row, column-wise where it is a matter of single parts: both name parts given
+    (each distinct part recased once), neither given and no full name, or neither given and a full name of two
+    plain words (each distinct word looked up and recased once). Other rows by the runner."""
+    columns = [as_text_column(c) for c in (first, last, full)]
+    if any(c is None for c in columns):
+        return _submit(run, [first, last, full], split_name)
+    given_text, family_text, full_text = (pc.fill_null(c, "") for c in columns)
+    given, has_given = per_distinct(given_text, _given_part, [_LARGE, pa.bool_()])
+    family, has_family = per_distinct(family_text, _family_part, [_LARGE, pa.bool_()])
+    both = pc.and_(has_given, has_family).to_numpy(zero_copy_only=False)
+    neither = pc.invert(pc.or_(has_given, has_family)).to_numpy(zero_copy_only=False)
+    no_full = pc.equal(full_text, "").to_numpy(zero_copy_only=False)
+    candidates = np.flatnonzero(neither & ~no_full)
+    two_words, word1, word2 = plain_two_word_names(full_text.take(pa.array(candidates)))
+    plain = np.array([], dtype=bool)
+    if len(two_words):
+        words = pa.concat_arrays([word1, word2])
+        is_plain, as_given, as_family = per_distinct(words, _name_word, [pa.bool_(), _LARGE, _LARGE])
+        n = len(two_words)
+        plain = pc.and_(is_plain.slice(0, n), is_plain.slice(n)).to_numpy(zero_copy_only=False)
+        word_given, word_family = as_given.slice(0, n).filter(pa.array(plain)), as_family.slice(n).filter(
+            pa.array(plain))
+    from_words = candidates[two_words[plain]] if len(two_words) else np.array([], dtype=np.int64)
+    empty = np.flatnonzero(neither & no_full)
+    parts_rows = np.flatnonzero(both)
+    fast_rows = np.concatenate([parts_rows, empty, from_words])
+    blank = pa.array([""] * len(empty), type=_LARGE)
+    at = pa.array(parts_rows)
+    fast_given = pa.concat_arrays([given.take(at), blank, *((word_given,) if len(from_words) else ())])
+    fast_family = pa.concat_arrays([family.take(at), blank, *((word_family,) if len(from_words) else ())])
+    split = _Split.start(run, len(first), fast_rows, [first, last, full], split_name)
+    split.fast = [fast_given, fast_family]
+    return split
+
+
+def _given_part(value: str) -> tuple[str, bool]:
+    text = _text(value)
+    return (_tidy_part(text, family=False) if text else ""), bool(text)
+
+
+def _family_part(value: str) -> tuple[str, bool]:
+    text = _text(value)
+    return (_tidy_part(text, family=True) if text else ""), bool(text)
+
+
+def _name_word(word: str) -> tuple[bool, str, str]:
+    """(a word nameparser has no rule for, recased as a given name, recased as a family name)."""
+    if not _plain_word(word):
+        return False, "", ""
+    return True, _tidy_part(word, family=False), _tidy_part(word, family=True)
+
+
+@dataclass
+class _Split:
+    """One normaliser's per-row results computed two ways: the rows `fast_rows` column-wise (`fast`: one Arrow
+    array per result position, in the order of `fast_rows`), the others by the runner (`slow`, over those rows
+    only). Read like a _Job: `arrow`, `text`, `flags`."""
+
+    rows: int
+    fast_rows: np.ndarray
+    slow_rows: np.ndarray
+    slow: _Job
+    fast: list[pa.Array]
+
+    @classmethod
+    def start(cls, run: DistinctRunner, rows: int, fast_rows: np.ndarray, columns: Sequence[pd.Series],
+              fn: Callable[..., Any]) -> _Split:
+        """Hand the rows not in `fast_rows` to the runner now (they are worked on while the caller builds
+        `fast`)."""
+        slow_rows = np.setdiff1d(np.arange(rows), fast_rows, assume_unique=True)
+        slow = _submit(run, [c.iloc[slow_rows].reset_index(drop=True) for c in columns], fn)
+        return cls(rows, fast_rows, slow_rows, slow, [])
+
+    def _order(self) -> pa.Array:
+        """Row -> position in the fast results followed by the slow ones."""
+        order = np.empty(self.rows, dtype=np.int64)
+        order[self.fast_rows] = np.arange(len(self.fast_rows))
+        order[self.slow_rows] = len(self.fast_rows) + np.arange(len(self.slow_rows))
+        return pa.array(order)
+
+    def arrow(self, position: int | None = None) -> pa.Array:
+        """Position None: the normaliser gives one value per row, not a tuple (`fast` has one array)."""
+        fast = self.fast[position or 0]
+        slow = self.slow.arrow(position) if len(self.slow_rows) else pa.array([], type=fast.type)
+        return pa.concat_arrays([fast.cast(slow.type), slow]).take(self._order())
+
+    def text(self, index: pd.Index, position: int | None = None) -> pd.Series:
+        return _str_series(self.arrow(position), index)
+
+    def flags(self, position: int) -> np.ndarray:
+        out = np.zeros(self.rows, dtype=bool)
+        out[self.fast_rows] = self.fast[position].to_numpy(zero_copy_only=False)
+        if len(self.slow_rows):
+            out[self.slow_rows] = self.slow.flags(position)
+        return out
 
 
 @dataclass

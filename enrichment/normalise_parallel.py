@@ -13,14 +13,15 @@ fork them before loading big data and they stay small. Each worker keeps its per
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Self
 
 import pandas as pd
 
-from enrichment.normalise import DistinctRunner, apply_rows, normalise_frame
+from enrichment.normalise import DistinctRunner, apply_rows, clear_value_caches, normalise_frame
 
 CHUNK = 10_000  # distinct values per task: big enough to amortise pickling, small enough to balance two cores
 INLINE_BELOW = 2_000  # fewer distinct values than this are normalised in the parent: a round trip costs more
@@ -86,11 +87,32 @@ class NormalisePool(DistinctRunner):
 
         return results
 
+    def normalise_parts(self, parts: Iterable[pd.DataFrame],
+                        keep: Callable[[pd.DataFrame], list[str]]) -> Iterator[pd.DataFrame]:
+        """Each frame of `parts` normalised whole by one worker, in order; of each, only the columns `keep` names.
+
+        Here the rows are split across the cores, not a frame's distinct values: every step of normalise_frame
+        (finding the distinct values, spreading the results over the rows, building the columns) runs on the
+        workers too, where `normalise_frame` leaves it to this process (at 1M rows about a third of the work, done
+        while the workers wait), and what travels is a part's columns, not each distinct value and its result as
+        Python objects. A value found in two parts is normalised twice; callers cut parts that share few."""
+        if self._pool is None:
+            for part in parts:
+                yield _normalised_part(part, keep)
+            return
+        yield from self._pool.imap(functools.partial(_normalised_part, keep=keep), parts)
+
     def normalise_frame(self, df: pd.DataFrame, last: bool = False) -> pd.DataFrame:
         """enrichment.normalise.normalise_frame, its distinct values normalised by this pool. `last`: no other
         frame follows, so the workers end as soon as the last result is in, before the output columns are built
         (their memory and the output's are never held at once)."""
         return normalise_frame(df, runner=_Last(self) if last else self)
+
+
+def _normalised_part(part: pd.DataFrame, keep: Callable[[pd.DataFrame], list[str]]) -> pd.DataFrame:
+    normalised = normalise_frame(part)
+    clear_value_caches()  # the next part shares few values with this one; keep its memory, not theirs
+    return normalised[keep(normalised)]
 
 
 class _Last:

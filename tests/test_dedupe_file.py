@@ -290,20 +290,33 @@ def test_matching_reads_only_the_match_inputs(rows: list[dict[str, str]]) -> Non
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.lists(st.fixed_dictionaries(_LEAD_VALUES), min_size=1, max_size=60), st.integers(1, 25))
-def test_normalising_in_parts_is_normalising_in_one_go(rows: list[dict[str, str]], part_rows: int) -> None:
-    """Parts cut from the rows grouped by company, put back in the file's order: the columns matching reads,
-    as normalise_frame gives them for the whole frame."""
+@given(st.lists(st.fixed_dictionaries(_LEAD_VALUES), min_size=1, max_size=60), st.integers(1, 25),
+       st.sampled_from([1, 2]))
+def test_normalising_in_parts_is_normalising_in_one_go(rows: list[dict[str, str]], part_rows: int,
+                                                       workers: int) -> None:
+    """Parts cut from the rows grouped by company, normalised here or each by a worker process, put back in the
+    file's order: the columns matching reads, as normalise_frame gives them for the whole frame."""
     frame = pd.DataFrame(rows)
     whole = normalise_frame(frame)
-    with NormalisePool(1) as pool:
-        was, dedupe_file.NORMALISE_ROWS = dedupe_file.NORMALISE_ROWS, part_rows
+    with NormalisePool(workers) as pool:
+        was = dedupe_file.NORMALISE_ROWS, dedupe_file.SMALL_FILE
+        dedupe_file.NORMALISE_ROWS, dedupe_file.SMALL_FILE = part_rows, 0
         try:
-            parts = dedupe_file._normalise(pool, frame, stop_pool=False)
+            parts = dedupe_file._normalise(pool, frame, stop_pool=workers == 2)
         finally:
-            dedupe_file.NORMALISE_ROWS = was
+            dedupe_file.NORMALISE_ROWS, dedupe_file.SMALL_FILE = was
     assert "company" in frame.columns and list(parts.columns) == dedupe_file._feature_columns(whole)
     pd.testing.assert_frame_equal(parts, whole[list(parts.columns)])
+
+
+@pytest.mark.parametrize(("rows", "workers", "parts"), [
+    (1, 1, 1), (250_000, 1, 1), (250_001, 1, 2), (1_000_000, 1, 4), (1_000_000, 2, 4), (1_000_001, 2, 6),
+    (30_000, 2, 2), (30_000, 3, 3), (1_000_000, 3, 6),
+])
+def test_a_file_is_cut_into_parts_the_workers_share_evenly(rows: int, workers: int, parts: int,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dedupe_file, "NORMALISE_ROWS", 250_000)
+    assert dedupe_file._part_count(rows, workers) == parts
 
 
 # the Arrow reader for plain CSV files reads what the pipeline's record reader reads, or declines

@@ -47,7 +47,8 @@ NAME_OR_EMAIL = ("email", "last_name", "full_name")
 MAPPING_SAMPLE = 1_000  # payloads that tell repeated columns apart, as ingest samples them
 READ_BATCH = 50_000  # records turned into Arrow columns at a time
 WRITE_BATCH = 200_000  # rows turned into CSV text at a time
-NORMALISE_ROWS = 250_000  # rows normalised at a time: memory for the bookkeeping of a part, not of the file
+NORMALISE_ROWS = 125_000  # rows normalised at a time: memory for the bookkeeping of a part, not of the file
+SMALL_FILE = 20_000  # rows normalised in one go, their distinct values shared by the workers: parts would cost more
 EXAMPLE_PROBLEMS = 5  # unreadable rows named in the summary
 EXTRA_FIELDS = "_extra_fields"  # the reader's overflow column (values beyond the last header)
 # The mapped fields the matcher's features come from once normalised (enrichment.dedupe.features: names, email,
@@ -266,29 +267,35 @@ def _match(mapped: Callable[[], pd.DataFrame], cfg: DedupeConfig | None, pool: N
 
 
 def _normalise(pool: NormalisePool, mapped: pd.DataFrame, stop_pool: bool) -> pd.DataFrame:
-    """The columns features.build reads, normalised NORMALISE_ROWS rows at a time, in the rows' order.
+    """The columns features.build reads, normalised in parts of at most NORMALISE_ROWS rows, in the rows' order.
 
     Normalisation is row by row (each distinct value alone), so the parts put back in order are the frame
-    normalised in one go (a test compares both); but its bookkeeping (distinct values, argument tuples, results
-    as Python objects: most of this process's memory at its peak) then grows with a part, not with the file.
-    The parts are cut from the rows ordered by company: a company's rows (its website, and most of a person's
-    rows: the same email and phone) fall in one part, so few values are normalised in two parts. Of each part
-    only what matching reads is kept."""
-    if len(mapped) <= NORMALISE_ROWS:
+    normalised in one go (a test compares both). Each part is normalised whole by one of the pool's workers
+    (NormalisePool.normalise_parts), so every core does every step, and a part's bookkeeping (distinct values,
+    argument tuples, results as Python objects) lives in a worker while it is needed, not in this process. There
+    are at least as many parts as workers, a multiple of them, so the cores finish together. The parts are cut
+    from the rows ordered by company: a company's rows (its website, and most of a person's rows: the same email
+    and phone) fall in one part, so few values are normalised in two parts. Of each part only what matching reads
+    is kept."""
+    if len(mapped) <= SMALL_FILE or pool.workers == 1 and len(mapped) <= NORMALISE_ROWS:
         normalised = pool.normalise_frame(mapped, last=stop_pool)
         return normalised[_feature_columns(normalised)]
     order = _grouped_order(mapped)
-    parts = []
-    for start in range(0, len(mapped), NORMALISE_ROWS):
-        rows = order[start:start + NORMALISE_ROWS]
-        part = pool.normalise_frame(mapped.take(rows), last=stop_pool and start + NORMALISE_ROWS >= len(mapped))
-        parts.append(part[_feature_columns(part)])
-        del part
-    joined = pd.concat(parts)
-    del parts
+    per_part = -(-len(mapped) // _part_count(len(mapped), pool.workers))
+    parts = (mapped.take(order[start:start + per_part]) for start in range(0, len(mapped), per_part))
+    normalised = list(pool.normalise_parts(parts, _feature_columns))
+    if stop_pool:  # before the parts are joined: the workers' memory is not held with the joined copy
+        pool.stop()
+    joined = pd.concat(normalised, ignore_index=True)
+    del normalised
     back = np.empty_like(order)
     back[order] = np.arange(len(order))
-    return joined.take(back).reset_index(drop=True)
+    return pd.DataFrame({name: joined.pop(name).take(back).reset_index(drop=True) for name in list(joined.columns)})
+
+
+def _part_count(rows: int, workers: int) -> int:
+    """Parts of at most NORMALISE_ROWS rows, as many as the workers or a multiple of them."""
+    return -(-max(1, -(-rows // NORMALISE_ROWS)) // workers) * workers
 
 
 def _grouped_order(mapped: pd.DataFrame) -> np.ndarray:

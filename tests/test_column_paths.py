@@ -1,0 +1,154 @@
+"""The column-wise paths of normalise_frame (enrichment.column_paths) give each row what the per-value normaliser
+gives it: email addresses, company domains from websites, and name parts, on generated and hostile cells."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from enrichment import normalise
+from enrichment.column_paths import plain_emails, plain_hosts
+from leadpipe.core.placeholders import COMPANY_PLACEHOLDERS, NAME_PLACEHOLDERS, TEXT_PLACEHOLDERS
+
+
+def _columns_equal(job, rows: int, positions: list[int], flags: list[int], expected: list[tuple]) -> None:
+    index = pd.RangeIndex(rows)
+    for p in positions:  # None: the normaliser gives one value, not a tuple
+        got = job.text(index, p).tolist()
+        assert got == [e[p or 0] for e in expected], p
+    for p in flags:
+        assert job.flags(p).tolist() == [bool(e[p]) for e in expected], p
+
+
+# --- email addresses
+
+_LOCAL_CHARS = "aZ09._+-!#'`{|}~=?^/&%$*"
+_ADDRESSES = st.one_of(
+    st.builds(lambda local, domain: f"{local}@{domain}",
+              st.text(alphabet=_LOCAL_CHARS, min_size=1, max_size=12),
+              st.sampled_from(["acme.de", "ACME.De", "gmail.com", "GMail.com", "eu.mailinator.com", "web.de",
+                               "acme.co.uk", "a--b.com", "ab--c.com", "xn--bcher-kva.de", "localhost", "x.test",
+                               "acme.local", "-acme.com", "acme-.com", "acme..com", "1.2.3.4", "acme.c0m", "b",
+                               "acme.123", "x" * 64 + ".com", ("y" * 60 + ".") * 4 + "com", "acme.de.",
+                               "xn--ls8h.la", "a.b.c.d.e.f.example.org"])),
+    st.text(alphabet="aZ9.@+- \t:<>\"éİ\u212aß\x00\u00a0\u202e,;", max_size=14),
+)
+_HOSTILE_ADDRESSES = ["", " ", None, float("nan"), "n/a", "#N/A", "INFO@ACME.DE", "info2@acme.de",
+                      "sales.emea@acme.de", "info-de@acme.de", "+info@acme.de", "info+x@acme.de", "12@acme.de",
+                      "mailto:anna@acme.de", "MAILTO:anna@acme.de", " anna@acme.de", "anna@acme.de ",
+                      "Anna Lee <anna@acme.de>", '"anna lee"@acme.de', "anna@@acme.de", "anna.@acme.de",
+                      ".anna@acme.de", "an..na@acme.de", "anna@acme", "a" * 64 + "@acme.de", "a" * 65 + "@acme.de",
+                      "b" * 60 + "@" + ("c" * 60 + ".") * 3 + "de", "jürgen@acme.de", "anna@bücher.de",
+                      "anna@ACME.DE", "postmaster@x.test", "anna@x.invalid", "anna@\u212acme.de", "anna@acme.DE"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_ADDRESSES, min_size=1, max_size=30))
+@example(_HOSTILE_ADDRESSES)
+def test_email_columns_are_the_per_value_normaliser(cells: list) -> None:
+    series = pd.Series(cells, dtype=object)
+    expected = [normalise._email_fields_and_domain(c) for c in cells]
+    job = normalise._email_columns(normalise.SERIAL, series)
+    _columns_equal(job, len(cells), [0, 1, 2, 6], [3, 4, 5], expected)
+
+
+def test_plain_addresses_take_the_column_path() -> None:
+    """Most cells of a lead file are plain addresses; they must not all fall to the per-value path."""
+    import pyarrow as pa
+
+    cells = ["anna.lee@acme.de", "INFO@ACME.DE", "x+y@gmail.com", "mailto:a@b.de", "Anna <a@b.de>", None]
+    rows, local, domain = plain_emails(pa.array(cells, type=pa.large_string()))
+    assert rows.tolist() == [0, 1, 2]
+    assert local.to_pylist() == ["anna.lee", "INFO", "x+y"] and domain.to_pylist() == ["acme.de", "ACME.DE",
+                                                                                        "gmail.com"]
+
+
+def test_no_placeholder_looks_like_a_plain_address() -> None:
+    """The email path does not ask whether a cell is a placeholder: none has the shape it takes."""
+    import pyarrow as pa
+
+    spellings = sorted(TEXT_PLACEHOLDERS | COMPANY_PLACEHOLDERS | NAME_PLACEHOLDERS)
+    assert len(plain_emails(pa.array(spellings, type=pa.large_string()))[0]) == 0
+
+
+# --- company domains from websites
+
+_HOST_WORDS = st.sampled_from(["www", "acme", "ACME", "co", "uk", "de", "com", "github", "io", "gmail",
+                               "mailinator", "linkedin", "xn--bcher-kva", "123", "a-b", "blogspot", "n", "a"])
+_WEBSITES = st.one_of(
+    st.builds(lambda scheme, labels, tail: scheme + ".".join(labels) + tail,
+              st.sampled_from(["", "http://", "https://", "HTTPS://", "ftp://", "//"]),
+              st.lists(_HOST_WORDS, min_size=1, max_size=4),
+              st.sampled_from(["", "/", "/about", ":8080", ":8080/x?y=1#z", "/ x", "/é", ".", "?q", "#", "\t"])),
+    st.text(alphabet="aZ9.:/-_ \té\u212a@", max_size=14),
+)
+_HOSTILE_WEBSITES = ["", " ", None, float("nan"), "n.a", "N.A", "n/a", "#N/A", "https://n.a", "acme.de",
+                     " acme.de", "acme.de ", "https://www.acme.co.uk/about", "acme.github.io", "gmail.com",
+                     "eu.mailinator.com", "linkedin.com/company/acme", "http://1.2.3.4", "xn--bcher-kva.de",
+                     "bücher.de", "acme.\u212aom", "user@acme.de", "http://user:pw@acme.de", "acme.de/\x1b[31m",
+                     "ACME.DE:443", "acme.de.", "localhost", "acme"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_WEBSITES, st.sampled_from(["", None, "acme.de", "n.a", " GMAIL.com"])),
+                min_size=1, max_size=30))
+@example([(w, d) for w in _HOSTILE_WEBSITES for d in ("", "acme.org")])
+def test_site_domain_columns_are_the_per_value_normaliser(cells: list[tuple]) -> None:
+    website = pd.Series([w for w, _ in cells], dtype=object)
+    domain = pd.Series([d for _, d in cells], dtype=object)
+    expected = [(normalise._site_domain_of(w, d),) for w, d in cells]
+    job = normalise._site_domain_columns(normalise.SERIAL, website, domain)
+    _columns_equal(job, len(cells), [None], [], expected)
+
+
+def test_plain_web_addresses_take_the_column_path() -> None:
+    import pyarrow as pa
+
+    cells = ["https://www.acme.co.uk/about", "ACME.DE", "http://1.2.3.4", "xn--bcher-kva.de", " acme.de", None]
+    rows, hosts = plain_hosts(pa.array(cells, type=pa.large_string()))
+    assert rows.tolist() == [0, 1] and hosts.to_pylist() == ["www.acme.co.uk", "acme.de"]
+
+
+# --- names
+
+_NAME_WORDS = st.sampled_from(["anna", "ANNA", "Anna", "lee", "LEE", "mcdonald", "MACDONALD", "machado", "o'neil",
+                               "ANNE-MARIE", "van", "der", "VAN", "de", "Dr.", "dr", "jr", "III", "iv", "José",
+                               "JOSÉ", "ÅSA", "müller", "李", "Ⅻ", "d'", "al-", "Mc", "Sr.", "test", "n/a"])
+_NAME_CELLS = st.one_of(
+    st.just(""), st.none(),
+    st.builds(" ".join, st.lists(_NAME_WORDS, min_size=1, max_size=3)),
+    st.text(alphabet="aA é-'.,\t\u00a0\u2019ß", max_size=8),
+)
+_FULL_NAMES = st.one_of(
+    _NAME_CELLS,
+    st.builds(lambda a, b, sep: f"{a}{sep}{b}", _NAME_WORDS, _NAME_WORDS,
+              st.sampled_from([" ", "  ", "\u00a0", "\t", ", ", " \u2009"])),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_NAME_CELLS, _NAME_CELLS, _FULL_NAMES), min_size=1, max_size=30))
+@example([("", "", "anna lee"), (None, None, "ANNA LEE"), ("", "", "Dr. Lee"), ("", "", "Anna  Lee"),
+          ("", "", " Anna Lee"), ("ANNA", "", "Anna Lee"), ("", "MCDONALD", "Anna Lee"), ("anna", "lee", ""),
+          ("", "", ""), (None, None, None), ("", "", "van Damme"), ("", "", "Lee, Anna"), ("", "", "not given"),
+          ("", "", "Jr Lee"), ("", "", "Anna\u00a0Lee"), ("  ", " ", "Anna Lee")])
+def test_name_columns_are_the_per_value_normaliser(cells: list[tuple]) -> None:
+    first, last, full = (pd.Series([c[i] for c in cells], dtype=object) for i in range(3))
+    expected = [normalise.split_name(*c) for c in cells]
+    job = normalise._name_columns(normalise.SERIAL, first, last, full)
+    _columns_equal(job, len(cells), [0, 1], [], expected)
+
+
+@pytest.mark.parametrize("column", [
+    pd.Series([4930123456.0, "anna@acme.de", None], dtype=object),  # a spreadsheet's number: the per-value path
+    pd.Series([math.nan, math.nan], dtype=object),
+    pd.Series([], dtype="str"),
+])
+def test_columns_that_are_not_all_text_go_the_per_value_way(column: pd.Series) -> None:
+    expected = [normalise._email_fields_and_domain(c) for c in column]
+    job = normalise._email_columns(normalise.SERIAL, column)
+    _columns_equal(job, len(column), [0, 1, 2, 6], [3, 4, 5], expected)
