@@ -54,6 +54,7 @@ from enrichment.column_paths import (
     plain_two_word_names,
     role_flags,
 )
+from enrichment.phone_columns import international_phones
 from leadpipe.core.controls import clean_text
 from leadpipe.core.placeholders import blank_placeholder, is_placeholder, placeholders_for
 from leadpipe.core.schema import MAPPABLE_FIELDS
@@ -1208,7 +1209,10 @@ def normalise_frame(df: pd.DataFrame, runner: DistinctRunner | None = None) -> p
     country_column = pd.Series(country, index=index)
     with_country = country != ""
     phone_column = col("phone")
-    early_phone_job = _submit(run, [phone_column[with_country], pd.Series(country[with_country])], normalise_phone)
+    # numbers written with "+" and their calling code are read the same in every region: column-wise, now
+    international, international_e164 = _international_phones(phone_column)
+    early = with_country & ~international
+    early_phone_job = _submit(run, [phone_column[early], pd.Series(country[early])], normalise_phone)
     email_job = _email_columns(run, col("email"))
     names_job = _name_columns(run, col("first_name"), col("last_name"), col("full_name"))
     companies = _distinct_args([col("company")])  # the key and the display name read the same distinct values
@@ -1237,7 +1241,7 @@ def normalise_frame(df: pd.DataFrame, runner: DistinctRunner | None = None) -> p
     site_domain, mail_domain = site_domain_job.arrow(), email_job.arrow(6)
     domain = pc.if_else(pc.not_equal(site_domain, ""), site_domain, mail_domain)
     del site_domain, mail_domain
-    late = ~with_country
+    late = ~with_country & ~international
     late_domain = domain.filter(pa.array(late)).to_numpy(zero_copy_only=False) if late.any() else np.array([])
     region = _submit(run, [pd.Series(country[late]), pd.Series(late_domain, dtype=object)], phone_region).per_row()
     late_phone_job = _submit(run, [phone_column[late], pd.Series(region)], normalise_phone)
@@ -1272,9 +1276,10 @@ def normalise_frame(df: pd.DataFrame, runner: DistinctRunner | None = None) -> p
     built["house_number"] = text(house_job)
     built["address_line2"] = text(line2_job)
     del state_job, line1, line1_job, house_job, line2_job
-    if late.any():
+    if late.any() or international.any():
         phone = np.empty(len(df), dtype=object)
-        phone[with_country] = early_phone_job.per_row()
+        phone[international] = international_e164
+        phone[early] = early_phone_job.per_row()
         phone[late] = late_phone_job.per_row()
     else:
         phone = early_phone_job
@@ -1355,6 +1360,17 @@ def _email_columns(run: DistinctRunner, column: pd.Series) -> _Job | _Split:
     role = pc.and_(valid, role_flags(local, ROLE_LOCAL_PARTS))
     split.fast = [address, status, reason, free, role, disposable, company_domain]
     return split
+
+
+def _international_phones(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(rows whose number enrichment.phone_columns reads, as a mask; their E.164 or "", per such row)."""
+    values = as_text_column(column)
+    rows = np.zeros(len(column), dtype=bool)
+    if values is None:
+        return rows, np.array([], dtype=object)
+    at, e164 = international_phones(pc.fill_null(values, ""))  # `at` in row order, as the mask lists them
+    rows[at] = True
+    return rows, np.asarray(e164.to_pylist(), dtype=object)
 
 
 def _plain_address_domain(domain: str) -> tuple[str, str, str, bool, bool, str]:

@@ -291,22 +291,34 @@ def test_matching_reads_only_the_match_inputs(rows: list[dict[str, str]]) -> Non
 
 @settings(max_examples=25, deadline=None)
 @given(st.lists(st.fixed_dictionaries(_LEAD_VALUES), min_size=1, max_size=60), st.integers(1, 25),
-       st.sampled_from([1, 2]))
+       st.sampled_from([1, 2]), st.integers(1, 9))
 def test_normalising_in_parts_is_normalising_in_one_go(rows: list[dict[str, str]], part_rows: int,
-                                                       workers: int) -> None:
+                                                       workers: int, deal_block: int) -> None:
     """Parts cut from the rows grouped by company, normalised here or each by a worker process, put back in the
     file's order: the columns matching reads, as normalise_frame gives them for the whole frame."""
     frame = pd.DataFrame(rows)
     whole = normalise_frame(frame)
     with NormalisePool(workers) as pool:
-        was = dedupe_file.NORMALISE_ROWS, dedupe_file.SMALL_FILE
-        dedupe_file.NORMALISE_ROWS, dedupe_file.SMALL_FILE = part_rows, 0
+        was = dedupe_file.NORMALISE_ROWS, dedupe_file.SMALL_FILE, dedupe_file.DEAL_BLOCK
+        dedupe_file.NORMALISE_ROWS, dedupe_file.SMALL_FILE, dedupe_file.DEAL_BLOCK = part_rows, 0, deal_block
         try:
             parts = dedupe_file._normalise(pool, frame, stop_pool=workers == 2)
         finally:
-            dedupe_file.NORMALISE_ROWS, dedupe_file.SMALL_FILE = was
+            dedupe_file.NORMALISE_ROWS, dedupe_file.SMALL_FILE, dedupe_file.DEAL_BLOCK = was
     assert "company" in frame.columns and list(parts.columns) == dedupe_file._feature_columns(whole)
     pd.testing.assert_frame_equal(parts, whole[list(parts.columns)])
+
+
+@pytest.mark.parametrize(("rows", "parts", "block"), [(10, 3, 2), (1, 2, 4), (17, 4, 3), (8, 2, 4)])
+def test_dealing_gives_every_row_to_one_part_in_blocks(rows: int, parts: int, block: int,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dedupe_file, "DEAL_BLOCK", block)
+    order = np.arange(100, 100 + rows)
+    dealt = dedupe_file._dealt(order, parts)
+    assert sorted(np.concatenate(dealt).tolist()) == order.tolist() and len(dealt) <= parts
+    for k, part in enumerate(dealt):  # part k holds blocks k, k + parts, ... in order
+        expected = [r for i, r in enumerate(order.tolist()) if (i // block) % parts == k]
+        assert part.tolist() == expected
 
 
 @pytest.mark.parametrize(("rows", "workers", "parts"), [
