@@ -48,6 +48,7 @@ MAPPING_SAMPLE = 1_000  # payloads that tell repeated columns apart, as ingest s
 READ_BATCH = 50_000  # records turned into Arrow columns at a time
 WRITE_BATCH = 200_000  # rows turned into CSV text at a time
 NORMALISE_ROWS = 125_000  # rows normalised at a time: memory for the bookkeeping of a part, not of the file
+DEAL_BLOCK = 8_192  # rows dealt to a part at a time (see _normalise)
 SMALL_FILE = 20_000  # rows normalised in one go, their distinct values shared by the workers: parts would cost more
 EXAMPLE_PROBLEMS = 5  # unreadable rows named in the summary
 EXTRA_FIELDS = "_extra_fields"  # the reader's overflow column (values beyond the last header)
@@ -273,17 +274,19 @@ def _normalise(pool: NormalisePool, mapped: pd.DataFrame, stop_pool: bool) -> pd
     normalised in one go (a test compares both). Each part is normalised whole by one of the pool's workers
     (NormalisePool.normalise_parts), so every core does every step, and a part's bookkeeping (distinct values,
     argument tuples, results as Python objects) lives in a worker while it is needed, not in this process. There
-    are at least as many parts as workers, a multiple of them, so the cores finish together. The parts are cut
-    from the rows ordered by company: a company's rows (its website, and most of a person's rows: the same email
-    and phone) fall in one part, so few values are normalised in two parts. Of each part only what matching reads
-    is kept."""
+    are at least as many parts as workers, a multiple of them. The parts are dealt from the rows ordered by company
+    in blocks of DEAL_BLOCK rows (part k takes blocks k, k + parts, k + 2 * parts...): a company's rows (its
+    website, and most of a person's rows: the same email and phone) fall in one part, so few values are normalised
+    in two parts, and every part gets its share of the frequent companies first seen early in the file and of the
+    rare ones first seen late (more distinct values, more work), so the workers finish together. Of each part only
+    what matching reads is kept."""
     if len(mapped) <= SMALL_FILE or pool.workers == 1 and len(mapped) <= NORMALISE_ROWS:
         normalised = pool.normalise_frame(mapped, last=stop_pool)
         return normalised[_feature_columns(normalised)]
-    order = _grouped_order(mapped)
-    per_part = -(-len(mapped) // _part_count(len(mapped), pool.workers))
-    parts = (mapped.take(order[start:start + per_part]) for start in range(0, len(mapped), per_part))
-    normalised = list(pool.normalise_parts(parts, _feature_columns))
+    dealt = _dealt(_grouped_order(mapped), _part_count(len(mapped), pool.workers))
+    order = np.concatenate(dealt)
+    normalised = list(pool.normalise_parts((mapped.take(rows) for rows in dealt), _feature_columns))
+    del dealt
     if stop_pool:  # before the parts are joined: the workers' memory is not held with the joined copy
         pool.stop()
     joined = pd.concat(normalised, ignore_index=True)
@@ -291,6 +294,12 @@ def _normalise(pool: NormalisePool, mapped: pd.DataFrame, stop_pool: bool) -> pd
     back = np.empty_like(order)
     back[order] = np.arange(len(order))
     return pd.DataFrame({name: joined.pop(name).take(back).reset_index(drop=True) for name in list(joined.columns)})
+
+
+def _dealt(order: np.ndarray, parts: int) -> list[np.ndarray]:
+    """`order` dealt into `parts` parts, DEAL_BLOCK rows at a time, round the parts in turn."""
+    blocks = [order[start:start + DEAL_BLOCK] for start in range(0, len(order), DEAL_BLOCK)]
+    return [np.concatenate(blocks[k::parts]) for k in range(parts) if blocks[k::parts]]
 
 
 def _part_count(rows: int, workers: int) -> int:
