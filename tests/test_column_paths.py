@@ -11,6 +11,12 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from enrichment import normalise
+
+
+@pytest.fixture(autouse=True)
+def _column_paths_at_any_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The paths are taken from COLUMN_PATHS_FROM rows on; these tests give them a few rows."""
+    monkeypatch.setattr(normalise, "COLUMN_PATHS_FROM", 0)
 from enrichment.column_paths import plain_emails, plain_hosts
 from leadpipe.core.placeholders import COMPANY_PLACEHOLDERS, NAME_PLACEHOLDERS, TEXT_PLACEHOLDERS
 
@@ -237,3 +243,33 @@ def test_numbers_read_in_the_lead_region_take_the_per_value_path() -> None:
     rows, e164 = normalise._international_phones(phones)
     assert rows.tolist() == [False, False, False, True, False]  # Argentina's prefix rewriting: the library's way
     assert list(e164) == ["+49301234567"]
+
+
+_FRAME_ROWS = st.fixed_dictionaries({
+    "first_name": _NAME_CELLS, "last_name": _NAME_CELLS, "full_name": _FULL_NAMES, "email": _ADDRESSES,
+    "website": _WEBSITES, "domain": st.sampled_from(["", None, "acme.de", "n.a"]),
+    "phone": st.one_of(_international_cells(), st.sampled_from(_HOSTILE_PHONES)),
+    "country": st.sampled_from(["DE", "US", "", "United Kingdom", None, "XX"]),
+    "company": st.sampled_from(["Acme GmbH", "", "#N/A"]),
+})
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_FRAME_ROWS, min_size=1, max_size=30))
+def test_normalise_frame_is_the_same_with_and_without_the_column_paths(rows: list[dict]) -> None:
+    """normalise_frame puts the paths' columns where the per-value ones were: the whole frame is the same."""
+    frame = pd.DataFrame(rows)
+    columnwise = normalise.normalise_frame(frame)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(normalise, "COLUMN_PATHS_FROM", 10**9)
+        per_value = normalise.normalise_frame(frame)
+    pd.testing.assert_frame_equal(columnwise, per_value)
+
+
+def test_small_frames_take_the_per_value_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A form post (one row) is not worth Arrow's set-up; from COLUMN_PATHS_FROM rows on it is."""
+    monkeypatch.setattr(normalise, "COLUMN_PATHS_FROM", 3)
+    two = pd.Series(["+49 30 1234567"] * 2, dtype=object)
+    three = pd.Series(["+49 30 1234567"] * 3, dtype=object)
+    assert not normalise._international_phones(two)[0].any()
+    assert normalise._international_phones(three)[0].all()
