@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import example, given, settings
@@ -273,3 +274,26 @@ def test_small_frames_take_the_per_value_path(monkeypatch: pytest.MonkeyPatch) -
     three = pd.Series(["+49 30 1234567"] * 3, dtype=object)
     assert not normalise._international_phones(two)[0].any()
     assert normalise._international_phones(three)[0].all()
+
+
+def test_variants_of_every_example_number_are_read_as_the_library_reads_them() -> None:
+    """Ten variants of each example number (last digits changed, a national prefix after the calling code, a digit
+    more or fewer, separators): about half valid, half not; the column path's answer is the per-value one."""
+    import random
+
+    import phonenumbers
+
+    rng = random.Random(7)
+    cells = []
+    for number in _EXAMPLES:
+        parsed = phonenumbers.parse(number)
+        code, nsn = str(parsed.country_code), phonenumbers.national_significant_number(parsed)
+        for _ in range(10):
+            changed = rng.randint(0, min(6, len(nsn)))
+            body = nsn[:len(nsn) - changed] + "".join(rng.choice("0123456789") for _ in range(changed))
+            body = rng.choice(["0" + body, body + rng.choice("0123456789"), body[:-1], body, body])
+            cells.append(f"+{code}{rng.choice(['', ' ', '-', '.'])}{body}")
+    phones = pd.Series(cells, dtype=object)
+    rows, e164 = normalise._international_phones(phones)
+    assert list(e164) == [normalise.normalise_phone(p, "") for p in phones[rows]]
+    assert rows.mean() > 0.9 and 0.3 < np.mean([bool(x) for x in e164]) < 0.7
