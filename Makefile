@@ -120,7 +120,7 @@ DEDUPE_NO_EMAIL ?= 10000 100000
 # Splink lives in its own environment (.venv-bench, same lock + the bench group): a plain `uv sync` of .venv
 # removes groups it was not asked for.
 bench-dedupe: install
-	UV_PROJECT_ENVIRONMENT=$(CURDIR)/.venv-bench $(UV) sync --frozen --group bench --quiet
+	UV_PROJECT_ENVIRONMENT=$(CURDIR)/.venv-bench $(UV) sync --frozen --group bench --quiet --compile-bytecode
 	$(CURDIR)/.venv-bench/bin/python bench/dedupe_bench.py --sizes $(DEDUPE_SIZES) --incremental $(lastword $(DEDUPE_SIZES)) \
 		--febrl $(DEDUPE_FEBRL) --no-email $(DEDUPE_NO_EMAIL)
 
@@ -129,7 +129,7 @@ bench-dedupe: install
 # each process tree; plus normalisation rows/s on 2 cores. Heavy: run it under `flock /work/tools/bench.lock`.
 DEDUPE_E2E_ROWS ?= 1000000
 bench-dedupe-e2e: install
-	UV_PROJECT_ENVIRONMENT=$(CURDIR)/.venv-bench $(UV) sync --frozen --group bench --quiet
+	UV_PROJECT_ENVIRONMENT=$(CURDIR)/.venv-bench $(UV) sync --frozen --group bench --quiet --compile-bytecode
 	$(CURDIR)/.venv-bench/bin/python bench/dedupe_e2e_bench.py --rows $(DEDUPE_E2E_ROWS)
 
 # Validation benchmark (bench/validate_bench.py): each GX suite on 1M synthetic leads, import excluded (target < 3 s).
