@@ -1428,30 +1428,30 @@ def _name_columns(run: DistinctRunner, first: pd.Series, last: pd.Series, full: 
     given_text, family_text, full_text = (pc.fill_null(c, "") for c in columns)
     given, has_given = per_distinct(given_text, _given_part, [_LARGE, pa.bool_()])
     family, has_family = per_distinct(family_text, _family_part, [_LARGE, pa.bool_()])
-    both = pc.and_(has_given, has_family).to_numpy(zero_copy_only=False)
+    both = np.flatnonzero(pc.and_(has_given, has_family).to_numpy(zero_copy_only=False))
     neither = pc.invert(pc.or_(has_given, has_family)).to_numpy(zero_copy_only=False)
     no_full = pc.equal(full_text, "").to_numpy(zero_copy_only=False)
-    candidates = np.flatnonzero(neither & ~no_full)
-    two_words, word1, word2 = plain_two_word_names(full_text.take(pa.array(candidates)))
-    plain = np.array([], dtype=bool)
-    if len(two_words):
-        words = pa.concat_arrays([word1, word2])
-        is_plain, as_given, as_family = per_distinct(words, _name_word, [pa.bool_(), _LARGE, _LARGE])
-        n = len(two_words)
-        plain = pc.and_(is_plain.slice(0, n), is_plain.slice(n)).to_numpy(zero_copy_only=False)
-        word_given, word_family = as_given.slice(0, n).filter(pa.array(plain)), as_family.slice(n).filter(
-            pa.array(plain))
-    from_words = candidates[two_words[plain]] if len(two_words) else np.array([], dtype=np.int64)
     empty = np.flatnonzero(neither & no_full)
-    parts_rows = np.flatnonzero(both)
-    fast_rows = np.concatenate([parts_rows, empty, from_words])
+    from_words, word_given, word_family = _two_plain_words(full_text, np.flatnonzero(neither & ~no_full))
+    split = _Split.start(run, len(first), np.concatenate([both, empty, from_words]), [first, last, full], split_name)
     blank = pa.array([""] * len(empty), type=_LARGE)
-    at = pa.array(parts_rows)
-    fast_given = pa.concat_arrays([given.take(at), blank, *((word_given,) if len(from_words) else ())])
-    fast_family = pa.concat_arrays([family.take(at), blank, *((word_family,) if len(from_words) else ())])
-    split = _Split.start(run, len(first), fast_rows, [first, last, full], split_name)
-    split.fast = [fast_given, fast_family]
+    split.fast = [pa.concat_arrays([given.take(pa.array(both)), blank, word_given]),
+                  pa.concat_arrays([family.take(pa.array(both)), blank, word_family])]
     return split
+
+
+def _two_plain_words(full_text: pa.Array, candidates: np.ndarray) -> tuple[np.ndarray, pa.Array, pa.Array]:
+    """(the candidate rows whose full name is two words nameparser has no rule for, their first words recased as a
+    given name, their second recased as a family name): what `_split_full` makes of them."""
+    rows, first, second = plain_two_word_names(full_text.take(pa.array(candidates)))
+    if not len(rows):
+        return np.array([], dtype=np.int64), pa.array([], type=_LARGE), pa.array([], type=_LARGE)
+    n = len(rows)
+    is_plain, as_given, as_family = per_distinct(pa.concat_arrays([first, second]), _name_word,
+                                                 [pa.bool_(), _LARGE, _LARGE])
+    plain = pc.and_(is_plain.slice(0, n), is_plain.slice(n))
+    return candidates[rows[plain.to_numpy(zero_copy_only=False)]], as_given.slice(0, n).filter(plain), \
+        as_family.slice(n).filter(plain)
 
 
 def _given_part(value: str) -> tuple[str, bool]:
