@@ -54,7 +54,7 @@ from enrichment.column_paths import (
     plain_two_word_names,
     role_flags,
 )
-from enrichment.phone_columns import international_phones
+from enrichment.phone_columns import international_phones, national_phones
 from leadpipe.core.controls import clean_text
 from leadpipe.core.placeholders import blank_placeholder, is_placeholder, placeholders_for
 from leadpipe.core.schema import MAPPABLE_FIELDS
@@ -1212,9 +1212,10 @@ def normalise_frame(df: pd.DataFrame, runner: DistinctRunner | None = None) -> p
     country_column = pd.Series(country, index=index)
     with_country = country != ""
     phone_column = col("phone")
-    # numbers written with "+" and their calling code are read the same in every region: column-wise, now
-    international, international_e164 = _international_phones(phone_column)
-    early = with_country & ~international
+    # numbers of the commonest shapes (with "+" and their calling code, or without it in a row with a country):
+    # column-wise, now
+    column_read, column_e164 = _column_phones(phone_column, country)
+    early = with_country & ~column_read
     early_phone_job = _submit(run, [phone_column[early], pd.Series(country[early])], normalise_phone)
     email_job = _email_columns(run, col("email"))
     names_job = _name_columns(run, col("first_name"), col("last_name"), col("full_name"))
@@ -1244,7 +1245,7 @@ def normalise_frame(df: pd.DataFrame, runner: DistinctRunner | None = None) -> p
     site_domain, mail_domain = site_domain_job.arrow(), email_job.arrow(6)
     domain = pc.if_else(pc.not_equal(site_domain, ""), site_domain, mail_domain)
     del site_domain, mail_domain
-    late = ~with_country & ~international
+    late = ~with_country & ~column_read
     late_domain = domain.filter(pa.array(late)).to_numpy(zero_copy_only=False) if late.any() else np.array([])
     region = _submit(run, [pd.Series(country[late]), pd.Series(late_domain, dtype=object)], phone_region).per_row()
     late_phone_job = _submit(run, [phone_column[late], pd.Series(region)], normalise_phone)
@@ -1279,9 +1280,9 @@ def normalise_frame(df: pd.DataFrame, runner: DistinctRunner | None = None) -> p
     built["house_number"] = text(house_job)
     built["address_line2"] = text(line2_job)
     del state_job, line1, line1_job, house_job, line2_job
-    if late.any() or international.any():
+    if late.any() or column_read.any():
         phone = np.empty(len(df), dtype=object)
-        phone[international] = international_e164
+        phone[column_read] = column_e164
         phone[early] = early_phone_job.per_row()
         phone[late] = late_phone_job.per_row()
     else:
@@ -1368,15 +1369,21 @@ def _email_columns(run: DistinctRunner, column: pd.Series) -> _Job | _Split:
     return split
 
 
-def _international_phones(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """(rows whose number enrichment.phone_columns reads, as a mask; their E.164 or "", per such row)."""
+def _column_phones(column: pd.Series, country: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(rows whose number enrichment.phone_columns reads, as a mask; their E.164 or "", per such row in row
+    order): numbers written with "+" in any row, the others in rows with a country, read in it (`country`: the
+    rows' ISO codes, as normalise_phone reads them)."""
     values = as_text_column(column) if len(column) >= COLUMN_PATHS_FROM else None
     rows = np.zeros(len(column), dtype=bool)
     if values is None:
         return rows, np.array([], dtype=object)
-    at, e164 = international_phones(pc.fill_null(values, ""))  # `at` in row order, as the mask lists them
-    rows[at] = True
-    return rows, np.asarray(e164.to_pylist(), dtype=object)
+    values = pc.fill_null(values, "")
+    result = np.empty(len(column), dtype=object)
+    at, e164 = international_phones(values)
+    rows[at], result[at] = True, e164.to_pylist()
+    at, e164 = national_phones(values, pa.array(country, type=_LARGE))  # no "+": never a row of the above
+    rows[at], result[at] = True, e164.to_pylist()
+    return rows, result[rows]
 
 
 def _plain_address_domain(domain: str) -> tuple[str, str, str, bool, bool, str]:

@@ -30,7 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from phonenumbers.phonemetadata import PhoneMetadata
 
-__all__ = ["international_phones"]
+__all__ = ["international_phones", "national_phones"]
 
 # A cell that is "+" and a plain number (enrichment.normalise._PLAIN_PHONE with its "+", no bracket first):
 # nothing to strip or clean, at least three digits (so the library finds it a viable number).
@@ -62,6 +62,103 @@ def international_phones(values: pa.Array) -> tuple[np.ndarray, pa.Array]:
     return rows[decided], pa.array(result[decided].tolist(), type=_LARGE)
 
 
+# A number written without "+" (enrichment.normalise._PLAIN_PHONE's other shape): read in the row's region.
+_NATIONAL = r"^[0-9(][0-9 ().-]*[0-9]$"
+
+
+def national_phones(values: pa.Array, regions: pa.Array) -> tuple[np.ndarray, pa.Array]:
+    """(rows this path decides, their E.164 numbers or "") for numbers written without "+", each read in its row's
+    region (an ISO code; `values` and `regions` text without nulls), as _parse_plain reads them: an international
+    prefix of the region ("00", "011") and a calling code; else the region's own calling code written first
+    where the library takes it as one; else a national number of the region. Regions that are not valid, or whose
+    metadata rewrites the national prefix, are left to the per-value path."""
+    plain = pc.and_(pc.fill_null(pc.match_substring_regex(values, _NATIONAL), False), pc.not_equal(regions, ""))
+    rows = np.flatnonzero(plain.to_numpy(zero_copy_only=False))
+    digits = pc.replace_substring_regex(values.take(pa.array(rows)), r"[^0-9]", "")
+    region_of = regions.take(pa.array(rows))
+    enough = pc.greater_equal(pc.utf8_length(digits), 3).to_numpy(zero_copy_only=False)
+    rows, digits, region_of = rows[enough], digits.filter(pa.array(enough)), region_of.filter(pa.array(enough))
+    decided = np.zeros(len(rows), dtype=bool)
+    result = np.full(len(rows), "", dtype=object)
+    for region in pc.unique(region_of).to_pylist():
+        metadata = _region_metadata(region)
+        if metadata is None:
+            continue
+        at = np.flatnonzero(pc.equal(region_of, region).to_numpy(zero_copy_only=False))
+        try:
+            answers, known = _read_in_region(digits.take(pa.array(at)), metadata)
+        except pa.ArrowInvalid:  # a metadata pattern RE2 cannot read: the library decides this region
+            continue
+        result[at[known]], decided[at[known]] = answers[known], True
+    return rows[decided], pa.array(result[decided].tolist(), type=_LARGE)
+
+
+@functools.cache
+def _region_metadata(region: str) -> PhoneMetadata | None:
+    """A valid region's metadata, when it has no national prefix transform rule (else None)."""
+    if region not in _pn.SUPPORTED_REGIONS:
+        return None
+    metadata = PhoneMetadata.metadata_for_region(region, None)
+    return None if metadata is None or metadata.national_prefix_transform_rule else metadata
+
+
+def _read_in_region(digits: pa.Array, metadata: PhoneMetadata) -> tuple[np.ndarray, np.ndarray]:
+    """(E.164 or "", decided here) for the digits of numbers read in the region of `metadata`."""
+    answers = np.full(len(digits), "", dtype=object)
+    known = np.ones(len(digits), dtype=bool)
+    # an international prefix, not followed by a 0: the rest is a calling code and a number
+    idd = metadata.international_prefix
+    international = np.zeros(len(digits), dtype=bool)
+    if idd:
+        rest = pc.replace_substring_regex(digits, f"^(?:{_uncaptured(idd)})", "", max_replacements=1)
+        matched = pc.match_substring_regex(digits, f"^(?:{_uncaptured(idd)})")
+        international = pc.and_(matched, pc.invert(pc.starts_with(rest, "0"))).to_numpy(zero_copy_only=False)
+        if international.any():
+            at = np.flatnonzero(international)
+            answers[at], known[at] = _international_rest(rest.take(pa.array(at)))
+    local = np.flatnonzero(~international)
+    if not len(local):
+        return answers, known
+    number = digits.take(pa.array(local))
+    # the region's own calling code written first ("49 30 1234567" in DE), where the library takes it as one
+    code = metadata.country_code
+    default = str(code)
+    starts = pc.starts_with(number, default)
+    after = pc.if_else(starts, pc.utf8_slice_codeunits(number, len(default)), number)
+    potential = _strip_national_prefix(after, metadata)
+    general = metadata.general_desc.national_number_pattern
+    too_long = _lengths_where(number, lambda n: _pn._test_number_length("0" * n, metadata)
+                              == _pn.ValidationResult.TOO_LONG)
+    as_code = pc.and_(starts, pc.or_(pc.and_(pc.invert(_fullmatch(number, general)), _fullmatch(potential, general)),
+                                     too_long)).to_numpy(zero_copy_only=False)
+    main = _main_metadata(code)
+    if as_code.any():
+        at = np.flatnonzero(as_code)
+        if main is not None and not main.national_prefix_transform_rule:
+            answers[local[at]] = _e164_after_code(code, potential.take(pa.array(at)), main)
+        else:
+            known[local[at]] = False
+    at = np.flatnonzero(~as_code)
+    answers[local[at]] = _e164_after_code(code, number.take(pa.array(at)), metadata)
+    return answers, known
+
+
+def _international_rest(rest: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(E.164 or "", decided here) for digits after an international prefix: a calling code and a number."""
+    answers = np.full(len(rest), "", dtype=object)
+    known = np.ones(len(rest), dtype=bool)
+    long_enough = pc.greater(pc.utf8_length(rest), _pn._MIN_LENGTH_FOR_NSN).to_numpy(zero_copy_only=False)
+    codes = _calling_codes(rest)
+    codes[~long_enough] = 0  # too short after the prefix, or no calling code: not a number
+    for code in np.unique(codes[codes > 0]).tolist():
+        at = np.flatnonzero(codes == code)
+        if not _group_decidable(code):
+            known[at] = False
+            continue
+        answers[at] = _e164(code, pc.utf8_slice_codeunits(rest.take(pa.array(at)), len(str(code))))
+    return answers, known
+
+
 def _calling_codes(digits: pa.Array) -> np.ndarray:
     """The calling code each number starts with (the shortest prefix of 1-3 digits that is one), 0 for none
     or a leading 0."""
@@ -88,7 +185,11 @@ def _main_metadata(code: int) -> PhoneMetadata | None:
 
 def _e164(code: int, national: pa.Array) -> np.ndarray:
     """E.164 (or "") of numbers with this calling code, given their digits after it."""
-    metadata = _main_metadata(code)
+    return _e164_after_code(code, national, _main_metadata(code))
+
+
+def _e164_after_code(code: int, national: pa.Array, metadata: PhoneMetadata) -> np.ndarray:
+    """E.164 (or "") of numbers with this calling code, their national prefix read with `metadata`."""
     national = _without_national_prefix(national, metadata)
     length = pc.utf8_length(national)
     within = pc.and_(pc.greater_equal(length, _pn._MIN_LENGTH_FOR_NSN),
@@ -101,6 +202,16 @@ def _e164(code: int, national: pa.Array) -> np.ndarray:
 def _without_national_prefix(national: pa.Array, metadata: PhoneMetadata) -> pa.Array:
     """_parse_plain's step: the national prefix stripped (_maybe_strip_national_prefix_carrier_code) when what
     is left passes the length test."""
+    stripped = _strip_national_prefix(national, metadata)
+    allowed = _lengths_where(stripped, lambda n: _pn._test_number_length("0" * n, metadata) not in (
+        _pn.ValidationResult.TOO_SHORT, _pn.ValidationResult.IS_POSSIBLE_LOCAL_ONLY,
+        _pn.ValidationResult.INVALID_LENGTH))
+    return pc.if_else(allowed, stripped, national)
+
+
+def _strip_national_prefix(national: pa.Array, metadata: PhoneMetadata) -> pa.Array:
+    """phonenumberutil._maybe_strip_national_prefix_carrier_code's number, for metadata without a transform rule:
+    the prefix cut off unless the number fitted the general pattern and would no longer."""
     prefix = metadata.national_prefix_for_parsing
     if not prefix:
         return national
@@ -108,11 +219,7 @@ def _without_national_prefix(national: pa.Array, metadata: PhoneMetadata) -> pa.
     general = metadata.general_desc.national_number_pattern
     keep_original = pc.and_(_fullmatch(national, general), pc.invert(_fullmatch(stripped, general)))
     stripped = pc.if_else(keep_original, national, stripped)
-    stripped = pc.if_else(pc.equal(pc.utf8_length(national), 0), national, stripped)
-    allowed = _lengths_where(stripped, lambda n: _pn._test_number_length("0" * n, metadata) not in (
-        _pn.ValidationResult.TOO_SHORT, _pn.ValidationResult.IS_POSSIBLE_LOCAL_ONLY,
-        _pn.ValidationResult.INVALID_LENGTH))
-    return pc.if_else(allowed, stripped, national)
+    return pc.if_else(pc.equal(pc.utf8_length(national), 0), national, stripped)
 
 
 def _valid(code: int, nsn: pa.Array) -> pa.Array:

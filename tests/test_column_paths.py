@@ -161,7 +161,12 @@ def test_columns_that_are_not_all_text_go_the_per_value_way(column: pd.Series) -
     _columns_equal(job, len(column), [0, 1, 2, 6], [3, 4, 5], expected)
 
 
-# --- phones written in international form
+# --- phones written in international form, or read in the row's region
+
+def _phones(column: pd.Series, country: str | list[str] = "") -> tuple[np.ndarray, np.ndarray]:
+    regions = np.array(country if isinstance(country, list) else [country] * len(column), dtype=object)
+    return normalise._column_phones(column, regions)
+
 
 def _example_numbers() -> list[str]:
     """An example number of every type of every region and non-geographic calling code, in E.164."""
@@ -224,7 +229,7 @@ _HOSTILE_PHONES = ["+", "+1", "+12", "+123", "+0 30 1234567", "+(49) 30 1234567"
 @example([(p, c) for p in _HOSTILE_PHONES for c in ("DE", "")])
 def test_international_phones_are_the_per_value_normaliser(cells: list[tuple]) -> None:
     phones = pd.Series([p for p, _ in cells], dtype=object)
-    rows, e164 = normalise._international_phones(phones)
+    rows, e164 = _phones(phones, [c for _, c in cells])
     decided = [cells[i] for i in range(len(cells)) if rows[i]]
     assert list(e164) == [normalise.normalise_phone(p, c) for p, c in decided]
 
@@ -233,17 +238,21 @@ def test_every_example_number_is_read_column_wise_as_the_library_reads_it() -> N
     """Every calling code's example numbers (all regions, all types): the column path's answer is the per-value
     one wherever it answers, and it answers for most."""
     phones = pd.Series(_EXAMPLES + [n[:4] + " " + n[4:] for n in _EXAMPLES], dtype=object)
-    rows, e164 = normalise._international_phones(phones)
+    rows, e164 = _phones(phones)
     decided = phones[rows].tolist()
     assert list(e164) == [normalise.normalise_phone(p, "") for p in decided]
     assert rows.mean() > 0.8
 
 
-def test_numbers_read_in_the_lead_region_take_the_per_value_path() -> None:
-    phones = pd.Series(["030 1234567", "(212) 555-0100", "0049 30 1234567", "+49 30 1234567", "+54 11 1234 5678"])
-    rows, e164 = normalise._international_phones(phones)
-    assert rows.tolist() == [False, False, False, True, False]  # Argentina's prefix rewriting: the library's way
+def test_numbers_without_a_plus_are_read_column_wise_only_in_a_row_with_a_country() -> None:
+    phones = pd.Series(["030 1234567", "(212) 555-0100", "0049 30 1234567", "+49 30 1234567", "+54 11 1234 5678",
+                        "011 54 11 1234 5678"])
+    rows, e164 = _phones(phones)
+    assert rows.tolist() == [False, False, False, True, False, False]  # no region; Argentina's prefix rewriting
     assert list(e164) == ["+49301234567"]
+    rows, e164 = _phones(phones, ["DE", "US", "DE", "DE", "DE", "US"])
+    assert rows.tolist() == [True, True, True, True, False, False]
+    assert list(e164) == ["+49301234567", "+12125550100", "+49301234567", "+49301234567"]
 
 
 _FRAME_ROWS = st.fixed_dictionaries({
@@ -272,8 +281,8 @@ def test_small_frames_take_the_per_value_path(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(normalise, "COLUMN_PATHS_FROM", 3)
     two = pd.Series(["+49 30 1234567"] * 2, dtype=object)
     three = pd.Series(["+49 30 1234567"] * 3, dtype=object)
-    assert not normalise._international_phones(two)[0].any()
-    assert normalise._international_phones(three)[0].all()
+    assert not _phones(two)[0].any()
+    assert _phones(three)[0].all()
 
 
 def test_variants_of_every_example_number_are_read_as_the_library_reads_them() -> None:
@@ -294,6 +303,58 @@ def test_variants_of_every_example_number_are_read_as_the_library_reads_them() -
             body = rng.choice(["0" + body, body + rng.choice("0123456789"), body[:-1], body, body])
             cells.append(f"+{code}{rng.choice(['', ' ', '-', '.'])}{body}")
     phones = pd.Series(cells, dtype=object)
-    rows, e164 = normalise._international_phones(phones)
+    rows, e164 = _phones(phones)
     assert list(e164) == [normalise.normalise_phone(p, "") for p in phones[rows]]
     assert rows.mean() > 0.9 and 0.3 < np.mean([bool(x) for x in e164]) < 0.7
+
+
+def _national_variants(rng, number: str) -> list[tuple[str, str]]:
+    """(cell, region) pairs for one example number: written nationally, after the region's international prefix,
+    with the calling code first and no "+", each sometimes changed, read in its own region or another."""
+    import phonenumbers
+
+    parsed = phonenumbers.parse(number)
+    region = phonenumbers.region_code_for_number(parsed) or "US"
+    code, nsn = str(parsed.country_code), phonenumbers.national_significant_number(parsed)
+    national = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+    changed = rng.randint(0, min(4, len(nsn)))
+    body = nsn[:len(nsn) - changed] + "".join(rng.choice("0123456789") for _ in range(changed))
+    cells = [national, "0" + body, body, "00" + code + body, "011" + code + " " + body, code + " " + body,
+             code + "0" + body, "(" + body[:3] + ") " + body[3:], body + rng.choice("0123456789"), body[:-1]]
+    regions = [region, region, region, rng.choice(["DE", "US", "GB", "FR", "IT", "CA", "RU", "XX", "AR", region])]
+    return [(c, rng.choice(regions)) for c in cells]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_EXAMPLES), st.randoms(use_true_random=False)), min_size=1, max_size=8))
+def test_national_phones_are_the_per_value_normaliser(drawn: list) -> None:
+    cells = [pair for number, rng in drawn for pair in _national_variants(rng, number)]
+    phones = pd.Series([c for c, _ in cells], dtype=object)
+    rows, e164 = _phones(phones, [r for _, r in cells])
+    decided = [cells[i] for i in range(len(cells)) if rows[i]]
+    assert list(e164) == [normalise.normalise_phone(c, r) for c, r in decided]
+
+
+def test_variants_of_every_example_number_read_in_a_region_as_the_library_reads_them() -> None:
+    """Every example number written nationally (and with the international prefix, with the calling code first,
+    changed digits), read in its region or another: the column path's answer is the per-value one."""
+    import random
+
+    rng = random.Random(11)
+    cells = [pair for number in _EXAMPLES for pair in _national_variants(rng, number)]
+    phones = pd.Series([c for c, _ in cells], dtype=object)
+    rows, e164 = _phones(phones, [r for _, r in cells])
+    decided = [cells[i] for i in range(len(cells)) if rows[i]]
+    assert list(e164) == [normalise.normalise_phone(c, r) for c, r in decided]
+    assert rows.mean() > 0.8 and 0.2 < np.mean([bool(x) for x in e164]) < 0.8
+
+
+def test_no_placeholder_looks_like_a_plain_number() -> None:
+    """The phone paths do not ask whether a cell is a placeholder: none has the shape they take."""
+    import pyarrow as pa
+
+    from enrichment.phone_columns import international_phones, national_phones
+
+    spellings = pa.array(sorted(TEXT_PLACEHOLDERS), type=pa.large_string())
+    assert len(international_phones(spellings)[0]) == 0
+    assert len(national_phones(spellings, pa.array(["DE"] * len(spellings), type=pa.large_string()))[0]) == 0
