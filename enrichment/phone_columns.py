@@ -1,22 +1,26 @@
-"""E.164 for phone numbers written in international form ("+44 29 2018 4293", "+1 (315) 664-8231"), column-wise.
+"""E.164 for phone numbers of the commonest shapes, column-wise: written with "+" and a calling code ("+44 29 2018
+4293", "+1 (315) 664-8231"), or without it and read in the row's region ("(212) 555-0100" in US, "030 1234567" and
+"0049 30 1234567" in DE).
 
 Why: parsing and validating a number with phonenumbers costs ~10 µs in Python, and a lead list's numbers are
-nearly all distinct (a 1M-row list has ~700,000), so phones were the slowest field left. But for a number
-written with its "+" and calling code, the library's whole decision reads only the digits and its metadata for
-that calling code, and the metadata is a handful of regular expressions and length lists per region. So the
-rows are grouped by calling code and the library's own steps run over each group at once, its own patterns
-evaluated by Arrow (RE2) and its own length checks asked once per distinct length:
+nearly all distinct (a 1M-row list has ~700,000), so phones were the slowest field left. But for a plain number
+the library's whole decision reads only the digits, the region, and its metadata, which is a handful of regular
+expressions and length lists per region. So the rows are grouped (by calling code; numbers without "+" first by
+region) and the library's own steps run over each group at once, its own patterns evaluated by Arrow (RE2) and
+its own length checks asked once per distinct length, as enrichment.normalise._parse_plain and _is_valid_number
+take them:
 
-  digits after "+" -> calling code (the first 1-3 digits that are one, as _extract_country_code) -> national
-  prefix stripped where the library strips it (_maybe_strip_national_prefix_carrier_code, then the length test
-  of _parse_plain) -> length limits -> the region among the calling code's regions (leading digits, else the
-  first whose number types match) -> valid when some number type matches (enrichment.normalise._is_valid_number)
-  -> "+" calling code national number.
+  digits -> without "+": the region's international prefix and a calling code, or the region's own calling code
+  written first where the library takes it as one, or a national number of the region; with "+": the calling
+  code (the first 1-3 digits that are one, as _extract_country_code) -> national prefix stripped where the
+  library strips it (_maybe_strip_national_prefix_carrier_code, then the length test) -> length limits -> the
+  region among the calling code's regions (leading digits, else the first whose number types match) -> valid
+  when some number type matches -> "+" calling code national number.
 
-What this does not cover goes to the per-value path, whole: a number without "+" (read in the lead's region),
-one whose calling code is unknown or starts with 0, and calling codes whose main region rewrites the national
-prefix (a transform rule: Argentina, Brazil, Japan...). The result is the per-value result (a test compares
-both on numbers of every calling code, and on hostile ones).
+What this does not cover goes to the per-value path, whole: a number without "+" in a row without a valid
+region, one whose calling code is unknown or starts with 0 after "+", and calling codes and regions whose
+metadata rewrites the national prefix (a transform rule: Argentina, Brazil, Japan...). The result is the
+per-value result (tests compare both on variants of every region's example numbers, and on hostile ones).
 """
 
 from __future__ import annotations
