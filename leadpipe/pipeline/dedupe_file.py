@@ -293,7 +293,13 @@ def _normalise(pool: NormalisePool, mapped: pd.DataFrame, stop_pool: bool) -> pd
     del normalised
     back = np.empty_like(order)
     back[order] = np.arange(len(order))
-    return pd.DataFrame({name: joined.pop(name).take(back).reset_index(drop=True) for name in list(joined.columns)})
+    # back in the file's order a column at a time, on threads (Arrow's take releases the GIL): each source column
+    # is let go as soon as it is taken, so the peak holds one copy of the frame and the columns in flight
+    names = list(joined.columns)
+    sources = {name: joined.pop(name) for name in names}
+    del joined
+    taken = thread_map(lambda name: sources.pop(name).take(back).reset_index(drop=True), names)
+    return pd.DataFrame(dict(zip(names, taken, strict=True)))
 
 
 def _dealt(order: np.ndarray, parts: int) -> list[np.ndarray]:
