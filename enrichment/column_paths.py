@@ -25,7 +25,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["as_text_column", "per_distinct", "plain_emails", "plain_hosts", "plain_two_word_names", "role_flags"]
+__all__ = ["as_text_column", "per_distinct", "per_distinct_column", "plain_emails", "plain_hosts", "plain_two_word_names", "role_flags"]
 
 # email-validator's dot-atom local part (RFC 5322 atext), "@", a host of ASCII letters, digits, dots and hyphens:
 # enrichment.normalise._SIMPLE_ADDRESS, anchored, on the raw cell (no space around it, nothing to strip).
@@ -66,6 +66,13 @@ def per_distinct(values: pa.Array, fn: Callable[[str], tuple[Any, ...]], types: 
     answers = [fn(value) for value in encoded.dictionary.to_pylist()]
     indices = encoded.indices
     return [pa.array([a[i] for a in answers], type=t).take(indices) for i, t in enumerate(types)]
+
+
+def per_distinct_column(values: pa.Array, fn: Callable[[pa.Array], list[pa.Array]]) -> list[pa.Array]:
+    """fn called once on the distinct values (no nulls in `values`) as a column, its columns spread back over the
+    rows."""
+    encoded = pc.dictionary_encode(values)
+    return [answer.take(encoded.indices) for answer in fn(encoded.dictionary)]
 
 
 def plain_emails(values: pa.Array) -> tuple[np.ndarray, pa.Array, pa.Array]:

@@ -49,10 +49,19 @@ from enrichment.channels import normalise_linkedin_url
 from enrichment.column_paths import (
     as_text_column,
     per_distinct,
+    per_distinct_column,
     plain_emails,
     plain_hosts,
     plain_two_word_names,
     role_flags,
+)
+from enrichment.domain_columns import (
+    MAX_LABELS,
+    SuffixSets,
+    label_count,
+    on_lists,
+    registrable_domains,
+    suffix_sets,
 )
 from enrichment.phone_columns import international_phones, national_phones
 from leadpipe.core.controls import clean_text
@@ -1359,8 +1368,7 @@ def _email_columns(run: DistinctRunner, column: pd.Series) -> _Job | _Split:
         return _submit(run, [column], _email_fields_and_domain)
     fast_rows, local, domain = plain_emails(values)
     split = _Split.start(run, len(column), fast_rows, [column], _email_fields_and_domain)
-    lower, status, reason, free, disposable, company_domain = per_distinct(
-        domain, _plain_address_domain, [_LARGE, _LARGE, _LARGE, pa.bool_(), pa.bool_(), _LARGE])
+    lower, status, reason, free, disposable, company_domain = per_distinct_column(domain, _address_domains)
     valid = pc.equal(status, "valid")
     local = pc.ascii_lower(local)
     address = pc.if_else(valid, pc.binary_join_element_wise(local, lower, pa.scalar("@", _LARGE)), "")
@@ -1384,6 +1392,81 @@ def _column_phones(column: pd.Series, country: np.ndarray) -> tuple[np.ndarray, 
     at, e164 = national_phones(values, pa.array(country, type=_LARGE))  # no "+": never a row of the above
     rows[at], result[at] = True, e164.to_pylist()
     return rows, result[rows]
+
+
+_ADDRESS_DOMAIN_TYPES = [_LARGE, _LARGE, _LARGE, pa.bool_(), pa.bool_(), _LARGE]
+
+
+def _address_domains(domains: pa.Array) -> list[pa.Array]:
+    """`_plain_address_domain` of distinct domains as written (ASCII: a plain address's): a plain name (lower-cased,
+    the shape `_validated_domain` takes as it is) on no mail list column-wise, its company domain its registrable
+    domain (enrichment.domain_columns); the others, gmail.com among them, one by one."""
+    lower = pc.ascii_lower(domains)
+    plain = _plain_names(lower) & ~_listed(lower, _special_use_names())
+    plain[plain] = ~_listed(lower.filter(pa.array(plain)), *_mail_lists())
+    fast = np.flatnonzero(plain)
+    slow = np.flatnonzero(~plain)
+    names = lower.take(pa.array(fast))
+    n = len(fast)
+    columns = [names, pa.array(["valid"] * n, type=_LARGE), pa.array([""] * n, type=_LARGE),
+               pa.array(np.zeros(n, dtype=bool)), pa.array(np.zeros(n, dtype=bool)),
+               registrable_domains(names, _suffix_sets())]
+    answers = [_plain_address_domain(d) for d in domains.take(pa.array(slow)).to_pylist()]
+    return _merged(len(domains), fast, columns, slow, answers, _ADDRESS_DOMAIN_TYPES)
+
+
+def _site_domains(hosts: pa.Array) -> list[pa.Array]:
+    """`_plain_site_domain` of distinct plain host names: the registrable domain column-wise, unless it is a
+    shared site or on a mail list (then one by one, as the lists' parents are read there)."""
+    fewer = label_count(hosts) <= MAX_LABELS
+    registrable = registrable_domains(hosts.filter(pa.array(fewer)), _suffix_sets())
+    listed = np.zeros(len(hosts), dtype=bool)
+    listed[fewer] = _listed(registrable, *_mail_lists())
+    plain = fewer & ~listed
+    fast, slow = np.flatnonzero(plain), np.flatnonzero(~plain)
+    found = registrable.filter(pa.array(plain[fewer]))
+    shared = pc.is_in(found, value_set=pa.array(sorted(SHARED_SITE_DOMAINS), type=_LARGE))
+    columns = [pc.if_else(shared, pa.scalar("", _LARGE), found)]
+    answers = [_plain_site_domain(h) for h in hosts.take(pa.array(slow)).to_pylist()]
+    return _merged(len(hosts), fast, columns, slow, answers, [_LARGE])
+
+
+def _plain_names(lower: pa.Array) -> np.ndarray:
+    """Names `_validated_domain` takes as they are: the plain shape, no "ab--" label, 200 characters at most, and
+    at most MAX_LABELS labels (for enrichment.domain_columns)."""
+    shaped = pc.and_(pc.match_substring_regex(lower, f"^(?:{_PLAIN_DOMAIN.pattern})$"),
+                     pc.invert(pc.match_substring_regex(lower, _RESERVED_LABEL.pattern)))
+    short = pc.less_equal(pc.utf8_length(lower), 200)
+    return pc.and_(shaped, short).to_numpy(zero_copy_only=False) & (label_count(lower) <= MAX_LABELS)
+
+
+def _listed(names: pa.Array, *lists: pa.Array) -> np.ndarray:
+    return on_lists(names, *lists) if len(names) else np.zeros(0, dtype=bool)
+
+
+@functools.cache
+def _mail_lists() -> tuple[pa.Array, pa.Array]:
+    return (pa.array(sorted(_free_domains()), type=_LARGE), pa.array(sorted(_disposable_domains()), type=_LARGE))
+
+
+@functools.cache
+def _special_use_names() -> pa.Array:
+    return pa.array(sorted(email_validator.SPECIAL_USE_DOMAIN_NAMES), type=_LARGE)
+
+
+@functools.cache
+def _suffix_sets() -> SuffixSets:
+    return suffix_sets(_extractor()._get_tld_extractor().tlds_incl_private_trie)
+
+
+def _merged(rows: int, fast: np.ndarray, columns: list[pa.Array], slow: np.ndarray, answers: list[tuple],
+            types: list[pa.DataType]) -> list[pa.Array]:
+    """Columns of `rows` values: `columns` at the positions `fast`, the per-value `answers` at `slow`."""
+    order = np.empty(rows, dtype=np.int64)
+    order[fast] = np.arange(len(fast))
+    order[slow] = len(fast) + np.arange(len(slow))
+    return [pa.concat_arrays([column.cast(t), pa.array([a[i] for a in answers], type=t)]).take(pa.array(order))
+            for i, (column, t) in enumerate(zip(columns, types, strict=True))]
 
 
 def _plain_address_domain(domain: str) -> tuple[str, str, str, bool, bool, str]:
@@ -1415,7 +1498,7 @@ def _site_domain_columns(run: DistinctRunner, website: pd.Series, domain: pd.Ser
         keep = np.invert(placeholder.to_numpy(zero_copy_only=False))
         fast_rows, hosts = fast_rows[keep], hosts.filter(pa.array(keep))
     split = _Split.start(run, len(website), fast_rows, [website, domain], _site_domain_of)
-    split.fast = per_distinct(hosts, _plain_site_domain, [_LARGE])
+    split.fast = per_distinct_column(hosts, _site_domains)
     return split
 
 

@@ -358,3 +358,79 @@ def test_no_placeholder_looks_like_a_plain_number() -> None:
     spellings = pa.array(sorted(TEXT_PLACEHOLDERS), type=pa.large_string())
     assert len(international_phones(spellings)[0]) == 0
     assert len(national_phones(spellings, pa.array(["DE"] * len(spellings), type=pa.large_string()))[0]) == 0
+
+
+# --- registrable domains and mail lists of plain names
+
+def _psl_names() -> list[str]:
+    """Plain names made from every rule of the Public Suffix List as tldextract holds it (private rules included):
+    the rule, one and two labels more; under a wildcard rule, a label for the "*" and one more; each exception."""
+    import re
+
+    sets = normalise._suffix_sets()
+    names = set()
+    for rule in sets.nodes.to_pylist():
+        names |= {rule, f"acme.{rule}", f"www.acme.{rule}"}
+    for rule in sets.wildcards.to_pylist():
+        names |= {f"x1.{rule}", f"acme.x1.{rule}", f"www.acme.x1.{rule}"}
+    for rule in sets.exceptions.to_pylist():
+        names |= {rule, f"acme.{rule}"}
+    plain = re.compile(r"[a-z0-9-]+(\.[a-z0-9-]+)*")
+    return sorted(n for n in names if plain.fullmatch(n) and "xn--" not in n)
+
+
+_PSL_NAMES = _psl_names()
+
+
+def test_registrable_domains_are_tldextracts_on_every_rule_of_the_list() -> None:
+    import pyarrow as pa
+
+    from enrichment.domain_columns import MAX_LABELS, registrable_domains
+
+    names = [n for n in _PSL_NAMES if n.count(".") < MAX_LABELS]
+    got = registrable_domains(pa.array(names, type=pa.large_string()), normalise._suffix_sets()).to_pylist()
+    assert got == [normalise._plain_registrable(n.split(".")) for n in names]
+    assert len(names) > 10_000 and sum(map(bool, got)) > len(names) / 2
+
+
+_DOMAIN_NAMES = st.one_of(
+    st.sampled_from(_PSL_NAMES),
+    st.builds(".".join, st.lists(st.sampled_from(["acme", "ACME", "co", "uk", "com", "de", "gmail", "mailinator",
+                                                  "eu", "github", "io", "blogspot", "ck", "www", "kawasaki", "jp",
+                                                  "city", "a-b", "ab--c", "xn--p1ai", "test", "local", "9"]),
+                                 min_size=1, max_size=9)),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_DOMAIN_NAMES, min_size=1, max_size=40, unique=True))
+def test_address_domains_are_the_per_value_answers(domains: list[str]) -> None:
+    import pyarrow as pa
+
+    got = normalise._address_domains(pa.array(domains, type=pa.large_string()))
+    expected = [normalise._plain_address_domain(d) for d in domains]
+    for i, column in enumerate(got):
+        assert column.to_pylist() == [e[i] for e in expected], i
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_DOMAIN_NAMES.map(str.lower), min_size=1, max_size=40, unique=True))
+def test_site_domains_are_the_per_value_answers(hosts: list[str]) -> None:
+    import pyarrow as pa
+
+    hosts = [h for h in hosts if "xn--" not in h]  # plain_hosts leaves Punycode to the library
+    got = normalise._site_domains(pa.array(hosts, type=pa.large_string()))
+    assert got[0].to_pylist() == [normalise._plain_site_domain(h)[0] for h in hosts]
+
+
+def test_address_and_site_domains_of_the_whole_list() -> None:
+    """Every name made from the list, as a mail domain (and in capitals) and as a website host."""
+    import pyarrow as pa
+
+    domains = _PSL_NAMES + [n.upper() for n in _PSL_NAMES[::7]]
+    got = normalise._address_domains(pa.array(domains, type=pa.large_string()))
+    expected = [normalise._plain_address_domain(d) for d in domains]
+    for i, column in enumerate(got):
+        assert column.to_pylist() == [e[i] for e in expected], i
+    sites = normalise._site_domains(pa.array(_PSL_NAMES, type=pa.large_string()))
+    assert sites[0].to_pylist() == [normalise._plain_site_domain(h)[0] for h in _PSL_NAMES]
