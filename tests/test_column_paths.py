@@ -265,10 +265,13 @@ _FRAME_ROWS = st.fixed_dictionaries({
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(_FRAME_ROWS, min_size=1, max_size=30))
-def test_normalise_frame_is_the_same_with_and_without_the_column_paths(rows: list[dict]) -> None:
-    """normalise_frame puts the paths' columns where the per-value ones were: the whole frame is the same."""
+@given(st.lists(_FRAME_ROWS, min_size=1, max_size=30), st.booleans())
+def test_normalise_frame_is_the_same_with_and_without_the_column_paths(rows: list[dict], shuffled: bool) -> None:
+    """normalise_frame puts the paths' columns where the per-value ones were: the whole frame is the same, also
+    for a batch whose index is not 0..n-1 (rows filtered or reordered before)."""
     frame = pd.DataFrame(rows)
+    if shuffled:
+        frame.index = pd.Index(np.random.default_rng(len(rows)).permutation(len(rows)) * 3 + 7)
     columnwise = normalise.normalise_frame(frame)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(normalise, "COLUMN_PATHS_FROM", 10**9)
