@@ -1213,7 +1213,8 @@ def normalise_frame(df: pd.DataFrame, runner: DistinctRunner | None = None) -> p
         return pd.Series(values, index=index, dtype="str")
 
     # The runner works through its queue in order, so the slowest field goes first: the phones of rows with a
-    # country (the country's few distinct values are read here first; phone_region needs them). Then every field
+    # country that the column-wise path leaves (the country's few distinct values are read here first;
+    # phone_region needs them). Then every field
     # that needs no other field's result, the company's domain as two independent halves (the site's and the
     # email's, combined per row below) so nothing waits for another field before the last rows' phones.
     country_job = _submit(run, [col("country")], country_code)
@@ -1402,8 +1403,8 @@ def _address_domains(domains: pa.Array) -> list[pa.Array]:
     the shape `_validated_domain` takes as it is) on no mail list column-wise, its company domain its registrable
     domain (enrichment.domain_columns); the others, gmail.com among them, one by one."""
     lower = pc.ascii_lower(domains)
-    plain = _plain_names(lower) & ~_listed(lower, _special_use_names())
-    plain[plain] = ~_listed(lower.filter(pa.array(plain)), *_mail_lists())
+    plain = _plain_names(lower)  # first: the lists are read per label suffix, at most MAX_LABELS of them
+    plain[plain] = ~_listed(lower.filter(pa.array(plain)), _special_use_names(), *_mail_lists())
     fast = np.flatnonzero(plain)
     slow = np.flatnonzero(~plain)
     names = lower.take(pa.array(fast))
@@ -1425,7 +1426,7 @@ def _site_domains(hosts: pa.Array) -> list[pa.Array]:
     plain = fewer & ~listed
     fast, slow = np.flatnonzero(plain), np.flatnonzero(~plain)
     found = registrable.filter(pa.array(plain[fewer]))
-    shared = pc.is_in(found, value_set=pa.array(sorted(SHARED_SITE_DOMAINS), type=_LARGE))
+    shared = pc.is_in(found, value_set=_shared_site_domains())
     columns = [pc.if_else(shared, pa.scalar("", _LARGE), found)]
     answers = [_plain_site_domain(h) for h in hosts.take(pa.array(slow)).to_pylist()]
     return _merged(len(hosts), fast, columns, slow, answers, [_LARGE])
@@ -1450,6 +1451,11 @@ def _mail_lists() -> tuple[pa.Array, pa.Array]:
 
 
 @functools.cache
+def _shared_site_domains() -> pa.Array:
+    return pa.array(sorted(SHARED_SITE_DOMAINS), type=_LARGE)
+
+
+@functools.cache
 def _special_use_names() -> pa.Array:
     return pa.array(sorted(email_validator.SPECIAL_USE_DOMAIN_NAMES), type=_LARGE)
 
@@ -1462,11 +1468,17 @@ def _suffix_sets() -> SuffixSets:
 def _merged(rows: int, fast: np.ndarray, columns: list[pa.Array], slow: np.ndarray, answers: list[tuple],
             types: list[pa.DataType]) -> list[pa.Array]:
     """Columns of `rows` values: `columns` at the positions `fast`, the per-value `answers` at `slow`."""
+    order = _fast_then_slow(rows, fast, slow)
+    return [pa.concat_arrays([column.cast(t), pa.array([a[i] for a in answers], type=t)]).take(order)
+            for i, (column, t) in enumerate(zip(columns, types, strict=True))]
+
+
+def _fast_then_slow(rows: int, fast: np.ndarray, slow: np.ndarray) -> pa.Array:
+    """Row -> position in results listed for the rows `fast`, then for the rows `slow` (together: every row once)."""
     order = np.empty(rows, dtype=np.int64)
     order[fast] = np.arange(len(fast))
     order[slow] = len(fast) + np.arange(len(slow))
-    return [pa.concat_arrays([column.cast(t), pa.array([a[i] for a in answers], type=t)]).take(pa.array(order))
-            for i, (column, t) in enumerate(zip(columns, types, strict=True))]
+    return pa.array(order)
 
 
 def _plain_address_domain(domain: str) -> tuple[str, str, str, bool, bool, str]:
@@ -1582,18 +1594,12 @@ class _Split:
         slow = _submit(run, [c.iloc[slow_rows].reset_index(drop=True) for c in columns], fn)
         return cls(rows, fast_rows, slow_rows, slow, [])
 
-    def _order(self) -> pa.Array:
-        """Row -> position in the fast results followed by the slow ones."""
-        order = np.empty(self.rows, dtype=np.int64)
-        order[self.fast_rows] = np.arange(len(self.fast_rows))
-        order[self.slow_rows] = len(self.fast_rows) + np.arange(len(self.slow_rows))
-        return pa.array(order)
-
     def arrow(self, position: int | None = None) -> pa.Array:
         """Position None: the normaliser gives one value per row, not a tuple (`fast` has one array)."""
         fast = self.fast[position or 0]
         slow = self.slow.arrow(position) if len(self.slow_rows) else pa.array([], type=fast.type)
-        return pa.concat_arrays([fast.cast(slow.type), slow]).take(self._order())
+        order = _fast_then_slow(self.rows, self.fast_rows, self.slow_rows)
+        return pa.concat_arrays([fast.cast(slow.type), slow]).take(order)
 
     def text(self, index: pd.Index, position: int | None = None) -> pd.Series:
         return _str_series(self.arrow(position), index)

@@ -50,20 +50,8 @@ def international_phones(values: pa.Array) -> tuple[np.ndarray, pa.Array]:
     digits = pc.replace_substring_regex(values.take(pa.array(rows)), r"[^0-9]", "")
     enough = pc.greater_equal(pc.utf8_length(digits), 3).to_numpy(zero_copy_only=False)
     rows, digits = rows[enough], digits.filter(pa.array(enough))
-    codes = _calling_codes(digits)
-    decided = np.zeros(len(rows), dtype=bool)
-    result = np.full(len(rows), "", dtype=object)
-    for code in np.unique(codes[codes > 0]).tolist():
-        if not _group_decidable(code):
-            continue
-        at = np.flatnonzero(codes == code)
-        national = pc.utf8_slice_codeunits(digits.take(pa.array(at)), len(str(code)))
-        try:
-            result[at] = _e164(code, national)
-        except pa.ArrowInvalid:  # a metadata pattern RE2 cannot read: the library decides this calling code
-            continue
-        decided[at] = True
-    return rows[decided], pa.array(result[decided].tolist(), type=_LARGE)
+    answers, known, _ = _by_calling_code(digits)
+    return rows[known], pa.array(answers[known].tolist(), type=_LARGE)
 
 
 # A number written without "+" (enrichment.normalise._PLAIN_PHONE's other shape): read in the row's region.
@@ -148,19 +136,31 @@ def _read_in_region(digits: pa.Array, metadata: PhoneMetadata) -> tuple[np.ndarr
 
 
 def _international_rest(rest: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """(E.164 or "", decided here) for digits after an international prefix: a calling code and a number."""
-    answers = np.full(len(rest), "", dtype=object)
-    known = np.ones(len(rest), dtype=bool)
-    long_enough = pc.greater(pc.utf8_length(rest), _pn._MIN_LENGTH_FOR_NSN).to_numpy(zero_copy_only=False)
-    codes = _calling_codes(rest)
-    codes[~long_enough] = 0  # too short after the prefix, or no calling code: not a number
-    for code in np.unique(codes[codes > 0]).tolist():
-        at = np.flatnonzero(codes == code)
-        if not _group_decidable(code):
-            known[at] = False
-            continue
-        answers[at] = _e164(code, pc.utf8_slice_codeunits(rest.take(pa.array(at)), len(str(code))))
+    """(E.164 or "", decided here) for digits after an international prefix: a calling code and a number. Too
+    short after the prefix, or no calling code: not a number ("")."""
+    answers, known, codes = _by_calling_code(rest)
+    none = (codes == 0) | ~pc.greater(pc.utf8_length(rest), _pn._MIN_LENGTH_FOR_NSN).to_numpy(zero_copy_only=False)
+    answers[none], known[none] = "", True
     return answers, known
+
+
+def _by_calling_code(digits: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(E.164 or "", decided here, the calling code found or 0) for digits that start with a calling code, one
+    calling code at a time. Not decided: no calling code, or one whose main region rewrites its national prefix
+    or has a pattern RE2 cannot read (the library decides those)."""
+    answers = np.full(len(digits), "", dtype=object)
+    known = np.zeros(len(digits), dtype=bool)
+    codes = _calling_codes(digits)
+    for code in np.unique(codes[codes > 0]).tolist():
+        if not _group_decidable(code):
+            continue
+        at = np.flatnonzero(codes == code)
+        try:
+            answers[at] = _e164(code, pc.utf8_slice_codeunits(digits.take(pa.array(at)), len(str(code))))
+        except pa.ArrowInvalid:
+            continue
+        known[at] = True
+    return answers, known, codes
 
 
 def _calling_codes(digits: pa.Array) -> np.ndarray:
