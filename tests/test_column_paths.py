@@ -437,3 +437,35 @@ def test_address_and_site_domains_of_the_whole_list() -> None:
         assert column.to_pylist() == [e[i] for e in expected], i
     sites = normalise._site_domains(pa.array(_PSL_NAMES, type=pa.large_string()))
     assert sites[0].to_pylist() == [normalise._plain_site_domain(h)[0] for h in _PSL_NAMES]
+
+
+def test_names_of_the_common_shapes_take_the_column_path() -> None:
+    first = pd.Series(["anna", "", None, "", "ANNA"], dtype=object)
+    last = pd.Series(["lee", "", None, "", ""], dtype=object)
+    full = pd.Series(["", "Anna Lee", "", "Dr. Anna Lee", "Anna Lee"], dtype=object)
+    job = normalise._name_columns(normalise.SERIAL, first, last, full)
+    # both parts; two plain words; nothing at all. Not: a title in the full name, one part given
+    assert sorted(job.fast_rows.tolist()) == [0, 1, 2] and job.slow_rows.tolist() == [3, 4]
+
+
+def test_plain_mail_domains_are_answered_column_wise(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only names on a mail or special-use list, or not plain, are answered one by one."""
+    import pyarrow as pa
+
+    asked: list[str] = []
+    one_by_one = normalise._plain_address_domain
+    monkeypatch.setattr(normalise, "_plain_address_domain", lambda d: asked.append(d) or one_by_one(d))
+    got = normalise._address_domains(pa.array(["acme.de", "ACME.CO.UK", "gmail.com", "x.test", "a..b"],
+                                              type=pa.large_string()))
+    assert asked == ["gmail.com", "x.test", "a..b"]
+    assert got[5].to_pylist() == ["acme.de", "acme.co.uk", "", "", ""]
+
+
+def test_a_worker_empties_its_value_caches_but_keeps_its_tables() -> None:
+    normalise.company_key("Acme GmbH")
+    normalise.mail_provider_kind("acme.de")
+    assert normalise.company_key_text.cache_info().currsize and normalise._free_domains.cache_info().currsize
+    normalise.clear_value_caches()
+    assert normalise.company_key_text.cache_info().currsize == 0
+    assert normalise.mail_provider_kind.cache_info().currsize == 0
+    assert normalise._free_domains.cache_info().currsize == 1  # a lookup table, built once
