@@ -744,6 +744,75 @@ def company_key(name: str | None) -> str:
 
 @functools.lru_cache(maxsize=_CACHE)
 def company_key_text(text: str) -> str:
+    """`_company_key_text`, worked out once per shape of name, not once per name.
+
+    A space-delimited word of letters and digits that is no word of any legal form, of any cleanco term, no
+    conjunction and not "the" (an inert word: "Acme", "Solutions", "42", "Müller"; also such words joined by
+    hyphens, "Johnson-Robinson", or ending in a comma, "Caldwell,") is never stripped and never joined to another
+    word: the rules only ever case-fold it in place. So the key of "Acme Solutions GmbH" is the key of
+    "zqzq0 zqzq1 GmbH" with the placeholders given back, case-folded: the rules run once for the few thousand
+    shapes a file's companies take, not for each of its hundred thousand names (a test compares both ways with
+    the reference). A name that already holds the placeholder's letters, or that NFKC would change, takes the
+    long way.
+    """
+    if not text.isascii() and not unicodedata.is_normalized("NFKC", text):
+        return _company_key_text(text)
+    parts: list[str] = []
+    given: list[str] = []
+    for word in text.split(" "):
+        shaped = _inert_word(word)
+        if shaped is None:
+            parts.append(word)
+        elif shaped is _LONG_WAY:
+            return _company_key_text(text)
+        else:
+            parts.append(shaped[0])
+            given += shaped[1]
+    if not given:
+        return _company_key_text(text)
+    return " ".join(word if type(word) is str else given[word] for word in _key_shape(" ".join(parts)))
+
+
+_SHAPE_MARK = "zqzq"  # a placeholder's letters: no legal form, cleanco term or conjunction holds them
+_SLOT = "\x00"  # where a shape has a placeholder (_text removes control characters from every cell)
+_LONG_WAY: Any = ("", ())
+
+
+@functools.lru_cache(maxsize=_CACHE)
+def _inert_word(word: str) -> tuple[str, tuple[str, ...]] | None:
+    """(the word with a slot for each of its pieces, the pieces case-folded) when it is inert (company_key_text),
+    None when it is not, _LONG_WAY when it holds a slot or the placeholder's letters. Words recur across names
+    ("Solutions", "Johnson"): each is looked at once."""
+    if _SLOT in word or _SHAPE_MARK in word.casefold():
+        return _LONG_WAY
+    core, comma = (word[:-1], ",") if word.endswith(",") else (word, "")
+    pieces = core.split("-")
+    if not all(piece.isalnum() and _no_rule_word(piece) for piece in pieces):
+        return None
+    if len(pieces) > 1 and not _no_rule_word("".join(pieces)):  # cleanco drops the hyphens: "Gmb-H" is "gmbh"
+        return None
+    return "-".join(_SLOT for _ in pieces) + comma, tuple(piece.casefold() for piece in pieces)
+
+
+def _no_rule_word(piece: str) -> bool:
+    """No rule looks at this word: not as the key rules fold it (case, accents) nor as cleanco compares it."""
+    if piece.isascii():
+        return piece.lower() not in _KEY_RULE_WORDS
+    return (_strip_accents(piece.casefold()) not in _KEY_RULE_WORDS
+            and strip_punct(normalized(piece)) not in _KEY_RULE_WORDS)
+
+
+@functools.lru_cache(maxsize=_CACHE)
+def _key_shape(shape: str) -> tuple[str | int, ...]:
+    """The key of a name with placeholders for its inert words: each key word literal, or the placeholder's
+    number (the inert word it stands for)."""
+    between = shape.split(_SLOT)
+    marks = {f"{_SHAPE_MARK}{n}": n for n in range(len(between) - 1)}
+    named = "".join(text + mark for text, mark in zip(between, [*marks, ""], strict=True))
+    return tuple(marks.get(word, word) for word in _company_key_text(named).split(" ") if word)
+
+
+def _company_key_text(text: str) -> str:
     """The shorter of: cleanco's basename, and our own legal-form strip of the whole name.
 
     Both only ever remove trailing legal forms, so the shorter one has removed more of them;
@@ -873,6 +942,17 @@ def _form_sizes_by_last_word() -> dict[str, tuple[int, ...]]:
 
 
 _FORM_SIZES_BY_LAST_WORD = _form_sizes_by_last_word()
+
+
+def _key_rule_words() -> frozenset[str]:
+    """Every word a company-key rule looks at (not only lowercases): legal forms', cleanco terms' (as cleanco
+    compares them), the conjunctions and "the"."""
+    words = {word for form in LEGAL_FORMS for word in form.split()}
+    words |= {word for _, parts in prepare_default_terms() for word in parts}
+    return frozenset(words | _CONJUNCTIONS | {"the"})
+
+
+_KEY_RULE_WORDS = _key_rule_words()
 
 
 def _strip_accents(text: str) -> str:
