@@ -122,7 +122,7 @@ def _read_in_region(digits: pa.Array, metadata: PhoneMetadata) -> tuple[np.ndarr
     too_long = _lengths_where(number, lambda n: _pn._test_number_length("0" * n, metadata)
                               == _pn.ValidationResult.TOO_LONG)
     as_code = pc.and_(starts, pc.or_(pc.and_(pc.invert(_fullmatch(number, general)), _fullmatch(potential, general)),
-                                     too_long)).to_numpy(zero_copy_only=False)
+                                     pa.array(too_long))).to_numpy(zero_copy_only=False)
     main = _main_metadata(code)
     if as_code.any():
         at = np.flatnonzero(as_code)
@@ -195,12 +195,11 @@ def _e164(code: int, national: pa.Array) -> np.ndarray:
 def _e164_after_code(code: int, national: pa.Array, metadata: PhoneMetadata) -> np.ndarray:
     """E.164 (or "") of numbers with this calling code, their national prefix read with `metadata`."""
     national = _without_national_prefix(national, metadata)
-    length = pc.utf8_length(national)
-    within = pc.and_(pc.greater_equal(length, _pn._MIN_LENGTH_FOR_NSN),
-                     pc.less_equal(length, _pn._MAX_LENGTH_FOR_NSN))
-    valid = pc.and_(within, _valid(code, national))
+    length = pc.utf8_length(national).to_numpy(zero_copy_only=False)
+    valid = (length >= _pn._MIN_LENGTH_FOR_NSN) & (length <= _pn._MAX_LENGTH_FOR_NSN)
+    valid[valid] = _valid(code, national.filter(pa.array(valid)))
     text = pc.binary_join_element_wise(pa.scalar(f"+{code}", _LARGE), national, pa.scalar("", _LARGE))
-    return np.asarray(pc.if_else(valid, text, pa.scalar("", _LARGE)).to_pylist(), dtype=object)
+    return np.asarray(pc.if_else(pa.array(valid), text, pa.scalar("", _LARGE)).to_pylist(), dtype=object)
 
 
 def _without_national_prefix(national: pa.Array, metadata: PhoneMetadata) -> pa.Array:
@@ -210,7 +209,7 @@ def _without_national_prefix(national: pa.Array, metadata: PhoneMetadata) -> pa.
     allowed = _lengths_where(stripped, lambda n: _pn._test_number_length("0" * n, metadata) not in (
         _pn.ValidationResult.TOO_SHORT, _pn.ValidationResult.IS_POSSIBLE_LOCAL_ONLY,
         _pn.ValidationResult.INVALID_LENGTH))
-    return pc.if_else(allowed, stripped, national)
+    return pc.if_else(pa.array(allowed), stripped, national)
 
 
 def _strip_national_prefix(national: pa.Array, metadata: PhoneMetadata) -> pa.Array:
@@ -226,63 +225,84 @@ def _strip_national_prefix(national: pa.Array, metadata: PhoneMetadata) -> pa.Ar
     return pc.if_else(pc.equal(pc.utf8_length(national), 0), national, stripped)
 
 
-def _valid(code: int, nsn: pa.Array) -> pa.Array:
+# Each step below asks its patterns only about the numbers still undecided (a number of the first region that
+# claims it is not asked about the next; one that matched a number type is not asked about the next type):
+# Arrow compiles a pattern on every call and runs it over every value given, and phone metadata patterns are long.
+
+def _valid(code: int, nsn: pa.Array) -> np.ndarray:
     """enrichment.normalise._is_valid_number over numbers of one calling code."""
     regions = _pn.COUNTRY_CODE_TO_REGION_CODE[code]
     if len(regions) == 1:
         return _has_number_type(nsn, PhoneMetadata.metadata_for_region_or_calling_code(code, regions[0].upper()),
                                 code, regions[0])
-    valid = pa.array(np.zeros(len(nsn), dtype=bool))
-    open_ = pa.array(np.ones(len(nsn), dtype=bool))  # no region found yet
+    valid = np.zeros(len(nsn), dtype=bool)
+    open_ = np.ones(len(nsn), dtype=bool)  # no region found yet
     for region in regions:
         metadata = PhoneMetadata.metadata_for_region(region.upper(), None)
         if metadata is None:
             continue
+        rows = np.flatnonzero(open_)
+        if not len(rows):
+            break
+        asked = nsn.take(rows)
         if metadata.leading_digits is not None:
-            found = pc.match_substring_regex(nsn, f"^(?:{_uncaptured(metadata.leading_digits)})")
+            found = _mask(pc.match_substring_regex(asked, f"^(?:{_uncaptured(metadata.leading_digits)})"))
         else:
-            found = _has_type(nsn, metadata)
-        found = pc.and_(open_, found)
+            found = _has_type(asked, metadata)
+        claimed = rows[found]
         region_metadata = PhoneMetadata.metadata_for_region_or_calling_code(code, region.upper())
-        valid = pc.or_(valid, pc.and_(found, _has_number_type(nsn, region_metadata, code, region)))
-        open_ = pc.and_(open_, pc.invert(found))
+        valid[claimed] = _has_number_type(nsn.take(claimed), region_metadata, code, region)
+        open_[claimed] = False
     return valid
 
 
-def _has_number_type(nsn: pa.Array, metadata: PhoneMetadata | None, code: int, region: str) -> pa.Array:
+def _has_number_type(nsn: pa.Array, metadata: PhoneMetadata | None, code: int, region: str) -> np.ndarray:
     if metadata is None or (region != _pn.REGION_CODE_FOR_NON_GEO_ENTITY
                             and code != _pn.country_code_for_valid_region(region)):
-        return pa.array(np.zeros(len(nsn), dtype=bool))
+        return np.zeros(len(nsn), dtype=bool)
     return _has_type(nsn, metadata)
 
 
-def _has_type(nsn: pa.Array, metadata: PhoneMetadata) -> pa.Array:
+def _has_type(nsn: pa.Array, metadata: PhoneMetadata) -> np.ndarray:
     """enrichment.normalise._has_number_type: the general description matches and some number type does."""
     descs = [metadata.fixed_line]
     if not metadata.same_mobile_and_fixed_line_pattern:
         descs.append(metadata.mobile)
     descs += [getattr(metadata, name) for name in _OTHER_TYPES]
-    some = pa.array(np.zeros(len(nsn), dtype=bool))
+    open_ = _matches_desc(nsn, metadata.general_desc)  # general and no type matched yet
+    some = np.zeros(len(nsn), dtype=bool)
     for desc in descs:
-        some = pc.or_(some, _matches_desc(nsn, desc))
-    return pc.and_(_matches_desc(nsn, metadata.general_desc), some)
+        rows = np.flatnonzero(open_)
+        if not len(rows):
+            break
+        matched = rows[_matches_desc(nsn.take(rows), desc)]
+        some[matched] = True
+        open_[matched] = False
+    return some
 
 
-def _matches_desc(nsn: pa.Array, desc: object) -> pa.Array:
+def _matches_desc(nsn: pa.Array, desc: object) -> np.ndarray:
     """phonenumberutil._is_number_matching_desc: a possible length and a full match of the pattern."""
     if desc is None or not desc.national_number_pattern:
-        return pa.array(np.zeros(len(nsn), dtype=bool))
+        return np.zeros(len(nsn), dtype=bool)
     lengths = desc.possible_length
     possible = _lengths_where(nsn, lambda n: len(lengths) == 0 or n in lengths)
-    return pc.and_(possible, _fullmatch(nsn, desc.national_number_pattern))
+    if possible.any():
+        possible[possible] = _mask(_fullmatch(nsn.filter(pa.array(possible)), desc.national_number_pattern))
+    return possible
 
 
-def _lengths_where(values: pa.Array, rule) -> pa.Array:
+def _lengths_where(values: pa.Array, rule) -> np.ndarray:
     """Per row: does `rule` hold for the value's length (asked once per distinct length)."""
     length = pc.utf8_length(values)
     distinct = pc.unique(length).to_pylist()
     yes = pa.array([n for n in distinct if rule(n)], type=length.type)
-    return pc.is_in(length, value_set=yes)
+    return _mask(pc.is_in(length, value_set=yes))
+
+
+def _mask(flags: pa.Array) -> np.ndarray:
+    """A boolean Arrow array as numpy (a missing answer is no)."""
+    return pc.fill_null(flags, False).to_numpy(zero_copy_only=False)
 
 
 def _fullmatch(values: pa.Array, pattern: str | None) -> pa.Array:
