@@ -18,7 +18,7 @@ import gettext
 import math
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -1270,15 +1270,20 @@ class _Serial:
 SERIAL: DistinctRunner = _Serial()
 
 
-def normalise_frame(df: pd.DataFrame, runner: DistinctRunner | None = None) -> pd.DataFrame:
+def normalise_frame(df: pd.DataFrame, runner: DistinctRunner | None = None,
+                    only: Collection[str] | None = None) -> pd.DataFrame:
     """Normalise a batch of mapped leads: same rows, same index, canonical columns normalised.
 
     Missing canonical columns are created; other columns (lineage) pass through. Adds the
     EMAIL_FLAG_COLUMNS. Each distinct value (or tuple of values, e.g. phone + country) is
     normalised once, by `runner` (default: here, in order); the work of independent fields is handed over
     before any result is waited for, so worker processes are never idle while another field's values wait.
+    `only`: the columns the caller reads (of those above), the only ones returned; a field that gives none of
+    them (the company's display name and the website for the matcher, which reads their key and domain) is not
+    normalised at all.
     """
     run = runner or SERIAL
+    wanted = (lambda name: True) if only is None else set(only).__contains__
     out = df.copy()
     index = out.index
 
@@ -1311,9 +1316,9 @@ def normalise_frame(df: pd.DataFrame, runner: DistinctRunner | None = None) -> p
     names_job = _name_columns(run, col("first_name"), col("last_name"), col("full_name"))
     companies = _distinct_args([col("company")])  # the key and the display name read the same distinct values
     company_key_job = _submit_distinct(run, companies, company_key)
-    company_job = _submit_distinct(run, companies, _field_text("company"))
+    company_job = _submit_distinct(run, companies, _field_text("company")) if wanted("company") else None
     del companies
-    website_job = _submit(run, [col("website")], _field_text("website"))
+    website_job = _submit(run, [col("website")], _field_text("website")) if wanted("website") else None
     site_domain_job = _site_domain_columns(run, col("website"), col("domain"))
     job_title_job = _submit(run, [col("job_title")], _field_text("job_title"))
     postcode_job = _submit(run, [col("postcode")], _postcode_text)
@@ -1352,8 +1357,10 @@ def normalise_frame(df: pd.DataFrame, runner: DistinctRunner | None = None) -> p
     del email_job
     built["first_name"], built["last_name"] = names_job.text(index, 0), names_job.text(index, 1)
     del names_job
-    built["company"], built["company_key"], built["website"] = text(company_job), text(company_key_job), \
-        text(website_job)
+    built["company_key"] = text(company_key_job)
+    for name, job in (("company", company_job), ("website", website_job)):
+        if job is not None:
+            built[name] = text(job)
     del company_job, company_key_job, website_job, site_domain_job
     built["domain"] = _str_series(domain, index)
     del domain
@@ -1387,13 +1394,14 @@ def normalise_frame(df: pd.DataFrame, runner: DistinctRunner | None = None) -> p
                  "email_disposable", "first_name", "last_name", "company", "company_key", "website", "domain",
                  "phone", "state", "job_title", "street", "house_number", "address_line2", "postcode", "employees",
                  "email_consent", "linkedin_url"):
-        out[name] = built.pop(name)
+        if name in built:
+            out[name] = built.pop(name)
     for name in _PASS_THROUGH:
         if name not in out.columns:
             out[name] = text(np.full(len(out), "", dtype=object))
         elif name in passed:
             out[name] = passed.pop(name)
-    return out
+    return out if only is None else out[[name for name in out.columns if wanted(name)]]
 
 
 def _email_fields(value: object) -> tuple[str, str, str, bool, bool, bool]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from typing import Any, Self
 
 import pandas as pd
@@ -87,9 +87,9 @@ class NormalisePool(DistinctRunner):
 
         return results
 
-    def normalise_parts(self, parts: Iterable[pd.DataFrame],
-                        keep: Callable[[pd.DataFrame], list[str]]) -> Iterator[pd.DataFrame]:
-        """Each frame of `parts` normalised whole by one worker, in order; of each, only the columns `keep` names.
+    def normalise_parts(self, parts: Iterable[pd.DataFrame], only: Collection[str]) -> Iterator[pd.DataFrame]:
+        """Each frame of `parts` normalised whole by one worker, in order: the columns `only` names
+        (normalise_frame's `only`: the fields that give none of them are not normalised).
 
         Here the rows are split across the cores, not a frame's distinct values: every step of normalise_frame
         (finding the distinct values, spreading the results over the rows, building the columns) runs on the
@@ -98,21 +98,22 @@ class NormalisePool(DistinctRunner):
         Python objects. A value found in two parts is normalised twice; callers cut parts that share few."""
         if self._pool is None:
             for part in parts:
-                yield _normalised_part(part, keep)
+                yield _normalised_part(part, only)
             return
-        yield from self._pool.imap(functools.partial(_normalised_part, keep=keep), parts)
+        yield from self._pool.imap(functools.partial(_normalised_part, only=only), parts)
 
-    def normalise_frame(self, df: pd.DataFrame, last: bool = False) -> pd.DataFrame:
+    def normalise_frame(self, df: pd.DataFrame, last: bool = False,
+                        only: Collection[str] | None = None) -> pd.DataFrame:
         """enrichment.normalise.normalise_frame, its distinct values normalised by this pool. `last`: no other
         frame follows, so the workers end as soon as the last result is in, before the output columns are built
         (their memory and the output's are never held at once)."""
-        return normalise_frame(df, runner=_Last(self) if last else self)
+        return normalise_frame(df, runner=_Last(self) if last else self, only=only)
 
 
-def _normalised_part(part: pd.DataFrame, keep: Callable[[pd.DataFrame], list[str]]) -> pd.DataFrame:
-    normalised = normalise_frame(part)
+def _normalised_part(part: pd.DataFrame, only: Collection[str]) -> pd.DataFrame:
+    normalised = normalise_frame(part, only=only)
     clear_value_caches()  # the next part shares few values with this one; keep its memory, not theirs
-    return normalised[keep(normalised)]
+    return normalised
 
 
 class _Last:

@@ -59,6 +59,9 @@ EXTRA_FIELDS = "_extra_fields"  # the reader's overflow column (values beyond th
 MATCH_INPUTS = frozenset({"first_name", "last_name", "full_name", "email", "phone", "country", "company", "website",
                           "domain", "job_title", "city", "postcode", "state", "street", "house_number",
                           "address_line2"})
+# The normalised columns features.build reads (and only these are normalised: not the company's display name nor
+# the website, whose key and domain it reads).
+MATCH_COLUMNS = frozenset({*features.COLUMNS, "email_role"})
 
 
 class NothingToMatchOn(ValueError):
@@ -279,13 +282,12 @@ def _normalise(pool: NormalisePool, mapped: pd.DataFrame, stop_pool: bool) -> pd
     website, and most of a person's rows: the same email and phone) fall in one part, so few values are normalised
     in two parts, and every part gets its share of the frequent companies first seen early in the file and of the
     rare ones first seen late (more distinct values, more work), so the workers finish together. Of each part only
-    what matching reads is kept."""
+    what matching reads is normalised and kept (MATCH_COLUMNS)."""
     if len(mapped) <= SMALL_FILE or pool.workers == 1 and len(mapped) <= NORMALISE_ROWS:
-        normalised = pool.normalise_frame(mapped, last=stop_pool)
-        return normalised[_feature_columns(normalised)]
+        return pool.normalise_frame(mapped, last=stop_pool, only=MATCH_COLUMNS)
     dealt = _dealt(_grouped_order(mapped), _part_count(len(mapped), pool.workers))
     order = np.concatenate(dealt)
-    normalised = list(pool.normalise_parts((mapped.take(rows) for rows in dealt), _feature_columns))
+    normalised = list(pool.normalise_parts((mapped.take(rows) for rows in dealt), MATCH_COLUMNS))
     del dealt
     if stop_pool:  # before the parts are joined: the workers' memory is not held with the joined copy
         pool.stop()
@@ -318,12 +320,6 @@ def _grouped_order(mapped: pd.DataFrame) -> np.ndarray:
     if "company" not in mapped.columns:
         return np.arange(len(mapped))
     return np.argsort(pd.factorize(mapped["company"])[0], kind="stable")
-
-
-def _feature_columns(normalised: pd.DataFrame) -> list[str]:
-    """The normalised columns features.build reads: its COLUMNS, the role flag, the company when no key."""
-    wanted = {*features.COLUMNS, "email_role", *(() if "company_key" in normalised.columns else ("company",))}
-    return [c for c in normalised.columns if c in wanted]
 
 
 def _match_inputs(mapped: pd.DataFrame) -> pd.DataFrame:
