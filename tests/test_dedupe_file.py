@@ -28,7 +28,7 @@ from leadpipe.cli import main
 from leadpipe.core.schema import MAPPABLE_FIELDS
 from leadpipe.core.spreadsheet import neutralise_arrow, neutralise_formula, neutralise_frame
 from leadpipe.pipeline import dedupe_file
-from leadpipe.pipeline.dedupe_file import _match_inputs, _write
+from leadpipe.pipeline.dedupe_file import _csv_cells, _match_inputs, _write
 
 HEADER = ["First Name", "Last Name", "Email", "Company", "Note"]
 ROWS = [
@@ -188,8 +188,23 @@ _HOSTILE = st.one_of(
                      "line\nbreak", "\r", "\tx", "＝1", "x,\"y\"\n", "Müller", "😀", "\x00",
                      # phones: plain numbers kept, others prefixed, other scripts' digits (Python's \d) kept
                      "+44 (0)20 7946 0000", "+1-650-253-0000", "+49 30 12\n", "-5", "+", "+ 1", "@", "=",
-                     "+\u0663\u0663 1", "+49 \u0663", "-\u00e9"]),
+                     "+\u0663\u0663 1", "+49 \u0663", "-\u00e9",
+                     # first bytes that are not ASCII letters or digits: other scripts, multi-byte UTF-8, blanks
+                     # and invisible characters before a formula, control bytes, the bytes around 0-9 A-Z a-z
+                     "Ärger", "é=1", "\u200b=1", "\u3000+1", "\ufeff=1", "\u2028=1", "İ", "ﬁ", "\x7f", "\x01=1",
+                     "\x1b[31m", "“q”", "/", ":", "[", "`", "{", "_x", "~", "9", "Z", "z", "0=1", "a\n=1"]),
 )
+_TYPES = st.sampled_from([pa.string(), pa.large_string()])
+
+
+# Cells with a few nulls among them (often none: a column without nulls keeps its slice offset through a cast)
+_CELLS = st.builds(lambda values, nulls: [None if i in nulls else v for i, v in enumerate(values)],
+                   st.lists(_HOSTILE, max_size=30), st.sets(st.integers(0, 29), max_size=4))
+
+
+def _per_cell(values: list[str | None]) -> list[str | None]:
+    """What `neutralise_arrow` must give: `neutralise_formula` of each cell, nulls staying null."""
+    return [None if v is None else neutralise_formula(v) for v in values]
 
 
 @settings(max_examples=300, deadline=None)
@@ -197,6 +212,55 @@ _HOSTILE = st.one_of(
 def test_neutralise_arrow_is_neutralise_formula_per_cell(values: list[str]) -> None:
     assert neutralise_arrow(pa.array(values, type=pa.large_string())).to_pylist() == [
         neutralise_formula(v) for v in values]
+
+
+@settings(max_examples=300, deadline=None)
+@given(_CELLS, _TYPES, st.integers(0, 30), st.integers(0, 30))
+def test_neutralise_arrow_reads_sliced_arrays_with_nulls_of_both_string_types(
+        values: list[str | None], type_: pa.DataType, start: int, length: int) -> None:
+    """The first bytes are read from the Arrow buffers: a slice starts inside them (array.offset), nulls and
+    empty cells have no first byte, and string and large_string have offsets of two widths."""
+    got = neutralise_arrow(pa.array(values, type=type_).slice(start, length))
+    assert got.type == type_
+    assert got.to_pylist() == _per_cell(values[start:start + length])
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(st.one_of(st.none(), _HOSTILE), max_size=8), max_size=4), _TYPES)
+def test_neutralise_arrow_of_a_chunked_column_is_per_cell(chunks: list[list[str | None]],
+                                                          type_: pa.DataType) -> None:
+    got = neutralise_arrow(pa.chunked_array([pa.array(c, type=type_) for c in chunks], type=type_))
+    assert isinstance(got, pa.ChunkedArray)
+    assert got.type == type_
+    assert got.to_pylist() == _per_cell([v for c in chunks for v in c])
+
+
+@pytest.mark.parametrize("type_", [pa.string(), pa.large_string()])
+def test_neutralise_arrow_keeps_a_null_whose_slot_holds_bytes(type_: pa.DataType) -> None:
+    """Arrow lets a null's slot span bytes (here `=1`): the null stays null, whatever those bytes are."""
+    width = np.int32 if type_ == pa.string() else np.int64
+    offsets = pa.py_buffer(np.array([0, 2, 4, 8], dtype=width).tobytes())
+    validity = pa.py_buffer(np.packbits([0, 1, 1], bitorder="little").tobytes())
+    values = pa.Array.from_buffers(type_, 3, [validity, offsets, pa.py_buffer(b"=1=2 =3x")])
+    assert neutralise_arrow(values).to_pylist() == [None, "'=2", "' =3x"]
+    assert neutralise_arrow(values.slice(1)).to_pylist() == _per_cell(["=2", " =3x"])
+
+
+def _csv_cell(value: str | None) -> str:
+    """A cell as Python's csv writer quotes it (QUOTE_MINIMAL) when \r and \n both end lines: what
+    `_csv_cells` must give for each cell (a null is an empty cell)."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerow(["" if value is None else value, ""])
+    return out.getvalue().removesuffix(",\r\n")
+
+
+@settings(max_examples=300, deadline=None)
+@given(_CELLS, _TYPES, st.integers(0, 30), st.integers(0, 30))
+def test_csv_cells_quotes_the_cells_the_csv_writer_quotes(values: list[str | None], type_: pa.DataType,
+                                                          start: int, length: int) -> None:
+    got = _csv_cells(pa.array(values, type=type_).slice(start, length))
+    assert got.type == pa.large_string()
+    assert got.to_pylist() == [_csv_cell(v) for v in values[start:start + length]]
 
 
 @settings(max_examples=150, deadline=None)
@@ -350,9 +414,8 @@ def test_the_arrow_reader_reads_what_the_record_reader_reads(tmp_path_factory: p
                                                            line_end: str, bom: bool, raw_tail: str) -> None:
     """Generated files (stray and doubled quotes, quoted line breaks, blank and ragged lines, a BOM, repeated
     and blank header names): whenever the Arrow reader reads one, the record reader reads the same."""
-    from connectors.sources.base import SourceState
+    from connectors.sources.base import SourceError, SourceState
     from connectors.sources.file_source import FileSource
-    from connectors.sources.base import SourceError
     from leadpipe.pipeline.dedupe_file import _read_plain, _read_unit
 
     buffer = io.StringIO(newline="")

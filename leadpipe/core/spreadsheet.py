@@ -20,9 +20,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
     import pyarrow as pa
 
@@ -40,6 +42,8 @@ _SAFE_START = "^(?:[A-Za-z0-9]|$|\\+[0-9][0-9 ]*$)"
 # An ASCII cell starting with one of these starts a formula (no blank can come first): unless _SAFE_START keeps
 # it as a plain number, it gets the apostrophe.
 _ASCII_FORMULA_START = "^[=+@-]"
+# First bytes that _SAFE_START's first alternative keeps whatever follows: ASCII letters and digits.
+_ALNUM_FIRST = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
 
 def _blank(c: str) -> bool:
@@ -79,12 +83,73 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def neutralise_arrow(values: pa.Array) -> pa.Array:
-    """A string column as `neutralise_formula` writes each cell (nulls stay null), in Arrow's kernels for the
-    cells of a lead file: a cell that cannot start a formula (_SAFE_START) is kept, an ASCII cell starting with
-    = + - @ that is no plain number (`+44 (0)20 7946 0000`, `-5`) gets its apostrophe; only the rest (a leading
-    blank or other script) is looked at one by one."""
+def neutralise_arrow(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """A string column as `neutralise_formula` writes each cell (nulls stay null, same type back). Most cells of
+    a lead file start with an ASCII letter or digit, which no formula does: those (and empty cells) are decided
+    from their first byte in the Arrow buffers, with no per-cell kernel. Only the others go through
+    `_neutralise_kernels` and are put back in place. A chunked column is neutralised chunk by chunk."""
     import pyarrow as pa  # only writers of Arrow columns need it; this module stays light for the rest
+    import pyarrow.compute as pc
+
+    if isinstance(values, pa.ChunkedArray):
+        chunks = [neutralise_arrow(chunk) for chunk in values.chunks]
+        if all(new is old for new, old in zip(chunks, values.chunks, strict=True)):
+            return values
+        return pa.chunked_array(chunks, type=values.type)
+    undecided = _undecided_cells(values)
+    if undecided is None:  # no string offsets to read (another type): every cell by the kernels
+        return _neutralise_kernels(values)
+    if not undecided.any():
+        return values
+    mask = pa.array(undecided)
+    subset = pc.filter(values, mask)
+    fixed = _neutralise_kernels(subset)
+    if fixed is subset or pc.all(pc.equal(fixed, subset)).as_py():  # none changed: no copy of the column
+        return values
+    return pc.replace_with_mask(values, mask, fixed)
+
+
+def _undecided_cells(values: pa.Array) -> np.ndarray | None:
+    """A mask of the cells whose first byte does not settle them: not null, not empty, and not starting with an
+    ASCII letter or digit (the first alternative of _SAFE_START; a UTF-8 lead byte of another character is never
+    one). Read from the offsets and value buffers, minding the array's offset; None for a type that is neither
+    string nor large_string."""
+    import numpy as np
+    import pyarrow as pa
+
+    width = {pa.string(): np.int32, pa.large_string(): np.int64}.get(values.type)
+    if width is None:
+        return None
+    if len(values) == 0:
+        return np.zeros(0, dtype=bool)
+    _, offsets_buffer, data_buffer = values.buffers()
+    offsets = np.frombuffer(offsets_buffer, dtype=width)[values.offset:values.offset + len(values) + 1]
+    starts = offsets[:-1]
+    undecided = offsets[1:] > starts  # an empty cell is kept
+    if undecided.any():
+        data = np.frombuffer(data_buffer, dtype=np.uint8)
+        undecided[undecided] = ~_alnum_table()[data[starts[undecided]]]
+    if values.null_count:  # a null is kept (its slot may still span bytes)
+        undecided &= values.is_valid().to_numpy(zero_copy_only=False)
+    return undecided
+
+
+@cache
+def _alnum_table() -> np.ndarray:
+    """A lookup table of the 256 byte values: True for the bytes of _ALNUM_FIRST (built once, on first use)."""
+    import numpy as np
+
+    table = np.zeros(256, dtype=bool)
+    table[list(_ALNUM_FIRST)] = True
+    return table
+
+
+def _neutralise_kernels(values: pa.Array) -> pa.Array:
+    """`neutralise_arrow` by Arrow's regex kernels over every cell: a cell that cannot start a formula
+    (_SAFE_START) is kept, an ASCII cell starting with = + - @ that is no plain number (`+44 (0)20 7946 0000`,
+    `-5`) gets its apostrophe; only the rest (a leading blank or other script) is looked at one by one. Returns
+    `values` itself when no cell changes."""
+    import pyarrow as pa
     import pyarrow.compute as pc
 
     keep = pc.fill_null(pc.match_substring_regex(values, _SAFE_START), True)

@@ -51,6 +51,7 @@ NORMALISE_ROWS = 125_000  # rows normalised at a time: memory for the bookkeepin
 DEAL_BLOCK = 8_192  # rows dealt to a part at a time (see _normalise)
 SMALL_FILE = 20_000  # rows normalised in one go, their distinct values shared by the workers: parts would cost more
 EXAMPLE_PROBLEMS = 5  # unreadable rows named in the summary
+QUOTE_BYTES = b',"\r\n'  # a CSV cell holding one of these is quoted (csv.QUOTE_MINIMAL with "," and '"')
 EXTRA_FIELDS = "_extra_fields"  # the reader's overflow column (values beyond the last header)
 # The mapped fields the matcher's features come from once normalised (enrichment.dedupe.features: names, email,
 # phone, company key, domain, title, city, postcode, the address; the phone is read in the country, the domain
@@ -403,14 +404,44 @@ def _write(columns: pa.Table, cluster_id: np.ndarray, weight: np.ndarray, out_pa
 
 
 def _csv_cells(values: pa.Array) -> pa.Array:
-    """Cells as CSV text (csv.QUOTE_MINIMAL): quoted, inner quotes doubled, when they hold , " or a line break."""
+    """Cells as CSV text (csv.QUOTE_MINIMAL): quoted, inner quotes doubled, when they hold , " or a line break.
+    Most columns have no such cell: they are found from the value bytes at once (`_cells_to_quote`), and only
+    the cells found are quoted, not every cell by a regex."""
     values = pc.fill_null(values.cast(pa.large_string()), "")
-    needs = pc.match_substring_regex(values, '[,"\\r\\n]')
-    if not pc.any(needs).as_py():
+    needs = _cells_to_quote(values)
+    if not needs.any():
         return values
+    mask = pa.array(needs)
     quote, nothing = pa.scalar('"', pa.large_string()), pa.scalar("", pa.large_string())
-    quoted = pc.binary_join_element_wise(quote, pc.replace_substring(values, '"', '""'), quote, nothing)
-    return pc.if_else(needs, quoted, values)
+    cells = pc.replace_substring(pc.filter(values, mask), '"', '""')
+    return pc.replace_with_mask(values, mask, pc.binary_join_element_wise(quote, cells, quote, nothing))
+
+
+def _cells_to_quote(values: pa.Array) -> np.ndarray:
+    """A mask of the cells of a large_string array without nulls that hold , " \\r or \\n: the positions of
+    those bytes in the value buffer (UTF-8: no other character's bytes equal them) mapped to the cells whose
+    offset ranges hold them."""
+    needs = np.zeros(len(values), dtype=bool)
+    if len(values) == 0:
+        return needs
+    _, offsets_buffer, data_buffer = values.buffers()
+    offsets = np.frombuffer(offsets_buffer, dtype=np.int64)[values.offset:values.offset + len(values) + 1]
+    if offsets[-1] == offsets[0]:  # every cell empty (the value buffer may be absent)
+        return needs
+    data = np.frombuffer(data_buffer, dtype=np.uint8)[offsets[0]:offsets[-1]]
+    hits = np.flatnonzero(_bytes_in(data, QUOTE_BYTES)) + offsets[0]
+    # a byte at position p is in the last cell starting at or before p (empty cells before it start there too)
+    needs[np.searchsorted(offsets, hits, side="right") - 1] = True
+    return needs
+
+
+def _bytes_in(data: np.ndarray, wanted: bytes) -> np.ndarray:
+    """Where `data` holds one of the `wanted` bytes. One vectorised comparison per wanted byte: for these four,
+    2-3x faster than a lookup table (its gather is byte by byte)."""
+    found = data == wanted[0]
+    for byte in wanted[1:]:
+        found |= data == byte
+    return found
 
 
 def _weights_text(weights: pa.Array) -> pa.Array:
