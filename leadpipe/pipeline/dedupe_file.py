@@ -288,21 +288,22 @@ def _normalise(pool: NormalisePool, mapped: pd.DataFrame, stop_pool: bool) -> pd
         return pool.normalise_frame(mapped, last=stop_pool, only=MATCH_COLUMNS)
     dealt = _dealt(_grouped_order(mapped), _part_count(len(mapped), pool.workers))
     order = np.concatenate(dealt)
-    normalised = list(pool.normalise_parts((mapped.take(rows) for rows in dealt), MATCH_COLUMNS))
-    del dealt
+    table = pa.Table.from_pandas(mapped, preserve_index=False)  # the columns' own Arrow buffers, not a copy
+    normalised = list(pool.normalise_parts((table.take(rows) for rows in dealt), MATCH_COLUMNS))
+    del dealt, table
     if stop_pool:  # before the parts are joined: the workers' memory is not held with the joined copy
         pool.stop()
-    joined = pd.concat(normalised, ignore_index=True)
+    joined = pa.concat_tables(normalised)
     del normalised
     back = np.empty_like(order)
     back[order] = np.arange(len(order))
     # back in the file's order a column at a time, on threads (Arrow's take releases the GIL): each source column
     # is let go as soon as it is taken, so the peak holds one copy of the frame and the columns in flight
-    names = list(joined.columns)
-    sources = {name: joined.pop(name) for name in names}
+    schema = joined.schema
+    sources = dict(zip(schema.names, joined.columns, strict=True))
     del joined
-    taken = thread_map(lambda name: sources.pop(name).take(back).reset_index(drop=True), names)
-    return pd.DataFrame(dict(zip(names, taken, strict=True)))
+    taken = thread_map(lambda name: sources.pop(name).combine_chunks().take(back), schema.names)
+    return pa.Table.from_arrays(taken, schema=schema).to_pandas()
 
 
 def _dealt(order: np.ndarray, parts: int) -> list[np.ndarray]:
