@@ -307,9 +307,11 @@ def _normalise(pool: NormalisePool, mapped: pd.DataFrame, stop_pool: bool) -> pd
 
 
 def _dealt(order: np.ndarray, parts: int) -> list[np.ndarray]:
-    """`order` dealt into `parts` parts, DEAL_BLOCK rows at a time, round the parts in turn."""
+    """`order` dealt into `parts` parts, DEAL_BLOCK rows at a time, round the parts in turn; each part's rows in
+    file order (which rows a part holds is what matters; taken in file order, its cells are read front to back,
+    two to three times faster than in the company order)."""
     blocks = [order[start:start + DEAL_BLOCK] for start in range(0, len(order), DEAL_BLOCK)]
-    return [np.concatenate(blocks[k::parts]) for k in range(parts) if blocks[k::parts]]
+    return [np.sort(np.concatenate(blocks[k::parts])) for k in range(parts) if blocks[k::parts]]
 
 
 def _part_count(rows: int, workers: int) -> int:
