@@ -6,9 +6,10 @@ processes; results come back in order and are spread over the rows as before, so
 normalising in one process (a test compares both). Processes, not threads: the normalisers are pure Python
 (phonenumbers, email-validator, nameparser) and hold the GIL.
 
-The workers are forked once, after the lookup tables (countries, free-mail and disposable domains, name
-vocabulary, the public suffix list, cleanco's terms) are built in the parent, so no worker builds them again;
-fork them before loading big data and they stay small. Each worker keeps its per-value caches across calls.
+The workers are forked once, when first needed, after the lookup tables (countries, free-mail and disposable
+domains, name vocabulary, the public suffix list, cleanco's terms) are built in the parent, so no worker builds them
+again. Data loaded before the fork is shared with them page by page (copy-on-write) as long as nobody writes it:
+`normalise_rows` gives them a whole file that way. Each worker keeps its per-value caches across calls.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from __future__ import annotations
 import functools
 import multiprocessing
 import os
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from typing import Any, Self
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -28,8 +30,9 @@ CHUNK = 10_000  # distinct values per task: big enough to amortise pickling, sma
 INLINE_BELOW = 2_000  # fewer distinct values than this are normalised in the parent: a round trip costs more
 
 
-def _warm_up() -> None:
-    """Build the lookup tables once, in the parent, before the workers are forked from it."""
+def warm_up() -> None:
+    """Build the lookup tables once, in the parent, before the workers are forked from it (a caller may do it
+    early, while its thread waits for something else: the pool's own call is then almost free)."""
     sample = pd.DataFrame({
         "first_name": ["ANNA", "Dr. Hans"], "last_name": ["van der berg", "Müller"], "full_name": ["", "Ann Lee"],
         "email": ["anna@gmail.com", "Hans <h.mueller@acme-bau.de>"], "phone": ["+49 30 1234567", "030 1234567"],
@@ -47,19 +50,38 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
+# The table `normalise_rows` reads its parts from, set while the workers are forked: each inherits it (copy-on-write
+# pages, nothing pickled) and takes its rows from it.
+_SHARED: pa.Table | None = None
+
+
 class NormalisePool(DistinctRunner):
-    """A context manager holding `workers` normalising processes (one: no processes, all in this one)."""
+    """A context manager holding `workers` normalising processes (one: no processes, all in this one). The
+    lookup tables are built on entry; the processes are forked when first needed, so that data loaded before
+    then (a table for `normalise_rows`) is theirs without being sent."""
 
     def __init__(self, workers: int | None = None, chunk: int = CHUNK):
         self.workers = max(1, workers or default_workers())
         self.chunk = chunk
         self._pool: Any = None
+        self._stopped = False
+        self._forked_with: pa.Table | None = None  # the table the workers inherited (normalise_rows)
 
     def __enter__(self) -> Self:
-        _warm_up()
-        if self.workers > 1:
-            self._pool = multiprocessing.get_context("fork").Pool(self.workers)
+        warm_up()
         return self
+
+    def _started(self, shared: pa.Table | None = None) -> Any:
+        """The worker processes, forked now if not yet (None: one worker, or stopped)."""
+        global _SHARED
+        if self._pool is None and self.workers > 1 and not self._stopped:
+            _SHARED = shared
+            try:
+                self._pool = multiprocessing.get_context("fork").Pool(self.workers)
+            finally:
+                _SHARED = None  # the workers hold it; this process lets it go with its caller (and stop())
+            self._forked_with = shared
+        return self._pool
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
@@ -67,6 +89,8 @@ class NormalisePool(DistinctRunner):
     def stop(self) -> None:
         """End the worker processes now (their per-value caches with them); later work runs in this process.
         A caller done normalising frees their memory before its next step instead of at the end of the block."""
+        self._stopped = True
+        self._forked_with = None
         if self._pool is not None:
             self._pool.terminate()
             self._pool.join()
@@ -74,10 +98,11 @@ class NormalisePool(DistinctRunner):
 
     def submit(self, fn: Callable[..., Any], columns: list[list[Any]]) -> Callable[[], list[Any]]:
         rows = len(columns[0])
-        if self._pool is None or rows < INLINE_BELOW:
+        pool = None if rows < INLINE_BELOW else self._started()
+        if pool is None:
             results = apply_rows(fn, columns)
             return lambda: results
-        pending = [self._pool.apply_async(apply_rows, (fn, [c[i:i + self.chunk] for c in columns]))
+        pending = [pool.apply_async(apply_rows, (fn, [c[i:i + self.chunk] for c in columns]))
                    for i in range(0, rows, self.chunk)]
         done: list[list[Any]] = []
 
@@ -88,8 +113,9 @@ class NormalisePool(DistinctRunner):
 
         return results
 
-    def normalise_parts(self, parts: Iterable[pa.Table], only: Collection[str]) -> Iterator[pa.Table]:
-        """Each table of `parts` normalised whole by one worker, in order: the columns `only` names
+    def normalise_rows(self, table: pa.Table, parts: Sequence[np.ndarray],
+                       only: Collection[str]) -> Iterator[pa.Table]:
+        """Each part (row numbers of `table`) normalised whole by one worker, in order: the columns `only` names
         (normalise_frame's `only`: the fields that give none of them are not normalised).
 
         Here the rows are split across the cores, not a frame's distinct values: every step of normalise_frame
@@ -97,14 +123,18 @@ class NormalisePool(DistinctRunner):
         workers too, where `normalise_frame` leaves it to this process (at 1M rows about a third of the work, done
         while the workers wait), and what travels is a part's columns, not each distinct value and its result as
         Python objects. A value found in two parts is normalised twice; callers cut parts that share few.
-        Parts travel as Arrow tables both ways: pickled as their buffers, a fifth of a pandas frame's cost, paid
-        by this process while the workers wait for it. Columns come back as Arrow types with pandas' metadata
-        (`to_pandas()` gives normalise_frame's text, flag and count columns as it made them)."""
-        if self._pool is None:
-            for part in parts:
-                yield _normalised_part(part, only)
-            return
-        yield from self._pool.imap(functools.partial(_normalised_part, only=only), parts)
+
+        The table reaches the workers by fork when they start here (the usual case: nothing pickled, and this
+        process idles while they work); a pool started earlier is sent each part's cells. Results come back as
+        Arrow tables with pandas' metadata (`to_pandas()` gives normalise_frame's columns as it made them)."""
+        pool = self._started(shared=table)
+        if pool is None:
+            for rows in parts:
+                yield _normalised_part(table.take(rows), only)
+        elif self._forked_with is table:
+            yield from pool.imap(functools.partial(_normalised_rows, only=only), parts)
+        else:
+            yield from pool.imap(functools.partial(_normalised_part, only=only), (table.take(rows) for rows in parts))
 
     def normalise_frame(self, df: pd.DataFrame, last: bool = False,
                         only: Collection[str] | None = None) -> pd.DataFrame:
@@ -112,6 +142,11 @@ class NormalisePool(DistinctRunner):
         frame follows, so the workers end as soon as the last result is in, before the output columns are built
         (their memory and the output's are never held at once)."""
         return normalise_frame(df, runner=_Last(self) if last else self, only=only)
+
+
+def _normalised_rows(rows: np.ndarray, only: Collection[str]) -> pa.Table:
+    """In a worker forked holding the table (normalise_rows sends row numbers to no other)."""
+    return _normalised_part(_SHARED.take(rows), only)  # type: ignore[union-attr]
 
 
 def _normalised_part(part: pa.Table, only: Collection[str]) -> pa.Table:

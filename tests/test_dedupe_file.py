@@ -474,3 +474,36 @@ def test_normalising_only_some_columns_gives_those_columns_as_normalising_all(ro
     some = normalise_frame(frame, only=only)
     assert list(some.columns) == [c for c in whole.columns if c in only]
     pd.testing.assert_frame_equal(some, whole[list(some.columns)])
+
+
+@pytest.mark.parametrize("started_before", [False, True])
+def test_rows_are_normalised_by_workers_forked_with_the_table_or_sent_its_cells(
+        started_before: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """normalise_rows: workers forked holding the table read their rows from it; workers started before the
+    table existed (an earlier job) are sent the cells instead. Either way each part comes back as normalise_frame
+    gives those rows."""
+    frame = pd.DataFrame({"first_name": ["ANNA", "hans", "Jean-Luc"], "last_name": ["MÜLLER", "smith", "Picard"],
+                          "email": ["a@acme.com", "H@Web.DE", "bad"], "phone": ["030 1234567", "", "+1 650 253 0000"],
+                          "country": ["DE", "DE", "US"], "company": ["Acme GmbH", "#N/A", "Starfleet Inc."]})
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    only = {"first_name", "last_name", "email", "phone", "company_key"}
+    parts = [np.array([0, 2]), np.array([1])]
+    with NormalisePool(2) as pool:
+        if started_before:
+            monkeypatch.setattr(normalise_parallel, "INLINE_BELOW", 0)
+            assert pool.submit(str.upper, [["a"]])() == ["A"]
+        got = [part.to_pandas() for part in pool.normalise_rows(table, parts, only)]
+        assert pool._pool is not None and (pool._forked_with is table) is not started_before
+    for rows, part in zip(parts, got, strict=True):
+        pd.testing.assert_frame_equal(part, normalise_frame(frame.take(rows).reset_index(drop=True), only=only))
+
+
+def test_a_stopped_pool_normalises_here_and_forks_no_more_workers() -> None:
+    frame = pd.DataFrame({"email": ["A@Acme.com", "x@gmail.com"], "last_name": ["Lee", "Kim"]})
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    with NormalisePool(2) as pool:
+        pool.stop()
+        got = next(pool.normalise_rows(table, [np.array([1, 0])], {"email", "last_name"})).to_pandas()
+        assert pool._pool is None
+    pd.testing.assert_frame_equal(got, normalise_frame(frame.take([1, 0]).reset_index(drop=True),
+                                                       only={"email", "last_name"}))
