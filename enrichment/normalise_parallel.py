@@ -6,10 +6,9 @@ processes; results come back in order and are spread over the rows as before, so
 normalising in one process (a test compares both). Processes, not threads: the normalisers are pure Python
 (phonenumbers, email-validator, nameparser) and hold the GIL.
 
-The workers are forked once, when first needed, after the lookup tables (countries, free-mail and disposable
-domains, name vocabulary, the public suffix list, cleanco's terms) are built in the parent, so no worker builds them
-again. Data loaded before the fork is shared with them page by page (copy-on-write) as long as nobody writes it:
-`normalise_rows` gives them a whole file that way. Each worker keeps its per-value caches across calls.
+The workers are forked once, small, before big data is loaded, and each builds the lookup tables (countries,
+free-mail and disposable domains, name vocabulary, the public suffix list, cleanco's terms) as it starts, while
+the parent reads. Each worker keeps its per-value caches across calls.
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ from __future__ import annotations
 import functools
 import multiprocessing
 import os
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator
 from typing import Any, Self
 
 import numpy as np
@@ -50,38 +49,24 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
-# The table `normalise_rows` reads its parts from, set while the workers are forked: each inherits it (copy-on-write
-# pages, nothing pickled) and takes its rows from it.
-_SHARED: pa.Table | None = None
-
-
 class NormalisePool(DistinctRunner):
-    """A context manager holding `workers` normalising processes (one: no processes, all in this one). The
-    lookup tables are built on entry; the processes are forked when first needed, so that data loaded before
-    then (a table for `normalise_rows`) is theirs without being sent."""
+    """A context manager holding `workers` normalising processes (one: no processes, all in this one).
+
+    The processes are forked on entry, while this one is still small (a fork's pages count in its memory use
+    even where they are shared), and each builds its lookup tables as it starts, while this process goes on
+    (reading the file)."""
 
     def __init__(self, workers: int | None = None, chunk: int = CHUNK):
         self.workers = max(1, workers or default_workers())
         self.chunk = chunk
         self._pool: Any = None
-        self._stopped = False
-        self._forked_with: pa.Table | None = None  # the table the workers inherited (normalise_rows)
 
     def __enter__(self) -> Self:
-        warm_up()
+        if self.workers > 1:
+            self._pool = multiprocessing.get_context("fork").Pool(self.workers, initializer=warm_up)
+        else:
+            warm_up()
         return self
-
-    def _started(self, shared: pa.Table | None = None) -> Any:
-        """The worker processes, forked now if not yet (None: one worker, or stopped)."""
-        global _SHARED
-        if self._pool is None and self.workers > 1 and not self._stopped:
-            _SHARED = shared
-            try:
-                self._pool = multiprocessing.get_context("fork").Pool(self.workers)
-            finally:
-                _SHARED = None  # the workers hold it; this process lets it go with its caller (and stop())
-            self._forked_with = shared
-        return self._pool
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
@@ -89,8 +74,6 @@ class NormalisePool(DistinctRunner):
     def stop(self) -> None:
         """End the worker processes now (their per-value caches with them); later work runs in this process.
         A caller done normalising frees their memory before its next step instead of at the end of the block."""
-        self._stopped = True
-        self._forked_with = None
         if self._pool is not None:
             self._pool.terminate()
             self._pool.join()
@@ -98,11 +81,10 @@ class NormalisePool(DistinctRunner):
 
     def submit(self, fn: Callable[..., Any], columns: list[list[Any]]) -> Callable[[], list[Any]]:
         rows = len(columns[0])
-        pool = None if rows < INLINE_BELOW else self._started()
-        if pool is None:
+        if self._pool is None or rows < INLINE_BELOW:
             results = apply_rows(fn, columns)
             return lambda: results
-        pending = [pool.apply_async(apply_rows, (fn, [c[i:i + self.chunk] for c in columns]))
+        pending = [self._pool.apply_async(apply_rows, (fn, [c[i:i + self.chunk] for c in columns]))
                    for i in range(0, rows, self.chunk)]
         done: list[list[Any]] = []
 
@@ -113,28 +95,26 @@ class NormalisePool(DistinctRunner):
 
         return results
 
-    def normalise_rows(self, table: pa.Table, parts: Sequence[np.ndarray],
+    def normalise_rows(self, table: pa.Table, parts: Iterable[np.ndarray],
                        only: Collection[str]) -> Iterator[pa.Table]:
-        """Each part (row numbers of `table`) normalised whole by one worker, in order: the columns `only` names
-        (normalise_frame's `only`: the fields that give none of them are not normalised).
+        """Each part (row numbers of `table`, best in increasing order: the cells are then read front to back)
+        normalised whole by one worker, in order: the columns `only` names (normalise_frame's `only`: the fields
+        that give none of them are not normalised).
 
         Here the rows are split across the cores, not a frame's distinct values: every step of normalise_frame
         (finding the distinct values, spreading the results over the rows, building the columns) runs on the
         workers too, where `normalise_frame` leaves it to this process (at 1M rows about a third of the work, done
         while the workers wait), and what travels is a part's columns, not each distinct value and its result as
         Python objects. A value found in two parts is normalised twice; callers cut parts that share few.
-
-        The table reaches the workers by fork when they start here (the usual case: nothing pickled, and this
-        process idles while they work); a pool started earlier is sent each part's cells. Results come back as
-        Arrow tables with pandas' metadata (`to_pandas()` gives normalise_frame's columns as it made them)."""
-        pool = self._started(shared=table)
-        if pool is None:
-            for rows in parts:
-                yield _normalised_part(table.take(rows), only)
-        elif self._forked_with is table:
-            yield from pool.imap(functools.partial(_normalised_rows, only=only), parts)
-        else:
-            yield from pool.imap(functools.partial(_normalised_part, only=only), (table.take(rows) for rows in parts))
+        Parts travel as Arrow tables both ways: pickled as their buffers, a fifth of a pandas frame's cost, paid
+        by this process while the workers wait for it. Results come back with pandas' metadata (`to_pandas()`
+        gives normalise_frame's columns as it made them)."""
+        taken = (table.take(rows) for rows in parts)
+        if self._pool is None:
+            for part in taken:
+                yield _normalised_part(part, only)
+            return
+        yield from self._pool.imap(functools.partial(_normalised_part, only=only), taken)
 
     def normalise_frame(self, df: pd.DataFrame, last: bool = False,
                         only: Collection[str] | None = None) -> pd.DataFrame:
@@ -142,11 +122,6 @@ class NormalisePool(DistinctRunner):
         frame follows, so the workers end as soon as the last result is in, before the output columns are built
         (their memory and the output's are never held at once)."""
         return normalise_frame(df, runner=_Last(self) if last else self, only=only)
-
-
-def _normalised_rows(rows: np.ndarray, only: Collection[str]) -> pa.Table:
-    """In a worker forked holding the table (normalise_rows sends row numbers to no other)."""
-    return _normalised_part(_SHARED.take(rows), only)  # type: ignore[union-attr]
 
 
 def _normalised_part(part: pa.Table, only: Collection[str]) -> pa.Table:

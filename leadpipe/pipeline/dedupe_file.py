@@ -21,7 +21,6 @@ import gc
 import io
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import zip_longest
@@ -39,7 +38,7 @@ from connectors.sources.file_source import FileSource
 from connectors.sources.mapping import HeaderMapping, map_headers
 from enrichment.dedupe import DedupeConfig, features
 from enrichment.dedupe.parallel import thread_map
-from enrichment.normalise_parallel import NormalisePool, warm_up
+from enrichment.normalise_parallel import NormalisePool
 from leadpipe.core.schema import MAPPABLE_FIELDS
 from leadpipe.core.spreadsheet import neutralise_arrow, neutralise_formula
 
@@ -277,7 +276,7 @@ def _normalise(pool: NormalisePool, mapped: pd.DataFrame, stop_pool: bool) -> pd
 
     Normalisation is row by row (each distinct value alone), so the parts put back in order are the frame
     normalised in one go (a test compares both). Each part is normalised whole by one of the pool's workers
-    (NormalisePool.normalise_rows, which forks them holding the rows), so every core does every step, and a part's bookkeeping (distinct values,
+    (NormalisePool.normalise_rows), so every core does every step, and a part's bookkeeping (distinct values,
     argument tuples, results as Python objects) lives in a worker while it is needed, not in this process. There
     are at least as many parts as workers, a multiple of them. The parts are dealt from the rows ordered by company
     in blocks of DEAL_BLOCK rows (part k takes blocks k, k + parts, k + 2 * parts...): a company's rows (its
@@ -356,14 +355,9 @@ def dedupe_file(in_path: Path, out_path: Path, options: ReadOptions | None = Non
     if out_path.resolve() == in_path.resolve():
         raise DedupeFileError(f"{out_path}: writing there would overwrite the input file; name another output")
     seconds: dict[str, float] = {}
-    with _timed(seconds, "read"):
-        # the file is read on a thread (its parsing is Arrow's, without the GIL) while this one builds the
-        # normalisers' lookup tables; the thread has ended before the workers are forked
-        with ThreadPoolExecutor(1) as reader:
-            reading = reader.submit(read_lead_file, in_path, options)
-            warm_up()
-        lead_file = reading.result()
-    with NormalisePool(workers) as pool:  # its workers fork when first needed, holding the rows read
+    with NormalisePool(workers) as pool:  # forked before the file is read: small, building their tables meanwhile
+        with _timed(seconds, "read"):
+            lead_file = read_lead_file(in_path, options)
         mapping = dict(lead_file.mapping.fields)
         if not set(NAME_OR_EMAIL) & set(mapping):
             raise NothingToMatchOn(f"{in_path.name}: no name or email column recognised among headers "
