@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import csv
 import gc
+import importlib
 import io
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import zip_longest
@@ -257,18 +259,30 @@ def _match(mapped: Callable[[], pd.DataFrame], cfg: DedupeConfig | None, pool: N
     built (mapped -> normalised -> features), so the peak holds two of them, not all three."""
     seconds = {} if seconds is None else seconds
     pool = pool or NormalisePool(1)
+    # the matcher (rapidfuzz, scipy: half a second of imports) is imported while the workers normalise and this
+    # process waits for them; the workers, forked before, never carry it
+    importing = _in_background(importlib.import_module, "enrichment.dedupe.matching") if pool.workers > 1 else None
     with _timed(seconds, "normalise"):
         # stop_pool: the workers' memory (caches of every distinct value) is freed once their last result is
         # in, not held while the output columns are built and through matching
         normalised = _normalise(pool, _match_inputs(mapped()), stop_pool)
     with _timed(seconds, "match"):
-        # the matcher (rapidfuzz, scipy) only now: the normalising workers, forked before, never carry it
+        if importing is not None:
+            importing()
         from enrichment.dedupe.matching import match
 
         found = features.build(normalised)
         del normalised
         result = match(found, cfg or DedupeConfig())
     return result.labels, result.weight
+
+
+def _in_background(fn: Callable[[str], object], arg: str) -> Callable[[], object]:
+    """fn(arg) started on a thread; the callable returned waits for it (and raises what it raised)."""
+    runner = ThreadPoolExecutor(1)
+    future = runner.submit(fn, arg)
+    runner.shutdown(wait=False)
+    return future.result
 
 
 def _normalise(pool: NormalisePool, mapped: pd.DataFrame, stop_pool: bool) -> pd.DataFrame:
