@@ -98,6 +98,9 @@ EMAIL_FLAG_COLUMNS: tuple[str, ...] = (
 
 
 _CACHE = 1 << 16  # distinct values kept per lru cache; a lead batch rarely has more per field
+# Answers per word or per shape of value (name words, company words, company-name shapes): a file has a few tens
+# of thousands, met again in every part of it, so clear_value_caches keeps them (it empties caches of _CACHE).
+_WORD_CACHE = 1 << 15
 # Domains are looked up again and again from emails and websites (each company's domain once per employee) and a
 # 1M-row list holds a few hundred thousand of them: a smaller cache forgets them before they come back (at 300k
 # rows the 65,536-entry caches answered 1 lookup in 12 and normalisation ran at half speed). About 100 bytes each.
@@ -589,7 +592,7 @@ _PLAIN_WORD = re.compile(r"[^\W\d_]+(?:['\u2019-][^\W\d_]+)*")
 _ROMAN = re.compile(r"m{0,3}(?:cm|cd|d?c{0,3})(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})", re.IGNORECASE)
 
 
-@functools.lru_cache(maxsize=_CACHE)
+@functools.lru_cache(maxsize=_WORD_CACHE)
 def _plain_word(word: str) -> bool:
     """A Latin-script word nameparser has no special rule for (not a title, particle, suffix...)."""
     if not _PLAIN_WORD.fullmatch(word) or any(ord(c) >= 0x250 and c != "\u2019" for c in word):
@@ -657,7 +660,7 @@ def _split_full_parsed(full: str) -> tuple[str, str]:
     return given, family
 
 
-@functools.lru_cache(maxsize=_CACHE)
+@functools.lru_cache(maxsize=_WORD_CACHE)
 def _tidy_part(text: str, family: bool) -> str:
     """Collapse whitespace and repair the casing of one name part given on its own."""
     text = " ".join(text.split())
@@ -778,7 +781,7 @@ _SLOT = "\x00"  # where a shape has a placeholder (_text removes control charact
 _LONG_WAY: Any = ("", ())
 
 
-@functools.lru_cache(maxsize=_CACHE)
+@functools.lru_cache(maxsize=_WORD_CACHE)
 def _inert_word(word: str) -> tuple[str, tuple[str, ...]] | None:
     """(the word with a slot for each of its pieces, the pieces case-folded) when it is inert (company_key_text),
     None when it is not, _LONG_WAY when it holds a slot or the placeholder's letters. Words recur across names
@@ -802,7 +805,7 @@ def _no_rule_word(piece: str) -> bool:
             and strip_punct(normalized(piece)) not in _KEY_RULE_WORDS)
 
 
-@functools.lru_cache(maxsize=_CACHE)
+@functools.lru_cache(maxsize=_WORD_CACHE)
 def _key_shape(shape: str) -> tuple[str | int, ...]:
     """The key of a name with placeholders for its inert words: each key word literal, or the placeholder's
     number (the inert word it stands for)."""
@@ -1236,8 +1239,9 @@ def _linkedin_text(value: object) -> str:
 
 def clear_value_caches() -> None:
     """Empty the per-value caches (the bounded lru caches of this module: answers for the values seen, not the
-    lookup tables, which stay). A worker normalising a big file part by part empties them between parts, so
-    it holds one part's values, not the file's: the parts are cut so that few values recur in another."""
+    lookup tables, which stay, nor the answers per word, which every part meets again: _WORD_CACHE). A worker
+    normalising a big file part by part empties them between parts, so it holds one part's values, not the
+    file's: the parts are cut so that few values recur in another."""
     for value in list(globals().values()):
         parameters = getattr(value, "cache_parameters", None)
         if parameters is not None and (parameters()["maxsize"] or 0) >= _CACHE:

@@ -469,3 +469,4 @@ def test_a_worker_empties_its_value_caches_but_keeps_its_tables() -> None:
     assert normalise.company_key_text.cache_info().currsize == 0
     assert normalise.mail_provider_kind.cache_info().currsize == 0
     assert normalise._free_domains.cache_info().currsize == 1  # a lookup table, built once
+    assert normalise._inert_word.cache_info().currsize  # answers per word: every part meets the words again
