@@ -128,9 +128,10 @@ bench-dedupe: install
 # (read the CSV, train, predict, cluster, write) on the same 1M-row low-repetition file: wall, CPU, peak RSS/PSS of
 # each process tree; plus normalisation rows/s on 2 cores. Heavy: run it under `flock /work/tools/bench.lock`.
 DEDUPE_E2E_ROWS ?= 1000000
+DEDUPE_E2E_REPEAT ?= 1
 bench-dedupe-e2e: install
 	UV_PROJECT_ENVIRONMENT=$(CURDIR)/.venv-bench $(UV) sync --frozen --group bench --quiet --compile-bytecode
-	$(CURDIR)/.venv-bench/bin/python bench/dedupe_e2e_bench.py --rows $(DEDUPE_E2E_ROWS)
+	$(CURDIR)/.venv-bench/bin/python bench/dedupe_e2e_bench.py --rows $(DEDUPE_E2E_ROWS) --repeat $(DEDUPE_E2E_REPEAT)
 
 # Validation benchmark (bench/validate_bench.py): each GX suite on 1M synthetic leads, import excluded (target < 3 s).
 VALIDATE_ROWS ?= 1000000

@@ -35,6 +35,7 @@ import sys
 import tempfile
 import time
 from datetime import UTC, datetime
+from itertools import zip_longest
 from pathlib import Path
 
 import numpy as np
@@ -251,11 +252,12 @@ def splink_threshold(path: Path, truth: np.ndarray) -> dict:
     return {"best_threshold": best, "calibration_s": round(time.perf_counter() - t, 1), "sweep": table}
 
 
-def measure_splink(path: Path, truth: np.ndarray) -> dict:
+def measure_splink(path: Path, truth: np.ndarray, calibration: dict | None = None) -> dict:
     """Splink's whole job, timed, clustering once at its best threshold (found by an untimed run before)."""
-    calibration = splink_threshold(path, truth)
-    print(f"  splink best threshold {calibration['best_threshold']} "
-          f"(untimed calibration run {calibration['calibration_s']} s)", flush=True)
+    if calibration is None:
+        calibration = splink_threshold(path, truth)
+        print(f"  splink best threshold {calibration['best_threshold']} "
+              f"(untimed calibration run {calibration['calibration_s']} s)", flush=True)
     out = DATA / f".e2e_splink_{os.getpid()}.csv"
     res = run_tree([sys.executable, __file__, "--splink-job", str(path), str(out),
                     repr(calibration["best_threshold"])])
@@ -294,6 +296,9 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=0, help="leadpipe dedupe --workers (0: all cores)")
     ap.add_argument("--skip-splink", action="store_true")
     ap.add_argument("--skip-normalise", action="store_true")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="timed runs of each tool, alternating (this machine's speed drifts by 10-20%% between "
+                         "runs): ratios of the medians, every run kept")
     ap.add_argument("--prepare-only", action="store_true")
     ap.add_argument("--splink-job", nargs=3, help=argparse.SUPPRESS)
     a = ap.parse_args()
@@ -309,17 +314,29 @@ def main() -> None:
     result: dict = {"benchmark": "dedupe_e2e", "when": datetime.now(UTC).isoformat(timespec="seconds"),
                     "rows": len(truth), "file": path.name, "file_mb": round(path.stat().st_size / 2**20),
                     "distinct_share": reps, "cores": os.cpu_count(), "load_average_1m": round(os.getloadavg()[0], 1)}
-    runs = [measure_leadpipe(path, truth, a.workers)]
-    print("  " + json.dumps(runs[-1]), flush=True)
+    calibration = None
     if not a.skip_splink:
-        runs.append(measure_splink(path, truth))
-        print("  " + json.dumps(runs[-1]), flush=True)
-        ours, peer = runs
-        result["time_ratio_vs_splink"] = round(ours["wall_s"] / peer["wall_s"], 3)
-        result["cpu_ratio_vs_splink"] = round(ours["cpu_s"] / peer["cpu_s"], 3)
-        result["peak_rss_ratio_vs_splink"] = round(ours["peak_rss_mb"] / peer["peak_rss_mb"], 3)
-        result["peak_pss_ratio_vs_splink"] = round(ours["peak_pss_mb"] / peer["peak_pss_mb"], 3)
-    result["runs"] = runs
+        calibration = splink_threshold(path, truth)
+        print(f"  splink best threshold {calibration['best_threshold']} "
+              f"(untimed calibration run {calibration['calibration_s']} s)", flush=True)
+    ours_runs, peer_runs = [], []
+    for _ in range(max(1, a.repeat)):  # alternating: a slow spell of the machine hits both tools
+        ours_runs.append(measure_leadpipe(path, truth, a.workers))
+        print("  " + json.dumps(ours_runs[-1]), flush=True)
+        if not a.skip_splink:
+            peer_runs.append(measure_splink(path, truth, calibration))
+            print("  " + json.dumps(peer_runs[-1]), flush=True)
+    if peer_runs:
+        for key, name in (("wall_s", "time"), ("cpu_s", "cpu"), ("peak_rss_mb", "peak_rss"),
+                          ("peak_pss_mb", "peak_pss")):
+            ours = float(np.median([r[key] for r in ours_runs]))
+            peer = float(np.median([r[key] for r in peer_runs]))
+            result[f"{name}_ratio_vs_splink"] = round(ours / peer, 3)
+        result["median_wall_s"] = {"leadpipe": float(np.median([r["wall_s"] for r in ours_runs])),
+                                   "splink": float(np.median([r["wall_s"] for r in peer_runs]))}
+        result["time_ratio_per_pair"] = [round(o["wall_s"] / p["wall_s"], 3)
+                                         for o, p in zip(ours_runs, peer_runs, strict=True)]
+    result["runs"] = [r for pair in zip_longest(ours_runs, peer_runs) for r in pair if r is not None]
     if not a.skip_normalise:
         result["normalise_2_cores"] = normalise_rate(path, 2)
         print("  normalise: " + json.dumps(result["normalise_2_cores"]), flush=True)
