@@ -600,10 +600,13 @@ def _plain_word(word: str) -> bool:
     if _ROMAN.fullmatch(word):
         return False
     vocabulary = _name_vocabulary()
-    pieces = re.split(r"['\u2019-]", word.casefold())
-    return word.casefold() not in vocabulary and not any(
-        p in vocabulary or p + "-" in vocabulary or p + "'" in vocabulary for p in pieces
-    )
+    # nameparser's lexicon holds words lower-cased, not case-folded ("großfürst"): both are looked up
+    for folded in {word.casefold(), word.lower()}:
+        pieces = re.split(r"['\u2019-]", folded)
+        if folded in vocabulary or any(p in vocabulary or p + "-" in vocabulary or p + "'" in vocabulary
+                                       for p in pieces):
+            return False
+    return True
 
 
 @functools.lru_cache(maxsize=_CACHE)
@@ -647,6 +650,82 @@ _LOWER_PARTICLES = frozenset(p for p in nameparser.Lexicon.default().particles i
 
 
 def _split_full_parsed(full: str) -> tuple[str, str]:
+    """nameparser's split of a full name, parsed once per shape of name.
+
+    nameparser gives a word it has no rule for (_plain_word, of letters only, four or more: "Debra", "maaren") its
+    role by position alone and only recases it, so "Debra King" parses as "Qzna King" does with Debra put back
+    ("King" is in its vocabulary: a title). The shapes of a file's names are few; the ~300 µs parse runs once per
+    shape and the plain words are recased as nameparser recases them (_recase_plain; tests compare both ways with
+    the parse of each name)."""
+    words = full.split(" ")
+    folded = full.casefold()
+    # a word met twice ("Anna Anna, ...") is read by nameparser as one name repeated: it stays in the shape
+    plain = [i for i, word in enumerate(words) if len(word) >= _SHAPE_WORD and word.isalpha() and _plain_word(word)
+             and (word.islower() or word.isupper() or word.istitle()) and folded.count(word.casefold()) == 1]
+    if not plain or _NAME_MARK in folded:
+        return _parsed_split(full)
+    given_words = [words[i] for i in plain]
+    for n, i in enumerate(plain):
+        words[i] = _as_cased(_name_mark(n), words[i])
+    (given, family), (given_recased, family_recased) = _parsed_shape(" ".join(words))
+
+    def put_back(tokens: tuple[str | int, ...], recase: bool) -> str:
+        return " ".join(token if type(token) is str else
+                        _recase_plain(given_words[token]) if recase else given_words[token] for token in tokens)
+
+    given_text, family_text = put_back(given, False), put_back(family, False)
+    if not (_one_case(given_text) or _one_case(family_text)):
+        return given_text, family_text
+    if _one_case(given_text):
+        given_text = _fix_mac(put_back(given_recased, True))
+    if _one_case(family_text):
+        family_text = _fix_mac(put_back(family_recased, True))
+    return given_text, family_text
+
+
+# Shorter words stay in the shape: nameparser reads a one- or two-letter word after a comma as initials or a
+# credential ("Smith, JR"), so a word's length can be its role.
+_SHAPE_WORD = 4
+_NAME_MARK = "qzn"  # a placeholder's letters (no name word of nameparser's holds them): "qzna", "qznb"...
+
+
+def _name_mark(n: int) -> str:
+    """The n-th placeholder word, letters only."""
+    letters = ""
+    while True:
+        n, digit = divmod(n, 26)
+        letters = chr(ord("a") + digit) + letters
+        if not n:
+            return _NAME_MARK + letters
+
+
+def _as_cased(mark: str, word: str) -> str:
+    """The placeholder in the word's case: lower, upper or title (nameparser reads a word in capitals after a
+    comma as a credential, and weighs the case of the words around; other mixings stay in the shape)."""
+    return mark.upper() if word.isupper() else mark if word.islower() else mark.capitalize()
+
+
+@functools.lru_cache(maxsize=_WORD_CACHE)
+def _parsed_shape(shape: str) -> tuple[tuple[tuple[str | int, ...], tuple[str | int, ...]],
+                                         tuple[tuple[str | int, ...], tuple[str | int, ...]]]:
+    """((given, family), (given, family) recased) of a name with placeholders, each a tuple of its words: literal,
+    or the placeholder's number."""
+    parsed = nameparser.parse(shape)
+    recased = parsed.capitalized(force=True)
+    marks: dict[str, int] = {}
+    for n in range(shape.casefold().count(_NAME_MARK)):
+        mark = _name_mark(n)
+        marks.update({mark: n, mark.upper(): n, mark.capitalize(): n})
+
+    def tokens(*parts: str) -> tuple[str | int, ...]:
+        return tuple(marks.get(word, word) for word in " ".join(p for p in parts if p).split(" ") if word)
+
+    return ((tokens(parsed.given, parsed.middle), tokens(parsed.family)),
+            (tokens(recased.given, recased.middle), tokens(recased.family)))
+
+
+def _parsed_split(full: str) -> tuple[str, str]:
+    """nameparser's split of a full name, its one-case parts recased as nameparser recases them."""
     parsed = nameparser.parse(full)
     given = " ".join(p for p in (parsed.given, parsed.middle) if p)
     family = parsed.family

@@ -849,3 +849,35 @@ def _provider_kind_by_tldextract(domain: str) -> tuple[bool, bool]:
 def test_mail_provider_shortcut_agrees_with_tldextract(domain: str) -> None:
     norm.mail_provider_kind.cache_clear()
     assert norm.mail_provider_kind(domain) == _provider_kind_by_tldextract(domain)
+
+
+_VOCABULARY_SAMPLE = sorted(norm._name_vocabulary())[::7]  # titles, suffixes, particles, conjunctions, ...
+
+
+@settings(max_examples=4000, deadline=None)
+@example(["Debra", "King"], 0)
+@example(["noortje", "van", "maaren"], 0)
+@example(["Ritter,", "Reinhard"], 0)
+@example(["Qzna", "King"], 0)
+@example(["DEBRA", "KING", "JR"], 0)
+@given(st.lists(st.one_of(st.sampled_from(_NAME_WORDS), st.sampled_from(sorted(norm._LOWER_PARTICLES)),
+                          st.sampled_from(_VOCABULARY_SAMPLE),
+                          st.sampled_from(["Debra", "DEBRA", "debra", "maaren", "Schmidt", "qzna", "Qznb", "A.",
+                                           "J", "III", "(Bob)", '"Bo"', "&", "e", "y", "Mc", "macdonald", "NG",
+                                           "XXaX", "Anna,", "ANNA", "anna", "Annabel", "großfürst", "GROSSFÜRST"])),
+                min_size=1, max_size=6),
+       st.sampled_from([0, 1, 2]))
+def test_names_parsed_once_per_shape_agree_with_parsing_each(words: list[str], comma: int) -> None:
+    """_split_full_parsed parses a shape of name (its plain words as placeholders) once: for any name it must
+    give exactly nameparser's split and recasing of that name."""
+    if comma and len(words) > comma:
+        words = [*words[:comma - 1], words[comma - 1] + ",", *words[comma:]]
+    full = " ".join(words)
+    assert norm._split_full_parsed(full) == norm._parsed_split(full)
+
+
+def test_faker_names_parsed_once_per_shape_agree_with_parsing_each() -> None:
+    for first, last in _faker_names():
+        for full in (f"{first} {last}", f"{last}, {first}", f"Dr. {first} {last} Jr.", f"{first} King".lower(),
+                     f"{first} van {last}".upper()):
+            assert norm._split_full_parsed(full) == norm._parsed_split(full), full
