@@ -21,8 +21,9 @@ import gc
 import importlib
 import io
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import zip_longest
@@ -49,6 +50,7 @@ NAME_OR_EMAIL = ("email", "last_name", "full_name")
 MAPPING_SAMPLE = 1_000  # payloads that tell repeated columns apart, as ingest samples them
 READ_BATCH = 50_000  # records turned into Arrow columns at a time
 WRITE_BATCH = 200_000  # rows turned into CSV text at a time
+WRITE_AHEAD = 2  # batches being turned into text while the one before is written
 NORMALISE_ROWS = 125_000  # rows normalised at a time: memory for the bookkeeping of a part, not of the file
 DEAL_BLOCK = 8_192  # rows dealt to a part at a time (see _normalise)
 SMALL_FILE = 20_000  # rows normalised in one go, their distinct values shared by the workers: parts would cost more
@@ -400,22 +402,32 @@ def dedupe_csv(in_path: Path, out_path: Path) -> DedupedFile:
 def _write(columns: pa.Table, cluster_id: np.ndarray, weight: np.ndarray, out_path: Path) -> None:
     """Every column as read (formula-like cells neutralised, leadpipe.core.spreadsheet), then the two results,
     as CSV the way pandas' to_csv writes it (quotes only where a cell needs them, "\\n" line ends, UTF-8), built
-    by Arrow WRITE_BATCH rows at a time: only one batch's text is held besides the table (not a second copy of
-    the whole file), and the batch's columns are turned into text on threads (Arrow's kernels release the GIL)."""
+    by Arrow WRITE_BATCH rows at a time: only a few batches' text is held besides the table (not a second copy of
+    the whole file). A batch's columns are turned into text on threads, and the next batch is built while one is
+    joined into lines and written (Arrow's kernels release the GIL)."""
     weights = pa.array(np.round(weight, 2), mask=np.isnan(weight))
     ids, weight_cells = pa.array(cluster_id).cast(pa.large_string()), _weights_text(weights)
     header = io.StringIO()
     csv.writer(header, lineterminator="\n").writerow(
         [neutralise_formula(n) for n in columns.column_names] + ["cluster_id", "match_weight"])
+
+    def lines(start: int) -> bytes:
+        batch = columns.slice(start, WRITE_BATCH)
+        part = thread_map(lambda i: _csv_cells(neutralise_arrow(batch.column(i).combine_chunks())),
+                          range(batch.num_columns))
+        part += [ids.slice(start, WRITE_BATCH), weight_cells.slice(start, WRITE_BATCH)]
+        return _body(pc.binary_join_element_wise(*part, pa.scalar(",", pa.large_string())))
+
     try:
-        with open(out_path, "wb") as fh:
+        with open(out_path, "wb") as fh, ThreadPoolExecutor(WRITE_AHEAD) as builders:
             fh.write(header.getvalue().encode("utf-8"))
+            pending: deque[Future[bytes]] = deque()
             for start in range(0, len(cluster_id), WRITE_BATCH):
-                batch = columns.slice(start, WRITE_BATCH)
-                part = thread_map(lambda i, b=batch: _csv_cells(neutralise_arrow(b.column(i).combine_chunks())),
-                                  range(batch.num_columns))
-                part += [ids.slice(start, WRITE_BATCH), weight_cells.slice(start, WRITE_BATCH)]
-                fh.write(_body(pc.binary_join_element_wise(*part, pa.scalar(",", pa.large_string()))))
+                pending.append(builders.submit(lines, start))
+                if len(pending) >= WRITE_AHEAD:
+                    fh.write(pending.popleft().result())
+            while pending:
+                fh.write(pending.popleft().result())
     except OSError as exc:
         raise DedupeFileError(f"{out_path}: cannot write the output ({exc.strerror or exc})") from None
 
