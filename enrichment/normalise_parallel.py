@@ -29,9 +29,8 @@ CHUNK = 10_000  # distinct values per task: big enough to amortise pickling, sma
 INLINE_BELOW = 2_000  # fewer distinct values than this are normalised in the parent: a round trip costs more
 
 
-def warm_up() -> None:
-    """Build the lookup tables once, in the parent, before the workers are forked from it (a caller may do it
-    early, while its thread waits for something else: the pool's own call is then almost free)."""
+def _warm_up() -> None:
+    """Build the lookup tables (each worker as it starts, while its parent reads; with one worker, the parent)."""
     sample = pd.DataFrame({
         "first_name": ["ANNA", "Dr. Hans"], "last_name": ["van der berg", "Müller"], "full_name": ["", "Ann Lee"],
         "email": ["anna@gmail.com", "Hans <h.mueller@acme-bau.de>"], "phone": ["+49 30 1234567", "030 1234567"],
@@ -63,9 +62,9 @@ class NormalisePool(DistinctRunner):
 
     def __enter__(self) -> Self:
         if self.workers > 1:
-            self._pool = multiprocessing.get_context("fork").Pool(self.workers, initializer=warm_up)
+            self._pool = multiprocessing.get_context("fork").Pool(self.workers, initializer=_warm_up)
         else:
-            warm_up()
+            _warm_up()
         return self
 
     def __exit__(self, *exc: object) -> None:
