@@ -114,6 +114,7 @@ def _undecided_cells(values: pa.Array) -> np.ndarray | None:
     ASCII letter or digit (the first alternative of _SAFE_START; a UTF-8 lead byte of another character is never
     one). Read from the offsets and value buffers, minding the array's offset; None for a type that is neither
     string nor large_string."""
+    # only writers of Arrow columns need these; this module stays light for the rest (the DAG files parse it)
     import numpy as np
     import pyarrow as pa
 
@@ -137,7 +138,7 @@ def _undecided_cells(values: pa.Array) -> np.ndarray | None:
 @cache
 def _alnum_table() -> np.ndarray:
     """A lookup table of the 256 byte values: True for the bytes of _ALNUM_FIRST (built once, on first use)."""
-    import numpy as np
+    import numpy as np  # only writers of Arrow columns need it; this module stays light for the rest
 
     table = np.zeros(256, dtype=bool)
     table[list(_ALNUM_FIRST)] = True
@@ -149,6 +150,7 @@ def _neutralise_kernels(values: pa.Array) -> pa.Array:
     (_SAFE_START) is kept, an ASCII cell starting with = + - @ that is no plain number (`+44 (0)20 7946 0000`,
     `-5`) gets its apostrophe; only the rest (a leading blank or other script) is looked at one by one. Returns
     `values` itself when no cell changes."""
+    # only writers of Arrow columns need these; this module stays light for the rest
     import pyarrow as pa
     import pyarrow.compute as pc
 

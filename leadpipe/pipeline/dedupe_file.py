@@ -271,7 +271,7 @@ def _match(mapped: Callable[[], pd.DataFrame], cfg: DedupeConfig | None, pool: N
     with _timed(seconds, "match"):
         if importing is not None:
             importing()
-        from enrichment.dedupe.matching import match
+        from enrichment.dedupe.matching import match  # imported above on a thread, after the workers forked
 
         found = features.build(normalised)
         del normalised
