@@ -77,31 +77,35 @@ def _suffixes(names: pa.Array, most: int) -> list[pa.Array]:
             range(1, most + 1)]
 
 
-def _strip_dot(suffix: pa.Array) -> pa.Array:
-    return pc.utf8_ltrim(suffix, characters=".")
+def _label_suffixes(names: pa.Array) -> tuple[np.ndarray, list[pa.Array]]:
+    """(labels per name, [the last 1 label, the last 2 labels, ... up to the most any name has], null where a name
+    has fewer)."""
+    count = label_count(names)
+    most = int(count.max()) if len(count) else 0
+    return count, [pc.utf8_ltrim(s, characters=".") for s in _suffixes(names, most)]
+
+
+def _member(values: pa.Array, of: pa.Array) -> np.ndarray:
+    """Per value: is it in `of` (a missing value is not)."""
+    return pc.fill_null(pc.is_in(values, value_set=of), False).to_numpy(zero_copy_only=False)
 
 
 def registrable_domains(names: pa.Array, sets: SuffixSets) -> pa.Array:
     """enrichment.normalise._plain_registrable of each name's labels: the public suffix found by tldextract's
     trie walk from the last label, with one label more; "" when the name is a suffix itself or has none."""
-    count = label_count(names)
-    most = int(count.max()) if len(count) else 0
-    suffixes = [_strip_dot(s) for s in _suffixes(names, most)]
-
-    def member(values: pa.Array, of: pa.Array) -> np.ndarray:
-        return pc.fill_null(pc.is_in(values, value_set=of), False).to_numpy(zero_copy_only=False)
-
+    count, suffixes = _label_suffixes(names)
+    most = len(suffixes)
     walk = np.zeros(len(names), dtype=np.int64)  # labels matched from the right (the trie is prefix-closed)
     deepest = np.zeros(len(names), dtype=np.int64)  # the longest of those that ends a rule
     wild_at = np.zeros((most + 1, len(names)), dtype=bool)  # wild_at[k]: the node of the last k labels has "*"
     exception_at = np.zeros((most + 1, len(names)), dtype=bool)
     wild_at[0] = sets.root_wildcard
     for k, suffix in enumerate(suffixes, start=1):
-        matched = member(suffix, sets.nodes)
+        matched = _member(suffix, sets.nodes)
         walk += matched
-        deepest = np.where(member(suffix, sets.ends), k, deepest)
-        wild_at[k] = member(suffix, sets.wildcards)
-        exception_at[k] = member(suffix, sets.exceptions)
+        deepest = np.where(_member(suffix, sets.ends), k, deepest)
+        wild_at[k] = _member(suffix, sets.wildcards)
+        exception_at[k] = _member(suffix, sets.exceptions)
     rows = np.arange(len(names))
     stopped = walk < count  # a label the trie does not continue with
     wildcard = stopped & wild_at[walk, rows]
@@ -119,9 +123,7 @@ def registrable_domains(names: pa.Array, sets: SuffixSets) -> pa.Array:
 def on_lists(names: pa.Array, *lists: pa.Array) -> np.ndarray:
     """Per name: is it, or any of its label suffixes, on any of the lists?"""
     found = np.zeros(len(names), dtype=bool)
-    count = label_count(names)
-    for suffix in _suffixes(names, int(count.max()) if len(count) else 0):
-        suffix = _strip_dot(suffix)
+    for suffix in _label_suffixes(names)[1]:
         for names_on_list in lists:
-            found |= pc.fill_null(pc.is_in(suffix, value_set=names_on_list), False).to_numpy(zero_copy_only=False)
+            found |= _member(suffix, names_on_list)
     return found

@@ -657,12 +657,14 @@ def _split_full_parsed(full: str) -> tuple[str, str]:
     ("King" is in its vocabulary: a title). The shapes of a file's names are few; the ~300 µs parse runs once per
     shape and the plain words are recased as nameparser recases them (_recase_plain; tests compare both ways with
     the parse of each name)."""
-    words = full.split(" ")
     folded = full.casefold()
+    if _NAME_MARK in folded:
+        return _parsed_split(full)
+    words = full.split(" ")
     # a word met twice ("Anna Anna, ...") is read by nameparser as one name repeated: it stays in the shape
     plain = [i for i, word in enumerate(words) if len(word) >= _SHAPE_WORD and word.isalpha() and _plain_word(word)
              and (word.islower() or word.isupper() or word.istitle()) and folded.count(word.casefold()) == 1]
-    if not plain or _NAME_MARK in folded:
+    if not plain:
         return _parsed_split(full)
     given_words = [words[i] for i in plain]
     for n, i in enumerate(plain):
@@ -1532,10 +1534,16 @@ _LARGE = pa.large_string()
 COLUMN_PATHS_FROM = 2_000
 
 
+def _column_path_text(column: pd.Series) -> pa.Array | None:
+    """The column as Arrow text for a column-wise path, or None: fewer than COLUMN_PATHS_FROM rows, or a cell that
+    is not text (enrichment.column_paths.as_text_column); then the column takes the per-value path whole."""
+    return as_text_column(column) if len(column) >= COLUMN_PATHS_FROM else None
+
+
 def _email_columns(run: DistinctRunner, column: pd.Series) -> _Job | _Split:
     """`_email_fields_and_domain` for every row: plain addresses ("Anna.Lee@Acme.de") column-wise, the rest
     ("mailto:", display names, spaces, Unicode, over-long ones) by the runner."""
-    values = as_text_column(column) if len(column) >= COLUMN_PATHS_FROM else None
+    values = _column_path_text(column)
     if values is None:
         return _submit(run, [column], _email_fields_and_domain)
     fast_rows, local, domain = plain_emails(values)
@@ -1553,7 +1561,7 @@ def _column_phones(column: pd.Series, country: np.ndarray) -> tuple[np.ndarray, 
     """(rows whose number enrichment.phone_columns reads, as a mask; their E.164 or "", per such row in row
     order): numbers written with "+" in any row, the others in rows with a country, read in it (`country`: the
     rows' ISO codes, as normalise_phone reads them)."""
-    values = as_text_column(column) if len(column) >= COLUMN_PATHS_FROM else None
+    values = _column_path_text(column)
     rows = np.zeros(len(column), dtype=bool)
     if values is None:
         return rows, np.array([], dtype=object)
@@ -1672,7 +1680,7 @@ def _site_domain_columns(run: DistinctRunner, website: pd.Series, domain: pd.Ser
     """`_site_domain_of` for every row: plain web addresses ("https://www.acme.co.uk/about") column-wise, one
     answer per distinct host; the rest, and rows whose website is blank (the domain column is read), by the
     runner."""
-    values = as_text_column(website) if len(website) >= COLUMN_PATHS_FROM else None
+    values = _column_path_text(website)
     if values is None:
         return _submit(run, [website, domain], _site_domain_of)
     fast_rows, hosts = plain_hosts(values)
@@ -1695,7 +1703,7 @@ def _name_columns(run: DistinctRunner, first: pd.Series, last: pd.Series, full: 
     """`split_name` for every row, column-wise where it is a matter of single parts: both name parts given
     (each distinct part recased once), neither given and no full name, or neither given and a full name of two
     plain words (each distinct word looked up and recased once). Other rows by the runner."""
-    columns = [as_text_column(c) for c in (first, last, full)] if len(first) >= COLUMN_PATHS_FROM else [None]
+    columns = [_column_path_text(c) for c in (first, last, full)]
     if any(c is None for c in columns):
         return _submit(run, [first, last, full], split_name)
     given_text, family_text, full_text = (pc.fill_null(c, "") for c in columns)

@@ -45,13 +45,18 @@ _LARGE = pa.large_string()
 
 def international_phones(values: pa.Array) -> tuple[np.ndarray, pa.Array]:
     """(rows this path decides, their E.164 numbers or "" when not valid). `values`: text, no nulls."""
-    plain = pc.fill_null(pc.match_substring_regex(values, _INTERNATIONAL), False)
+    rows, digits = _viable_digits(values, pc.fill_null(pc.match_substring_regex(values, _INTERNATIONAL), False))
+    answers, known, _ = _by_calling_code(digits)
+    return rows[known], pa.array(answers[known].tolist(), type=_LARGE)
+
+
+def _viable_digits(values: pa.Array, plain: pa.Array) -> tuple[np.ndarray, pa.Array]:
+    """(the rows of the plain shape with at least three digits, so that the library finds a viable number; their
+    digits)."""
     rows = np.flatnonzero(plain.to_numpy(zero_copy_only=False))
     digits = pc.replace_substring_regex(values.take(pa.array(rows)), r"[^0-9]", "")
     enough = pc.greater_equal(pc.utf8_length(digits), 3).to_numpy(zero_copy_only=False)
-    rows, digits = rows[enough], digits.filter(pa.array(enough))
-    answers, known, _ = _by_calling_code(digits)
-    return rows[known], pa.array(answers[known].tolist(), type=_LARGE)
+    return rows[enough], digits.filter(pa.array(enough))
 
 
 # A number written without "+" (enrichment.normalise._PLAIN_PHONE's other shape): read in the row's region.
@@ -65,11 +70,8 @@ def national_phones(values: pa.Array, regions: pa.Array) -> tuple[np.ndarray, pa
     where the library takes it as one; else a national number of the region. Regions that are not valid, or whose
     metadata rewrites the national prefix, are left to the per-value path."""
     plain = pc.and_(pc.fill_null(pc.match_substring_regex(values, _NATIONAL), False), pc.not_equal(regions, ""))
-    rows = np.flatnonzero(plain.to_numpy(zero_copy_only=False))
-    digits = pc.replace_substring_regex(values.take(pa.array(rows)), r"[^0-9]", "")
+    rows, digits = _viable_digits(values, plain)
     region_of = regions.take(pa.array(rows))
-    enough = pc.greater_equal(pc.utf8_length(digits), 3).to_numpy(zero_copy_only=False)
-    rows, digits, region_of = rows[enough], digits.filter(pa.array(enough)), region_of.filter(pa.array(enough))
     decided = np.zeros(len(rows), dtype=bool)
     result = np.full(len(rows), "", dtype=object)
     for region in pc.unique(region_of).to_pylist():

@@ -141,9 +141,7 @@ def _interned(frame: pd.DataFrame, name: str,
     """intern(codes, transform(folded distinct values)) of a column. A normalised column is mostly folded already:
     when folding (and `transform`) changed no value, the distinct values are still distinct and are not hashed a
     second time (a million e-mail addresses: a quarter of a second)."""
-    if name not in frame.columns:
-        return np.full(len(frame), -1, np.int64), pa.array([], type=pa.large_string())
-    codes, raw = _encode(_strings(frame[name]))
+    codes, raw = _encoded(frame, name)
     out = _fold(raw)
     out = out if transform is None else transform(out)
     if len(raw) and pc.all(pc.equal(raw, out)).as_py():
@@ -319,11 +317,16 @@ def _distinct(values: np.ndarray) -> np.ndarray:
     return out[np.r_[True, out[1:] != out[:-1]]] if len(out) else out
 
 
-def _column(frame: pd.DataFrame, name: str) -> tuple[np.ndarray, pa.Array]:
-    """(codes, folded distinct values) of a column: the string work runs once per distinct value."""
+def _encoded(frame: pd.DataFrame, name: str) -> tuple[np.ndarray, pa.Array]:
+    """(codes, distinct values as written) of a column; a missing column is blank in every record."""
     if name not in frame.columns:
         return np.full(len(frame), -1, np.int64), pa.array([], type=pa.large_string())
-    codes, uniques = _encode(_strings(frame[name]))
+    return _encode(_strings(frame[name]))
+
+
+def _column(frame: pd.DataFrame, name: str) -> tuple[np.ndarray, pa.Array]:
+    """(codes, folded distinct values) of a column: the string work runs once per distinct value."""
+    codes, uniques = _encoded(frame, name)
     return codes, _fold(uniques)
 
 

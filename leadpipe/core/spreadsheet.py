@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 __all__ = ["FORMULA_START", "neutralise_arrow", "neutralise_formula", "neutralise_frame", "neutralise_row",
-           "starts_formula"]
+           "starts_formula", "text_buffers"]
 
 FORMULA_START = frozenset("=+-@\uff1d\uff0b\uff0d\uff20")
 _BREAK_START = ("\t", "\r", "\n")
@@ -118,21 +118,33 @@ def _undecided_cells(values: pa.Array) -> np.ndarray | None:
     import numpy as np
     import pyarrow as pa
 
-    width = {pa.string(): np.int32, pa.large_string(): np.int64}.get(values.type)
-    if width is None:
+    if values.type not in (pa.string(), pa.large_string()):
         return None
     if len(values) == 0:
         return np.zeros(0, dtype=bool)
-    _, offsets_buffer, data_buffer = values.buffers()
-    offsets = np.frombuffer(offsets_buffer, dtype=width)[values.offset:values.offset + len(values) + 1]
+    offsets, data = text_buffers(values)
     starts = offsets[:-1]
     undecided = offsets[1:] > starts  # an empty cell is kept
     if undecided.any():
-        data = np.frombuffer(data_buffer, dtype=np.uint8)
         undecided[undecided] = ~_alnum_table()[data[starts[undecided]]]
     if values.null_count:  # a null is kept (its slot may still span bytes)
         undecided &= values.is_valid().to_numpy(zero_copy_only=False)
     return undecided
+
+
+def text_buffers(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(offsets, value bytes) of a non-empty string or large_string array, as numpy views of its buffers: cell i
+    is bytes[offsets[i]:offsets[i + 1]]. The offsets are the array's own (a slice's start within its parent's),
+    the bytes its parent's whole value buffer (empty when no cell holds a byte)."""
+    # only writers of Arrow columns need these; this module stays light for the rest
+    import numpy as np
+    import pyarrow as pa
+
+    _, offsets_buffer, data_buffer = values.buffers()
+    width = np.int64 if values.type == pa.large_string() else np.int32
+    offsets = np.frombuffer(offsets_buffer, dtype=width)[values.offset:values.offset + len(values) + 1]
+    data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.zeros(0, dtype=np.uint8)
+    return offsets, data
 
 
 @cache

@@ -43,7 +43,7 @@ from enrichment.dedupe import DedupeConfig, features
 from enrichment.dedupe.parallel import thread_map
 from enrichment.normalise_parallel import NormalisePool
 from leadpipe.core.schema import MAPPABLE_FIELDS
-from leadpipe.core.spreadsheet import neutralise_arrow, neutralise_formula
+from leadpipe.core.spreadsheet import neutralise_arrow, neutralise_formula, text_buffers
 
 # Without one of these there is nothing to tell people apart by.
 NAME_OR_EMAIL = ("email", "last_name", "full_name")
@@ -453,12 +453,10 @@ def _cells_to_quote(values: pa.Array) -> np.ndarray:
     needs = np.zeros(len(values), dtype=bool)
     if len(values) == 0:
         return needs
-    _, offsets_buffer, data_buffer = values.buffers()
-    offsets = np.frombuffer(offsets_buffer, dtype=np.int64)[values.offset:values.offset + len(values) + 1]
-    if offsets[-1] == offsets[0]:  # every cell empty (the value buffer may be absent)
+    offsets, data = text_buffers(values)
+    if offsets[-1] == offsets[0]:  # every cell empty
         return needs
-    data = np.frombuffer(data_buffer, dtype=np.uint8)[offsets[0]:offsets[-1]]
-    hits = np.flatnonzero(_bytes_in(data, QUOTE_BYTES)) + offsets[0]
+    hits = np.flatnonzero(_bytes_in(data[offsets[0]:offsets[-1]], QUOTE_BYTES)) + offsets[0]
     # a byte at position p is in the last cell starting at or before p (empty cells before it start there too)
     needs[np.searchsorted(offsets, hits, side="right") - 1] = True
     return needs
