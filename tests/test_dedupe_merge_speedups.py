@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from enrichment.dedupe.matching import match
 from enrichment.dedupe.resolution import PERSON_NAMESPACE, _build, _person_ids, prepare, resolve
 from enrichment.dedupe.settings import DedupeConfig, SurvivorshipConfig
-from enrichment.dedupe.survivorship import _BLANK_STARTS, SPACE_CLASS, _not_blank, choose, filled
+from enrichment.dedupe.survivorship import _BLANK_STARTS, SPACE_CLASS, _first_of_each, _not_blank, choose, filled
 from leadpipe.pipeline import dedupe as stage
 from leadpipe.pipeline.dedupe_candidates import candidate_people
 from leadpipe.store.warehouse import engine_for, membership, migrate, people
@@ -247,3 +247,13 @@ def test_the_writer_starts_inside_a_celery_style_daemon_worker(tmp_path):
     with engine_for(url).connect() as conn:
         assert conn.execute(select(func.count()).select_from(people)).scalar() == 21
         assert conn.execute(select(func.count()).select_from(membership)).scalar() == 40
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(-3, 40), max_size=60))
+def test_first_row_of_each_label_as_np_unique_finds_it(labels):
+    """Survivorship's first row per label, on labels in sorted order (every strategy sorts by label first):
+    the positions np.unique(return_index=True) gives, in the order the rows come."""
+    arr = np.sort(np.array(labels, dtype=np.int64))
+    _, first = np.unique(arr, return_index=True)
+    assert _first_of_each(arr).tolist() == np.sort(first).tolist()

@@ -112,8 +112,7 @@ def choose(cand: pd.DataFrame, fields: list[str], cfg: SurvivorshipConfig,
         for f in group:
             # first row per label, in strategy order, among the rows that have the field
             idx = order[present[:, fields.index(f)][order]]
-            _, first_pos = np.unique(label[idx], return_index=True)
-            rows = idx[np.sort(first_pos)]  # kept in strategy order, as drop_duplicates would keep them
+            rows = idx[_first_of_each(label[idx])]  # kept in strategy order, as drop_duplicates would keep them
             if fast_align:  # straight to the target's rows: no per-field hash reindex
                 take = _target_rows(target, label[rows], rows)
                 values[f], prov[f] = _taken(cand[f], take, target), _taken(_provenance(cand, f), take, target)
@@ -126,6 +125,14 @@ def choose(cand: pd.DataFrame, fields: list[str], cfg: SurvivorshipConfig,
         return _aligned(values, order, target), _aligned(prov, order, target)
     return pd.DataFrame(values)[order] if values else pd.DataFrame(values), \
         pd.DataFrame(prov)[order] if prov else pd.DataFrame(prov)
+
+
+def _first_of_each(labels: np.ndarray) -> np.ndarray:
+    """Positions of the first row of each label in `labels`, which every strategy's order sorts by label first:
+    where the label changes, one pass (np.unique's return_index sorted the million labels again per field)."""
+    if not len(labels):
+        return np.zeros(0, dtype=np.intp)
+    return np.flatnonzero(np.r_[True, labels[1:] != labels[:-1]])
 
 
 def _target_rows(target: pd.Index, labels: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -189,8 +196,7 @@ def _address_unit(cand: pd.DataFrame, fields: list[str], unit: list[str], presen
     order = _order(ranked, [sort_cols[0], "no_street", *sort_cols[1:]], [asc[0], True, *asc[1:]])
     idx = order[has_any[order]]
     label = cand["label"].to_numpy()
-    _, first_pos = np.unique(label[idx], return_index=True)
-    rows = idx[np.sort(first_pos)]
+    rows = idx[_first_of_each(label[idx])]
     lab = pd.Index(label[rows], name="label")
     for f in unit:
         filled_here = present[rows, fields.index(f)]
