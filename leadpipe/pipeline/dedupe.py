@@ -27,7 +27,6 @@ import pickle
 import queue
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 import msgspec
@@ -113,7 +112,6 @@ def _write_chunks(engine: Engine, sizes: dict[Table, int], writes: Iterable[Writ
         with bulk_load(conn, sizes) as loaded:
             current = None
             for table, cols, opts in writes:
-                cols = {c: v.texts() if isinstance(v, _IntObjects) else v for c, v in cols.items()}
                 if current is not None and table is not current:
                     loaded(current)
                 current = table
@@ -336,20 +334,6 @@ def _hand_over(q: queue.Queue, written: Future, item: object, wait: bool = True)
             continue
 
 
-@dataclass
-class _IntObjects:
-    """A JSON object per row from whole-number columns (NaN: the field left out), the provenance of a people
-    chunk: its texts are built where the chunk is written (`texts`), in the writer process, which would
-    otherwise wait for the stage's one interpreter to build them (at 1M people ~1.2 s of it)."""
-
-    names: list[str]
-    values: np.ndarray  # rows x names, float
-
-    def texts(self) -> pa.Array:
-        return json_object_array([(c, int_texts(self.values[:, i])) for i, c in enumerate(self.names)],
-                                 len(self.values))
-
-
 def _people_columns(g: pd.DataFrame, prov: pd.DataFrame, run_id: str) -> dict[str, list]:
     n = len(g)
     col = {c: (g[c].tolist() if c in g.columns else [None] * n) for c in
@@ -357,7 +341,7 @@ def _people_columns(g: pd.DataFrame, prov: pd.DataFrame, run_id: str) -> dict[st
     # the JSON texts stay Arrow arrays: pickled to the writer as buffers, made strs there (upsert_columns)
     records = json_object_array([(c, value_texts(col[c] if c in col else g[c].tolist(), _ENCODER))
                                  for c in g.columns], n)
-    provs = _IntObjects(list(prov.columns), prov.to_numpy(dtype=float))  # its texts are built by the writer
+    provs = json_object_array([(c, int_texts(prov[c].to_numpy(dtype=float))) for c in prov.columns], n)
     return {"person_id": g.index.tolist(), "email": [e or None for e in col["email"]],
             "first_name": col["first_name"], "last_name": col["last_name"], "company": col["company"],
             "company_key": col["company_key"], "domain": col["domain"], "record": records, "provenance": provs,
@@ -369,18 +353,9 @@ def _member_columns(m: pd.DataFrame, evidence, run_id: str) -> dict[str, list]:
     score = m["match_score"].astype(float).to_numpy()
     texts = getattr(evidence, "json_text_array", None)  # the lazy evidence of enrichment.dedupe: a chunk at once
     evs = texts(rids) if texts is not None else value_texts([evidence.get(r) for r in rids], _ENCODER)
-    # the text columns as Arrow arrays, made strs by the writer: pickled as lists of strs on the stage's sender
-    # thread they cost ~3 s of its interpreter at 1M rows, competing with survivorship (upsert_columns)
     return {"raw_row_id": rids, "person_id": m["person_id"].tolist(), "run_id": [run_id] * len(rids),
             "rule": m["rule"].tolist(),
             "match_score": np.where(np.isnan(score), None, score.astype(object)).tolist(), "evidence": evs}
-
-
-def _text_array(col: pd.Series) -> pa.Array:
-    """A text column as one Arrow array (no copy when it is Arrow-backed already)."""
-    arr = pa.array(col.array if isinstance(col.array, pd.arrays.ArrowStringArray) else col.to_numpy(dtype=object),
-                   pa.large_string())
-    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
 
 
 def merged_outcomes(batch: pd.DataFrame, res) -> OutcomeColumns:
