@@ -19,6 +19,7 @@ from pydantic import Field, field_validator
 from enrichment.title_model import DATA as _DATA
 from enrichment.title_model import guess as title_guess
 from enrichment.title_model import lookup as title_lookup
+from enrichment.title_regex import compile_rule as _compile
 from enrichment.title_text import normalise_roles, normalise_title
 from leadpipe.core.settings import Strict
 
@@ -356,47 +357,6 @@ _DEPARTMENT_RULES: tuple[tuple[str, str, str], ...] = (
 
 
 
-def _branches(pattern: str) -> list[str]:
-    """The top-level alternatives of a regular expression ("a|(b|c)|d" -> ["a", "(b|c)", "d"])."""
-    out, depth, start, i, in_class = [], 0, 0, 0, False
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "\\":
-            i += 2
-            continue
-        if in_class:
-            in_class = c != "]"
-        elif c == "[":
-            in_class = True
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-        elif c == "|" and depth == 0:
-            out.append(pattern[start:i])
-            start = i + 1
-        i += 1
-    return [*out, pattern[start:]]
-
-
-_LOOKBEHINDS = re.compile(r"^((?:\(\?<![^()]*\))+)\\b")
-
-
-def _compile(pattern: str) -> re.Pattern[str]:
-    """The same language, searched faster: the alternatives that start at a word boundary are gathered behind
-    one `\\b`, which fails at once inside a word, instead of each being tried at every position."""
-    at_word, elsewhere = [], []
-    for branch in _branches(pattern):
-        if branch.startswith("\\b"):
-            at_word.append(branch[2:])
-        elif found := _LOOKBEHINDS.match(branch):  # "(?<!x )\\bword" == "\\b(?<!x )word"
-            at_word.append(found.group(1) + branch[found.end():])
-        else:
-            elsewhere.append(branch)
-    gathered = [f"\\b(?:{'|'.join(at_word)})"] if at_word else []
-    return re.compile("|".join(gathered + elsewhere))
-
-
 _GUARD_RX = tuple((_compile(p), s, d) for p, s, d in _GUARDS)
 _SENIORITY_RX = tuple((level, _compile(p)) for level, p in _SENIORITY_RULES)
 _DEPARTMENT_RX = tuple((dept, _compile(p), role) for dept, p, role in _DEPARTMENT_RULES)
@@ -474,16 +434,15 @@ def _by_rules(text: str) -> tuple[str | None, str | None, str]:
     # "X in Y": the role X decides before the field Y it works in ("rental sales agent in construction and civil
     # engineering machinery", "import export manager in textile industry"); Y is read only when X names nothing.
     head, sep, _ = text.partition(" in ")
-    if sep and head and (found := _department(head)):
+    if sep and head and _ANY_DEPARTMENT_RX.search(head) and (found := _department(head)):
         return level, *found
-    found = _department(text)
+    found = _department(text)  # the union fitted `text` above
     return (level, *found) if found else (level, None, "")
 
 
 def _department(text: str) -> tuple[str, str] | None:
-    """The first department rule that fits (its role condition met), with the words it matched."""
-    if not _ANY_DEPARTMENT_RX.search(text):
-        return None
+    """The first department rule that fits (its role condition met), with the words it matched; the caller
+    has found that the union of the rules fits (a rule that fits implies so), and searches it once."""
     roles: dict[str, bool] = {}
     for dept, rx, role in _DEPARTMENT_RX:
         if role:
