@@ -359,6 +359,9 @@ _DEPARTMENT_RULES: tuple[tuple[str, str, str], ...] = (
 
 _GUARD_RX = tuple((_compile(p), s, d) for p, s, d in _GUARDS)
 _SENIORITY_RX = tuple((level, _compile(p)) for level, p in _SENIORITY_RULES)
+# The union of the guards and the seniority rules: most titles name no level ("Software Engineer", "Nurse"), and one
+# search of the union tells so at once instead of one search per rule (a rule's match implies the union's).
+_ANY_LEVEL_RX = _compile("|".join([*(p for p, _, _ in _GUARDS), *(p for _, p in _SENIORITY_RULES)]))
 _DEPARTMENT_RX = tuple((dept, _compile(p), role) for dept, p, role in _DEPARTMENT_RULES)
 # The union of every department rule: most titles that reach the model fit none, and one search of the union
 # tells so at once instead of one search per rule (a rule's match implies the union's, so nothing changes).
@@ -417,6 +420,8 @@ _KNOWN = frozenset(_VOCABULARY) | _NOT_TYPOS
 
 def _seniority_by_rules(text: str) -> str | None:
     """The seniority `_by_rules` gives, without reading the department."""
+    if not _ANY_LEVEL_RX.search(text):
+        return None
     for rx, level, _ in _GUARD_RX:
         if rx.search(text):
             return level
@@ -425,10 +430,12 @@ def _seniority_by_rules(text: str) -> str | None:
 
 def _by_rules(text: str) -> tuple[str | None, str | None, str]:
     """(seniority, department, the words that decided the department) by the rules; None where none fits."""
-    for rx, level, dept in _GUARD_RX:
-        if found := rx.search(text):
-            return level, dept, found.group(0)
-    level = next((lvl for lvl, rx in _SENIORITY_RX if rx.search(text)), None)
+    level = None
+    if _ANY_LEVEL_RX.search(text):
+        for rx, guard_level, dept in _GUARD_RX:
+            if found := rx.search(text):
+                return guard_level, dept, found.group(0)
+        level = next((lvl for lvl, rx in _SENIORITY_RX if rx.search(text)), None)
     if _DEFER_RX.search(text) or not _ANY_DEPARTMENT_RX.search(text):
         return level, None, ""
     # "X in Y": the role X decides before the field Y it works in ("rental sales agent in construction and civil
@@ -466,7 +473,7 @@ def _dictionary() -> frozenset[str]:
 def _repair_typos(text: str) -> str:
     """Replace unknown long words by their closest rule word (Damerau-Levenshtein similarity >= 0.8); short
     words, and real words (the dictionary), stay as they are."""
-    return " ".join(_repair_word(word) for word in text.split())
+    return " ".join(map(_repair_word, text.split()))
 
 
 @lru_cache(maxsize=65_536)

@@ -21,6 +21,7 @@ DATA = Path(__file__).parent / "data"
 def _rule_patterns() -> dict[str, str]:
     """Every pattern personas compiles, by a name for the failure message."""
     found = {"any department": "|".join(p for _, p, _ in personas._DEPARTMENT_RULES), "defer": personas._DEFER,
+             "any level": "|".join([*(p for p, _, _ in personas._GUARDS), *(p for _, p in personas._SENIORITY_RULES)]),
              "trade": personas._TRADE + "|" + personas._CRAFT, "office": personas._OFFICE_ROLE,
              "managing": personas._MANAGING_ROLE}
     found |= {f"guard {i}": p for i, (p, _, _) in enumerate(personas._GUARDS)}
@@ -114,3 +115,15 @@ def test_grouping_keeps_the_match(pattern: str, text: str, want: str | None) -> 
     assert (got and got.group(0)) == want
     plain = plain_rule(pattern).search(text)
     assert (plain and plain.group(0)) == want
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.sampled_from([n for n in PATTERNS if n.startswith(("guard", "seniority", "department"))]).flatmap(_titles))
+def test_the_unions_fit_where_a_rule_fits(case: tuple[str, str]) -> None:
+    """The unions that spare the rules' searches (no level, no department) fit exactly where one of their rules
+    fits, on titles made to hit the rules."""
+    _, text = case
+    levels = [rx for rx, _, _ in personas._GUARD_RX] + [rx for _, rx in personas._SENIORITY_RX]
+    assert bool(personas._ANY_LEVEL_RX.search(text)) == any(rx.search(text) for rx in levels), text
+    departments = [rx for _, rx, _ in personas._DEPARTMENT_RX]
+    assert bool(personas._ANY_DEPARTMENT_RX.search(text)) == any(rx.search(text) for rx in departments), text
