@@ -416,6 +416,8 @@ _VOCABULARY = tuple(sorted({
 _NOT_TYPOS = frozenset({"trainer", "training", "trainers", "control", "controle", "controleur", "audio",
                         "video"})
 _KNOWN = frozenset(_VOCABULARY) | _NOT_TYPOS
+# The rule words by their first letter: a typo is repaired only towards a word of its own first letter.
+_VOCABULARY_BY_LETTER = {letter: tuple(w for w in _VOCABULARY if w[0] == letter) for letter in {w[0] for w in _VOCABULARY}}
 
 
 def _seniority_by_rules(text: str) -> str | None:
@@ -483,6 +485,11 @@ def _repair_word(word: str) -> str:
     from rapidfuzz.distance import DamerauLevenshtein
 
     if len(word) >= 5 and word not in _dictionary():
+        # A repair keeps the first letter (below), so where no rule word of that letter is close enough, the best
+        # of all the rule words is not used either: the search of those few words spares most searches of all.
+        if process.extractOne(word, _VOCABULARY_BY_LETTER.get(word[0], ()), score_cutoff=0.79,
+                              scorer=DamerauLevenshtein.normalized_similarity) is None:
+            return word
         # Damerau-Levenshtein: a swapped pair of letters ("Mangaer", "Cheif") is one edit, as typed.
         hit = process.extractOne(word, _VOCABULARY, scorer=DamerauLevenshtein.normalized_similarity,
                                  score_cutoff=0.79)  # 0.8 less float error
