@@ -19,6 +19,7 @@ from pydantic import Field, field_validator
 from enrichment.title_model import DATA as _DATA
 from enrichment.title_model import guess as title_guess
 from enrichment.title_model import lookup as title_lookup
+from enrichment.title_regex import compile_rule as _compile
 from enrichment.title_text import normalise_roles, normalise_title
 from leadpipe.core.settings import Strict
 
@@ -356,49 +357,11 @@ _DEPARTMENT_RULES: tuple[tuple[str, str, str], ...] = (
 
 
 
-def _branches(pattern: str) -> list[str]:
-    """The top-level alternatives of a regular expression ("a|(b|c)|d" -> ["a", "(b|c)", "d"])."""
-    out, depth, start, i, in_class = [], 0, 0, 0, False
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "\\":
-            i += 2
-            continue
-        if in_class:
-            in_class = c != "]"
-        elif c == "[":
-            in_class = True
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-        elif c == "|" and depth == 0:
-            out.append(pattern[start:i])
-            start = i + 1
-        i += 1
-    return [*out, pattern[start:]]
-
-
-_LOOKBEHINDS = re.compile(r"^((?:\(\?<![^()]*\))+)\\b")
-
-
-def _compile(pattern: str) -> re.Pattern[str]:
-    """The same language, searched faster: the alternatives that start at a word boundary are gathered behind
-    one `\\b`, which fails at once inside a word, instead of each being tried at every position."""
-    at_word, elsewhere = [], []
-    for branch in _branches(pattern):
-        if branch.startswith("\\b"):
-            at_word.append(branch[2:])
-        elif found := _LOOKBEHINDS.match(branch):  # "(?<!x )\\bword" == "\\b(?<!x )word"
-            at_word.append(found.group(1) + branch[found.end():])
-        else:
-            elsewhere.append(branch)
-    gathered = [f"\\b(?:{'|'.join(at_word)})"] if at_word else []
-    return re.compile("|".join(gathered + elsewhere))
-
-
 _GUARD_RX = tuple((_compile(p), s, d) for p, s, d in _GUARDS)
 _SENIORITY_RX = tuple((level, _compile(p)) for level, p in _SENIORITY_RULES)
+# The union of the guards and the seniority rules: most titles name no level ("Software Engineer", "Nurse"), and one
+# search of the union tells so at once instead of one search per rule (a rule's match implies the union's).
+_ANY_LEVEL_RX = _compile("|".join([*(p for p, _, _ in _GUARDS), *(p for _, p in _SENIORITY_RULES)]))
 _DEPARTMENT_RX = tuple((dept, _compile(p), role) for dept, p, role in _DEPARTMENT_RULES)
 # The union of every department rule: most titles that reach the model fit none, and one search of the union
 # tells so at once instead of one search per rule (a rule's match implies the union's, so nothing changes).
@@ -453,10 +416,14 @@ _VOCABULARY = tuple(sorted({
 _NOT_TYPOS = frozenset({"trainer", "training", "trainers", "control", "controle", "controleur", "audio",
                         "video"})
 _KNOWN = frozenset(_VOCABULARY) | _NOT_TYPOS
+# The rule words by their first letter: a typo is repaired only towards a word of its own first letter.
+_VOCABULARY_BY_LETTER = {letter: tuple(w for w in _VOCABULARY if w[0] == letter) for letter in {w[0] for w in _VOCABULARY}}
 
 
 def _seniority_by_rules(text: str) -> str | None:
     """The seniority `_by_rules` gives, without reading the department."""
+    if not _ANY_LEVEL_RX.search(text):
+        return None
     for rx, level, _ in _GUARD_RX:
         if rx.search(text):
             return level
@@ -465,25 +432,26 @@ def _seniority_by_rules(text: str) -> str | None:
 
 def _by_rules(text: str) -> tuple[str | None, str | None, str]:
     """(seniority, department, the words that decided the department) by the rules; None where none fits."""
-    for rx, level, dept in _GUARD_RX:
-        if found := rx.search(text):
-            return level, dept, found.group(0)
-    level = next((lvl for lvl, rx in _SENIORITY_RX if rx.search(text)), None)
+    level = None
+    if _ANY_LEVEL_RX.search(text):
+        for rx, guard_level, dept in _GUARD_RX:
+            if found := rx.search(text):
+                return guard_level, dept, found.group(0)
+        level = next((lvl for lvl, rx in _SENIORITY_RX if rx.search(text)), None)
     if _DEFER_RX.search(text) or not _ANY_DEPARTMENT_RX.search(text):
         return level, None, ""
     # "X in Y": the role X decides before the field Y it works in ("rental sales agent in construction and civil
     # engineering machinery", "import export manager in textile industry"); Y is read only when X names nothing.
     head, sep, _ = text.partition(" in ")
-    if sep and head and (found := _department(head)):
+    if sep and head and _ANY_DEPARTMENT_RX.search(head) and (found := _department(head)):
         return level, *found
-    found = _department(text)
+    found = _department(text)  # the union fitted `text` above
     return (level, *found) if found else (level, None, "")
 
 
 def _department(text: str) -> tuple[str, str] | None:
-    """The first department rule that fits (its role condition met), with the words it matched."""
-    if not _ANY_DEPARTMENT_RX.search(text):
-        return None
+    """The first department rule that fits (its role condition met), with the words it matched; the caller
+    has found that the union of the rules fits (a rule that fits implies so), and searches it once."""
     roles: dict[str, bool] = {}
     for dept, rx, role in _DEPARTMENT_RX:
         if role:
@@ -507,7 +475,7 @@ def _dictionary() -> frozenset[str]:
 def _repair_typos(text: str) -> str:
     """Replace unknown long words by their closest rule word (Damerau-Levenshtein similarity >= 0.8); short
     words, and real words (the dictionary), stay as they are."""
-    return " ".join(_repair_word(word) for word in text.split())
+    return " ".join(map(_repair_word, text.split()))
 
 
 @lru_cache(maxsize=65_536)
@@ -517,6 +485,11 @@ def _repair_word(word: str) -> str:
     from rapidfuzz.distance import DamerauLevenshtein
 
     if len(word) >= 5 and word not in _dictionary():
+        # A repair keeps the first letter (below), so where no rule word of that letter is close enough, the best
+        # of all the rule words is not used either: the search of those few words spares most searches of all.
+        if process.extractOne(word, _VOCABULARY_BY_LETTER.get(word[0], ()), score_cutoff=0.79,
+                              scorer=DamerauLevenshtein.normalized_similarity) is None:
+            return word
         # Damerau-Levenshtein: a swapped pair of letters ("Mangaer", "Cheif") is one edit, as typed.
         hit = process.extractOne(word, _VOCABULARY, scorer=DamerauLevenshtein.normalized_similarity,
                                  score_cutoff=0.79)  # 0.8 less float error

@@ -63,7 +63,8 @@ def normalise_title(title: str) -> str:
         text = unicodedata.normalize("NFKD", title.casefold())
         text = "".join(c for c in text if not unicodedata.combining(c)).replace("&", " and ")
     words = _TOKEN.findall(text)
-    return _V_P.sub("vice president", " ".join(_ABBREVIATIONS.get(w, w) for w in words))
+    text = " ".join(map(_ABBREVIATIONS.get, words, words))  # each word, or what it abbreviates
+    return _V_P.sub("vice president", text) if "v p" in text else text  # the search only where it can fit
 
 
 _ROLE_MARK = "zzrolezz"  # survives normalisation as a token of its own
