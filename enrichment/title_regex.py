@@ -18,6 +18,7 @@ tests the same characters. A pattern with an alternative that starts any other w
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 _QUANTIFIERS = frozenset("?*+{")
 _LITERALS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789 ")
@@ -26,31 +27,9 @@ _GROUP_AT = 5  # a group of more alternatives than this is split again by the ne
 _DEPTH = 2  # letters by which the alternatives are grouped (the third letter adds groups, not speed)
 
 
-def branches(pattern: str) -> list[str]:
-    """The top-level alternatives of a regular expression ("a|(b|c)|d" -> ["a", "(b|c)", "d"])."""
-    out, depth, start, i, in_class = [], 0, 0, 0, False
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "\\":
-            i += 2
-            continue
-        if in_class:
-            in_class = c != "]"
-        elif c == "[":
-            in_class = True
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-        elif c == "|" and depth == 0:
-            out.append(pattern[start:i])
-            start = i + 1
-        i += 1
-    return [*out, pattern[start:]]
-
-
-def _group_end(pattern: str, start: int) -> int:
-    """The index just after the `)` that closes the group opened at `pattern[start]`."""
+def _structure(pattern: str, start: int = 0) -> Iterator[tuple[int, str, int]]:
+    """(index, character, group depth after it) for each character of `pattern` from `start` that is neither
+    escaped nor inside a character class: the characters that give the expression its shape."""
     depth, i, in_class = 0, start, False
     while i < len(pattern):
         c = pattern[i]
@@ -61,13 +40,27 @@ def _group_end(pattern: str, start: int) -> int:
             in_class = c != "]"
         elif c == "[":
             in_class = True
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-            if depth == 0:
-                return i + 1
+        else:
+            depth += (c == "(") - (c == ")")
+            yield i, c, depth
         i += 1
+
+
+def branches(pattern: str) -> list[str]:
+    """The top-level alternatives of a regular expression ("a|(b|c)|d" -> ["a", "(b|c)", "d"])."""
+    out, start = [], 0
+    for i, c, depth in _structure(pattern):
+        if c == "|" and depth == 0:
+            out.append(pattern[start:i])
+            start = i + 1
+    return [*out, pattern[start:]]
+
+
+def _group_end(pattern: str, start: int) -> int:
+    """The index just after the `)` that closes the group opened at `pattern[start]`."""
+    for i, c, depth in _structure(pattern, start):
+        if c == ")" and depth == 0:
+            return i + 1
     raise ValueError(f"unbalanced group in {pattern!r}")
 
 
