@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import groupby
+from operator import itemgetter
 
 from pydantic import Field, field_validator
 
@@ -416,28 +418,30 @@ _VOCABULARY = tuple(sorted({
 _NOT_TYPOS = frozenset({"trainer", "training", "trainers", "control", "controle", "controleur", "audio",
                         "video"})
 _KNOWN = frozenset(_VOCABULARY) | _NOT_TYPOS
-# The rule words by their first letter: a typo is repaired only towards a word of its own first letter.
-_VOCABULARY_BY_LETTER = {letter: tuple(w for w in _VOCABULARY if w[0] == letter) for letter in {w[0] for w in _VOCABULARY}}
+# The rule words by their first letter (in their sorted order): a typo is repaired only towards a word of its own.
+_VOCABULARY_BY_LETTER = {letter: tuple(words) for letter, words in groupby(_VOCABULARY, key=itemgetter(0))}
+
+
+def _level_by_rules(text: str) -> tuple[str | None, tuple[str | None, str] | None]:
+    """(seniority by the guards and the seniority rules, and (department, the words) where a guard decided it)."""
+    if not _ANY_LEVEL_RX.search(text):
+        return None, None
+    for rx, level, dept in _GUARD_RX:
+        if found := rx.search(text):
+            return level, (dept, found.group(0))
+    return next((lvl for lvl, rx in _SENIORITY_RX if rx.search(text)), None), None
 
 
 def _seniority_by_rules(text: str) -> str | None:
     """The seniority `_by_rules` gives, without reading the department."""
-    if not _ANY_LEVEL_RX.search(text):
-        return None
-    for rx, level, _ in _GUARD_RX:
-        if rx.search(text):
-            return level
-    return next((lvl for lvl, rx in _SENIORITY_RX if rx.search(text)), None)
+    return _level_by_rules(text)[0]
 
 
 def _by_rules(text: str) -> tuple[str | None, str | None, str]:
     """(seniority, department, the words that decided the department) by the rules; None where none fits."""
-    level = None
-    if _ANY_LEVEL_RX.search(text):
-        for rx, guard_level, dept in _GUARD_RX:
-            if found := rx.search(text):
-                return guard_level, dept, found.group(0)
-        level = next((lvl for lvl, rx in _SENIORITY_RX if rx.search(text)), None)
+    level, guarded = _level_by_rules(text)
+    if guarded is not None:
+        return level, *guarded
     if _DEFER_RX.search(text) or not _ANY_DEPARTMENT_RX.search(text):
         return level, None, ""
     # "X in Y": the role X decides before the field Y it works in ("rental sales agent in construction and civil
@@ -484,15 +488,17 @@ def _repair_word(word: str) -> str:
     from rapidfuzz import process  # imported here: config (and so every DAG file) imports this module
     from rapidfuzz.distance import DamerauLevenshtein
 
+    def closest(words: tuple[str, ...]) -> tuple | None:
+        # Damerau-Levenshtein: a swapped pair of letters ("Mangaer", "Cheif") is one edit, as typed.
+        return process.extractOne(word, words, scorer=DamerauLevenshtein.normalized_similarity,
+                                  score_cutoff=0.79)  # 0.8 less float error
+
     if len(word) >= 5 and word not in _dictionary():
         # A repair keeps the first letter (below), so where no rule word of that letter is close enough, the best
         # of all the rule words is not used either: the search of those few words spares most searches of all.
-        if process.extractOne(word, _VOCABULARY_BY_LETTER.get(word[0], ()), score_cutoff=0.79,
-                              scorer=DamerauLevenshtein.normalized_similarity) is None:
+        if closest(_VOCABULARY_BY_LETTER.get(word[0], ())) is None:
             return word
-        # Damerau-Levenshtein: a swapped pair of letters ("Mangaer", "Cheif") is one edit, as typed.
-        hit = process.extractOne(word, _VOCABULARY, scorer=DamerauLevenshtein.normalized_similarity,
-                                 score_cutoff=0.79)  # 0.8 less float error
+        hit = closest(_VOCABULARY)
         # "internal" is not a typo of "intern", nor "control" of "controller": a word that contains the
         # candidate, or starts it, is another word. Typos rarely change the first letter
         # ("power" is no "owner").

@@ -24,7 +24,14 @@ from sqlalchemy import func, select
 from enrichment.dedupe.matching import match
 from enrichment.dedupe.resolution import PERSON_NAMESPACE, _build, _person_ids, prepare, resolve
 from enrichment.dedupe.settings import DedupeConfig, SurvivorshipConfig
-from enrichment.dedupe.survivorship import _BLANK_STARTS, SPACE_CLASS, _first_of_each, _not_blank, choose, filled
+from enrichment.dedupe.survivorship import (
+    _BLANK_STARTS,
+    SPACE_CLASS,
+    _first_of_each,
+    _not_blank,
+    choose,
+    filled,
+)
 from leadpipe.pipeline import dedupe as stage
 from leadpipe.pipeline.dedupe_candidates import candidate_people
 from leadpipe.store.warehouse import engine_for, membership, migrate, people
