@@ -252,12 +252,9 @@ def splink_threshold(path: Path, truth: np.ndarray) -> dict:
     return {"best_threshold": best, "calibration_s": round(time.perf_counter() - t, 1), "sweep": table}
 
 
-def measure_splink(path: Path, truth: np.ndarray, calibration: dict | None = None) -> dict:
-    """Splink's whole job, timed, clustering once at its best threshold (found by an untimed run before)."""
-    if calibration is None:
-        calibration = splink_threshold(path, truth)
-        print(f"  splink best threshold {calibration['best_threshold']} "
-              f"(untimed calibration run {calibration['calibration_s']} s)", flush=True)
+def measure_splink(path: Path, truth: np.ndarray, calibration: dict) -> dict:
+    """Splink's whole job, timed, clustering once at its best threshold (`calibration`: splink_threshold's untimed
+    run before)."""
     out = DATA / f".e2e_splink_{os.getpid()}.csv"
     res = run_tree([sys.executable, __file__, "--splink-job", str(path), str(out),
                     repr(calibration["best_threshold"])])
