@@ -167,13 +167,14 @@ def run_tree(cmd: list[str], env: dict[str, str] | None = None) -> dict:
     before = os.times()
     proc = psutil.Popen(cmd, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     peak_rss = peak_pss = 0
-    tree, tick = [proc], 0
+    tree, next_full = [proc], 0.0
     while proc.poll() is None:
-        # RSS every 20 ms; the process list and PSS (smaps_rollup: a walk of each process's pages) every 100 ms.
-        # Listing the children scans every process on the machine: doing it and the PSS walk every 20 ms cost the
-        # measured job ~2.7 s of its 20 s on two cores (the sampler competes with the job's own processes).
-        full = tick % 5 == 0
-        tick += 1
+        # RSS every 20 ms; the process list and PSS (smaps_rollup: a walk of each process's pages, ~25 ms of CPU
+        # for a 2.6 GB process) at most 2% of a core. Listing the children scans every process on the machine:
+        # doing it and the PSS walk every 20 ms cost the measured job ~2.7 s of its 20 s on two cores (the sampler
+        # competes with the job's own processes); every 100 ms it still took ~2 s of CPU a run.
+        start = time.perf_counter()
+        full = start >= next_full
         rss = pss = 0
         try:
             if full:
@@ -192,6 +193,7 @@ def run_tree(cmd: list[str], env: dict[str, str] | None = None) -> dict:
         peak_rss = max(peak_rss, rss)
         if full:
             peak_pss = max(peak_pss, pss)
+            next_full = start + max(0.1, (time.perf_counter() - start) / 0.02)
         time.sleep(0.02)
     out = proc.stdout.read().decode(errors="replace")
     wall = time.perf_counter() - t
