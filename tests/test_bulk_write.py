@@ -180,3 +180,36 @@ def test_bulk_load_rebuilds_a_table_said_loaded_at_once_and_the_others_at_the_en
         assert names(conn) == {"ix_aa_v", "ix_bb_v"}
         assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
         assert conn.exec_driver_sql("SELECT count(*) FROM aa WHERE v = 'v9'").scalar() == 1
+
+
+@pytest.mark.parametrize("own", [-16384, -1024, 2000])
+def test_bulk_load_builds_indexes_with_a_small_page_cache_and_gives_the_connections_back(tmp_path, own) -> None:
+    """The indexes are rebuilt with the page cache at most SORT_CACHE_KIB (SQLite sorts in runs of its size), and
+    the connection's own cache size, in KiB or in pages, is what it was afterwards; a smaller one is not raised."""
+    from sqlalchemy import Index, String
+
+    from leadpipe.store.bulk_write import SORT_CACHE_KIB, bulk_load, upsert_columns
+
+    md = MetaData()
+    t = Table("folk", md, Column("pid", String(36), primary_key=True), Column("name", Text), Index("ix_folk_n", "name"))
+    engine = engine_for(f"sqlite:///{tmp_path / 'w.db'}")
+    md.create_all(engine)
+    with engine.begin() as conn:
+        raw = conn.connection.driver_connection
+        raw.execute(f"PRAGMA cache_size={own}")
+        own_kib = -own if own < 0 else own * raw.execute("PRAGMA page_size").fetchone()[0] // 1024
+        statements: list[str] = []
+        raw.set_trace_callback(lambda sql: statements.append(sql.split(" ON ")[0])
+                               if sql.startswith(("PRAGMA cache_size=", "CREATE INDEX")) else None)
+        with bulk_load(conn, {t: 10}):
+            upsert_columns(conn, t, {"pid": [f"p{i}" for i in range(10)], "name": ["n"] * 10}, "pid")
+        raw.set_trace_callback(None)
+        assert raw.execute("PRAGMA cache_size").fetchone()[0] == own
+    index = "CREATE INDEX ix_folk_n"
+    if own_kib > SORT_CACHE_KIB:
+        assert statements == [f"PRAGMA cache_size=-{SORT_CACHE_KIB}", index, f"PRAGMA cache_size={own}"]
+    else:
+        assert statements == [index]
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+        assert "ix_folk_n" in {r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master").all()}
