@@ -132,9 +132,9 @@ def h1b_rows(h1b: Iterable[Path], occupations: Path) -> tuple[list[dict[str, str
             continue
         counts["rows"] += 1
         title = (r["JOB_TITLE"] or "").strip()
-        if _words(title):
-            department = department_for_soc(code)
-            found.setdefault((_words(title), department), title)
+        words = _words(title)
+        if words:
+            found.setdefault((words, department_for_soc(code)), title)
     out = [{"title": t, "department": d, "business_function": "no" if d == "other" else "yes"}
            for (_, d), t in found.items()]
     return out, dict(counts, distinct_title_departments=len(out))
@@ -151,15 +151,14 @@ def main() -> None:
     ap.add_argument("--json", type=Path, help="also write the figures here")
     args = ap.parse_args()
     sources = {s: labels(r for p in paths for r in _read(p)) for s, paths in SOURCE_FILES.items()}
-    result: dict = {"sources": {s: {"titles": len(v), "ambiguous": sum(len(d) > 1 for d in v.values())}
-                                for s, v in sources.items()}, "pairs": {}, "sets": {}}
+    result: dict = {"pairs": {}, "sets": {}}
     if args.h1b:
         if not args.onet_occupations:
             sys.exit("--h1b needs --onet-occupations (the SOC occupation names -> codes)")
         h1b, result["h1b"] = h1b_rows(args.h1b, args.onet_occupations)
         sources["h1b"] = labels(h1b)
-        result["sources"]["h1b"] = {"titles": len(sources["h1b"]),
-                                    "ambiguous": sum(len(d) > 1 for d in sources["h1b"].values())}
+    result["sources"] = {s: {"titles": len(v), "ambiguous": sum(len(d) > 1 for d in v.values())}
+                         for s, v in sources.items()}
     for s, c in result["sources"].items():
         print(f"{s}: {c['titles']} distinct titles, {c['ambiguous']} ({_pct(c['ambiguous'], c['titles'])}) under two or "
               "more departments in the source itself")
