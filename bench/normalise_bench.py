@@ -56,7 +56,7 @@ def clear_caches() -> None:
     from enrichment import normalise as n
 
     for obj in vars(n).values():
-        if isinstance(obj, functools._lru_cache_wrapper) and obj.__name__ not in {"_country_index", "_extractor",
+        if isinstance(obj, functools._lru_cache_wrapper) and obj.__name__ not in {"_common_country_names", "_catalogue_country_names", "_extractor",
                                                                                   "_free_domains",
                                                                                   "_disposable_domains",
                                                                                   "_name_vocabulary"}:

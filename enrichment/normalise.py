@@ -1137,36 +1137,54 @@ def country_code(value: str | None) -> str:
     "Ivory Coast") and the names in pycountry's translation catalogues ("Deutschland", "Österreich").
     """
     text = _text(value)
-    return _country_index().get(_fold(text), "") if text else ""
+    if not text:
+        return ""
+    key = _fold(text)
+    return _common_country_names().get(key) or _catalogue_country_names().get(key, "")
 
 
 @functools.cache
-def _country_index() -> dict[str, str]:
-    """Folded spelling -> alpha-2, built once (~0.2 s) from pycountry and its catalogues.
+def _common_country_names() -> dict[str, str]:
+    """Folded spelling -> alpha-2 from our aliases, then ISO codes and English names: the first tier.
 
-    Precedence: our aliases, then ISO codes and English names, then the major languages' catalogues,
-    then all others. A spelling two catalogues give to different countries is left out.
+    A lead file's countries are nearly always found here, so a process that meets no other spelling never
+    reads pycountry's ~160 translation catalogues (~0.4 s, built by every worker and every task that
+    normalises). The catalogues' names only ever fill spellings this tier lacks, so looking here first and in
+    them second answers as one index built in that order would.
     """
     index: dict[str, str] = {}
     for alias, code in COUNTRY_ALIASES.items():
         index.setdefault(_fold(alias), code)
-    english: dict[str, str] = {}  # English name -> alpha-2, the msgids of the catalogues
     for country in pycountry.countries:
         code = country.alpha_2
         index.setdefault(_fold(code), code)
         index.setdefault(_fold(country.alpha_3), code)
-        for field in ("name", "official_name", "common_name"):
-            name = getattr(country, field, None)
-            if name:
-                english[name] = code
-                index.setdefault(_fold(name), code)
-                if ", " in name:  # "Korea, Republic of" -> "Republic of Korea"
-                    head, _, tail = name.partition(", ")
-                    index.setdefault(_fold(f"{tail} {head}"), code)
+        for name in _english_names(country):
+            index.setdefault(_fold(name), code)
+            if ", " in name:  # "Korea, Republic of" -> "Republic of Korea"
+                head, _, tail = name.partition(", ")
+                index.setdefault(_fold(f"{tail} {head}"), code)
+    return index
+
+
+def _english_names(country: object) -> list[str]:
+    return [name for field in ("name", "official_name", "common_name") if (name := getattr(country, field, None))]
+
+
+@functools.cache
+def _catalogue_country_names() -> dict[str, str]:
+    """Folded spelling -> alpha-2 from pycountry's translation catalogues ("Deutschland", "Österreich"): the
+    second tier, built the first time a spelling is not in the first.
+
+    Precedence: the major languages' catalogues, then all others. A spelling two catalogues give to different
+    countries is left out (even when a later group would give it one country).
+    """
+    english = {name: country.alpha_2 for country in pycountry.countries for name in _english_names(country)}
     locales = Path(pycountry.LOCALES_DIR)
     languages = sorted(d.name for d in locales.iterdir() if (d / "LC_MESSAGES" / "iso3166-1.mo").exists())
     major = [lang for lang in languages if lang in MAJOR_LANGUAGES]
     minor = [lang for lang in languages if lang not in MAJOR_LANGUAGES]
+    index: dict[str, str] = {}
     contested: set[str] = set()  # spellings catalogues disagree on: never taken, even later
     for group in (major, minor):
         for key, codes in _translated_names(english, group).items():

@@ -34,7 +34,7 @@ def _warm_up() -> None:
     sample = pd.DataFrame({
         "first_name": ["ANNA", "Dr. Hans"], "last_name": ["van der berg", "Müller"], "full_name": ["", "Ann Lee"],
         "email": ["anna@gmail.com", "Hans <h.mueller@acme-bau.de>"], "phone": ["+49 30 1234567", "030 1234567"],
-        "company": ["Acme GmbH", "#N/A"], "website": ["https://www.acme.co.uk", ""], "country": ["Deutschland", "DE"],
+        "company": ["Acme GmbH", "#N/A"], "website": ["https://www.acme.co.uk", ""], "country": ["Germany", "DE"],
         "state": ["Bayern", "CA"], "street": ["Hauptstr. 5", ""], "postcode": ["10115", ""],
     })
     normalise_frame(sample)

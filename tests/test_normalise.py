@@ -527,6 +527,20 @@ def test_country_code(raw: str, iso: str) -> None:
     assert country_code(raw) == iso
 
 
+def test_common_country_spellings_do_not_read_the_translation_catalogues() -> None:
+    """Every worker and task process resolves its file's countries; reading ~160 catalogues (~0.4 s) is only
+    for a spelling that needs them."""
+    from enrichment import normalise
+
+    normalise._common_country_names.cache_clear()
+    normalise._catalogue_country_names.cache_clear()
+    assert [country_code(v) for v in ("Germany", "USA", "de", "U.K.", "Ivory Coast", "Korea, Republic of")] == \
+        ["DE", "US", "DE", "GB", "CI", "KR"]
+    assert normalise._catalogue_country_names.cache_info().currsize == 0
+    assert country_code("Allemagne") == "DE"
+    assert normalise._catalogue_country_names.cache_info().currsize == 1
+
+
 @pytest.mark.parametrize("raw", ["Atlantis", "xyz", "", None, "Europe", "-"])
 def test_country_code_unknown(raw: str | None) -> None:
     assert country_code(raw) == ""
